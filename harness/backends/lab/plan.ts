@@ -1,0 +1,287 @@
+/**
+ * The lab's topology as a pure value: every name, address, MAC, route and rule the lab
+ * creates is decided here, so it can be tested without root and reproduced exactly.
+ *
+ * Address plan (RFC 2544 benchmarking range 198.18.0.0/15, never routed elsewhere):
+ *   198.18.0.0/24     underlay: node i is 198.18.0.i
+ *   198.18.128.0/17   synthetic Kubernetes service cluster IPs
+ *   198.19.i.0/24     pod CIDR of node i; 198.19.i.1 is the node's router address
+ *                     (Cilium's cilium_host), pods are 198.19.i.(10+j)/32
+ */
+import { UsageError } from "../../util/errors.js";
+
+export const LAB_PREFIX = "rb-";
+export const FABRIC_NETNS = "rb-fabric";
+export const FABRIC_BRIDGE = "rb-br0";
+export const NETSERVER_PORT = 12865;
+export const BPF_PIN_ROOT = "/sys/fs/bpf";
+/** Every iptables rule the lab writes carries a comment starting with this. */
+export const RULE_COMMENT_PREFIX = "rb-lab";
+export const POD_CIDR_SUPERNET = "198.19.0.0/16";
+
+export type RoutingMode = "legacy" | "ebpf";
+export const ROUTING_MODES: readonly RoutingMode[] = ["legacy", "ebpf"];
+
+export interface LabOptions {
+  nodes: number;
+  podsPerNode: number;
+  /** Synthetic kube-proxy service chains per node (nat table). */
+  iptablesServices: number;
+}
+
+export const DEFAULT_LAB_OPTIONS: LabOptions = { nodes: 2, podsPerNode: 2, iptablesServices: 100 };
+
+export interface PodPlan {
+  /** e.g. node1-pod2 */
+  name: string;
+  node: string;
+  netns: string;
+  ip: string;
+  /** MAC of eth0 inside the pod. */
+  mac: string;
+  /** Host-side veth in the node namespace (Cilium's lxc device). */
+  hostDevice: string;
+  hostMac: string;
+}
+
+export interface RoutePlan {
+  destination: string;
+  via: string;
+}
+
+export interface NodePlan {
+  /** e.g. node1 */
+  name: string;
+  index: number;
+  netns: string;
+  underlayDevice: string;
+  underlayIp: string;
+  underlayMac: string;
+  /** The node's port on the fabric bridge, in the fabric namespace. */
+  fabricPort: string;
+  fabricPortMac: string;
+  podCidr: string;
+  routerIp: string;
+  pods: PodPlan[];
+  /** Routes to the other nodes' pod CIDRs over the underlay. */
+  routes: RoutePlan[];
+  /** Directory under /sys/fs/bpf holding this node's pinned program and maps. */
+  bpfPinDir: string;
+}
+
+export interface LabPlan {
+  options: LabOptions;
+  fabric: { netns: string; bridge: string };
+  nodes: NodePlan[];
+  netserverPort: number;
+}
+
+const LIMITS = {
+  nodes: { min: 1, max: 16 },
+  podsPerNode: { min: 1, max: 64 },
+  iptablesServices: { min: 0, max: 5000 },
+} as const;
+
+function checkRange(name: keyof typeof LIMITS, flag: string, value: number): void {
+  const { min, max } = LIMITS[name];
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got ${value}`);
+  }
+}
+
+function mac(kind: number, a: number, b: number): string {
+  return ["02", hex(kind), "c6", "13", hex(a), hex(b)].join(":");
+}
+
+function hex(byte: number): string {
+  return byte.toString(16).padStart(2, "0");
+}
+
+/** Plans the whole lab for the given options. Throws UsageError when they are out of range. */
+export function planLab(options: LabOptions = DEFAULT_LAB_OPTIONS): LabPlan {
+  checkRange("nodes", "--nodes", options.nodes);
+  checkRange("podsPerNode", "--pods-per-node", options.podsPerNode);
+  checkRange("iptablesServices", "--iptables-services", options.iptablesServices);
+
+  const nodes: NodePlan[] = [];
+  for (let i = 1; i <= options.nodes; i++) {
+    const name = `node${i}`;
+    const pods: PodPlan[] = [];
+    for (let j = 1; j <= options.podsPerNode; j++) {
+      pods.push({
+        name: `${name}-pod${j}`,
+        node: name,
+        netns: `${LAB_PREFIX}${name}-pod${j}`,
+        ip: `198.19.${i}.${9 + j}`,
+        mac: mac(0, i, j),
+        hostDevice: `lxcn${i}p${j}`,
+        hostMac: mac(1, i, j),
+      });
+    }
+    const routes: RoutePlan[] = [];
+    for (let k = 1; k <= options.nodes; k++) {
+      if (k !== i) routes.push({ destination: `198.19.${k}.0/24`, via: `198.18.0.${k}` });
+    }
+    nodes.push({
+      name,
+      index: i,
+      netns: `${LAB_PREFIX}${name}`,
+      underlayDevice: "eth0",
+      underlayIp: `198.18.0.${i}`,
+      underlayMac: mac(2, 0, i),
+      fabricPort: `${LAB_PREFIX}n${i}`,
+      fabricPortMac: mac(3, 0, i),
+      podCidr: `198.19.${i}.0/24`,
+      routerIp: `198.19.${i}.1`,
+      pods,
+      routes,
+      bpfPinDir: `${BPF_PIN_ROOT}/${LAB_PREFIX}${name}`,
+    });
+  }
+  return {
+    options,
+    fabric: { netns: FABRIC_NETNS, bridge: FABRIC_BRIDGE },
+    nodes,
+    netserverPort: NETSERVER_PORT,
+  };
+}
+
+/** Every network namespace of the lab, fabric first, then each node followed by its pods. */
+export function labNamespaces(plan: LabPlan): string[] {
+  return [
+    plan.fabric.netns,
+    ...plan.nodes.flatMap((node) => [node.netns, ...node.pods.map((pod) => pod.netns)]),
+  ];
+}
+
+/** Devices that get the tc program: every pod-facing veth and the underlay device. */
+export function bpfDevices(node: NodePlan): string[] {
+  return [node.underlayDevice, ...node.pods.map((pod) => pod.hostDevice)];
+}
+
+/** `ip -batch` lines run in the fabric namespace. */
+export function fabricIpBatch(plan: LabPlan): string[] {
+  const lines = [
+    "link set lo up",
+    `link add ${plan.fabric.bridge} type bridge`,
+    `link set ${plan.fabric.bridge} up`,
+  ];
+  for (const node of plan.nodes) {
+    lines.push(
+      `link add ${node.fabricPort} address ${node.fabricPortMac} type veth peer name ${node.underlayDevice} address ${node.underlayMac} netns ${node.netns}`,
+      `link set ${node.fabricPort} master ${plan.fabric.bridge} up`,
+    );
+  }
+  return lines;
+}
+
+/** `ip -batch` lines run in a node namespace (after the fabric created its underlay device). */
+export function nodeIpBatch(node: NodePlan): string[] {
+  const lines = [
+    "link set lo up",
+    // The router address sits on lo; with arp_ignore=0 each lxc device answers ARP for it.
+    `addr add ${node.routerIp}/32 dev lo`,
+    `addr add ${node.underlayIp}/24 dev ${node.underlayDevice}`,
+    `link set ${node.underlayDevice} up`,
+  ];
+  for (const pod of node.pods) {
+    lines.push(
+      `link add ${pod.hostDevice} address ${pod.hostMac} type veth peer name eth0 address ${pod.mac} netns ${pod.netns}`,
+      `link set ${pod.hostDevice} up`,
+      `route add ${pod.ip}/32 dev ${pod.hostDevice} scope link`,
+    );
+  }
+  for (const route of node.routes) {
+    lines.push(`route add ${route.destination} via ${route.via} dev ${node.underlayDevice}`);
+  }
+  return lines;
+}
+
+/** `ip -batch` lines run in a pod namespace: a /32 and a default route via the node, as Cilium does. */
+export function podIpBatch(node: NodePlan, pod: PodPlan): string[] {
+  return [
+    "link set lo up",
+    `addr add ${pod.ip}/32 dev eth0`,
+    "link set eth0 up",
+    `route add ${node.routerIp} dev eth0 scope link`,
+    `route add default via ${node.routerIp} dev eth0`,
+  ];
+}
+
+/** Sysctls of a node namespace: a router that does not filter by reverse path. */
+export function nodeSysctls(): string[] {
+  return [
+    "net.ipv4.ip_forward=1",
+    "net.ipv4.conf.all.rp_filter=0",
+    "net.ipv4.conf.default.rp_filter=0",
+    "net.ipv4.conf.all.arp_ignore=0",
+  ];
+}
+
+function serviceHash(node: NodePlan, index: number, kind: "SVC" | "SEP"): string {
+  // kube-proxy names chains KUBE-SVC-<16 base32 chars>; a readable stand-in of the same length.
+  return `KUBE-${kind}-RB${String(node.index).padStart(3, "0")}${String(index).padStart(11, "0")}`;
+}
+
+function serviceIp(index: number): string {
+  // 198.18.128.0/17: index 0 → 198.18.128.1
+  const offset = index + 1;
+  return `198.18.${128 + Math.floor(offset / 256)}.${offset % 256}`;
+}
+
+/**
+ * The node's iptables, for iptables-restore: what the legacy path pays in a real cluster.
+ * filter/FORWARD counts every forwarded packet and accepts pod traffic through conntrack;
+ * nat carries `iptablesServices` kube-proxy-style service chains (KUBE-SERVICES → KUBE-SVC →
+ * KUBE-SEP with DNAT), traversed by every new connection.
+ */
+export function nodeIptablesRestore(plan: LabPlan, node: NodePlan): string {
+  const c = (text: string) => `-m comment --comment "${RULE_COMMENT_PREFIX}: ${text}"`;
+  const pods = plan.nodes.flatMap((n) => n.pods);
+  const lines = [
+    "*filter",
+    `-A FORWARD ${c("forward counter")}`,
+    `-A FORWARD -m conntrack --ctstate INVALID ${c("drop invalid")} -j DROP`,
+    `-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED ${c("established pod traffic")} -j ACCEPT`,
+    `-A FORWARD -s ${POD_CIDR_SUPERNET} -m conntrack --ctstate NEW ${c("new pod traffic")} -j ACCEPT`,
+    `-A FORWARD -d ${POD_CIDR_SUPERNET} -m conntrack --ctstate NEW ${c("new pod traffic")} -j ACCEPT`,
+    "COMMIT",
+    "*nat",
+    ":KUBE-SERVICES - [0:0]",
+    ":KUBE-POSTROUTING - [0:0]",
+    ":KUBE-MARK-MASQ - [0:0]",
+    `-A PREROUTING ${c("kubernetes service portals")} -j KUBE-SERVICES`,
+    `-A OUTPUT ${c("kubernetes service portals")} -j KUBE-SERVICES`,
+    `-A POSTROUTING ${c("kubernetes postrouting rules")} -j KUBE-POSTROUTING`,
+    `-A KUBE-MARK-MASQ ${c("mark for masquerade")} -j MARK --set-xmark 0x4000/0x4000`,
+    `-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 ${c("not marked")} -j RETURN`,
+    `-A KUBE-POSTROUTING ${c("clear mark")} -j MARK --set-xmark 0x4000/0x0`,
+    `-A KUBE-POSTROUTING ${c("service traffic requiring SNAT")} -j MASQUERADE`,
+  ];
+  const chains: string[] = [];
+  const rules: string[] = [];
+  for (let i = 0; i < plan.options.iptablesServices; i++) {
+    const svc = serviceHash(node, i, "SVC");
+    const sep = serviceHash(node, i, "SEP");
+    const ip = serviceIp(i);
+    const endpoint = pods[i % pods.length];
+    if (!endpoint) break;
+    chains.push(`:${svc} - [0:0]`, `:${sep} - [0:0]`);
+    rules.push(
+      `-A KUBE-SERVICES -d ${ip}/32 -p tcp ${c(`svc${i} cluster IP`)} -m tcp --dport 80 -j ${svc}`,
+      `-A ${svc} ! -s ${POD_CIDR_SUPERNET} -d ${ip}/32 -p tcp ${c(`svc${i} cluster IP`)} -m tcp --dport 80 -j KUBE-MARK-MASQ`,
+      `-A ${svc} ${c(`svc${i} -> ${endpoint.ip}:80`)} -j ${sep}`,
+      `-A ${sep} -s ${endpoint.ip}/32 ${c(`svc${i} hairpin`)} -j KUBE-MARK-MASQ`,
+      `-A ${sep} -p tcp ${c(`svc${i} endpoint`)} -m tcp -j DNAT --to-destination ${endpoint.ip}:80`,
+    );
+  }
+  // Chains are declared before any rule jumps to them; iptables-restore requires that.
+  lines.splice(lines.indexOf(":KUBE-MARK-MASQ - [0:0]") + 1, 0, ...chains);
+  lines.push(...rules, "COMMIT", "");
+  return lines.join("\n");
+}
+
+/** Finds a pod by name (e.g. node1-pod2). */
+export function findPod(plan: LabPlan, name: string): PodPlan | undefined {
+  return plan.nodes.flatMap((node) => node.pods).find((pod) => pod.name === name);
+}

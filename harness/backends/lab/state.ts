@@ -1,0 +1,39 @@
+/** The lab's state file: what `lab up` made, so later commands (and crash recovery) can find it. */
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { LabOptions, RoutingMode } from "./plan.js";
+
+export const LAB_STATE_FILE = process.env.ROUTEBENCH_LAB_STATE ?? "/run/routebench/lab.json";
+
+export interface LabState {
+  version: 1;
+  /** `creating` until `lab up` finished: a file left in that state marks a crashed `up`. */
+  status: "creating" | "up";
+  createdAt: string;
+  options: LabOptions;
+  mode: RoutingMode;
+  modeChangedAt: string;
+  netservers: { netns: string; pid: number }[];
+  /** Rules the lab did not write, listed when eBPF was switched on (with --force): later ones are drift. */
+  foreignRulesAtSwitch: Record<string, string[]> | null;
+}
+
+export async function readLabState(): Promise<LabState | null> {
+  try {
+    return JSON.parse(await readFile(LAB_STATE_FILE, "utf8")) as LabState;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+}
+
+export async function writeLabState(state: LabState): Promise<void> {
+  await mkdir(dirname(LAB_STATE_FILE), { recursive: true });
+  const temporary = `${LAB_STATE_FILE}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(state, null, 2)}\n`);
+  await rename(temporary, LAB_STATE_FILE);
+}
+
+export async function removeLabState(): Promise<void> {
+  await rm(LAB_STATE_FILE, { force: true });
+}

@@ -1,0 +1,34 @@
+/** routebench's command line: parses, dispatches, and turns errors into exit codes. */
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { registerLab } from "./lab.js";
+import { exitCodeFor, formatError, warn } from "./output.js";
+
+const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
+
+export function buildProgram(): Command {
+  const program = new Command("routebench")
+    .description("eBPF vs legacy host routing for Kubernetes pod networking, measured with netperf")
+    .version(pkg.version)
+    .showHelpAfterError()
+    .exitOverride();
+  registerLab(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    warn(formatError(error));
+    process.exitCode = exitCodeFor(error);
+  }
+}
+
+await main(process.argv);

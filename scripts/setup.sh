@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Installs what routebench needs, when it is missing: Debian packages (netperf from the
+# non-free component), npm dependencies, the BPF object and the compiled CLI.
+# Idempotent and quick when everything is present. Used by `npm start`, `npm test` and CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+# command-or-file  debian-package
+required=(
+  "netperf netperf"
+  "netserver netperf"
+  "clang clang"
+  "bpftool bpftool"
+  "/usr/include/bpf/bpf_helpers.h libbpf-dev"
+  "ip iproute2"
+  "tc iproute2"
+  "iptables iptables"
+  "iptables-save iptables"
+  "conntrack conntrack"
+  "nsenter util-linux"
+  "chromium chromium"
+)
+
+missing=()
+for entry in "${required[@]}"; do
+  what=${entry% *} pkg=${entry#* }
+  if [[ $what == /* ]]; then [[ -e $what ]] && continue; else command -v "$what" >/dev/null 2>&1 && continue; fi
+  [[ " ${missing[*]} " == *" $pkg "* ]] || missing+=("$pkg")
+done
+
+enable_non_free() {
+  # netperf lives in Debian's non-free component: add it to the machine's existing source.
+  local f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [[ -e $f ]] || continue
+    if grep -q '^Components:' "$f" && ! grep -q '^Components:.*\bnon-free\b' "$f"; then
+      log "adding non-free to the first Debian source in $f"
+      sed -i '0,/^Components: \(.*\)$/{s//Components: \1 non-free/}' "$f"
+    fi
+    return 0
+  done
+  if [[ -f /etc/apt/sources.list ]] && ! grep -q 'non-free' /etc/apt/sources.list; then
+    sed -i -E '0,/^deb .* main/{s/^(deb .* main)(.*)$/\1\2 non-free/}' /etc/apt/sources.list
+  fi
+}
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    log "missing Debian packages: ${missing[*]}; run this script as root (sudo bash scripts/setup.sh)"
+    exit 1
+  fi
+  log "installing Debian packages: ${missing[*]}"
+  enable_non_free
+  apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+fi
+
+# npm dependencies: install when absent or when the lock file changed since the last install.
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  log "installing npm dependencies"
+  npm ci --no-audit --no-fund >&2
+fi
+
+# The BPF object, rebuilt when its source is newer.
+bpf_src=bpf/rb_host.bpf.c bpf_obj=bpf/build/rb_host.bpf.o
+if [[ ! -f $bpf_obj || $bpf_src -nt $bpf_obj ]]; then
+  log "building $bpf_obj"
+  mkdir -p bpf/build
+  clang -O2 -g -Wall -Werror -target bpf -I"/usr/include/$(uname -m)-linux-gnu" -c "$bpf_src" -o "$bpf_obj"
+fi
+
+# The compiled CLI (tsc is incremental: quick when nothing changed).
+npx --no-install tsc -p tsconfig.build.json >&2

@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import { isLabRule, parseIptablesSave } from "../../../harness/backends/lab/iptables.js";
+import {
+  bpfDevices,
+  fabricIpBatch,
+  labNamespaces,
+  nodeIpBatch,
+  nodeIptablesRestore,
+  planLab,
+  podIpBatch,
+} from "../../../harness/backends/lab/plan.js";
+import { UsageError } from "../../../harness/util/errors.js";
+
+describe("planLab", () => {
+  const plan = planLab({ nodes: 2, podsPerNode: 2, iptablesServices: 3 });
+
+  it("names every namespace with the rb- prefix, fabric first", () => {
+    expect(labNamespaces(plan)).toEqual([
+      "rb-fabric",
+      "rb-node1",
+      "rb-node1-pod1",
+      "rb-node1-pod2",
+      "rb-node2",
+      "rb-node2-pod1",
+      "rb-node2-pod2",
+    ]);
+  });
+
+  it("keeps every address inside 198.18.0.0/15", () => {
+    const addresses = plan.nodes.flatMap((n) => [n.underlayIp, n.routerIp, ...n.pods.map((p) => p.ip)]);
+    for (const address of addresses) expect(address).toMatch(/^198\.(18|19)\./);
+    expect(plan.nodes[1]?.pods.map((p) => p.ip)).toEqual(["198.19.2.10", "198.19.2.11"]);
+    expect(plan.nodes[0]?.routes).toEqual([{ destination: "198.19.2.0/24", via: "198.18.0.2" }]);
+  });
+
+  it("gives unique MACs and device names that fit IFNAMSIZ", () => {
+    const macs = plan.nodes.flatMap((n) => [
+      n.underlayMac,
+      n.fabricPortMac,
+      ...n.pods.flatMap((p) => [p.mac, p.hostMac]),
+    ]);
+    expect(new Set(macs).size).toBe(macs.length);
+    for (const node of plan.nodes)
+      for (const device of [node.fabricPort, ...bpfDevices(node)])
+        expect(device.length).toBeLessThanOrEqual(15);
+  });
+
+  it("routes pods Cilium-style: a /32 and a default route via the node's router address", () => {
+    const node = plan.nodes[0];
+    const pod = node?.pods[1];
+    if (!node || !pod) throw new Error("plan shape");
+    expect(podIpBatch(node, pod)).toEqual([
+      "link set lo up",
+      "addr add 198.19.1.11/32 dev eth0",
+      "link set eth0 up",
+      "route add 198.19.1.1 dev eth0 scope link",
+      "route add default via 198.19.1.1 dev eth0",
+    ]);
+    expect(nodeIpBatch(node)).toContain("route add 198.19.1.11/32 dev lxcn1p2 scope link");
+    expect(nodeIpBatch(node)).toContain("route add 198.19.2.0/24 via 198.18.0.2 dev eth0");
+  });
+
+  it("joins the nodes through one bridge in the fabric namespace", () => {
+    expect(fabricIpBatch(plan)).toContain(
+      "link add rb-n2 address 02:03:c6:13:00:02 type veth peer name eth0 address 02:02:c6:13:00:02 netns rb-node2",
+    );
+  });
+
+  it("writes kube-proxy-style service chains, every rule tagged as the lab's", () => {
+    const node = plan.nodes[0];
+    if (!node) throw new Error("plan shape");
+    const text = nodeIptablesRestore(plan, node);
+    const rules = parseIptablesSave(text);
+    expect(rules.filter((r) => r.chain === "KUBE-SERVICES")).toHaveLength(3);
+    expect(rules.filter((r) => r.spec.includes("DNAT"))).toHaveLength(3);
+    expect(rules.every(isLabRule)).toBe(true);
+    // every chain a rule jumps to is declared before the first rule
+    const declared = text.split("\n").filter((l) => l.startsWith(":")).length;
+    expect(declared).toBe(3 + 2 * 3);
+    expect(text.indexOf(":KUBE-SVC-RB00100000000002")).toBeLessThan(text.indexOf("-A KUBE-SERVICES"));
+  });
+
+  it("allows zero service chains", () => {
+    const bare = planLab({ nodes: 1, podsPerNode: 1, iptablesServices: 0 });
+    const node = bare.nodes[0];
+    if (!node) throw new Error("plan shape");
+    expect(parseIptablesSave(nodeIptablesRestore(bare, node)).some((r) => r.spec.includes("DNAT"))).toBe(
+      false,
+    );
+  });
+
+  it("rejects out-of-range options naming the flag", () => {
+    expect(() => planLab({ nodes: 0, podsPerNode: 2, iptablesServices: 0 })).toThrow(UsageError);
+    expect(() => planLab({ nodes: 2, podsPerNode: 2, iptablesServices: -1 })).toThrow(/--iptables-services/);
+    expect(() => planLab({ nodes: 2, podsPerNode: 1.5, iptablesServices: 0 })).toThrow(/--pods-per-node/);
+  });
+});
