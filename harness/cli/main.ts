@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { registerLab } from "./lab.js";
 import { exitCodeFor, formatError, warn } from "./output.js";
+import { registerRun } from "./run.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerLab(program);
+  registerRun(program);
   return program;
 }
 
@@ -30,5 +32,11 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = exitCodeFor(error);
   }
 }
+
+// A reader that stops early (`| head`) is not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
 
 await main(process.argv);

@@ -1,5 +1,6 @@
 /** Shared by the root integration tests: run the real CLI, require root, leave nothing behind. */
 import { readdirSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
 import { cleanupLab } from "../../harness/backends/lab/lab.js";
@@ -49,6 +50,12 @@ export async function cleanupEverything(): Promise<void> {
 export async function expectNothingLeft(): Promise<void> {
   expect(listPrefixed("/run/netns")).toEqual([]);
   expect(listPrefixed("/sys/fs/bpf")).toEqual([]);
-  const netservers = await processRunner.run(["pgrep", "-x", "netserver"]);
-  expect(netservers.stdout.trim()).toBe("");
+  // Killed netservers stay zombies until init reaps them: wait for that, briefly.
+  let netservers = "";
+  for (let i = 0; i < 100; i++) {
+    netservers = (await processRunner.run(["pgrep", "-x", "netserver"])).stdout.trim();
+    if (!netservers) break;
+    await sleep(50);
+  }
+  expect(netservers).toBe("");
 }

@@ -359,7 +359,7 @@ export async function setLabMode(
   };
 }
 
-async function readNodeMode(runner: Runner, node: NodePlan): Promise<RoutingMode | "unknown"> {
+export async function readNodeMode(runner: Runner, node: NodePlan): Promise<RoutingMode | "unknown"> {
   const dump = await runner.run([
     "bpftool",
     "-j",
@@ -371,7 +371,7 @@ async function readNodeMode(runner: Runner, node: NodePlan): Promise<RoutingMode
   return dump.exitCode === 0 ? parseModeDump(dump.stdout) : "unknown";
 }
 
-async function readNodeCounters(runner: Runner, node: NodePlan): Promise<Counters> {
+export async function readNodeCounters(runner: Runner, node: NodePlan): Promise<Counters> {
   const dump = await runChecked(runner, [
     "bpftool",
     "-j",
@@ -503,7 +503,7 @@ async function sumOverNodes<T>(
   return total;
 }
 
-async function readForward(runner: Runner, node: NodePlan): Promise<number> {
+export async function readForward(runner: Runner, node: NodePlan): Promise<number> {
   const saved = await runChecked(runner, inNetns(node.netns, ["iptables-save", "-c", "-t", "filter"]));
   return forwardPackets(parseIptablesSave(saved.stdout));
 }

@@ -88,7 +88,7 @@ describe("parseNetperfOutput (netperf 2.7.0 captures)", () => {
 
   it("says what it saw when the output is not ours", () => {
     expect(() => parseNetperfOutput("TCP_RR", "")).toThrow(NetperfParseError);
-    expect(() => parseNetperfOutput("TCP_RR", fixture("no_control.stderr.txt"))).toThrow(
+    expect(() => parseNetperfOutput("TCP_RR", fixture("no_control.stdout.txt"))).toThrow(
       /expected 15 comma-separated values/,
     );
     expect(() => parseNetperfOutput("TCP_RR", fixture("tcp_stream_64.csv").replace("1.000", "-1"))).toThrow(

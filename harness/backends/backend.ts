@@ -1,0 +1,36 @@
+/**
+ * What a backend does for a run: put the cluster in a mode and prove it, run one netperf
+ * trial, restore what it found. The lab and the Kubernetes backend implement it; the run
+ * loop knows nothing else of them.
+ */
+import type { ModeEvidence, PathCheck } from "../results/schema.js";
+import type { Trial } from "../sweep/plan.js";
+import type { Mode, Sweep } from "../sweep/schema.js";
+import type { ProcessResult } from "../util/runner.js";
+
+export interface TrialOutcome {
+  /** The argv as run (inside the pod or through pods/exec). */
+  argv: string[];
+  result: ProcessResult;
+  /** Which path the trial's packets took, where the backend can tell. */
+  path?: PathCheck;
+}
+
+export interface BackendSession {
+  readonly name: string;
+  /** Facts about the cluster for results.environment.topology. */
+  topology(): Record<string, unknown>;
+  /** Puts every node in `mode` (nothing to switch for `host`) and returns the evidence that it is. */
+  useMode(mode: Mode): Promise<ModeEvidence>;
+  /** Runs one trial; the signal kills netperf. */
+  runTrial(trial: Trial, signal: AbortSignal): Promise<TrialOutcome>;
+  /** Leaves the cluster as it was found. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface Backend {
+  open(sweep: Sweep, log: (message: string) => void): Promise<BackendSession>;
+}
+
+/** netperf gets its test length plus this much before it is killed: control connection, CPU calibration, teardown. */
+export const TRIAL_TIMEOUT_MARGIN_SEC = 15;

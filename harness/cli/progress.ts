@@ -1,0 +1,80 @@
+/** Run progress: a live line on a terminal, one line per finished trial otherwise, nothing with --json. */
+
+import type { TrialRecord } from "../results/schema.js";
+import type { ProgressEvent } from "../run/execute.js";
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return "?";
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+}
+
+/** The headline figure of a finished trial, e.g. `41234 trans/s, p99 36 µs`. */
+export function trialFigure(record: TrialRecord): string {
+  if (record.state === "failed") return `FAILED (attempt ${record.attempt}): ${record.error ?? "?"}`;
+  const m = record.metrics ?? {};
+  if (record.point.test === "TCP_STREAM") return `${(m.throughputMbps ?? 0).toFixed(0)} Mbit/s`;
+  return `${(m.transactionsPerSec ?? 0).toFixed(0)} trans/s, p50 ${m.p50Us ?? "?"} µs, p99 ${m.p99Us ?? "?"} µs`;
+}
+
+function label(event: ProgressEvent): string {
+  const t = event.trial;
+  return t ? `${t.point.placement} ${t.point.test} ${t.point.size} ${t.mode} (block ${t.block})` : "";
+}
+
+export class Progress {
+  private readonly started = Date.now();
+  private last = "";
+
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly mode: "tty" | "lines" | "silent",
+    private readonly secondsPerTrial: number,
+  ) {}
+
+  static for(stream: NodeJS.WriteStream, json: boolean, secondsPerTrial: number): Progress {
+    return new Progress(stream, json ? "silent" : stream.isTTY ? "tty" : "lines", secondsPerTrial);
+  }
+
+  private eta(event: ProgressEvent): string {
+    const elapsed = (Date.now() - this.started) / 1000;
+    const perTrial = event.done > 0 ? elapsed / event.done : this.secondsPerTrial;
+    return formatDuration((event.planned - event.done) * perTrial);
+  }
+
+  handle = (event: ProgressEvent): void => {
+    if (this.mode === "silent") return;
+    if (event.kind === "mode" && event.evidence) {
+      const line = `mode ${event.evidence.mode}: ${event.evidence.detail}`;
+      if (this.mode === "tty") this.clear();
+      this.stream.write(`${line}\n`);
+      return;
+    }
+    const counter = `[${String(event.done).padStart(String(event.planned).length)}/${event.planned}]`;
+    if (this.mode === "lines") {
+      if (event.kind === "trial-end" && event.record)
+        this.stream.write(`${counter} ${label(event)}: ${trialFigure(event.record)}\n`);
+      return;
+    }
+    const width = 24;
+    const filled = event.planned > 0 ? Math.round((event.done / event.planned) * width) : 0;
+    const bar = `${"█".repeat(filled)}${"░".repeat(width - filled)}`;
+    const detail = event.kind === "trial-end" && event.record ? trialFigure(event.record) : "running…";
+    this.last = `${bar} ${counter} ETA ${this.eta(event)}  ${label(event)}: ${detail}`;
+    const columns = this.stream.columns ?? 120;
+    this.stream.write(`\r\x1b[K${this.last.slice(0, columns - 1)}`);
+    if (event.kind === "trial-end" && event.record?.state === "failed") this.stream.write("\n");
+  };
+
+  clear(): void {
+    if (this.mode === "tty" && this.last) this.stream.write("\r\x1b[K");
+  }
+
+  log = (message: string): void => {
+    if (this.mode === "silent") return;
+    this.clear();
+    this.stream.write(`${message}\n`);
+  };
+}

@@ -1,0 +1,162 @@
+/** `routebench run`: plan, execute and summarise a sweep; Ctrl-C keeps every finished trial. */
+import { join } from "node:path";
+import type { Command } from "commander";
+import { labBackend } from "../backends/lab/backend.js";
+import { requireRoot } from "../backends/lab/preflight.js";
+import { comparisonSentence } from "../report/format.js";
+import { PACKAGE_ROOT } from "../run/environment.js";
+import type { RunControl } from "../run/execute.js";
+import { runSweep } from "../run/run.js";
+import { loadSweep } from "../sweep/load.js";
+import { estimateSeconds, modeSwitches, planSweep, sweepPoints } from "../sweep/plan.js";
+import { PROFILES, type Profile } from "../sweep/schema.js";
+import { UsageError } from "../util/errors.js";
+import { parseIntegerFlag, printJson, printLine, warn } from "./output.js";
+import { formatDuration, Progress } from "./progress.js";
+
+export const DEFAULT_SWEEP = join(PACKAGE_ROOT, "sweeps", "blog.yaml");
+
+function parseProfile(value: string): Profile {
+  if (!(PROFILES as readonly string[]).includes(value)) {
+    throw new UsageError(`unknown profile ${JSON.stringify(value)}; use one of: ${PROFILES.join(", ")}`);
+  }
+  return value as Profile;
+}
+
+function parsePercent(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0 || number > 100)
+    throw new UsageError(`--target-ci takes a percentage above 0, got ${value}`);
+  return number;
+}
+
+/** Ctrl-C once: stop after the running trial. Twice (or SIGTERM): kill it now. */
+function installInterruptHandlers(control: RunControl, log: (message: string) => void): () => void {
+  const onInterrupt = () => {
+    if (!control.stopRequested) {
+      control.stopRequested = true;
+      log("\nstopping after the running trial (Ctrl-C again to stop now); finished trials are kept");
+    } else {
+      control.kill.abort();
+    }
+  };
+  const onTerminate = () => {
+    control.stopRequested = true;
+    control.kill.abort();
+  };
+  process.on("SIGINT", onInterrupt);
+  process.on("SIGTERM", onTerminate);
+  return () => {
+    process.off("SIGINT", onInterrupt);
+    process.off("SIGTERM", onTerminate);
+  };
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command("run")
+    .description("run a sweep (default sweeps/blog.yaml, the seed's experiment) and write its results")
+    .argument("[sweep]", "sweep file (YAML)")
+    .option(
+      "--profile <profile>",
+      "quick (1 s × 3), standard (5 s × 6) or full (20 s × 8; 20 s tests as in the seed)",
+      parseProfile,
+    )
+    .option("--out <dir>", "run folder (default results/<runId>)")
+    .option("--seed <n>", "seed of the trial order and the bootstrap", parseIntegerFlag("--seed"))
+    .option("--dry-run", "print the plan and exit")
+    .option("--resume <dir>", "continue an interrupted run without repeating finished trials")
+    .option(
+      "--target-ci <pct>",
+      "add repetitions until each comparison's 95% CI is within ±pct %",
+      parsePercent,
+    )
+    .option("--label <text>", "label of the run in comparisons and history (default: git commit and date)")
+    .option("--json", "print one JSON object at the end instead of progress")
+    .action(async (file: string | undefined, opts) => {
+      if (opts.resume && (file || opts.profile || opts.seed !== undefined)) {
+        throw new UsageError(
+          "--resume continues a run as it was planned: give no sweep file, --profile or --seed with it",
+        );
+      }
+      const sweepFile = file ?? DEFAULT_SWEEP;
+      const sweep = opts.resume
+        ? (await import("../results/log.js").then((m) => m.readRunFolder(opts.resume))).meta.sweep
+        : await loadSweep(sweepFile, { profile: opts.profile, seed: opts.seed, targetCiPct: opts.targetCi });
+      const trials = planSweep(sweep);
+
+      if (opts.dryRun) {
+        const plan = {
+          sweep: sweep.name,
+          points: sweepPoints(sweep).length,
+          trials: trials.length,
+          modeSwitches: modeSwitches(trials),
+          durationSec: sweep.durationSec,
+          repetitions: sweep.repetitions,
+          order: sweep.order,
+          seed: sweep.seed,
+          estimatedSec: Math.round(estimateSeconds(trials)),
+          trialOrder: trials.map((t) => t.id),
+        };
+        if (opts.json) return printJson(plan);
+        printLine(
+          `${plan.trials} trials (${plan.points} points × ${sweep.modes.length} modes × ${sweep.repetitions} repetitions), ${sweep.durationSec} s each, ${sweep.order} order (seed ${sweep.seed}), ${plan.modeSwitches} mode switches`,
+        );
+        printLine(`estimated duration: ${formatDuration(plan.estimatedSec)}`);
+        printLine("order:");
+        for (const id of plan.trialOrder.slice(0, 20)) printLine(`  ${id}`);
+        if (plan.trialOrder.length > 20)
+          printLine(`  … and ${plan.trialOrder.length - 20} more (--json lists them all)`);
+        return;
+      }
+
+      requireRoot("run on the lab");
+      const progress = Progress.for(process.stderr, Boolean(opts.json), sweep.durationSec + 0.2);
+      const control: RunControl = { stopRequested: false, kill: new AbortController() };
+      const uninstall = installInterruptHandlers(control, progress.log);
+      progress.log(`${trials.length} trials, about ${formatDuration(estimateSeconds(trials))}`);
+      let outcome: Awaited<ReturnType<typeof runSweep>>;
+      try {
+        outcome = await runSweep({
+          sweep,
+          backend: labBackend(),
+          outDir: opts.out,
+          resumeDir: opts.resume,
+          label: opts.label,
+          command: ["routebench", ...process.argv.slice(2)],
+          control,
+          log: progress.log,
+          onProgress: progress.handle,
+        });
+      } finally {
+        uninstall();
+        progress.clear();
+      }
+      const { results, dir } = outcome;
+      if (opts.json) {
+        printJson({ runId: results.runId, dir, state: results.state, summary: results.summary });
+      } else {
+        printLine(
+          `${results.state}: ${results.summary.completedTrials} trials completed, ${results.summary.failedTrials} failed attempts`,
+        );
+        for (const c of results.summary.comparisons.filter(
+          (c) => c.baseline === "legacy" && c.candidate === "ebpf",
+        )) {
+          printLine(`  ${comparisonSentence(c)}`);
+        }
+        for (const w of results.summary.warnings) printLine(`warning: ${w.reason}\n  hint: ${w.hint}`);
+        printLine(`results: ${join(dir, "results.json")}`);
+      }
+      if (outcome.error) throw outcome.error;
+      const gaveUp = results.trials.filter(
+        (t) => t.state === "failed" && t.attempt === results.sweep.retries + 1,
+      ).length;
+      if (results.state === "aborted") {
+        warn(`interrupted: resume with routebench run --resume ${dir}`);
+        process.exitCode = 130;
+      } else if (gaveUp > 0) {
+        warn(`${gaveUp} trial(s) failed every attempt; their points are missing from the comparisons`);
+        process.exitCode = 1;
+      }
+    });
+}

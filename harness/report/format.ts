@@ -1,0 +1,72 @@
+/** Number and sentence formatting shared by the terminal, Markdown, HTML and CSV outputs. Pure. */
+import type { MetricName } from "../netperf/parse.js";
+import type { Comparison } from "../stats/summary.js";
+
+export const METRIC_LABELS: Record<MetricName, { name: string; unit: string }> = {
+  throughputMbps: { name: "throughput", unit: "Mbit/s" },
+  transactionsPerSec: { name: "transaction rate", unit: "trans/s" },
+  meanLatencyUs: { name: "mean latency", unit: "µs" },
+  p50Us: { name: "P50 latency", unit: "µs" },
+  p90Us: { name: "P90 latency", unit: "µs" },
+  p99Us: { name: "P99 latency", unit: "µs" },
+  maxLatencyUs: { name: "max latency", unit: "µs" },
+  localCpuPct: { name: "client CPU", unit: "%" },
+  remoteCpuPct: { name: "server CPU", unit: "%" },
+  retransmissions: { name: "retransmissions", unit: "" },
+};
+
+/** A figure with as many digits as a reader needs: 3 significant digits, no exponent. */
+export function formatNumber(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return "–";
+  const magnitude = Math.abs(value);
+  if (magnitude >= 1000) return Math.round(value).toString();
+  if (magnitude >= 100) return value.toFixed(0);
+  if (magnitude >= 10) return value.toFixed(1);
+  if (magnitude >= 1) return value.toFixed(2);
+  return value.toPrecision(2);
+}
+
+function decimalsOf(formatted: string): number {
+  const dot = formatted.indexOf(".");
+  return dot < 0 ? 0 : formatted.length - dot - 1;
+}
+
+/** `1.27 ± 0.06` style: the median and half the CI width, at the median's precision (asymmetric CIs get [low, high]). */
+export function formatWithInterval(value: number, low: number | null, high: number | null): string {
+  const shown = formatNumber(value);
+  if (low === null || high === null) return `${shown} (no CI: n < 2)`;
+  const digits = decimalsOf(shown);
+  const at = (x: number) => x.toFixed(digits);
+  const up = high - value;
+  const down = value - low;
+  if (Math.abs(up - down) <= 0.25 * Math.max(up, down)) return `${shown} ± ${at((high - low) / 2)}`;
+  return `${shown} [${at(low)}, ${at(high)}]`;
+}
+
+export function formatRatio(value: number, digits = 2): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : "–";
+}
+
+export function formatPValue(p: number | null): string {
+  if (p === null) return "p n/a";
+  return p < 0.001 ? "p < 0.001" : `p = ${p.toFixed(3)}`;
+}
+
+export function formatPercentChange(ratio: number): string {
+  const change = (ratio - 1) * 100;
+  return `${change >= 0 ? "+" : ""}${change.toFixed(0)}%`;
+}
+
+/**
+ * The comparison as a sentence, e.g. "same-node TCP_RR 1,1: ebpf ran 1.27 × the legacy
+ * transaction rate (95% CI 1.21–1.33, p = 0.004): better".
+ */
+export function comparisonSentence(c: Comparison): string {
+  const what = METRIC_LABELS[c.metric].name;
+  const ci =
+    c.ciLow === null || c.ciHigh === null
+      ? "no CI: too few repetitions"
+      : `95% CI ${formatRatio(c.ciLow)}–${formatRatio(c.ciHigh)}`;
+  const size = c.test === "TCP_STREAM" ? `${c.size} B messages` : `${c.size} B request,response`;
+  return `${c.placement} ${c.test} (${size}): ${c.candidate} had ${formatRatio(c.ratio)} × the ${c.baseline} ${what} (${formatPercentChange(c.ratio)}; ${ci}, ${formatPValue(c.pValue)}): ${c.verdict}`;
+}

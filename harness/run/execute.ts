@@ -1,0 +1,213 @@
+/**
+ * The run loop: trials in plan order, a mode switch (with its evidence) whenever the mode
+ * changes, retries for failed attempts, one trials.jsonl line per attempt, and a stop
+ * between trials when asked (a second request kills the running netperf).
+ */
+import type { BackendSession } from "../backends/backend.js";
+import { lowerIsBetter, NetperfParseError, parseNetperfOutput } from "../netperf/parse.js";
+import type { ModeEvidence, TrialRecord } from "../results/schema.js";
+import { comparedMetrics, compareModes } from "../stats/summary.js";
+import { type Point, planBlock, type Trial } from "../sweep/plan.js";
+import type { Mode, Sweep } from "../sweep/schema.js";
+import { tailLines } from "../util/errors.js";
+import { noiseSince, readCpuTimes } from "./noise.js";
+
+export interface RunControl {
+  /** Set: finish the running trial, then stop. */
+  stopRequested: boolean;
+  /** Aborted: kill the running trial now. */
+  kill: AbortController;
+}
+
+export interface ProgressEvent {
+  kind: "trial-start" | "trial-end" | "mode";
+  trial?: Trial;
+  record?: TrialRecord;
+  evidence?: ModeEvidence;
+  /** Trials done (completed or given up) of those planned so far. */
+  done: number;
+  planned: number;
+}
+
+export interface ExecuteContext {
+  sweep: Sweep;
+  session: BackendSession;
+  control: RunControl;
+  record: (record: TrialRecord) => void;
+  onProgress: (event: ProgressEvent) => void;
+  modeEvidence: ModeEvidence[];
+  /** Every record so far (resumed ones included); the loop adds to it. */
+  records: TrialRecord[];
+}
+
+/** Whether a trial needs no more attempts: it completed, or used every attempt. */
+export function trialFinished(records: readonly TrialRecord[], trialId: string, retries: number): boolean {
+  const mine = records.filter((r) => r.id === trialId);
+  return mine.some((r) => r.state === "completed") || mine.length >= retries + 1;
+}
+
+function describeFailure(
+  record: Pick<TrialRecord, "timedOut" | "signal" | "exitCode" | "stderrTail" | "stdout">,
+): string {
+  if (record.timedOut) return "netperf timed out and was killed";
+  if (record.signal) return `netperf was killed by ${record.signal}`;
+  // netperf prints its own errors on stdout
+  if (/establish control|could not establish/.test(`${record.stdout}\n${record.stderrTail}`)) {
+    return "no control connection to netserver (is netserver running on the server pod?)";
+  }
+  return `netperf exited with code ${record.exitCode}`;
+}
+
+async function attempt(context: ExecuteContext, trial: Trial, attemptNumber: number): Promise<TrialRecord> {
+  const cpuBefore = readCpuTimes();
+  const startedAt = new Date().toISOString();
+  const base = {
+    id: trial.id,
+    block: trial.block,
+    mode: trial.mode,
+    point: trial.point,
+    durationSec: trial.durationSec,
+    attempt: attemptNumber,
+    startedAt,
+  };
+  try {
+    const outcome = await context.session.runTrial(trial, context.control.kill.signal);
+    const { result } = outcome;
+    const record: TrialRecord = {
+      ...base,
+      state: "failed",
+      finishedAt: new Date().toISOString(),
+      argv: outcome.argv,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      timedOut: result.timedOut,
+      stdout: result.stdout,
+      stderrTail: tailLines(result.stderr, 20),
+      path: outcome.path,
+      noise: noiseSince(cpuBefore),
+    };
+    if (result.exitCode !== 0) return { ...record, error: describeFailure(record) };
+    try {
+      return {
+        ...record,
+        state: "completed",
+        metrics: parseNetperfOutput(trial.point.test, result.stdout).metrics,
+      };
+    } catch (error) {
+      if (error instanceof NetperfParseError)
+        return { ...record, error: `unparseable netperf output: ${error.message}` };
+      throw error;
+    }
+  } catch (error) {
+    return {
+      ...base,
+      state: "failed",
+      finishedAt: new Date().toISOString(),
+      argv: [],
+      exitCode: null,
+      signal: null,
+      timedOut: false,
+      stdout: "",
+      stderrTail: "",
+      error: (error as Error).message,
+      noise: noiseSince(cpuBefore),
+    };
+  }
+}
+
+/** Runs the trials (skipping finished ones). Returns false when stopped early. */
+export async function executeTrials(
+  context: ExecuteContext,
+  trials: readonly Trial[],
+  currentMode: { mode?: Mode },
+): Promise<boolean> {
+  const { sweep, control } = context;
+  let done = trials.filter((t) => trialFinished(context.records, t.id, sweep.retries)).length;
+  for (const trial of trials) {
+    if (control.stopRequested || control.kill.signal.aborted) return false;
+    if (trialFinished(context.records, trial.id, sweep.retries)) continue;
+    if (trial.mode !== currentMode.mode) {
+      const evidence = await context.session.useMode(trial.mode);
+      context.modeEvidence.push(evidence);
+      currentMode.mode = trial.mode;
+      context.onProgress({ kind: "mode", evidence, done, planned: trials.length });
+      if (!evidence.ok) throw new Error(`mode ${trial.mode} could not be verified: ${evidence.detail}`);
+    }
+    context.onProgress({ kind: "trial-start", trial, done, planned: trials.length });
+    const already = context.records.filter((r) => r.id === trial.id).length;
+    for (let n = already + 1; n <= sweep.retries + 1; n++) {
+      const record = { ...(await attempt(context, trial, n)), modeEvidence: context.modeEvidence.at(-1) };
+      if (control.kill.signal.aborted && record.state === "failed") return false; // killed by the second Ctrl-C: not a result
+      context.records.push(record);
+      context.record(record);
+      if (record.state === "completed" || n === sweep.retries + 1) done++;
+      context.onProgress({ kind: "trial-end", trial, record, done, planned: trials.length });
+      if (record.state === "completed") break;
+    }
+  }
+  return true;
+}
+
+/**
+ * --target-ci: the points whose eBPF/legacy comparison interval (on any compared metric) is
+ * wider than ±targetCiPct % of the ratio, and that have fewer than maxRepetitions blocks.
+ */
+export function pointsNeedingRepetitions(
+  sweep: Sweep,
+  points: readonly Point[],
+  records: readonly TrialRecord[],
+): Point[] {
+  const target = sweep.targetCiPct;
+  if (!target) return [];
+  const [baseline, candidate] =
+    sweep.modes.includes("legacy") && sweep.modes.includes("ebpf")
+      ? (["legacy", "ebpf"] as const)
+      : [sweep.modes[0], sweep.modes[1]];
+  if (!baseline || !candidate) return [];
+  return points.filter((point) => {
+    const blocks = new Set(
+      records.filter((r) => r.point.key === point.key && r.state === "completed").map((r) => r.block),
+    );
+    if (blocks.size >= sweep.maxRepetitions) return false;
+    return comparedMetrics(sweep, point.test).some((metric) => {
+      const values = (mode: Mode) =>
+        new Map(
+          records
+            .filter(
+              (r) =>
+                r.point.key === point.key &&
+                r.mode === mode &&
+                r.state === "completed" &&
+                r.metrics?.[metric] !== undefined,
+            )
+            .map((r) => [r.block, r.metrics?.[metric] as number]),
+        );
+      const compared = compareModes(
+        values(baseline),
+        values(candidate),
+        sweep.order === "interleaved",
+        lowerIsBetter(metric),
+        sweep.seed,
+      );
+      if (!compared || compared.ciLow === null || compared.ciHigh === null) return true;
+      return (compared.ciHigh - compared.ciLow) / 2 / compared.ratio > target / 100;
+    });
+  });
+}
+
+/** Plans and runs extra interleaved blocks until every point meets --target-ci or hits maxRepetitions. */
+export async function extendToTargetCi(
+  context: ExecuteContext,
+  points: readonly Point[],
+  currentMode: { mode?: Mode },
+): Promise<boolean> {
+  let block = Math.max(0, ...context.records.map((r) => r.block));
+  for (;;) {
+    const needing = pointsNeedingRepetitions(context.sweep, points, context.records);
+    // Bounded by block count too, so points whose trials keep failing cannot loop forever.
+    if (needing.length === 0 || block >= context.sweep.maxRepetitions) return true;
+    block++;
+    const finished = await executeTrials(context, planBlock(context.sweep, needing, block), currentMode);
+    if (!finished) return false;
+  }
+}

@@ -1,0 +1,128 @@
+/** One run of a sweep: plan, open the backend, execute, summarise, write results. */
+import { join } from "node:path";
+import type { Backend } from "../backends/backend.js";
+import { RunLog, readRunFolder } from "../results/log.js";
+import {
+  type ModeEvidence,
+  RESULTS_SCHEMA_VERSION,
+  type Results,
+  type TrialRecord,
+} from "../results/schema.js";
+import { summarise } from "../stats/summary.js";
+import { planSweep, sweepPoints } from "../sweep/plan.js";
+import type { Mode, Sweep } from "../sweep/schema.js";
+import { processRunner } from "../util/runner.js";
+import { captureEnvironment, PACKAGE_ROOT } from "./environment.js";
+import {
+  type ExecuteContext,
+  executeTrials,
+  extendToTargetCi,
+  type ProgressEvent,
+  type RunControl,
+} from "./execute.js";
+
+export interface RunRequest {
+  sweep: Sweep;
+  backend: Backend;
+  /** The run folder; default results/<runId>. */
+  outDir?: string;
+  /** Continue the run in this folder. */
+  resumeDir?: string;
+  label?: string;
+  command: string[];
+  control: RunControl;
+  log: (message: string) => void;
+  onProgress: (event: ProgressEvent) => void;
+}
+
+export interface RunOutcome {
+  dir: string;
+  results: Results;
+  /** Set when the run ended on an error (results.json is still written). */
+  error?: unknown;
+}
+
+export function makeRunId(name: string, date = new Date()): string {
+  const stamp = date.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${stamp}-${name.replace(/[^\w.-]+/g, "_")}`;
+}
+
+export async function runSweep(request: RunRequest): Promise<RunOutcome> {
+  let sweep = request.sweep;
+  let records: TrialRecord[] = [];
+  let runId: string;
+  let startedAt = new Date().toISOString();
+  let dir: string;
+  let label = request.label;
+  let command = request.command;
+  if (request.resumeDir) {
+    const folder = await readRunFolder(request.resumeDir);
+    ({ sweep, runId, startedAt, command } = folder.meta);
+    label = folder.meta.label;
+    records = folder.trials;
+    dir = request.resumeDir;
+    request.log(`resuming ${runId}: ${records.length} trial attempts already recorded`);
+  } else {
+    runId = makeRunId(sweep.name);
+    dir = request.outDir ?? join(PACKAGE_ROOT, "results", runId);
+  }
+  const trials = planSweep(sweep);
+  const points = sweepPoints(sweep);
+  const runLog = new RunLog(dir);
+  const modeEvidence: ModeEvidence[] = [];
+
+  const session = await request.backend.open(sweep, request.log);
+  let state: Results["state"] = "completed";
+  let failure: unknown;
+  let environment: Results["environment"] | undefined;
+  try {
+    environment = await captureEnvironment(processRunner, session.name, session.topology());
+    label ??= `${environment.gitCommit ?? "unversioned"} ${startedAt.slice(0, 10)}`;
+    if (!request.resumeDir) await runLog.start({ runId, label, startedAt, command, sweep, environment });
+    const context: ExecuteContext = {
+      sweep,
+      session,
+      control: request.control,
+      record: (record) => runLog.append(record),
+      onProgress: request.onProgress,
+      modeEvidence,
+      records,
+    };
+    const currentMode: { mode?: Mode } = {};
+    let finished = await executeTrials(context, trials, currentMode);
+    if (finished && sweep.targetCiPct) finished = await extendToTargetCi(context, points, currentMode);
+    if (!finished) state = "aborted";
+  } catch (error) {
+    state = "failed";
+    failure = error;
+  } finally {
+    await session.close();
+  }
+  const results: Results = {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    runId,
+    label: label ?? runId,
+    state,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    command,
+    environment: environment ?? (await captureEnvironment(processRunner, session.name, session.topology())),
+    sweep,
+    plannedTrials: trials.length,
+    modeEvidence: uniqueEvidence([
+      ...records.flatMap((r) => (r.modeEvidence ? [r.modeEvidence] : [])),
+      ...modeEvidence,
+    ]),
+    trials: records,
+    summary: summarise(sweep, points, records),
+  };
+  await runLog.finish(results);
+  return { dir, results, error: failure };
+}
+
+/** Each mode switch's evidence once, in time order (trials carry a copy of theirs). */
+function uniqueEvidence(evidence: ModeEvidence[]): ModeEvidence[] {
+  const seen = new Map<string, ModeEvidence>();
+  for (const item of evidence) seen.set(`${item.at}|${item.mode}`, item);
+  return [...seen.values()].sort((a, b) => a.at.localeCompare(b.at));
+}

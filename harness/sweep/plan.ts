@@ -1,0 +1,118 @@
+/**
+ * Turns a resolved sweep into an ordered list of trials. Pure and seeded: the same sweep
+ * and seed give the same order, so a run can be resumed and reproduced.
+ *
+ * interleaved (default): repetitions are blocks; each block runs every point once in every
+ *   mode, points in seeded random order and a point's modes back to back in seeded random
+ *   order, so drift hits every mode alike and each block pairs the modes of a point.
+ * blocked: mode by mode (one switch per mode), for backends where switching is expensive;
+ *   points shuffled within each repetition.
+ */
+import type { NetperfTest } from "../netperf/argv.js";
+import { type Random, seededRandom, shuffled } from "../util/random.js";
+import type { Mode, Sweep } from "./schema.js";
+
+export type Placement = "same-node" | "cross-node";
+
+export interface Point {
+  /** e.g. `cross-node/TCP_STREAM/1024` or `same-node/TCP_RR/1,1` */
+  key: string;
+  placement: Placement;
+  test: NetperfTest;
+  /** The size as written in the sweep: a message size, or "request,response". */
+  size: string;
+  messageSize?: number;
+  requestSize?: number;
+  responseSize?: number;
+}
+
+export interface Trial {
+  /** Stable across runs of the same sweep: `block:mode:pointKey`. */
+  id: string;
+  block: number;
+  mode: Mode;
+  point: Point;
+  durationSec: number;
+}
+
+/** Every point of the sweep, in file order. */
+export function sweepPoints(sweep: Sweep): Point[] {
+  const points: Point[] = [];
+  for (const placement of sweep.placements) {
+    for (const test of sweep.tests) {
+      if (test.test === "TCP_STREAM") {
+        for (const size of test.messageSizes) {
+          points.push({
+            key: `${placement}/TCP_STREAM/${size}`,
+            placement,
+            test: "TCP_STREAM",
+            size: String(size),
+            messageSize: size,
+          });
+        }
+      } else {
+        for (const size of test.sizes) {
+          const [request, response] = size.split(",").map(Number);
+          points.push({
+            key: `${placement}/TCP_RR/${size}`,
+            placement,
+            test: "TCP_RR",
+            size,
+            requestSize: request,
+            responseSize: response,
+          });
+        }
+      }
+    }
+  }
+  return points;
+}
+
+function trial(block: number, mode: Mode, point: Point, durationSec: number): Trial {
+  return { id: `${block}:${mode}:${point.key}`, block, mode, point, durationSec };
+}
+
+/** Random stream of one block: independent of other blocks, so blocks added later keep earlier ones as they were. */
+function blockRandom(seed: number, block: number): Random {
+  return seededRandom((seed * 1_000_003 + block * 7919) >>> 0);
+}
+
+/** One interleaved block of the given points (every mode of a point back to back). */
+export function planBlock(sweep: Sweep, points: readonly Point[], block: number): Trial[] {
+  const random = blockRandom(sweep.seed, block);
+  return shuffled(points, random).flatMap((point) =>
+    shuffled(sweep.modes, random).map((mode) => trial(block, mode, point, sweep.durationSec)),
+  );
+}
+
+/** The whole plan of a sweep, in the order it runs. */
+export function planSweep(sweep: Sweep): Trial[] {
+  const points = sweepPoints(sweep);
+  const blocks = Array.from({ length: sweep.repetitions }, (_, i) => i + 1);
+  if (sweep.order === "interleaved") return blocks.flatMap((block) => planBlock(sweep, points, block));
+  return sweep.modes.flatMap((mode) =>
+    blocks.flatMap((block) =>
+      shuffled(points, blockRandom(sweep.seed, block)).map((point) =>
+        trial(block, mode, point, sweep.durationSec),
+      ),
+    ),
+  );
+}
+
+/** Number of mode switches the plan makes (the first mode counts as one). */
+export function modeSwitches(trials: readonly Trial[]): number {
+  let switches = 0;
+  let current: Mode | undefined;
+  for (const t of trials) {
+    if (t.mode !== "host" && t.mode !== current) {
+      switches++;
+      current = t.mode;
+    }
+  }
+  return switches;
+}
+
+/** Seconds the plan should take: the tests plus a per-trial overhead measured on the lab. */
+export function estimateSeconds(trials: readonly Trial[], overheadPerTrialSec = 0.1): number {
+  return trials.reduce((sum, t) => sum + t.durationSec + overheadPerTrialSec, 0);
+}

@@ -1,0 +1,197 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { readResults } from "../../harness/results/read.js";
+import type { Results } from "../../harness/results/schema.js";
+import { processRunner } from "../../harness/util/runner.js";
+import {
+  cleanupEverything,
+  expectNothingLeft,
+  failUnlessRootInCi,
+  parseJsonOutput,
+  runCli,
+  skipRootTests,
+} from "./helpers.js";
+
+failUnlessRootInCi();
+
+const MINI = fileURLToPath(new URL("../fixtures/sweeps/mini.yaml", import.meta.url));
+const BIN = fileURLToPath(new URL("../../bin/routebench.js", import.meta.url));
+
+function labNamespaces(): string[] {
+  try {
+    return readdirSync("/run/netns").filter((n) => n.startsWith("rb-"));
+  } catch {
+    return [];
+  }
+}
+
+/** Starts `routebench run` and resolves once `lines` trial lines were printed (non-TTY progress goes to stderr). */
+function startRun(args: string[], lines: number) {
+  const child = spawn("node", [BIN, "run", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  let stdout = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  const reached = new Promise<void>((resolve, reject) => {
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if ((stderr.match(/^\[\s*\d+\/\d+\]/gm) ?? []).length >= lines) resolve();
+    });
+    child.once("close", () => reject(new Error(`run ended before ${lines} trials:\n${stderr}`)));
+  });
+  const closed = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
+  return { child, reached, closed, output: () => ({ stdout, stderr }) };
+}
+
+describe.skipIf(skipRootTests)("run on the lab (root)", () => {
+  const out = mkdtempSync(join(tmpdir(), "routebench-run-"));
+  beforeAll(cleanupEverything);
+  afterEach(cleanupEverything); // a failed test must not leave its lab to the next
+  afterAll(async () => {
+    await cleanupEverything();
+    await expectNothingLeft();
+  });
+
+  it("runs a quick sweep into a valid results file, leaving a user's lab in its mode", async () => {
+    expect((await runCli(["lab", "up", "--mode", "ebpf", "--iptables-services", "10"])).exitCode).toBe(0);
+    const dir = join(out, "mini");
+    const result = await runCli(["run", MINI, "--out", dir, "--json"], 300_000);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const printed = parseJsonOutput<{ state: string; dir: string }>(result);
+    expect(printed).toMatchObject({ state: "completed", dir });
+
+    const results: Results = await readResults(dir);
+    expect(results.schemaVersion).toBe(1);
+    expect(results.state).toBe("completed");
+    expect(results.plannedTrials).toBe(24);
+    expect(results.trials.filter((t) => t.state === "completed")).toHaveLength(24);
+    expect(readFileSync(join(dir, "trials.jsonl"), "utf8").trim().split("\n")).toHaveLength(24);
+    expect(results.environment).toMatchObject({ netperfVersion: "2.7.0", backend: "lab" });
+    expect(results.environment.cpuCount).toBeGreaterThan(0);
+
+    for (const trial of results.trials) {
+      expect(trial.argv.slice(0, 2)).toEqual([
+        "nsenter",
+        expect.stringMatching(/^--net=\/run\/netns\/rb-node1/),
+      ]);
+      expect(trial.stdout).toMatch(/^[\d.]+,/);
+      expect(trial.noise?.cpuBusyPct).toBeGreaterThan(0);
+      expect(trial.modeEvidence?.mode).toBe(trial.mode);
+      if (trial.mode === "host") continue;
+      expect(trial.path?.ok, `${trial.id}: ${trial.path?.reason}`).toBe(true);
+      if (trial.mode === "ebpf") expect(trial.path?.iptablesForwardPackets).toBe(0);
+      else expect(trial.path?.bpfRedirects).toBe(0);
+    }
+    for (const placement of ["same-node", "cross-node"]) {
+      for (const metric of ["throughputMbps", "transactionsPerSec", "p50Us", "p90Us", "p99Us"]) {
+        const comparison = results.summary.comparisons.find(
+          (c) =>
+            c.placement === placement &&
+            c.metric === metric &&
+            c.baseline === "legacy" &&
+            c.candidate === "ebpf",
+        );
+        expect(comparison, `${placement} ${metric}`).toBeDefined();
+        expect(comparison?.ratio).toBeGreaterThan(0);
+        expect(comparison?.ciLow).not.toBeNull();
+        expect(["better", "worse", "no significant difference"]).toContain(comparison?.verdict);
+      }
+      expect(
+        results.summary.comparisons.some((c) => c.placement === placement && c.baseline === "host"),
+      ).toBe(true);
+    }
+    // n = 2 per mode: too few for significance, and the results say so
+    expect(results.summary.warnings.map((w) => w.kind)).toContain("few-repetitions");
+
+    const status = parseJsonOutput<{ up: boolean; mode: string }>(await runCli(["lab", "status", "--json"]));
+    expect(status).toMatchObject({ up: true, mode: "ebpf" });
+    expect((await runCli(["lab", "down"])).exitCode).toBe(0);
+  });
+
+  it("stops after the running trial on Ctrl-C, keeps finished trials, takes its lab down, and resumes", async () => {
+    const dir = join(out, "interrupted");
+    const run = startRun([MINI, "--out", dir], 3);
+    await run.reached;
+    run.child.kill("SIGINT");
+    expect(await run.closed).toBe(130);
+    expect(run.output().stderr).toMatch(/stopping after the running trial/);
+    expect(run.output().stderr).toMatch(/resume with routebench run --resume/);
+    const aborted = await readResults(dir);
+    expect(aborted.state).toBe("aborted");
+    const kept = aborted.trials.filter((t) => t.state === "completed").length;
+    expect(kept).toBeGreaterThanOrEqual(3);
+    expect(kept).toBeLessThan(24);
+    expect(aborted.summary.warnings.map((w) => w.kind)).toContain("missing-points");
+    expect(labNamespaces()).toEqual([]); // the run brought the lab up, so it took it down
+
+    const resumed = await runCli(["run", "--resume", dir, "--json"], 300_000);
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
+    const results = await readResults(dir);
+    expect(results.state).toBe("completed");
+    const completed = results.trials.filter((t) => t.state === "completed").map((t) => t.id);
+    expect(completed).toHaveLength(24);
+    expect(new Set(completed).size).toBe(24); // nothing ran twice
+    expect(results.runId).toBe(aborted.runId);
+  });
+
+  it("loses at most the running trial when killed, and --resume finishes the run", async () => {
+    const dir = join(out, "killed");
+    const run = startRun([MINI, "--out", dir], 4);
+    await run.reached;
+    run.child.kill("SIGKILL");
+    await run.closed;
+    const lines = readFileSync(join(dir, "trials.jsonl"), "utf8").trim().split("\n");
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    const resumed = await runCli(["run", "--resume", dir], 300_000);
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming .*: \d+ trial attempts already recorded/);
+    const results = await readResults(dir);
+    expect(results.trials.filter((t) => t.state === "completed")).toHaveLength(24);
+  });
+
+  it("records failing trials with argv, exit code and stderr, retries them, and goes on", async () => {
+    expect((await runCli(["lab", "up", "--iptables-services", "0"])).exitCode).toBe(0);
+    // No netserver in the same-node server pod: its trials cannot connect.
+    const pids = await processRunner.run(["ip", "netns", "pids", "rb-node1-pod2"]);
+    for (const pid of pids.stdout.trim().split(/\s+/)) process.kill(Number(pid), "SIGKILL");
+    const sweep = join(out, "broken.yaml");
+    writeFileSync(
+      sweep,
+      "name: broken\nmodes: [legacy]\ntests: [{test: TCP_RR}]\nduration: 1\nrepetitions: 1\nretries: 1\n",
+    );
+    const dir = join(out, "broken");
+    const result = await runCli(["run", sweep, "--out", dir]);
+    expect(result.exitCode).toBe(1);
+    const results = await readResults(dir);
+    const failed = results.trials.filter((t) => t.state === "failed");
+    expect(failed).toHaveLength(2); // one trial, two attempts
+    expect(failed[0]).toMatchObject({
+      exitCode: 255,
+      attempt: 1,
+      error: expect.stringMatching(/no control connection/),
+    });
+    expect(failed[1]?.attempt).toBe(2);
+    expect(failed[0]?.argv).toContain("netperf");
+    expect(failed[0]?.stdout).toMatch(/establish control/); // netperf prints its errors on stdout
+    expect(
+      results.trials.filter((t) => t.state === "completed" && t.point.placement === "cross-node"),
+    ).toHaveLength(1);
+    expect(results.summary.warnings.map((w) => w.kind)).toContain("failed-trials");
+  });
+
+  it("refuses a bad sweep before running anything", async () => {
+    const sweep = join(out, "bad.yaml");
+    writeFileSync(sweep, "tests:\n  - test: TCP_STREAM\n    mesageSizes: [64]\n");
+    const result = await runCli(["run", sweep]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(
+      `${sweep}:3:5: tests[0].mesageSizes: unknown key (did you mean "messageSizes"?)`,
+    );
+    expect(labNamespaces()).toEqual([]);
+  });
+});

@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { comparisonSentence, formatWithInterval } from "../../../harness/report/format.js";
+import { parseTrialLog } from "../../../harness/results/log.js";
+import type { TrialRecord } from "../../../harness/results/schema.js";
+import { trialFinished } from "../../../harness/run/execute.js";
+import { cpuShares, parseProcStat } from "../../../harness/run/noise.js";
+import { makeRunId } from "../../../harness/run/run.js";
+
+describe("noise", () => {
+  it("reads busy and steal shares from two /proc/stat readings", () => {
+    const before = parseProcStat("cpu  100 0 100 700 50 0 0 50 0 0\ncpu0 1 2 3\n");
+    const after = parseProcStat("cpu  200 0 200 800 50 0 0 150 0 0\n");
+    // delta: total 400, idle 100, steal 100
+    expect(cpuShares(before, after)).toEqual({ busyPct: 75, stealPct: 25 });
+  });
+});
+
+describe("trial log", () => {
+  it("drops a torn last line (a crash mid-write) but not a torn middle line", () => {
+    expect(parseTrialLog('{"id":"a"}\n{"id":"b"}\n{"id":"c","st')).toHaveLength(2);
+    expect(() => parseTrialLog('{"id":"a"}\n{"id\n{"id":"c"}\n')).toThrow(/line 2/);
+  });
+
+  it("treats a trial as finished when it completed or used every attempt", () => {
+    const r = (id: string, state: TrialRecord["state"]) => ({ id, state }) as TrialRecord;
+    const records = [r("a", "completed"), r("b", "failed"), r("c", "failed"), r("c", "failed")];
+    expect(trialFinished(records, "a", 1)).toBe(true);
+    expect(trialFinished(records, "b", 1)).toBe(false);
+    expect(trialFinished(records, "c", 1)).toBe(true);
+    expect(trialFinished(records, "d", 1)).toBe(false);
+  });
+});
+
+describe("formatting", () => {
+  it("names runs by time and sweep", () => {
+    expect(makeRunId("blog", new Date("2026-11-26T12:01:02Z"))).toBe("20261126-120102-blog");
+  });
+
+  it("states the uncertainty beside every figure", () => {
+    expect(formatWithInterval(1.27, 1.21, 1.33)).toBe("1.27 ± 0.06");
+    expect(formatWithInterval(20396.9, 19000, 20500)).toBe("20397 [19000, 20500]");
+    expect(formatWithInterval(5, null, null)).toBe("5.00 (no CI: n < 2)");
+    expect(
+      comparisonSentence({
+        placement: "same-node",
+        test: "TCP_RR",
+        size: "1,1",
+        metric: "transactionsPerSec",
+        baseline: "legacy",
+        candidate: "ebpf",
+        ratio: 1.2745,
+        ciLow: 1.21,
+        ciHigh: 1.33,
+        pValue: 0.004,
+        paired: true,
+        n: 10,
+        lowerIsBetter: false,
+        verdict: "better",
+      }),
+    ).toBe(
+      "same-node TCP_RR (1,1 B request,response): ebpf had 1.27 × the legacy transaction rate (+27%; 95% CI 1.21–1.33, p = 0.004): better",
+    );
+  });
+});

@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import type { TrialRecord } from "../../../harness/results/schema.js";
+import { summarise } from "../../../harness/stats/summary.js";
+import { parseSweep } from "../../../harness/sweep/load.js";
+import { planSweep, sweepPoints, type Trial } from "../../../harness/sweep/plan.js";
+import { seededRandom } from "../../../harness/util/random.js";
+
+const sweep = parseSweep(
+  "tests:\n  - {test: TCP_RR}\nplacements: [same-node]\nrepetitions: 6\nduration: 1\ncpu: {client: 0, server: 1}\n",
+  "x.yaml",
+);
+
+/** Synthetic trials: eBPF 27% more transactions than legacy (as in the seed), block drift, 3% noise. */
+function synthetic(effect = 1.27, failBlock?: number): TrialRecord[] {
+  const random = seededRandom(9);
+  const drift = new Map<number, number>();
+  return planSweep(sweep).map((trial: Trial) => {
+    if (!drift.has(trial.block)) drift.set(trial.block, 0.7 + 0.6 * random());
+    const tps =
+      16000 *
+      (trial.mode === "ebpf" ? effect : 1) *
+      (drift.get(trial.block) ?? 1) *
+      (1 + 0.03 * (random() - 0.5));
+    const failed = failBlock === trial.block && trial.mode === "ebpf";
+    return {
+      id: trial.id,
+      block: trial.block,
+      mode: trial.mode,
+      point: trial.point,
+      durationSec: 1,
+      state: failed ? "failed" : "completed",
+      attempt: 1,
+      startedAt: "",
+      finishedAt: "",
+      argv: [],
+      exitCode: failed ? 255 : 0,
+      signal: null,
+      timedOut: false,
+      stdout: "",
+      stderrTail: "",
+      error: failed ? "no control connection" : undefined,
+      metrics: failed
+        ? undefined
+        : {
+            transactionsPerSec: tps,
+            p50Us: 1e6 / tps,
+            p90Us: 1.2e6 / tps,
+            p99Us: 2e6 / tps,
+            meanLatencyUs: 1e6 / tps,
+          },
+      noise: { cpuBusyPct: 50, cpuStealPct: 0, loadAvg1: 1, loadPerCpu: 0.5 },
+    };
+  });
+}
+
+describe("summarise", () => {
+  it("finds the seed's +27% despite drift between blocks larger than the effect", () => {
+    const summary = summarise(sweep, sweepPoints(sweep), synthetic());
+    const tps = summary.comparisons.find((c) => c.metric === "transactionsPerSec" && c.baseline === "legacy");
+    expect(tps).toMatchObject({ candidate: "ebpf", paired: true, n: 6, verdict: "better", pValue: 0.03125 });
+    expect(tps?.ratio).toBeGreaterThan(1.2);
+    expect(tps?.ratio).toBeLessThan(1.35);
+    expect(tps?.ciLow).toBeGreaterThan(1.2);
+    const p99 = summary.comparisons.find((c) => c.metric === "p99Us");
+    expect(p99).toMatchObject({ lowerIsBetter: true, verdict: "better" });
+    expect(p99?.ratio).toBeLessThan(1);
+    // per point: median with a CI for each mode and metric
+    const point = summary.points.find((p) => p.mode === "legacy" && p.metric === "transactionsPerSec");
+    expect(point?.n).toBe(6);
+    expect(point?.ciLow).not.toBeNull();
+    expect(summary.warnings.map((w) => w.kind)).toContain("high-cv"); // the drift shows as CV
+  });
+
+  it("says no significant difference when there is none", () => {
+    const summary = summarise(sweep, sweepPoints(sweep), synthetic(1));
+    const tps = summary.comparisons.find((c) => c.metric === "transactionsPerSec");
+    expect(tps?.verdict).toBe("no significant difference");
+    expect(tps?.ciLow).toBeLessThan(1);
+    expect(tps?.ciHigh).toBeGreaterThan(1);
+  });
+
+  it("counts failed trials, pairs only complete blocks, and warns", () => {
+    const summary = summarise(sweep, sweepPoints(sweep), synthetic(1.27, 2));
+    expect(summary.failedTrials).toBe(1);
+    expect(summary.completedTrials).toBe(11);
+    expect(summary.comparisons.find((c) => c.metric === "transactionsPerSec")?.n).toBe(5);
+    const failed = summary.warnings.find((w) => w.kind === "failed-trials");
+    expect(failed?.reason).toMatch(
+      /1 trial attempt\(s\) failed; first: 2:ebpf:same-node\/TCP_RR\/1,1: no control connection/,
+    );
+  });
+
+  it("reports missing points for an interrupted run", () => {
+    const summary = summarise(sweep, sweepPoints(sweep), []);
+    expect(summary.points).toEqual([]);
+    expect(summary.warnings.find((w) => w.kind === "missing-points")?.subjects).toEqual([
+      "same-node/TCP_RR/1,1/legacy",
+      "same-node/TCP_RR/1,1/ebpf",
+    ]);
+  });
+
+  it("warns about steal and too few repetitions, with hints that follow the options", () => {
+    const trials = synthetic().filter((t) => t.block <= 3);
+    const first = trials[0];
+    if (first?.noise) first.noise.cpuStealPct = 12;
+    const summary = summarise(sweep, sweepPoints(sweep), trials);
+    const kinds = summary.warnings.map((w) => w.kind);
+    expect(kinds).toContain("cpu-steal");
+    expect(kinds).toContain("few-repetitions");
+    const cv = summary.warnings.find((w) => w.kind === "high-cv");
+    expect(cv?.hint).not.toMatch(/pinning CPUs/); // this sweep already pins
+  });
+});

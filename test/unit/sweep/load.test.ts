@@ -1,0 +1,112 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parseSweep, SweepError } from "../../../harness/sweep/load.js";
+
+function problems(text: string): string[] {
+  try {
+    parseSweep(text, "my.yaml");
+  } catch (error) {
+    if (error instanceof SweepError)
+      return error.problems.map((p) => `${p.line}:${p.column} ${p.path}: ${p.message}`);
+    throw error;
+  }
+  throw new Error("expected the sweep to be rejected");
+}
+
+describe("parseSweep", () => {
+  it("reads sweeps/blog.yaml: both placements, both modes, 64..65536 and TCP_RR 1,1", () => {
+    const sweep = parseSweep(readFileSync("sweeps/blog.yaml", "utf8"), "sweeps/blog.yaml");
+    expect(sweep.modes).toEqual(["legacy", "ebpf"]);
+    expect(sweep.placements).toEqual(["same-node", "cross-node"]);
+    const stream = sweep.tests.find((t) => t.test === "TCP_STREAM");
+    expect(
+      stream?.test === "TCP_STREAM" && [Math.min(...stream.messageSizes), Math.max(...stream.messageSizes)],
+    ).toEqual([64, 65536]);
+    expect(sweep.tests.find((t) => t.test === "TCP_RR")).toEqual({
+      test: "TCP_RR",
+      sizes: ["1,1"],
+      percentiles: [50, 90, 99],
+    });
+  });
+
+  it("fills defaults for everything but the tests", () => {
+    const sweep = parseSweep("tests: [{test: TCP_RR}]", "x.yaml");
+    expect(sweep).toMatchObject({
+      backend: "lab",
+      modes: ["legacy", "ebpf"],
+      placements: ["same-node", "cross-node"],
+      order: "interleaved",
+      profile: "standard",
+      durationSec: 5,
+      repetitions: 6,
+      retries: 1,
+      lab: { nodes: 2, podsPerNode: 2, iptablesServices: 100 },
+    });
+  });
+
+  it("applies a command-line profile over the file's duration and repetitions", () => {
+    const text = "tests: [{test: TCP_RR}]\nduration: 30\nrepetitions: 9\n";
+    expect(parseSweep(text, "x.yaml")).toMatchObject({ durationSec: 30, repetitions: 9 });
+    expect(parseSweep(text, "x.yaml", { profile: "quick" })).toMatchObject({
+      durationSec: 1,
+      repetitions: 3,
+      profile: "quick",
+    });
+    expect(parseSweep(text, "x.yaml", { profile: "full" })).toMatchObject({
+      durationSec: 20,
+      repetitions: 8,
+    });
+  });
+
+  it("names line, column and the nearest key for a misspelled key", () => {
+    expect(problems("tests: [{test: TCP_RR}]\nplacments: [same-node]\n")).toEqual([
+      '2:1 placments: unknown key (did you mean "placements"?)',
+    ]);
+    expect(problems("tests:\n  - test: TCP_RR\n    percentile: [50]\n")).toEqual([
+      '3:5 tests[0].percentile: unknown key (did you mean "percentiles"?)',
+    ]);
+    expect(problems("tests: [{test: TCP_RR}]\nlab:\n  nodez: 3\n")).toEqual([
+      '3:3 lab.nodez: unknown key (did you mean "nodes"?)',
+    ]);
+  });
+
+  it("says what was expected for wrong types and bad sizes", () => {
+    expect(problems("tests:\n  - test: TCP_STREAM\n    messageSizes: [64, big, 0]\nduration: 2.5\n")).toEqual(
+      [
+        '3:24 tests[0].messageSizes[1]: expected number, got "big"',
+        "3:29 tests[0].messageSizes[2]: expected number to be >=1, got 0",
+        "4:11 duration: expected a whole number, got 2.5",
+      ],
+    );
+    expect(problems('tests:\n  - test: TCP_RR\n    sizes: ["1-1"]\n')).toEqual([
+      '3:13 tests[0].sizes[0]: expected a request,response pair of byte counts, e.g. "1,1", got "1-1"',
+    ]);
+  });
+
+  it("rejects empty modes, unknown modes and tests, suggesting the nearest", () => {
+    expect(problems("modes: []\ntests: [{test: TCP_RR}]\n")).toEqual([
+      "1:8 modes: needs at least one mode (legacy, ebpf, host)",
+    ]);
+    expect(problems("modes: [legacy, epbf]\ntests: [{test: TCP_RR}]\n")).toEqual([
+      '1:17 modes[1]: expected one of legacy, ebpf, host, got "epbf" (did you mean "ebpf"?)',
+    ]);
+    expect(problems("tests:\n  - test: TCP_RRR\n")).toEqual([
+      '2:11 tests[0].test: test must be TCP_STREAM or TCP_RR, got "TCP_RRR" (did you mean "TCP_RR"?)',
+    ]);
+    expect(problems("tests: []\n")).toEqual(["1:8 tests: needs at least one test"]);
+    expect(problems("modes: [legacy, legacy]\ntests: [{test: TCP_RR}]\n")).toEqual([
+      "1:8 modes: lists a mode twice",
+    ]);
+  });
+
+  it("reports YAML syntax errors with their position, and an empty file as missing tests", () => {
+    expect(problems("tests: [ {test: TCP_RR\n")[0]).toMatch(/^\d+:\d+ : YAML: /);
+    expect(problems("")).toEqual(["1:1 tests: is required (array)"]);
+  });
+
+  it("puts the file name in the message", () => {
+    expect(() => parseSweep("tests: 3", "sweeps/mine.yaml")).toThrow(
+      /sweeps\/mine\.yaml:1:8: tests: expected array, got 3/,
+    );
+  });
+});

@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { parseSweep } from "../../../harness/sweep/load.js";
+import {
+  estimateSeconds,
+  modeSwitches,
+  planBlock,
+  planSweep,
+  sweepPoints,
+} from "../../../harness/sweep/plan.js";
+
+const sweep = (extra = "") =>
+  parseSweep(
+    `tests:\n  - {test: TCP_STREAM, messageSizes: [64, 1024]}\n  - {test: TCP_RR}\nrepetitions: 4\nduration: 2\n${extra}`,
+    "x.yaml",
+  );
+
+describe("planSweep", () => {
+  it("lists every point of the sweep", () => {
+    expect(sweepPoints(sweep()).map((p) => p.key)).toEqual([
+      "same-node/TCP_STREAM/64",
+      "same-node/TCP_STREAM/1024",
+      "same-node/TCP_RR/1,1",
+      "cross-node/TCP_STREAM/64",
+      "cross-node/TCP_STREAM/1024",
+      "cross-node/TCP_RR/1,1",
+    ]);
+    expect(sweepPoints(sweep()).find((p) => p.test === "TCP_RR")).toMatchObject({
+      requestSize: 1,
+      responseSize: 1,
+    });
+  });
+
+  it("interleaves: every block runs every point in every mode once, a point's modes back to back", () => {
+    const trials = planSweep(sweep());
+    expect(trials).toHaveLength(6 * 2 * 4);
+    for (let block = 1; block <= 4; block++) {
+      const inBlock = trials.filter((t) => t.block === block);
+      expect(new Set(inBlock.map((t) => `${t.mode}:${t.point.key}`)).size).toBe(12);
+      for (let i = 0; i < inBlock.length; i += 2)
+        expect(inBlock[i]?.point.key).toBe(inBlock[i + 1]?.point.key);
+    }
+    expect(new Set(trials.map((t) => t.id)).size).toBe(trials.length);
+  });
+
+  it("is seeded: the same seed gives the same order, another seed another", () => {
+    const ids = (extra: string) => planSweep(sweep(extra)).map((t) => t.id);
+    expect(ids("seed: 7")).toEqual(ids("seed: 7"));
+    expect(ids("seed: 7")).not.toEqual(ids("seed: 8"));
+    // both modes go first in some blocks: drift is not always on one mode's side
+    const firstModes = new Set(
+      planSweep(sweep("seed: 7"))
+        .filter((_, i) => i % 2 === 0)
+        .map((t) => t.mode),
+    );
+    expect(firstModes).toEqual(new Set(["legacy", "ebpf"]));
+  });
+
+  it("keeps earlier blocks as they were when a block is added (for --target-ci)", () => {
+    const s = sweep();
+    const points = sweepPoints(s);
+    expect(planBlock(s, points, 2)).toEqual(planSweep(s).filter((t) => t.block === 2));
+  });
+
+  it("blocked order switches mode once per mode", () => {
+    const trials = planSweep(sweep("order: blocked"));
+    expect(modeSwitches(trials)).toBe(2);
+    expect(trials.slice(0, 24).every((t) => t.mode === "legacy")).toBe(true);
+    expect(modeSwitches(planSweep(sweep()))).toBeGreaterThan(2);
+  });
+
+  it("estimates the duration from test lengths and a per-trial overhead", () => {
+    expect(estimateSeconds(planSweep(sweep()), 0.5)).toBe(48 * 2.5);
+  });
+});
