@@ -21,6 +21,7 @@ required=(
   "conntrack conntrack"
   "nsenter util-linux"
   "chromium chromium"
+  "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf fonts-dejavu-core"
 )
 
 missing=()

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { registerLab } from "./lab.js";
 import { exitCodeFor, formatError, warn } from "./output.js";
+import { registerReport } from "./report.js";
 import { registerRun } from "./run.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerLab(program);
   registerRun(program);
+  registerReport(program);
   return program;
 }
 

@@ -13,6 +13,7 @@ import { PROFILES, type Profile } from "../sweep/schema.js";
 import { UsageError } from "../util/errors.js";
 import { parseIntegerFlag, printJson, printLine, warn } from "./output.js";
 import { formatDuration, Progress } from "./progress.js";
+import { renderReport } from "./report.js";
 
 export const DEFAULT_SWEEP = join(PACKAGE_ROOT, "sweeps", "blog.yaml");
 
@@ -72,6 +73,8 @@ export function registerRun(program: Command): void {
       parsePercent,
     )
     .option("--label <text>", "label of the run in comparisons and history (default: git commit and date)")
+    .option("--report", "render the report right after the run")
+    .option("--report-out <dir>", "with --report: the report folder (default reports/<runId>)")
     .option("--json", "print one JSON object at the end instead of progress")
     .action(async (file: string | undefined, opts) => {
       if (opts.resume && (file || opts.profile || opts.seed !== undefined)) {
@@ -133,8 +136,18 @@ export function registerRun(program: Command): void {
         progress.clear();
       }
       const { results, dir } = outcome;
+      const report =
+        opts.report && results.summary.completedTrials > 0
+          ? await renderReport(results, opts.reportOut)
+          : undefined;
       if (opts.json) {
-        printJson({ runId: results.runId, dir, state: results.state, summary: results.summary });
+        printJson({
+          runId: results.runId,
+          dir,
+          state: results.state,
+          report: report?.main,
+          summary: results.summary,
+        });
       } else {
         printLine(
           `${results.state}: ${results.summary.completedTrials} trials completed, ${results.summary.failedTrials} failed attempts`,
@@ -146,6 +159,7 @@ export function registerRun(program: Command): void {
         }
         for (const w of results.summary.warnings) printLine(`warning: ${w.reason}\n  hint: ${w.hint}`);
         printLine(`results: ${join(dir, "results.json")}`);
+        if (report) printLine(`report: ${report.main}`);
       }
       if (outcome.error) throw outcome.error;
       const gaveUp = results.trials.filter(

@@ -17,6 +17,9 @@ export async function readResults(pathOrDir: string): Promise<Results> {
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
   }
+  if (parsed.schemaVersion === undefined) {
+    throw new UsageError(`${file} has no schemaVersion: it is not a routebench results.json`);
+  }
   if (parsed.schemaVersion !== RESULTS_SCHEMA_VERSION) {
     throw new UsageError(
       `${file} has results schema version ${JSON.stringify(parsed.schemaVersion)}; this routebench reads version ${RESULTS_SCHEMA_VERSION}`,

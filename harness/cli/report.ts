@@ -1,0 +1,41 @@
+/** `routebench report RESULTS`: renders a results file (or its run folder) into a report folder. */
+import { basename, join } from "node:path";
+import type { Command } from "commander";
+import { parseFormats, REPORT_FORMATS, writeReport } from "../report/write.js";
+import { readResults } from "../results/read.js";
+import type { Results } from "../results/schema.js";
+import { PACKAGE_ROOT } from "../run/environment.js";
+import { printJson, printLine } from "./output.js";
+
+export function defaultReportDir(results: Results): string {
+  return join(PACKAGE_ROOT, "reports", results.runId);
+}
+
+/** Renders a report; shared by `report` and `run --report`. */
+export async function renderReport(
+  results: Results,
+  outDir: string | undefined,
+  formats = [...REPORT_FORMATS],
+) {
+  const dir = outDir ?? defaultReportDir(results);
+  const files = await writeReport(results, dir, formats);
+  const main = files.find((f) => basename(f) === "index.html") ?? files[0] ?? dir;
+  return { dir, files, main };
+}
+
+export function registerReport(program: Command): void {
+  program
+    .command("report")
+    .description("render a results.json (or its run folder) as HTML, Markdown, SVG, PNG and CSV")
+    .argument("<results>", "results.json or the run folder holding it")
+    .option("--out <dir>", "report folder (default reports/<runId>)")
+    .option("--format <list>", `comma-separated: ${REPORT_FORMATS.join(",")}`, parseFormats, [
+      ...REPORT_FORMATS,
+    ])
+    .option("--json", "print the written files as JSON")
+    .action(async (path: string, opts) => {
+      const report = await renderReport(await readResults(path), opts.out, opts.format);
+      if (opts.json) printJson({ dir: report.dir, files: report.files });
+      else printLine(`report: ${report.main}`);
+    });
+}

@@ -1,0 +1,545 @@
+/**
+ * The one table model every exporter renders (hyperfine's pattern): headlines, tables,
+ * chart data, warnings and provenance, built from a results file alone. Pure.
+ */
+import type { MetricName } from "../netperf/parse.js";
+import type { Environment, Results, TrialRecord } from "../results/schema.js";
+import type { Comparison, PointSummary } from "../stats/summary.js";
+import type { Warning } from "../stats/warnings.js";
+import type { Mode } from "../sweep/schema.js";
+import { formatArgv } from "../util/errors.js";
+import {
+  formatNumber,
+  formatPercentChange,
+  formatPValue,
+  formatRatio,
+  formatWithInterval,
+  METRIC_LABELS,
+} from "./format.js";
+import { type PublishedSource, shortSourceLabel } from "./published.js";
+
+export interface Table {
+  id: string;
+  title: string;
+  columns: string[];
+  rows: string[][];
+  note?: string;
+}
+
+export interface Headline {
+  text: string;
+  verdict: Comparison["verdict"] | "missing";
+}
+
+export interface ChartData {
+  throughput: {
+    placement: string;
+    mode: Mode;
+    size: number;
+    gbps: number;
+    low: number | null;
+    high: number | null;
+    n: number;
+  }[];
+  gain: {
+    placement: string;
+    size: number;
+    ratio: number;
+    low: number | null;
+    high: number | null;
+    verdict: string;
+  }[];
+  publishedGain: { placement: string; ratio: number; label: string }[];
+  latency: {
+    placement: string;
+    mode: Mode;
+    percentile: string;
+    us: number;
+    low: number | null;
+    high: number | null;
+  }[];
+  tps: {
+    source: string;
+    placement: string;
+    mode: string;
+    tps: number;
+    low: number | null;
+    high: number | null;
+    ours: boolean;
+  }[];
+  repetitions: { placement: string; mode: Mode; order: number; block: number; tps: number }[];
+}
+
+export interface ReportModel {
+  title: string;
+  runId: string;
+  label: string;
+  state: Results["state"];
+  startedAt: string;
+  finishedAt: string;
+  reproduce: string;
+  sweepLine: string;
+  environment: Environment;
+  headlines: Headline[];
+  tables: Table[];
+  charts: ChartData;
+  warnings: Warning[];
+  notes: string[];
+}
+
+const MODE_NAMES: Record<string, string> = {
+  ebpf: "eBPF host routing",
+  legacy: "Legacy host routing",
+  host: "Node to node (host)",
+};
+
+const placementName = (p: string) =>
+  p === "same-node" ? "Same node" : p === "cross-node" ? "Cross node" : p;
+
+function sizeOrder(a: string, b: string): number {
+  return Number(a.split(",")[0]) - Number(b.split(",")[0]);
+}
+
+function findPoint(
+  points: PointSummary[],
+  placement: string,
+  mode: string,
+  test: string,
+  size: string,
+  metric: MetricName,
+) {
+  return points.find(
+    (p) =>
+      p.placement === placement &&
+      p.mode === mode &&
+      p.test === test &&
+      p.size === size &&
+      p.metric === metric,
+  );
+}
+
+function cell(point: PointSummary | undefined, scale = 1): string {
+  if (!point) return "missing";
+  return `${formatWithInterval(point.median * scale, point.ciLow === null ? null : point.ciLow * scale, point.ciHigh === null ? null : point.ciHigh * scale)} (n=${point.n})`;
+}
+
+function ratioCell(c: Comparison | undefined): string {
+  if (!c) return "–";
+  const ci =
+    c.ciLow === null || c.ciHigh === null ? "no CI" : `${formatRatio(c.ciLow)}–${formatRatio(c.ciHigh)}`;
+  return `${formatRatio(c.ratio)}× [${ci}] ${c.verdict === "no significant difference" ? "n.s." : c.verdict}`;
+}
+
+function mainComparisons(results: Results): Comparison[] {
+  return results.summary.comparisons.filter((c) => c.baseline === "legacy" && c.candidate === "ebpf");
+}
+
+function streamHeadline(placement: string, comparisons: Comparison[]): Headline {
+  const stream = comparisons
+    .filter((c) => c.placement === placement && c.test === "TCP_STREAM" && c.metric === "throughputMbps")
+    .sort((a, b) => sizeOrder(a.size, b.size));
+  if (stream.length === 0)
+    return {
+      text: `${placementName(placement)} throughput: not measured in both modes.`,
+      verdict: "missing",
+    };
+  const better = stream.filter((c) => c.verdict === "better");
+  const worse = stream.filter((c) => c.verdict === "worse");
+  const best = stream.reduce((a, b) => (b.ratio > a.ratio ? b : a));
+  const low = stream.reduce((a, b) => (b.ratio < a.ratio ? b : a));
+  const at = (c: Comparison) =>
+    `${formatRatio(c.ratio)}× at ${c.size} B (95% CI ${c.ciLow === null ? "n/a" : `${formatRatio(c.ciLow)}–${formatRatio(c.ciHigh ?? Number.NaN)}`}, ${formatPValue(c.pValue)})`;
+  const range = stream.length === 1 ? at(best) : `from ${at(low)} to ${at(best)}`;
+  if (better.length === 0 && worse.length === 0) {
+    return {
+      text: `${placementName(placement)} TCP_STREAM throughput, eBPF vs legacy host routing: no significant difference ${stream.length === 1 ? "" : `at any of ${stream.length} message sizes `}(${stream.length === 1 ? "ratio" : "ratios"} ${range}).`,
+      verdict: "no significant difference",
+    };
+  }
+  const verdictText = [
+    better.length ? `better at ${better.length} of ${stream.length} message sizes` : "",
+    worse.length ? `worse at ${worse.length}` : "",
+  ]
+    .filter(Boolean)
+    .join(", ");
+  return {
+    text: `${placementName(placement)} TCP_STREAM throughput: eBPF host routing was ${verdictText}, ${range}.`,
+    verdict: better.length >= worse.length ? "better" : "worse",
+  };
+}
+
+function rrHeadlines(placement: string, results: Results, comparisons: Comparison[]): Headline[] {
+  const headlines: Headline[] = [];
+  const rr = comparisons.filter((c) => c.placement === placement && c.test === "TCP_RR");
+  for (const size of [...new Set(rr.map((c) => c.size))]) {
+    const tps = rr.find((c) => c.size === size && c.metric === "transactionsPerSec");
+    if (tps) {
+      const e = findPoint(results.summary.points, placement, "ebpf", "TCP_RR", size, "transactionsPerSec");
+      const l = findPoint(results.summary.points, placement, "legacy", "TCP_RR", size, "transactionsPerSec");
+      headlines.push({
+        text: `${placementName(placement)} transactions per second (TCP_RR ${size}): eBPF ${e ? formatWithInterval(e.median, e.ciLow, e.ciHigh) : "–"} vs legacy ${l ? formatWithInterval(l.median, l.ciLow, l.ciHigh) : "–"}: ${formatRatio(tps.ratio)}× (${formatPercentChange(tps.ratio)}; 95% CI ${tps.ciLow === null ? "n/a" : `${formatRatio(tps.ciLow)}–${formatRatio(tps.ciHigh ?? Number.NaN)}`}, ${formatPValue(tps.pValue)}): ${tps.verdict}.`,
+        verdict: tps.verdict,
+      });
+    }
+    const latency = rr.filter((c) => c.size === size && /^p\d+Us$/.test(c.metric));
+    if (latency.length > 0) {
+      const parts = latency.map(
+        (c) =>
+          `${METRIC_LABELS[c.metric].name.split(" ")[0]} ${formatRatio(c.ratio)}× (CI ${c.ciLow === null ? "n/a" : `${formatRatio(c.ciLow)}–${formatRatio(c.ciHigh ?? Number.NaN)}`}, ${formatPValue(c.pValue)}, ${c.verdict})`,
+      );
+      const better = latency.filter((c) => c.verdict === "better").length;
+      headlines.push({
+        text: `${placementName(placement)} latency (TCP_RR ${size}, eBPF / legacy, lower is better): ${parts.join("; ")}.`,
+        verdict:
+          better === latency.length
+            ? "better"
+            : latency.some((c) => c.verdict === "worse")
+              ? "worse"
+              : "no significant difference",
+      });
+    }
+  }
+  return headlines;
+}
+
+function tpsTable(results: Results, published: PublishedSource[]): Table | null {
+  const rows: string[][] = [];
+  const rrSizes = [...new Set(results.summary.points.filter((p) => p.test === "TCP_RR").map((p) => p.size))];
+  const seed = published.find((s) => s.id.startsWith("azure"));
+  for (const placement of results.sweep.placements) {
+    for (const size of rrSizes) {
+      for (const mode of ["ebpf", "legacy", "host"] as const) {
+        const point = findPoint(
+          results.summary.points,
+          placement,
+          mode,
+          "TCP_RR",
+          size,
+          "transactionsPerSec",
+        );
+        if (!point && !results.sweep.modes.includes(mode)) continue;
+        const ref =
+          placement === "same-node" && size === "1,1"
+            ? seed?.figures.find(
+                (f) => f.test === "TCP_RR" && f.metric === "transactionsPerSec" && f.mode === mode,
+              )
+            : undefined;
+        rows.push([
+          placementName(placement),
+          MODE_NAMES[mode] ?? mode,
+          cell(point),
+          ref ? formatNumber(ref.value) : "–",
+        ]);
+      }
+    }
+  }
+  if (rows.length === 0) return null;
+  return {
+    id: "tps",
+    title: "Transactions/second",
+    columns: [
+      "Placement",
+      "Configuration",
+      "Transactions/second (median ± 95% CI half-width)",
+      "Published (Azure blog, AKS 16-core, same node)",
+    ],
+    rows,
+    note: "The published column is the seed's figure from a different machine and setup, shown for orientation; it is not a measurement of this run.",
+  };
+}
+
+function throughputTable(results: Results, comparisons: Comparison[]): Table | null {
+  const sizes = [
+    ...new Set(results.summary.points.filter((p) => p.test === "TCP_STREAM").map((p) => p.size)),
+  ].sort(sizeOrder);
+  if (sizes.length === 0) return null;
+  const modes = results.sweep.modes;
+  const columns = ["Message size (B)"];
+  for (const placement of results.sweep.placements) {
+    for (const mode of modes) columns.push(`${placementName(placement)}: ${mode} (Gbit/s)`);
+    if (modes.includes("legacy") && modes.includes("ebpf"))
+      columns.push(`${placementName(placement)}: eBPF / legacy`);
+  }
+  const rows = sizes.map((size) => {
+    const row = [size];
+    for (const placement of results.sweep.placements) {
+      for (const mode of modes)
+        row.push(
+          cell(
+            findPoint(results.summary.points, placement, mode, "TCP_STREAM", size, "throughputMbps"),
+            1e-3,
+          ),
+        );
+      if (modes.includes("legacy") && modes.includes("ebpf")) {
+        row.push(
+          ratioCell(
+            comparisons.find(
+              (c) =>
+                c.placement === placement &&
+                c.test === "TCP_STREAM" &&
+                c.size === size &&
+                c.metric === "throughputMbps",
+            ),
+          ),
+        );
+      }
+    }
+    return row;
+  });
+  return {
+    id: "throughput",
+    title: "TCP_STREAM throughput by message size",
+    columns,
+    rows,
+    note: "Cells: median ± half the 95% bootstrap CI (or [low, high] when asymmetric); ratios: [95% CI], n.s. = no significant difference.",
+  };
+}
+
+function latencyTable(results: Results, comparisons: Comparison[]): Table | null {
+  const rows: string[][] = [];
+  const metrics = [
+    ...new Set(
+      results.summary.points
+        .filter((p) => p.test === "TCP_RR" && /^p\d+Us$|meanLatencyUs/.test(p.metric))
+        .map((p) => p.metric),
+    ),
+  ];
+  for (const point of [
+    ...new Set(
+      results.summary.points.filter((p) => p.test === "TCP_RR").map((p) => `${p.placement}|${p.size}`),
+    ),
+  ]) {
+    const [placement = "", size = ""] = point.split("|");
+    for (const metric of metrics) {
+      const row = [placementName(placement), size, METRIC_LABELS[metric].name];
+      for (const mode of results.sweep.modes)
+        row.push(cell(findPoint(results.summary.points, placement, mode, "TCP_RR", size, metric)));
+      row.push(
+        ratioCell(
+          comparisons.find(
+            (c) => c.placement === placement && c.size === size && c.metric === metric && c.test === "TCP_RR",
+          ),
+        ),
+      );
+      rows.push(row);
+    }
+  }
+  if (rows.length === 0) return null;
+  return {
+    id: "latency",
+    title: "TCP_RR latency (µs)",
+    columns: [
+      "Placement",
+      "Request,response (B)",
+      "Statistic",
+      ...results.sweep.modes.map((m) => `${m} (µs)`),
+      "eBPF / legacy",
+    ],
+    rows,
+    note: "Lower is better. netperf's per-transaction latency histogram, one run per repetition; medians across repetitions with 95% CIs.",
+  };
+}
+
+function verificationTable(results: Results): Table {
+  const rows: string[][] = [];
+  for (const mode of results.sweep.modes) {
+    const evidence = results.modeEvidence.filter((e) => e.mode === mode);
+    for (const placement of results.sweep.placements) {
+      const trials = results.trials.filter(
+        (t) => t.mode === mode && t.point.placement === placement && t.state === "completed",
+      );
+      const withPath = trials.filter((t) => t.path);
+      const sum = (f: (t: TrialRecord) => number) => withPath.reduce((s, t) => s + f(t), 0);
+      rows.push([
+        MODE_NAMES[mode] ?? mode,
+        placementName(placement),
+        `${evidence.length} switch(es), ${evidence.filter((e) => e.ok).length} verified${evidence[0] ? `: ${evidence[0].detail}` : ""}`,
+        withPath.length ? String(sum((t) => t.path?.bpfRedirects ?? 0)) : "–",
+        withPath.length ? String(sum((t) => t.path?.iptablesForwardPackets ?? 0)) : "–",
+        withPath.length ? `${withPath.filter((t) => t.path?.ok).length}/${withPath.length}` : "n/a",
+      ]);
+    }
+  }
+  return {
+    id: "verification",
+    title: "Datapath verification",
+    columns: [
+      "Mode",
+      "Placement",
+      "Mode switches",
+      "BPF redirects",
+      "iptables FORWARD packets",
+      "Trials on the expected path",
+    ],
+    rows,
+    note: "Counted around every trial: packets redirected by the lab's BPF program and packets through the nodes' iptables FORWARD chain. eBPF trials must show redirects and no FORWARD packets; legacy trials the reverse.",
+  };
+}
+
+function environmentTable(results: Results): Table {
+  const e = results.environment;
+  return {
+    id: "environment",
+    title: "Environment",
+    columns: ["", ""],
+    rows: [
+      ["Backend", `${e.backend} ${JSON.stringify(e.topology)}`],
+      ["Kernel", e.kernel],
+      ["OS", e.os],
+      ["CPU", `${e.cpuModel} × ${e.cpuCount}`],
+      ["Memory", `${e.memoryGiB} GiB`],
+      ["netperf", e.netperfVersion],
+      ["Node.js", e.nodeVersion],
+      ["routebench", `${e.routebenchVersion}${e.gitCommit ? ` (${e.gitCommit})` : ""}`],
+      ["Host", e.hostname],
+    ],
+  };
+}
+
+function failedTable(results: Results): Table | null {
+  const failed = results.trials.filter((t) => t.state === "failed");
+  if (failed.length === 0) return null;
+  return {
+    id: "failed",
+    title: "Failed trial attempts",
+    columns: ["Trial", "Attempt", "Exit", "What happened"],
+    rows: failed.map((t) => [
+      t.id,
+      String(t.attempt),
+      t.exitCode === null ? (t.signal ?? "–") : String(t.exitCode),
+      t.error ?? "",
+    ]),
+    note: "Each attempt's argv, stdout and stderr are in trials.jsonl.",
+  };
+}
+
+function chartData(results: Results, comparisons: Comparison[], published: PublishedSource[]): ChartData {
+  const points = results.summary.points;
+  const throughput = points
+    .filter((p) => p.metric === "throughputMbps")
+    .map((p) => ({
+      placement: p.placement,
+      mode: p.mode,
+      size: Number(p.size),
+      gbps: p.median / 1000,
+      low: p.ciLow === null ? null : p.ciLow / 1000,
+      high: p.ciHigh === null ? null : p.ciHigh / 1000,
+      n: p.n,
+    }));
+  const gain = comparisons
+    .filter((c) => c.metric === "throughputMbps")
+    .map((c) => ({
+      placement: c.placement,
+      size: Number(c.size),
+      ratio: c.ratio,
+      low: c.ciLow,
+      high: c.ciHigh,
+      verdict: c.verdict,
+    }));
+  const publishedGain = published.flatMap((s) =>
+    s.figures
+      .filter((f) => f.metric.startsWith("throughputGainRatio"))
+      .map((f) => ({
+        placement: f.placement,
+        ratio: f.value,
+        label: `${shortSourceLabel(s)}: ${f.placement} ${f.metric.endsWith("SmallMessages") ? "small messages " : ""}~${f.value}×`,
+      })),
+  );
+  const latency = points
+    .filter((p) => p.test === "TCP_RR" && /^p\d+Us$/.test(p.metric))
+    .map((p) => ({
+      placement: p.placement,
+      mode: p.mode,
+      percentile: p.metric.replace(/^p(\d+)Us$/, "P$1"),
+      us: p.median,
+      low: p.ciLow,
+      high: p.ciHigh,
+    }));
+  const tps: ChartData["tps"] = points
+    .filter((p) => p.metric === "transactionsPerSec")
+    .map((p) => ({
+      source: `this run (${p.size})`,
+      placement: p.placement,
+      mode: p.mode,
+      tps: p.median,
+      low: p.ciLow,
+      high: p.ciHigh,
+      ours: true,
+    }));
+  for (const source of published) {
+    for (const f of source.figures.filter(
+      (f) => f.metric === "transactionsPerSec" && (f.streams ?? 1) === 1,
+    )) {
+      tps.push({
+        source: shortSourceLabel(source),
+        placement: f.placement,
+        mode: f.mode,
+        tps: f.value,
+        low: null,
+        high: null,
+        ours: false,
+      });
+    }
+  }
+  const rrTrials = results.trials
+    .filter(
+      (t) =>
+        t.state === "completed" && t.point.test === "TCP_RR" && t.metrics?.transactionsPerSec !== undefined,
+    )
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  const repetitions = rrTrials.map((t, order) => ({
+    placement: t.point.placement,
+    mode: t.mode,
+    order: order + 1,
+    block: t.block,
+    tps: t.metrics?.transactionsPerSec as number,
+  }));
+  return { throughput, gain, publishedGain, latency, tps, repetitions };
+}
+
+/** Builds the report model of a results file. */
+export function buildReportModel(results: Results, published: PublishedSource[]): ReportModel {
+  const comparisons = mainComparisons(results);
+  const headlines: Headline[] = [];
+  for (const placement of results.sweep.placements) {
+    if (results.sweep.tests.some((t) => t.test === "TCP_STREAM"))
+      headlines.push(streamHeadline(placement, comparisons));
+    headlines.push(...rrHeadlines(placement, results, comparisons));
+  }
+  const notes: string[] = [];
+  if (results.state !== "completed") {
+    notes.push(
+      `This run ${results.state === "aborted" ? "was interrupted" : "failed"}: ${results.summary.completedTrials} of ${results.plannedTrials} planned trials completed. Figures below use what finished.`,
+    );
+  }
+  if (!(results.sweep.modes.includes("legacy") && results.sweep.modes.includes("ebpf"))) {
+    notes.push(
+      `This run measured ${results.sweep.modes.join(", ")} only: there is no eBPF/legacy comparison.`,
+    );
+  }
+  const tables = [
+    tpsTable(results, published),
+    throughputTable(results, comparisons),
+    latencyTable(results, comparisons),
+    verificationTable(results),
+    failedTable(results),
+    environmentTable(results),
+  ].filter((t): t is Table => t !== null);
+  const s = results.sweep;
+  return {
+    title: `routebench: ${s.name} — eBPF vs legacy host routing`,
+    runId: results.runId,
+    label: results.label,
+    state: results.state,
+    startedAt: results.startedAt,
+    finishedAt: results.finishedAt,
+    reproduce: formatArgv(results.command),
+    sweepLine: `${s.modes.join(", ")} × ${s.placements.join(", ")}; ${s.durationSec} s tests × ${s.repetitions} repetitions, ${s.order} order, seed ${s.seed}, profile ${s.profile}`,
+    environment: results.environment,
+    headlines,
+    tables,
+    charts: chartData(results, comparisons, published),
+    warnings: results.summary.warnings,
+    notes,
+  };
+}

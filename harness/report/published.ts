@@ -1,0 +1,37 @@
+/**
+ * Published figures to set beside ours (a copy of shared/reference/published.json, kept in
+ * the package so reports render anywhere). Labelled with source and setup so nobody mistakes
+ * them for measurements of this run.
+ */
+import { readFileSync } from "node:fs";
+
+export interface PublishedFigure {
+  placement: "same-node" | "cross-node";
+  test: "TCP_STREAM" | "TCP_RR";
+  metric: string;
+  mode: string;
+  value: number;
+  streams?: number;
+  approx?: boolean;
+}
+
+export interface PublishedSource {
+  id: string;
+  title: string;
+  setup: string;
+  seedFile?: string;
+  figures: PublishedFigure[];
+}
+
+export function loadPublished(): PublishedSource[] {
+  // The same path from harness/report (tests) and dist/report (the CLI).
+  const text = readFileSync(new URL("../../harness/report/published.json", import.meta.url), "utf8");
+  return (JSON.parse(text) as { sources: PublishedSource[] }).sources;
+}
+
+/** A short label for charts; the full title and setup go in captions and tables. */
+export function shortSourceLabel(source: PublishedSource): string {
+  if (source.id.startsWith("azure")) return "Azure blog 2025 (AKS)";
+  if (source.id.startsWith("cilium")) return "Cilium docs 2021 (100 GbE)";
+  return source.id;
+}

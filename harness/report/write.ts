@@ -1,0 +1,67 @@
+/** Writes a report folder: index.html, report.md, chart SVGs and PNGs, CSVs. */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Results } from "../results/schema.js";
+import { UsageError } from "../util/errors.js";
+import { buildCharts } from "./charts.js";
+import { comparisonsCsv, pointsCsv } from "./csv.js";
+import { type RenderedChart, renderHtml } from "./html.js";
+import { renderMarkdown } from "./markdown.js";
+import { buildReportModel } from "./model.js";
+import { loadPublished } from "./published.js";
+import { renderPng, renderSvg } from "./render.js";
+
+export const REPORT_FORMATS = ["html", "md", "svg", "png", "csv"] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export function parseFormats(text: string): ReportFormat[] {
+  const formats = text
+    .split(",")
+    .map((f) => f.trim())
+    .filter(Boolean);
+  for (const f of formats) {
+    if (!(REPORT_FORMATS as readonly string[]).includes(f)) {
+      throw new UsageError(
+        `unknown report format ${JSON.stringify(f)}; use a comma-separated list of ${REPORT_FORMATS.join(", ")}`,
+      );
+    }
+  }
+  return formats as ReportFormat[];
+}
+
+export async function writeReport(
+  results: Results,
+  outDir: string,
+  formats: readonly ReportFormat[] = REPORT_FORMATS,
+): Promise<string[]> {
+  await mkdir(outDir, { recursive: true });
+  const model = buildReportModel(results, loadPublished());
+  const specs = buildCharts(model.charts);
+  const written: string[] = [];
+  const write = async (name: string, content: string | Buffer) => {
+    const file = join(outDir, name);
+    await writeFile(file, content);
+    written.push(file);
+  };
+  const rendered: RenderedChart[] = [];
+  if (formats.some((f) => f === "html" || f === "svg" || f === "png")) {
+    for (const chart of specs)
+      rendered.push({
+        id: chart.id,
+        title: chart.title,
+        caption: chart.caption,
+        svg: await renderSvg(chart.spec),
+      });
+  }
+  if (formats.includes("html")) await write("index.html", renderHtml(model, rendered));
+  if (formats.includes("md")) await write("report.md", renderMarkdown(model, specs));
+  for (const chart of rendered) {
+    if (formats.includes("svg") || formats.includes("md")) await write(`chart-${chart.id}.svg`, chart.svg);
+    if (formats.includes("png")) await write(`chart-${chart.id}.png`, renderPng(chart.svg));
+  }
+  if (formats.includes("csv")) {
+    await write("points.csv", pointsCsv(results));
+    await write("comparisons.csv", comparisonsCsv(results));
+  }
+  return written;
+}

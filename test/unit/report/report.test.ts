@@ -1,0 +1,129 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PNG } from "pngjs";
+import { describe, expect, it } from "vitest";
+import { buildCharts } from "../../../harness/report/charts.js";
+import { comparisonsCsv, pointsCsv } from "../../../harness/report/csv.js";
+import { renderMarkdown } from "../../../harness/report/markdown.js";
+import { buildReportModel } from "../../../harness/report/model.js";
+import { loadPublished } from "../../../harness/report/published.js";
+import { renderPng, renderSvg } from "../../../harness/report/render.js";
+import { writeReport } from "../../../harness/report/write.js";
+import { readResults } from "../../../harness/results/read.js";
+import type { Results } from "../../../harness/results/schema.js";
+import { summarise } from "../../../harness/stats/summary.js";
+import { sweepPoints } from "../../../harness/sweep/plan.js";
+
+const FIXTURE = new URL("../../fixtures/results/mini-lab.json", import.meta.url);
+const EXPECTED = new URL("../../fixtures/report/expected/", import.meta.url);
+const fixture = (): Results => JSON.parse(readFileSync(FIXTURE, "utf8")) as Results;
+
+/** Compares with a committed expected file; only UPDATE_GOLDEN=1 (re)writes it. */
+function golden(name: string, actual: string): void {
+  const file = new URL(name, EXPECTED);
+  if (process.env.UPDATE_GOLDEN === "1") {
+    mkdirSync(new URL(".", file), { recursive: true });
+    writeFileSync(file, actual);
+  }
+  expect(actual).toBe(readFileSync(file, "utf8"));
+}
+
+describe("report exporters (golden files from a real 24-trial lab run)", () => {
+  const results = fixture();
+  const model = buildReportModel(results, loadPublished());
+  const charts = buildCharts(model.charts);
+
+  it("renders report.md", () => golden("report.md", renderMarkdown(model, charts)));
+  it("renders points.csv and comparisons.csv", () => {
+    golden("points.csv", pointsCsv(results));
+    golden("comparisons.csv", comparisonsCsv(results));
+  });
+  it("builds the vega-lite specs", () => {
+    expect(charts.map((c) => c.id)).toEqual([
+      "throughput-same-node",
+      "throughput-cross-node",
+      "gain",
+      "latency",
+      "tps",
+      "repetitions",
+    ]);
+    for (const chart of charts)
+      golden(`specs/${chart.id}.vl.json`, `${JSON.stringify(chart.spec, null, 2)}\n`);
+  });
+
+  it("states every figure with its interval and sets published figures apart", () => {
+    const tps = model.tables.find((t) => t.id === "tps");
+    expect(tps?.rows.find((r) => r[0] === "Same node" && r[1] === "eBPF host routing")?.[3]).toBe("20397");
+    expect(tps?.rows.every((r) => /±|\[|missing/.test(r[2] ?? ""))).toBe(true);
+    expect(model.headlines.length).toBeGreaterThan(0);
+    for (const h of model.headlines) expect(h.text).toMatch(/CI|not measured/);
+    expect(model.charts.tps.filter((r) => !r.ours).map((r) => r.source)).toContain("Azure blog 2025 (AKS)");
+  });
+
+  it("renders SVG charts with marks and PNGs that are not blank", async () => {
+    for (const chart of charts) {
+      const svg = await renderSvg(chart.spec);
+      expect(svg).toMatch(/^<svg/);
+      expect(svg).toMatch(/class="mark-[a-z]+ role-mark/);
+      const png = PNG.sync.read(renderPng(svg));
+      expect(png.width).toBeGreaterThan(400);
+      const colours = new Set<number>();
+      for (let i = 0; i < png.data.length; i += 4 * 97) colours.add(png.data.readUInt32BE(i));
+      expect(colours.size, `${chart.id} PNG looks blank`).toBeGreaterThan(10);
+    }
+  });
+});
+
+describe("reports of incomplete runs", () => {
+  it("renders an aborted run saying what is missing", async () => {
+    const results = fixture();
+    const kept = results.trials.slice(0, 7);
+    const aborted: Results = {
+      ...results,
+      state: "aborted",
+      trials: kept,
+      summary: summarise(results.sweep, sweepPoints(results.sweep), kept),
+    };
+    const model = buildReportModel(aborted, loadPublished());
+    expect(model.notes[0]).toMatch(/was interrupted: 7 of 24 planned trials completed/);
+    expect(model.warnings.map((w) => w.kind)).toContain("missing-points");
+    const dir = mkdtempSync(join(tmpdir(), "rb-report-"));
+    const files = await writeReport(aborted, dir);
+    expect(files.map((f) => f.slice(dir.length + 1))).toContain("index.html");
+  });
+
+  it("renders a one-mode run without comparisons", () => {
+    const results = fixture();
+    const sweep = { ...results.sweep, modes: ["legacy" as const] };
+    const trials = results.trials.filter((t) => t.mode === "legacy");
+    const model = buildReportModel(
+      { ...results, sweep, trials, summary: summarise(sweep, sweepPoints(sweep), trials) },
+      loadPublished(),
+    );
+    expect(model.notes.join(" ")).toMatch(/measured legacy only: there is no eBPF\/legacy comparison/);
+    expect(model.charts.gain).toEqual([]);
+    expect(buildCharts(model.charts).map((c) => c.id)).not.toContain("gain");
+  });
+
+  it("refuses an unknown schema version and non-results files", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rb-report-"));
+    writeFileSync(join(dir, "results.json"), JSON.stringify({ ...fixture(), schemaVersion: 99 }));
+    await expect(readResults(dir)).rejects.toThrow(/schema version 99; this routebench reads version 1/);
+    writeFileSync(join(dir, "other.json"), "{}");
+    await expect(readResults(join(dir, "other.json"))).rejects.toThrow(
+      /has no schemaVersion: it is not a routebench results.json/,
+    );
+    await expect(readResults(join(dir, "missing"))).rejects.toThrow(/no results at/);
+  });
+});
+
+describe("published figures", () => {
+  it("match the shared reference when it is beside the checkout", () => {
+    const shared = new URL("../../../../shared/reference/published.json", import.meta.url);
+    if (!existsSync(shared)) return; // a user's clone has no shared/; the packaged copy is what renders
+    expect(loadPublished()).toEqual(
+      (JSON.parse(readFileSync(shared, "utf8")) as { sources: unknown }).sources,
+    );
+  });
+});
