@@ -3,8 +3,9 @@
  * mode, drift shared by all modes of a block, and per-trial noise. Not measurements.
  */
 import type { Metrics } from "../netperf/parse.js";
-import type { TrialRecord } from "../results/schema.js";
-import { planSweep } from "../sweep/plan.js";
+import { RESULTS_SCHEMA_VERSION, type Results, type TrialRecord } from "../results/schema.js";
+import { summarise } from "../stats/summary.js";
+import { planSweep, sweepPoints } from "../sweep/plan.js";
 import type { Mode, Sweep } from "../sweep/schema.js";
 import { seededRandom } from "../util/random.js";
 
@@ -61,4 +62,42 @@ export function syntheticTrials(sweep: Sweep, options: SyntheticOptions): TrialR
       noise: { cpuBusyPct: 50, cpuStealPct: 0, loadAvg1: 1, loadPerCpu: 0.5 },
     };
   });
+}
+
+/** A complete results object around synthetic trials (summary computed), for tests and benchmarks. */
+export function syntheticResults(
+  sweep: Sweep,
+  trials: TrialRecord[],
+  runId: string,
+  label = runId,
+  startedAt = trials[0]?.startedAt ?? "",
+): Results {
+  return {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    runId,
+    label,
+    state: "completed",
+    startedAt,
+    finishedAt: trials.at(-1)?.finishedAt ?? startedAt,
+    command: ["routebench", "synthetic"],
+    environment: {
+      kernel: "synthetic",
+      os: "synthetic",
+      cpuModel: "synthetic",
+      cpuCount: 1,
+      memoryGiB: 1,
+      netperfVersion: "2.7.0",
+      nodeVersion: "v20",
+      routebenchVersion: "synthetic",
+      gitCommit: null,
+      hostname: "synthetic",
+      backend: "synthetic",
+      topology: {},
+    },
+    sweep,
+    plannedTrials: trials.length,
+    modeEvidence: [],
+    trials,
+    summary: summarise(sweep, sweepPoints(sweep), trials),
+  };
 }

@@ -1,6 +1,7 @@
 /** routebench's command line: parses, dispatches, and turns errors into exit codes. */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { registerCompare } from "./compare.js";
 import { registerLab } from "./lab.js";
 import { exitCodeFor, formatError, warn } from "./output.js";
 import { registerReport } from "./report.js";
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerLab(program);
   registerRun(program);
   registerReport(program);
+  registerCompare(program);
   return program;
 }
 

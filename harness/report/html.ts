@@ -71,12 +71,9 @@ export function renderHtml(model: ReportModel, charts: RenderedChart[]): string 
     model.warnings.length === 0
       ? "<p>None.</p>"
       : `<ul>${model.warnings.map((w) => `<li><strong>${escapeHtml(w.kind)}</strong>: ${escapeHtml(w.reason)}. <em>Hint: ${escapeHtml(w.hint)}.</em></li>`).join("\n")}</ul>`;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(model.title)}</title>
-<style>${CSS}</style></head>
-<body>
-<header><h1>${escapeHtml(model.title)}</h1>
+  return htmlPage(
+    model.title,
+    `<header><h1>${escapeHtml(model.title)}</h1>
 <p class="meta">Run <code>${escapeHtml(model.runId)}</code> (${escapeHtml(model.label)}), ${escapeHtml(model.state)}, ${escapeHtml(model.startedAt)} → ${escapeHtml(model.finishedAt)}</p>
 <p class="meta">Sweep: ${escapeHtml(model.sweepLine)}</p></header>
 ${notes}
@@ -90,7 +87,31 @@ ${model.tables.map(htmlTable).join("\n")}
 ${warnings}
 <h2>Reproduce</h2>
 <pre>${escapeHtml(model.reproduce)}</pre>
-<p class="meta">Every figure is computed from results.json; each trial's raw netperf output is in its trial record.</p>
+<p class="meta">Every figure is computed from results.json; each trial's raw netperf output is in its trial record.</p>`,
+  );
+}
+
+/** A self-contained page: inline CSS, no script, no network. */
+export function htmlPage(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${CSS}</style></head>
+<body>
+${body}
 </body></html>
 `;
 }
+
+/** Charts as figures with their captions. */
+export function htmlFigures(charts: RenderedChart[]): string {
+  return charts
+    .map(
+      (c) =>
+        `<figure id="chart-${c.id}" data-chart="${c.id}"><div class="chart">${c.svg}</div><figcaption>${escapeHtml(c.caption)}</figcaption></figure>`,
+    )
+    .join("\n");
+}
+
+/** A table section. */
+export { htmlTable };

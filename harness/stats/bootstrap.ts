@@ -74,3 +74,29 @@ export function ratioInterval(
   }
   return estimates.length > 0 ? percentileInterval(estimates, confidence) : null;
 }
+
+/**
+ * Percentile bootstrap of a two-sample estimate (independent samples), at several confidence
+ * levels from the same replicates.
+ */
+export function twoSampleIntervals(
+  baseline: readonly number[],
+  candidate: readonly number[],
+  estimate: (baseline: readonly number[], candidate: readonly number[]) => number,
+  random: Random,
+  confidences: readonly number[],
+  resamples = BOOTSTRAP_RESAMPLES,
+): Interval[] | null {
+  if (baseline.length < 2 || candidate.length < 2) return null;
+  const estimates: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    const value = estimate(resample(baseline, random), resample(candidate, random));
+    if (Number.isFinite(value)) estimates.push(value);
+  }
+  if (estimates.length === 0) return null;
+  estimates.sort((a, b) => a - b);
+  return confidences.map((confidence) => {
+    const tail = (1 - confidence) / 2;
+    return { low: quantileSorted(estimates, tail), high: quantileSorted(estimates, 1 - tail) };
+  });
+}

@@ -14,11 +14,12 @@ const EXACT_UNPAIRED_MAX = 5000;
 // Ties at the observed statistic count as extreme; floating-point noise must not break ties.
 const EPSILON = 1e-12;
 
+/** Signed log ratio of medians (a difference when a median is not positive). */
 function statistic(baseline: readonly number[], candidate: readonly number[]): number {
   const b = median([...baseline]);
   const c = median([...candidate]);
-  if (b <= 0 || c <= 0) return Math.abs(c - b);
-  return Math.abs(Math.log(c / b));
+  if (b <= 0 || c <= 0) return c - b;
+  return Math.log(c / b);
 }
 
 function binomial(n: number, k: number): number {
@@ -64,28 +65,55 @@ export function permutationPValue(
     for (let s = 0; s < samples; s++) if (flipped(() => random() < 0.5) >= observedPaired) extreme++;
     return (extreme + 1) / (samples + 1);
   }
-  const observed = statistic(baseline, candidate) - EPSILON;
+  return unpairedPermutation(baseline, candidate, statistic, random, samples).twoSided;
+}
+
+export interface PermutationPValues {
+  twoSided: number;
+  /** Evidence that the statistic is below 0 (e.g. the candidate is smaller). */
+  less: number;
+  /** Evidence that the statistic is above 0. */
+  greater: number;
+}
+
+/**
+ * Relabelling test of two independent samples on a signed statistic (0 under no
+ * difference): exact when there are at most 5000 labellings, else seeded sampling.
+ */
+export function unpairedPermutation(
+  baseline: readonly number[],
+  candidate: readonly number[],
+  signed: (baseline: readonly number[], candidate: readonly number[]) => number,
+  random: Random,
+  samples = 5000,
+): PermutationPValues {
+  const observed = signed(baseline, candidate);
   const pooled = [...baseline, ...candidate];
   const k = baseline.length;
-  const split = (inBaseline: Set<number>) => {
+  let two = 0;
+  let less = 0;
+  let greater = 0;
+  let total = 0;
+  const visit = (inBaseline: Set<number>) => {
     const b: number[] = [];
     const c: number[] = [];
     for (let i = 0; i < pooled.length; i++) (inBaseline.has(i) ? b : c).push(pooled[i] as number);
-    return statistic(b, c);
+    const value = signed(b, c);
+    total++;
+    if (Math.abs(value) >= Math.abs(observed) - EPSILON) two++;
+    if (value <= observed + EPSILON) less++;
+    if (value >= observed - EPSILON) greater++;
   };
   if (binomial(pooled.length, k) <= EXACT_UNPAIRED_MAX) {
-    let extreme = 0;
-    let total = 0;
-    for (const chosen of combinations(pooled.length, k)) {
-      total++;
-      if (split(new Set(chosen)) >= observed) extreme++;
-    }
-    return extreme / total;
+    for (const chosen of combinations(pooled.length, k)) visit(new Set(chosen));
+    return { twoSided: two / total, less: less / total, greater: greater / total };
   }
   const indices = pooled.map((_, i) => i);
-  let extreme = 0;
-  for (let s = 0; s < samples; s++) {
-    if (split(new Set(shuffled(indices, random).slice(0, k))) >= observed) extreme++;
-  }
-  return (extreme + 1) / (samples + 1);
+  for (let s = 0; s < samples; s++) visit(new Set(shuffled(indices, random).slice(0, k)));
+  // the identity labelling counts once more: (k + 1) / (N + 1)
+  return {
+    twoSided: (two + 1) / (total + 1),
+    less: (less + 1) / (total + 1),
+    greater: (greater + 1) / (total + 1),
+  };
 }

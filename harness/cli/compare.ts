@@ -1,0 +1,99 @@
+/** `routebench compare`, `history` and `export`: release qualification over results files. */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { parseMetricName } from "../netperf/parse.js";
+import { compareMarkdown, junitXml, terminalTable } from "../report/compare-output.js";
+import { comparisonsCsv, pointsCsv } from "../report/csv.js";
+import { renderHistory } from "../report/history.js";
+import { readResults } from "../results/read.js";
+import { PACKAGE_ROOT } from "../run/environment.js";
+import { compareRuns } from "../stats/regression.js";
+import { UsageError } from "../util/errors.js";
+import { printJson, printLine } from "./output.js";
+
+function parsePercentage(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < 0 || number >= 100)
+    throw new UsageError(`--max-regression takes a percentage from 0 to 99, got ${value}`);
+  return number;
+}
+
+export function registerCompare(program: Command): void {
+  program
+    .command("compare")
+    .description("compare two runs point by point; exit 1 when a point regressed")
+    .argument("<baseline>", "results.json (or run folder) of the baseline")
+    .argument("<candidate>", "results.json (or run folder) of the candidate")
+    .option("--max-regression <pct>", "tolerated worsening in percent", parsePercentage, 5)
+    .option(
+      "--metric <metric...>",
+      "metrics to compare (default: throughput, transaction rate, latency percentiles)",
+    )
+    .option("--junit <file>", "write JUnit XML (one test case per point)")
+    .option("--markdown <file>", "write Markdown for a pull-request comment")
+    .option("--json", "print the comparison as JSON")
+    .action(async (baselinePath: string, candidatePath: string, opts) => {
+      const metrics = opts.metric ? (opts.metric as string[]).map(parseMetricName) : undefined;
+      const report = compareRuns(await readResults(baselinePath), await readResults(candidatePath), {
+        maxRegressionPct: opts.maxRegression,
+        metrics,
+      });
+      if (opts.junit) await writeFile(opts.junit, junitXml(report));
+      if (opts.markdown) await writeFile(opts.markdown, compareMarkdown(report));
+      if (opts.json) printJson(report);
+      else printLine(terminalTable(report, Boolean(process.stdout.isTTY) && !process.env.NO_COLOR));
+      if (report.counts.regression > 0) process.exitCode = 1;
+    });
+
+  program
+    .command("history")
+    .description("an HTML trend page: each point's median and CI across runs, in time order")
+    .argument("<results...>", "results.json files or run folders")
+    .option("--out <dir>", "output folder (default reports/history)")
+    .action(async (paths: string[], opts) => {
+      const runs = [];
+      for (const path of paths) runs.push(await readResults(path));
+      const dir = opts.out ?? join(PACKAGE_ROOT, "reports", "history");
+      await mkdir(dir, { recursive: true });
+      const file = join(dir, "index.html");
+      await writeFile(file, await renderHistory(runs));
+      printLine(`history: ${file}`);
+    });
+
+  program
+    .command("export")
+    .description("the summary of a run as CSV or JSON, for dashboards")
+    .argument("<results>", "results.json or run folder")
+    .option("--format <format>", "csv or json", "csv")
+    .option("--table <table>", "with csv: points or comparisons", "points")
+    .option("--out <file>", "write to a file instead of standard output")
+    .action(async (path: string, opts) => {
+      const results = await readResults(path);
+      let text: string;
+      if (opts.format === "json") {
+        text = `${JSON.stringify(
+          {
+            runId: results.runId,
+            label: results.label,
+            startedAt: results.startedAt,
+            state: results.state,
+            environment: results.environment,
+            points: results.summary.points,
+            comparisons: results.summary.comparisons,
+            warnings: results.summary.warnings,
+          },
+          null,
+          2,
+        )}\n`;
+      } else if (opts.format === "csv") {
+        if (opts.table !== "points" && opts.table !== "comparisons")
+          throw new UsageError(`--table is points or comparisons, got ${opts.table}`);
+        text = opts.table === "points" ? pointsCsv(results) : comparisonsCsv(results);
+      } else {
+        throw new UsageError(`--format is csv or json, got ${opts.format}`);
+      }
+      if (opts.out) await writeFile(opts.out, text);
+      else process.stdout.write(text);
+    });
+}
