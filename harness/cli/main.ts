@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { registerCompare } from "./compare.js";
+import { registerK8s } from "./k8s.js";
 import { registerLab } from "./lab.js";
 import { exitCodeFor, formatError, warn } from "./output.js";
 import { registerReport } from "./report.js";
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerReport(program);
   registerCompare(program);
+  registerK8s(program);
   return program;
 }
 

@@ -1,6 +1,7 @@
 /** `routebench run`: plan, execute and summarise a sweep; Ctrl-C keeps every finished trial. */
 import { join } from "node:path";
 import type { Command } from "commander";
+import { kubernetesBackend } from "../backends/kubernetes/backend.js";
 import { labBackend } from "../backends/lab/backend.js";
 import { requireRoot } from "../backends/lab/preflight.js";
 import { comparisonSentence } from "../report/format.js";
@@ -22,6 +23,11 @@ function parseProfile(value: string): Profile {
     throw new UsageError(`unknown profile ${JSON.stringify(value)}; use one of: ${PROFILES.join(", ")}`);
   }
   return value as Profile;
+}
+
+function parseBackend(value: string | undefined): "lab" | "kubernetes" | undefined {
+  if (value === undefined || value === "lab" || value === "kubernetes") return value;
+  throw new UsageError(`unknown backend ${JSON.stringify(value)}; use lab or kubernetes`);
 }
 
 function parsePercent(value: string): number {
@@ -73,6 +79,13 @@ export function registerRun(program: Command): void {
       parsePercent,
     )
     .option("--label <text>", "label of the run in comparisons and history (default: git commit and date)")
+    .option("--backend <backend>", "lab (default) or kubernetes; overrides the sweep's backend")
+    .option("--kubeconfig <file>", "kubernetes: the kubeconfig (default $KUBECONFIG or ~/.kube/config)")
+    .option("--context <name>", "kubernetes: the kube context")
+    .option(
+      "--namespace <name>",
+      "kubernetes: an existing namespace to use (default: one created and deleted by the run)",
+    )
     .option("--report", "render the report right after the run")
     .option("--report-out <dir>", "with --report: the report folder (default reports/<runId>)")
     .option("--json", "print one JSON object at the end instead of progress")
@@ -85,7 +98,15 @@ export function registerRun(program: Command): void {
       const sweepFile = file ?? DEFAULT_SWEEP;
       const sweep = opts.resume
         ? (await import("../results/log.js").then((m) => m.readRunFolder(opts.resume))).meta.sweep
-        : await loadSweep(sweepFile, { profile: opts.profile, seed: opts.seed, targetCiPct: opts.targetCi });
+        : await loadSweep(sweepFile, {
+            profile: opts.profile,
+            seed: opts.seed,
+            targetCiPct: opts.targetCi,
+            backend: parseBackend(opts.backend),
+            kubeconfig: opts.kubeconfig,
+            context: opts.context,
+            namespace: opts.namespace,
+          });
       const trials = planSweep(sweep);
 
       if (opts.dryRun) {
@@ -113,7 +134,7 @@ export function registerRun(program: Command): void {
         return;
       }
 
-      requireRoot("run on the lab");
+      if (sweep.backend === "lab") requireRoot("run on the lab");
       const progress = Progress.for(process.stderr, Boolean(opts.json), sweep.durationSec + 0.2);
       const control: RunControl = { stopRequested: false, kill: new AbortController() };
       const uninstall = installInterruptHandlers(control, progress.log);
@@ -122,7 +143,7 @@ export function registerRun(program: Command): void {
       try {
         outcome = await runSweep({
           sweep,
-          backend: labBackend(),
+          backend: sweep.backend === "kubernetes" ? kubernetesBackend() : labBackend(),
           outDir: opts.out,
           resumeDir: opts.resume,
           label: opts.label,

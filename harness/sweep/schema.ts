@@ -59,6 +59,55 @@ const labOptions = z.strictObject({
   iptablesServices: z.number().int().min(0).max(5000).default(100),
 });
 
+const toleration = z.strictObject({
+  key: z.string().optional(),
+  operator: z.enum(["Exists", "Equal"]).optional(),
+  value: z.string().optional(),
+  effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
+  tolerationSeconds: z.number().int().optional(),
+});
+
+const argv = z.array(z.string()).min(1, { message: "needs a command: a list of program and arguments" });
+
+const kubernetesOptions = z.strictObject({
+  /** Path of the kubeconfig; default $KUBECONFIG or ~/.kube/config. */
+  kubeconfig: z.string().optional(),
+  context: z.string().optional(),
+  /** An existing namespace to use; default: a namespace created (and deleted) by the run. */
+  namespace: z.string().optional(),
+  /** The two test nodes [A, B]; default: two Ready, schedulable Linux workers. */
+  nodes: z.array(z.string()).length(2, { message: "names exactly two nodes: [nodeA, nodeB]" }).optional(),
+  image: z.string().default("quay.io/cilium/netperf:2.0"),
+  tolerations: z.array(toleration).default([]),
+  nodeSelector: z.record(z.string(), z.string()).default({}),
+  resources: z
+    .strictObject({
+      requests: z.record(z.string(), z.string()).optional(),
+      limits: z.record(z.string(), z.string()).optional(),
+    })
+    .default({}),
+  readyTimeoutSec: z.number().int().min(1).max(3600).default(180),
+  routing: z
+    .strictObject({
+      strategy: z.enum(["cilium-configmap", "command", "contexts", "none"]).default("none"),
+      /** command: the argv to run locally to put the cluster in each mode (e.g. az aks update ...). */
+      commands: z.strictObject({ legacy: argv.optional(), ebpf: argv.optional() }).default({}),
+      /** contexts: the kube context of the cluster in each mode. */
+      contexts: z.strictObject({ legacy: z.string().optional(), ebpf: z.string().optional() }).default({}),
+      ciliumNamespace: z.string().default("kube-system"),
+      rolloutTimeoutSec: z.number().int().min(1).max(7200).default(600),
+    })
+    .default({
+      strategy: "none",
+      commands: {},
+      contexts: {},
+      ciliumNamespace: "kube-system",
+      rolloutTimeoutSec: 600,
+    }),
+});
+
+export type KubernetesOptions = z.output<typeof kubernetesOptions>;
+
 const cpuPinning = z.strictObject({
   client: z.number().int().min(0).optional(),
   server: z.number().int().min(0).optional(),
@@ -67,8 +116,9 @@ const cpuPinning = z.strictObject({
 export const sweepSchema = z.strictObject({
   name: z.string().min(1).default("sweep"),
   description: z.string().optional(),
-  backend: z.enum(["lab"]).default("lab"),
+  backend: z.enum(["lab", "kubernetes"]).default("lab"),
   lab: labOptions.default({ nodes: 2, podsPerNode: 2, iptablesServices: 100 }),
+  kubernetes: kubernetesOptions.optional(),
   modes: z
     .array(z.enum(MODES))
     .min(1, { message: "needs at least one mode (legacy, ebpf, host)" })
@@ -89,8 +139,11 @@ export const sweepSchema = z.strictObject({
   duration: z.number().int().min(1).max(3600).optional(),
   /** Repetitions of every point; default from the profile. */
   repetitions: z.number().int().min(1).max(1000).optional(),
-  /** interleaved: each block runs every point and mode once in seeded random order; blocked: mode by mode. */
-  order: z.enum(["interleaved", "blocked"]).default("interleaved"),
+  /**
+   * interleaved: each block runs every point and mode once in seeded random order; blocked: mode
+   * by mode. Default: interleaved on the lab, blocked on Kubernetes (where a switch is expensive).
+   */
+  order: z.enum(["interleaved", "blocked"]).optional(),
   seed: z.number().int().min(0).default(1),
   cpu: cpuPinning.default({}),
   /** Extra attempts for a failed trial. */
@@ -105,7 +158,10 @@ export type ParsedSweep = z.output<typeof sweepSchema>;
 export type SweepTest = ParsedSweep["tests"][number];
 
 /** A sweep with the profile applied: what gets planned, run and written into results.json. */
-export interface Sweep extends Omit<ParsedSweep, "duration" | "repetitions" | "maxRepetitions"> {
+export interface Sweep
+  extends Omit<ParsedSweep, "duration" | "repetitions" | "maxRepetitions" | "order" | "kubernetes"> {
+  order: "interleaved" | "blocked";
+  kubernetes: KubernetesOptions;
   durationSec: number;
   repetitions: number;
   maxRepetitions: number;
@@ -115,6 +171,10 @@ export interface SweepOverrides {
   profile?: Profile;
   seed?: number;
   targetCiPct?: number;
+  backend?: "lab" | "kubernetes";
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
 }
 
 /**
@@ -127,9 +187,17 @@ export function resolveSweep(parsed: ParsedSweep, overrides: SweepOverrides = {}
   const cliProfile = overrides.profile !== undefined;
   const durationSec = cliProfile ? fromProfile.durationSec : (parsed.duration ?? fromProfile.durationSec);
   const repetitions = cliProfile ? fromProfile.repetitions : (parsed.repetitions ?? fromProfile.repetitions);
-  const { duration: _d, repetitions: _r, maxRepetitions, ...rest } = parsed;
+  const { duration: _d, repetitions: _r, maxRepetitions, order, kubernetes, ...rest } = parsed;
+  const backend = overrides.backend ?? parsed.backend;
+  const k8s = kubernetesOptions.parse(kubernetes ?? {});
+  if (overrides.kubeconfig) k8s.kubeconfig = overrides.kubeconfig;
+  if (overrides.context) k8s.context = overrides.context;
+  if (overrides.namespace) k8s.namespace = overrides.namespace;
   return {
     ...rest,
+    backend,
+    kubernetes: k8s,
+    order: order ?? (backend === "kubernetes" ? "blocked" : "interleaved"),
     profile,
     seed: overrides.seed ?? parsed.seed,
     targetCiPct: overrides.targetCiPct ?? parsed.targetCiPct,

@@ -104,6 +104,28 @@ describe("parseSweep", () => {
     expect(problems("")).toEqual(["1:1 tests: is required (array)"]);
   });
 
+  it("defaults to blocked order on Kubernetes, where a mode switch is expensive", () => {
+    const k8s = parseSweep(
+      "backend: kubernetes\ntests: [{test: TCP_RR}]\nkubernetes: {routing: {strategy: cilium-configmap}}\n",
+      "x.yaml",
+    );
+    expect(k8s.order).toBe("blocked");
+    expect(k8s.kubernetes.routing).toMatchObject({
+      strategy: "cilium-configmap",
+      ciliumNamespace: "kube-system",
+    });
+    expect(
+      parseSweep("tests: [{test: TCP_RR}]", "x.yaml", { backend: "kubernetes", context: "aks" }).kubernetes
+        .context,
+    ).toBe("aks");
+    expect(
+      parseSweep("backend: kubernetes\norder: interleaved\ntests: [{test: TCP_RR}]", "x.yaml").order,
+    ).toBe("interleaved");
+    expect(problems("tests: [{test: TCP_RR}]\nkubernetes: {routing: {strategy: switch}}\n")[0]).toMatch(
+      /kubernetes.routing.strategy: expected one of cilium-configmap, command, contexts, none, got "switch"/,
+    );
+  });
+
   it("puts the file name in the message", () => {
     expect(() => parseSweep("tests: 3", "sweeps/mine.yaml")).toThrow(
       /sweeps\/mine\.yaml:1:8: tests: expected array, got 3/,

@@ -1,0 +1,113 @@
+/**
+ * Renders the objects the Kubernetes backend applies from the templates in manifests/
+ * (parsed with the yaml library, then filled in as objects). Pure but for reading templates.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { V1Namespace, V1Pod } from "@kubernetes/client-node";
+import { parse, stringify } from "yaml";
+import { PACKAGE_ROOT } from "../../run/environment.js";
+import type { Placement } from "../../sweep/plan.js";
+import type { KubernetesOptions } from "../../sweep/schema.js";
+
+export const NETSERVER_PORT = 12865;
+export const MANAGED_BY = { "app.kubernetes.io/managed-by": "routebench" };
+export const RUN_LABEL = "routebench.io/run";
+
+function template<T>(name: string): T {
+  return parse(readFileSync(join(PACKAGE_ROOT, "manifests", name), "utf8")) as T;
+}
+
+export type PodRole =
+  | "client"
+  | "server-same"
+  | "server-cross"
+  | "host-client"
+  | "host-server-same"
+  | "host-server-cross";
+
+export interface PodPlan {
+  role: PodRole;
+  name: string;
+  node: string;
+  hostNetwork: boolean;
+  netserver: boolean;
+}
+
+/** The pods a sweep needs: a client on node A, servers on A (same-node) and B (cross-node), host-network twins for `host`. */
+export function podPlans(
+  nodes: [string, string],
+  placements: readonly Placement[],
+  withHost: boolean,
+): PodPlan[] {
+  const [a, b] = nodes;
+  const plans: PodPlan[] = [
+    { role: "client", name: "rb-client", node: a, hostNetwork: false, netserver: false },
+  ];
+  if (placements.includes("same-node"))
+    plans.push({ role: "server-same", name: "rb-server-same", node: a, hostNetwork: false, netserver: true });
+  if (placements.includes("cross-node"))
+    plans.push({
+      role: "server-cross",
+      name: "rb-server-cross",
+      node: b,
+      hostNetwork: false,
+      netserver: true,
+    });
+  if (withHost) {
+    plans.push({ role: "host-client", name: "rb-host-client", node: a, hostNetwork: true, netserver: false });
+    // one host-network netserver per node: on node A it serves same-node, on B cross-node
+    if (placements.includes("same-node"))
+      plans.push({
+        role: "host-server-same",
+        name: "rb-host-server-a",
+        node: a,
+        hostNetwork: true,
+        netserver: true,
+      });
+    if (placements.includes("cross-node"))
+      plans.push({
+        role: "host-server-cross",
+        name: "rb-host-server-b",
+        node: b,
+        hostNetwork: true,
+        netserver: true,
+      });
+  }
+  return plans;
+}
+
+export function renderNamespace(name: string, runId: string): V1Namespace {
+  const ns = template<V1Namespace>("namespace.yaml");
+  ns.metadata = { ...ns.metadata, name, labels: { ...MANAGED_BY, [RUN_LABEL]: runId } };
+  return ns;
+}
+
+export function renderPod(
+  plan: PodPlan,
+  options: KubernetesOptions,
+  namespace: string,
+  runId: string,
+): V1Pod {
+  const pod = template<V1Pod>(plan.netserver ? "netserver-pod.yaml" : "client-pod.yaml");
+  const labels = { ...pod.metadata?.labels, [RUN_LABEL]: runId, "routebench.io/role": plan.role };
+  pod.metadata = { ...pod.metadata, name: plan.name, namespace, labels };
+  const spec = pod.spec as NonNullable<V1Pod["spec"]>;
+  // nodeSelector, not nodeName: the scheduler still checks taints and resources and says why it cannot place a pod
+  spec.nodeSelector = { ...options.nodeSelector, "kubernetes.io/hostname": plan.node };
+  if (options.tolerations.length > 0) spec.tolerations = options.tolerations;
+  if (plan.hostNetwork) {
+    spec.hostNetwork = true;
+    spec.dnsPolicy = "ClusterFirstWithHostNet";
+  }
+  for (const container of spec.containers) {
+    container.image = options.image;
+    if (options.resources.requests || options.resources.limits) container.resources = options.resources;
+  }
+  return pod;
+}
+
+/** Every object of a run as one multi-document YAML, for review (`routebench manifests`). */
+export function manifestsYaml(objects: object[]): string {
+  return objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
+}
