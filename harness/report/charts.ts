@@ -31,6 +31,22 @@ const CONFIG = {
   title: { fontSize: 14, anchor: "start" as const },
 };
 
+/** The message-size axis: log scale, ticks at the sizes measured. */
+function sizeAxis(sizes: number[]) {
+  return {
+    field: "size",
+    type: "quantitative" as const,
+    scale: { type: "log" as const, base: 2 },
+    title: "message size (bytes, log scale)",
+    axis: { values: [...new Set(sizes)] },
+  };
+}
+
+/** Colour by routing mode, legend listing the modes present. */
+function modeColor(modes: Iterable<string>) {
+  return { field: "mode", type: "nominal" as const, scale: modeColors(modes), title: "host routing" };
+}
+
 function base(title: string, width = 560, height = 300) {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
@@ -45,19 +61,8 @@ function base(title: string, width = 560, height = 300) {
 function throughputChart(data: ChartData, placement: string): ChartSpec | null {
   const rows = data.throughput.filter((r) => r.placement === placement);
   if (rows.length === 0) return null;
-  const x = {
-    field: "size",
-    type: "quantitative" as const,
-    scale: { type: "log" as const, base: 2 },
-    title: "message size (bytes, log scale)",
-    axis: { values: [...new Set(rows.map((r) => r.size))] },
-  };
-  const color = {
-    field: "mode",
-    type: "nominal" as const,
-    scale: modeColors(rows.map((r) => r.mode)),
-    title: "host routing",
-  };
+  const x = sizeAxis(rows.map((r) => r.size));
+  const color = modeColor(rows.map((r) => r.mode));
   return {
     id: `throughput-${placement}`,
     title: `TCP_STREAM throughput, ${placement}`,
@@ -98,13 +103,7 @@ function throughputChart(data: ChartData, placement: string): ChartSpec | null {
 
 function gainChart(data: ChartData): ChartSpec | null {
   if (data.gain.length === 0) return null;
-  const x = {
-    field: "size",
-    type: "quantitative" as const,
-    scale: { type: "log" as const, base: 2 },
-    title: "message size (bytes, log scale)",
-    axis: { values: [...new Set(data.gain.map((r) => r.size))] },
-  };
+  const x = sizeAxis(data.gain.map((r) => r.size));
   const color = { field: "placement", type: "nominal" as const, scale: PLACEMENT_COLORS, title: "placement" };
   const published = data.publishedGain;
   return {
@@ -168,12 +167,7 @@ function gainChart(data: ChartData): ChartSpec | null {
 
 function latencyChart(data: ChartData): ChartSpec | null {
   if (data.latency.length === 0) return null;
-  const color = {
-    field: "mode",
-    type: "nominal" as const,
-    scale: modeColors(data.latency.map((r) => r.mode)),
-    title: "host routing",
-  };
+  const color = modeColor(data.latency.map((r) => r.mode));
   return {
     id: "latency",
     title: "TCP_RR latency percentiles",
@@ -240,12 +234,7 @@ function tpsChart(data: ChartData): ChartSpec | null {
     axis: { labelLimit: 320 },
   };
   const yOffset = { field: "mode", sort: ["legacy", "ebpf", "host"] };
-  const color = {
-    field: "mode",
-    type: "nominal" as const,
-    scale: modeColors(rows.map((r) => r.mode)),
-    title: "host routing",
-  };
+  const color = modeColor(rows.map((r) => r.mode));
   return {
     id: "tps",
     title: "Transactions per second",

@@ -7,17 +7,16 @@ import { UsageError } from "../../util/errors.js";
 import { processRunner, type Runner } from "../../util/runner.js";
 import type { Backend, BackendSession } from "../backend.js";
 import { TRIAL_TIMEOUT_MARGIN_SEC } from "../backend.js";
-import { addCounters, redirects, stackPasses, subtractCounters, zeroCounters } from "./bpf-maps.js";
 import {
   cleanupLab,
   inNetns,
   judgePath,
   labUp,
   nodePair,
+  pathDelta,
   podPair,
-  readForward,
-  readNodeCounters,
   readNodeMode,
+  readPathCounters,
   requireLab,
   setLabMode,
 } from "./lab.js";
@@ -96,16 +95,6 @@ class LabSession implements BackendSession {
     };
   }
 
-  private async readPath(nodes: NodePlan[]) {
-    let counters = zeroCounters();
-    let forward = 0;
-    for (const node of nodes) {
-      counters = addCounters(counters, await readNodeCounters(this.runner, node));
-      forward += await readForward(this.runner, node);
-    }
-    return { counters, forward };
-  }
-
   async runTrial(trial: Trial, signal: AbortSignal) {
     const target = endpoints(this.plan, trial);
     const argv = buildNetperfArgv({
@@ -118,28 +107,20 @@ class LabSession implements BackendSession {
       responseSize: trial.point.responseSize,
       cpu: this.sweep.cpu,
     });
-    const before = trial.mode === "host" ? null : await this.readPath(target.nodes);
+    const before = trial.mode === "host" ? null : await readPathCounters(this.runner, target.nodes);
     const result = await this.runner.run(inNetns(target.clientNetns, argv), {
       timeoutMs: (trial.durationSec + TRIAL_TIMEOUT_MARGIN_SEC) * 1000,
       signal,
     });
     let path: PathCheck | undefined;
     if (before && trial.mode !== "host") {
-      const after = await this.readPath(target.nodes);
-      const counters = subtractCounters(after.counters, before.counters);
-      const evidence = {
-        bpfRedirects: redirects(counters),
-        stackPasses: stackPasses(counters),
-        iptablesForwardPackets: after.forward - before.forward,
-        conntrackEntries: 0,
-      };
-      const judged = judgePath(trial.mode, evidence);
-      path = {
-        bpfRedirects: evidence.bpfRedirects,
-        stackPasses: evidence.stackPasses,
-        iptablesForwardPackets: evidence.iptablesForwardPackets,
-        ...judged,
-      };
+      // conntrack is not counted per trial: its table holds entries of earlier trials too
+      const {
+        counters: _counters,
+        conntrackEntries: _c,
+        ...evidence
+      } = pathDelta(before, await readPathCounters(this.runner, target.nodes), 0);
+      path = { ...evidence, ...judgePath(trial.mode, { ...evidence, conntrackEntries: 0 }) };
     }
     return { argv: result.argv, result, path };
   }

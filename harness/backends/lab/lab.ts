@@ -371,7 +371,7 @@ export async function readNodeMode(runner: Runner, node: NodePlan): Promise<Rout
   return dump.exitCode === 0 ? parseModeDump(dump.stdout) : "unknown";
 }
 
-export async function readNodeCounters(runner: Runner, node: NodePlan): Promise<Counters> {
+async function readNodeCounters(runner: Runner, node: NodePlan): Promise<Counters> {
   const dump = await runChecked(runner, [
     "bpftool",
     "-j",
@@ -492,18 +492,35 @@ export interface VerifyReport {
   placements: PathEvidence[];
 }
 
-async function sumOverNodes<T>(
-  plan: LabPlan,
-  read: (node: NodePlan) => Promise<T>,
-  add: (a: T, b: T) => T,
-  zero: T,
-) {
-  let total = zero;
-  for (const node of plan.nodes) total = add(total, await read(node));
-  return total;
+/** BPF counters and FORWARD packets summed over the given nodes: read before and after traffic. */
+export interface PathCounters {
+  counters: Counters;
+  forward: number;
 }
 
-export async function readForward(runner: Runner, node: NodePlan): Promise<number> {
+export async function readPathCounters(runner: Runner, nodes: readonly NodePlan[]): Promise<PathCounters> {
+  let counters = zeroCounters();
+  let forward = 0;
+  for (const node of nodes) {
+    counters = addCounters(counters, await readNodeCounters(runner, node));
+    forward += await readForward(runner, node);
+  }
+  return { counters, forward };
+}
+
+/** What moved between two readings, as path evidence. */
+export function pathDelta(before: PathCounters, after: PathCounters, conntrackEntries: number) {
+  const counters = subtractCounters(after.counters, before.counters);
+  return {
+    counters,
+    bpfRedirects: redirects(counters),
+    stackPasses: stackPasses(counters),
+    iptablesForwardPackets: after.forward - before.forward,
+    conntrackEntries,
+  };
+}
+
+async function readForward(runner: Runner, node: NodePlan): Promise<number> {
   const saved = await runChecked(runner, inNetns(node.netns, ["iptables-save", "-c", "-t", "filter"]));
   return forwardPackets(parseIptablesSave(saved.stdout));
 }
@@ -556,18 +573,7 @@ export async function verifyLab(runner: Runner, durationSec = 1): Promise<Verify
     const pair = podPair(plan, placement);
     if (!pair) continue;
     for (const node of plan.nodes) await runner.run(inNetns(node.netns, ["conntrack", "-F"]));
-    const countersBefore = await sumOverNodes(
-      plan,
-      (n) => readNodeCounters(runner, n),
-      addCounters,
-      zeroCounters(),
-    );
-    const forwardBefore = await sumOverNodes(
-      plan,
-      (n) => readForward(runner, n),
-      (a, b) => a + b,
-      0,
-    );
+    const before = await readPathCounters(runner, plan.nodes);
     const traffic: PathEvidence["traffic"] = [];
     for (const test of ["TCP_RR", "TCP_STREAM"] as const) {
       const argv = buildNetperfArgv({
@@ -583,31 +589,10 @@ export async function verifyLab(runner: Runner, durationSec = 1): Promise<Verify
       });
       traffic.push({ test, metrics: parseNetperfOutput(test, result.stdout).metrics });
     }
-    const countersAfter = await sumOverNodes(
-      plan,
-      (n) => readNodeCounters(runner, n),
-      addCounters,
-      zeroCounters(),
-    );
-    const forwardAfter = await sumOverNodes(
-      plan,
-      (n) => readForward(runner, n),
-      (a, b) => a + b,
-      0,
-    );
-    const conntrackEntries = await sumOverNodes(
-      plan,
-      (n) => readConntrackCount(runner, n),
-      (a, b) => a + b,
-      0,
-    );
-    const counters = subtractCounters(countersAfter, countersBefore);
-    const evidence = {
-      bpfRedirects: redirects(counters),
-      stackPasses: stackPasses(counters),
-      iptablesForwardPackets: forwardAfter - forwardBefore,
-      conntrackEntries,
-    };
+    const after = await readPathCounters(runner, plan.nodes);
+    let conntrackEntries = 0;
+    for (const node of plan.nodes) conntrackEntries += await readConntrackCount(runner, node);
+    const { counters, ...evidence } = pathDelta(before, after, conntrackEntries);
     const modeOk = Object.values(nodeModes).every((m) => m === state.mode);
     const judged = judgePath(state.mode, evidence);
     placements.push({
