@@ -27,6 +27,9 @@ function label(event: ProgressEvent): string {
 export class Progress {
   private readonly started = Date.now();
   private last = "";
+  private lastResult = "";
+  /** Modes whose verification was announced: interleaved runs switch constantly, and every switch's evidence is in the results anyway. */
+  private readonly announced = new Set<string>();
 
   constructor(
     private readonly stream: NodeJS.WriteStream,
@@ -47,9 +50,10 @@ export class Progress {
   handle = (event: ProgressEvent): void => {
     if (this.mode === "silent") return;
     if (event.kind === "mode" && event.evidence) {
-      const line = `mode ${event.evidence.mode}: ${event.evidence.detail}`;
+      if (this.announced.has(event.evidence.mode)) return;
+      this.announced.add(event.evidence.mode);
       if (this.mode === "tty") this.clear();
-      this.stream.write(`${line}\n`);
+      this.stream.write(`mode ${event.evidence.mode}: ${event.evidence.detail}\n`);
       return;
     }
     const counter = `[${String(event.done).padStart(String(event.planned).length)}/${event.planned}]`;
@@ -61,8 +65,10 @@ export class Progress {
     const width = 24;
     const filled = event.planned > 0 ? Math.round((event.done / event.planned) * width) : 0;
     const bar = `${"█".repeat(filled)}${"░".repeat(width - filled)}`;
-    const detail = event.kind === "trial-end" && event.record ? trialFigure(event.record) : "running…";
-    this.last = `${bar} ${counter} ETA ${this.eta(event)}  ${label(event)}: ${detail}`;
+    if (event.kind === "trial-end" && event.record)
+      this.lastResult = `${label(event)}: ${trialFigure(event.record)}`;
+    const now = event.kind === "trial-start" ? `now ${label(event)}` : "";
+    this.last = `${bar} ${counter} ETA ${this.eta(event)}  ${[now, this.lastResult && `last ${this.lastResult}`].filter(Boolean).join(" | ")}`;
     const columns = this.stream.columns ?? 120;
     this.stream.write(`\r\x1b[K${this.last.slice(0, columns - 1)}`);
     if (event.kind === "trial-end" && event.record?.state === "failed") this.stream.write("\n");

@@ -37,7 +37,7 @@ function parsePercent(value: string): number {
   return number;
 }
 
-/** Ctrl-C once: stop after the running trial. Twice (or SIGTERM): kill it now. */
+/** Ctrl-C once: stop after the running trial. Twice (or SIGTERM, SIGHUP): kill it now. Either way the backend cleans up. */
 function installInterruptHandlers(control: RunControl, log: (message: string) => void): () => void {
   const onInterrupt = () => {
     if (!control.stopRequested) {
@@ -53,9 +53,12 @@ function installInterruptHandlers(control: RunControl, log: (message: string) =>
   };
   process.on("SIGINT", onInterrupt);
   process.on("SIGTERM", onTerminate);
+  // a closed terminal (SIGHUP) must not leave the lab or the cluster behind either
+  process.on("SIGHUP", onTerminate);
   return () => {
     process.off("SIGINT", onInterrupt);
     process.off("SIGTERM", onTerminate);
+    process.off("SIGHUP", onTerminate);
   };
 }
 

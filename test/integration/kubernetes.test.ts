@@ -4,7 +4,7 @@
  * through pods/exec, every routing strategy, and the failure paths. Needs root (the lab).
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -314,6 +314,49 @@ describe.skipIf(skipRootTests)(
         [2, "completed"],
       ]);
       expect(results.trials[0]?.stderrTail).toMatch(/pods\/exec stream closed before the command finished/);
+    });
+
+    it("k8s cleanup removes what earlier runs left; manifests writes YAML that validates", async () => {
+      const { fakes: f, kubeconfig } = await startFakes({ fake: {} });
+      const fake = f.fake as FakeApiServer;
+      fake.namespaces.set("rb-old", {
+        metadata: { name: "rb-old", labels: { "app.kubernetes.io/managed-by": "routebench" } },
+      });
+      fake.pods.set("default/rb-client", {
+        metadata: {
+          name: "rb-client",
+          namespace: "default",
+          labels: { "app.kubernetes.io/managed-by": "routebench" },
+        },
+        spec: { containers: [{ name: "netperf" }] },
+        internal: { createdAt: Date.now(), fault: "never" },
+      });
+      const cleanup = await runCli(["k8s", "cleanup", "--kubeconfig", kubeconfig, "--json"]);
+      expect(cleanup.exitCode, cleanup.stderr).toBe(0);
+      expect(parseJsonOutput(cleanup)).toEqual({ namespaces: ["rb-old"], pods: ["default/rb-client"] });
+      expect(fake.namespaces.has("rb-old")).toBe(false);
+      expect(fake.namespaces.has("default")).toBe(true);
+
+      const out = join(dir, "manifests");
+      const written = await runCli([
+        "manifests",
+        sweepFile("manifests", { kubeconfig, nodes: ["node-a", "node-b"] }),
+        "--out",
+        out,
+      ]);
+      expect(written.exitCode, written.stderr).toBe(0);
+      const { parseAllDocuments } = await import("yaml");
+      const { Pod } = await import("kubernetes-models/v1/Pod");
+      const { Namespace } = await import("kubernetes-models/v1/Namespace");
+      const docs = parseAllDocuments(readFileSync(join(out, "run.yaml"), "utf8")).map(
+        (d) => d.toJS() as { kind: string; spec?: { nodeSelector?: object } },
+      );
+      expect(docs.map((d) => d.kind)).toEqual(["Namespace", "Pod", "Pod", "Pod"]);
+      for (const doc of docs)
+        expect(() =>
+          (doc.kind === "Pod" ? new Pod(doc as never) : new Namespace(doc as never)).validate(),
+        ).not.toThrow();
+      expect(docs[3]?.spec?.nodeSelector).toEqual({ "kubernetes.io/hostname": "node-b" });
     });
 
     it("cleans up on Ctrl-C mid-run", async () => {

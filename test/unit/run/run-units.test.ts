@@ -62,3 +62,25 @@ describe("formatting", () => {
     );
   });
 });
+
+describe("--target-ci", () => {
+  it("asks for more repetitions only where the eBPF/legacy interval is wider than the target, up to maxRepetitions", async () => {
+    const { syntheticTrials } = await import("../../../harness/bench/synthetic.js");
+    const { parseSweep } = await import("../../../harness/sweep/load.js");
+    const { sweepPoints } = await import("../../../harness/sweep/plan.js");
+    const { pointsNeedingRepetitions } = await import("../../../harness/run/execute.js");
+    const sweep = parseSweep(
+      "tests: [{test: TCP_RR}]\nplacements: [same-node]\nrepetitions: 6\nduration: 1\ntargetCiPct: 5\nmaxRepetitions: 20\n",
+      "x.yaml",
+    );
+    const points = sweepPoints(sweep);
+    const quiet = syntheticTrials(sweep, { effect: { ebpf: 1.2 }, drift: 0.01, cv: 0.005, seed: 1 });
+    const noisy = syntheticTrials(sweep, { effect: { ebpf: 1.2 }, drift: 0.3, cv: 0.2, seed: 1 });
+    expect(pointsNeedingRepetitions(sweep, points, quiet)).toEqual([]);
+    expect(pointsNeedingRepetitions(sweep, points, noisy).map((p) => p.key)).toEqual([
+      "same-node/TCP_RR/1,1",
+    ]);
+    expect(pointsNeedingRepetitions({ ...sweep, maxRepetitions: 6 }, points, noisy)).toEqual([]);
+    expect(pointsNeedingRepetitions({ ...sweep, targetCiPct: undefined }, points, noisy)).toEqual([]);
+  });
+});
