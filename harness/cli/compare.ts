@@ -5,7 +5,6 @@ import type { Command } from "commander";
 import { parseMetricName } from "../netperf/parse.js";
 import { compareMarkdown, junitXml, terminalTable } from "../report/compare-output.js";
 import { comparisonsCsv, pointsCsv } from "../report/csv.js";
-import { renderHistory } from "../report/history.js";
 import { readResults } from "../results/read.js";
 import { PACKAGE_ROOT } from "../run/environment.js";
 import { compareRuns } from "../stats/regression.js";
@@ -57,6 +56,7 @@ export function registerCompare(program: Command): void {
       const dir = opts.out ?? join(PACKAGE_ROOT, "reports", "history");
       await mkdir(dir, { recursive: true });
       const file = join(dir, "index.html");
+      const { renderHistory } = await import("../report/history.js");
       await writeFile(file, await renderHistory(runs));
       printLine(`history: ${file}`);
     });

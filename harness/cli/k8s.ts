@@ -1,9 +1,7 @@
 /** `routebench manifests` and `routebench k8s cleanup`. */
 import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CoreV1Api } from "@kubernetes/client-node";
 import type { Command } from "commander";
-import { loadKubeConfig } from "../backends/kubernetes/backend.js";
 import {
   MANAGED_BY,
   manifestsYaml,
@@ -59,6 +57,8 @@ export function registerK8s(program: Command): void {
         kubeconfig: opts.kubeconfig,
         context: opts.context,
       });
+      const { CoreV1Api } = await import("@kubernetes/client-node");
+      const { loadKubeConfig } = await import("../backends/kubernetes/backend.js");
       const core = loadKubeConfig(sweep.kubernetes).makeApiClient(CoreV1Api);
       const deleted = { namespaces: [] as string[], pods: [] as string[] };
       try {

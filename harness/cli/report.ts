@@ -1,7 +1,7 @@
 /** `routebench report RESULTS`: renders a results file (or its run folder) into a report folder. */
 import { basename, join } from "node:path";
 import type { Command } from "commander";
-import { parseFormats, REPORT_FORMATS, writeReport } from "../report/write.js";
+import { parseFormats, REPORT_FORMATS } from "../report/formats.js";
 import { readResults } from "../results/read.js";
 import type { Results } from "../results/schema.js";
 import { PACKAGE_ROOT } from "../run/environment.js";
@@ -18,6 +18,8 @@ export async function renderReport(
   formats = [...REPORT_FORMATS],
 ) {
   const dir = outDir ?? defaultReportDir(results);
+  // vega and resvg load only when a report is rendered: they cost half a second at start-up
+  const { writeReport } = await import("../report/write.js");
   const files = await writeReport(results, dir, formats);
   const main = files.find((f) => basename(f) === "index.html") ?? files[0] ?? dir;
   return { dir, files, main };

@@ -2,32 +2,14 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Results } from "../results/schema.js";
-import { UsageError } from "../util/errors.js";
 import { buildCharts } from "./charts.js";
 import { comparisonsCsv, pointsCsv } from "./csv.js";
+import { REPORT_FORMATS, type ReportFormat } from "./formats.js";
 import { type RenderedChart, renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
 import { buildReportModel } from "./model.js";
 import { loadPublished } from "./published.js";
 import { renderPng, renderSvg } from "./render.js";
-
-export const REPORT_FORMATS = ["html", "md", "svg", "png", "csv"] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
-
-export function parseFormats(text: string): ReportFormat[] {
-  const formats = text
-    .split(",")
-    .map((f) => f.trim())
-    .filter(Boolean);
-  for (const f of formats) {
-    if (!(REPORT_FORMATS as readonly string[]).includes(f)) {
-      throw new UsageError(
-        `unknown report format ${JSON.stringify(f)}; use a comma-separated list of ${REPORT_FORMATS.join(", ")}`,
-      );
-    }
-  }
-  return formats as ReportFormat[];
-}
 
 export async function writeReport(
   results: Results,
