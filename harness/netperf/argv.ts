@@ -2,7 +2,6 @@
 import { NETPERF_SELECTORS } from "./selectors.js";
 
 export type NetperfTest = "TCP_STREAM" | "TCP_RR";
-export const NETPERF_TESTS: readonly NetperfTest[] = ["TCP_STREAM", "TCP_RR"];
 
 export interface NetperfInvocation {
   test: NetperfTest;

@@ -153,9 +153,7 @@ export const sweepSchema = z.strictObject({
   maxRepetitions: z.number().int().min(1).max(1000).optional(),
 });
 
-export type SweepFile = z.input<typeof sweepSchema>;
 export type ParsedSweep = z.output<typeof sweepSchema>;
-export type SweepTest = ParsedSweep["tests"][number];
 
 /** A sweep with the profile applied: what gets planned, run and written into results.json. */
 export interface Sweep

@@ -280,8 +280,3 @@ export function nodeIptablesRestore(plan: LabPlan, node: NodePlan): string {
   lines.push(...rules, "COMMIT", "");
   return lines.join("\n");
 }
-
-/** Finds a pod by name (e.g. node1-pod2). */
-export function findPod(plan: LabPlan, name: string): PodPlan | undefined {
-  return plan.nodes.flatMap((node) => node.pods).find((pod) => pod.name === name);
-}
