@@ -20,6 +20,9 @@ required=(
   "iptables-save iptables"
   "conntrack conntrack"
   "nsenter util-linux"
+  "mountpoint util-linux"
+  "sysctl procps"
+  "pgrep procps"
   "chromium chromium"
   "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf fonts-dejavu-core"
 )

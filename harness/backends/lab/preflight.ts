@@ -15,6 +15,8 @@ export const LAB_TOOLS: Record<string, string> = {
   "iptables-restore": "iptables",
   conntrack: "conntrack",
   nsenter: "util-linux",
+  mountpoint: "util-linux",
+  sysctl: "procps",
   netperf: "netperf (Debian non-free)",
   netserver: "netperf (Debian non-free)",
 };
