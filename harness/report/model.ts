@@ -145,25 +145,30 @@ function streamHeadline(placement: string, comparisons: Comparison[]): Headline 
     };
   const better = stream.filter((c) => c.verdict === "better");
   const worse = stream.filter((c) => c.verdict === "worse");
-  const best = stream.reduce((a, b) => (b.ratio > a.ratio ? b : a));
-  const low = stream.reduce((a, b) => (b.ratio < a.ratio ? b : a));
   const at = (c: Comparison) =>
     `${formatRatio(c.ratio)}× at ${c.size} B (95% CI ${c.ciLow === null ? "n/a" : `${formatRatio(c.ciLow)}–${formatRatio(c.ciHigh ?? Number.NaN)}`}, ${formatPValue(c.pValue)})`;
-  const range = stream.length === 1 ? at(best) : `from ${at(low)} to ${at(best)}`;
+  /** "ratio at size" for one comparison, "from lowest to highest" for several. */
+  const span = (group: Comparison[]) => {
+    const low = group.reduce((a, b) => (b.ratio < a.ratio ? b : a));
+    const high = group.reduce((a, b) => (b.ratio > a.ratio ? b : a));
+    return group.length === 1 ? at(high) : `from ${at(low)} to ${at(high)}`;
+  };
+  const others = stream.filter((c) => c.verdict === "no significant difference");
+  const range = others.length ? span(others) : "";
   if (better.length === 0 && worse.length === 0) {
     return {
       text: `${placementName(placement)} TCP_STREAM throughput, eBPF vs legacy host routing: no significant difference ${stream.length === 1 ? "" : `at any of ${stream.length} message sizes `}(${stream.length === 1 ? "ratio" : "ratios"} ${range}).`,
       verdict: "no significant difference",
     };
   }
-  const verdictText = [
-    better.length ? `better at ${better.length} of ${stream.length} message sizes` : "",
-    worse.length ? `worse at ${worse.length}` : "",
-  ]
-    .filter(Boolean)
-    .join(", ");
+  const listed = (group: Comparison[]) => group.map(at).join("; ");
+  const parts = [
+    better.length ? `better at ${better.length} of ${stream.length} message sizes (${listed(better)})` : "",
+    worse.length ? `worse at ${worse.length} (${listed(worse)})` : "",
+  ].filter(Boolean);
+  const rest = stream.length - better.length - worse.length;
   return {
-    text: `${placementName(placement)} TCP_STREAM throughput: eBPF host routing was ${verdictText}, ${range}.`,
+    text: `${placementName(placement)} TCP_STREAM throughput: eBPF host routing was ${parts.join(", ")}${rest ? `; no significant difference at the other ${rest} (${rest === 1 ? "ratio" : "ratios"} ${range})` : ""}.`,
     verdict: better.length >= worse.length ? "better" : "worse",
   };
 }
