@@ -125,15 +125,6 @@ function gainChart(data: ChartData): ChartSpec | null {
           encoding: { y: { field: "ratio", type: "quantitative" }, color },
         },
         {
-          data: { values: published },
-          mark: { type: "text", align: "left", dx: 4, dy: -6, fontSize: 10, color: "#4a5568" },
-          encoding: {
-            y: { field: "ratio", type: "quantitative" },
-            x: { value: 0 },
-            text: { field: "label" },
-          },
-        },
-        {
           data: { values: data.gain.filter((r) => r.low !== null) },
           mark: { type: "errorbar", ticks: true },
           encoding: {
@@ -160,6 +151,24 @@ function gainChart(data: ChartData): ChartSpec | null {
             ],
           },
         },
+        // Labels last, over the data; a white halo under each keeps it legible where a line crosses it.
+        ...["white", "#4a5568"].map((colour) => ({
+          data: { values: published },
+          mark: {
+            type: "text",
+            align: "left",
+            dx: 4,
+            dy: -6,
+            fontSize: 10,
+            color: colour,
+            ...(colour === "white" ? { stroke: "white", strokeWidth: 4 } : {}),
+          },
+          encoding: {
+            y: { field: "ratio", type: "quantitative" },
+            x: { value: 0 },
+            text: { field: "label" },
+          },
+        })),
       ],
     } as TopLevelSpec,
   };
