@@ -55,6 +55,7 @@ export function terminalTable(report: CompareReport, color: boolean): string {
     out.push(color ? `${COLORS[p.verdict] ?? ""}${text}\x1b[0m` : text);
   });
   out.push(summaryLine(report));
+  for (const note of report.notes) out.push(`note: ${note}`);
   for (const p of report.points.filter((p) => p.verdict === "inconclusive" || p.verdict === "missing")) {
     out.push(`  ${p.name}: ${p.reason}`);
   }
@@ -106,6 +107,8 @@ export function compareMarkdown(report: CompareReport): string {
     "",
     `Baseline **${report.baseline.label}** (\`${report.baseline.runId}\`) → candidate **${report.candidate.label}** (\`${report.candidate.runId}\`): ${summaryLine(report)}.`,
     "",
+    ...report.notes.map((note) => `> ${note}`),
+    ...(report.notes.length ? [""] : []),
   ];
   if (attention.length > 0) {
     out.push("### Needs a look", "", head, ...attention.map(row), "");

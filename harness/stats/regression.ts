@@ -71,6 +71,8 @@ export interface CompareReport {
   maxRegressionPct: number;
   points: PointComparison[];
   counts: Record<RegressionVerdict, number>;
+  /** What else differs between the runs: environment, noise, shifts shared by every mode. */
+  notes: string[];
 }
 
 export const ALPHA = 0.05;
@@ -291,5 +293,63 @@ export function compareRuns(
     maxRegressionPct: options.maxRegressionPct,
     points,
     counts,
+    notes: [...environmentNotes(baseline, candidate), ...sharedShiftNotes(points)],
   };
+}
+
+const ENVIRONMENT_FIELDS = ["kernel", "os", "cpuModel", "cpuCount", "netperfVersion", "backend"] as const;
+
+/** Environment differences and each run's noise: a verdict is only as good as the sameness of the machines. */
+export function environmentNotes(baseline: Results, candidate: Results): string[] {
+  const notes: string[] = [];
+  for (const field of ENVIRONMENT_FIELDS) {
+    const a = baseline.environment[field];
+    const b = candidate.environment[field];
+    if (a !== b) notes.push(`${field} differs: baseline ${a}, candidate ${b}`);
+  }
+  const noise = (results: Results) => {
+    const samples = results.trials.flatMap((t) => (t.noise ? [t.noise] : []));
+    if (samples.length === 0) return null;
+    return {
+      stealMedian: median(samples.map((n) => n.cpuStealPct)),
+      stealMax: Math.max(...samples.map((n) => n.cpuStealPct)),
+      load: median(samples.map((n) => n.loadPerCpu)),
+    };
+  };
+  const a = noise(baseline);
+  const b = noise(candidate);
+  if (a && b) {
+    notes.push(
+      `noise: CPU steal median ${a.stealMedian.toFixed(1)}% (max ${a.stealMax.toFixed(0)}%) in the baseline, ${b.stealMedian.toFixed(1)}% (max ${b.stealMax.toFixed(0)}%) in the candidate; load per CPU ${a.load.toFixed(2)} vs ${b.load.toFixed(2)}`,
+    );
+  }
+  return notes;
+}
+
+/**
+ * Points where every mode moved the same way: a change of the machine, kernel or load, which
+ * both datapaths share, is a likelier cause than host routing itself.
+ */
+export function sharedShiftNotes(points: readonly PointComparison[]): string[] {
+  const byPoint = new Map<string, PointComparison[]>();
+  for (const p of points) {
+    if (p.mode === "host" || p.goodChange === null) continue;
+    const key = `${p.placement} ${p.test} ${p.size} ${p.metric}`;
+    byPoint.set(key, [...(byPoint.get(key) ?? []), p]);
+  }
+  const shared: string[] = [];
+  for (const [key, group] of byPoint) {
+    if (group.length < 2) continue;
+    for (const verdict of ["regression", "improvement"] as const) {
+      if (group.every((p) => p.verdict === verdict)) {
+        shared.push(
+          `${key} (${group.map((p) => `${p.mode} ${((p.goodChange ?? 0) * 100).toFixed(0)}%`).join(", ")})`,
+        );
+      }
+    }
+  }
+  if (shared.length === 0) return [];
+  return [
+    `${shared.length} point(s) moved the same way in every mode; a change both datapaths share (machine, kernel, load) is a likelier cause than host routing: ${shared.slice(0, 4).join("; ")}${shared.length > 4 ? "; …" : ""}`,
+  ];
 }

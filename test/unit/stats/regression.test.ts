@@ -75,6 +75,43 @@ describe("classify", () => {
   });
 });
 
+describe("notes beside the verdicts", () => {
+  it("point out shifts shared by every mode, environment differences and noise", () => {
+    const two = parseSweep(
+      "modes: [legacy, ebpf]\nplacements: [same-node]\ntests: [{test: TCP_RR}]\nrepetitions: 5\nduration: 1\n",
+      "x.yaml",
+    );
+    const make = (factor: number, seed: number) =>
+      syntheticResults(
+        two,
+        syntheticTrials(two, { effect: { legacy: factor, ebpf: 1.2 * factor }, drift: 0, cv: 0.03, seed }),
+        `r${seed}`,
+      );
+    const baseline = make(1, 1);
+    const slowerMachine = make(0.6, 2);
+    slowerMachine.environment = { ...slowerMachine.environment, kernel: "6.19" };
+    const report = compareRuns(baseline, slowerMachine, {
+      maxRegressionPct: 5,
+      metrics: ["transactionsPerSec"],
+    });
+    expect(report.counts.regression).toBe(2);
+    expect(report.notes).toContain("kernel differs: baseline synthetic, candidate 6.19");
+    expect(report.notes.join("\n")).toMatch(
+      /1 point\(s\) moved the same way in every mode; .*same-node TCP_RR 1,1 transactionsPerSec \(ebpf -4\d%, legacy -4\d%\)/,
+    );
+    expect(report.notes.join("\n")).toMatch(/^noise: CPU steal median 0\.0% \(max 0%\) in the baseline/m);
+    // eBPF alone regressing is not a shared shift
+    const ebpfOnly = syntheticResults(
+      two,
+      syntheticTrials(two, { effect: { ebpf: 0.9 }, drift: 0, cv: 0.03, seed: 3 }),
+      "r3",
+    );
+    expect(
+      compareRuns(baseline, ebpfOnly, { maxRegressionPct: 5, metrics: ["transactionsPerSec"] }).notes.join(),
+    ).not.toMatch(/same way/);
+  });
+});
+
 describe("incompatible inputs", () => {
   it("explains what differs when two runs share no point", () => {
     const stream = (sizes: string) =>
