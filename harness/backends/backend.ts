@@ -3,6 +3,7 @@
  * trial, restore what it found. The lab and the Kubernetes backend implement it; the run
  * loop knows nothing else of them.
  */
+import { buildNetperfArgv } from "../netperf/argv.js";
 import type { ModeEvidence, PathCheck } from "../results/schema.js";
 import type { Trial } from "../sweep/plan.js";
 import type { Mode, Sweep } from "../sweep/schema.js";
@@ -30,6 +31,20 @@ export interface BackendSession {
 
 export interface Backend {
   open(sweep: Sweep, log: (message: string) => void): Promise<BackendSession>;
+}
+
+/** The netperf argv of a trial against a netserver: the same for every backend. */
+export function trialNetperfArgv(trial: Trial, host: string, port: number, cpu: Sweep["cpu"]): string[] {
+  return buildNetperfArgv({
+    test: trial.point.test,
+    host,
+    port,
+    durationSec: trial.durationSec,
+    messageSize: trial.point.messageSize,
+    requestSize: trial.point.requestSize,
+    responseSize: trial.point.responseSize,
+    cpu,
+  });
 }
 
 /** netperf gets its test length plus this much before it is killed: control connection, CPU calibration, teardown. */

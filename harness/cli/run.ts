@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { labBackend } from "../backends/lab/backend.js";
 import { requireRoot } from "../backends/lab/preflight.js";
 import { comparisonSentence } from "../report/format.js";
+import { readRunFolder } from "../results/log.js";
 import { PACKAGE_ROOT } from "../run/environment.js";
 import type { RunControl } from "../run/execute.js";
 import { runSweep } from "../run/run.js";
@@ -98,8 +99,11 @@ export function registerRun(program: Command): void {
         );
       }
       const sweepFile = file ?? DEFAULT_SWEEP;
-      const sweep = opts.resume
-        ? (await import("../results/log.js").then((m) => m.readRunFolder(opts.resume))).meta.sweep
+      const resume = opts.resume
+        ? { dir: opts.resume as string, ...(await readRunFolder(opts.resume)) }
+        : undefined;
+      const sweep = resume
+        ? resume.meta.sweep
         : await loadSweep(sweepFile, {
             profile: opts.profile,
             seed: opts.seed,
@@ -151,7 +155,7 @@ export function registerRun(program: Command): void {
               ? (await import("../backends/kubernetes/backend.js")).kubernetesBackend()
               : labBackend(),
           outDir: opts.out,
-          resumeDir: opts.resume,
+          resume,
           label: opts.label,
           command: ["routebench", ...process.argv.slice(2)],
           control,

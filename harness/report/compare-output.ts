@@ -1,6 +1,6 @@
 /** The outputs of `routebench compare`: terminal table, JUnit XML, Markdown. Pure. */
 import type { CompareReport, PointComparison } from "../stats/regression.js";
-import { formatNumber, formatPValue, formatRatio } from "./format.js";
+import { formatNumber, formatPValue, formatRatio, ratioRange } from "./format.js";
 
 const COLORS: Record<string, string> = {
   regression: "\x1b[31m",
@@ -17,9 +17,7 @@ function change(p: PointComparison): string {
 }
 
 function interval(p: PointComparison): string {
-  return p.ciLow === null || p.ciHigh === null
-    ? "–"
-    : `${formatRatio(p.ciLow, 3)}–${formatRatio(p.ciHigh, 3)}`;
+  return ratioRange(p.ciLow, p.ciHigh, 3) ?? "–";
 }
 
 function summaryLine(report: CompareReport): string {

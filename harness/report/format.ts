@@ -47,6 +47,11 @@ export function formatRatio(value: number, digits = 2): string {
   return Number.isFinite(value) ? value.toFixed(digits) : "–";
 }
 
+/** A ratio interval as `1.21–1.33`, or null when there is none (n < 2): callers say so in their own words. */
+export function ratioRange(low: number | null, high: number | null, digits = 2): string | null {
+  return low === null || high === null ? null : `${formatRatio(low, digits)}–${formatRatio(high, digits)}`;
+}
+
 export function formatPValue(p: number | null): string {
   if (p === null) return "p n/a";
   return p < 0.001 ? "p < 0.001" : `p = ${p.toFixed(3)}`;
@@ -63,10 +68,8 @@ export function formatPercentChange(ratio: number): string {
  */
 export function comparisonSentence(c: Comparison): string {
   const what = METRIC_LABELS[c.metric].name;
-  const ci =
-    c.ciLow === null || c.ciHigh === null
-      ? "no CI: too few repetitions"
-      : `95% CI ${formatRatio(c.ciLow)}–${formatRatio(c.ciHigh)}`;
+  const range = ratioRange(c.ciLow, c.ciHigh);
+  const ci = range ? `95% CI ${range}` : "no CI: too few repetitions";
   const size = c.test === "TCP_STREAM" ? `${c.size} B messages` : `${c.size} B request,response`;
   return `${c.placement} ${c.test} (${size}): ${c.candidate} had ${formatRatio(c.ratio)} × the ${c.baseline} ${what} (${formatPercentChange(c.ratio)}; ${ci}, ${formatPValue(c.pValue)}): ${c.verdict}`;
 }

@@ -15,6 +15,7 @@ import {
   formatRatio,
   formatWithInterval,
   METRIC_LABELS,
+  ratioRange,
 } from "./format.js";
 import { type PublishedSource, shortSourceLabel } from "./published.js";
 
@@ -125,8 +126,7 @@ function cell(point: PointSummary | undefined, scale = 1): string {
 
 function ratioCell(c: Comparison | undefined): string {
   if (!c) return "–";
-  const ci =
-    c.ciLow === null || c.ciHigh === null ? "no CI" : `${formatRatio(c.ciLow)}–${formatRatio(c.ciHigh)}`;
+  const ci = ratioRange(c.ciLow, c.ciHigh) ?? "no CI";
   return `${formatRatio(c.ratio)}× [${ci}] ${c.verdict === "no significant difference" ? "n.s." : c.verdict}`;
 }
 
@@ -146,7 +146,7 @@ function streamHeadline(placement: string, comparisons: Comparison[]): Headline 
   const better = stream.filter((c) => c.verdict === "better");
   const worse = stream.filter((c) => c.verdict === "worse");
   const at = (c: Comparison) =>
-    `${formatRatio(c.ratio)}× at ${c.size} B (95% CI ${c.ciLow === null ? "n/a" : `${formatRatio(c.ciLow)}–${formatRatio(c.ciHigh ?? Number.NaN)}`}, ${formatPValue(c.pValue)})`;
+    `${formatRatio(c.ratio)}× at ${c.size} B (95% CI ${ratioRange(c.ciLow, c.ciHigh) ?? "n/a"}, ${formatPValue(c.pValue)})`;
   /** "ratio at size" for one comparison, "from lowest to highest" for several. */
   const span = (group: Comparison[]) => {
     const low = group.reduce((a, b) => (b.ratio < a.ratio ? b : a));
@@ -182,7 +182,7 @@ function rrHeadlines(placement: string, results: Results, comparisons: Compariso
       const e = findPoint(results.summary.points, placement, "ebpf", "TCP_RR", size, "transactionsPerSec");
       const l = findPoint(results.summary.points, placement, "legacy", "TCP_RR", size, "transactionsPerSec");
       headlines.push({
-        text: `${placementName(placement)} transactions per second (TCP_RR ${size}): eBPF ${e ? formatWithInterval(e.median, e.ciLow, e.ciHigh) : "–"} vs legacy ${l ? formatWithInterval(l.median, l.ciLow, l.ciHigh) : "–"}: ${formatRatio(tps.ratio)}× (${formatPercentChange(tps.ratio)}; 95% CI ${tps.ciLow === null ? "n/a" : `${formatRatio(tps.ciLow)}–${formatRatio(tps.ciHigh ?? Number.NaN)}`}, ${formatPValue(tps.pValue)}): ${tps.verdict}.`,
+        text: `${placementName(placement)} transactions per second (TCP_RR ${size}): eBPF ${e ? formatWithInterval(e.median, e.ciLow, e.ciHigh) : "–"} vs legacy ${l ? formatWithInterval(l.median, l.ciLow, l.ciHigh) : "–"}: ${formatRatio(tps.ratio)}× (${formatPercentChange(tps.ratio)}; 95% CI ${ratioRange(tps.ciLow, tps.ciHigh) ?? "n/a"}, ${formatPValue(tps.pValue)}): ${tps.verdict}.`,
         verdict: tps.verdict,
       });
     }
@@ -190,7 +190,7 @@ function rrHeadlines(placement: string, results: Results, comparisons: Compariso
     if (latency.length > 0) {
       const parts = latency.map(
         (c) =>
-          `${METRIC_LABELS[c.metric].name.split(" ")[0]} ${formatRatio(c.ratio)}× (CI ${c.ciLow === null ? "n/a" : `${formatRatio(c.ciLow)}–${formatRatio(c.ciHigh ?? Number.NaN)}`}, ${formatPValue(c.pValue)}, ${c.verdict})`,
+          `${METRIC_LABELS[c.metric].name.split(" ")[0]} ${formatRatio(c.ratio)}× (CI ${ratioRange(c.ciLow, c.ciHigh) ?? "n/a"}, ${formatPValue(c.pValue)}, ${c.verdict})`,
       );
       const better = latency.filter((c) => c.verdict === "better").length;
       headlines.push({

@@ -1,7 +1,7 @@
 /** One run of a sweep: plan, open the backend, execute, summarise, write results. */
 import { join } from "node:path";
 import type { Backend } from "../backends/backend.js";
-import { RunLog, readRunFolder } from "../results/log.js";
+import { RunLog, type RunMeta } from "../results/log.js";
 import {
   type ModeEvidence,
   RESULTS_SCHEMA_VERSION,
@@ -26,8 +26,8 @@ export interface RunRequest {
   backend: Backend;
   /** The run folder; default results/<runId>. */
   outDir?: string;
-  /** Continue the run in this folder. */
-  resumeDir?: string;
+  /** Continue the run in this folder, as read by readRunFolder. */
+  resume?: { dir: string; meta: RunMeta; trials: TrialRecord[] };
   label?: string;
   command: string[];
   control: RunControl;
@@ -55,12 +55,10 @@ export async function runSweep(request: RunRequest): Promise<RunOutcome> {
   let dir: string;
   let label = request.label;
   let command = request.command;
-  if (request.resumeDir) {
-    const folder = await readRunFolder(request.resumeDir);
-    ({ sweep, runId, startedAt, command } = folder.meta);
-    label = folder.meta.label;
-    records = folder.trials;
-    dir = request.resumeDir;
+  if (request.resume) {
+    ({ sweep, runId, startedAt, command, label } = request.resume.meta);
+    records = [...request.resume.trials];
+    dir = request.resume.dir;
     request.log(`resuming ${runId}: ${records.length} trial attempts already recorded`);
   } else {
     runId = makeRunId(sweep.name);
@@ -78,7 +76,7 @@ export async function runSweep(request: RunRequest): Promise<RunOutcome> {
   try {
     environment = await captureEnvironment(processRunner, session.name, session.topology());
     label ??= `${environment.gitCommit ?? "unversioned"} ${startedAt.slice(0, 10)}`;
-    if (!request.resumeDir) await runLog.start({ runId, label, startedAt, command, sweep, environment });
+    if (!request.resume) await runLog.start({ runId, label, startedAt, command, sweep, environment });
     const context: ExecuteContext = {
       sweep,
       session,

@@ -16,13 +16,12 @@ import {
   type V1Pod,
   VersionApi,
 } from "@kubernetes/client-node";
-import { buildNetperfArgv } from "../../netperf/argv.js";
 import type { ModeEvidence } from "../../results/schema.js";
 import type { Trial } from "../../sweep/plan.js";
 import type { KubernetesOptions, Mode, Sweep } from "../../sweep/schema.js";
 import { EnvironmentError, tailLines, UsageError } from "../../util/errors.js";
 import { processRunner, runChecked } from "../../util/runner.js";
-import { type Backend, type BackendSession, TRIAL_TIMEOUT_MARGIN_SEC } from "../backend.js";
+import { type Backend, type BackendSession, TRIAL_TIMEOUT_MARGIN_SEC, trialNetperfArgv } from "../backend.js";
 import { execInPod } from "./exec.js";
 import {
   NETSERVER_PORT,
@@ -425,16 +424,7 @@ class KubernetesSession implements BackendSession {
     const serverIp = cluster.podIps.get(serverRole);
     const clientPlan = cluster.plans.find((p) => p.role === (host ? "host-client" : "client"));
     if (!serverIp || !clientPlan) throw new EnvironmentError(`no ${serverRole} pod for ${trial.id}`);
-    const argv = buildNetperfArgv({
-      test: trial.point.test,
-      host: serverIp,
-      port: NETSERVER_PORT,
-      durationSec: trial.durationSec,
-      messageSize: trial.point.messageSize,
-      requestSize: trial.point.requestSize,
-      responseSize: trial.point.responseSize,
-      cpu: this.sweep.cpu,
-    });
+    const argv = trialNetperfArgv(trial, serverIp, NETSERVER_PORT, this.sweep.cpu);
     const result = await execInPod(
       cluster.exec,
       { namespace: cluster.namespace, pod: clientPlan.name, container: "netperf" },

@@ -1,12 +1,10 @@
 /** The lab as a run backend: brings the lab up when none is running and leaves it as it found it. */
-import { buildNetperfArgv } from "../../netperf/argv.js";
 import type { ModeEvidence, PathCheck } from "../../results/schema.js";
 import type { Trial } from "../../sweep/plan.js";
 import type { Sweep } from "../../sweep/schema.js";
 import { UsageError } from "../../util/errors.js";
 import { processRunner, type Runner } from "../../util/runner.js";
-import type { Backend, BackendSession } from "../backend.js";
-import { TRIAL_TIMEOUT_MARGIN_SEC } from "../backend.js";
+import { type Backend, type BackendSession, TRIAL_TIMEOUT_MARGIN_SEC, trialNetperfArgv } from "../backend.js";
 import {
   cleanupLab,
   inNetns,
@@ -97,16 +95,7 @@ class LabSession implements BackendSession {
 
   async runTrial(trial: Trial, signal: AbortSignal) {
     const target = endpoints(this.plan, trial);
-    const argv = buildNetperfArgv({
-      test: trial.point.test,
-      host: target.serverIp,
-      port: this.plan.netserverPort,
-      durationSec: trial.durationSec,
-      messageSize: trial.point.messageSize,
-      requestSize: trial.point.requestSize,
-      responseSize: trial.point.responseSize,
-      cpu: this.sweep.cpu,
-    });
+    const argv = trialNetperfArgv(trial, target.serverIp, this.plan.netserverPort, this.sweep.cpu);
     const before = trial.mode === "host" ? null : await readPathCounters(this.runner, target.nodes);
     const result = await this.runner.run(inNetns(target.clientNetns, argv), {
       timeoutMs: (trial.durationSec + TRIAL_TIMEOUT_MARGIN_SEC) * 1000,
@@ -114,13 +103,14 @@ class LabSession implements BackendSession {
     });
     let path: PathCheck | undefined;
     if (before && trial.mode !== "host") {
-      // conntrack is not counted per trial: its table holds entries of earlier trials too
-      const {
-        counters: _counters,
-        conntrackEntries: _c,
-        ...evidence
-      } = pathDelta(before, await readPathCounters(this.runner, target.nodes), 0);
-      path = { ...evidence, ...judgePath(trial.mode, { ...evidence, conntrackEntries: 0 }) };
+      // conntrack is not counted per trial (0): its table holds entries of earlier trials too
+      const delta = pathDelta(before, await readPathCounters(this.runner, target.nodes), 0);
+      path = {
+        bpfRedirects: delta.bpfRedirects,
+        stackPasses: delta.stackPasses,
+        iptablesForwardPackets: delta.iptablesForwardPackets,
+        ...judgePath(trial.mode, delta),
+      };
     }
     return { argv: result.argv, result, path };
   }

@@ -568,6 +568,7 @@ export async function verifyLab(runner: Runner, durationSec = 1): Promise<Verify
   const { state, plan } = await requireLab();
   const nodeModes: Record<string, RoutingMode | "unknown"> = {};
   for (const node of plan.nodes) nodeModes[node.name] = await readNodeMode(runner, node);
+  const modeOk = Object.values(nodeModes).every((m) => m === state.mode);
   const placements: PathEvidence[] = [];
   for (const placement of PLACEMENTS) {
     const pair = podPair(plan, placement);
@@ -593,7 +594,6 @@ export async function verifyLab(runner: Runner, durationSec = 1): Promise<Verify
     let conntrackEntries = 0;
     for (const node of plan.nodes) conntrackEntries += await readConntrackCount(runner, node);
     const { counters, ...evidence } = pathDelta(before, after, conntrackEntries);
-    const modeOk = Object.values(nodeModes).every((m) => m === state.mode);
     const judged = judgePath(state.mode, evidence);
     placements.push({
       placement,
