@@ -31,7 +31,7 @@ enum rb_mode {
 	RB_MODE_EBPF = 1,
 };
 
-/* Counter slots; harness/backends/lab/counters.ts names them in the same order. */
+/* Counter slots; harness/backends/lab/bpf-maps.ts (COUNTER_NAMES) names them in the same order. */
 enum rb_counter {
 	RB_PASS_LEGACY = 0,     /* IPv4, legacy mode: handed to the stack */
 	RB_REDIRECT_PEER = 1,   /* eBPF: local pod, bpf_redirect_peer */
@@ -50,9 +50,20 @@ struct rb_endpoint {
 	__u8 node_mac[ETH_ALEN];  /* the lxc device: the pod's gateway MAC */
 };
 
+/*
+ * rb_config[0]: the routing mode (enum rb_mode), the only slot the program reads.
+ * rb_config[1]: the mode generation, bumped by the harness with every switch and never
+ *   read here: a trial that sees the same generation before and after ran in one mode.
+ */
+enum rb_config_slot {
+	RB_CONFIG_MODE = 0,
+	RB_CONFIG_GENERATION = 1,
+	RB_CONFIG_MAX = 2,
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, RB_CONFIG_MAX);
 	__type(key, __u32);
 	__type(value, __u32);
 } rb_config SEC(".maps");
@@ -105,7 +116,7 @@ int rb_host_route(struct __sk_buff *skb)
 	struct iphdr *iph = data + sizeof(*eth);
 	struct bpf_fib_lookup fib = {};
 	struct rb_endpoint *ep;
-	__u32 key = 0;
+	__u32 key = RB_CONFIG_MODE;
 	__u32 *mode;
 	long rc;
 

@@ -4,7 +4,8 @@
  * loop knows nothing else of them.
  */
 import { buildNetperfArgv } from "../netperf/argv.js";
-import type { ModeEvidence, PathCheck } from "../results/schema.js";
+import type { DatapathCounters, ModeEvidence, PathCheck } from "../results/schema.js";
+import type { CpuPlacement } from "../run/cpu-placement.js";
 import type { Trial } from "../sweep/plan.js";
 import type { Mode, Sweep } from "../sweep/schema.js";
 import type { ProcessResult } from "../util/runner.js";
@@ -15,12 +16,18 @@ export interface TrialOutcome {
   result: ProcessResult;
   /** Which path the trial's packets took, where the backend can tell. */
   path?: PathCheck;
+  /** Retransmissions, reordering and drops on the backend's own devices during the trial. */
+  datapath?: DatapathCounters;
+  /** Netservers found dead and restarted before the trial (namespaces or pods). */
+  restarts?: string[];
 }
 
 export interface BackendSession {
   readonly name: string;
   /** Facts about the cluster for results.environment.topology. */
   topology(): Record<string, unknown>;
+  /** Where netperf and netserver run; the run samples noise on those CPUs. */
+  readonly cpuPlacement: CpuPlacement;
   /** Puts every node in `mode` (nothing to switch for `host`) and returns the evidence that it is. */
   useMode(mode: Mode): Promise<ModeEvidence>;
   /** Runs one trial; the signal kills netperf. */
@@ -34,7 +41,12 @@ export interface Backend {
 }
 
 /** The netperf argv of a trial against a netserver: the same for every backend. */
-export function trialNetperfArgv(trial: Trial, host: string, port: number, cpu: Sweep["cpu"]): string[] {
+export function trialNetperfArgv(
+  trial: Trial,
+  host: string,
+  port: number,
+  cpu: Pick<CpuPlacement, "client" | "server">,
+): string[] {
   return buildNetperfArgv({
     test: trial.point.test,
     host,
@@ -43,7 +55,7 @@ export function trialNetperfArgv(trial: Trial, host: string, port: number, cpu: 
     messageSize: trial.point.messageSize,
     requestSize: trial.point.requestSize,
     responseSize: trial.point.responseSize,
-    cpu,
+    cpu: { client: cpu.client ?? undefined, server: cpu.server ?? undefined },
   });
 }
 

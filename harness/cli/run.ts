@@ -7,6 +7,7 @@ import { comparisonSentence } from "../report/format.js";
 import { readRunFolder } from "../results/log.js";
 import { PACKAGE_ROOT } from "../run/environment.js";
 import type { RunControl } from "../run/execute.js";
+import { givenUpTrials } from "../run/execute.js";
 import { runSweep } from "../run/run.js";
 import { loadSweep } from "../sweep/load.js";
 import { estimateSeconds, modeSwitches, planSweep, sweepPoints } from "../sweep/plan.js";
@@ -193,14 +194,14 @@ export function registerRun(program: Command): void {
         if (report) printLine(`report: ${report.main}`);
       }
       if (outcome.error) throw outcome.error;
-      const gaveUp = results.trials.filter(
-        (t) => t.state === "failed" && t.attempt === results.sweep.retries + 1,
-      ).length;
+      const gaveUp = givenUpTrials(results.trials, results.sweep.retries);
       if (results.state === "aborted") {
         warn(`interrupted: resume with routebench run --resume ${dir}`);
         process.exitCode = 130;
-      } else if (gaveUp > 0) {
-        warn(`${gaveUp} trial(s) failed every attempt; their points are missing from the comparisons`);
+      } else if (gaveUp.length > 0) {
+        warn(
+          `${gaveUp.length} trial(s) failed or were rejected (wrong path, mode switched) in every attempt; their figures are not counted: ${gaveUp.slice(0, 5).join(", ")}${gaveUp.length > 5 ? ", …" : ""}`,
+        );
         process.exitCode = 1;
       }
     });

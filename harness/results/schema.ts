@@ -4,7 +4,8 @@ import type { Summary } from "../stats/summary.js";
 import type { Point } from "../sweep/plan.js";
 import type { Mode, Sweep } from "../sweep/schema.js";
 
-export const RESULTS_SCHEMA_VERSION = 1;
+/** 2: trials can be `rejected` (path, mode or noise), carry datapath counters and netperf's elapsed time; one paired estimator. */
+export const RESULTS_SCHEMA_VERSION = 2;
 
 /** CPU and load over one trial, from /proc/stat and /proc/loadavg. */
 export interface NoiseSample {
@@ -12,6 +13,36 @@ export interface NoiseSample {
   cpuStealPct: number;
   loadAvg1: number;
   loadPerCpu: number;
+  /** The CPUs netperf and netserver were pinned to, when they were. */
+  benchCpus?: number[];
+  /** Steal on the benchmark's CPUs (percent of their time): what slows the trial itself. */
+  benchCpuStealPct?: number;
+  /**
+   * Runnable tasks beyond the benchmark's own, averaged over samples taken every 100 ms
+   * (/proc/stat procs_running minus the sampler and the running netperf end).
+   */
+  competingTasks?: number;
+  samples?: number;
+}
+
+/** Why a trial that ran is not counted: wrong path, the mode moved under it, or the machine was too busy. */
+export interface Rejection {
+  kind: "path" | "mode" | "noise";
+  reason: string;
+  /** noise: the rule that fired, with its threshold and the measured value. */
+  rule?: { name: string; threshold: number; value: number };
+}
+
+/** What the lab's own devices and stacks did during a trial: is the lab itself misbehaving? */
+export interface DatapathCounters {
+  /** TCP segments the client retransmitted (its namespace's Tcp RetransSegs). */
+  tcpRetransSegs: number;
+  /** Reordering the client's stack detected (TcpExt TCP{SACK,TS,Reno}Reorder). */
+  tcpReorder: number;
+  /** Duplicate segments the peer reported (TcpExt TCPDSACKRecv): spurious retransmissions. */
+  tcpDsackRecv: number;
+  /** Device drops that moved, per `namespace/device`. */
+  drops: Record<string, number>;
 }
 
 /** Which path a trial's packets took, from the backend's counters (lab: BPF, FORWARD). */
@@ -19,7 +50,13 @@ export interface PathCheck {
   bpfRedirects: number;
   stackPasses: number;
   iptablesForwardPackets: number;
+  /** Packets the nodes' IP stacks forwarded (Ip ForwDatagrams). */
+  ipForwarded?: number;
+  /** The mode generation the trial was expected to run in (seen before and after). */
+  generation?: number;
   ok: boolean;
+  /** What failed: the packets' path, or the mode (switched during the trial). */
+  kind?: "ok" | "path" | "mode";
   reason: string;
 }
 
@@ -39,7 +76,8 @@ export interface TrialRecord {
   mode: Mode;
   point: Point;
   durationSec: number;
-  state: "completed" | "failed";
+  /** completed: counted; failed: netperf did not give a figure; rejected: ran, but not counted (see `rejection`). */
+  state: "completed" | "failed" | "rejected";
   attempt: number;
   startedAt: string;
   finishedAt: string;
@@ -53,7 +91,15 @@ export interface TrialRecord {
   metrics?: Metrics;
   error?: string;
   path?: PathCheck;
+  rejection?: Rejection;
+  /** Completed although the machine stayed above the noise thresholds after every allowed repeat. */
+  noisy?: boolean;
   noise?: NoiseSample;
+  datapath?: DatapathCounters;
+  /** netperf's own ELAPSED_TIME (seconds): the measured test length. */
+  elapsedSec?: number;
+  /** Netservers found dead and restarted before this attempt (namespaces). */
+  restarts?: string[];
   /** The evidence taken when the backend switched to this trial's mode. */
   modeEvidence?: ModeEvidence;
 }

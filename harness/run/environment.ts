@@ -1,11 +1,12 @@
 /** The facts about the machine and software that a results file records. */
+
 import { readFileSync } from "node:fs";
 import { cpus, hostname, release, totalmem } from "node:os";
-import { fileURLToPath } from "node:url";
 import type { Environment } from "../results/schema.js";
+import { PACKAGE_ROOT } from "../util/paths.js";
 import type { Runner } from "../util/runner.js";
 
-export const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export { PACKAGE_ROOT };
 
 export function routebenchVersion(): string {
   return (JSON.parse(readFileSync(`${PACKAGE_ROOT}package.json`, "utf8")) as { version: string }).version;

@@ -3,6 +3,8 @@
  * changes, retries for failed attempts, one trials.jsonl line per attempt, and a stop
  * between trials when asked (a second request kills the running netperf).
  */
+
+import { cpus } from "node:os";
 import type { BackendSession } from "../backends/backend.js";
 import { lowerIsBetter, NetperfParseError, parseNetperfOutput } from "../netperf/parse.js";
 import type { ModeEvidence, TrialRecord } from "../results/schema.js";
@@ -10,7 +12,7 @@ import { comparedMetrics, compareModes } from "../stats/summary.js";
 import { type Point, planBlock, type Trial } from "../sweep/plan.js";
 import type { Mode, Sweep } from "../sweep/schema.js";
 import { tailLines } from "../util/errors.js";
-import { noiseSince, readCpuTimes } from "./noise.js";
+import { NoiseSampler, noiseViolation } from "./noise.js";
 
 export interface RunControl {
   /** Set: finish the running trial, then stop. */
@@ -40,10 +42,31 @@ export interface ExecuteContext {
   records: TrialRecord[];
 }
 
+/**
+ * Noise repeats allowed per trial beyond its retries: a trial run while the machine was too
+ * busy is run again up to this many times, then kept and marked `noisy`.
+ */
+export const NOISE_REPEATS = 3;
+
+/** Attempts that count against a trial's retries: failures and path or mode rejections (not noise repeats). */
+function failedAttempts(mine: readonly TrialRecord[]): number {
+  return mine.filter((r) => r.state === "failed" || (r.state === "rejected" && r.rejection?.kind !== "noise"))
+    .length;
+}
+
 /** Whether a trial needs no more attempts: it completed, or used every attempt. */
 export function trialFinished(records: readonly TrialRecord[], trialId: string, retries: number): boolean {
   const mine = records.filter((r) => r.id === trialId);
-  return mine.some((r) => r.state === "completed") || mine.length >= retries + 1;
+  return mine.some((r) => r.state === "completed") || failedAttempts(mine) >= retries + 1;
+}
+
+/** Trials that used every attempt without a counted figure: the run exits 1 naming them. */
+export function givenUpTrials(records: readonly TrialRecord[], retries: number): string[] {
+  const ids = [...new Set(records.map((r) => r.id))];
+  return ids.filter((id) => {
+    const mine = records.filter((r) => r.id === id);
+    return !mine.some((r) => r.state === "completed") && failedAttempts(mine) >= retries + 1;
+  });
 }
 
 function describeFailure(
@@ -58,8 +81,13 @@ function describeFailure(
   return `netperf exited with code ${record.exitCode}`;
 }
 
-async function attempt(context: ExecuteContext, trial: Trial, attemptNumber: number): Promise<TrialRecord> {
-  const cpuBefore = readCpuTimes();
+async function attempt(
+  context: ExecuteContext,
+  trial: Trial,
+  attemptNumber: number,
+  noiseRepeatsLeft: number,
+): Promise<TrialRecord> {
+  const sampler = new NoiseSampler(context.session.cpuPlacement.cpus);
   const startedAt = new Date().toISOString();
   const base = {
     id: trial.id,
@@ -72,6 +100,7 @@ async function attempt(context: ExecuteContext, trial: Trial, attemptNumber: num
   };
   try {
     const outcome = await context.session.runTrial(trial, context.control.kill.signal);
+    const noise = sampler.stop();
     const { result } = outcome;
     const record: TrialRecord = {
       ...base,
@@ -84,15 +113,35 @@ async function attempt(context: ExecuteContext, trial: Trial, attemptNumber: num
       stdout: result.stdout,
       stderrTail: tailLines(result.stderr, 20),
       path: outcome.path,
-      noise: noiseSince(cpuBefore),
+      noise,
+      ...(outcome.datapath ? { datapath: outcome.datapath } : {}),
+      ...(outcome.restarts && outcome.restarts.length > 0 ? { restarts: outcome.restarts } : {}),
     };
     if (result.exitCode !== 0) return { ...record, error: describeFailure(record) };
     try {
-      return {
+      const sample = parseNetperfOutput(trial.point.test, result.stdout);
+      const measured = {
         ...record,
-        state: "completed",
-        metrics: parseNetperfOutput(trial.point.test, result.stdout).metrics,
+        metrics: sample.metrics,
+        ...(sample.elapsedSec !== null ? { elapsedSec: sample.elapsedSec } : {}),
       };
+      if (outcome.path && !outcome.path.ok) {
+        const kind = outcome.path.kind === "mode" ? "mode" : "path";
+        return { ...measured, state: "rejected", rejection: { kind, reason: outcome.path.reason } };
+      }
+      const violation = noiseViolation(noise, cpus().length);
+      if (violation && noiseRepeatsLeft > 0) {
+        return {
+          ...measured,
+          state: "rejected",
+          rejection: {
+            kind: "noise",
+            reason: `${violation.name} ${violation.value} above ${violation.threshold}: repeated`,
+            rule: violation,
+          },
+        };
+      }
+      return { ...measured, state: "completed", ...(violation ? { noisy: true } : {}) };
     } catch (error) {
       if (error instanceof NetperfParseError)
         return { ...record, error: `unparseable netperf output: ${error.message}` };
@@ -110,7 +159,7 @@ async function attempt(context: ExecuteContext, trial: Trial, attemptNumber: num
       stdout: "",
       stderrTail: "",
       error: (error as Error).message,
-      noise: noiseSince(cpuBefore),
+      noise: sampler.stop(),
     };
   }
 }
@@ -134,15 +183,21 @@ export async function executeTrials(
       if (!evidence.ok) throw new Error(`mode ${trial.mode} could not be verified: ${evidence.detail}`);
     }
     context.onProgress({ kind: "trial-start", trial, done, planned: trials.length });
-    const already = context.records.filter((r) => r.id === trial.id).length;
-    for (let n = already + 1; n <= sweep.retries + 1; n++) {
-      const record = { ...(await attempt(context, trial, n)), modeEvidence: context.modeEvidence.at(-1) };
-      if (control.kill.signal.aborted && record.state === "failed") return false; // killed by the second Ctrl-C: not a result
+    for (;;) {
+      const mine = context.records.filter((r) => r.id === trial.id);
+      const noiseRepeats = mine.filter((r) => r.rejection?.kind === "noise").length;
+      const record = {
+        ...(await attempt(context, trial, mine.length + 1, NOISE_REPEATS - noiseRepeats)),
+        modeEvidence: context.modeEvidence.at(-1),
+      };
+      if (control.kill.signal.aborted && record.state !== "completed") return false; // killed by the second Ctrl-C: not a result
       context.records.push(record);
       context.record(record);
-      if (record.state === "completed" || n === sweep.retries + 1) done++;
+      const finished = trialFinished(context.records, trial.id, sweep.retries);
+      if (finished) done++;
       context.onProgress({ kind: "trial-end", trial, record, done, planned: trials.length });
-      if (record.state === "completed") break;
+      if (finished) break;
+      if (control.kill.signal.aborted) return false;
     }
   }
   return true;

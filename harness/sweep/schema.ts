@@ -108,7 +108,13 @@ const kubernetesOptions = z.strictObject({
 
 export type KubernetesOptions = z.output<typeof kubernetesOptions>;
 
+/**
+ * Where netperf and netserver run. placement auto: on the lab both ends share the least busy
+ * CPU (one-cpu), on Kubernetes the scheduler decides (unpinned); client/server pin explicitly
+ * (netperf -T client,server) and win over placement.
+ */
 const cpuPinning = z.strictObject({
+  placement: z.enum(["auto", "one-cpu", "unpinned"]).default("auto"),
   client: z.number().int().min(0).optional(),
   server: z.number().int().min(0).optional(),
 });
@@ -145,7 +151,7 @@ export const sweepSchema = z.strictObject({
    */
   order: z.enum(["interleaved", "blocked"]).optional(),
   seed: z.number().int().min(0).default(1),
-  cpu: cpuPinning.default({}),
+  cpu: cpuPinning.default({ placement: "auto" }),
   /** Extra attempts for a failed trial. */
   retries: z.number().int().min(0).max(10).default(1),
   /** --target-ci: keep adding repetitions until each comparison's CI is within ±targetCiPct %. */

@@ -127,8 +127,10 @@ describe.skipIf(skipRootTests)("lab (root: namespaces, BPF, netserver)", () => {
   it("recovers a lab killed half-way through `up`", async () => {
     const bin = fileURLToPath(new URL("../../bin/routebench.js", import.meta.url));
     // A big lab takes long enough to be caught half-way.
+    // Its own process group, so SIGKILL takes the `ip` it is running too, as kill -9 of a shell job does.
     const child = spawn("node", [bin, "lab", "up", "--nodes", "8", "--pods-per-node", "8"], {
       stdio: "ignore",
+      detached: true,
     });
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
@@ -138,8 +140,9 @@ describe.skipIf(skipRootTests)("lab (root: namespaces, BPF, netserver)", () => {
       if (made >= 10) break;
       await sleep(2);
     }
-    child.kill("SIGKILL");
-    await new Promise((resolve) => child.once("close", resolve));
+    const closed = new Promise((resolve) => child.once("close", resolve));
+    process.kill(-(child.pid as number), "SIGKILL");
+    await closed;
     const partial = readdirSync("/run/netns").filter((n) => n.startsWith("rb-"));
     expect(partial.length).toBeGreaterThan(0);
     expect(partial.length).toBeLessThan(73); // killed before the whole lab (1 + 8 + 64 namespaces) existed

@@ -17,6 +17,7 @@ import {
   VersionApi,
 } from "@kubernetes/client-node";
 import type { ModeEvidence } from "../../results/schema.js";
+import { type CpuPlacement, cpuPlacementWithoutPinning } from "../../run/cpu-placement.js";
 import type { Trial } from "../../sweep/plan.js";
 import type { KubernetesOptions, Mode, Sweep } from "../../sweep/schema.js";
 import { EnvironmentError, tailLines, UsageError } from "../../util/errors.js";
@@ -343,12 +344,16 @@ class KubernetesSession implements BackendSession {
   readonly name = "kubernetes";
   private closed = false;
   private switched = false;
+  /** Pinned only when the sweep names CPUs: the pods' CPUs belong to the cluster's nodes. */
+  readonly cpuPlacement: CpuPlacement;
 
   constructor(
     private readonly sweep: Sweep,
     private readonly clusters: Map<Mode | "any", Cluster>,
     private readonly log: (message: string) => void,
-  ) {}
+  ) {
+    this.cpuPlacement = cpuPlacementWithoutPinning(sweep.cpu);
+  }
 
   private clusterFor(mode: Mode): Cluster {
     const cluster = this.clusters.get(mode) ?? this.clusters.get("any") ?? [...this.clusters.values()][0];
@@ -424,7 +429,7 @@ class KubernetesSession implements BackendSession {
     const serverIp = cluster.podIps.get(serverRole);
     const clientPlan = cluster.plans.find((p) => p.role === (host ? "host-client" : "client"));
     if (!serverIp || !clientPlan) throw new EnvironmentError(`no ${serverRole} pod for ${trial.id}`);
-    const argv = trialNetperfArgv(trial, serverIp, NETSERVER_PORT, this.sweep.cpu);
+    const argv = trialNetperfArgv(trial, serverIp, NETSERVER_PORT, this.cpuPlacement);
     const result = await execInPod(
       cluster.exec,
       { namespace: cluster.namespace, pod: clientPlan.name, container: "netperf" },

@@ -1,28 +1,27 @@
-/** The lab as a run backend: brings the lab up when none is running and leaves it as it found it. */
+/**
+ * The lab as a run backend: brings the lab up when none is running and leaves it as it found
+ * it. Every trial is read around (BPF counters and mode generation, FORWARD, the kernel's
+ * counters of the namespaces on the path) so it proves the path it took; a dead netserver is
+ * restarted before the trial that needs it.
+ */
 import type { ModeEvidence, PathCheck } from "../../results/schema.js";
+import { type CpuPlacement, resolveCpuPlacement } from "../../run/cpu-placement.js";
 import type { Trial } from "../../sweep/plan.js";
 import type { Sweep } from "../../sweep/schema.js";
-import { UsageError } from "../../util/errors.js";
+import { EnvironmentError, UsageError } from "../../util/errors.js";
 import { processRunner, type Runner } from "../../util/runner.js";
 import { type Backend, type BackendSession, TRIAL_TIMEOUT_MARGIN_SEC, trialNetperfArgv } from "../backend.js";
-import {
-  cleanupLab,
-  inNetns,
-  judgePath,
-  labUp,
-  nodePair,
-  pathDelta,
-  podPair,
-  readNodeMode,
-  readPathCounters,
-  requireLab,
-  setLabMode,
-} from "./lab.js";
+import { cleanupLab, labUp } from "./lab.js";
+import { listForeignRules, setLabMode } from "./mode.js";
+import { netserverServing, startNetserver } from "./netserver.js";
+import { nodePair, pathNodes, podPair } from "./pairs.js";
 import type { LabPlan, NodePlan, RoutingMode } from "./plan.js";
-import { readLabState } from "./state.js";
+import { inNetns, judgeTrialPath, probeDelta, readProbe } from "./probe.js";
+import { type LabState, readLabState, requireLab, writeLabState } from "./state.js";
 
 interface Endpoints {
   clientNetns: string;
+  serverNetns: string;
   serverIp: string;
   /** Nodes the traffic crosses: their counters are read around the trial. */
   nodes: NodePlan[];
@@ -33,7 +32,12 @@ function endpoints(plan: LabPlan, trial: Trial): Endpoints {
   if (trial.mode === "host") {
     const pair = nodePair(plan, placement);
     if (!pair) throw new UsageError(`the lab has too few nodes for a ${placement} host baseline`);
-    return { clientNetns: pair.client.netns, serverIp: pair.server.underlayIp, nodes: [] };
+    return {
+      clientNetns: pair.client.netns,
+      serverNetns: pair.server.netns,
+      serverIp: pair.server.underlayIp,
+      nodes: [],
+    };
   }
   const pair = podPair(plan, placement);
   if (!pair) {
@@ -42,20 +46,27 @@ function endpoints(plan: LabPlan, trial: Trial): Endpoints {
       placement === "cross-node" ? "use lab: {nodes: 2} or more" : "use lab: {podsPerNode: 2} or more",
     );
   }
-  const nodes = plan.nodes.filter((n) => n.name === pair.client.node || n.name === pair.server.node);
-  return { clientNetns: pair.client.netns, serverIp: pair.server.ip, nodes };
+  return {
+    clientNetns: pair.client.netns,
+    serverNetns: pair.server.netns,
+    serverIp: pair.server.ip,
+    nodes: pathNodes(plan, pair),
+  };
 }
 
 class LabSession implements BackendSession {
   readonly name = "lab";
   private closed = false;
+  /** The generation the current mode was switched at: every trial must see it before and after. */
+  private generation = 0;
 
   constructor(
     private readonly runner: Runner,
     private readonly plan: LabPlan,
-    private readonly sweep: Sweep,
+    private state: LabState,
     /** The mode of a lab the user started (restored at close), or null when this run brought the lab up. */
     private readonly foundMode: RoutingMode | null,
+    readonly cpuPlacement: CpuPlacement,
   ) {}
 
   topology(): Record<string, unknown> {
@@ -66,6 +77,7 @@ class LabSession implements BackendSession {
       iptablesServicesPerNode: this.plan.options.iptablesServices,
       underlay: "veth pairs to a bridge in rb-fabric",
       startedByRun: this.foundMode === null,
+      cpuPlacement: this.cpuPlacement,
     };
   }
 
@@ -80,65 +92,149 @@ class LabSession implements BackendSession {
         detail: "node-to-node baseline: netperf between node namespaces over the underlay",
       };
     }
-    await setLabMode(this.runner, mode, { force: false });
-    const nodes: Record<string, string> = {};
-    for (const node of this.plan.nodes) nodes[node.name] = await readNodeMode(this.runner, node);
-    const ok = Object.values(nodes).every((m) => m === mode);
+    // The safeguard's rule check ran once when the session opened; `lab status` reports drift.
+    const report = await setLabMode(this.runner, mode, { force: true, checkRules: false });
+    this.generation = report.generation;
+    this.state = (await requireLab()).state;
+    const nodes = Object.fromEntries(
+      Object.entries(report.nodes).map(([name, c]) => [name, `${c.mode} (generation ${c.generation})`]),
+    );
+    const ok = Object.values(report.nodes).every(
+      (c) => c.mode === mode && c.generation === report.generation,
+    );
     return {
       mode,
       at,
       nodes,
       ok,
-      detail: ok ? `every node's BPF config map holds ${mode}` : `BPF config maps disagree with ${mode}`,
+      detail: ok
+        ? `every node's BPF config map holds ${mode} at generation ${report.generation}`
+        : `BPF config maps disagree with ${mode} at generation ${report.generation}`,
     };
+  }
+
+  /** Restarts the netservers of these namespaces that died; returns the namespaces restarted. */
+  private async superviseNetservers(namespaces: readonly string[]): Promise<string[]> {
+    const restarted: string[] = [];
+    for (const netns of namespaces) {
+      const entry = this.state.netservers.find((s) => s.netns === netns);
+      if (entry && (await netserverServing(entry.pid, this.plan.netserverPort))) continue;
+      try {
+        await this.runner.run(["ip", "netns", "pids", netns]).then((r) => {
+          if (r.exitCode !== 0) throw new Error(r.stderr.trim());
+        });
+      } catch (error) {
+        throw new EnvironmentError(
+          `the lab namespace ${netns} is gone (${(error as Error).message}): the lab was taken down or damaged under this run`,
+          "resume the run with `routebench run --resume DIR` after `routebench lab up --recreate`",
+        );
+      }
+      const pid = await startNetserver(netns, this.plan.netserverPort);
+      this.state.netservers = [...this.state.netservers.filter((s) => s.netns !== netns), { netns, pid }];
+      restarted.push(netns);
+    }
+    if (restarted.length > 0) await writeLabState(this.state);
+    return restarted;
   }
 
   async runTrial(trial: Trial, signal: AbortSignal) {
     const target = endpoints(this.plan, trial);
-    const argv = trialNetperfArgv(trial, target.serverIp, this.plan.netserverPort, this.sweep.cpu);
-    const before = trial.mode === "host" ? null : await readPathCounters(this.runner, target.nodes);
+    const restarts = await this.superviseNetservers([
+      ...new Set([target.clientNetns, target.serverNetns, ...target.nodes.map((n) => n.netns)]),
+    ]);
+    const argv = trialNetperfArgv(trial, target.serverIp, this.plan.netserverPort, this.cpuPlacement);
+    const pids = Object.fromEntries(this.state.netservers.map((s) => [s.netns, s.pid]));
+    const readNamespaces = Object.fromEntries(
+      [target.clientNetns, target.serverNetns, ...target.nodes.map((n) => n.netns)].flatMap((netns) =>
+        pids[netns] ? [[netns, pids[netns] as number]] : [],
+      ),
+    );
+    const before = await readProbe(this.runner, target.nodes, readNamespaces);
     const result = await this.runner.run(inNetns(target.clientNetns, argv), {
       timeoutMs: (trial.durationSec + TRIAL_TIMEOUT_MARGIN_SEC) * 1000,
       signal,
     });
+    const delta = probeDelta(
+      before,
+      await readProbe(this.runner, target.nodes, readNamespaces),
+      target.clientNetns,
+    );
     let path: PathCheck | undefined;
-    if (before && trial.mode !== "host") {
-      // conntrack is not counted per trial (0): its table holds entries of earlier trials too
-      const delta = pathDelta(before, await readPathCounters(this.runner, target.nodes), 0);
+    if (trial.mode !== "host") {
+      const judged = judgeTrialPath(trial.mode, this.generation, delta);
       path = {
         bpfRedirects: delta.bpfRedirects,
         stackPasses: delta.stackPasses,
         iptablesForwardPackets: delta.iptablesForwardPackets,
-        ...judgePath(trial.mode, delta),
+        ipForwarded: delta.ipForwarded,
+        generation: this.generation,
+        ...judged,
       };
     }
-    return { argv: result.argv, result, path };
+    const datapath = delta.client
+      ? {
+          tcpRetransSegs: delta.client.tcpRetransSegs,
+          tcpReorder: delta.client.tcpReorder,
+          tcpDsackRecv: delta.client.tcpDsackRecv,
+          drops: delta.drops,
+        }
+      : undefined;
+    return { argv: result.argv, result, path, datapath, restarts };
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.foundMode === null) await cleanupLab(this.runner);
-    else await setLabMode(this.runner, this.foundMode, { force: true });
+    else await setLabMode(this.runner, this.foundMode, { force: true, checkRules: false });
   }
+}
+
+/**
+ * The safeguard, once per run: eBPF would bypass iptables rules the lab did not write, so a
+ * run that measures eBPF refuses while a node holds any.
+ */
+async function checkSafeguard(runner: Runner, plan: LabPlan, sweep: Sweep): Promise<void> {
+  if (!sweep.modes.includes("ebpf")) return;
+  const offending = Object.entries(await listForeignRules(runner, plan)).filter(
+    ([, rules]) => rules.length > 0,
+  );
+  if (offending.length === 0) return;
+  throw new EnvironmentError(
+    `refusing to measure eBPF host routing: these iptables rules were not written by the lab and would be bypassed:\n${offending
+      .map(([node, rules]) => rules.map((rule) => `  ${node}: ${rule}`).join("\n"))
+      .join("\n")}`,
+    "remove them (or `routebench lab up --recreate`), then run again",
+  );
 }
 
 export function labBackend(runner: Runner = processRunner): Backend {
   return {
     async open(sweep, log) {
-      const state = await readLabState();
-      if (state?.status === "up") {
-        const { plan } = await requireLab();
+      const existing = await readLabState();
+      let session: LabSession;
+      if (existing?.status === "up") {
+        const { plan, state } = await requireLab();
         log(
           `using the running lab (${plan.options.nodes} nodes, mode ${state.mode}); it is left in that mode afterwards`,
         );
-        return new LabSession(runner, plan, sweep, state.mode);
+        session = new LabSession(runner, plan, state, state.mode, await resolveCpuPlacement(sweep.cpu));
+      } else {
+        log(
+          `bringing the lab up (${sweep.lab.nodes} nodes × ${sweep.lab.podsPerNode} pods); it is taken down afterwards`,
+        );
+        const report = await labUp(runner, sweep.lab, { mode: "legacy", recreate: false, force: false });
+        const { state } = await requireLab();
+        session = new LabSession(runner, report.plan, state, null, await resolveCpuPlacement(sweep.cpu));
       }
-      log(
-        `bringing the lab up (${sweep.lab.nodes} nodes × ${sweep.lab.podsPerNode} pods); it is taken down afterwards`,
-      );
-      const report = await labUp(runner, sweep.lab, { mode: "legacy", recreate: false, force: false });
-      return new LabSession(runner, report.plan, sweep, null);
+      try {
+        await checkSafeguard(runner, (await requireLab()).plan, sweep);
+      } catch (error) {
+        await session.close();
+        throw error;
+      }
+      log(`CPU placement: ${session.cpuPlacement.reason}`);
+      return session;
     },
   };
 }

@@ -4,7 +4,7 @@
  */
 import type { PodPlan, RoutingMode } from "./plan.js";
 
-export const BPF_OBJECT = "bpf/build/rb_host.bpf.o";
+export { BPF_OBJECT } from "../../util/paths.js";
 
 /** Counter slots, in the order of `enum rb_counter` in bpf/rb_host.bpf.c. */
 export const COUNTER_NAMES = [
@@ -68,41 +68,139 @@ export function endpointUpdateCommand(pinDir: string, pod: PodPlan, hostIfindex:
   return `map update pinned ${pinDir}/maps/rb_endpoints key ${key} value ${value}`;
 }
 
-/** bpftool arguments setting the node's routing mode (rb_config[0]). */
-export function modeUpdateArgs(pinDir: string, mode: RoutingMode): string[] {
-  return [
-    "map",
-    "update",
-    "pinned",
-    `${pinDir}/maps/rb_config`,
-    "key",
-    ...bytes(u32le(0)).split(" "),
-    "value",
-    ...bytes(u32le(MODE_VALUES[mode])).split(" "),
-  ];
+/** rb_config slots (enum rb_config_slot in bpf/rb_host.bpf.c). */
+export const CONFIG_SLOTS = { mode: 0, generation: 1 } as const;
+
+/**
+ * bpftool batch lines setting a node's routing mode and the switch generation. The
+ * generation is written first: a reader that sees the new mode also sees its generation.
+ */
+export function configUpdateCommands(pinDir: string, mode: RoutingMode, generation: number): string[] {
+  const line = (slot: number, value: number) =>
+    `map update pinned ${pinDir}/maps/rb_config key ${bytes(u32le(slot))} value ${bytes(u32le(value))}`;
+  return [line(CONFIG_SLOTS.generation, generation >>> 0), line(CONFIG_SLOTS.mode, MODE_VALUES[mode])];
 }
 
-interface BpftoolFormatted<V> {
-  formatted?: { key: number; value?: V; values?: { cpu: number; value: number }[] };
+/** One entry of `bpftool -j map dump`: raw bytes always, `formatted` only when the map has BTF. */
+interface BpftoolEntry {
+  key?: unknown;
+  value?: unknown;
+  values?: unknown;
+  formatted?: { key?: unknown; value?: unknown; values?: unknown };
 }
 
-/** Parses `bpftool -j map dump` of rb_counters (a per-CPU array) into summed counters. */
-export function parseCountersDump(json: string): Counters {
-  const entries = JSON.parse(json) as BpftoolFormatted<number>[];
-  const counters = zeroCounters();
-  for (const entry of entries) {
-    const formatted = entry.formatted;
-    const name = formatted ? COUNTER_NAMES[formatted.key] : undefined;
-    if (!formatted || !name) continue;
-    counters[name] = (formatted.values ?? []).reduce((sum, cpu) => sum + cpu.value, 0);
+/** Why a bpftool dump could not be read: an error, never a zero. */
+export class BpfDumpError extends Error {
+  override name = "BpfDumpError";
+}
+
+function entries(json: string, what: string): BpftoolEntry[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new BpfDumpError(`${what}: bpftool printed no JSON: ${JSON.stringify(json.slice(0, 120))}`);
   }
-  return counters;
+  if (!Array.isArray(parsed)) throw new BpfDumpError(`${what}: expected a JSON array of map entries`);
+  return parsed as BpftoolEntry[];
 }
 
-/** Parses `bpftool -j map dump` of rb_config into the routing mode it holds. */
-export function parseModeDump(json: string): RoutingMode | "unknown" {
-  const entries = JSON.parse(json) as BpftoolFormatted<number>[];
-  const value = entries.find((entry) => entry.formatted?.key === 0)?.formatted?.value;
-  const mode = (Object.keys(MODE_VALUES) as RoutingMode[]).find((name) => MODE_VALUES[name] === value);
-  return mode ?? "unknown";
+/** Little-endian integer from bpftool's raw byte strings ("0x2a"), as the map stores it on x86 and arm64. */
+function fromBytes(bytes: unknown, what: string): number {
+  if (!Array.isArray(bytes) || bytes.length === 0 || bytes.length > 8)
+    throw new BpfDumpError(`${what}: raw bytes missing or of an unexpected size`);
+  let value = 0;
+  for (let i = bytes.length - 1; i >= 0; i--) {
+    const byte = Number.parseInt(String(bytes[i]), 16);
+    if (!Number.isInteger(byte) || byte < 0 || byte > 255)
+      throw new BpfDumpError(`${what}: unreadable byte ${String(bytes[i])}`);
+    value = value * 256 + byte;
+  }
+  return value;
+}
+
+function wholeNumber(value: unknown, what: string): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0)
+    throw new BpfDumpError(`${what}: expected a non-negative integer, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** An entry's key, from BTF when bpftool formatted it, else from its raw bytes. */
+function entryKey(entry: BpftoolEntry, what: string): number {
+  return entry.formatted
+    ? wholeNumber(entry.formatted.key, `${what} key`)
+    : fromBytes(entry.key, `${what} key`);
+}
+
+/** A plain array entry's value. */
+function entryValue(entry: BpftoolEntry, what: string): number {
+  if (entry.formatted) return wholeNumber(entry.formatted.value, what);
+  return fromBytes(entry.value, what);
+}
+
+/** A per-CPU entry's values, summed over CPUs. */
+function perCpuSum(entry: BpftoolEntry, what: string): number {
+  const list = entry.formatted ? entry.formatted.values : entry.values;
+  if (!Array.isArray(list) || list.length === 0) throw new BpfDumpError(`${what}: no per-CPU values`);
+  return list.reduce<number>((sum, cpu: { value?: unknown }) => {
+    const value = entry.formatted ? wholeNumber(cpu?.value, what) : fromBytes(cpu?.value, what);
+    return sum + value;
+  }, 0);
+}
+
+/**
+ * Parses `bpftool -j map dump` of rb_counters (a per-CPU array) into summed counters. Reads
+ * BTF-formatted and raw dumps alike; a missing slot or an unreadable value is a BpfDumpError.
+ */
+export function parseCountersDump(json: string): Counters {
+  const counters: Partial<Counters> = {};
+  for (const entry of entries(json, "rb_counters")) {
+    const key = entryKey(entry, "rb_counters");
+    const name = COUNTER_NAMES[key];
+    if (!name) continue; // a newer program with more slots: the known ones still count
+    counters[name] = perCpuSum(entry, `rb_counters[${name}]`);
+  }
+  const missing = COUNTER_NAMES.filter((name) => counters[name] === undefined);
+  if (missing.length > 0) throw new BpfDumpError(`rb_counters: no value for ${missing.join(", ")}`);
+  return counters as Counters;
+}
+
+/** What rb_config holds: the mode the program routes in and the generation of the last switch. */
+export interface ConfigReading {
+  mode: RoutingMode | "unknown";
+  generation: number;
+}
+
+/** Parses `bpftool -j map dump` of rb_config (slot 0 the mode, slot 1 the switch generation). */
+export function parseConfigDump(json: string): ConfigReading {
+  const slots = new Map<number, number>();
+  for (const entry of entries(json, "rb_config"))
+    slots.set(entryKey(entry, "rb_config"), entryValue(entry, "rb_config"));
+  const modeValue = slots.get(CONFIG_SLOTS.mode);
+  const generation = slots.get(CONFIG_SLOTS.generation);
+  if (modeValue === undefined || generation === undefined)
+    throw new BpfDumpError(
+      "rb_config: the mode or generation slot is missing (a BPF object older than this harness?)",
+    );
+  const mode = (Object.keys(MODE_VALUES) as RoutingMode[]).find((name) => MODE_VALUES[name] === modeValue);
+  return { mode: mode ?? "unknown", generation };
+}
+
+/** Parses `bpftool -j batch file -`: each command's output, in order, as JSON text for the parsers above. */
+export function parseBatchOutput(json: string, expected: number): string[] {
+  const results = entries(json, "bpftool batch") as { output?: unknown; error?: unknown }[];
+  if (results.length !== expected)
+    throw new BpfDumpError(`bpftool batch: expected ${expected} results, got ${results.length}`);
+  return results.map((result, i) => {
+    if (result.error !== undefined || result.output === undefined)
+      throw new BpfDumpError(
+        `bpftool batch: command ${i + 1} failed: ${JSON.stringify(result.error ?? "no output")}`,
+      );
+    return JSON.stringify(result.output);
+  });
+}
+
+/** bpftool batch lines that dump a node's counters and config, in that order. */
+export function dumpCommands(pinDir: string): string[] {
+  return [`map dump pinned ${pinDir}/maps/rb_counters`, `map dump pinned ${pinDir}/maps/rb_config`];
 }

@@ -46,13 +46,13 @@ export function foreignRules(rules: IptablesRule[]): string[] {
   return rules.filter((rule) => !isLabRule(rule)).map((rule) => `${rule.table}: ${rule.spec}`);
 }
 
-/** Packets counted by the lab's FORWARD counter rule (every packet the node forwarded). */
-export function forwardPackets(rules: IptablesRule[]): number {
+/** Packets counted by the lab's FORWARD counter rule (every packet the node forwarded); null when the rule is missing. */
+export function forwardPackets(rules: IptablesRule[]): number | null {
   const counter = rules.find(
     (rule) =>
       rule.table === "filter" &&
       rule.chain === "FORWARD" &&
       rule.spec.includes(`${RULE_COMMENT_PREFIX}: forward counter`),
   );
-  return counter?.packets ?? 0;
+  return counter ? counter.packets : null;
 }

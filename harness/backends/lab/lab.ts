@@ -3,28 +3,12 @@
  * network namespaces whose pod traffic crosses the real kernel datapath. Everything it
  * creates is planned by plan.ts and named with the `rb-` prefix.
  */
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { mkdir, readdir, readFile, rm } from "node:fs/promises";
-import { setTimeout as sleep } from "node:timers/promises";
-import { buildNetperfArgv, type NetperfTest } from "../../netperf/argv.js";
-import { type Metrics, parseNetperfOutput } from "../../netperf/parse.js";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { EnvironmentError, tailLines } from "../../util/errors.js";
 import { type Runner, runChecked } from "../../util/runner.js";
-import {
-  addCounters,
-  BPF_OBJECT,
-  type Counters,
-  endpointUpdateCommand,
-  modeUpdateArgs,
-  parseCountersDump,
-  parseModeDump,
-  redirects,
-  stackPasses,
-  subtractCounters,
-  zeroCounters,
-} from "./bpf-maps.js";
-import { foreignRules, forwardPackets, parseIptablesSave } from "./iptables.js";
+import { BPF_OBJECT, endpointUpdateCommand } from "./bpf-maps.js";
+import { setLabMode, writeNodeModes } from "./mode.js";
+import { killProcesses, startNetserver } from "./netserver.js";
 import {
   BPF_PIN_ROOT,
   bpfDevices,
@@ -37,20 +21,15 @@ import {
   nodeIpBatch,
   nodeIptablesRestore,
   nodeSysctls,
-  type PodPlan,
   planLab,
   podIpBatch,
   type RoutingMode,
 } from "./plan.js";
 import { ensureBpffs, requireFile, requireRoot, requireTools } from "./preflight.js";
+import { inNetns } from "./probe.js";
 import { type LabState, readLabState, removeLabState, writeLabState } from "./state.js";
 
 const NETNS_DIR = "/run/netns";
-
-/** argv that runs `argv` inside a lab namespace (nsenter keeps /sys/fs/bpf visible; `ip netns exec` hides it). */
-export function inNetns(netns: string, argv: readonly string[]): string[] {
-  return ["nsenter", `--net=${NETNS_DIR}/${netns}`, ...argv];
-}
 
 export interface Leftovers {
   namespaces: string[];
@@ -80,31 +59,6 @@ export interface CleanupReport {
   namespaces: string[];
   pins: string[];
   processesStopped: number;
-}
-
-/** Whether a process still runs. A zombie does not: it waits only for its (re-)parent to reap it. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Kills processes of the lab's namespaces and waits until they are gone. SIGKILL at once:
- * they are the lab's own netserver/netperf, hold nothing worth saving, and netserver takes
- * over a second to act on SIGTERM.
- */
-async function killProcesses(pids: number[], timeoutMs = 5000): Promise<void> {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {}
-  }
-  const deadline = Date.now() + timeoutMs;
-  while (pids.some(alive) && Date.now() < deadline) await sleep(5);
 }
 
 /**
@@ -174,44 +128,6 @@ async function loadBpf(runner: Runner, node: NodePlan): Promise<void> {
   await runChecked(runner, ["bpftool", "batch", "file", "-"], { input: `${updates.join("\n")}\n` });
 }
 
-async function setNodeMode(runner: Runner, node: NodePlan, mode: RoutingMode): Promise<void> {
-  await runChecked(runner, ["bpftool", ...modeUpdateArgs(node.bpfPinDir, mode)]);
-}
-
-/** Reads /proc/<pid>/net/tcp{,6} (the process's own namespace; netserver listens on IPv6 any) for a listening socket on `port`. */
-async function listening(pid: number, port: number): Promise<boolean> {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
-  for (const table of ["tcp", "tcp6"]) {
-    try {
-      const text = await readFile(`/proc/${pid}/net/${table}`, "utf8");
-      const found = text.split("\n").some((line) => {
-        const fields = line.trim().split(/\s+/);
-        return fields[1]?.endsWith(`:${hexPort}`) && fields[3] === "0A";
-      });
-      if (found) return true;
-    } catch {}
-  }
-  return false;
-}
-
-/** Starts netserver in a namespace, detached so it outlives this process; resolves when it listens. */
-async function startNetserver(netns: string, port: number): Promise<number> {
-  const child = spawn("nsenter", [`--net=${NETNS_DIR}/${netns}`, "netserver", "-D", "-p", String(port)], {
-    detached: true,
-    stdio: "ignore",
-  });
-  const pid = child.pid;
-  child.unref();
-  if (pid === undefined) throw new EnvironmentError(`could not start netserver in ${netns}`);
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    if (await listening(pid, port)) return pid;
-    if (!alive(pid)) break;
-    await sleep(10);
-  }
-  throw new EnvironmentError(`netserver in ${netns} did not listen on port ${port} within 5 s`);
-}
-
 /** Brings the lab up. Refuses over a running lab unless `recreate`; cleans leftovers of a crashed one. */
 export async function labUp(
   runner: Runner,
@@ -247,6 +163,7 @@ export async function labUp(
     createdAt: now,
     options,
     mode: "legacy",
+    generation: 1,
     modeChangedAt: now,
     netservers: [],
     foreignRulesAtSwitch: null,
@@ -263,8 +180,8 @@ export async function labUp(
         input: nodeIptablesRestore(plan, node),
       });
       await loadBpf(runner, node);
-      await setNodeMode(runner, node, "legacy");
     }
+    await writeNodeModes(runner, plan.nodes, "legacy", 1);
     for (const node of plan.nodes) {
       for (const netns of [node.netns, ...node.pods.map((pod) => pod.netns)]) {
         state.netservers.push({ netns, pid: await startNetserver(netns, plan.netserverPort) });
@@ -286,332 +203,8 @@ export async function labUp(
   };
 }
 
-/** The running lab's state and plan, or an error saying there is none. */
-export async function requireLab(): Promise<{ state: LabState; plan: LabPlan }> {
-  const state = await readLabState();
-  if (state?.status !== "up") {
-    throw new EnvironmentError(
-      state ? "the lab did not finish coming up (a crashed `lab up`?)" : "no lab is up",
-      "start one with `routebench lab up` (it also cleans leftovers of a crashed lab)",
-    );
-  }
-  return { state, plan: planLab(state.options) };
-}
-
-async function nodeForeignRules(runner: Runner, node: NodePlan): Promise<string[]> {
-  const saved = await runChecked(runner, inNetns(node.netns, ["iptables-save"]));
-  return foreignRules(parseIptablesSave(saved.stdout));
-}
-
-/** Rules the lab did not write, per node namespace. */
-export async function listForeignRules(runner: Runner, plan: LabPlan): Promise<Record<string, string[]>> {
-  const result: Record<string, string[]> = {};
-  for (const node of plan.nodes) result[node.name] = await nodeForeignRules(runner, node);
-  return result;
-}
-
-export interface ModeReport {
-  mode: RoutingMode;
-  previous: RoutingMode;
-  /** Rules that eBPF host routing bypasses, listed when --force let the switch through. */
-  bypassedRules: Record<string, string[]>;
-  durationMs: number;
-}
-
-/**
- * Switches every node's host routing, live. Before enabling eBPF, as the seed's ACNS does,
- * it refuses when a node has iptables rules the lab did not write (eBPF would bypass them),
- * unless `force`.
- */
-export async function setLabMode(
-  runner: Runner,
-  mode: RoutingMode,
-  options: { force: boolean },
-): Promise<ModeReport> {
-  const started = performance.now();
-  requireRoot("lab mode");
-  const { state, plan } = await requireLab();
-  let bypassed: Record<string, string[]> = {};
-  if (mode === "ebpf") {
-    bypassed = await listForeignRules(runner, plan);
-    const offending = Object.entries(bypassed).filter(([, rules]) => rules.length > 0);
-    if (offending.length > 0 && !options.force) {
-      const listing = offending
-        .map(([node, rules]) => rules.map((rule) => `  ${node}: ${rule}`).join("\n"))
-        .join("\n");
-      throw new EnvironmentError(
-        `refusing to enable eBPF host routing: these iptables rules were not written by the lab and would be bypassed:\n${listing}`,
-        "remove them, or pass --force to switch anyway (`lab status` then reports rules added later as drift)",
-      );
-    }
-  }
-  for (const node of plan.nodes) await setNodeMode(runner, node, mode);
-  const previous = state.mode;
-  state.mode = mode;
-  state.modeChangedAt = new Date().toISOString();
-  state.foreignRulesAtSwitch = mode === "ebpf" ? bypassed : null;
-  await writeLabState(state);
-  return {
-    mode,
-    previous,
-    bypassedRules: Object.fromEntries(Object.entries(bypassed).filter(([, rules]) => rules.length > 0)),
-    durationMs: performance.now() - started,
-  };
-}
-
-export async function readNodeMode(runner: Runner, node: NodePlan): Promise<RoutingMode | "unknown"> {
-  const dump = await runner.run([
-    "bpftool",
-    "-j",
-    "map",
-    "dump",
-    "pinned",
-    `${node.bpfPinDir}/maps/rb_config`,
-  ]);
-  return dump.exitCode === 0 ? parseModeDump(dump.stdout) : "unknown";
-}
-
-async function readNodeCounters(runner: Runner, node: NodePlan): Promise<Counters> {
-  const dump = await runChecked(runner, [
-    "bpftool",
-    "-j",
-    "map",
-    "dump",
-    "pinned",
-    `${node.bpfPinDir}/maps/rb_counters`,
-  ]);
-  return parseCountersDump(dump.stdout);
-}
-
-export interface LabStatus {
-  up: boolean;
-  createdAt?: string;
-  mode?: RoutingMode;
-  /** The mode each node's BPF map holds: the truth, where `mode` is what was asked. */
-  nodeModes?: Record<string, RoutingMode | "unknown">;
-  options?: LabOptions;
-  nodes?: {
-    name: string;
-    netns: string;
-    underlayIp: string;
-    podCidr: string;
-    routerIp: string;
-    bpfDevices: string[];
-    pods: { name: string; netns: string; ip: string; hostDevice: string }[];
-  }[];
-  netservers?: { netns: string; pid: number; alive: boolean }[];
-  /** eBPF mode: rules added after the switch, which eBPF host routing bypasses. */
-  drift?: { node: string; rule: string }[];
-  leftovers?: { namespaces: string[]; pins: string[] };
-}
-
-export async function labStatus(runner: Runner): Promise<LabStatus> {
-  const leftovers = await findLeftovers();
-  const state = leftovers.state;
-  if (state?.status !== "up") {
-    return { up: false, leftovers: { namespaces: leftovers.namespaces, pins: leftovers.pins } };
-  }
-  const plan = planLab(state.options);
-  const nodeModes: Record<string, RoutingMode | "unknown"> = {};
-  const drift: { node: string; rule: string }[] = [];
-  for (const node of plan.nodes) {
-    nodeModes[node.name] = await readNodeMode(runner, node);
-    if (state.mode === "ebpf") {
-      const before = new Set(state.foreignRulesAtSwitch?.[node.name] ?? []);
-      for (const rule of await nodeForeignRules(runner, node))
-        if (!before.has(rule)) drift.push({ node: node.name, rule });
-    }
-  }
-  return {
-    up: true,
-    createdAt: state.createdAt,
-    mode: state.mode,
-    nodeModes,
-    options: state.options,
-    nodes: plan.nodes.map((node) => ({
-      name: node.name,
-      netns: node.netns,
-      underlayIp: node.underlayIp,
-      podCidr: node.podCidr,
-      routerIp: node.routerIp,
-      bpfDevices: bpfDevices(node),
-      pods: node.pods.map((pod) => ({
-        name: pod.name,
-        netns: pod.netns,
-        ip: pod.ip,
-        hostDevice: pod.hostDevice,
-      })),
-    })),
-    netservers: state.netservers.map((server) => ({ ...server, alive: alive(server.pid) })),
-    drift,
-  };
-}
-
-export type Placement = "same-node" | "cross-node";
-export const PLACEMENTS: readonly Placement[] = ["same-node", "cross-node"];
-
-export interface PodPair {
-  client: PodPlan;
-  server: PodPlan;
-}
-
-/** The client and server pods of a placement, or null when the topology cannot host it. */
-export function podPair(plan: LabPlan, placement: Placement): PodPair | null {
-  const first = plan.nodes[0];
-  const client = first?.pods[0];
-  if (!first || !client) return null;
-  const server = placement === "same-node" ? first.pods[1] : plan.nodes[1]?.pods[0];
-  return server ? { client, server } : null;
-}
-
-/** The node-to-node pair for the `host` baseline: node1 to itself (same-node) or to node2. */
-export function nodePair(plan: LabPlan, placement: Placement): { client: NodePlan; server: NodePlan } | null {
-  const first = plan.nodes[0];
-  const server = placement === "same-node" ? first : plan.nodes[1];
-  return first && server ? { client: first, server } : null;
-}
-
-export interface PathEvidence {
-  placement: Placement;
-  client: string;
-  server: string;
-  bpfRedirects: number;
-  stackPasses: number;
-  iptablesForwardPackets: number;
-  conntrackEntries: number;
-  counters: Counters;
-  traffic: { test: NetperfTest; metrics: Metrics }[];
-  ok: boolean;
-  reason: string;
-}
-
-export interface VerifyReport {
-  mode: RoutingMode;
-  nodeModes: Record<string, RoutingMode | "unknown">;
-  ok: boolean;
-  placements: PathEvidence[];
-}
-
-/** BPF counters and FORWARD packets summed over the given nodes: read before and after traffic. */
-export interface PathCounters {
-  counters: Counters;
-  forward: number;
-}
-
-export async function readPathCounters(runner: Runner, nodes: readonly NodePlan[]): Promise<PathCounters> {
-  let counters = zeroCounters();
-  let forward = 0;
-  for (const node of nodes) {
-    counters = addCounters(counters, await readNodeCounters(runner, node));
-    forward += await readForward(runner, node);
-  }
-  return { counters, forward };
-}
-
-/** What moved between two readings, as path evidence. */
-export function pathDelta(before: PathCounters, after: PathCounters, conntrackEntries: number) {
-  const counters = subtractCounters(after.counters, before.counters);
-  return {
-    counters,
-    bpfRedirects: redirects(counters),
-    stackPasses: stackPasses(counters),
-    iptablesForwardPackets: after.forward - before.forward,
-    conntrackEntries,
-  };
-}
-
-async function readForward(runner: Runner, node: NodePlan): Promise<number> {
-  const saved = await runChecked(runner, inNetns(node.netns, ["iptables-save", "-c", "-t", "filter"]));
-  return forwardPackets(parseIptablesSave(saved.stdout));
-}
-
-async function readConntrackCount(runner: Runner, node: NodePlan): Promise<number> {
-  const result = await runChecked(runner, inNetns(node.netns, ["conntrack", "-C"]));
-  return Number(result.stdout.trim()) || 0;
-}
-
-/** Judges a placement's path evidence for the mode the lab is in. */
-export function judgePath(
-  mode: RoutingMode,
-  evidence: Pick<
-    PathEvidence,
-    "bpfRedirects" | "stackPasses" | "iptablesForwardPackets" | "conntrackEntries"
-  >,
-): { ok: boolean; reason: string } {
-  if (mode === "ebpf") {
-    if (evidence.bpfRedirects === 0) return { ok: false, reason: "no packet was redirected in BPF" };
-    if (evidence.iptablesForwardPackets > 0)
-      return {
-        ok: false,
-        reason: `${evidence.iptablesForwardPackets} packets went through iptables FORWARD`,
-      };
-    if (evidence.conntrackEntries > 0)
-      return {
-        ok: false,
-        reason: `${evidence.conntrackEntries} conntrack entries were created on the nodes`,
-      };
-    return { ok: true, reason: "routed in BPF: redirected, FORWARD and conntrack untouched" };
-  }
-  if (evidence.bpfRedirects > 0)
-    return { ok: false, reason: `${evidence.bpfRedirects} packets were redirected in BPF` };
-  if (evidence.iptablesForwardPackets === 0)
-    return { ok: false, reason: "no packet went through iptables FORWARD" };
-  return { ok: true, reason: "routed by the kernel stack: FORWARD counters moved, nothing redirected" };
-}
-
-/**
- * Sends short netperf traffic (TCP_RR, then TCP_STREAM) for each placement and reads which
- * path carried it: BPF counters, the nodes' FORWARD counters and their conntrack tables.
- */
-export async function verifyLab(runner: Runner, durationSec = 1): Promise<VerifyReport> {
-  requireRoot("lab verify");
-  const { state, plan } = await requireLab();
-  const nodeModes: Record<string, RoutingMode | "unknown"> = {};
-  for (const node of plan.nodes) nodeModes[node.name] = await readNodeMode(runner, node);
-  const modeOk = Object.values(nodeModes).every((m) => m === state.mode);
-  const placements: PathEvidence[] = [];
-  for (const placement of PLACEMENTS) {
-    const pair = podPair(plan, placement);
-    if (!pair) continue;
-    for (const node of plan.nodes) await runner.run(inNetns(node.netns, ["conntrack", "-F"]));
-    const before = await readPathCounters(runner, plan.nodes);
-    const traffic: PathEvidence["traffic"] = [];
-    for (const test of ["TCP_RR", "TCP_STREAM"] as const) {
-      const argv = buildNetperfArgv({
-        test,
-        host: pair.server.ip,
-        port: plan.netserverPort,
-        durationSec,
-        messageSize: 16384,
-        measureCpu: false,
-      });
-      const result = await runChecked(runner, inNetns(pair.client.netns, argv), {
-        timeoutMs: (durationSec + 10) * 1000,
-      });
-      traffic.push({ test, metrics: parseNetperfOutput(test, result.stdout).metrics });
-    }
-    const after = await readPathCounters(runner, plan.nodes);
-    let conntrackEntries = 0;
-    for (const node of plan.nodes) conntrackEntries += await readConntrackCount(runner, node);
-    const { counters, ...evidence } = pathDelta(before, after, conntrackEntries);
-    const judged = judgePath(state.mode, evidence);
-    placements.push({
-      placement,
-      client: pair.client.name,
-      server: pair.server.name,
-      ...evidence,
-      counters,
-      traffic,
-      ok: judged.ok && modeOk,
-      reason: modeOk
-        ? judged.reason
-        : `node BPF modes ${JSON.stringify(nodeModes)} disagree with the lab's mode ${state.mode}`,
-    });
-  }
-  return {
-    mode: state.mode,
-    nodeModes,
-    ok: placements.length > 0 && placements.every((p) => p.ok),
-    placements,
-  };
-}
+export { type ModeReport, readNodeMode, setLabMode } from "./mode.js";
+export { inNetns } from "./probe.js";
+export { requireLab } from "./state.js";
+export { type LabStatus, labStatus } from "./status.js";
+export { type PathEvidence, type VerifyReport, verifyLab } from "./verify.js";

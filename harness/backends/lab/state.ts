@@ -1,7 +1,8 @@
 /** The lab's state file: what `lab up` made, so later commands (and crash recovery) can find it. */
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { LabOptions, RoutingMode } from "./plan.js";
+import { EnvironmentError } from "../../util/errors.js";
+import { type LabOptions, type LabPlan, planLab, type RoutingMode } from "./plan.js";
 
 export const LAB_STATE_FILE = process.env.ROUTEBENCH_LAB_STATE ?? "/run/routebench/lab.json";
 
@@ -12,6 +13,8 @@ export interface LabState {
   createdAt: string;
   options: LabOptions;
   mode: RoutingMode;
+  /** Bumped with every switch and written beside the mode into each node's BPF map (absent before it existed). */
+  generation?: number;
   modeChangedAt: string;
   netservers: { netns: string; pid: number }[];
   /** Rules the lab did not write, listed when eBPF was switched on (with --force): later ones are drift. */
@@ -36,4 +39,16 @@ export async function writeLabState(state: LabState): Promise<void> {
 
 export async function removeLabState(): Promise<void> {
   await rm(LAB_STATE_FILE, { force: true });
+}
+
+/** The running lab's state and plan, or an error saying there is none. */
+export async function requireLab(): Promise<{ state: LabState; plan: LabPlan }> {
+  const state = await readLabState();
+  if (state?.status !== "up") {
+    throw new EnvironmentError(
+      state ? "the lab did not finish coming up (a crashed `lab up`?)" : "no lab is up",
+      "start one with `routebench lab up` (it also cleans leftovers of a crashed lab)",
+    );
+  }
+  return { state, plan: planLab(state.options) };
 }

@@ -2,16 +2,51 @@ import { describe, expect, it } from "vitest";
 import { comparisonSentence, formatWithInterval } from "../../../harness/report/format.js";
 import { parseTrialLog } from "../../../harness/results/log.js";
 import type { TrialRecord } from "../../../harness/results/schema.js";
-import { trialFinished } from "../../../harness/run/execute.js";
-import { cpuShares, parseProcStat } from "../../../harness/run/noise.js";
+import { givenUpTrials, trialFinished } from "../../../harness/run/execute.js";
+import { cpuShares, noiseViolation, parseProcStat } from "../../../harness/run/noise.js";
 import { makeRunId } from "../../../harness/run/run.js";
 
 describe("noise", () => {
   it("reads busy and steal shares from two /proc/stat readings", () => {
-    const before = parseProcStat("cpu  100 0 100 700 50 0 0 50 0 0\ncpu0 1 2 3\n");
+    const before = parseProcStat("cpu  100 0 100 700 50 0 0 50 0 0\ncpu0 1 2 3\nprocs_running 3\n");
     const after = parseProcStat("cpu  200 0 200 800 50 0 0 150 0 0\n");
     // delta: total 400, idle 100, steal 100
-    expect(cpuShares(before, after)).toEqual({ busyPct: 75, stealPct: 25 });
+    expect(cpuShares(before.all, after.all)).toEqual({ busyPct: 75, stealPct: 25 });
+    expect(before.procsRunning).toBe(3);
+    expect(before.cpus.get(0)).toEqual({ total: 6, idle: 0, steal: 0 });
+  });
+
+  it("repeats a trial when steal on its CPUs or tasks competing for them pass the thresholds", () => {
+    const quiet = {
+      cpuBusyPct: 60,
+      cpuStealPct: 0,
+      loadAvg1: 1,
+      loadPerCpu: 0.5,
+      benchCpus: [1],
+      benchCpuStealPct: 0,
+      competingTasks: 0.4,
+    };
+    expect(noiseViolation(quiet, 2)).toBeNull();
+    // one busy task beside a benchmark pinned to one of two CPUs can run on the other CPU
+    expect(noiseViolation({ ...quiet, competingTasks: 1 }, 2)).toBeNull();
+    expect(noiseViolation({ ...quiet, competingTasks: 1.6 }, 2)).toEqual({
+      name: "competing-tasks",
+      threshold: 1,
+      value: 1.6,
+    });
+    expect(noiseViolation({ ...quiet, benchCpuStealPct: 9 }, 2)).toMatchObject({
+      name: "cpu-steal-pct",
+      value: 9,
+    });
+    // unpinned: the whole machine's steal counts, competing tasks cannot be told from the benchmark's own
+    expect(
+      noiseViolation({ cpuBusyPct: 90, cpuStealPct: 7, loadAvg1: 3, loadPerCpu: 1.5, competingTasks: 4 }, 2),
+    ).toMatchObject({
+      name: "cpu-steal-pct",
+    });
+    expect(
+      noiseViolation({ cpuBusyPct: 90, cpuStealPct: 1, loadAvg1: 3, loadPerCpu: 1.5, competingTasks: 4 }, 2),
+    ).toBeNull();
   });
 });
 
@@ -23,7 +58,23 @@ describe("trial log", () => {
 
   it("treats a trial as finished when it completed or used every attempt", () => {
     const r = (id: string, state: TrialRecord["state"]) => ({ id, state }) as TrialRecord;
-    const records = [r("a", "completed"), r("b", "failed"), r("c", "failed"), r("c", "failed")];
+    const rejected = (id: string, kind: "path" | "noise") =>
+      ({ id, state: "rejected", rejection: { kind, reason: "" } }) as TrialRecord;
+    const records = [
+      r("a", "completed"),
+      r("b", "failed"),
+      r("c", "failed"),
+      r("c", "failed"),
+      rejected("e", "path"),
+      rejected("e", "path"),
+      rejected("f", "noise"),
+      rejected("f", "noise"),
+      rejected("f", "path"),
+    ];
+    // a path rejection uses an attempt; a noise repeat does not
+    expect(trialFinished(records, "e", 1)).toBe(true);
+    expect(trialFinished(records, "f", 1)).toBe(false);
+    expect(givenUpTrials(records, 1)).toEqual(["c", "e"]);
     expect(trialFinished(records, "a", 1)).toBe(true);
     expect(trialFinished(records, "b", 1)).toBe(false);
     expect(trialFinished(records, "c", 1)).toBe(true);

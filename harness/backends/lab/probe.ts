@@ -1,0 +1,236 @@
+/**
+ * One reading of everything that proves which path a lab trial took, taken before and after
+ * it: each node's BPF counters and config (mode and switch generation) in one bpftool batch,
+ * each node's iptables FORWARD counter, and the kernel counters of the namespaces on the path
+ * (read through their netservers' /proc entries, no subprocess). A counter that cannot be
+ * read is an error, never a zero.
+ */
+import { readFile } from "node:fs/promises";
+import { EnvironmentError } from "../../util/errors.js";
+import { type Runner, runChecked } from "../../util/runner.js";
+import {
+  type ConfigReading,
+  type Counters,
+  dumpCommands,
+  parseBatchOutput,
+  parseConfigDump,
+  parseCountersDump,
+  redirects,
+  stackPasses,
+  subtractCounters,
+} from "./bpf-maps.js";
+import { forwardPackets, parseIptablesSave } from "./iptables.js";
+import {
+  parseDeviceDrops,
+  parseStackCounters,
+  type StackCounters,
+  subtractStack,
+} from "./kernel-counters.js";
+import type { NodePlan, RoutingMode } from "./plan.js";
+
+/** argv that runs `argv` inside a lab namespace (nsenter keeps /sys/fs/bpf visible; `ip netns exec` hides it). */
+export function inNetns(netns: string, argv: readonly string[]): string[] {
+  return ["nsenter", `--net=/run/netns/${netns}`, ...argv];
+}
+
+export interface NodeReading {
+  netns: string;
+  counters: Counters;
+  config: ConfigReading;
+  /** Packets counted by the lab's FORWARD counting rule. */
+  forward: number;
+}
+
+export interface ProbeReading {
+  nodes: Record<string, NodeReading>;
+  /** Per namespace on the path: its stack counters and its devices' drops. */
+  namespaces: Record<string, { stack: StackCounters; drops: Record<string, number> }>;
+}
+
+/** Reads each node's BPF maps in one bpftool process. */
+async function readBpf(runner: Runner, nodes: readonly NodePlan[]) {
+  const commands = nodes.flatMap((node) => dumpCommands(node.bpfPinDir));
+  const result = await runChecked(runner, ["bpftool", "-j", "batch", "file", "-"], {
+    input: `${commands.join("\n")}\n`,
+  });
+  const outputs = parseBatchOutput(result.stdout, commands.length);
+  return nodes.map((_, i) => ({
+    counters: parseCountersDump(outputs[2 * i] as string),
+    config: parseConfigDump(outputs[2 * i + 1] as string),
+  }));
+}
+
+/** The FORWARD counting rule's packets; its absence (a flushed chain) is an error. */
+export async function readForward(runner: Runner, node: NodePlan): Promise<number> {
+  const saved = await runChecked(runner, inNetns(node.netns, ["iptables-save", "-c", "-t", "filter"]));
+  const packets = forwardPackets(parseIptablesSave(saved.stdout));
+  if (packets === null) {
+    throw new EnvironmentError(
+      `the lab's FORWARD counting rule is missing in ${node.netns} (was the filter table flushed?)`,
+      "recreate the lab: `routebench lab up --recreate`",
+    );
+  }
+  return packets;
+}
+
+async function readNamespace(netns: string, pid: number) {
+  const read = async (name: string) => {
+    try {
+      return await readFile(`/proc/${pid}/net/${name}`, "utf8");
+    } catch (error) {
+      throw new EnvironmentError(
+        `cannot read the counters of ${netns} through process ${pid} (${(error as Error).message}): its netserver is gone`,
+      );
+    }
+  };
+  const [snmp, netstat, dev] = await Promise.all([read("snmp"), read("netstat"), read("dev")]);
+  return { stack: parseStackCounters(snmp, netstat, netns), drops: parseDeviceDrops(dev) };
+}
+
+/**
+ * Reads the nodes' BPF maps and FORWARD counters and, through `namespacePids` (a process in
+ * each namespace), those namespaces' kernel counters. Runs the readers side by side.
+ */
+export async function readProbe(
+  runner: Runner,
+  nodes: readonly NodePlan[],
+  namespacePids: Readonly<Record<string, number>>,
+): Promise<ProbeReading> {
+  const [bpf, forwards, namespaces] = await Promise.all([
+    readBpf(runner, nodes),
+    Promise.all(nodes.map((node) => readForward(runner, node))),
+    Promise.all(
+      Object.entries(namespacePids).map(
+        async ([netns, pid]) => [netns, await readNamespace(netns, pid)] as const,
+      ),
+    ),
+  ]);
+  return {
+    nodes: Object.fromEntries(
+      nodes.map((node, i) => [
+        node.name,
+        {
+          netns: node.netns,
+          ...(bpf[i] as { counters: Counters; config: ConfigReading }),
+          forward: forwards[i] as number,
+        },
+      ]),
+    ),
+    namespaces: Object.fromEntries(namespaces),
+  };
+}
+
+/** What moved on the path between two readings, and whether the mode held throughout. */
+export interface ProbeDelta {
+  bpfRedirects: number;
+  stackPasses: number;
+  iptablesForwardPackets: number;
+  /** Ip ForwDatagrams summed over the nodes. */
+  ipForwarded: number;
+  /** Each node's mode and generation before → after. */
+  config: Record<string, { before: ConfigReading; after: ConfigReading }>;
+  /** TCP counters of the client's namespace. */
+  client: StackCounters | null;
+  /** Device drops per namespace/device that moved (only non-zero ones). */
+  drops: Record<string, number>;
+}
+
+/** The delta of two readings of the same nodes and namespaces. Pure. */
+export function probeDelta(
+  before: ProbeReading,
+  after: ProbeReading,
+  clientNetns: string | null,
+): ProbeDelta {
+  let bpfRedirects = 0;
+  let stack = 0;
+  let forward = 0;
+  let ipForwarded = 0;
+  const config: ProbeDelta["config"] = {};
+  for (const [name, b] of Object.entries(before.nodes)) {
+    const a = after.nodes[name];
+    if (!a) throw new Error(`probeDelta: node ${name} missing from the second reading`);
+    const counters = subtractCounters(a.counters, b.counters);
+    bpfRedirects += redirects(counters);
+    stack += stackPasses(counters);
+    forward += a.forward - b.forward;
+    config[name] = { before: b.config, after: a.config };
+    const nsBefore = before.namespaces[b.netns];
+    const nsAfter = after.namespaces[a.netns];
+    if (nsBefore && nsAfter) ipForwarded += nsAfter.stack.ipForwarded - nsBefore.stack.ipForwarded;
+  }
+  const drops: Record<string, number> = {};
+  for (const [netns, b] of Object.entries(before.namespaces)) {
+    const a = after.namespaces[netns];
+    if (!a) continue;
+    for (const [device, count] of Object.entries(a.drops)) {
+      const moved = count - (b.drops[device] ?? 0);
+      if (moved !== 0) drops[`${netns}/${device}`] = moved;
+    }
+  }
+  const clientBefore = clientNetns ? before.namespaces[clientNetns] : undefined;
+  const clientAfter = clientNetns ? after.namespaces[clientNetns] : undefined;
+  return {
+    bpfRedirects,
+    stackPasses: stack,
+    iptablesForwardPackets: forward,
+    ipForwarded,
+    config,
+    client: clientBefore && clientAfter ? subtractStack(clientAfter.stack, clientBefore.stack) : null,
+    drops,
+  };
+}
+
+/** A trial's path verdict: `mode` when the mode or its generation moved, `path` when the packets took the wrong path. */
+export interface PathJudgement {
+  ok: boolean;
+  kind: "ok" | "mode" | "path";
+  reason: string;
+}
+
+/**
+ * Judges a trial's path for the mode it is labelled with, on positive evidence only:
+ *   legacy: every node in legacy at `generation` before and after, the stack forwarded
+ *           (stack passes > 0, FORWARD packets > 0) and nothing was redirected;
+ *   ebpf:   every node in ebpf at `generation` before and after, packets were redirected
+ *           (> 0) and neither FORWARD nor the IP stack forwarded any.
+ */
+export function judgeTrialPath(mode: RoutingMode, generation: number, delta: ProbeDelta): PathJudgement {
+  for (const [node, { before, after }] of Object.entries(delta.config)) {
+    if (before.mode !== mode || after.mode !== mode)
+      return {
+        ok: false,
+        kind: "mode",
+        reason: `${node} was in ${before.mode} → ${after.mode}, not ${mode}`,
+      };
+    if (before.generation !== generation || after.generation !== generation)
+      return {
+        ok: false,
+        kind: "mode",
+        reason: `${node}'s mode was switched during the trial (generation ${before.generation} → ${after.generation}, expected ${generation})`,
+      };
+  }
+  if (mode === "ebpf") {
+    if (delta.bpfRedirects <= 0)
+      return { ok: false, kind: "path", reason: "no packet was redirected in BPF" };
+    if (delta.iptablesForwardPackets !== 0)
+      return {
+        ok: false,
+        kind: "path",
+        reason: `${delta.iptablesForwardPackets} packets went through iptables FORWARD`,
+      };
+    if (delta.ipForwarded !== 0)
+      return {
+        ok: false,
+        kind: "path",
+        reason: `the nodes' IP stack forwarded ${delta.ipForwarded} packets`,
+      };
+    return { ok: true, kind: "ok", reason: "routed in BPF: redirected, FORWARD untouched" };
+  }
+  if (delta.bpfRedirects !== 0)
+    return { ok: false, kind: "path", reason: `${delta.bpfRedirects} packets were redirected in BPF` };
+  if (delta.stackPasses <= 0)
+    return { ok: false, kind: "path", reason: "the BPF program handed no packet to the stack" };
+  if (delta.iptablesForwardPackets <= 0)
+    return { ok: false, kind: "path", reason: "no packet went through iptables FORWARD" };
+  return { ok: true, kind: "ok", reason: "routed by the kernel stack: FORWARD moved, nothing redirected" };
+}
