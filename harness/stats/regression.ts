@@ -138,8 +138,10 @@ export interface CompareReport {
   baseline: { runId: string; label: string };
   candidate: { runId: string; label: string };
   maxRegressionPct: number;
-  /** The tests, their α and what normalisation did: printed with every output. */
+  /** The tests and their α: printed with every output. */
   method: string[];
+  /** What normalisation did, printed before the table; null when the gate judged raw values. */
+  normalisation: string | null;
   gate: { decision: GateDecision; exitCode: number; reason: string };
   /** "n ≥ K repetitions per run are needed for a decision": printed before any table when undecided. */
   requirement: string | null;
@@ -259,7 +261,7 @@ function distanceToDecide(estimate: number, lowerLog: number, upperLog: number):
 
 function hintText(needed: number | null): string {
   return needed === null
-    ? "no practical number of repetitions decides it at this spread (the estimate sits on a boundary)"
+    ? "no practical number of repetitions (over 10,000) decides it at this spread: the estimate is too close to a boundary"
     : `about ${needed} repetitions per run would decide it at this spread`;
 }
 
@@ -619,7 +621,11 @@ export function compareRuns(
     baseline: { runId: baseline.runId, label: baseline.label },
     candidate: { runId: candidate.runId, label: candidate.label },
     maxRegressionPct: options.maxRegressionPct,
-    method: methodText(basis, analysis),
+    method: methodText(analysis),
+    normalisation:
+      basis.kind === "raw"
+        ? null
+        : `judged on values normalised by ${basis.reference}: each value is divided by the ${basis.reference} value of the same point and repetition in the same run, so a shift every mode shares (a slower machine, more steal) cancels; ${basis.reference} itself is not judged; the raw comparison is shown beside it`,
     gate,
     requirement,
     analysis,
@@ -680,9 +686,9 @@ export function decide(
   const n = Math.max(...analysis.modes.map((m) => m.n), 0);
   let requirement: string | null = null;
   if (open.length > 0) {
-    const each = open.map((m) => `${m.mode} ${m.repetitionsToDecide ?? "–"}`).join(", ");
+    const each = open.map((m) => `${m.mode} ${m.repetitionsToDecide ?? "over 10,000"}`).join(", ");
     requirement = needs.some((k) => k === null)
-      ? `No decision at n = ${n} per run, and no practical number of repetitions decides it at the spread measured here (${each}): an estimate sits on the −${maxRegressionPct}% boundary; reduce the noise or re-run.`
+      ? `No decision at n = ${n} per run, and no practical number of repetitions decides it at the spread measured here (per mode: ${each}): an average change is too close to −${maxRegressionPct}%; reduce the noise, or re-run both.`
       : `No decision at n = ${n} per run: n ≥ ${Math.max(...(needs as number[]))} repetitions per run are needed for a decision at the spread measured here (per mode: ${each}).`;
   }
   return {
@@ -695,20 +701,14 @@ export function decide(
   };
 }
 
-function methodText(basis: Basis, analysis: Analysis): string[] {
+function methodText(analysis: Analysis): string[] {
   const points = analysis.points.filter((p) => p.pWorse !== null).length;
-  const lines = [
+  return [
     `per point: one-sided Welch t-test on log values (ratio of geometric means) of "worse than the threshold", Holm over the run's ${points} points at α = ${ALPHA_POINTS}; intervals are simultaneous 95% (Bonferroni)`,
     `per mode: each repetition's mean log change over the mode's points (one weight per netperf test, shared by its metrics), one-sided Welch t-test of "worse than the threshold", Holm over ${analysis.modes.length} mode(s) at α = ${ALPHA_MODES}; a mode is "not worse" when its one-sided 95% bound is above the threshold, and the gate passes only when every mode is`,
     `α = ${ALPHA} in all: the chance that a run pair where nothing changed fails the gate`,
     `exit ${GATE_EXIT_CODES.pass} pass, ${GATE_EXIT_CODES.regression} regression, 2 bad input, ${GATE_EXIT_CODES.undecided} undecided (no regression shown, but not enough evidence that there is none)`,
   ];
-  if (basis.kind === "normalised") {
-    lines.push(
-      `normalised by ${basis.reference}: each value is divided by the ${basis.reference} value of the same point and repetition in the same run, so a shift every mode shares (a slower machine, more steal) cancels; ${basis.reference} itself is not judged; the raw comparison is shown beside it`,
-    );
-  }
-  return lines;
 }
 
 /**

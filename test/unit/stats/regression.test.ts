@@ -155,7 +155,7 @@ describe("decisions at the edges", () => {
     expect(slowerMachine.analysis.modes.map((m) => m.mode)).toEqual(["ebpf"]);
     expect(slowerMachine.raw?.modes.every((m) => m.verdict === "regression")).toBe(true);
     expect(slowerMachine.gate.decision).toBe("pass");
-    expect(slowerMachine.method.join("\n")).toMatch(
+    expect(slowerMachine.normalisation).toMatch(
       /normalised by legacy: each value is divided by the legacy value/,
     );
     expect(terminalTable(slowerMachine, false)).toMatch(/raw values, not normalised/);
