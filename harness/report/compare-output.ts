@@ -19,7 +19,7 @@ const GATE_TITLES: Record<CompareReport["gate"]["decision"], string> = {
 function change(value: number | null): string {
   if (value === null) return "–";
   const pct = value * 100;
-  return `${pct >= 0 ? "+" : "−"}${Math.abs(pct).toFixed(1)}%`;
+  return `${pct >= 0 ? "+" : "-"}${Math.abs(pct).toFixed(1)}%`;
 }
 
 function interval(p: PointComparison): string {
