@@ -14,30 +14,48 @@ export interface SyntheticOptions {
   effect: Partial<Record<Mode, number>>;
   /** Relative spread of the shared per-block drift (uniform ±). */
   drift: number;
-  /** Coefficient of variation of per-trial noise (normal). */
+  /** Coefficient of variation of per-trial noise, shared by every metric of the trial. */
   cv: number;
   seed: number;
+  /**
+   * Shape of the noise: `normal` (1 + cv·z, the default) or `lognormal` (median 1, the given
+   * CV), which stays positive at a CV of 30%.
+   */
+  noise?: "normal" | "lognormal";
+  /**
+   * CV of further lognormal noise drawn per metric, so a trial's metrics move together without
+   * moving identically (latency percentiles of one TCP_RR trial do). 0 (the default) draws none.
+   */
+  metricCv?: number;
+  /** Round latency percentiles to whole microseconds, as netperf prints them. */
+  wholeMicroseconds?: boolean;
 }
 
 export function syntheticTrials(sweep: Sweep, options: SyntheticOptions): TrialRecord[] {
   const random = seededRandom(options.seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const lognormal = (cv: number) => Math.exp(Math.sqrt(Math.log(1 + cv ** 2)) * normal());
+  const trialNoise = () =>
+    options.noise === "lognormal" ? lognormal(options.cv) : 1 + options.cv * normal();
+  const metricCv = options.metricCv ?? 0;
+  // no draw at all when there is no per-metric noise: existing seeds keep their streams
+  const own = () => (metricCv > 0 ? lognormal(metricCv) : 1);
+  const percentile = (value: number) => (options.wholeMicroseconds ? Math.round(value) : value);
   const drift = new Map<number, number>();
   const start = Date.UTC(2026, 0, 1);
   return planSweep(sweep).map((trial, index): TrialRecord => {
     if (!drift.has(trial.block)) drift.set(trial.block, 1 + options.drift * (2 * random() - 1));
-    const factor =
-      (options.effect[trial.mode] ?? 1) * (drift.get(trial.block) ?? 1) * (1 + options.cv * normal());
+    const factor = (options.effect[trial.mode] ?? 1) * (drift.get(trial.block) ?? 1) * trialNoise();
     const size = trial.point.messageSize ?? 1;
     const metrics: Metrics =
       trial.point.test === "TCP_STREAM"
-        ? { throughputMbps: 20 * Math.sqrt(size) * 10 * factor, localCpuPct: 50, remoteCpuPct: 50 }
+        ? { throughputMbps: 20 * Math.sqrt(size) * 10 * factor * own(), localCpuPct: 50, remoteCpuPct: 50 }
         : {
-            transactionsPerSec: 20000 * factor,
-            meanLatencyUs: 50 / factor,
-            p50Us: 45 / factor,
-            p90Us: 60 / factor,
-            p99Us: 110 / factor,
+            transactionsPerSec: 20000 * factor * own(),
+            meanLatencyUs: 50 / (factor * own()),
+            p50Us: percentile(45 / (factor * own())),
+            p90Us: percentile(60 / (factor * own())),
+            p99Us: percentile(110 / (factor * own())),
             localCpuPct: 40,
             remoteCpuPct: 40,
           };

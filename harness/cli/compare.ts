@@ -7,7 +7,8 @@ import { compareMarkdown, junitXml, terminalTable } from "../report/compare-outp
 import { comparisonsCsv, pointsCsv } from "../report/csv.js";
 import { readResults } from "../results/read.js";
 import { PACKAGE_ROOT } from "../run/environment.js";
-import { compareRuns } from "../stats/regression.js";
+import { compareRuns, GATE_EXIT_CODES } from "../stats/regression.js";
+import { MODES, type Mode } from "../sweep/schema.js";
 import { UsageError } from "../util/errors.js";
 import { printJson, printLine } from "./output.js";
 
@@ -18,16 +19,29 @@ function parsePercentage(value: string): number {
   return number;
 }
 
+function parseReference(value: string): Mode {
+  if (!(MODES as readonly string[]).includes(value))
+    throw new UsageError(`--normalise takes a mode (${MODES.join(", ")}), got ${value}`);
+  return value as Mode;
+}
+
 export function registerCompare(program: Command): void {
   program
     .command("compare")
-    .description("compare two runs point by point; exit 1 when a point regressed")
+    .description(
+      `compare two runs point by point and per mode; exit ${GATE_EXIT_CODES.pass} pass, ${GATE_EXIT_CODES.regression} regression, 2 bad input, ${GATE_EXIT_CODES.undecided} undecided (not enough evidence either way)`,
+    )
     .argument("<baseline>", "results.json (or run folder) of the baseline")
     .argument("<candidate>", "results.json (or run folder) of the candidate")
     .option("--max-regression <pct>", "tolerated worsening in percent", parsePercentage, 5)
     .option(
       "--metric <metric...>",
       "metrics to compare (default: throughput, transaction rate, latency percentiles)",
+    )
+    .option(
+      "--normalise [mode]",
+      "judge each mode against an in-run reference mode (default host, else legacy), cancelling drift every mode shares; the raw comparison is shown beside it",
+      parseReference,
     )
     .option("--junit <file>", "write JUnit XML (one test case per point)")
     .option("--markdown <file>", "write Markdown for a pull-request comment")
@@ -37,12 +51,13 @@ export function registerCompare(program: Command): void {
       const report = compareRuns(await readResults(baselinePath), await readResults(candidatePath), {
         maxRegressionPct: opts.maxRegression,
         metrics,
+        normalise: opts.normalise === true ? "auto" : opts.normalise,
       });
       if (opts.junit) await writeFile(opts.junit, junitXml(report));
       if (opts.markdown) await writeFile(opts.markdown, compareMarkdown(report));
       if (opts.json) printJson(report);
       else printLine(terminalTable(report, Boolean(process.stdout.isTTY) && !process.env.NO_COLOR));
-      if (report.counts.regression > 0) process.exitCode = 1;
+      process.exitCode = report.gate.exitCode;
     });
 
   program

@@ -14,11 +14,18 @@ const sweep = (sizes = "64, 1024") =>
     "x.yaml",
   );
 
-function write(name: string, effect: number, seed: number, sizes?: string, startedAt?: string): string {
+function write(
+  name: string,
+  effect: number,
+  seed: number,
+  sizes?: string,
+  startedAt?: string,
+  cv = 0.03,
+): string {
   const s = sweep(sizes);
   const results = syntheticResults(
     s,
-    syntheticTrials(s, { effect: { ebpf: effect }, drift: 0, cv: 0.03, seed }),
+    syntheticTrials(s, { effect: { ebpf: effect }, drift: 0, cv, noise: "lognormal", seed }),
     `run-${name}`,
     name,
     startedAt,
@@ -32,6 +39,8 @@ const base = write("base", 1.2, 1, undefined, "2026-01-01T00:00:00.000Z");
 const same = write("same", 1.2, 2, undefined, "2026-01-02T00:00:00.000Z");
 const slower = write("slower", 1.0, 3, undefined, "2026-01-03T00:00:00.000Z");
 const otherSizes = write("other-sizes", 1.2, 4, "256");
+const noisy = write("noisy", 1.2, 5, undefined, undefined, 0.3);
+const slowerMachine = write("slower-machine", 1.2, 6, undefined, undefined);
 
 describe("routebench compare", () => {
   it("exits 0 when nothing regressed", async () => {
@@ -58,13 +67,31 @@ describe("routebench compare", () => {
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(/ebpf\/transactionsPerSec .* regression/);
     expect(readFileSync(junit, "utf8")).toMatch(/<failure message="regression: -1\d\.\d%"/);
-    expect(readFileSync(markdown, "utf8")).toMatch(/^## routebench: ❌ \d+ regression\(s\)/);
+    expect(readFileSync(markdown, "utf8")).toMatch(/^## routebench: ❌ REGRESSION \(exit 1\)/);
+  });
+
+  it("exits 5 when it cannot decide, saying what a decision needs before the table", async () => {
+    const junit = join(dir, "undecided.xml");
+    const result = await runCli(["compare", base, noisy, "--junit", junit]);
+    expect(result.exitCode, result.stderr).toBe(5);
+    expect(result.stdout).toMatch(/^gate: UNDECIDED \(exit 5\)/m);
+    expect(result.stdout.indexOf("repetitions per run")).toBeLessThan(result.stdout.indexOf("point  "));
+    expect(readFileSync(junit, "utf8")).toMatch(/<error message="UNDECIDED: /);
+  });
+
+  it("normalises by an in-run reference with --normalise, the raw comparison beside it", async () => {
+    const result = await runCli(["compare", base, slowerMachine, "--normalise", "legacy"]);
+    expect(result.stdout).toMatch(/judged on values normalised by legacy/);
+    expect(result.stdout).toMatch(/raw values, not normalised/);
+    const bad = await runCli(["compare", base, same, "--normalise", "host"]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/--normalise needs a reference mode measured in both runs/);
   });
 
   it("filters metrics and prints JSON", async () => {
     const result = await runCli(["compare", base, slower, "--metric", "throughputMbps", "--json"]);
-    const report = JSON.parse(result.stdout) as { points: { metric: string }[] };
-    expect(new Set(report.points.map((p) => p.metric))).toEqual(new Set(["throughputMbps"]));
+    const report = JSON.parse(result.stdout) as { analysis: { points: { metric: string }[] } };
+    expect(new Set(report.analysis.points.map((p) => p.metric))).toEqual(new Set(["throughputMbps"]));
   });
 
   it("exits 2 for bad input, explaining incompatible runs", async () => {

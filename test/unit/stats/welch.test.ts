@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { holmAdjust } from "../../../harness/stats/holm.js";
+import {
+  bounds,
+  logSample,
+  pBelow,
+  repetitionsToClear,
+  welchDifference,
+} from "../../../harness/stats/welch.js";
+
+describe("Welch's t on log values", () => {
+  const baseline = logSample([10, 11, 12.5, 9.5]);
+  const candidate = logSample([8, 9.1, 8.4, 7.9, 8.8]);
+  const difference = welchDifference(baseline, candidate);
+
+  it("matches scipy's one-sided Welch test", () => {
+    // reference: scipy.stats.ttest_ind(log(c), log(b), equal_var=False, alternative="less")
+    //   statistic −3.597427, pvalue 0.0104866, df 4.202808; mean difference −0.2378628
+    expect(difference.estimate).toBeCloseTo(-0.2378628, 6);
+    expect(difference.estimate / difference.se).toBeCloseTo(-3.597427, 5);
+    expect(difference.df).toBeCloseTo(4.202808, 5);
+    expect(pBelow(difference)).toBeCloseTo(0.0104866, 6);
+    // reference: scipy.stats.t.ppf(0.95, 4.202808) = 2.102630
+    const b = bounds(difference, 0.05);
+    expect(b?.high).toBeCloseTo(-0.2378628 + 2.10263 * difference.se, 5);
+  });
+
+  it("keeps a floor under tied whole-number values, so ties never give a zero-width interval", () => {
+    const tied = logSample([45, 45, 45]);
+    expect(tied.variance).toBe(0);
+    // rounding to 1 µs at 45 µs: 1/(12·45²)
+    expect(tied.resolutionVariance).toBeCloseTo(1 / (12 * 45 ** 2), 12);
+    const contrast = welchDifference(tied, logSample([45, 45, 45]));
+    expect(contrast.se).toBeGreaterThan(0);
+    expect(logSample([45.5, 45.5]).resolutionVariance).toBe(0);
+  });
+
+  it("gives the repetitions that would clear a boundary, always more than were run", () => {
+    const needed = repetitionsToClear(difference, 4, 0.1, 0.05);
+    expect(needed).toBeGreaterThan(4);
+    // at the hinted n the scaled bound clears the distance, one fewer does not
+    const halfWidth = (m: number) => {
+      const scaled = {
+        ...difference,
+        se: difference.se * Math.sqrt(4 / m),
+        df: (difference.df ?? 1) * ((m - 1) / 3),
+      };
+      const b = bounds(scaled, 0.05);
+      return b ? b.high - scaled.estimate : Number.NaN;
+    };
+    expect(halfWidth(needed as number)).toBeLessThan(0.1);
+    expect(halfWidth((needed as number) - 1)).toBeGreaterThanOrEqual(0.1);
+    expect(repetitionsToClear(difference, 4, 0, 0.05)).toBeNull();
+  });
+});
+
+describe("Holm", () => {
+  it("matches R's p.adjust", () => {
+    // reference: p.adjust(c(0.01, 0.04, 0.03, 0.005), "holm") = 0.03 0.06 0.06 0.02
+    const adjusted = holmAdjust([0.01, 0.04, 0.03, 0.005, null]);
+    expect(adjusted.slice(0, 4).map((p) => Number(p?.toFixed(6)))).toEqual([0.03, 0.06, 0.06, 0.02]);
+    expect(adjusted[4]).toBeNull();
+  });
+});
