@@ -4,7 +4,7 @@
  * loop knows nothing else of them.
  */
 import { buildNetperfArgv } from "../netperf/argv.js";
-import type { ModeEvidence, PathCheck } from "../results/schema.js";
+import type { ModeEvidence, NoiseSample, PathCheck, SystemUnderTest } from "../results/schema.js";
 import type { Trial } from "../sweep/plan.js";
 import type { Mode, Sweep } from "../sweep/schema.js";
 import type { ProcessResult } from "../util/runner.js";
@@ -15,12 +15,16 @@ export interface TrialOutcome {
   result: ProcessResult;
   /** Which path the trial's packets took, where the backend can tell. */
   path?: PathCheck;
+  /** CPU steal and load read on the machines under test, where they are not this one. */
+  noise?: NoiseSample;
 }
 
 export interface BackendSession {
   readonly name: string;
   /** Facts about the cluster for results.environment.topology. */
   topology(): Record<string, unknown>;
+  /** Kernel, CPU and netperf of the machines under test, where they are not the one routebench runs on. */
+  systemUnderTest?(): Promise<SystemUnderTest>;
   /** Puts every node in `mode` (nothing to switch for `host`) and returns the evidence that it is. */
   useMode(mode: Mode): Promise<ModeEvidence>;
   /** Runs one trial; the signal kills netperf. */
@@ -34,7 +38,13 @@ export interface Backend {
 }
 
 /** The netperf argv of a trial against a netserver: the same for every backend. */
-export function trialNetperfArgv(trial: Trial, host: string, port: number, cpu: Sweep["cpu"]): string[] {
+export function trialNetperfArgv(
+  trial: Trial,
+  host: string,
+  port: number,
+  cpu: Sweep["cpu"],
+  dataPort?: number,
+): string[] {
   return buildNetperfArgv({
     test: trial.point.test,
     host,
@@ -44,6 +54,7 @@ export function trialNetperfArgv(trial: Trial, host: string, port: number, cpu: 
     requestSize: trial.point.requestSize,
     responseSize: trial.point.responseSize,
     cpu,
+    dataPort,
   });
 }
 
