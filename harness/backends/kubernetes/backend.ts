@@ -513,7 +513,7 @@ function describeReadings(readings: Record<string, AgentReading>): string {
   return Object.entries(readings)
     .map(
       ([node, r]) =>
-        `${node}: ${r.status.hostRouting ? `Host Routing ${r.status.hostRouting}` : `unreadable (${r.tail})`}`,
+        `${node}: ${r.status.hostRouting ? `Host Routing: ${r.status.hostRouting}` : `unreadable (${r.tail})`}`,
     )
     .join("; ");
 }
