@@ -36,6 +36,8 @@ export interface Permission {
   resource: string;
   subresource?: string;
   namespace?: string;
+  /** The one object a resourceNames rule grants (rbac.yaml's Role): asked by name or the review denies it. */
+  name?: string;
 }
 
 /** Every permission the sweep's run needs, as manifests/rbac.yaml grants them. Pure. */
@@ -76,9 +78,9 @@ export function requiredPermissions(sweep: Sweep): Permission[] {
   ];
   if (k.routing.strategy === "cilium-configmap")
     perms.push(
-      { verb: "get", group: "", resource: "configmaps", namespace: cilium },
-      { verb: "patch", group: "", resource: "configmaps", namespace: cilium },
-      { verb: "patch", group: "apps", resource: "daemonsets", namespace: cilium },
+      { verb: "get", group: "", resource: "configmaps", namespace: cilium, name: CILIUM_CONFIG },
+      { verb: "patch", group: "", resource: "configmaps", namespace: cilium, name: CILIUM_CONFIG },
+      { verb: "patch", group: "apps", resource: "daemonsets", namespace: cilium, name: CILIUM_DAEMONSET },
       { verb: "list", group: "cilium.io", resource: "ciliumnodeconfigs", namespace: cilium },
     );
   return perms;
