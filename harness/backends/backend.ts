@@ -4,7 +4,13 @@
  * loop knows nothing else of them.
  */
 import { buildNetperfArgv } from "../netperf/argv.js";
-import type { DatapathCounters, ModeEvidence, PathCheck } from "../results/schema.js";
+import type {
+  DatapathCounters,
+  ModeEvidence,
+  NoiseSample,
+  PathCheck,
+  SystemUnderTest,
+} from "../results/schema.js";
 import type { CpuPlacement } from "../run/cpu-placement.js";
 import type { Trial } from "../sweep/plan.js";
 import type { Mode, Sweep } from "../sweep/schema.js";
@@ -20,6 +26,8 @@ export interface TrialOutcome {
   datapath?: DatapathCounters;
   /** Netservers found dead and restarted before the trial (namespaces or pods). */
   restarts?: string[];
+  /** CPU steal and load read on the machines under test, where they are not this one. */
+  noise?: NoiseSample;
 }
 
 export interface BackendSession {
@@ -28,6 +36,8 @@ export interface BackendSession {
   topology(): Record<string, unknown>;
   /** Where netperf and netserver run; the run samples noise on those CPUs. */
   readonly cpuPlacement: CpuPlacement;
+  /** Kernel, CPU and netperf of the machines under test, where they are not the one routebench runs on. */
+  systemUnderTest?(): Promise<SystemUnderTest>;
   /** Puts every node in `mode` (nothing to switch for `host`) and returns the evidence that it is. */
   useMode(mode: Mode): Promise<ModeEvidence>;
   /** Runs one trial; the signal kills netperf. */
@@ -46,6 +56,7 @@ export function trialNetperfArgv(
   host: string,
   port: number,
   cpu: Pick<CpuPlacement, "client" | "server">,
+  dataPort?: number,
 ): string[] {
   return buildNetperfArgv({
     test: trial.point.test,
@@ -56,6 +67,7 @@ export function trialNetperfArgv(
     requestSize: trial.point.requestSize,
     responseSize: trial.point.responseSize,
     cpu: { client: cpu.client ?? undefined, server: cpu.server ?? undefined },
+    dataPort,
   });
 }
 

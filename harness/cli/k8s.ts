@@ -2,18 +2,37 @@
 import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { type Check, formatChecks } from "../backends/kubernetes/check.js";
 import {
   MANAGED_BY,
   manifestsYaml,
   podPlans,
+  podSecurityLevel,
   renderNamespace,
   renderPod,
 } from "../backends/kubernetes/manifests.js";
 import { translateApiError } from "../backends/kubernetes/pure.js";
 import { PACKAGE_ROOT } from "../run/environment.js";
 import { loadSweep } from "../sweep/load.js";
+import type { Sweep } from "../sweep/schema.js";
 import { printJson, printLine } from "./output.js";
 import { DEFAULT_SWEEP } from "./run.js";
+
+const DEFAULT_K8S_SWEEP = join(PACKAGE_ROOT, "sweeps", "cilium.yaml");
+
+/** The checks of `routebench k8s check`, also run by `run --backend kubernetes` before anything changes. */
+export async function preflight(sweep: Sweep, log: (message: string) => void): Promise<Check[]> {
+  const { loadKubeConfig } = await import("../backends/kubernetes/backend.js");
+  const { runChecks } = await import("../backends/kubernetes/check.js");
+  const contexts =
+    sweep.kubernetes.routing.strategy === "contexts"
+      ? [...new Set(Object.values(sweep.kubernetes.routing.contexts))]
+      : [undefined];
+  const checks: Check[] = [];
+  for (const context of contexts)
+    checks.push(...(await runChecks(sweep, loadKubeConfig(sweep.kubernetes, context), log)));
+  return checks;
+}
 
 const MANAGED_SELECTOR = Object.entries(MANAGED_BY)
   .map(([k, v]) => `${k}=${v}`)
@@ -31,9 +50,10 @@ export function registerK8s(program: Command): void {
       const runId = "RUN_ID";
       const nodes = (k.nodes ?? ["NODE_A", "NODE_B"]) as [string, string];
       const namespace = k.namespace ?? `rb-${runId}`;
-      const objects: object[] = k.namespace ? [] : [renderNamespace(namespace, runId)];
-      for (const plan of podPlans(nodes, sweep.placements, sweep.modes.includes("host")))
-        objects.push(renderPod(plan, k, namespace, runId));
+      const objects: object[] = [];
+      const plans = podPlans(nodes, sweep.placements, sweep.modes.includes("host"));
+      if (!k.namespace) objects.push(renderNamespace(namespace, runId, podSecurityLevel(plans)));
+      for (const plan of plans) objects.push(renderPod(plan, k, namespace, runId));
       await mkdir(opts.out, { recursive: true });
       await writeFile(join(opts.out, "run.yaml"), manifestsYaml(objects));
       await copyFile(join(PACKAGE_ROOT, "manifests", "rbac.yaml"), join(opts.out, "rbac.yaml"));
@@ -42,14 +62,36 @@ export function registerK8s(program: Command): void {
       );
     });
 
-  const k8s = program.command("k8s").description("the Kubernetes backend's housekeeping");
+  const k8s = program.command("k8s").description("the Kubernetes backend's preflight and housekeeping");
+  k8s
+    .command("check")
+    .description("check a cluster before the first run: permissions, nodes, Cilium, Pod Security, the image")
+    .argument("[sweep]", "sweep file (YAML)", DEFAULT_K8S_SWEEP)
+    .option("--kubeconfig <file>", "the kubeconfig")
+    .option("--context <name>", "the kube context")
+    .option("--namespace <name>", "an existing namespace the run will use")
+    .option("--json", "machine-readable output")
+    .action(async (file: string, opts) => {
+      const sweep = await loadSweep(file, {
+        backend: "kubernetes",
+        kubeconfig: opts.kubeconfig,
+        context: opts.context,
+        namespace: opts.namespace,
+      });
+      const checks = await preflight(sweep, () => undefined);
+      if (opts.json) printJson({ ok: !checks.some((c) => c.status === "fail"), checks });
+      else printLine(formatChecks(checks));
+      if (checks.some((c) => c.status === "fail")) process.exitCode = 3;
+    });
+
   k8s
     .command("cleanup")
     .description(
-      "delete what earlier runs left: namespaces and pods labelled app.kubernetes.io/managed-by=routebench",
+      "delete what earlier runs left (namespaces and pods labelled app.kubernetes.io/managed-by=routebench) and restore a cilium-config a killed run left switched",
     )
     .option("--kubeconfig <file>", "the kubeconfig")
     .option("--context <name>", "the kube context")
+    .option("--cilium-namespace <name>", "where Cilium runs", "kube-system")
     .option("--json", "machine-readable output")
     .action(async (opts) => {
       const sweep = await loadSweep(DEFAULT_SWEEP, {
@@ -57,11 +99,21 @@ export function registerK8s(program: Command): void {
         kubeconfig: opts.kubeconfig,
         context: opts.context,
       });
-      const { CoreV1Api } = await import("@kubernetes/client-node");
-      const { loadKubeConfig } = await import("../backends/kubernetes/backend.js");
-      const core = loadKubeConfig(sweep.kubernetes).makeApiClient(CoreV1Api);
-      const deleted = { namespaces: [] as string[], pods: [] as string[] };
+      const { AppsV1Api, CoreV1Api } = await import("@kubernetes/client-node");
+      const { loadKubeConfig, restoreFromMarker } = await import("../backends/kubernetes/backend.js");
+      const kc = loadKubeConfig(sweep.kubernetes);
+      const core = kc.makeApiClient(CoreV1Api);
+      const deleted = { namespaces: [] as string[], pods: [] as string[], restored: null as string | null };
       try {
+        const marker = await restoreFromMarker(core, kc.makeApiClient(AppsV1Api), opts.ciliumNamespace).catch(
+          (error: { message: string }) => {
+            // no Cilium, or no right to read its config: nothing of ours can be there to restore
+            if (/not found|forbidden/.test(error.message)) return null;
+            throw error;
+          },
+        );
+        if (marker)
+          deleted.restored = `enable-host-legacy-routing ${marker.value === null ? "removed (it was absent)" : `set back to ${marker.value}`}, as before run ${marker.runId}; the Cilium agents restart`;
         for (const ns of (await core.listNamespace({ labelSelector: MANAGED_SELECTOR })).items) {
           const name = ns.metadata?.name ?? "";
           await core.deleteNamespace({ name });
@@ -81,9 +133,11 @@ export function registerK8s(program: Command): void {
         throw translateApiError(error, "cleaning up");
       }
       if (opts.json) printJson(deleted);
-      else
+      else {
         printLine(
           `deleted ${deleted.namespaces.length} namespaces and ${deleted.pods.length} pods left by earlier runs`,
         );
+        if (deleted.restored) printLine(deleted.restored);
+      }
     });
 }

@@ -12,7 +12,7 @@ import { runSweep } from "../run/run.js";
 import { loadSweep } from "../sweep/load.js";
 import { estimateSeconds, modeSwitches, planSweep, sweepPoints } from "../sweep/plan.js";
 import { PROFILES, type Profile } from "../sweep/schema.js";
-import { UsageError } from "../util/errors.js";
+import { EnvironmentError, UsageError } from "../util/errors.js";
 import { parseIntegerFlag, printJson, printLine, warn } from "./output.js";
 import { formatDuration, Progress } from "./progress.js";
 import { renderReport } from "./report.js";
@@ -142,6 +142,17 @@ export function registerRun(program: Command): void {
       }
 
       if (sweep.backend === "lab") requireRoot("run on the lab");
+      if (sweep.backend === "kubernetes" && !resume) {
+        // the preflight first: a run that cannot succeed should fail before it switches anything
+        const { formatChecks } = await import("../backends/kubernetes/check.js");
+        const checks = await (await import("./k8s.js")).preflight(sweep, () => undefined);
+        const failed = checks.filter((c) => c.status === "fail");
+        if (failed.length > 0)
+          throw new EnvironmentError(
+            `the cluster is not ready for this sweep:\n${formatChecks(failed)}`,
+            "fix the failing checks (`routebench k8s check` re-runs them)",
+          );
+      }
       const progress = Progress.for(process.stderr, Boolean(opts.json), sweep.durationSec + 0.2);
       const control: RunControl = { stopRequested: false, kill: new AbortController() };
       const uninstall = installInterruptHandlers(control, progress.log);

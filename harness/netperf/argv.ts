@@ -17,6 +17,8 @@ export interface NetperfInvocation {
   responseSize?: number;
   /** CPU binding of netperf and netserver (-T local,remote). */
   cpu?: { client?: number; server?: number };
+  /** netserver's data port (-P ,port): fixed where a NetworkPolicy or host firewall must allow it. */
+  dataPort?: number;
   /** Measure CPU utilisation on both ends (-c -C). */
   measureCpu?: boolean;
 }
@@ -51,6 +53,7 @@ export function buildNetperfArgv(invocation: NetperfInvocation): string[] {
   } else {
     argv.push("-r", `${invocation.requestSize ?? 1},${invocation.responseSize ?? 1}`);
   }
+  if (invocation.dataPort !== undefined) argv.push("-P", `,${invocation.dataPort}`);
   argv.push("-o", NETPERF_SELECTORS.join(","));
   return argv;
 }

@@ -3,7 +3,7 @@
  * chart data, warnings and provenance, built from a results file alone. Pure.
  */
 import type { MetricName } from "../netperf/parse.js";
-import type { Environment, Results, TrialRecord } from "../results/schema.js";
+import type { Environment, ModeEvidence, Results, TrialRecord } from "../results/schema.js";
 import type { Comparison, PointSummary } from "../stats/summary.js";
 import type { Warning } from "../stats/warnings.js";
 import type { Mode } from "../sweep/schema.js";
@@ -358,7 +358,7 @@ function verificationTable(results: Results): Table {
       rows.push([
         MODE_NAMES[mode] ?? mode,
         placementName(placement),
-        `${evidence.length} switch(es), ${evidence.filter((e) => e.ok).length} verified${evidence[0] ? `: ${evidence[0].detail}` : ""}`,
+        evidenceSummary(evidence),
         withPath.length ? String(sum((t) => t.path?.bpfRedirects ?? 0)) : "–",
         withPath.length ? String(sum((t) => t.path?.iptablesForwardPackets ?? 0)) : "–",
         withPath.length ? `${withPath.filter((t) => t.path?.ok).length}/${withPath.length}` : "n/a",
@@ -381,22 +381,35 @@ function verificationTable(results: Results): Table {
   };
 }
 
+/** Switches, and how many were confirmed in the cluster: a mode only set or assumed is counted as unverified. */
+function evidenceSummary(evidence: readonly ModeEvidence[]): string {
+  const verified = evidence.filter((e) => e.ok && e.verified !== false).length;
+  const unverified = evidence.filter((e) => e.ok && e.verified === false).length;
+  return `${evidence.length} switch(es), ${verified} verified${unverified ? `, ${unverified} NOT verified` : ""}${evidence[0] ? `: ${evidence[0].detail}` : ""}`;
+}
+
 function environmentTable(results: Results): Table {
   const e = results.environment;
+  const c = e.controller;
+  // where a controller is recorded, the measured machines are elsewhere: say which is which
+  const sut = c ? " (test nodes)" : "";
   return {
     id: "environment",
     title: "Environment",
     columns: ["", ""],
     rows: [
       ["Backend", `${e.backend} ${JSON.stringify(e.topology)}`],
-      ["Kernel", e.kernel],
-      ["OS", e.os],
-      ["CPU", `${e.cpuModel} × ${e.cpuCount}`],
-      ["Memory", `${e.memoryGiB} GiB`],
-      ["netperf", e.netperfVersion],
+      [`Kernel${sut}`, e.kernel],
+      [`OS${sut}`, e.os],
+      [`CPU${sut}`, `${e.cpuModel} × ${e.cpuCount}`],
+      [`Memory${sut}`, `${e.memoryGiB} GiB`],
+      [`netperf${sut}`, e.netperfVersion],
       ["Node.js", e.nodeVersion],
       ["routebench", `${e.routebenchVersion}${e.gitCommit ? ` (${e.gitCommit})` : ""}`],
-      ["Host", e.hostname],
+      [
+        c ? "Controller (ran routebench, not measured)" : "Host",
+        c ? `${c.hostname}: ${c.os}, kernel ${c.kernel}, ${c.cpuModel} × ${c.cpuCount}` : e.hostname,
+      ],
     ],
   };
 }

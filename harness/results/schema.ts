@@ -67,6 +67,8 @@ export interface ModeEvidence {
   /** e.g. each lab node's BPF map, or each Cilium agent's `Host Routing` line. */
   nodes: Record<string, string>;
   ok: boolean;
+  /** false where the mode is as set or assumed but nothing in the cluster confirmed it; absent in older files (confirmed). */
+  verified?: boolean;
   detail: string;
 }
 
@@ -104,6 +106,26 @@ export interface TrialRecord {
   modeEvidence?: ModeEvidence;
 }
 
+/** The machine routebench itself ran on, recorded apart where it is not the system under test (Kubernetes). */
+export interface ControllerMachine {
+  kernel: string;
+  os: string;
+  cpuModel: string;
+  cpuCount: number;
+  hostname: string;
+}
+
+/** The system under test as a backend sees it, where that is not the machine routebench runs on. */
+export interface SystemUnderTest {
+  kernel: string;
+  os: string;
+  cpuModel: string;
+  cpuCount: number;
+  memoryGiB: number;
+  netperfVersion: string;
+}
+
+/** kernel … netperfVersion describe the system under test (the test nodes on Kubernetes). */
 export interface Environment {
   kernel: string;
   os: string;
@@ -117,6 +139,8 @@ export interface Environment {
   hostname: string;
   backend: string;
   topology: Record<string, unknown>;
+  /** Set where the controller is not the system under test: its facts, labelled as such. */
+  controller?: ControllerMachine;
 }
 
 export interface Results {

@@ -2,7 +2,7 @@
 
 import { readFileSync } from "node:fs";
 import { cpus, hostname, release, totalmem } from "node:os";
-import type { Environment } from "../results/schema.js";
+import type { Environment, SystemUnderTest } from "../results/schema.js";
 import { PACKAGE_ROOT } from "../util/paths.js";
 import type { Runner } from "../util/runner.js";
 
@@ -35,24 +35,41 @@ export async function gitCommit(runner: Runner): Promise<string | null> {
   return `${result.stdout.trim()}${dirty.stdout.trim() ? "-dirty" : ""}`;
 }
 
+/** The version `netperf -V` prints. Pure. */
+export function parseNetperfVersion(stdout: string): string {
+  return /Netperf version (\S+)/.exec(stdout)?.[1] ?? "unknown";
+}
+
+/**
+ * The environment of a run. With `sut` (a backend whose system under test is elsewhere, as on
+ * Kubernetes) the kernel, CPU and netperf fields are the SUT's and this machine is recorded
+ * apart as the controller, so no report presents the controller as what was measured.
+ */
 export async function captureEnvironment(
   runner: Runner,
   backend: string,
   topology: Record<string, unknown>,
+  sut?: SystemUnderTest,
 ): Promise<Environment> {
-  const netperf = await runner.run(["netperf", "-V"]);
-  return {
+  const local = {
     kernel: release(),
     os: osName(),
     cpuModel: cpus()[0]?.model ?? "unknown",
     cpuCount: cpus().length,
+  };
+  const measured = sut ?? {
+    ...local,
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    netperfVersion: /Netperf version (\S+)/.exec(netperf.stdout)?.[1] ?? "unknown",
+    netperfVersion: parseNetperfVersion((await runner.run(["netperf", "-V"])).stdout),
+  };
+  return {
+    ...measured,
     nodeVersion: process.version,
     routebenchVersion: routebenchVersion(),
     gitCommit: await gitCommit(runner),
     hostname: hostname(),
     backend,
     topology,
+    ...(sut ? { controller: { ...local, hostname: hostname() } } : {}),
   };
 }

@@ -113,7 +113,8 @@ async function attempt(
       stdout: result.stdout,
       stderrTail: tailLines(result.stderr, 20),
       path: outcome.path,
-      noise,
+      // the backend's reading of the test nodes where it has one: this machine is only the controller there
+      noise: outcome.noise ?? noise,
       ...(outcome.datapath ? { datapath: outcome.datapath } : {}),
       ...(outcome.restarts && outcome.restarts.length > 0 ? { restarts: outcome.restarts } : {}),
     };

@@ -147,3 +147,32 @@ export function noiseViolation(
   }
   return null;
 }
+
+/** A trial's noise from two /proc/stat readings and the 1-minute load (first field of /proc/loadavg). Pure. */
+export function noiseSample(
+  before: CpuTimes,
+  after: CpuTimes,
+  loadavg: string,
+  cpuCount: number,
+): NoiseSample {
+  const shares = cpuShares(before, after);
+  const loadAvg1 = Number(loadavg.trim().split(/\s+/)[0]);
+  return {
+    cpuBusyPct: Math.round(shares.busyPct * 10) / 10,
+    cpuStealPct: Math.round(shares.stealPct * 10) / 10,
+    loadAvg1,
+    loadPerCpu: Math.round((loadAvg1 / Math.max(1, cpuCount)) * 100) / 100,
+  };
+}
+
+/** The worst of several machines' noise, field by field: a trial is as disturbed as its busiest end. Pure. */
+export function worstNoise(samples: readonly NoiseSample[]): NoiseSample | undefined {
+  if (samples.length === 0) return undefined;
+  const max = (f: (n: NoiseSample) => number) => Math.max(...samples.map(f));
+  return {
+    cpuBusyPct: max((n) => n.cpuBusyPct),
+    cpuStealPct: max((n) => n.cpuStealPct),
+    loadAvg1: max((n) => n.loadAvg1),
+    loadPerCpu: max((n) => n.loadPerCpu),
+  };
+}

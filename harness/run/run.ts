@@ -74,7 +74,12 @@ export async function runSweep(request: RunRequest): Promise<RunOutcome> {
   let failure: unknown;
   let environment: Results["environment"] | undefined;
   try {
-    environment = await captureEnvironment(processRunner, session.name, session.topology());
+    environment = await captureEnvironment(
+      processRunner,
+      session.name,
+      session.topology(),
+      await session.systemUnderTest?.(),
+    );
     label ??= `${environment.gitCommit ?? "unversioned"} ${startedAt.slice(0, 10)}`;
     if (!request.resume) await runLog.start({ runId, label, startedAt, command, sweep, environment });
     const context: ExecuteContext = {

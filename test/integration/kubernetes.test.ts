@@ -333,7 +333,11 @@ describe.skipIf(skipRootTests)(
       });
       const cleanup = await runCli(["k8s", "cleanup", "--kubeconfig", kubeconfig, "--json"]);
       expect(cleanup.exitCode, cleanup.stderr).toBe(0);
-      expect(parseJsonOutput(cleanup)).toEqual({ namespaces: ["rb-old"], pods: ["default/rb-client"] });
+      expect(parseJsonOutput(cleanup)).toEqual({
+        namespaces: ["rb-old"],
+        pods: ["default/rb-client"],
+        restored: null,
+      });
       expect(fake.namespaces.has("rb-old")).toBe(false);
       expect(fake.namespaces.has("default")).toBe(true);
 

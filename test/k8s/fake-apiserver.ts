@@ -10,6 +10,7 @@ import { spawn } from "node:child_process";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type WebSocket, WebSocketServer } from "ws";
+import { podSecurityViolations } from "../../harness/backends/kubernetes/podsecurity.js";
 import { readNodeMode, setLabMode } from "../../harness/backends/lab/lab.js";
 import { planLab, type RoutingMode } from "../../harness/backends/lab/plan.js";
 import { processRunner } from "../../harness/util/runner.js";
@@ -34,6 +35,22 @@ export interface Faults {
   ciliumFallback: boolean;
   /** `cilium-dbg status` output format: the older `Host Routing:` line or the newer `Routing: ... Host:`. */
   statusFormat: "old" | "new";
+  /** `cilium-dbg status` prints its full report and exits 1 (the agent is not fully Ok). */
+  statusExitsOne: boolean;
+  /** The agents run without kube-proxy replacement (and so fall back to legacy host routing). */
+  noKubeProxyReplacement: boolean;
+  /** Each node also has a Terminating agent pod of the previous rollout, reporting the other mode. */
+  terminatingAgents: boolean;
+  /** The next requests matching the path answer 429 with this Retry-After (seconds). */
+  throttle: { path: RegExp; retryAfterSec: number; count: number } | null;
+  /** SelfSubjectAccessReview denies these ("verb resource[/subresource]"). */
+  denied: string[];
+}
+
+export interface FakeNode {
+  name: string;
+  zone?: string;
+  ready?: boolean;
 }
 
 export interface FakeOptions {
@@ -42,6 +59,16 @@ export interface FakeOptions {
   /** Delay before a pod is ready, and a DaemonSet restart finishes. */
   readyDelayMs?: number;
   rolloutDelayMs?: number;
+  /**
+   * No lab: Cilium's mode is kept in memory, test pods get made-up addresses, and pods/exec runs
+   * the command on this machine without namespaces (only for read-only commands such as
+   * `netperf -V` or `cat /proc/stat`). For unit tests that must not touch the lab.
+   */
+  simulated?: boolean;
+  /** Worker nodes (default node-a and node-b in one zone); a control-plane node is always added. */
+  nodes?: FakeNode[];
+  /** The exec subprotocol the server picks when the client offers it (real API servers ≥ 1.30 pick v5). */
+  execProtocol?: "v4.channel.k8s.io" | "v5.channel.k8s.io";
 }
 
 const NODES = [
@@ -59,13 +86,22 @@ export class FakeApiServer {
     dropNextExecAfterMs: null,
     ciliumFallback: false,
     statusFormat: "old",
+    statusExitsOne: false,
+    noKubeProxyReplacement: false,
+    terminatingAgents: false,
+    throttle: null,
+    denied: [],
   };
+  /** CiliumNodeConfig objects in kube-system. */
+  readonly nodeConfigs: Json[] = [];
+  /** simulated: the host routing the agents run. */
+  simulatedMode: RoutingMode = "legacy";
   readonly namespaces = new Map<string, Json>();
   readonly pods = new Map<string, Json>();
   /** Every request, for assertions: `METHOD path`. */
   readonly requests: string[] = [];
   private readonly labPlan = planLab();
-  private readonly configMap: Json = {
+  readonly configMap: Json = {
     metadata: { name: "cilium-config", namespace: "kube-system" },
     data: {
       "enable-host-legacy-routing": "true",
@@ -92,13 +128,23 @@ export class FakeApiServer {
   private rolloutDoneAt = 0;
   private rolloutPending = false;
   private server: Server | null = null;
-  private readonly wss = new WebSocketServer({
-    noServer: true,
-    handleProtocols: (protocols) => (protocols.has("v4.channel.k8s.io") ? "v4.channel.k8s.io" : false),
-  });
+  private readonly wss: WebSocketServer;
+  private readonly nodes: { name: string; lab: string; ip: string; zone: string; ready: boolean }[];
 
   constructor(private readonly options: FakeOptions = {}) {
-    for (const node of NODES) {
+    const protocol = options.execProtocol ?? "v5.channel.k8s.io";
+    this.wss = new WebSocketServer({
+      noServer: true,
+      handleProtocols: (protocols) => (protocols.has(protocol) ? protocol : false),
+    });
+    this.nodes = (options.nodes ?? NODES).map((n, i) => ({
+      name: n.name,
+      lab: NODES[i]?.lab ?? `node${i + 1}`,
+      ip: `198.18.0.${i + 1}`,
+      zone: (n as FakeNode).zone ?? "zone-1",
+      ready: (n as FakeNode).ready ?? true,
+    }));
+    for (const node of this.nodes) {
       const name = `cilium-${node.name}`;
       this.pods.set(`kube-system/${name}`, {
         metadata: {
@@ -110,6 +156,19 @@ export class FakeApiServer {
         spec: { nodeName: node.name, containers: [{ name: "cilium-agent" }] },
         status: { phase: "Running", podIP: node.ip, hostIP: node.ip },
         internal: { netns: `rb-${node.lab}`, agent: true },
+      });
+      // the previous rollout's agent, still shutting down: newer name order, older config
+      this.pods.set(`kube-system/${name}-old`, {
+        metadata: {
+          name: `${name}-old`,
+          namespace: "kube-system",
+          labels: { "k8s-app": "cilium" },
+          creationTimestamp: new Date(1000).toISOString(),
+          deletionTimestamp: new Date().toISOString(),
+        },
+        spec: { nodeName: node.name, containers: [{ name: "cilium-agent" }] },
+        status: { phase: "Running", podIP: node.ip, hostIP: node.ip },
+        internal: { netns: `rb-${node.lab}`, agent: true, stale: true },
       });
     }
     this.namespaces.set("kube-system", { metadata: { name: "kube-system" } });
@@ -130,6 +189,10 @@ export class FakeApiServer {
   async stop(): Promise<void> {
     for (const client of this.wss.clients) client.terminate();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+
+  private visible(pod: Json): boolean {
+    return !pod.internal.stale || this.faults.terminatingAgents;
   }
 
   /** Test pods (not the Cilium agents) in a namespace. */
@@ -236,7 +299,7 @@ export class FakeApiServer {
   /** Places a new pod on a lab pod namespace of its node (or the node namespace for hostNetwork). */
   private allocate(pod: Json): void {
     const nodeName = pod.spec.nodeSelector?.["kubernetes.io/hostname"];
-    const node = NODES.find((n) => n.name === nodeName);
+    const node = this.nodes.find((n) => n.name === nodeName);
     const image: string = pod.spec.containers[0]?.image ?? "";
     let fault: string | null = null;
     if (!node || this.faults.unschedulable) fault = "unschedulable";
@@ -246,7 +309,12 @@ export class FakeApiServer {
     const internal: Json = { createdAt: Date.now(), fault, nodeIp: node?.ip };
     if (node && !fault) {
       pod.spec.nodeName = node.name;
-      if (pod.spec.hostNetwork) {
+      if (this.options.simulated) {
+        internal.ip = pod.spec.hostNetwork
+          ? node.ip
+          : `198.19.${this.nodes.indexOf(node)}.${this.pods.size + 10}`;
+        internal.local = true;
+      } else if (pod.spec.hostNetwork) {
         internal.netns = `rb-${node.lab}`;
         internal.ip = node.ip;
       } else {
@@ -278,10 +346,12 @@ export class FakeApiServer {
   private async settleRollout(): Promise<void> {
     if (!this.rolloutPending || Date.now() < this.rolloutDoneAt) return;
     this.rolloutPending = false;
+    // Cilium's default is BPF host routing where it can: an absent key means false
     const legacy = this.configMap.data["enable-host-legacy-routing"] === "true";
-    await setLabMode(processRunner, legacy || this.faults.ciliumFallback ? "legacy" : "ebpf", {
-      force: true,
-    });
+    const fallback = this.faults.ciliumFallback || this.faults.noKubeProxyReplacement;
+    const mode = legacy || fallback ? "legacy" : "ebpf";
+    if (this.options.simulated) this.simulatedMode = mode;
+    else await setLabMode(processRunner, mode, { force: true });
     const desired = this.daemonSet.status.desiredNumberScheduled;
     this.daemonSet.status = {
       observedGeneration: this.daemonSet.metadata.generation,
@@ -301,14 +371,37 @@ export class FakeApiServer {
       const [f] = this.faults.failNext.splice(fault, 1);
       return this.send(res, f?.status ?? 500, status(f?.status ?? 500, f?.message ?? "injected"));
     }
+    const throttle = this.faults.throttle;
+    if (throttle && throttle.count > 0 && throttle.path.test(path)) {
+      throttle.count--;
+      res.writeHead(429, {
+        "content-type": "application/json",
+        "retry-after": String(throttle.retryAfterSec),
+      });
+      res.end(JSON.stringify(status(429, "Too many requests, please try again later.")));
+      return;
+    }
     await this.settleRollout();
     const labels = url.searchParams.get("labelSelector");
+    if (path === "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews") {
+      const review = await this.body(req);
+      const a = review.spec.resourceAttributes;
+      const name = `${a.verb} ${a.group ? `${a.group}/` : ""}${a.resource}${a.subresource ? `/${a.subresource}` : ""}`;
+      return this.send(res, 201, { ...review, status: { allowed: !this.faults.denied.includes(name) } });
+    }
+    if (path === "/apis/cilium.io/v2/namespaces/kube-system/ciliumnodeconfigs")
+      return this.send(res, 200, {
+        apiVersion: "cilium.io/v2",
+        kind: "CiliumNodeConfigList",
+        metadata: {},
+        items: this.nodeConfigs,
+      });
     let m: RegExpExecArray | null;
 
     if (path === "/version")
       return this.send(res, 200, { major: "1", minor: "33", gitVersion: "v1.33.2-fake" });
     if (path === "/api/v1/nodes") {
-      const items = NODES.map((n) => node(n.name, n.ip, false));
+      const items = this.nodes.map((n) => node(n.name, n.ip, false, n.zone, n.ready));
       items.push(node("control-plane", "198.18.0.100", true));
       return this.send(res, 200, { kind: "NodeList", apiVersion: "v1", metadata: {}, items });
     }
@@ -351,12 +444,26 @@ export class FakeApiServer {
         const key = `${namespace}/${pod.metadata.name}`;
         if (this.pods.has(key))
           return this.send(res, 409, status(409, `pods "${pod.metadata.name}" already exists`));
+        const level =
+          this.namespaces.get(namespace)?.metadata?.labels?.["pod-security.kubernetes.io/enforce"];
+        const violations = level ? podSecurityViolations(pod, level) : [];
+        if (violations.length > 0)
+          // the admission plugin's wording (kubernetes/pod-security-admission, admission/admission.go)
+          return this.send(
+            res,
+            403,
+            status(
+              403,
+              `pods "${pod.metadata.name}" is forbidden: violates PodSecurity "${level}:latest": ${violations.join(", ")}`,
+            ),
+          );
         this.allocate(pod);
         this.pods.set(key, pod);
         return this.send(res, 201, this.view(pod));
       }
       const items = [...this.pods.values()].filter(
-        (p) => p.metadata.namespace === namespace && this.matches(p.metadata.labels, labels),
+        (p) =>
+          p.metadata.namespace === namespace && this.matches(p.metadata.labels, labels) && this.visible(p),
       );
       if (method === "DELETE") {
         for (const pod of items) this.pods.delete(`${namespace}/${pod.metadata.name}`);
@@ -405,7 +512,19 @@ export class FakeApiServer {
       return this.send(res, 200, { kind: "EventList", apiVersion: "v1", metadata: {}, items });
     }
     if (path === "/api/v1/namespaces/kube-system/configmaps/cilium-config") {
-      if (method === "PATCH") Object.assign(this.configMap.data, (await this.body(req)).data ?? {});
+      if (method === "PATCH") {
+        // JSON merge patch (RFC 7386): null removes a key
+        const patch = await this.body(req);
+        const merge = (target: Json, source: Json = {}) => {
+          for (const [k, v] of Object.entries(source)) {
+            if (v === null) delete target[k];
+            else target[k] = v;
+          }
+        };
+        merge(this.configMap.data, patch.data);
+        this.configMap.metadata.annotations ??= {};
+        merge(this.configMap.metadata.annotations, patch.metadata?.annotations);
+      }
       return this.send(res, 200, this.configMap);
     }
     if (path === "/apis/apps/v1/namespaces/kube-system/daemonsets/cilium") {
@@ -432,6 +551,9 @@ export class FakeApiServer {
     const command = url.searchParams.getAll("command");
     const finish = (code: number, stderr = "") => {
       if (stderr) ws.send(Buffer.concat([Buffer.from([2]), Buffer.from(stderr)]));
+      // v5 (API servers ≥ 1.30) adds the CLOSE signal (255, stream) for the client to half-close
+      // stdin; the server ends with the status as in v4. (@kubernetes/client-node 1.4's exec throws
+      // "Unknown stream: 255" on a CLOSE frame from the server, so none is sent here.)
       const s =
         code === 0
           ? { metadata: {}, status: "Success" }
@@ -445,35 +567,34 @@ export class FakeApiServer {
       ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(s))]));
       ws.close();
     };
-    if (!pod?.internal.netns) return finish(1, `pod not found or not running\n`);
-    if (
-      pod.internal.agent &&
-      ["cilium-dbg", "cilium"].includes(command[0] ?? "") &&
-      command[1] === "status"
-    ) {
-      const labNode = pod.internal.netns.replace(/^rb-/, "");
-      const mode = this.options.fixedMode ?? (await this.labMode(labNode));
-      const routing = mode === "ebpf" ? "BPF" : "Legacy";
-      const line =
-        this.faults.statusFormat === "old"
-          ? `Host Routing:            ${routing}`
-          : `Routing:                 Network: Native   Host: ${routing}`;
-      ws.send(
-        Buffer.concat([
-          Buffer.from([1]),
-          Buffer.from(
-            `KVStore:                 Disabled\nKubernetes:              Ok   1.33\nKubeProxyReplacement:    True\n${line}\nMasquerading:            BPF\nCluster health:          2/2 reachable\n`,
-          ),
-        ]),
-      );
-      return finish(0);
+    if (!pod?.internal.netns && !pod?.internal.local) return finish(1, `pod not found or not running\n`);
+    if (pod.internal.agent && command[0] === "cilium-dbg" && command[1] === "status") {
+      const current = this.options.simulated
+        ? this.simulatedMode
+        : (this.options.fixedMode ?? (await this.labMode(pod.internal.netns.replace(/^rb-/, ""))));
+      // a Terminating agent of the previous rollout still answers, with the old mode
+      const mode = pod.internal.stale ? (current === "ebpf" ? "legacy" : "ebpf") : current;
+      const text = agentStatus(mode === "ebpf" ? "BPF" : "Legacy", this.faults, command.includes("json"));
+      ws.send(Buffer.concat([Buffer.from([1]), Buffer.from(text)]));
+      // the agent exits 1 after its full report when it is not fully Ok
+      return finish(this.faults.statusExitsOne ? 1 : 0);
+    }
+    if (pod.internal.local) {
+      // simulated: only read-only commands, on this machine, no namespaces
+      if (!["netperf", "cat"].includes(command[0] ?? "") || (command[0] === "netperf" && command[1] !== "-V"))
+        return finish(127, `the simulated fake runs only netperf -V and cat, not ${command.join(" ")}\n`);
+      const child = spawn(command[0] as string, command.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+      child.stdout.on("data", (chunk: Buffer) => ws.send(Buffer.concat([Buffer.from([1]), chunk])));
+      child.on("close", (code) => finish(code ?? 1));
+      return;
     }
     if (this.options.fixedMode) await setLabMode(processRunner, this.options.fixedMode, { force: true });
     const child = spawn("nsenter", [`--net=/run/netns/${pod.internal.netns}`, ...command], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let dropped = false;
-    if (this.faults.dropNextExecAfterMs !== null) {
+    // only a measuring netperf (not `netperf -V` or the trial's `cat /proc/stat`) is dropped
+    if (this.faults.dropNextExecAfterMs !== null && command[0] === "netperf" && command.includes("-l")) {
       const after = this.faults.dropNextExecAfterMs;
       this.faults.dropNextExecAfterMs = null;
       setTimeout(() => {
@@ -497,8 +618,39 @@ export class FakeApiServer {
   }
 }
 
+/**
+ * `cilium-dbg status` of an agent. The text form follows a real 1.18.4 report
+ * (test/fixtures/cilium/status-1.18.4.txt); the JSON form carries the fields of api/v1's
+ * StatusResponse that routebench reads (no public capture of the JSON was found).
+ */
+function agentStatus(routing: "BPF" | "Legacy", faults: Faults, json: boolean): string {
+  const kpr = faults.noKubeProxyReplacement ? "False" : "True";
+  const state = faults.statusExitsOne ? "Warning" : "Ok";
+  if (json)
+    return `${JSON.stringify(
+      {
+        cilium: { state, msg: "1.18.2 (v1.18.2-5f21a4a8)" },
+        "kube-proxy-replacement": { mode: kpr },
+        masquerading: { enabled: true, mode: "BPF" },
+        routing: {
+          "inter-host-routing-mode": "Native",
+          "intra-host-routing-mode": routing,
+          "tunnel-protocol": "",
+        },
+      },
+      null,
+      2,
+    )}\n`;
+  const line =
+    faults.statusFormat === "old"
+      ? `Host Routing:            ${routing}`
+      : `Routing:                 Network: Native   Host: ${routing}`;
+  return `KVStore:                 Disabled\nKubernetes:              Ok   1.33\nKubeProxyReplacement:    ${kpr}\nCilium:                  ${state}   1.18.2 (v1.18.2-5f21a4a8)\n${line}\nMasquerading:            BPF\nCluster health:          2/2 reachable\n`;
+}
+
 function status(code: number, message: string): Json {
   const reasons: Record<number, string> = {
+    429: "TooManyRequests",
     403: "Forbidden",
     404: "NotFound",
     409: "AlreadyExists",
@@ -515,12 +667,13 @@ function status(code: number, message: string): Json {
   };
 }
 
-function node(name: string, ip: string, controlPlane: boolean): Json {
+function node(name: string, ip: string, controlPlane: boolean, zone = "zone-1", ready = true): Json {
   return {
     metadata: {
       name,
       labels: {
         "kubernetes.io/hostname": name,
+        "topology.kubernetes.io/zone": zone,
         "kubernetes.io/os": "linux",
         "node.kubernetes.io/instance-type": "Standard_D16s_v5",
         ...(controlPlane ? { "node-role.kubernetes.io/control-plane": "" } : {}),
@@ -530,8 +683,9 @@ function node(name: string, ip: string, controlPlane: boolean): Json {
       ? { taints: [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }] }
       : {},
     status: {
-      conditions: [{ type: "Ready", status: "True" }],
+      conditions: [{ type: "Ready", status: ready ? "True" : "False" }],
       addresses: [{ type: "InternalIP", address: ip }],
+      capacity: { cpu: "16", memory: "65851948Ki" },
       nodeInfo: {
         kernelVersion: "6.8.0-1021-azure",
         osImage: "Ubuntu 24.04.1 LTS",

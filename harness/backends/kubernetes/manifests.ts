@@ -9,8 +9,11 @@ import { parse, stringify } from "yaml";
 import { PACKAGE_ROOT } from "../../run/environment.js";
 import type { Placement } from "../../sweep/plan.js";
 import type { KubernetesOptions } from "../../sweep/schema.js";
+import { ENFORCE_LABEL, ENFORCE_VERSION_LABEL, type PodSecurityLevel } from "./podsecurity.js";
 
 export const NETSERVER_PORT = 12865;
+/** netserver's data port, fixed by netperf's test option `-P ,12866` (see manifests/netserver-pod.yaml). */
+export const NETSERVER_DATA_PORT = 12866;
 export const MANAGED_BY = { "app.kubernetes.io/managed-by": "routebench" };
 export const RUN_LABEL = "routebench.io/run";
 
@@ -77,9 +80,23 @@ export function podPlans(
   return plans;
 }
 
-export function renderNamespace(name: string, runId: string): V1Namespace {
+/** The Pod Security level the sweep's pods need: hostNetwork (the host baseline) is outside baseline and restricted. */
+export function podSecurityLevel(plans: readonly PodPlan[]): PodSecurityLevel {
+  return plans.some((p) => p.hostNetwork) ? "privileged" : "restricted";
+}
+
+/**
+ * The namespace a run creates, labelled with the Pod Security level its pods need
+ * (kubernetes.io/docs/concepts/security/pod-security-admission: `pod-security.kubernetes.io/enforce`),
+ * so a cluster whose default is baseline or restricted admits them.
+ */
+export function renderNamespace(name: string, runId: string, level: PodSecurityLevel): V1Namespace {
   const ns = template<V1Namespace>("namespace.yaml");
-  ns.metadata = { ...ns.metadata, name, labels: { ...MANAGED_BY, [RUN_LABEL]: runId } };
+  ns.metadata = {
+    ...ns.metadata,
+    name,
+    labels: { ...MANAGED_BY, [RUN_LABEL]: runId, [ENFORCE_LABEL]: level, [ENFORCE_VERSION_LABEL]: "latest" },
+  };
   return ns;
 }
 
@@ -103,6 +120,9 @@ export function renderPod(
   for (const container of spec.containers) {
     container.image = options.image;
     if (options.resources.requests || options.resources.limits) container.resources = options.resources;
+    // with hostNetwork the container ports are host ports: say so rather than have the API server imply it
+    if (plan.hostNetwork)
+      container.ports = container.ports?.map((port) => ({ ...port, hostPort: port.containerPort }));
   }
   return pod;
 }

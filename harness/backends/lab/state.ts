@@ -1,4 +1,5 @@
 /** The lab's state file: what `lab up` made, so later commands (and crash recovery) can find it. */
+import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { EnvironmentError } from "../../util/errors.js";
@@ -32,7 +33,8 @@ export async function readLabState(): Promise<LabState | null> {
 
 export async function writeLabState(state: LabState): Promise<void> {
   await mkdir(dirname(LAB_STATE_FILE), { recursive: true });
-  const temporary = `${LAB_STATE_FILE}.tmp`;
+  // one temporary file per writer: two processes renaming the same one race (ENOENT)
+  const temporary = `${LAB_STATE_FILE}.${process.pid}.${randomUUID()}.tmp`;
   await writeFile(temporary, `${JSON.stringify(state, null, 2)}\n`);
   await rename(temporary, LAB_STATE_FILE);
 }

@@ -28,7 +28,7 @@ const sweep = parseSweep(
 describe("manifests", () => {
   const plans = podPlans(["node-a", "node-b"], sweep.placements, true);
   const objects = [
-    renderNamespace("rb-run1", "run1"),
+    renderNamespace("rb-run1", "run1", "privileged"),
     ...plans.map((p) => renderPod(p, sweep.kubernetes, "rb-run1", "run1")),
   ];
 
