@@ -34,7 +34,7 @@ function decimalsOf(formatted: string): number {
 /** `1.27 ± 0.06` style: the median and half the CI width, at the median's precision (asymmetric CIs get [low, high]). */
 export function formatWithInterval(value: number, low: number | null, high: number | null): string {
   const shown = formatNumber(value);
-  if (low === null || high === null) return `${shown} (no CI: n < 2)`;
+  if (low === null || high === null) return `${shown} (no interval: too few repetitions)`;
   const digits = decimalsOf(shown);
   const at = (x: number) => x.toFixed(digits);
   const up = high - value;
@@ -69,7 +69,22 @@ export function formatPercentChange(ratio: number): string {
 export function comparisonSentence(c: Comparison): string {
   const what = METRIC_LABELS[c.metric].name;
   const range = ratioRange(c.ciLow, c.ciHigh);
-  const ci = range ? `95% CI ${range}` : "no CI: too few repetitions";
   const size = c.test === "TCP_STREAM" ? `${c.size} B messages` : `${c.size} B request,response`;
-  return `${c.placement} ${c.test} (${size}): ${c.candidate} had ${formatRatio(c.ratio)} × the ${c.baseline} ${what} (${formatPercentChange(c.ratio)}; ${ci}, ${formatPValue(c.pValue)}): ${c.verdict}`;
+  if (!range)
+    return `${c.placement} ${c.test} (${size}): ${c.candidate} had ${formatRatio(c.ratio)} × the ${c.baseline} ${what}: ${c.caveat ?? "no interval: too few repetitions"}`;
+  const adjusted =
+    c.pAdjusted === null || c.pAdjusted === undefined ? "" : `, Holm-adjusted ${formatPValue(c.pAdjusted)}`;
+  return `${c.placement} ${c.test} (${size}): ${c.candidate} had ${formatRatio(c.ratio)} × the ${c.baseline} ${what} (${formatPercentChange(c.ratio)}; 95% CI ${range}, ${formatPValue(c.pValue)}${adjusted}): ${c.verdict}${c.caveat ? ` (${c.caveat})` : ""}`;
+}
+
+/**
+ * The evidence behind a comparison, as a headline shows it: "95% CI 1.21–1.33, Holm-adjusted
+ * p < 0.001", or why there is none ("too few pairs to decide …").
+ */
+export function comparisonEvidence(c: Comparison, label = "95% CI"): string {
+  const range = ratioRange(c.ciLow, c.ciHigh);
+  if (!range) return c.caveat ?? "no interval: too few repetitions";
+  const p = c.pAdjusted ?? c.pValue;
+  const evidence = `${label} ${range}, ${c.pAdjusted !== null && c.pAdjusted !== undefined ? "Holm-adjusted " : ""}${formatPValue(p)}`;
+  return c.caveat ? `${evidence}; ${c.caveat}` : evidence;
 }

@@ -9,6 +9,7 @@ import type { Warning } from "../stats/warnings.js";
 import type { Mode } from "../sweep/schema.js";
 import { formatArgv } from "../util/errors.js";
 import {
+  comparisonEvidence,
   formatNumber,
   formatPercentChange,
   formatPValue,
@@ -145,8 +146,7 @@ function streamHeadline(placement: string, comparisons: Comparison[]): Headline 
     };
   const better = stream.filter((c) => c.verdict === "better");
   const worse = stream.filter((c) => c.verdict === "worse");
-  const at = (c: Comparison) =>
-    `${formatRatio(c.ratio)}× at ${c.size} B (95% CI ${ratioRange(c.ciLow, c.ciHigh) ?? "n/a"}, ${formatPValue(c.pValue)})`;
+  const at = (c: Comparison) => `${formatRatio(c.ratio)}× at ${c.size} B (${comparisonEvidence(c)})`;
   /** "ratio at size" for one comparison, "from lowest to highest" for several. */
   const span = (group: Comparison[]) => {
     const low = group.reduce((a, b) => (b.ratio < a.ratio ? b : a));
@@ -182,7 +182,7 @@ function rrHeadlines(placement: string, results: Results, comparisons: Compariso
       const e = findPoint(results.summary.points, placement, "ebpf", "TCP_RR", size, "transactionsPerSec");
       const l = findPoint(results.summary.points, placement, "legacy", "TCP_RR", size, "transactionsPerSec");
       headlines.push({
-        text: `${placementName(placement)} transactions per second (TCP_RR ${size}): eBPF ${e ? formatWithInterval(e.median, e.ciLow, e.ciHigh) : "–"} vs legacy ${l ? formatWithInterval(l.median, l.ciLow, l.ciHigh) : "–"}: ${formatRatio(tps.ratio)}× (${formatPercentChange(tps.ratio)}; 95% CI ${ratioRange(tps.ciLow, tps.ciHigh) ?? "n/a"}, ${formatPValue(tps.pValue)}): ${tps.verdict}.`,
+        text: `${placementName(placement)} transactions per second (TCP_RR ${size}): eBPF ${e ? formatWithInterval(e.median, e.ciLow, e.ciHigh) : "–"} vs legacy ${l ? formatWithInterval(l.median, l.ciLow, l.ciHigh) : "–"}: ${formatRatio(tps.ratio)}× (${formatPercentChange(tps.ratio)}; ${comparisonEvidence(tps)}): ${tps.verdict}.`,
         verdict: tps.verdict,
       });
     }
@@ -190,7 +190,7 @@ function rrHeadlines(placement: string, results: Results, comparisons: Compariso
     if (latency.length > 0) {
       const parts = latency.map(
         (c) =>
-          `${METRIC_LABELS[c.metric].name.split(" ")[0]} ${formatRatio(c.ratio)}× (CI ${ratioRange(c.ciLow, c.ciHigh) ?? "n/a"}, ${formatPValue(c.pValue)}, ${c.verdict})`,
+          `${METRIC_LABELS[c.metric].name.split(" ")[0]} ${formatRatio(c.ratio)}× (${comparisonEvidence(c, "CI")}, ${c.verdict})`,
       );
       const better = latency.filter((c) => c.verdict === "better").length;
       headlines.push({

@@ -8,7 +8,7 @@ import { cpus } from "node:os";
 import type { BackendSession } from "../backends/backend.js";
 import { lowerIsBetter, NetperfParseError, parseNetperfOutput } from "../netperf/parse.js";
 import type { ModeEvidence, TrialRecord } from "../results/schema.js";
-import { comparedMetrics, compareModes } from "../stats/summary.js";
+import { comparedMetrics, compareModes, valuesByBlock } from "../stats/summary.js";
 import { type Point, planBlock, type Trial } from "../sweep/plan.js";
 import type { Mode, Sweep } from "../sweep/schema.js";
 import { tailLines } from "../util/errors.js";
@@ -205,8 +205,11 @@ export async function executeTrials(
 }
 
 /**
- * --target-ci: the points whose eBPF/legacy comparison interval (on any compared metric) is
- * wider than ±targetCiPct % of the ratio, and that have fewer than maxRepetitions blocks.
+ * --target-ci (the adaptive stopping rule): a point needs another block while any compared
+ * metric's eBPF/legacy interval is wider than ±targetCiPct % of its ratio (or there is no
+ * interval yet), until it has maxRepetitions blocks. Points are judged only after the
+ * sweep's minimum repetitions: stopping on a lucky small spread at n = 3 would cost
+ * coverage (test/unit/stats/ratio.test.ts simulates the rule).
  */
 export function pointsNeedingRepetitions(
   sweep: Sweep,
@@ -225,28 +228,15 @@ export function pointsNeedingRepetitions(
       records.filter((r) => r.point.key === point.key && r.state === "completed").map((r) => r.block),
     );
     if (blocks.size >= sweep.maxRepetitions) return false;
+    if (blocks.size < sweep.repetitions) return true;
     return comparedMetrics(sweep, point.test).some((metric) => {
-      const values = (mode: Mode) =>
-        new Map(
-          records
-            .filter(
-              (r) =>
-                r.point.key === point.key &&
-                r.mode === mode &&
-                r.state === "completed" &&
-                r.metrics?.[metric] !== undefined,
-            )
-            .map((r) => [r.block, r.metrics?.[metric] as number]),
-        );
       const compared = compareModes(
-        values(baseline),
-        values(candidate),
+        valuesByBlock(records, point.key, baseline, metric),
+        valuesByBlock(records, point.key, candidate, metric),
         sweep.order === "interleaved",
         lowerIsBetter(metric),
-        sweep.seed,
       );
-      if (!compared || compared.ciLow === null || compared.ciHigh === null) return true;
-      return (compared.ciHigh - compared.ciLow) / 2 / compared.ratio > target / 100;
+      return !compared || compared.halfWidth === null || compared.halfWidth > target / 100;
     });
   });
 }

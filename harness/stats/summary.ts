@@ -1,16 +1,20 @@
 /**
  * From trial records to the summary a report shows: per point and mode, the median with its
- * 95% bootstrap CI; per point, each candidate mode against its baseline as a ratio with a
- * CI and a permutation p-value. Pure and seeded.
+ * distribution-free 95% interval; per point, each candidate mode against its baseline as one
+ * quantity, the mean log ratio (paired by block when interleaved), with its estimate, 95%
+ * interval and t test (ratio.ts). The run's comparisons are one family: a verdict needs the
+ * Holm-adjusted p below 5%, so a run where nothing differs headlines nothing in ≥ 95% of runs
+ * (summary.test.ts, seeded simulation). Only completed trials count: failed and rejected
+ * (wrong path, mode switched, machine too busy) attempts never do. Pure.
  */
 import { lowerIsBetter, type MetricName } from "../netperf/parse.js";
 import type { TrialRecord } from "../results/schema.js";
 import type { Placement, Point } from "../sweep/plan.js";
 import type { Mode, Sweep } from "../sweep/schema.js";
-import { seededRandom } from "../util/random.js";
-import { medianInterval, ratioInterval } from "./bootstrap.js";
 import { type Description, describe } from "./describe.js";
-import { permutationPValue } from "./permutation.js";
+import { holmAdjust } from "./holm.js";
+import { medianInterval } from "./median-interval.js";
+import { MIN_PAIRS, pairedRatio, relativeHalfWidth, unpairedRatio } from "./ratio.js";
 import { collectWarnings, type Warning } from "./warnings.js";
 
 export interface PointSummary extends Description {
@@ -32,27 +36,45 @@ export interface Comparison {
   metric: MetricName;
   baseline: Mode;
   candidate: Mode;
-  /** candidate median / baseline median */
+  /** Geometric mean of candidate/baseline (per-block ratios when paired). */
   ratio: number;
+  /** 95% interval of the ratio (t on the log ratios); null when too few pairs to decide. */
   ciLow: number | null;
   ciHigh: number | null;
+  /** Two-sided p of the t test, before the multiplicity adjustment. */
   pValue: number | null;
+  /** Holm-adjusted over the run's comparisons: what the verdict uses. */
+  pAdjusted: number | null;
   /** Paired by block (interleaved order) or independent samples. */
   paired: boolean;
   n: number;
+  /** Half the interval's width relative to the ratio (0.03 = ±3%). */
+  halfWidth: number | null;
+  /** Pairs in which a trial was kept although the machine stayed above the noise thresholds. */
+  noisyPairs: number;
   lowerIsBetter: boolean;
   verdict: Verdict;
+  /** Why the comparison is not a finding although its figures are shown (too few pairs, too noisy). */
+  caveat?: string;
 }
 
 export interface Summary {
   completedTrials: number;
   failedTrials: number;
+  /** Attempts that ran but were not counted: wrong path, mode switched, machine too busy. */
+  rejectedTrials: number;
+  /** How the comparisons were made, named in every output. */
+  method: { estimator: string; multiplicity: string; significance: number };
   points: PointSummary[];
   comparisons: Comparison[];
   warnings: Warning[];
 }
 
+/** Family-wise error rate of a run's verdicts (Holm across all its comparisons). */
 export const SIGNIFICANCE = 0.05;
+export const MULTIPLICITY_METHOD = "Holm (family-wise α = 5% over the run's comparisons)";
+export const ESTIMATOR =
+  "geometric mean of per-block candidate/baseline ratios, 95% Student-t interval and paired t test on their logs (Welch on log values when modes ran in separate blocks)";
 
 /** Metrics summarised for each test. */
 export function summaryMetrics(sweep: Sweep, test: Point["test"]): MetricName[] {
@@ -80,20 +102,15 @@ export const COMPARED_PAIRS: readonly { baseline: Mode; candidate: Mode }[] = [
   { baseline: "host", candidate: "legacy" },
 ];
 
-export function judge(
-  ratio: number,
-  ci: { low: number; high: number } | null,
-  pValue: number | null,
-  lower: boolean,
-): Verdict {
-  if (!ci || pValue === null || pValue >= SIGNIFICANCE) return "no significant difference";
-  if (ci.low <= 1 && ci.high >= 1) return "no significant difference";
+/** better/worse only when the adjusted p is below SIGNIFICANCE (lower is better for latency). */
+export function judge(ratio: number, pAdjusted: number | null, lower: boolean): Verdict {
+  if (pAdjusted === null || pAdjusted >= SIGNIFICANCE) return "no significant difference";
   const higher = ratio > 1;
   return higher !== lower ? "better" : "worse";
 }
 
-/** Completed values of one point, mode and metric, keyed by block. */
-function valuesByBlock(
+/** Completed values of one point, mode and metric, keyed by block (with whether each was noisy). */
+export function valuesByBlock(
   trials: readonly TrialRecord[],
   pointKey: string,
   mode: Mode,
@@ -108,45 +125,60 @@ function valuesByBlock(
   return byBlock;
 }
 
+/** Blocks of a point whose completed trial in some mode was kept noisy. */
+function noisyBlocks(trials: readonly TrialRecord[], pointKey: string): Set<number> {
+  return new Set(
+    trials.filter((t) => t.state === "completed" && t.noisy && t.point.key === pointKey).map((t) => t.block),
+  );
+}
+
 /** Compares two modes at one point and metric. Pairs by block when the sweep interleaved them. */
 export function compareModes(
   baselineByBlock: Map<number, number>,
   candidateByBlock: Map<number, number>,
   interleaved: boolean,
   lower: boolean,
-  seed: number,
-): Omit<Comparison, "placement" | "test" | "size" | "metric" | "baseline" | "candidate"> | null {
+): Omit<
+  Comparison,
+  "placement" | "test" | "size" | "metric" | "baseline" | "candidate" | "pAdjusted" | "noisyPairs" | "caveat"
+> | null {
   if (baselineByBlock.size === 0 || candidateByBlock.size === 0) return null;
   const shared = [...baselineByBlock.keys()]
     .filter((block) => candidateByBlock.has(block))
     .sort((a, b) => a - b);
-  const paired = interleaved && shared.length >= 2;
-  const baseline = paired
-    ? shared.map((b) => baselineByBlock.get(b) as number)
-    : [...baselineByBlock.values()];
-  const candidate = paired
-    ? shared.map((b) => candidateByBlock.get(b) as number)
-    : [...candidateByBlock.values()];
-  const baselineMedian = describe(baseline).median;
-  const ratio = baselineMedian === 0 ? Number.NaN : describe(candidate).median / baselineMedian;
-  const ci = ratioInterval(baseline, candidate, paired, seededRandom(seed));
-  const pValue = permutationPValue(baseline, candidate, paired, seededRandom(seed + 1));
+  const paired = interleaved && shared.length >= 1;
+  const estimate = paired
+    ? pairedRatio(
+        shared.map((b) => baselineByBlock.get(b) as number),
+        shared.map((b) => candidateByBlock.get(b) as number),
+      )
+    : unpairedRatio([...baselineByBlock.values()], [...candidateByBlock.values()]);
+  if (!estimate) return null;
   return {
-    ratio,
-    ciLow: ci?.low ?? null,
-    ciHigh: ci?.high ?? null,
-    pValue,
-    paired,
-    n: paired ? shared.length : Math.min(baseline.length, candidate.length),
+    ratio: estimate.ratio,
+    ciLow: estimate.ciLow,
+    ciHigh: estimate.ciHigh,
+    pValue: estimate.pValue,
+    paired: estimate.paired,
+    n: estimate.n,
+    halfWidth: relativeHalfWidth(estimate),
     lowerIsBetter: lower,
-    verdict: judge(ratio, ci, pValue, lower),
+    verdict: judge(estimate.ratio, estimate.pValue, lower),
   };
 }
 
-function hashSeed(seed: number, text: string): number {
-  let h = seed >>> 0;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
-  return h;
+/** Applies the run's multiplicity adjustment and caveats to its comparisons (in place order). */
+export function judgeFamily(comparisons: Comparison[]): Comparison[] {
+  const adjusted = holmAdjust(comparisons.map((c) => c.pValue));
+  return comparisons.map((c, i) => {
+    const pAdjusted = adjusted[i] ?? null;
+    let caveat: string | undefined;
+    if (c.ciLow === null) caveat = `too few pairs to decide (n = ${c.n}; an interval needs ${MIN_PAIRS})`;
+    else if (c.noisyPairs > 0)
+      caveat = `the machine stayed too busy in ${c.noisyPairs} of ${c.n} pairs (kept after every allowed repeat): not a finding`;
+    const verdict = caveat ? "no significant difference" : judge(c.ratio, pAdjusted, c.lowerIsBetter);
+    return { ...c, pAdjusted, verdict, ...(caveat ? { caveat } : {}) };
+  });
 }
 
 /** Summarises a run's trials. `points` are the sweep's points (missing ones are reported as warnings). */
@@ -161,7 +193,7 @@ export function summarise(sweep: Sweep, points: readonly Point[], trials: readon
         byMode.set(mode, values);
         if (values.size === 0) continue;
         const data = [...values.values()];
-        const ci = medianInterval(data, seededRandom(hashSeed(sweep.seed, `${point.key}|${mode}|${metric}`)));
+        const ci = medianInterval(data);
         pointSummaries.push({
           mode,
           placement: point.placement,
@@ -178,14 +210,9 @@ export function summarise(sweep: Sweep, points: readonly Point[], trials: readon
         const b = byMode.get(baseline);
         const c = byMode.get(candidate);
         if (!b || !c) continue;
-        const compared = compareModes(
-          b,
-          c,
-          sweep.order === "interleaved",
-          lowerIsBetter(metric),
-          hashSeed(sweep.seed, `${point.key}|${baseline}|${candidate}|${metric}`),
-        );
+        const compared = compareModes(b, c, sweep.order === "interleaved", lowerIsBetter(metric));
         if (compared) {
+          const noisy = noisyBlocks(trials, point.key);
           comparisons.push({
             placement: point.placement,
             test: point.test,
@@ -194,16 +221,21 @@ export function summarise(sweep: Sweep, points: readonly Point[], trials: readon
             baseline,
             candidate,
             ...compared,
+            pAdjusted: null,
+            noisyPairs: [...b.keys()].filter((block) => c.has(block) && noisy.has(block)).length,
           });
         }
       }
     }
   }
+  const judged = judgeFamily(comparisons);
   return {
     completedTrials: trials.filter((t) => t.state === "completed").length,
     failedTrials: trials.filter((t) => t.state === "failed").length,
+    rejectedTrials: trials.filter((t) => t.state === "rejected").length,
+    method: { estimator: ESTIMATOR, multiplicity: MULTIPLICITY_METHOD, significance: SIGNIFICANCE },
     points: pointSummaries,
-    comparisons,
-    warnings: collectWarnings(sweep, points, trials, pointSummaries, comparisons),
+    comparisons: judged,
+    warnings: collectWarnings(sweep, points, trials, pointSummaries, judged),
   };
 }

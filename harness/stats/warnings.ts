@@ -2,16 +2,21 @@
 import type { TrialRecord } from "../results/schema.js";
 import type { Point } from "../sweep/plan.js";
 import type { Sweep } from "../sweep/schema.js";
+import { MIN_PAIRS } from "./ratio.js";
 import type { Comparison, PointSummary } from "./summary.js";
 
 export type WarningKind =
   | "high-cv"
   | "cpu-steal"
+  | "steal-imbalance"
   | "high-load"
+  | "noise-repeats"
+  | "noisy-kept"
   | "failed-trials"
   | "few-repetitions"
   | "missing-points"
   | "path-mismatch"
+  | "datapath"
   | "wide-interval";
 
 export interface Warning {
@@ -27,8 +32,10 @@ export const THRESHOLDS = {
   cv: 0.1,
   /** Mean CPU steal share (percent) of a trial above which the VM's host was busy. */
   stealPct: 5,
-  /** Minimum paired repetitions for the exact sign-flip test to reach p < 0.05: its smallest p is 2/2^n (0.0625 at n=5, 0.031 at 6). */
-  minPairs: 6,
+  /** Pairs below which a comparison has no interval (ratio.ts MIN_PAIRS). */
+  minPairs: MIN_PAIRS,
+  /** Mean steal of one mode's trials above the other's by more than this (percentage points). */
+  stealImbalancePct: 1,
   /** 1-minute load average per CPU above which other work competed (netperf itself keeps ~1 per side busy). */
   loadPerCpu: 1.5,
 } as const;
@@ -42,8 +49,7 @@ function moreRepetitionsHint(sweep: Sweep): string {
   const parts = [`repetitions: ${next} in the sweep file`];
   if (sweep.profile !== "full") parts.push("--profile full (20 s tests)");
   if (!sweep.targetCiPct) parts.push("--target-ci 5 (adds repetitions where needed)");
-  if (sweep.cpu.client === undefined && sweep.cpu.server === undefined)
-    parts.push("pinning CPUs (cpu: {client: 0, server: 1})");
+  if (sweep.cpu.placement === "unpinned") parts.push("both ends on one CPU (cpu: {placement: one-cpu})");
   return `try ${parts.join(", or ")}`;
 }
 
@@ -102,21 +108,92 @@ export function collectWarnings(
     });
   }
 
-  const mismatched = trials.filter((t) => t.path && !t.path.ok);
+  const mismatched = trials.filter(
+    (t) => t.rejection && (t.rejection.kind === "path" || t.rejection.kind === "mode"),
+  );
   if (mismatched.length > 0) {
     warnings.push({
       kind: "path-mismatch",
-      reason: `${mismatched.length} trial(s) took a path that contradicts their mode (e.g. ${mismatched[0]?.id}: ${mismatched[0]?.path?.reason})`,
-      hint: "run `routebench lab verify` in each mode; these trials' figures do not measure the mode they are labelled with",
+      reason: `${mismatched.length} trial attempt(s) were not counted: their packets took a path that contradicts their mode, or the mode was switched under them (e.g. ${mismatched[0]?.id}: ${mismatched[0]?.rejection?.reason})`,
+      hint: "they were retried; run `routebench lab verify` in each mode, and make sure nothing else switches the lab during a run",
       subjects: mismatched.map((t) => t.id),
     });
   }
 
-  const few = comparisons.filter((c) => c.n < THRESHOLDS.minPairs);
+  const repeated = trials.filter((t) => t.rejection?.kind === "noise");
+  if (repeated.length > 0) {
+    const rules = [
+      ...new Set(repeated.map((t) => `${t.rejection?.rule?.name} > ${t.rejection?.rule?.threshold}`)),
+    ];
+    warnings.push({
+      kind: "noise-repeats",
+      reason: `${repeated.length} trial attempt(s) ran while the machine was too busy (${rules.join(", ")}) and were repeated; they are kept in trials.jsonl but not counted`,
+      hint: "other work competed for the benchmark's CPU or the VM's host took CPU time; run on a quieter machine for fewer repeats",
+      subjects: repeated.map((t) => t.id),
+    });
+  }
+  const kept = trials.filter((t) => t.state === "completed" && t.noisy);
+  if (kept.length > 0) {
+    warnings.push({
+      kind: "noisy-kept",
+      reason: `${kept.length} trial(s) stayed above the noise thresholds after every allowed repeat and were kept: the machine stayed too noisy for the requested precision, and their points are not headlined as findings`,
+      hint: "stop the competing work (see each trial's noise: competingTasks, benchCpuStealPct) and run again, or resume later",
+      subjects: kept.map((t) => t.id),
+    });
+  }
+
+  const steal = new Map<string, number[]>();
+  for (const t of trials)
+    if (t.state === "completed" && t.noise)
+      steal.set(t.mode, [...(steal.get(t.mode) ?? []), t.noise.benchCpuStealPct ?? t.noise.cpuStealPct]);
+  const stealMeans = [...steal].map(([mode, values]) => ({
+    mode,
+    mean: values.reduce((a, b) => a + b, 0) / values.length,
+  }));
+  if (stealMeans.length >= 2) {
+    const most = stealMeans.reduce((a, b) => (a.mean >= b.mean ? a : b));
+    const least = stealMeans.reduce((a, b) => (a.mean <= b.mean ? a : b));
+    if (most.mean - least.mean > THRESHOLDS.stealImbalancePct) {
+      warnings.push({
+        kind: "steal-imbalance",
+        reason: `CPU steal fell unevenly on the modes: ${most.mode} trials lost ${most.mean.toFixed(1)}% on average, ${least.mode} ${least.mean.toFixed(1)}%; pairing cancels drift both modes share, not this`,
+        hint: "rerun at a quieter time; trials with steal above the threshold are repeated, this is what remained below it",
+        subjects: stealMeans.map((m) => m.mode),
+      });
+    }
+  }
+
+  const datapath = datapathByMode(trials);
+  const suspicious = [...datapath].filter(([, modes]) => {
+    const values = [...modes.values()];
+    const anyDrops = values.some((v) => v.drops > 0);
+    const retrans = values.map((v) => v.retransPerTrial);
+    const reorder = values.map((v) => v.reorderPerTrial);
+    const differs = (xs: number[]) => Math.max(...xs) > 10 && Math.max(...xs) > 2 * Math.min(...xs);
+    return anyDrops || differs(retrans) || differs(reorder);
+  });
+  if (suspicious.length > 0) {
+    const [key, modes] = suspicious[0] as [string, Map<string, DatapathByMode>];
+    warnings.push({
+      kind: "datapath",
+      reason: `the lab's own datapath misbehaved differently between modes at ${suspicious.length} point(s), e.g. ${key}: ${[
+        ...modes,
+      ]
+        .map(
+          ([mode, v]) =>
+            `${mode} ${v.retransPerTrial.toFixed(0)} retransmissions, ${v.reorderPerTrial.toFixed(0)} reorderings, ${v.drops} drops per trial`,
+        )
+        .join("; ")}`,
+      hint: "the comparison may partly measure the lab (drops, reordering) rather than host routing; keep both ends on one CPU (cpu: {placement: one-cpu}) and check each trial's datapath counters",
+      subjects: suspicious.map(([k]) => k),
+    });
+  }
+
+  const few = comparisons.filter((c) => c.ciLow === null);
   if (few.length > 0) {
     warnings.push({
       kind: "few-repetitions",
-      reason: `${few.length} comparison(s) rest on fewer than ${THRESHOLDS.minPairs} repetitions per mode (n=${Math.min(...few.map((c) => c.n))}): a permutation test cannot reach p < 0.05 there, so no difference can be called significant`,
+      reason: `${few.length} comparison(s) rest on fewer than ${THRESHOLDS.minPairs} pairs (n=${Math.min(...few.map((c) => c.n))}): too few for an interval that keeps its coverage, so no difference is called`,
       hint: `use --profile standard or full, or repetitions: ${THRESHOLDS.minPairs} or more`,
       subjects: [...new Set(few.map((c) => `${c.placement}/${c.test}/${c.size}`))],
     });
@@ -128,7 +205,7 @@ export function collectWarnings(
       (c) =>
         c.baseline === "legacy" &&
         headline.has(c.metric) &&
-        (c.ciLow === null || c.ciHigh === null || (c.ciHigh - c.ciLow) / 2 / c.ratio > target / 100),
+        (c.halfWidth === null || c.halfWidth > target / 100),
     );
     if (wide.length > 0) {
       warnings.push({
@@ -155,4 +232,37 @@ export function collectWarnings(
     });
   }
   return warnings;
+}
+
+interface DatapathByMode {
+  retransPerTrial: number;
+  reorderPerTrial: number;
+  drops: number;
+}
+
+/** Per point, per mode: mean retransmissions and reorderings per completed trial, and all drops. */
+export function datapathByMode(trials: readonly TrialRecord[]): Map<string, Map<string, DatapathByMode>> {
+  const sums = new Map<string, Map<string, { n: number; retrans: number; reorder: number; drops: number }>>();
+  for (const t of trials) {
+    if (t.state !== "completed" || !t.datapath) continue;
+    const point = sums.get(t.point.key) ?? new Map();
+    const sum = point.get(t.mode) ?? { n: 0, retrans: 0, reorder: 0, drops: 0 };
+    sum.n++;
+    sum.retrans += t.datapath.tcpRetransSegs;
+    sum.reorder += t.datapath.tcpReorder;
+    sum.drops += Object.values(t.datapath.drops).reduce((a, b) => a + b, 0);
+    point.set(t.mode, sum);
+    sums.set(t.point.key, point);
+  }
+  return new Map(
+    [...sums].map(([key, modes]) => [
+      key,
+      new Map(
+        [...modes].map(([mode, s]) => [
+          mode,
+          { retransPerTrial: s.retrans / s.n, reorderPerTrial: s.reorder / s.n, drops: s.drops },
+        ]),
+      ),
+    ]),
+  );
 }

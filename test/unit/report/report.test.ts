@@ -146,7 +146,7 @@ describe("headlines", () => {
     const model = buildReportModel(syntheticResults(sweep, trials, "mixed"), []);
     const stream = model.headlines.find((h) => h.text.includes("TCP_STREAM"));
     expect(stream?.text).toMatch(
-      /^Cross node TCP_STREAM throughput: eBPF host routing was better at 1 of 2 message sizes \(1\.3\d× at 1024 B \(95% CI [\d.]+–[\d.]+, p = 0\.031\)\); no significant difference at the other 1 \(ratio [\d.]+× at 64 B/,
+      /^Cross node TCP_STREAM throughput: eBPF host routing was better at 1 of 2 message sizes \(1\.3\d× at 1024 B \(95% CI [\d.]+–[\d.]+, Holm-adjusted p < 0\.001\)\); no significant difference at the other 1 \(ratio [\d.]+× at 64 B/,
     );
   });
 });

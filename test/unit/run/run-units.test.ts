@@ -90,7 +90,7 @@ describe("formatting", () => {
   it("states the uncertainty beside every figure", () => {
     expect(formatWithInterval(1.27, 1.21, 1.33)).toBe("1.27 ± 0.06");
     expect(formatWithInterval(20396.9, 19000, 20500)).toBe("20397 [19000, 20500]");
-    expect(formatWithInterval(5, null, null)).toBe("5.00 (no CI: n < 2)");
+    expect(formatWithInterval(5, null, null)).toBe("5.00 (no interval: too few repetitions)");
     expect(
       comparisonSentence({
         placement: "same-node",
@@ -103,13 +103,16 @@ describe("formatting", () => {
         ciLow: 1.21,
         ciHigh: 1.33,
         pValue: 0.004,
+        pAdjusted: 0.02,
         paired: true,
         n: 10,
+        halfWidth: 0.047,
+        noisyPairs: 0,
         lowerIsBetter: false,
         verdict: "better",
       }),
     ).toBe(
-      "same-node TCP_RR (1,1 B request,response): ebpf had 1.27 × the legacy transaction rate (+27%; 95% CI 1.21–1.33, p = 0.004): better",
+      "same-node TCP_RR (1,1 B request,response): ebpf had 1.27 × the legacy transaction rate (+27%; 95% CI 1.21–1.33, p = 0.004, Holm-adjusted p = 0.020): better",
     );
   });
 });
