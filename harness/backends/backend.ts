@@ -26,6 +26,8 @@ export interface TrialOutcome {
   datapath?: DatapathCounters;
   /** Netservers found dead and restarted before the trial (namespaces or pods). */
   restarts?: string[];
+  /** Where the trial's wall time went (milliseconds), for bench:overhead. */
+  phasesMs?: Record<string, number>;
   /** CPU steal and load read on the machines under test, where they are not this one. */
   noise?: NoiseSample;
 }

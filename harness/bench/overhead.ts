@@ -1,28 +1,56 @@
 /**
- * `npm run bench:overhead`: a quick sweep of sweeps/blog.yaml on the lab; prints the run's
- * wall time divided by the sum of its netperf test durations (the harness's own overhead:
- * lab up/down, mode switches, per-trial path evidence, bookkeeping). Asserts nothing.
+ * `npm run bench:overhead`: sweeps/blog.yaml at the default profile's trial length (2 blocks)
+ * on the lab. Prints the harness's own overhead as measured, not planned: the trial loop's
+ * wall time (first trial start to last trial end: path readings, mode switches, noise
+ * sampling, bookkeeping) divided by netperf's own ELAPSED_TIME of the completed trials; and
+ * the same with every attempt that ran netperf (repeats of a noisy machine are not the
+ * harness's overhead); and the whole command's wall time (CLI start, lab up and down).
+ * Asserts nothing.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readResults } from "../results/read.js";
+import { PROFILE_SETTINGS } from "../sweep/schema.js";
+import { PACKAGE_ROOT } from "../util/paths.js";
 import { cli } from "./timing.js";
 
-const dir = join(mkdtempSync(join(tmpdir(), "routebench-overhead-")), "run");
+const dir = mkdtempSync(join(tmpdir(), "routebench-overhead-"));
+const { durationSec } = PROFILE_SETTINGS.standard;
+const sweep = join(dir, "blog-overhead.yaml");
+writeFileSync(
+  sweep,
+  readFileSync(join(PACKAGE_ROOT, "sweeps", "blog.yaml"), "utf8").replace(
+    /^profile: .*$/m,
+    `duration: ${durationSec}\nrepetitions: 2`,
+  ),
+);
+const out = join(dir, "run");
 const started = performance.now();
-await cli(["run", "--profile", "quick", "--out", dir, "--json"]);
+await cli(["run", sweep, "--out", out, "--json"]);
 const wallSec = (performance.now() - started) / 1000;
-const results = await readResults(dir);
-const netperfSec = results.trials.reduce((sum, t) => sum + t.durationSec, 0);
+const results = await readResults(out);
+const trials = results.trials;
+const first = Math.min(...trials.map((t) => Date.parse(t.startedAt)));
+const last = Math.max(...trials.map((t) => Date.parse(t.finishedAt)));
+const loopSec = (last - first) / 1000;
+const elapsed = (list: typeof trials) => list.reduce((sum, t) => sum + (t.elapsedSec ?? 0), 0);
+const completed = trials.filter((t) => t.state === "completed");
+const ran = trials.filter((t) => t.elapsedSec !== undefined);
 const switches = results.modeEvidence.length;
 console.log(
-  `bench:overhead — sweeps/blog.yaml --profile quick on the lab (${results.trials.length} trials, ${switches} mode switches)`,
+  `bench:overhead — sweeps/blog.yaml, ${durationSec} s trials × 2 blocks on the lab (${completed.length} completed trials, ${trials.length - completed.length} repeated or rejected attempts, ${switches} mode switches)`,
 );
-console.log(`  wall time            ${wallSec.toFixed(1)} s (CLI start, lab up and down included)`);
-console.log(`  netperf test time    ${netperfSec.toFixed(1)} s`);
-console.log(`  overhead ratio       ${(wallSec / netperfSec).toFixed(3)}  (aim: under 1.10)`);
+console.log(`  trial loop wall time          ${loopSec.toFixed(1)} s`);
+console.log(`  netperf ELAPSED_TIME, completed ${elapsed(completed).toFixed(1)} s`);
+console.log(`  overhead ratio (completed)    ${(loopSec / elapsed(completed)).toFixed(3)}  (aim: ≤ 1.03)`);
 console.log(
-  `  per trial            ${(((wallSec - netperfSec) / results.trials.length) * 1000).toFixed(0)} ms`,
+  `  overhead ratio (every attempt that ran netperf) ${(loopSec / elapsed(ran)).toFixed(3)}  (${ran.length} attempts)`,
 );
-console.log(`  results              ${dir}`);
+console.log(
+  `  per attempt                   ${(((loopSec - elapsed(ran)) / ran.length) * 1000).toFixed(0)} ms beyond netperf's own test time`,
+);
+console.log(
+  `  whole command                 ${wallSec.toFixed(1)} s (CLI start, CPU choice, lab up and down included)`,
+);
+console.log(`  results                       ${out}`);

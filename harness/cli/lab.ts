@@ -9,6 +9,7 @@ import {
   type VerifyReport,
   verifyLab,
 } from "../backends/lab/lab.js";
+import { withLabLock } from "../backends/lab/lock.js";
 import { DEFAULT_LAB_OPTIONS, ROUTING_MODES, type RoutingMode } from "../backends/lab/plan.js";
 import { requireRoot } from "../backends/lab/preflight.js";
 import { UsageError } from "../util/errors.js";
@@ -100,10 +101,12 @@ export function registerLab(program: Command): void {
     .option("--force", "with --mode ebpf: switch even when foreign iptables rules exist")
     .option("--json", "machine-readable output")
     .action(async (opts) => {
-      const report = await labUp(
-        processRunner,
-        { nodes: opts.nodes, podsPerNode: opts.podsPerNode, iptablesServices: opts.iptablesServices },
-        { mode: opts.mode, recreate: Boolean(opts.recreate), force: Boolean(opts.force) },
+      const report = await withLabLock("routebench lab up", () =>
+        labUp(
+          processRunner,
+          { nodes: opts.nodes, podsPerNode: opts.podsPerNode, iptablesServices: opts.iptablesServices },
+          { mode: opts.mode, recreate: Boolean(opts.recreate), force: Boolean(opts.force) },
+        ),
       );
       if (opts.json) return printJson({ ...report, status: await labStatus(processRunner) });
       if (report.recovered) {
@@ -123,7 +126,9 @@ export function registerLab(program: Command): void {
     .option("--force", "enable eBPF even when foreign iptables rules exist (they will be bypassed)")
     .option("--json", "machine-readable output")
     .action(async (mode: RoutingMode, opts) => {
-      const report = await setLabMode(processRunner, mode, { force: Boolean(opts.force) });
+      const report = await withLabLock(`routebench lab mode ${mode}`, () =>
+        setLabMode(processRunner, mode, { force: Boolean(opts.force) }),
+      );
       if (opts.json) return printJson(report);
       printLine(`host routing ${report.previous} → ${report.mode}`);
       for (const [node, rules] of Object.entries(report.bypassedRules)) {
@@ -146,7 +151,7 @@ export function registerLab(program: Command): void {
     .description("send short netperf traffic per placement and show which path carried it")
     .option("--json", "machine-readable output")
     .action(async (opts) => {
-      const report = await verifyLab(processRunner);
+      const report = await withLabLock("routebench lab verify", () => verifyLab(processRunner));
       if (opts.json) printJson(report);
       else printVerify(report);
       if (!report.ok) process.exitCode = 1;
@@ -158,7 +163,7 @@ export function registerLab(program: Command): void {
     .option("--json", "machine-readable output")
     .action(async (opts) => {
       requireRoot("lab down");
-      const report = await cleanupLab(processRunner);
+      const report = await withLabLock("routebench lab down", () => cleanupLab(processRunner));
       if (opts.json) return printJson(report);
       printLine(
         report.namespaces.length === 0 && report.pins.length === 0

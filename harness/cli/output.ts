@@ -1,4 +1,5 @@
 /** Printing for commands: JSON for machines, text for people. */
+import { LabBusyError } from "../backends/lab/lock.js";
 import { CommandError, EnvironmentError, UsageError } from "../util/errors.js";
 
 export function printJson(value: unknown): void {
@@ -18,11 +19,12 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError) return 2;
   if (error instanceof EnvironmentError) return 3;
   if (error instanceof CommandError) return 4;
+  if (error instanceof LabBusyError) return 6;
   return 1;
 }
 
 export function formatError(error: unknown): string {
-  if (error instanceof UsageError || error instanceof EnvironmentError) {
+  if (error instanceof UsageError || error instanceof EnvironmentError || error instanceof LabBusyError) {
     return `routebench: ${error.message}${error.hint ? `\n  hint: ${error.hint}` : ""}`;
   }
   if (error instanceof Error) return `routebench: ${error.message}`;

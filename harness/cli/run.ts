@@ -5,10 +5,11 @@ import { labBackend } from "../backends/lab/backend.js";
 import { requireRoot } from "../backends/lab/preflight.js";
 import { comparisonSentence } from "../report/format.js";
 import { readRunFolder } from "../results/log.js";
+import { prepareRunFolder } from "../results/out-dir.js";
 import { PACKAGE_ROOT } from "../run/environment.js";
 import type { RunControl } from "../run/execute.js";
 import { givenUpTrials } from "../run/execute.js";
-import { runSweep } from "../run/run.js";
+import { makeRunId, runSweep } from "../run/run.js";
 import { loadSweep } from "../sweep/load.js";
 import { estimateSeconds, modeSwitches, planSweep, sweepPoints } from "../sweep/plan.js";
 import { PROFILES, type Profile } from "../sweep/schema.js";
@@ -142,6 +143,17 @@ export function registerRun(program: Command): void {
       }
 
       if (sweep.backend === "lab") requireRoot("run on the lab");
+      // everything the run will write is checked before the lab or the cluster is touched
+      const runId = resume ? resume.meta.runId : makeRunId(sweep.name);
+      const outDir = resume ? resume.dir : (opts.out ?? join(PACKAGE_ROOT, "results", runId));
+      const blocks = sweep.targetCiPct ? sweep.maxRepetitions : sweep.repetitions;
+      prepareRunFolder(
+        outDir,
+        sweepPoints(sweep).length * sweep.modes.length * blocks * (sweep.retries + 1),
+        {
+          resume: Boolean(resume),
+        },
+      );
       if (sweep.backend === "kubernetes" && !resume) {
         // the preflight first: a run that cannot succeed should fail before it switches anything
         const { formatChecks } = await import("../backends/kubernetes/check.js");
@@ -166,7 +178,8 @@ export function registerRun(program: Command): void {
             sweep.backend === "kubernetes"
               ? (await import("../backends/kubernetes/backend.js")).kubernetesBackend()
               : labBackend(),
-          outDir: opts.out,
+          outDir,
+          runId,
           resume,
           label: opts.label,
           command: ["routebench", ...process.argv.slice(2)],

@@ -4,15 +4,15 @@
  */
 import type { MetricName } from "../netperf/parse.js";
 import type { Environment, ModeEvidence, Results, TrialRecord } from "../results/schema.js";
+import type { CpuPlacement } from "../run/cpu-placement.js";
 import type { Comparison, PointSummary } from "../stats/summary.js";
-import type { Warning } from "../stats/warnings.js";
+import { datapathByMode, type Warning } from "../stats/warnings.js";
 import type { Mode } from "../sweep/schema.js";
 import { formatArgv } from "../util/errors.js";
 import {
   comparisonEvidence,
   formatNumber,
   formatPercentChange,
-  formatPValue,
   formatRatio,
   formatWithInterval,
   METRIC_LABELS,
@@ -355,13 +355,21 @@ function verificationTable(results: Results): Table {
       );
       const withPath = trials.filter((t) => t.path);
       const sum = (f: (t: TrialRecord) => number) => withPath.reduce((s, t) => s + f(t), 0);
+      const rejected = results.trials.filter(
+        (t) =>
+          t.mode === mode &&
+          t.point.placement === placement &&
+          (t.rejection?.kind === "path" || t.rejection?.kind === "mode"),
+      ).length;
       rows.push([
         MODE_NAMES[mode] ?? mode,
         placementName(placement),
         evidenceSummary(evidence),
         withPath.length ? String(sum((t) => t.path?.bpfRedirects ?? 0)) : "–",
         withPath.length ? String(sum((t) => t.path?.iptablesForwardPackets ?? 0)) : "–",
+        withPath.length ? String(sum((t) => t.path?.ipForwarded ?? 0)) : "–",
         withPath.length ? `${withPath.filter((t) => t.path?.ok).length}/${withPath.length}` : "n/a",
+        String(rejected),
       ]);
     }
   }
@@ -374,10 +382,12 @@ function verificationTable(results: Results): Table {
       "Mode switches",
       "BPF redirects",
       "iptables FORWARD packets",
-      "Trials on the expected path",
+      "IP forwarded",
+      "Counted trials on the expected path",
+      "Attempts rejected (path or mode)",
     ],
     rows,
-    note: "Counted around every trial: packets redirected by the lab's BPF program and packets through the nodes' iptables FORWARD chain. eBPF trials must show redirects and no FORWARD packets; legacy trials the reverse.",
+    note: "Read around every trial: packets redirected by the lab's BPF program, packets through the nodes' iptables FORWARD chain, the nodes' IP forwarding counter, and the mode and its switch generation in each node's BPF map. A trial counts only on positive evidence of its own path (eBPF: redirects, no FORWARD, no IP forwarding; legacy: stack passes and FORWARD packets, no redirects) in one unchanged mode; the others are rejected and retried.",
   };
 }
 
@@ -411,6 +421,98 @@ function environmentTable(results: Results): Table {
         c ? `${c.hostname}: ${c.os}, kernel ${c.kernel}, ${c.cpuModel} × ${c.cpuCount}` : e.hostname,
       ],
     ],
+  };
+}
+
+/** Per point: the pairs, time and precision its eBPF/legacy comparison reached. */
+function precisionTable(results: Results): Table | null {
+  const precision = results.summary.precision ?? [];
+  if (precision.length === 0) return null;
+  const target = results.sweep.targetCiPct;
+  return {
+    id: "precision",
+    title: "Time to precision per point",
+    columns: [
+      "Placement",
+      "Test",
+      "Size",
+      "Pairs",
+      "Time (s)",
+      "Widest eBPF/legacy interval",
+      target ? `Within ±${target}%` : "Target",
+    ],
+    rows: precision.map((p) => [
+      placementName(p.placement),
+      p.test,
+      p.size,
+      String(p.pairs),
+      p.seconds.toFixed(0),
+      p.worstHalfWidth === null ? "no interval" : `±${(p.worstHalfWidth * 100).toFixed(1)}%`,
+      p.reached === null ? "no target" : p.reached ? "yes" : "NO",
+    ]),
+    note: target
+      ? `Every point ran ${results.sweep.repetitions} interleaved blocks, then blocks were added only where an eBPF/legacy interval was wider than ±${target}% (up to ${results.sweep.maxRepetitions} blocks${results.sweep.timeBudgetMin ? ` or ${results.sweep.timeBudgetMin} minutes of trials` : ""}). Time counts every attempt of the point, repeats included.`
+      : "Time counts every attempt of the point, repeats included.",
+  };
+}
+
+/** Per point and mode: what the lab's own devices and stacks did (retransmissions, reordering, drops). */
+function datapathTable(results: Results): Table | null {
+  const byPoint = datapathByMode(results.trials);
+  if (byPoint.size === 0) return null;
+  const rows: string[][] = [];
+  for (const [key, modes] of byPoint) {
+    const [placement, test, size] = key.split("/");
+    for (const [mode, v] of modes)
+      rows.push([
+        placementName(placement ?? ""),
+        test ?? "",
+        size ?? "",
+        MODE_NAMES[mode] ?? mode,
+        v.retransPerTrial.toFixed(1),
+        v.reorderPerTrial.toFixed(1),
+        String(v.drops),
+      ]);
+  }
+  return {
+    id: "datapath",
+    title: "Lab datapath health (per completed trial)",
+    columns: [
+      "Placement",
+      "Test",
+      "Size",
+      "Mode",
+      "TCP retransmissions",
+      "Reorderings detected",
+      "Device drops (total)",
+    ],
+    rows,
+    note: "Read around every trial in the client pod's namespace (Tcp RetransSegs; TcpExt TCPSACKReorder + TCPTSReorder + TCPRenoReorder) and on every lab device on the path (/proc/net/dev drops). The lab's veth devices have no queueing discipline (noqueue), so there are no qdisc drops or overlimits to count. Retransmissions or reordering that differ between modes mean the lab, not host routing, shaped the figure.",
+  };
+}
+
+/** Attempts that ran but were not counted, grouped by why. */
+function rejectedTable(results: Results): Table | null {
+  const rejected = results.trials.filter((t) => t.state === "rejected");
+  if (rejected.length === 0) return null;
+  const groups = new Map<string, TrialRecord[]>();
+  for (const t of rejected) {
+    const why =
+      t.rejection?.kind === "noise"
+        ? `noise: ${t.rejection.rule?.name} above ${t.rejection.rule?.threshold}`
+        : `${t.rejection?.kind}: ${t.rejection?.reason}`;
+    groups.set(why, [...(groups.get(why) ?? []), t]);
+  }
+  return {
+    id: "rejected",
+    title: "Attempts not counted",
+    columns: ["Why", "Attempts", "Trials"],
+    rows: [...groups].map(([why, list]) => [
+      why,
+      String(list.length),
+      [...new Set(list.map((t) => t.id))].slice(0, 4).join(", ") + (list.length > 4 ? ", …" : ""),
+    ]),
+    note: "A trial whose packets took the wrong path, whose mode was switched under it, or that ran while the machine was too busy is repeated; its attempt stays in trials.jsonl and never enters a figure.",
   };
 }
 
@@ -535,11 +637,21 @@ export function buildReportModel(results: Results, published: PublishedSource[])
       `This run measured ${results.sweep.modes.join(", ")} only: there is no eBPF/legacy comparison.`,
     );
   }
+  const placement = results.environment.topology.cpuPlacement as CpuPlacement | undefined;
+  if (placement) notes.push(`CPU placement: ${placement.reason}`);
+  const method = results.summary.method;
+  if (method)
+    notes.push(
+      `How modes are compared: ${method.estimator}. Verdicts control the family-wise error over the run's ${results.summary.comparisons.length} comparisons: ${method.multiplicity}. A comparison with fewer than 6 pairs has no interval and no verdict; one whose pairs ran on a machine that stayed too busy is shown but not called a finding.`,
+    );
   const tables = [
     tpsTable(results, published),
     throughputTable(results, comparisons),
     latencyTable(results, comparisons),
+    precisionTable(results),
     verificationTable(results),
+    datapathTable(results),
+    rejectedTable(results),
     failedTable(results),
     environmentTable(results),
   ].filter((t): t is Table => t !== null);
@@ -552,7 +664,7 @@ export function buildReportModel(results: Results, published: PublishedSource[])
     startedAt: results.startedAt,
     finishedAt: results.finishedAt,
     reproduce: formatArgv(results.command),
-    sweepLine: `${s.modes.join(", ")} × ${s.placements.join(", ")}; ${s.durationSec} s tests × ${s.repetitions} repetitions, ${s.order} order, seed ${s.seed}, profile ${s.profile}`,
+    sweepLine: `${s.modes.join(", ")} × ${s.placements.join(", ")}; ${s.durationSec} s tests × ${s.repetitions} repetitions${s.targetCiPct ? ` then more where an interval is wider than ±${s.targetCiPct}% (up to ${s.maxRepetitions}${s.timeBudgetMin ? `, ${s.timeBudgetMin} min` : ""})` : ""}, ${s.order} order, seed ${s.seed}, profile ${s.profile}`,
     environment: results.environment,
     headlines,
     tables,

@@ -30,6 +30,7 @@ export class RunLog {
     return join(this.dir, "results.json");
   }
 
+  /** Writes run.json. The folder exists: the CLI prepared it (out-dir.ts); tests may pass any folder. */
   async start(meta: RunMeta): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
     await writeAtomically(join(this.dir, "run.json"), meta);

@@ -18,8 +18,8 @@ export interface NoiseSample {
   /** Steal on the benchmark's CPUs (percent of their time): what slows the trial itself. */
   benchCpuStealPct?: number;
   /**
-   * Runnable tasks beyond the benchmark's own, averaged over samples taken every 100 ms
-   * (/proc/stat procs_running minus the sampler and the running netperf end).
+   * Runnable tasks that are not the benchmark's, on its CPUs (any CPU when unpinned),
+   * averaged over samples taken every 200 ms from /proc/<pid>/stat.
    */
   competingTasks?: number;
   samples?: number;
@@ -102,6 +102,8 @@ export interface TrialRecord {
   elapsedSec?: number;
   /** Netservers found dead and restarted before this attempt (namespaces). */
   restarts?: string[];
+  /** Where the attempt's wall time went (milliseconds): what the harness costs beside netperf. */
+  phasesMs?: Record<string, number>;
   /** The evidence taken when the backend switched to this trial's mode. */
   modeEvidence?: ModeEvidence;
 }

@@ -8,7 +8,7 @@ import { cpus } from "node:os";
 import type { BackendSession } from "../backends/backend.js";
 import { lowerIsBetter, NetperfParseError, parseNetperfOutput } from "../netperf/parse.js";
 import type { ModeEvidence, TrialRecord } from "../results/schema.js";
-import { comparedMetrics, compareModes, valuesByBlock } from "../stats/summary.js";
+import { comparedMetrics, compareModes, trialSeconds, valuesByBlock } from "../stats/summary.js";
 import { type Point, planBlock, type Trial } from "../sweep/plan.js";
 import type { Mode, Sweep } from "../sweep/schema.js";
 import { tailLines } from "../util/errors.js";
@@ -117,6 +117,7 @@ async function attempt(
       noise: outcome.noise ?? noise,
       ...(outcome.datapath ? { datapath: outcome.datapath } : {}),
       ...(outcome.restarts && outcome.restarts.length > 0 ? { restarts: outcome.restarts } : {}),
+      ...(outcome.phasesMs ? { phasesMs: outcome.phasesMs } : {}),
     };
     if (result.exitCode !== 0) return { ...record, error: describeFailure(record) };
     try {
@@ -241,19 +242,29 @@ export function pointsNeedingRepetitions(
   });
 }
 
-/** Plans and runs extra interleaved blocks until every point meets --target-ci or hits maxRepetitions. */
+/**
+ * Plans and runs extra interleaved blocks until every point meets --target-ci, hits
+ * maxRepetitions, or the next block would take the trials past the sweep's time budget.
+ */
 export async function extendToTargetCi(
   context: ExecuteContext,
   points: readonly Point[],
   currentMode: { mode?: Mode },
 ): Promise<boolean> {
+  const { sweep } = context;
   let block = Math.max(0, ...context.records.map((r) => r.block));
   for (;;) {
-    const needing = pointsNeedingRepetitions(context.sweep, points, context.records);
+    const needing = pointsNeedingRepetitions(sweep, points, context.records);
     // Bounded by block count too, so points whose trials keep failing cannot loop forever.
-    if (needing.length === 0 || block >= context.sweep.maxRepetitions) return true;
+    if (needing.length === 0 || block >= sweep.maxRepetitions) return true;
+    if (sweep.timeBudgetMin !== undefined) {
+      const spent = trialSeconds(context.records);
+      const perTrial = spent / Math.max(1, context.records.length);
+      const next = needing.length * sweep.modes.length * perTrial;
+      if (spent + next > sweep.timeBudgetMin * 60) return true;
+    }
     block++;
-    const finished = await executeTrials(context, planBlock(context.sweep, needing, block), currentMode);
+    const finished = await executeTrials(context, planBlock(sweep, needing, block), currentMode);
     if (!finished) return false;
   }
 }

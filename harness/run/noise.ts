@@ -1,10 +1,10 @@
 /**
  * What else the machine did during a trial: CPU busy and steal shares from /proc/stat (over
  * all CPUs and over the benchmark's own CPUs), runnable tasks competing with the benchmark
- * (procs_running sampled every 100 ms), load from /proc/loadavg. And the rule that turns a
+ * (runnable tasks that are not the benchmark's, sampled every 200 ms on its CPUs), load from /proc/loadavg. And the rule that turns a
  * trial into a repeat when the machine was too busy for its figure to count.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import type { NoiseSample } from "../results/schema.js";
 
@@ -71,25 +71,62 @@ export function readProcStat(): ProcStat {
 
 const round1 = (value: number) => Math.round(value * 10) / 10;
 
+/** The benchmark's own programs: their runnable tasks are the measurement, not competition. */
+const OWN_PROGRAMS = new Set(["netperf", "netserver"]);
+
+/** One /proc/<pid>/stat line's fields that matter here. Pure. */
+export function parseTaskStat(
+  text: string,
+): { comm: string; state: string; ppid: number; cpu: number } | null {
+  const open = text.indexOf("(");
+  const close = text.lastIndexOf(")");
+  if (open < 0 || close < open) return null;
+  const rest = text.slice(close + 2).split(" ");
+  // after comm: state(3) ppid(4) ... processor is field 39, i.e. rest[36]
+  return {
+    comm: text.slice(open + 1, close),
+    state: rest[0] ?? "",
+    ppid: Number(rest[1]),
+    cpu: Number(rest[36]),
+  };
+}
+
 /**
- * The tasks the benchmark itself keeps runnable while it is sampled: the sampling process
- * and the running netperf end (netperf and netserver alternate on a pinned CPU).
+ * Runnable user tasks that are not the benchmark's (nor this process) on `cpus` (any CPU
+ * when null): the processes competing with netperf and netserver for their CPU right now.
+ * Kernel threads (children of kthreadd) are left out: softirq work on the benchmark's CPU is
+ * the benchmark's own.
  */
-const OWN_RUNNABLE = 2;
+export function competingRunnable(cpus: readonly number[] | null, self = process.pid): number {
+  let count = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === self) continue;
+    let task: ReturnType<typeof parseTaskStat>;
+    try {
+      task = parseTaskStat(readFileSync(`/proc/${entry}/stat`, "utf8"));
+    } catch {
+      continue; // exited meanwhile
+    }
+    if (task?.state !== "R" || task.ppid === 2 || OWN_PROGRAMS.has(task.comm)) continue;
+    if (cpus && !cpus.includes(task.cpu)) continue;
+    count++;
+  }
+  return count;
+}
 
 /** Samples the machine over one trial; `stop()` returns what it saw. */
 export class NoiseSampler {
   private readonly before = readProcStat();
-  private readonly running: number[] = [];
+  private readonly competing: number[] = [];
   private readonly timer: NodeJS.Timeout;
 
   constructor(
     private readonly benchCpus: readonly number[] | null,
-    intervalMs = 100,
+    intervalMs = 200,
   ) {
     this.timer = setInterval(() => {
       try {
-        this.running.push(readProcStat().procsRunning);
+        this.competing.push(competingRunnable(this.benchCpus));
       } catch {}
     }, intervalMs);
     this.timer.unref();
@@ -105,11 +142,11 @@ export class NoiseSampler {
       cpuStealPct: round1(shares.stealPct),
       loadAvg1,
       loadPerCpu: Math.round((loadAvg1 / Math.max(1, cpus().length)) * 100) / 100,
-      samples: this.running.length,
+      samples: this.competing.length,
     };
-    if (this.running.length > 0) {
-      const excess = this.running.reduce((sum, n) => sum + Math.max(0, n - OWN_RUNNABLE), 0);
-      sample.competingTasks = Math.round((excess / this.running.length) * 100) / 100;
+    if (this.competing.length > 0) {
+      const total = this.competing.reduce((sum, n) => sum + n, 0);
+      sample.competingTasks = Math.round((total / this.competing.length) * 100) / 100;
     }
     if (this.benchCpus && this.benchCpus.length > 0) {
       sample.benchCpus = [...this.benchCpus];
@@ -126,10 +163,11 @@ export const NOISE_RULES = {
   /** CPU steal on the benchmark's CPUs (all CPUs when unpinned), percent of the trial. */
   stealPct: 5,
   /**
-   * Competing runnable tasks above the CPUs the benchmark leaves free: then some other task
-   * must have shared the benchmark's CPU. Computed per machine: cpuCount − benchmark CPUs.
+   * Pinned: foreign runnable tasks on the benchmark's CPU, averaged over the trial's samples
+   * (0.3: another task wanted that CPU for about a third of the trial). Unpinned: foreign
+   * runnable tasks anywhere above the CPUs the benchmark leaves free.
    */
-  competingTasksOverFreeCpus: 0,
+  competingTasksOnBenchCpus: 0.3,
 } as const;
 
 /** Which noise rule a trial broke, or null. Pure. */
@@ -140,10 +178,10 @@ export function noiseViolation(
   const steal = noise.benchCpuStealPct ?? noise.cpuStealPct;
   if (steal > NOISE_RULES.stealPct)
     return { name: "cpu-steal-pct", threshold: NOISE_RULES.stealPct, value: steal };
-  if (noise.competingTasks !== undefined && noise.benchCpus) {
-    const free = Math.max(0, cpuCount - noise.benchCpus.length) + NOISE_RULES.competingTasksOverFreeCpus;
-    if (noise.competingTasks > free)
-      return { name: "competing-tasks", threshold: free, value: noise.competingTasks };
+  if (noise.competingTasks !== undefined) {
+    const threshold = noise.benchCpus ? NOISE_RULES.competingTasksOnBenchCpus : Math.max(1, cpuCount - 1);
+    if (noise.competingTasks > threshold)
+      return { name: "competing-tasks", threshold, value: noise.competingTasks };
   }
   return null;
 }

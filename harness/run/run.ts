@@ -26,6 +26,8 @@ export interface RunRequest {
   backend: Backend;
   /** The run folder; default results/<runId>. */
   outDir?: string;
+  /** The run's id; default from the sweep's name and the time. */
+  runId?: string;
   /** Continue the run in this folder, as read by readRunFolder. */
   resume?: { dir: string; meta: RunMeta; trials: TrialRecord[] };
   label?: string;
@@ -61,7 +63,7 @@ export async function runSweep(request: RunRequest): Promise<RunOutcome> {
     dir = request.resume.dir;
     request.log(`resuming ${runId}: ${records.length} trial attempts already recorded`);
   } else {
-    runId = makeRunId(sweep.name);
+    runId = request.runId ?? makeRunId(sweep.name);
     dir = request.outDir ?? join(PACKAGE_ROOT, "results", runId);
   }
   const trials = planSweep(sweep);

@@ -17,6 +17,14 @@ import { medianInterval } from "./median-interval.js";
 import { MIN_PAIRS, pairedRatio, relativeHalfWidth, unpairedRatio } from "./ratio.js";
 import { collectWarnings, type Warning } from "./warnings.js";
 
+/** Seconds the records' attempts took (start to finish). */
+export function trialSeconds(records: readonly TrialRecord[]): number {
+  return records.reduce((sum, r) => {
+    const took = (Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000;
+    return sum + (Number.isFinite(took) && took > 0 ? took : 0);
+  }, 0);
+}
+
 export interface PointSummary extends Description {
   mode: Mode;
   placement: Placement;
@@ -58,6 +66,22 @@ export interface Comparison {
   caveat?: string;
 }
 
+/** How long a point took and how precise its eBPF/legacy comparison got. */
+export interface PointPrecision {
+  key: string;
+  placement: Placement;
+  test: Point["test"];
+  size: string;
+  /** Blocks in which both modes completed. */
+  pairs: number;
+  /** Seconds its attempts took, start to finish (repeats and rejected attempts included). */
+  seconds: number;
+  /** The widest eBPF/legacy interval over its compared metrics (0.03 = ±3%); null without one. */
+  worstHalfWidth: number | null;
+  /** Whether every interval got within the sweep's target; null without a target. */
+  reached: boolean | null;
+}
+
 export interface Summary {
   completedTrials: number;
   failedTrials: number;
@@ -67,6 +91,8 @@ export interface Summary {
   method: { estimator: string; multiplicity: string; significance: number };
   points: PointSummary[];
   comparisons: Comparison[];
+  /** Per point: pairs, time and the precision reached (what --target-ci and the profiles stop on). */
+  precision: PointPrecision[];
   warnings: Warning[];
 }
 
@@ -229,6 +255,30 @@ export function summarise(sweep: Sweep, points: readonly Point[], trials: readon
     }
   }
   const judged = judgeFamily(comparisons);
+  const precision = points.map((point): PointPrecision => {
+    const mine = judged.filter(
+      (c) =>
+        c.placement === point.placement &&
+        c.test === point.test &&
+        c.size === point.size &&
+        c.baseline === "legacy" &&
+        c.candidate === "ebpf",
+    );
+    const widths = mine.map((c) => c.halfWidth);
+    const worst =
+      widths.length === 0 || widths.some((w) => w === null) ? null : Math.max(...(widths as number[]));
+    const records = trials.filter((t) => t.point.key === point.key);
+    return {
+      key: point.key,
+      placement: point.placement,
+      test: point.test,
+      size: point.size,
+      pairs: Math.max(0, ...mine.map((c) => c.n)),
+      seconds: Math.round(trialSeconds(records) * 10) / 10,
+      worstHalfWidth: worst,
+      reached: sweep.targetCiPct === undefined ? null : worst !== null && worst <= sweep.targetCiPct / 100,
+    };
+  });
   return {
     completedTrials: trials.filter((t) => t.state === "completed").length,
     failedTrials: trials.filter((t) => t.state === "failed").length,
@@ -236,6 +286,7 @@ export function summarise(sweep: Sweep, points: readonly Point[], trials: readon
     method: { estimator: ESTIMATOR, multiplicity: MULTIPLICITY_METHOD, significance: SIGNIFICANCE },
     points: pointSummaries,
     comparisons: judged,
+    precision,
     warnings: collectWarnings(sweep, points, trials, pointSummaries, judged),
   };
 }

@@ -10,14 +10,27 @@ export const PLACEMENTS = ["same-node", "cross-node"] as const;
 export const PROFILES = ["quick", "standard", "full"] as const;
 export type Profile = (typeof PROFILES)[number];
 
+export interface ProfileSettings {
+  durationSec: number;
+  /** Blocks every point runs; with a target, the minimum before the stopping rule looks. */
+  repetitions: number;
+  /** Adaptive: add blocks to a point until every eBPF/legacy interval is within ±targetCiPct %. */
+  targetCiPct?: number;
+  maxRepetitions?: number;
+  /** Adaptive: stop adding blocks when the trials have used this many minutes. */
+  timeBudgetMin?: number;
+}
+
 /**
  * Test length and repetitions of each profile; a sweep's own `duration`/`repetitions` win.
- * standard and full repeat at least 6 times: with fewer paired blocks the exact sign-flip
- * test cannot reach p < 0.05 (its smallest p-value is 2/2^n), so nothing could be called.
+ * quick is a first look (3 pairs: too few for an interval that keeps its coverage, and it
+ * says so). standard is precision by design: short trials, at least 8 pairs (the stopping
+ * rule keeps its coverage from 8, ratio.test.ts), then blocks only where the eBPF/legacy
+ * interval is still wider than ±3%, within a time budget. full runs the seed's 20 s tests.
  */
-export const PROFILE_SETTINGS: Record<Profile, { durationSec: number; repetitions: number }> = {
+export const PROFILE_SETTINGS: Record<Profile, ProfileSettings> = {
   quick: { durationSec: 1, repetitions: 3 },
-  standard: { durationSec: 5, repetitions: 6 },
+  standard: { durationSec: 2, repetitions: 8, targetCiPct: 3, maxRepetitions: 40, timeBudgetMin: 14 },
   full: { durationSec: 20, repetitions: 8 },
 };
 
@@ -49,7 +62,7 @@ const rrTest = z.strictObject({
         message: "netperf 2.7 reports percentiles 50, 90 and 99",
       }),
     )
-    .min(1)
+    .min(0)
     .default([50, 90, 99]),
 });
 
@@ -176,13 +189,19 @@ export const sweepSchema = z.strictObject({
   /** --target-ci: keep adding repetitions until each comparison's CI is within ±targetCiPct %. */
   targetCiPct: z.number().positive().max(100).optional(),
   maxRepetitions: z.number().int().min(1).max(1000).optional(),
+  /** With a target: stop adding blocks once the trials have used this many minutes. */
+  timeBudgetMin: z.number().positive().max(10_000).optional(),
 });
 
 export type ParsedSweep = z.output<typeof sweepSchema>;
 
 /** A sweep with the profile applied: what gets planned, run and written into results.json. */
 export interface Sweep
-  extends Omit<ParsedSweep, "duration" | "repetitions" | "maxRepetitions" | "order" | "kubernetes"> {
+  extends Omit<
+    ParsedSweep,
+    "duration" | "repetitions" | "maxRepetitions" | "order" | "kubernetes" | "timeBudgetMin"
+  > {
+  timeBudgetMin?: number;
   order: "interleaved" | "blocked";
   kubernetes: KubernetesOptions;
   durationSec: number;
@@ -210,22 +229,30 @@ export function resolveSweep(parsed: ParsedSweep, overrides: SweepOverrides = {}
   const cliProfile = overrides.profile !== undefined;
   const durationSec = cliProfile ? fromProfile.durationSec : (parsed.duration ?? fromProfile.durationSec);
   const repetitions = cliProfile ? fromProfile.repetitions : (parsed.repetitions ?? fromProfile.repetitions);
-  const { duration: _d, repetitions: _r, maxRepetitions, order, kubernetes, ...rest } = parsed;
+  const { duration: _d, repetitions: _r, maxRepetitions, order, kubernetes, timeBudgetMin, ...rest } = parsed;
+  // the profile's adaptive settings apply where the profile sets the repetitions
+  const profileDrives = cliProfile || parsed.repetitions === undefined;
   const backend = overrides.backend ?? parsed.backend;
   const k8s = kubernetesOptions.parse(kubernetes ?? {});
   if (overrides.kubeconfig) k8s.kubeconfig = overrides.kubeconfig;
   if (overrides.context) k8s.context = overrides.context;
   if (overrides.namespace) k8s.namespace = overrides.namespace;
+  const resolvedOrder = order ?? (backend === "kubernetes" ? "blocked" : "interleaved");
+  const adaptive: Partial<ProfileSettings> =
+    profileDrives && resolvedOrder === "interleaved" ? fromProfile : {};
+  const targetCiPct = overrides.targetCiPct ?? parsed.targetCiPct ?? adaptive.targetCiPct;
+  const budget = timeBudgetMin ?? adaptive.timeBudgetMin;
   return {
     ...rest,
     backend,
     kubernetes: k8s,
-    order: order ?? (backend === "kubernetes" ? "blocked" : "interleaved"),
+    order: resolvedOrder,
     profile,
     seed: overrides.seed ?? parsed.seed,
-    targetCiPct: overrides.targetCiPct ?? parsed.targetCiPct,
+    targetCiPct,
+    ...(budget !== undefined ? { timeBudgetMin: budget } : {}),
     durationSec,
     repetitions,
-    maxRepetitions: Math.max(maxRepetitions ?? repetitions * 4, repetitions),
+    maxRepetitions: Math.max(maxRepetitions ?? adaptive.maxRepetitions ?? repetitions * 4, repetitions),
   };
 }

@@ -12,11 +12,12 @@ import { EnvironmentError, UsageError } from "../../util/errors.js";
 import { processRunner, type Runner } from "../../util/runner.js";
 import { type Backend, type BackendSession, TRIAL_TIMEOUT_MARGIN_SEC, trialNetperfArgv } from "../backend.js";
 import { cleanupLab, labUp } from "./lab.js";
+import { acquireLabLock, type LabLock } from "./lock.js";
 import { listForeignRules, setLabMode } from "./mode.js";
 import { netserverServing, startNetserver } from "./netserver.js";
 import { nodePair, pathNodes, podPair } from "./pairs.js";
 import type { LabPlan, NodePlan, RoutingMode } from "./plan.js";
-import { inNetns, judgeTrialPath, probeDelta, readProbe } from "./probe.js";
+import { inNetns, judgeTrialPath, type ProbeReading, probeDelta, readProbe } from "./probe.js";
 import { type LabState, readLabState, requireLab, writeLabState } from "./state.js";
 
 interface Endpoints {
@@ -59,6 +60,13 @@ class LabSession implements BackendSession {
   private closed = false;
   /** The generation the current mode was switched at: every trial must see it before and after. */
   private generation = 0;
+  /**
+   * The last trial's closing reading, reused as the next trial's opening one when it covers
+   * the same nodes and namespaces: nothing but the benchmark's trials sends traffic through
+   * the lab, so the counters cannot have moved in between (a stray packet would add
+   * wrong-path evidence and reject the trial, never pass one). A switch updates its config.
+   */
+  private lastReading: { key: string; reading: ProbeReading } | null = null;
 
   constructor(
     private readonly runner: Runner,
@@ -67,6 +75,7 @@ class LabSession implements BackendSession {
     /** The mode of a lab the user started (restored at close), or null when this run brought the lab up. */
     private readonly foundMode: RoutingMode | null,
     readonly cpuPlacement: CpuPlacement,
+    private readonly lock: LabLock,
   ) {}
 
   topology(): Record<string, unknown> {
@@ -95,6 +104,11 @@ class LabSession implements BackendSession {
     // The safeguard's rule check ran once when the session opened; `lab status` reports drift.
     const report = await setLabMode(this.runner, mode, { force: true, checkRules: false });
     this.generation = report.generation;
+    if (this.lastReading)
+      for (const [name, config] of Object.entries(report.nodes)) {
+        const node = this.lastReading.reading.nodes[name];
+        if (node) node.config = config;
+      }
     this.state = (await requireLab()).state;
     const nodes = Object.fromEntries(
       Object.entries(report.nodes).map(([name, c]) => [name, `${c.mode} (generation ${c.generation})`]),
@@ -133,11 +147,15 @@ class LabSession implements BackendSession {
       this.state.netservers = [...this.state.netservers.filter((s) => s.netns !== netns), { netns, pid }];
       restarted.push(netns);
     }
-    if (restarted.length > 0) await writeLabState(this.state);
+    if (restarted.length > 0) {
+      await writeLabState(this.state);
+      this.lastReading = null; // a new netserver: its namespace's counters are read afresh
+    }
     return restarted;
   }
 
   async runTrial(trial: Trial, signal: AbortSignal) {
+    const marks = [performance.now()];
     const target = endpoints(this.plan, trial);
     const restarts = await this.superviseNetservers([
       ...new Set([target.clientNetns, target.serverNetns, ...target.nodes.map((n) => n.netns)]),
@@ -179,14 +197,20 @@ class LabSession implements BackendSession {
           drops: delta.drops,
         }
       : undefined;
-    return { argv: result.argv, result, path, datapath, restarts };
+    const ms = (i: number) => Math.round(((marks[i + 1] as number) - (marks[i] as number)) * 10) / 10;
+    const phasesMs = { supervise: ms(0), readBefore: ms(1), netperf: ms(2), readAfter: ms(3) };
+    return { argv: result.argv, result, path, datapath, restarts, phasesMs };
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.foundMode === null) await cleanupLab(this.runner);
-    else await setLabMode(this.runner, this.foundMode, { force: true, checkRules: false });
+    try {
+      if (this.foundMode === null) await cleanupLab(this.runner);
+      else await setLabMode(this.runner, this.foundMode, { force: true, checkRules: false });
+    } finally {
+      this.lock.release();
+    }
   }
 }
 
@@ -211,30 +235,46 @@ async function checkSafeguard(runner: Runner, plan: LabPlan, sweep: Sweep): Prom
 export function labBackend(runner: Runner = processRunner): Backend {
   return {
     async open(sweep, log) {
-      const existing = await readLabState();
-      let session: LabSession;
-      if (existing?.status === "up") {
-        const { plan, state } = await requireLab();
-        log(
-          `using the running lab (${plan.options.nodes} nodes, mode ${state.mode}); it is left in that mode afterwards`,
-        );
-        session = new LabSession(runner, plan, state, state.mode, await resolveCpuPlacement(sweep.cpu));
-      } else {
-        log(
-          `bringing the lab up (${sweep.lab.nodes} nodes × ${sweep.lab.podsPerNode} pods); it is taken down afterwards`,
-        );
-        const report = await labUp(runner, sweep.lab, { mode: "legacy", recreate: false, force: false });
-        const { state } = await requireLab();
-        session = new LabSession(runner, report.plan, state, null, await resolveCpuPlacement(sweep.cpu));
-      }
+      // held until the session closes: nothing else may switch or take down the lab under the run
+      const lock = acquireLabLock(`routebench run ${sweep.name}`);
       try {
-        await checkSafeguard(runner, (await requireLab()).plan, sweep);
+        return await openSession(runner, sweep, log, lock);
       } catch (error) {
-        await session.close();
+        lock.release();
         throw error;
       }
-      log(`CPU placement: ${session.cpuPlacement.reason}`);
-      return session;
     },
   };
+}
+
+async function openSession(
+  runner: Runner,
+  sweep: Sweep,
+  log: (message: string) => void,
+  lock: LabLock,
+): Promise<LabSession> {
+  const existing = await readLabState();
+  let session: LabSession;
+  if (existing?.status === "up") {
+    const { plan, state } = await requireLab();
+    log(
+      `using the running lab (${plan.options.nodes} nodes, mode ${state.mode}); it is left in that mode afterwards`,
+    );
+    session = new LabSession(runner, plan, state, state.mode, await resolveCpuPlacement(sweep.cpu), lock);
+  } else {
+    log(
+      `bringing the lab up (${sweep.lab.nodes} nodes × ${sweep.lab.podsPerNode} pods); it is taken down afterwards`,
+    );
+    const report = await labUp(runner, sweep.lab, { mode: "legacy", recreate: false, force: false });
+    const { state } = await requireLab();
+    session = new LabSession(runner, report.plan, state, null, await resolveCpuPlacement(sweep.cpu), lock);
+  }
+  try {
+    await checkSafeguard(runner, (await requireLab()).plan, sweep);
+  } catch (error) {
+    await session.close();
+    throw error;
+  }
+  log(`CPU placement: ${session.cpuPlacement.reason}`);
+  return session;
 }

@@ -37,11 +37,19 @@ describe("parseSweep", () => {
       placements: ["same-node", "cross-node"],
       order: "interleaved",
       profile: "standard",
-      durationSec: 5,
-      repetitions: 6,
+      durationSec: 2,
+      repetitions: 8,
       retries: 1,
       lab: { nodes: 2, podsPerNode: 2, iptablesServices: 100 },
+      cpu: { placement: "auto" },
+      // standard is adaptive: ±3% within 40 blocks or 14 minutes of trials
+      targetCiPct: 3,
+      maxRepetitions: 40,
+      timeBudgetMin: 14,
     });
+    // a sweep that sets its own repetitions, or runs blocked, is not made adaptive by the profile
+    expect(parseSweep("tests: [{test: TCP_RR}]\nrepetitions: 5\n", "x.yaml").targetCiPct).toBeUndefined();
+    expect(parseSweep("tests: [{test: TCP_RR}]\norder: blocked\n", "x.yaml").targetCiPct).toBeUndefined();
   });
 
   it("applies a command-line profile over the file's duration and repetitions", () => {
