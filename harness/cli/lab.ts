@@ -33,6 +33,11 @@ function printStatus(status: LabStatus): void {
       printLine(
         `leftovers of an earlier lab: ${left.join(", ")} (removed by \`lab down\` or the next \`lab up\`)`,
       );
+    const other = [...(status.unrecorded?.namespaces ?? []), ...(status.unrecorded?.pins ?? [])];
+    if (other.length > 0)
+      printLine(
+        `not the lab's (no lab record names them; routebench leaves them alone): ${other.join(", ")}`,
+      );
     return;
   }
   printLine(

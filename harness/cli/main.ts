@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { exitCodeFor, formatError, warn } from "./output.js";
+import { exitOnEarlySignals } from "./signals.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -58,6 +59,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 // A reader that stops early (`| head`) is not an error.
+exitOnEarlySignals();
+
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code === "EPIPE") process.exit(0);
   throw error;

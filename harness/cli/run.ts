@@ -17,6 +17,7 @@ import { EnvironmentError, UsageError } from "../util/errors.js";
 import { parseIntegerFlag, printJson, printLine, warn } from "./output.js";
 import { formatDuration, Progress } from "./progress.js";
 import { renderReport } from "./report.js";
+import { takeOverSignals } from "./signals.js";
 
 export const DEFAULT_SWEEP = join(PACKAGE_ROOT, "sweeps", "blog.yaml");
 
@@ -41,6 +42,7 @@ function parsePercent(value: string): number {
 
 /** Ctrl-C once: stop after the running trial. Twice (or SIGTERM, SIGHUP): kill it now. Either way the backend cleans up. */
 function installInterruptHandlers(control: RunControl, log: (message: string) => void): () => void {
+  takeOverSignals();
   const onInterrupt = () => {
     if (!control.stopRequested) {
       control.stopRequested = true;

@@ -3,7 +3,7 @@
  * the package so reports render anywhere). Labelled with source and setup so nobody mistakes
  * them for measurements of this run.
  */
-import { readFileSync } from "node:fs";
+import published from "./published.json" with { type: "json" };
 
 export interface PublishedFigure {
   placement: "same-node" | "cross-node";
@@ -24,9 +24,8 @@ export interface PublishedSource {
 }
 
 export function loadPublished(): PublishedSource[] {
-  // The same path from harness/report (tests) and dist/report (the CLI).
-  const text = readFileSync(new URL("../../harness/report/published.json", import.meta.url), "utf8");
-  return (JSON.parse(text) as { sources: PublishedSource[] }).sources;
+  // imported, so tsc copies it into dist/: the built CLI does not read the source tree
+  return (published as { sources: PublishedSource[] }).sources;
 }
 
 /** A short label for charts; the full title and setup go in captions and tables. */

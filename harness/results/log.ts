@@ -7,7 +7,7 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Sweep } from "../sweep/schema.js";
-import { UsageError } from "../util/errors.js";
+import { EnvironmentError, UsageError } from "../util/errors.js";
 import type { Environment, Results, TrialRecord } from "./schema.js";
 
 export interface RunMeta {
@@ -38,11 +38,25 @@ export class RunLog {
 
   /** Appends one trial record; synchronous so it is in the file before the next trial starts. */
   append(record: TrialRecord): void {
-    appendFileSync(this.trialsFile, `${JSON.stringify(record)}\n`);
+    try {
+      appendFileSync(this.trialsFile, `${JSON.stringify(record)}\n`);
+    } catch (error) {
+      throw new EnvironmentError(
+        `cannot append to ${this.trialsFile} (${(error as Error).message}): the run stops; every trial before this one is in the file`,
+        `free space or fix the folder, then \`routebench run --resume ${this.dir}\``,
+      );
+    }
   }
 
   async finish(results: Results): Promise<void> {
-    await writeAtomically(this.resultsFile, results);
+    try {
+      await writeAtomically(this.resultsFile, results);
+    } catch (error) {
+      throw new EnvironmentError(
+        `cannot write ${this.resultsFile} (${(error as Error).message}); the finished trials are in ${this.trialsFile}`,
+        `free space or fix the folder, then \`routebench run --resume ${this.dir}\` writes it`,
+      );
+    }
   }
 }
 

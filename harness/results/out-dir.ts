@@ -33,7 +33,9 @@ function nearestExisting(dir: string): { existing: string; missing: string[] } {
       statSync(current);
       return { existing: current, missing: missing.reverse() };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+      // ENOTDIR: a parent is a file; walking up finds it and says so
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "ENOTDIR")
         throw new UsageError(
           `cannot use the output folder ${dir}: ${current} is not reachable (${describe(error)})`,
         );

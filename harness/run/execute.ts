@@ -11,7 +11,7 @@ import type { ModeEvidence, TrialRecord } from "../results/schema.js";
 import { comparedMetrics, compareModes, trialSeconds, valuesByBlock } from "../stats/summary.js";
 import { type Point, planBlock, type Trial } from "../sweep/plan.js";
 import type { Mode, Sweep } from "../sweep/schema.js";
-import { tailLines } from "../util/errors.js";
+import { EnvironmentError, tailLines } from "../util/errors.js";
 import { NoiseSampler, noiseViolation } from "./noise.js";
 
 export interface RunControl {
@@ -150,6 +150,11 @@ async function attempt(
       throw error;
     }
   } catch (error) {
+    // the backend cannot go on (the lab vanished, the cluster is gone): stop the run, not this trial
+    if (error instanceof EnvironmentError) {
+      sampler.stop();
+      throw error;
+    }
     return {
       ...base,
       state: "failed",
@@ -177,15 +182,15 @@ export async function executeTrials(
   for (const trial of trials) {
     if (control.stopRequested || control.kill.signal.aborted) return false;
     if (trialFinished(context.records, trial.id, sweep.retries)) continue;
-    if (trial.mode !== currentMode.mode) {
-      const evidence = await context.session.useMode(trial.mode);
-      context.modeEvidence.push(evidence);
-      currentMode.mode = trial.mode;
-      context.onProgress({ kind: "mode", evidence, done, planned: trials.length });
-      if (!evidence.ok) throw new Error(`mode ${trial.mode} could not be verified: ${evidence.detail}`);
-    }
     context.onProgress({ kind: "trial-start", trial, done, planned: trials.length });
     for (;;) {
+      if (trial.mode !== currentMode.mode) {
+        const evidence = await context.session.useMode(trial.mode);
+        context.modeEvidence.push(evidence);
+        currentMode.mode = trial.mode;
+        context.onProgress({ kind: "mode", evidence, done, planned: trials.length });
+        if (!evidence.ok) throw new Error(`mode ${trial.mode} could not be verified: ${evidence.detail}`);
+      }
       const mine = context.records.filter((r) => r.id === trial.id);
       const noiseRepeats = mine.filter((r) => r.rejection?.kind === "noise").length;
       const record = {
@@ -200,6 +205,8 @@ export async function executeTrials(
       context.onProgress({ kind: "trial-end", trial, record, done, planned: trials.length });
       if (finished) break;
       if (control.kill.signal.aborted) return false;
+      // the mode moved under the trial: switch again (a new generation) before the retry
+      if (record.rejection?.kind === "mode") currentMode.mode = undefined;
     }
   }
   return true;

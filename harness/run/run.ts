@@ -121,7 +121,12 @@ export async function runSweep(request: RunRequest): Promise<RunOutcome> {
     trials: records,
     summary: summarise(sweep, points, records),
   };
-  await runLog.finish(results);
+  try {
+    await runLog.finish(results);
+  } catch (error) {
+    // the first failure explains most (e.g. a full disk stopped the run); it is what the user sees
+    throw failure ?? error;
+  }
   return { dir, results, error: failure };
 }
 

@@ -1,9 +1,13 @@
 /** Shared by the root integration tests: run the real CLI, require root, leave nothing behind. */
-import { readdirSync } from "node:fs";
+
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
 import { cleanupLab } from "../../harness/backends/lab/lab.js";
+import { LAB_LOCK_FILE } from "../../harness/backends/lab/lock.js";
+import { LAB_STATE_FILE } from "../../harness/backends/lab/state.js";
 import { type ProcessResult, processRunner } from "../../harness/util/runner.js";
 
 export const isRoot = process.getuid?.() === 0;
@@ -46,16 +50,56 @@ export async function cleanupEverything(): Promise<void> {
   await cleanupLab(processRunner);
 }
 
-/** Asserts no rb- namespace, pinned BPF object or netserver process is left. */
+/**
+ * Live netservers outside the root network namespace: the lab's (the lab starts them only in
+ * its namespaces; one whose namespace was deleted under it still counts). Zombies are gone.
+ */
+function labNetservers(): number[] {
+  const root = readlinkSync("/proc/self/ns/net");
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (!stat.includes("(netserver)") || stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) continue;
+      if (readlinkSync(`/proc/${entry}/ns/net`) !== root) found.push(Number(entry));
+    } catch {}
+  }
+  return found;
+}
+
+/** Asserts no rb- namespace, pinned BPF object or lab netserver is left, and no lab record or lock. */
 export async function expectNothingLeft(): Promise<void> {
   expect(listPrefixed("/run/netns")).toEqual([]);
   expect(listPrefixed("/sys/fs/bpf")).toEqual([]);
+  expect(existsSync(LAB_STATE_FILE)).toBe(false);
+  expect(existsSync(LAB_LOCK_FILE)).toBe(false);
   // Killed netservers stay zombies until init reaps them: wait for that, briefly.
-  let netservers = "";
+  let netservers: number[] = [];
   for (let i = 0; i < 100; i++) {
-    netservers = (await processRunner.run(["pgrep", "-x", "netserver"])).stdout.trim();
-    if (!netservers) break;
+    netservers = labNetservers();
+    if (netservers.length === 0) break;
     await sleep(50);
   }
-  expect(netservers).toBe("");
+  expect(netservers).toEqual([]);
+}
+
+/** Starts `routebench run` and resolves once `lines` trial lines were printed (non-TTY progress goes to stderr). */
+export function startRun(args: string[], lines: number) {
+  const child = spawn("node", [BIN, "run", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  let stdout = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  const reached = new Promise<void>((resolve, reject) => {
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if ((stderr.match(/^\[\s*\d+\/\d+\]/gm) ?? []).length >= lines) resolve();
+    });
+    child.once("close", () => reject(new Error(`run ended before ${lines} trials:\n${stderr}`)));
+  });
+  reached.catch(() => {}); // a caller that does not wait for it must not see an unhandled rejection
+  const closed = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
+  return { child, reached, closed, output: () => ({ stdout, stderr }) };
 }

@@ -14,6 +14,7 @@ import {
   parseJsonOutput,
   runCli,
   skipRootTests,
+  startRun,
 } from "./helpers.js";
 
 failUnlessRootInCi();
@@ -27,25 +28,6 @@ function labNamespaces(): string[] {
   } catch {
     return [];
   }
-}
-
-/** Starts `routebench run` and resolves once `lines` trial lines were printed (non-TTY progress goes to stderr). */
-function startRun(args: string[], lines: number) {
-  const child = spawn("node", [BIN, "run", ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  let stdout = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  const reached = new Promise<void>((resolve, reject) => {
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if ((stderr.match(/^\[\s*\d+\/\d+\]/gm) ?? []).length >= lines) resolve();
-    });
-    child.once("close", () => reject(new Error(`run ended before ${lines} trials:\n${stderr}`)));
-  });
-  const closed = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
-  return { child, reached, closed, output: () => ({ stdout, stderr }) };
 }
 
 describe.skipIf(skipRootTests)("run on the lab (root)", () => {

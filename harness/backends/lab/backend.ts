@@ -4,6 +4,7 @@
  * counters of the namespaces on the path) so it proves the path it took; a dead netserver is
  * restarted before the trial that needs it.
  */
+import { existsSync } from "node:fs";
 import type { ModeEvidence, PathCheck } from "../../results/schema.js";
 import { type CpuPlacement, resolveCpuPlacement } from "../../run/cpu-placement.js";
 import type { Trial } from "../../sweep/plan.js";
@@ -127,22 +128,22 @@ class LabSession implements BackendSession {
     };
   }
 
-  /** Restarts the netservers of these namespaces that died; returns the namespaces restarted. */
+  /**
+   * Before each trial: every namespace on its path must still exist (else the run stops with
+   * a clear error instead of failing trial after trial), and a netserver that died is
+   * restarted. Returns the namespaces whose netserver was restarted.
+   */
   private async superviseNetservers(namespaces: readonly string[]): Promise<string[]> {
+    const gone = namespaces.filter((netns) => !existsSync(`/run/netns/${netns}`));
+    if (gone.length > 0)
+      throw new EnvironmentError(
+        `the lab namespace${gone.length > 1 ? "s" : ""} ${gone.join(", ")} vanished under this run: the lab was taken down or damaged from outside`,
+        "bring the lab up again (`routebench lab up --recreate`) and finish the run with `routebench run --resume DIR`",
+      );
     const restarted: string[] = [];
     for (const netns of namespaces) {
       const entry = this.state.netservers.find((s) => s.netns === netns);
       if (entry && (await netserverServing(entry.pid, this.plan.netserverPort))) continue;
-      try {
-        await this.runner.run(["ip", "netns", "pids", netns]).then((r) => {
-          if (r.exitCode !== 0) throw new Error(r.stderr.trim());
-        });
-      } catch (error) {
-        throw new EnvironmentError(
-          `the lab namespace ${netns} is gone (${(error as Error).message}): the lab was taken down or damaged under this run`,
-          "resume the run with `routebench run --resume DIR` after `routebench lab up --recreate`",
-        );
-      }
       const pid = await startNetserver(netns, this.plan.netserverPort);
       this.state.netservers = [...this.state.netservers.filter((s) => s.netns !== netns), { netns, pid }];
       restarted.push(netns);

@@ -8,7 +8,7 @@ import { EnvironmentError, tailLines } from "../../util/errors.js";
 import { type Runner, runChecked } from "../../util/runner.js";
 import { BPF_OBJECT, endpointUpdateCommand } from "./bpf-maps.js";
 import { setLabMode, writeNodeModes } from "./mode.js";
-import { killProcesses, startNetserver } from "./netserver.js";
+import { alive, killProcesses, startNetserver } from "./netserver.js";
 import {
   BPF_PIN_ROOT,
   bpfDevices,
@@ -32,9 +32,12 @@ import { type LabState, readLabState, removeLabState, writeLabState } from "./st
 const NETNS_DIR = "/run/netns";
 
 export interface Leftovers {
+  /** Namespaces and pins the lab's record names that still exist. */
   namespaces: string[];
   pins: string[];
   state: LabState | null;
+  /** Objects with the lab's prefix that no record names: another tool's, never touched. */
+  unrecorded: { namespaces: string[]; pins: string[] };
 }
 
 async function listPrefixed(dir: string): Promise<string[]> {
@@ -46,12 +49,30 @@ async function listPrefixed(dir: string): Promise<string[]> {
   }
 }
 
-/** Everything with the lab's prefix on this machine, whether or not a lab state file knows it. */
-export async function findLeftovers(): Promise<Leftovers> {
+/** What the lab's state file records as created (a crashed `up` recorded its plan before creating anything). */
+function recorded(state: LabState | null): { namespaces: string[]; pins: string[] } {
+  if (!state) return { namespaces: [], pins: [] };
+  const plan = planLab(state.options);
   return {
-    namespaces: await listPrefixed(NETNS_DIR),
-    pins: await listPrefixed(BPF_PIN_ROOT),
-    state: await readLabState(),
+    namespaces: state.namespaces ?? labNamespaces(plan),
+    pins: state.pins ?? plan.nodes.map((node) => node.bpfPinDir.slice(BPF_PIN_ROOT.length + 1)),
+  };
+}
+
+/** The lab's objects on this machine, found through its record, and prefixed ones no record names. */
+export async function findLeftovers(): Promise<Leftovers> {
+  const state = await readLabState();
+  const mine = recorded(state);
+  const namespaces = await listPrefixed(NETNS_DIR);
+  const pins = await listPrefixed(BPF_PIN_ROOT);
+  return {
+    namespaces: namespaces.filter((n) => mine.namespaces.includes(n)),
+    pins: pins.filter((p) => mine.pins.includes(p)),
+    state,
+    unrecorded: {
+      namespaces: namespaces.filter((n) => !mine.namespaces.includes(n)),
+      pins: pins.filter((p) => !mine.pins.includes(p)),
+    },
   };
 }
 
@@ -62,22 +83,24 @@ export interface CleanupReport {
 }
 
 /**
- * Removes everything with the lab's prefix: processes inside its namespaces (netserver,
- * netperf), the namespaces (and with them every device), pinned BPF objects, the state file.
- * Works without a state file, so it also recovers a lab that crashed half-way.
+ * Removes exactly what the lab's record names: the processes inside its namespaces (its
+ * netservers, a running netperf), the namespaces (and with them every device), its pinned
+ * BPF objects, the state file. The record is written before `lab up` creates anything, so
+ * this also recovers a lab that crashed half-way; without a record it removes nothing.
+ * Idempotent.
  */
 export async function cleanupLab(runner: Runner): Promise<CleanupReport> {
-  const { namespaces, pins } = await findLeftovers();
-  const pids: number[] = [];
+  const { namespaces, pins, state } = await findLeftovers();
+  const pids = new Set<number>((state?.netservers ?? []).map((s) => s.pid));
   for (const netns of namespaces) {
     const result = await runner.run(["ip", "netns", "pids", netns]);
-    for (const token of result.stdout.split(/\s+/)) if (/^\d+$/.test(token)) pids.push(Number(token));
+    for (const token of result.stdout.split(/\s+/)) if (/^\d+$/.test(token)) pids.add(Number(token));
   }
-  await killProcesses(pids);
+  await killProcesses([...pids].filter(alive));
   for (const netns of namespaces) await runChecked(runner, ["ip", "netns", "del", netns]);
   for (const pin of pins) await rm(`${BPF_PIN_ROOT}/${pin}`, { recursive: true, force: true });
   await removeLabState();
-  return { namespaces, pins, processesStopped: pids.length };
+  return { namespaces, pins, processesStopped: pids.size };
 }
 
 export interface LabUpOptions {
@@ -157,10 +180,24 @@ export async function labUp(
   }
 
   const now = new Date().toISOString();
+  const namespaces = labNamespaces(plan);
+  const pins = plan.nodes.map((node) => node.bpfPinDir.slice(BPF_PIN_ROOT.length + 1));
+  const taken = await findLeftovers();
+  const clashes = [
+    ...taken.unrecorded.namespaces.filter((n) => namespaces.includes(n)),
+    ...taken.unrecorded.pins.filter((p) => pins.includes(p)).map((p) => `${BPF_PIN_ROOT}/${p}`),
+  ];
+  if (clashes.length > 0)
+    throw new EnvironmentError(
+      `cannot bring the lab up: ${clashes.join(", ")} already exist and are not this lab's (no lab record names them)`,
+      "another tool uses these names; remove them yourself if they are leftovers, routebench never touches what it did not create",
+    );
   const state: LabState = {
     version: 1,
     status: "creating",
     createdAt: now,
+    namespaces,
+    pins,
     options,
     mode: "legacy",
     generation: 1,
@@ -170,7 +207,7 @@ export async function labUp(
   };
   await writeLabState(state);
   try {
-    for (const netns of labNamespaces(plan)) await runChecked(runner, ["ip", "netns", "add", netns]);
+    for (const netns of namespaces) await runChecked(runner, ["ip", "netns", "add", netns]);
     await ipBatch(runner, plan.fabric.netns, fabricIpBatch(plan));
     for (const node of plan.nodes) {
       await ipBatch(runner, node.netns, nodeIpBatch(node));

@@ -12,6 +12,10 @@ export interface LabState {
   /** `creating` until `lab up` finished: a file left in that state marks a crashed `up`. */
   status: "creating" | "up";
   createdAt: string;
+  /** What the lab creates, recorded before it creates any of it: cleanup removes exactly this. */
+  namespaces?: string[];
+  /** Directories under /sys/fs/bpf. */
+  pins?: string[];
   options: LabOptions;
   mode: RoutingMode;
   /** Bumped with every switch and written beside the mode into each node's BPF map (absent before it existed). */

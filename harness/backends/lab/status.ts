@@ -26,13 +26,19 @@ export interface LabStatus {
   /** eBPF mode: rules added after the switch, which eBPF host routing bypasses. */
   drift?: { node: string; rule: string }[];
   leftovers?: { namespaces: string[]; pins: string[] };
+  /** Objects with the lab's prefix that no lab record names: not the lab's, never touched. */
+  unrecorded?: { namespaces: string[]; pins: string[] };
 }
 
 export async function labStatus(runner: Runner): Promise<LabStatus> {
   const leftovers = await findLeftovers();
   const state = leftovers.state;
   if (state?.status !== "up") {
-    return { up: false, leftovers: { namespaces: leftovers.namespaces, pins: leftovers.pins } };
+    return {
+      up: false,
+      leftovers: { namespaces: leftovers.namespaces, pins: leftovers.pins },
+      unrecorded: leftovers.unrecorded,
+    };
   }
   const plan = planLab(state.options);
   const configs = await readNodeConfigs(runner, plan.nodes);

@@ -1,0 +1,248 @@
+/**
+ * Faults injected into real runs on the lab (root): a second run at once, a netserver killed,
+ * a namespace deleted, the mode flipped from outside, output folders that cannot take the
+ * run, signals while the lab comes up and mid-trial. After each: nothing left behind, every
+ * finished trial kept, and a results file that says what happened.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statfsSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { LAB_LOCK_FILE } from "../../harness/backends/lab/lock.js";
+import { LAB_STATE_FILE, type LabState } from "../../harness/backends/lab/state.js";
+import { readResults } from "../../harness/results/read.js";
+import {
+  cleanupEverything,
+  expectNothingLeft,
+  failUnlessRootInCi,
+  runCli,
+  skipRootTests,
+  startRun,
+} from "./helpers.js";
+
+failUnlessRootInCi();
+
+const MINI = fileURLToPath(new URL("../fixtures/sweeps/mini.yaml", import.meta.url));
+
+function labState(): LabState {
+  return JSON.parse(readFileSync(LAB_STATE_FILE, "utf8")) as LabState;
+}
+
+/** A small sweep: one same-node TCP_RR point, legacy and eBPF, `duration` s trials. */
+function rrSweep(dir: string, duration: number, repetitions: number): string {
+  const file = join(dir, `rr-${duration}-${repetitions}.yaml`);
+  writeFileSync(
+    file,
+    `name: rr\nmodes: [legacy, ebpf]\nplacements: [same-node]\ntests: [{test: TCP_RR}]\nduration: ${duration}\nrepetitions: ${repetitions}\nlab: {iptablesServices: 10}\n`,
+  );
+  return file;
+}
+
+describe.skipIf(skipRootTests)("faults (root)", () => {
+  const out = mkdtempSync(join(tmpdir(), "routebench-faults-"));
+  const mounts: string[] = [];
+  beforeAll(cleanupEverything);
+  afterEach(async () => {
+    for (const mount of mounts.splice(0)) spawnSync("umount", [mount]);
+    await cleanupEverything();
+  });
+  afterAll(async () => {
+    await cleanupEverything();
+    await expectNothingLeft();
+  });
+
+  it("a second run or lab command while a run holds the lab exits 6 naming it; the first run is untouched", async () => {
+    const dir = join(out, "first");
+    const first = startRun([MINI, "--out", dir], 2);
+    await first.reached;
+    const second = await runCli(["run", MINI, "--out", join(out, "second")]);
+    expect(second.exitCode, second.stderr).toBe(6);
+    expect(second.stderr).toMatch(
+      new RegExp(
+        `the lab is in use by another routebench \\(pid ${first.child.pid}, \`routebench run mini\`, since `,
+      ),
+    );
+    for (const args of [
+      ["lab", "mode", "ebpf"],
+      ["lab", "down"],
+      ["lab", "up", "--recreate"],
+      ["lab", "verify"],
+    ]) {
+      const refused = await runCli(args);
+      expect(refused.exitCode, `${args.join(" ")}: ${refused.stderr}`).toBe(6);
+    }
+    const status = await runCli(["lab", "status", "--json"]); // read-only: never waits
+    expect(status.exitCode).toBe(0);
+    expect(await first.closed).toBe(0);
+    const results = await readResults(dir);
+    expect(results.state).toBe("completed");
+    expect(
+      results.trials.filter((t) => t.rejection?.kind === "mode" || t.rejection?.kind === "path"),
+    ).toEqual([]);
+    expect(existsSync(join(out, "second", "run.json"))).toBe(false);
+    await expectNothingLeft();
+  });
+
+  it("takes over the lock of a process that is gone", async () => {
+    mkdirSync(join(LAB_LOCK_FILE, ".."), { recursive: true });
+    const gone = spawnSync("true").pid as number; // exited: its pid names no live process now
+    writeFileSync(
+      LAB_LOCK_FILE,
+      JSON.stringify({ pid: gone, startTime: "1", command: "routebench run crashed", since: "2026-01-01" }),
+    );
+    const up = await runCli(["lab", "up", "--iptables-services", "0"]);
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect((await runCli(["lab", "down"])).exitCode).toBe(0);
+    await expectNothingLeft();
+  });
+
+  it("restarts a netserver killed mid-run, records it, and finishes the run", async () => {
+    const dir = join(out, "netserver");
+    const run = startRun([MINI, "--out", dir], 2);
+    await run.reached;
+    const servers = labState().netservers.filter(
+      (s) => s.netns === "rb-node1-pod2" || s.netns === "rb-node2-pod1",
+    );
+    expect(servers).toHaveLength(2);
+    for (const server of servers) process.kill(server.pid, "SIGKILL"); // the lab's own netservers, by the pids it recorded
+    expect(await run.closed, run.output().stderr).toBe(0);
+    const results = await readResults(dir);
+    expect(results.state).toBe("completed");
+    expect(results.trials.filter((t) => t.state === "completed")).toHaveLength(results.plannedTrials);
+    expect(results.trials.flatMap((t) => t.restarts ?? []).sort()).toEqual(
+      expect.arrayContaining(
+        ["rb-node1-pod2", "rb-node2-pod1"].filter((ns) =>
+          results.trials.some((t) => t.restarts?.includes(ns)),
+        ),
+      ),
+    );
+    expect(results.trials.some((t) => (t.restarts ?? []).length > 0)).toBe(true);
+    await expectNothingLeft();
+  });
+
+  it("stops with a clear error when a lab namespace is deleted mid-run, keeping every finished trial", async () => {
+    const dir = join(out, "namespace");
+    const run = startRun([MINI, "--out", dir], 2);
+    await run.reached;
+    expect(spawnSync("ip", ["netns", "del", "rb-node1-pod1"]).status).toBe(0);
+    expect(await run.closed).toBe(3);
+    expect(run.output().stderr).toMatch(/the lab namespace rb-node1-pod1 vanished under this run/);
+    const results = await readResults(dir);
+    expect(results.state).toBe("failed");
+    const lines = readFileSync(join(dir, "trials.jsonl"), "utf8").trim().split("\n");
+    expect(lines.length).toBe(results.trials.length);
+    expect(results.trials.filter((t) => t.state === "completed").length).toBeGreaterThanOrEqual(2);
+    // no cascade: the run stopped at the first trial that needed the namespace
+    expect(results.trials.filter((t) => t.state === "failed").length).toBeLessThanOrEqual(1);
+    await expectNothingLeft();
+  });
+
+  it("rejects and retries a trial whose mode was switched from outside while it ran", async () => {
+    const dir = join(out, "flip");
+    const run = startRun([rrSweep(out, 2, 3), "--out", dir], 1);
+    await run.reached;
+    await sleep(600); // inside the next 2 s trial
+    const flip = spawnSync("bpftool", [
+      "map",
+      "update",
+      "pinned",
+      "/sys/fs/bpf/rb-node1/maps/rb_config",
+      "key",
+      "1",
+      "0",
+      "0",
+      "0",
+      "value",
+      "0xee",
+      "0",
+      "0",
+      "0",
+    ]);
+    expect(flip.status, flip.stderr.toString()).toBe(0);
+    expect(await run.closed, run.output().stderr).toBe(0);
+    const results = await readResults(dir);
+    const rejected = results.trials.filter((t) => t.rejection?.kind === "mode");
+    expect(rejected.length).toBeGreaterThanOrEqual(1);
+    expect(rejected[0]?.rejection?.reason).toMatch(/switched during the trial \(generation \d+ → 238/);
+    expect(results.trials.filter((t) => t.state === "completed")).toHaveLength(results.plannedTrials);
+    expect(results.summary.warnings.map((w) => w.kind)).toContain("path-mismatch");
+    await expectNothingLeft();
+  });
+
+  it("refuses output folders that cannot take the run before the lab comes up", async () => {
+    const proc = await runCli(["run", MINI, "--out", "/proc/routebench-x"], 20_000);
+    expect(proc.exitCode).toBe(2);
+    expect(proc.stderr).toMatch(/cannot use the output folder \/proc\/routebench-x: \/proc is on procfs/);
+    const file = join(out, "a-file");
+    writeFileSync(file, "x");
+    const onFile = await runCli(["run", MINI, "--out", join(file, "run")]);
+    expect(onFile.exitCode).toBe(2);
+    expect(onFile.stderr).toMatch(/is a file, not a folder/);
+    const taken = join(out, "taken");
+    mkdirSync(taken);
+    writeFileSync(join(taken, "run.json"), "{}");
+    const again = await runCli(["run", MINI, "--out", taken]);
+    expect(again.exitCode).toBe(2);
+    expect(again.stderr).toMatch(/already holds a run .*routebench run --resume/s);
+    const small = join(out, "small");
+    mkdirSync(small);
+    expect(spawnSync("mount", ["-t", "tmpfs", "-o", "size=64k", "routebench-test", small]).status).toBe(0);
+    mounts.push(small);
+    const full = await runCli(["run", MINI, "--out", join(small, "run")]);
+    expect(full.exitCode).toBe(3);
+    expect(full.stderr).toMatch(/not enough room for the run .*KiB free, about \d+ KiB needed/);
+    await expectNothingLeft(); // none of them brought the lab up
+  });
+
+  it("stops cleanly when the output folder fills up mid-run, keeping the trials written so far", async () => {
+    const fs = join(out, "filling");
+    mkdirSync(fs);
+    expect(spawnSync("mount", ["-t", "tmpfs", "-o", "size=2m", "routebench-test", fs]).status).toBe(0);
+    mounts.push(fs);
+    const dir = join(fs, "run");
+    const run = startRun([MINI, "--out", dir], 2);
+    await run.reached;
+    const { bavail, bsize } = statfsSync(fs);
+    writeFileSync(join(fs, "filler"), Buffer.alloc(Number(bavail) * Number(bsize)), { flag: "w" });
+    expect(await run.closed).toBe(3);
+    expect(run.output().stderr).toMatch(/cannot append to .*trials\.jsonl .*no space left on device/i);
+    const lines = readFileSync(join(dir, "trials.jsonl"), "utf8").trim().split("\n");
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    await expectNothingLeft();
+  });
+
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    it(`${signal} while the lab comes up and mid-trial: exit 130, nothing left, the results say aborted`, async () => {
+      const early = startRun([MINI, "--out", join(out, `${signal}-early`)], 0);
+      await early.reached; // its first line: the lab is coming up
+      early.child.kill(signal);
+      expect(await early.closed).toBe(130);
+      await expectNothingLeft();
+
+      const dir = join(out, `${signal}-trial`);
+      const mid = startRun([MINI, "--out", dir], 2);
+      await mid.reached;
+      mid.child.kill(signal);
+      expect(await mid.closed).toBe(130);
+      const results = await readResults(dir);
+      expect(results.state).toBe("aborted");
+      expect(results.trials.length).toBeGreaterThanOrEqual(2);
+      await expectNothingLeft();
+    });
+  }
+
+  it("works from any directory: assets resolve from the package, not the working directory", async () => {
+    const bin = fileURLToPath(new URL("../../bin/routebench.js", import.meta.url));
+    const fromRoot = (args: string[]) => spawnSync("node", [bin, ...args], { cwd: "/", encoding: "utf8" });
+    const up = fromRoot(["lab", "up", "--iptables-services", "0"]); // opens bpf/build/rb_host.bpf.o
+    expect(up.status, up.stderr).toBe(0);
+    const dry = fromRoot(["run", "--dry-run", "--json"]); // reads sweeps/blog.yaml
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout).sweep).toBe("blog");
+    expect((await runCli(["lab", "down"])).exitCode).toBe(0);
+    await expectNothingLeft();
+  });
+});
