@@ -309,11 +309,11 @@ describe.skipIf(skipRootTests)(
       const result = await runCli(["run", file, "--out", out], 120_000);
       expect(result.exitCode, result.stderr).toBe(0);
       const results = await readResults(out);
-      expect(results.trials.map((t) => [t.attempt, t.state])).toEqual([
-        [1, "failed"],
-        [2, "completed"],
-      ]);
-      expect(results.trials[0]?.stderrTail).toMatch(/pods\/exec stream closed before the command finished/);
+      // attempts repeated because the machine was busy (noise) are kept but are not retries
+      const attempts = results.trials.filter((t) => t.rejection?.kind !== "noise");
+      expect(attempts.map((t) => t.state)).toEqual(["failed", "completed"]);
+      expect(attempts[1]?.attempt).toBeGreaterThan(attempts[0]?.attempt ?? 0);
+      expect(attempts[0]?.stderrTail).toMatch(/pods\/exec stream closed before the command finished/);
     });
 
     it("k8s cleanup removes what earlier runs left; manifests writes YAML that validates", async () => {
