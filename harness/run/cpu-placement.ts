@@ -9,6 +9,7 @@
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Sweep } from "../sweep/schema.js";
+import type { Runner } from "../util/runner.js";
 import { cpuShares, readProcStat } from "./noise.js";
 
 export interface CpuPlacement {
@@ -121,4 +122,24 @@ export async function resolveCpuPlacement(cpu: Sweep["cpu"]): Promise<CpuPlaceme
         ", ",
       )}), so each flow is sent, routed and received on one CPU, in order: the figures isolate the per-packet cost of host routing from cross-CPU wake-ups and idle-CPU exit latency. Absolute rates are those of one CPU doing both ends' work; the ratios are what to read.`,
   };
+}
+
+/**
+ * Moves this process (every thread, and so the children it starts later: bpftool, iptables-save,
+ * the noise sampler) off the benchmark's CPUs, so the harness never competes with netperf and
+ * netserver there. Only this process: no other process's placement changes. Returns a function
+ * that restores the previous placement; a no-op when no CPU would be left.
+ */
+export async function keepHarnessOff(
+  runner: Runner,
+  benchCpus: readonly number[] | null,
+): Promise<() => Promise<void>> {
+  const allowed = allowedCpus();
+  const rest = allowed.filter((cpu) => !(benchCpus ?? []).includes(cpu));
+  if (!benchCpus || rest.length === 0 || rest.length === allowed.length) return async () => {};
+  const set = async (cpus: readonly number[]) => {
+    await runner.run(["taskset", "-a", "-p", "-c", cpus.join(","), String(process.pid)]);
+  };
+  await set(rest);
+  return () => set(allowed);
 }

@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import type { ModeEvidence, PathCheck } from "../../results/schema.js";
-import { type CpuPlacement, resolveCpuPlacement } from "../../run/cpu-placement.js";
+import { type CpuPlacement, keepHarnessOff, resolveCpuPlacement } from "../../run/cpu-placement.js";
 import type { Trial } from "../../sweep/plan.js";
 import type { Sweep } from "../../sweep/schema.js";
 import { EnvironmentError, UsageError } from "../../util/errors.js";
@@ -77,6 +77,7 @@ class LabSession implements BackendSession {
     private readonly foundMode: RoutingMode | null,
     readonly cpuPlacement: CpuPlacement,
     private readonly lock: LabLock,
+    private readonly restorePlacement: () => Promise<void>,
   ) {}
 
   topology(): Record<string, unknown> {
@@ -168,16 +169,23 @@ class LabSession implements BackendSession {
         pids[netns] ? [[netns, pids[netns] as number]] : [],
       ),
     );
-    const before = await readProbe(this.runner, target.nodes, readNamespaces);
+    marks.push(performance.now());
+    const key = JSON.stringify([target.nodes.map((n) => n.name), readNamespaces]);
+    const before =
+      this.lastReading?.key === key
+        ? this.lastReading.reading
+        : await readProbe(this.runner, target.nodes, readNamespaces);
+    this.lastReading = null;
+    marks.push(performance.now());
     const result = await this.runner.run(inNetns(target.clientNetns, argv), {
       timeoutMs: (trial.durationSec + TRIAL_TIMEOUT_MARGIN_SEC) * 1000,
       signal,
     });
-    const delta = probeDelta(
-      before,
-      await readProbe(this.runner, target.nodes, readNamespaces),
-      target.clientNetns,
-    );
+    marks.push(performance.now());
+    const after = await readProbe(this.runner, target.nodes, readNamespaces);
+    marks.push(performance.now());
+    this.lastReading = { key, reading: after };
+    const delta = probeDelta(before, after, target.clientNetns);
     let path: PathCheck | undefined;
     if (trial.mode !== "host") {
       const judged = judgeTrialPath(trial.mode, this.generation, delta);
@@ -210,6 +218,7 @@ class LabSession implements BackendSession {
       if (this.foundMode === null) await cleanupLab(this.runner);
       else await setLabMode(this.runner, this.foundMode, { force: true, checkRules: false });
     } finally {
+      await this.restorePlacement();
       this.lock.release();
     }
   }
@@ -261,14 +270,18 @@ async function openSession(
     log(
       `using the running lab (${plan.options.nodes} nodes, mode ${state.mode}); it is left in that mode afterwards`,
     );
-    session = new LabSession(runner, plan, state, state.mode, await resolveCpuPlacement(sweep.cpu), lock);
+    const placement = await resolveCpuPlacement(sweep.cpu);
+    const restore = await keepHarnessOff(runner, placement.cpus);
+    session = new LabSession(runner, plan, state, state.mode, placement, lock, restore);
   } else {
     log(
       `bringing the lab up (${sweep.lab.nodes} nodes × ${sweep.lab.podsPerNode} pods); it is taken down afterwards`,
     );
     const report = await labUp(runner, sweep.lab, { mode: "legacy", recreate: false, force: false });
     const { state } = await requireLab();
-    session = new LabSession(runner, report.plan, state, null, await resolveCpuPlacement(sweep.cpu), lock);
+    const placement = await resolveCpuPlacement(sweep.cpu);
+    const restore = await keepHarnessOff(runner, placement.cpus);
+    session = new LabSession(runner, report.plan, state, null, placement, lock, restore);
   }
   try {
     await checkSafeguard(runner, (await requireLab()).plan, sweep);

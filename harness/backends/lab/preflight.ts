@@ -15,6 +15,7 @@ export const LAB_TOOLS: Record<string, string> = {
   "iptables-restore": "iptables",
   conntrack: "conntrack",
   nsenter: "util-linux",
+  taskset: "util-linux",
   mountpoint: "util-linux",
   sysctl: "procps",
   netperf: "netperf (Debian non-free)",
