@@ -161,6 +161,7 @@ class LabSession implements BackendSession {
     const restarts = await this.superviseNetservers([
       ...new Set([target.clientNetns, target.serverNetns, ...target.nodes.map((n) => n.netns)]),
     ]);
+    marks.push(performance.now());
     const argv = trialNetperfArgv(trial, target.serverIp, this.plan.netserverPort, this.cpuPlacement);
     const pids = Object.fromEntries(this.state.netservers.map((s) => [s.netns, s.pid]));
     const readNamespaces = Object.fromEntries(
@@ -169,15 +170,18 @@ class LabSession implements BackendSession {
       ),
     );
     const before = await readProbe(this.runner, target.nodes, readNamespaces);
+    marks.push(performance.now());
     const result = await this.runner.run(inNetns(target.clientNetns, argv), {
       timeoutMs: (trial.durationSec + TRIAL_TIMEOUT_MARGIN_SEC) * 1000,
       signal,
     });
+    marks.push(performance.now());
     const delta = probeDelta(
       before,
       await readProbe(this.runner, target.nodes, readNamespaces),
       target.clientNetns,
     );
+    marks.push(performance.now());
     let path: PathCheck | undefined;
     if (trial.mode !== "host") {
       const judged = judgeTrialPath(trial.mode, this.generation, delta);
