@@ -125,3 +125,8 @@ export function parseMetricName(name: string): MetricName {
     throw new UsageError(`unknown metric ${name}; known: ${known.join(", ")}`);
   return name as MetricName;
 }
+
+/** The version `netperf -V` prints. Pure. */
+export function parseNetperfVersion(stdout: string): string {
+  return /Netperf version (\S+)/.exec(stdout)?.[1] ?? "unknown";
+}

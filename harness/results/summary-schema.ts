@@ -99,3 +99,5 @@ export const summarySchema = z.strictObject({
   warnings: z.array(warningSchema),
 });
 export type PersistedSummary = z.output<typeof summarySchema>;
+export type PersistedPointSummary = z.output<typeof pointSummarySchema>;
+export type PersistedComparison = z.output<typeof comparisonSchema>;

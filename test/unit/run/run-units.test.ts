@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { cpuShares, noiseViolation, parseProcStat, parseTaskStat } from "../../../harness/machine/noise.js";
 import { comparisonSentence, formatWithInterval } from "../../../harness/report/format.js";
 import type { TrialRecord } from "../../../harness/results/schema.js";
 import { givenUpTrials, trialFinished } from "../../../harness/run/execute.js";
-import { cpuShares, noiseViolation, parseProcStat, parseTaskStat } from "../../../harness/run/noise.js";
 import { makeRunId } from "../../../harness/run/run.js";
 
 describe("noise", () => {
