@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what routebench needs, when it is missing: Debian packages (netperf from the
-# non-free component), npm dependencies, the BPF object and the compiled CLI.
+# non-free component), npm dependencies with the project's Node.js LTS, the BPF object and the
+# compiled CLI.
 # Idempotent and quick when everything is present. Used by `npm start`, `npm test` and CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,10 +62,28 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 fi
 
-# npm dependencies: install when absent or when the lock file changed since the last install.
-if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  log "installing npm dependencies"
+# npm dependencies: install when absent, when the lock file changed since the last install, or
+# when the project's Node is missing. That Node (the registry's `node` package, a dependency) is
+# the LTS the project runs on whatever the machine has: npm scripts find node_modules/.bin/node
+# first on PATH, and bin/routebench.js runs itself again with it when started by an older Node.
+minimum_node_major=22
+project_node=node_modules/.bin/node
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]] ||
+  ! "$project_node" --version >/dev/null 2>&1; then
+  machine_node=$(command -v node >/dev/null 2>&1 && node --version || echo none)
+  log "installing npm dependencies, Node.js included (the machine's node: $machine_node)"
+  machine_major=${machine_node#v} machine_major=${machine_major%%.*}
+  if [[ $machine_node == none ]] || ((machine_major < minimum_node_major)); then
+    log "an EBADENGINE warning for routebench is expected: npm runs on the machine's older Node"
+  fi
   npm ci --no-audit --no-fund >&2
+fi
+project_node_version=$("$project_node" --version 2>/dev/null || true)
+if [[ ! $project_node_version =~ ^v([0-9]+)\. ]] || ((BASH_REMATCH[1] < minimum_node_major)); then
+  log "$project_node does not run Node.js >= $minimum_node_major (got '${project_node_version:-nothing}'):" \
+    "its preinstall script fetches the binary from the npm registry; was npm run with --ignore-scripts?" \
+    "Remove node_modules and run this script again."
+  exit 1
 fi
 
 # The BPF object, rebuilt when its source is newer.

@@ -3,6 +3,8 @@
  * trial, restore what it found. The lab and the Kubernetes backend implement it; the run
  * loop knows nothing else of them.
  */
+
+import type { CpuPlacement } from "../machine/cpu-placement.js";
 import { buildNetperfArgv } from "../netperf/argv.js";
 import type {
   DatapathCounters,
@@ -11,7 +13,6 @@ import type {
   PathCheck,
   SystemUnderTest,
 } from "../results/schema.js";
-import type { CpuPlacement } from "../run/cpu-placement.js";
 import type { Trial } from "../sweep/plan.js";
 import type { Mode, Sweep } from "../sweep/schema.js";
 import type { ProcessResult } from "../util/runner.js";

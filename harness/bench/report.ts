@@ -6,8 +6,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeReport } from "../report/write.js";
-import { PACKAGE_ROOT } from "../run/environment.js";
 import { loadSweep } from "../sweep/load.js";
+import { PACKAGE_ROOT } from "../util/paths.js";
 import { syntheticResults, syntheticTrials } from "./synthetic.js";
 
 const sweep = {

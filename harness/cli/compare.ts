@@ -6,10 +6,10 @@ import { parseMetricName } from "../netperf/parse.js";
 import { compareMarkdown, junitXml, terminalTable } from "../report/compare-output.js";
 import { comparisonsCsv, pointsCsv } from "../report/csv.js";
 import { readResults } from "../results/read.js";
-import { PACKAGE_ROOT } from "../run/environment.js";
 import { compareRuns, GATE_EXIT_CODES } from "../stats/regression.js";
 import { MODES, type Mode } from "../sweep/schema.js";
 import { UsageError } from "../util/errors.js";
+import { PACKAGE_ROOT } from "../util/paths.js";
 import { printJson, printLine } from "./output.js";
 
 function parsePercentage(value: string): number {

@@ -12,11 +12,10 @@ import {
   renderPod,
 } from "../backends/kubernetes/manifests.js";
 import { translateApiError } from "../backends/kubernetes/pure.js";
-import { PACKAGE_ROOT } from "../run/environment.js";
 import { loadSweep } from "../sweep/load.js";
 import type { Sweep } from "../sweep/schema.js";
+import { DEFAULT_SWEEP, PACKAGE_ROOT } from "../util/paths.js";
 import { printJson, printLine } from "./output.js";
-import { DEFAULT_SWEEP } from "./run.js";
 
 const DEFAULT_K8S_SWEEP = join(PACKAGE_ROOT, "sweeps", "cilium.yaml");
 

@@ -1,17 +1,10 @@
 /** `routebench lab ...`: build, switch, inspect, verify and remove the embedded lab. */
 import type { Command } from "commander";
-import {
-  cleanupLab,
-  type LabStatus,
-  labStatus,
-  labUp,
-  setLabMode,
-  type VerifyReport,
-  verifyLab,
-} from "../backends/lab/lab.js";
+import { cleanupLab, labUp, setLabMode, type VerifyReport, verifyLab } from "../backends/lab/lab.js";
 import { withLabLock } from "../backends/lab/lock.js";
 import { DEFAULT_LAB_OPTIONS, ROUTING_MODES, type RoutingMode } from "../backends/lab/plan.js";
 import { requireRoot } from "../backends/lab/preflight.js";
+import { type LabStatus, labStatus } from "../backends/lab/status.js";
 import { UsageError } from "../util/errors.js";
 import { processRunner } from "../util/runner.js";
 import { parseIntegerFlag, printJson, printLine } from "./output.js";

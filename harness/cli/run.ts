@@ -6,7 +6,6 @@ import { requireRoot } from "../backends/lab/preflight.js";
 import { comparisonSentence } from "../report/format.js";
 import { readRunFolder } from "../results/log.js";
 import { prepareRunFolder } from "../results/out-dir.js";
-import { PACKAGE_ROOT } from "../run/environment.js";
 import type { RunControl } from "../run/execute.js";
 import { givenUpTrials } from "../run/execute.js";
 import { makeRunId, runSweep } from "../run/run.js";
@@ -14,12 +13,11 @@ import { loadSweep } from "../sweep/load.js";
 import { estimateSeconds, modeSwitches, planSweep, sweepPoints } from "../sweep/plan.js";
 import { PROFILES, type Profile } from "../sweep/schema.js";
 import { EnvironmentError, UsageError } from "../util/errors.js";
+import { DEFAULT_SWEEP, PACKAGE_ROOT } from "../util/paths.js";
 import { parseIntegerFlag, printJson, printLine, warn } from "./output.js";
 import { formatDuration, Progress } from "./progress.js";
 import { renderReport } from "./report.js";
 import { takeOverSignals } from "./signals.js";
-
-export const DEFAULT_SWEEP = join(PACKAGE_ROOT, "sweeps", "blog.yaml");
 
 function parseProfile(value: string): Profile {
   if (!(PROFILES as readonly string[]).includes(value)) {

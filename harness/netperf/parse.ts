@@ -3,17 +3,20 @@ import { UsageError } from "../util/errors.js";
 import type { NetperfTest } from "./argv.js";
 import { NETPERF_SELECTORS, type NetperfSelector } from "./selectors.js";
 
-export type MetricName =
-  | "throughputMbps"
-  | "transactionsPerSec"
-  | "meanLatencyUs"
-  | "p50Us"
-  | "p90Us"
-  | "p99Us"
-  | "maxLatencyUs"
-  | "localCpuPct"
-  | "remoteCpuPct"
-  | "retransmissions";
+/** Every metric routebench reads from netperf, as named in results files. */
+export const METRIC_NAMES = [
+  "throughputMbps",
+  "transactionsPerSec",
+  "meanLatencyUs",
+  "p50Us",
+  "p90Us",
+  "p99Us",
+  "maxLatencyUs",
+  "localCpuPct",
+  "remoteCpuPct",
+  "retransmissions",
+] as const;
+export type MetricName = (typeof METRIC_NAMES)[number];
 
 export type Metrics = Partial<Record<MetricName, number>>;
 
@@ -121,4 +124,9 @@ export function parseMetricName(name: string): MetricName {
   if (!(known as string[]).includes(name))
     throw new UsageError(`unknown metric ${name}; known: ${known.join(", ")}`);
   return name as MetricName;
+}
+
+/** The version `netperf -V` prints. Pure. */
+export function parseNetperfVersion(stdout: string): string {
+  return /Netperf version (\S+)/.exec(stdout)?.[1] ?? "unknown";
 }

@@ -2,9 +2,10 @@
  * The one table model every exporter renders (hyperfine's pattern): headlines, tables,
  * chart data, warnings and provenance, built from a results file alone. Pure.
  */
+
+import type { CpuPlacement } from "../machine/cpu-placement.js";
 import type { MetricName } from "../netperf/parse.js";
 import type { Environment, ModeEvidence, Results, TrialRecord } from "../results/schema.js";
-import type { CpuPlacement } from "../run/cpu-placement.js";
 import type { Comparison, PointSummary } from "../stats/summary.js";
 import { datapathByMode, type Warning } from "../stats/warnings.js";
 import type { Mode } from "../sweep/schema.js";

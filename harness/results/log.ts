@@ -6,18 +6,18 @@
 import { appendFileSync, mkdirSync } from "node:fs";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Sweep } from "../sweep/schema.js";
 import { EnvironmentError, UsageError } from "../util/errors.js";
-import type { Environment, Results, TrialRecord } from "./schema.js";
+import { parseFile } from "../util/validate.js";
+import {
+  RESULTS_SCHEMA_VERSION,
+  type Results,
+  type RunMeta,
+  runMetaSchema,
+  type TrialRecord,
+  trialRecordSchema,
+} from "./schema.js";
 
-export interface RunMeta {
-  runId: string;
-  label: string;
-  startedAt: string;
-  command: string[];
-  sweep: Sweep;
-  environment: Environment;
-}
+export type { RunMeta } from "./schema.js";
 
 export class RunLog {
   constructor(readonly dir: string) {}
@@ -30,10 +30,10 @@ export class RunLog {
     return join(this.dir, "results.json");
   }
 
-  /** Writes run.json. The folder exists: the CLI prepared it (out-dir.ts); tests may pass any folder. */
+  /** Writes run.json, with its schema version. The folder exists: the CLI prepared it (out-dir.ts); tests may pass any folder. */
   async start(meta: RunMeta): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
-    await writeAtomically(join(this.dir, "run.json"), meta);
+    await writeAtomically(join(this.dir, "run.json"), { schemaVersion: RESULTS_SCHEMA_VERSION, ...meta });
   }
 
   /** Appends one trial record; synchronous so it is in the file before the next trial starts. */
@@ -66,31 +66,49 @@ async function writeAtomically(file: string, value: unknown): Promise<void> {
   await rename(temporary, file);
 }
 
-/** Reads an interrupted run's folder for --resume. */
+const RESUME_HINT = "resume only a folder this routebench version wrote, or start a new run";
+
+/** Reads an interrupted run's folder for --resume: run.json and trials.jsonl, each checked against its schema. */
 export async function readRunFolder(dir: string): Promise<{ meta: RunMeta; trials: TrialRecord[] }> {
-  let meta: RunMeta;
+  const file = join(dir, "run.json");
+  let json: unknown;
   try {
-    meta = JSON.parse(await readFile(join(dir, "run.json"), "utf8")) as RunMeta;
+    json = JSON.parse(await readFile(file, "utf8"));
   } catch (error) {
     throw new UsageError(
       `${dir} is not a routebench run folder (cannot read run.json: ${(error as Error).message})`,
     );
   }
-  const trials = parseTrialLog(await readFile(join(dir, "trials.jsonl"), "utf8").catch(() => ""));
+  const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (version !== RESULTS_SCHEMA_VERSION) {
+    throw new UsageError(
+      `${file} has schema version ${JSON.stringify(version) ?? "(none)"}; this routebench resumes version ${RESULTS_SCHEMA_VERSION}`,
+      RESUME_HINT,
+    );
+  }
+  const { schemaVersion: _version, ...meta } = parseFile(runMetaSchema, json, file, RESUME_HINT);
+  const trialsFile = join(dir, "trials.jsonl");
+  const trials = parseTrialLog(await readFile(trialsFile, "utf8").catch(() => ""), trialsFile);
   return { meta, trials };
 }
 
-/** Parses trials.jsonl. A torn last line (the process was killed mid-write) is dropped. */
-export function parseTrialLog(text: string): TrialRecord[] {
+/**
+ * Parses trials.jsonl, each line against the trial schema. A torn last line (the process was
+ * killed mid-write) is dropped; any other line that is not a trial record is refused.
+ */
+export function parseTrialLog(text: string, file = "trials.jsonl"): TrialRecord[] {
   const lines = text.split("\n").filter((line) => line.trim() !== "");
   const records: TrialRecord[] = [];
   lines.forEach((line, i) => {
+    let json: unknown;
     try {
-      records.push(JSON.parse(line) as TrialRecord);
+      json = JSON.parse(line);
     } catch (error) {
       if (i !== lines.length - 1)
-        throw new UsageError(`trials.jsonl line ${i + 1} is not JSON: ${(error as Error).message}`);
+        throw new UsageError(`${file} line ${i + 1} is not JSON: ${(error as Error).message}`);
+      return;
     }
+    records.push(parseFile(trialRecordSchema, json, `${file} line ${i + 1}`, RESUME_HINT));
   });
   return records;
 }

@@ -1,8 +1,12 @@
-/** Reads a results.json (or the folder holding it) and refuses unknown schema versions. */
+/**
+ * Reads a results.json (or the folder holding it): refuses other schema versions, then checks
+ * every field against the schema, naming the first fields that do not fit.
+ */
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { UsageError } from "../util/errors.js";
-import { RESULTS_SCHEMA_VERSION, type Results } from "./schema.js";
+import { parseFile } from "../util/validate.js";
+import { RESULTS_SCHEMA_VERSION, type Results, resultsSchema } from "./schema.js";
 
 export async function readResults(pathOrDir: string): Promise<Results> {
   let file = pathOrDir;
@@ -11,9 +15,9 @@ export async function readResults(pathOrDir: string): Promise<Results> {
   } catch {
     throw new UsageError(`no results at ${pathOrDir}`, "give a results.json or the run folder that holds it");
   }
-  let parsed: Partial<Results>;
+  let parsed: { schemaVersion?: unknown };
   try {
-    parsed = JSON.parse(await readFile(file, "utf8")) as Partial<Results>;
+    parsed = JSON.parse(await readFile(file, "utf8")) as { schemaVersion?: unknown };
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
   }
@@ -23,13 +27,13 @@ export async function readResults(pathOrDir: string): Promise<Results> {
   if (parsed.schemaVersion !== RESULTS_SCHEMA_VERSION) {
     throw new UsageError(
       `${file} has results schema version ${JSON.stringify(parsed.schemaVersion)}; this routebench reads version ${RESULTS_SCHEMA_VERSION}`,
-      parsed.schemaVersion === undefined
-        ? "is it a routebench results.json?"
-        : "use the routebench version that wrote it",
+      "use the routebench version that wrote it",
     );
   }
-  for (const key of ["trials", "summary", "sweep", "environment"] as const) {
-    if (!parsed[key]) throw new UsageError(`${file} has no ${key}: not a complete routebench results file`);
-  }
-  return parsed as Results;
+  return parseFile(
+    resultsSchema,
+    parsed,
+    file,
+    "was it edited or cut short? routebench writes it whole, at the end of a run",
+  );
 }

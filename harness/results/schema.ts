@@ -1,163 +1,208 @@
-/** The results file: everything a report, a comparison or a reviewer needs, raw data included. */
-import type { Metrics } from "../netperf/parse.js";
-import type { Summary } from "../stats/summary.js";
-import type { Point } from "../sweep/plan.js";
-import type { Mode, Sweep } from "../sweep/schema.js";
+/**
+ * The files of a run folder, as zod schemas with the types derived from them: results.json
+ * (everything a report, a comparison or a reviewer needs, raw data included), run.json and
+ * each line of trials.jsonl. Reading a file parses it with its schema (read.ts, log.ts), so a
+ * field that is missing, mistyped or unknown is refused with its path. Objects are strict: a
+ * field this version does not know means another version or a damaged file.
+ */
+import { z } from "zod";
+import { NETPERF_TESTS } from "../netperf/argv.js";
+import { METRIC_NAMES } from "../netperf/parse.js";
+import { MODES, PLACEMENTS, resolvedSweepSchema } from "../sweep/schema.js";
+import { summarySchema } from "./summary-schema.js";
 
-/** 2: trials can be `rejected` (path, mode or noise), carry datapath counters and netperf's elapsed time; one paired estimator. */
+/**
+ * The version of results.json, run.json and trials.jsonl (its lines are results.json's trials).
+ * 2: trials can be `rejected` (path, mode or noise), carry datapath counters and netperf's
+ * elapsed time; one paired estimator; run.json carries the version.
+ */
 export const RESULTS_SCHEMA_VERSION = 2;
 
+const mode = z.enum(MODES);
+const timestamp = z.string();
+
+/** One point of the sweep (sweep/plan.ts's `Point`). */
+export const pointSchema = z.strictObject({
+  /** e.g. `cross-node/TCP_STREAM/1024` or `same-node/TCP_RR/1,1` */
+  key: z.string(),
+  placement: z.enum(PLACEMENTS),
+  test: z.enum(NETPERF_TESTS),
+  /** The size as written in the sweep: a message size, or "request,response". */
+  size: z.string(),
+  messageSize: z.number().int().optional(),
+  requestSize: z.number().int().optional(),
+  responseSize: z.number().int().optional(),
+});
+
 /** CPU and load over one trial, from /proc/stat and /proc/loadavg. */
-export interface NoiseSample {
-  cpuBusyPct: number;
-  cpuStealPct: number;
-  loadAvg1: number;
-  loadPerCpu: number;
+export const noiseSampleSchema = z.strictObject({
+  cpuBusyPct: z.number(),
+  cpuStealPct: z.number(),
+  loadAvg1: z.number(),
+  loadPerCpu: z.number(),
   /** The CPUs netperf and netserver were pinned to, when they were. */
-  benchCpus?: number[];
+  benchCpus: z.array(z.number().int()).optional(),
   /** Steal on the benchmark's CPUs (percent of their time): what slows the trial itself. */
-  benchCpuStealPct?: number;
+  benchCpuStealPct: z.number().optional(),
   /**
    * Runnable tasks that are not the benchmark's, on its CPUs (any CPU when unpinned),
    * averaged over samples taken every 200 ms from /proc/<pid>/stat.
    */
-  competingTasks?: number;
-  samples?: number;
-}
+  competingTasks: z.number().optional(),
+  samples: z.number().int().optional(),
+});
+export type NoiseSample = z.output<typeof noiseSampleSchema>;
 
 /** Why a trial that ran is not counted: wrong path, the mode moved under it, or the machine was too busy. */
-export interface Rejection {
-  kind: "path" | "mode" | "noise";
-  reason: string;
+export const rejectionSchema = z.strictObject({
+  kind: z.enum(["path", "mode", "noise"]),
+  reason: z.string(),
   /** noise: the rule that fired, with its threshold and the measured value. */
-  rule?: { name: string; threshold: number; value: number };
-}
+  rule: z.strictObject({ name: z.string(), threshold: z.number(), value: z.number() }).optional(),
+});
+export type Rejection = z.output<typeof rejectionSchema>;
 
 /** What the lab's own devices and stacks did during a trial: is the lab itself misbehaving? */
-export interface DatapathCounters {
+export const datapathCountersSchema = z.strictObject({
   /** TCP segments the client retransmitted (its namespace's Tcp RetransSegs). */
-  tcpRetransSegs: number;
+  tcpRetransSegs: z.number(),
   /** Reordering the client's stack detected (TcpExt TCP{SACK,TS,Reno}Reorder). */
-  tcpReorder: number;
+  tcpReorder: z.number(),
   /** Duplicate segments the peer reported (TcpExt TCPDSACKRecv): spurious retransmissions. */
-  tcpDsackRecv: number;
+  tcpDsackRecv: z.number(),
   /** Device drops that moved, per `namespace/device`. */
-  drops: Record<string, number>;
-}
+  drops: z.record(z.string(), z.number()),
+});
+export type DatapathCounters = z.output<typeof datapathCountersSchema>;
 
 /** Which path a trial's packets took, from the backend's counters (lab: BPF, FORWARD). */
-export interface PathCheck {
-  bpfRedirects: number;
-  stackPasses: number;
-  iptablesForwardPackets: number;
+export const pathCheckSchema = z.strictObject({
+  bpfRedirects: z.number(),
+  stackPasses: z.number(),
+  iptablesForwardPackets: z.number(),
   /** Packets the nodes' IP stacks forwarded (Ip ForwDatagrams). */
-  ipForwarded?: number;
+  ipForwarded: z.number().optional(),
   /** The mode generation the trial was expected to run in (seen before and after). */
-  generation?: number;
-  ok: boolean;
+  generation: z.number().int().optional(),
+  ok: z.boolean(),
   /** What failed: the packets' path, or the mode (switched during the trial). */
-  kind?: "ok" | "path" | "mode";
-  reason: string;
-}
+  kind: z.enum(["ok", "path", "mode"]).optional(),
+  reason: z.string(),
+});
+export type PathCheck = z.output<typeof pathCheckSchema>;
 
 /** The backend's proof that a mode is in force, taken at each switch. */
-export interface ModeEvidence {
-  mode: Mode;
-  at: string;
+export const modeEvidenceSchema = z.strictObject({
+  mode,
+  at: timestamp,
   /** e.g. each lab node's BPF map, or each Cilium agent's `Host Routing` line. */
-  nodes: Record<string, string>;
-  ok: boolean;
+  nodes: z.record(z.string(), z.string()),
+  ok: z.boolean(),
   /** false where the mode is as set or assumed but nothing in the cluster confirmed it; absent in older files (confirmed). */
-  verified?: boolean;
-  detail: string;
-}
+  verified: z.boolean().optional(),
+  detail: z.string(),
+});
+export type ModeEvidence = z.output<typeof modeEvidenceSchema>;
 
-export interface TrialRecord {
-  id: string;
-  block: number;
-  mode: Mode;
-  point: Point;
-  durationSec: number;
+/** One trial attempt: a results.json trial, and one line of trials.jsonl. */
+export const trialRecordSchema = z.strictObject({
+  id: z.string(),
+  block: z.number().int(),
+  mode,
+  point: pointSchema,
+  durationSec: z.number(),
   /** completed: counted; failed: netperf did not give a figure; rejected: ran, but not counted (see `rejection`). */
-  state: "completed" | "failed" | "rejected";
-  attempt: number;
-  startedAt: string;
-  finishedAt: string;
-  argv: string[];
-  exitCode: number | null;
-  signal: string | null;
-  timedOut: boolean;
+  state: z.enum(["completed", "failed", "rejected"]),
+  attempt: z.number().int(),
+  startedAt: timestamp,
+  finishedAt: timestamp,
+  argv: z.array(z.string()),
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  timedOut: z.boolean(),
   /** netperf's stdout as printed. */
-  stdout: string;
-  stderrTail: string;
-  metrics?: Metrics;
-  error?: string;
-  path?: PathCheck;
-  rejection?: Rejection;
+  stdout: z.string(),
+  stderrTail: z.string(),
+  metrics: z.partialRecord(z.enum(METRIC_NAMES), z.number()).optional(),
+  error: z.string().optional(),
+  path: pathCheckSchema.optional(),
+  rejection: rejectionSchema.optional(),
   /** Completed although the machine stayed above the noise thresholds after every allowed repeat. */
-  noisy?: boolean;
-  noise?: NoiseSample;
-  datapath?: DatapathCounters;
+  noisy: z.boolean().optional(),
+  noise: noiseSampleSchema.optional(),
+  datapath: datapathCountersSchema.optional(),
   /** netperf's own ELAPSED_TIME (seconds): the measured test length. */
-  elapsedSec?: number;
+  elapsedSec: z.number().optional(),
   /** Netservers found dead and restarted before this attempt (namespaces). */
-  restarts?: string[];
+  restarts: z.array(z.string()).optional(),
   /** Where the attempt's wall time went (milliseconds): what the harness costs beside netperf. */
-  phasesMs?: Record<string, number>;
+  phasesMs: z.record(z.string(), z.number()).optional(),
   /** The evidence taken when the backend switched to this trial's mode. */
-  modeEvidence?: ModeEvidence;
-}
+  modeEvidence: modeEvidenceSchema.optional(),
+});
+export type TrialRecord = z.output<typeof trialRecordSchema>;
 
 /** The machine routebench itself ran on, recorded apart where it is not the system under test (Kubernetes). */
-export interface ControllerMachine {
-  kernel: string;
-  os: string;
-  cpuModel: string;
-  cpuCount: number;
-  hostname: string;
-}
+export const controllerMachineSchema = z.strictObject({
+  kernel: z.string(),
+  os: z.string(),
+  cpuModel: z.string(),
+  cpuCount: z.number().int(),
+  hostname: z.string(),
+});
+export type ControllerMachine = z.output<typeof controllerMachineSchema>;
 
 /** The system under test as a backend sees it, where that is not the machine routebench runs on. */
-export interface SystemUnderTest {
-  kernel: string;
-  os: string;
-  cpuModel: string;
-  cpuCount: number;
-  memoryGiB: number;
-  netperfVersion: string;
-}
+export const systemUnderTestSchema = z.strictObject({
+  kernel: z.string(),
+  os: z.string(),
+  cpuModel: z.string(),
+  cpuCount: z.number().int(),
+  memoryGiB: z.number(),
+  netperfVersion: z.string(),
+});
+export type SystemUnderTest = z.output<typeof systemUnderTestSchema>;
 
 /** kernel … netperfVersion describe the system under test (the test nodes on Kubernetes). */
-export interface Environment {
-  kernel: string;
-  os: string;
-  cpuModel: string;
-  cpuCount: number;
-  memoryGiB: number;
-  netperfVersion: string;
-  nodeVersion: string;
-  routebenchVersion: string;
-  gitCommit: string | null;
-  hostname: string;
-  backend: string;
-  topology: Record<string, unknown>;
+export const environmentSchema = systemUnderTestSchema.extend({
+  nodeVersion: z.string(),
+  routebenchVersion: z.string(),
+  gitCommit: z.string().nullable(),
+  hostname: z.string(),
+  backend: z.string(),
+  topology: z.record(z.string(), z.unknown()),
   /** Set where the controller is not the system under test: its facts, labelled as such. */
-  controller?: ControllerMachine;
-}
+  controller: controllerMachineSchema.optional(),
+});
+export type Environment = z.output<typeof environmentSchema>;
 
-export interface Results {
-  schemaVersion: number;
-  runId: string;
-  label: string;
-  state: "completed" | "aborted" | "failed";
-  startedAt: string;
-  finishedAt: string;
+/** results.json. */
+export const resultsSchema = z.strictObject({
+  schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
+  runId: z.string(),
+  label: z.string(),
+  state: z.enum(["completed", "aborted", "failed"]),
+  startedAt: timestamp,
+  finishedAt: timestamp,
   /** The command that produced the run, to reproduce it. */
-  command: string[];
-  environment: Environment;
-  sweep: Sweep;
-  plannedTrials: number;
-  modeEvidence: ModeEvidence[];
-  trials: TrialRecord[];
-  summary: Summary;
-}
+  command: z.array(z.string()),
+  environment: environmentSchema,
+  sweep: resolvedSweepSchema,
+  plannedTrials: z.number().int(),
+  modeEvidence: z.array(modeEvidenceSchema),
+  trials: z.array(trialRecordSchema),
+  summary: summarySchema,
+});
+export type Results = z.output<typeof resultsSchema>;
+
+/** run.json: what is being run, written before the first trial; `--resume` continues from it. */
+export const runMetaSchema = z.strictObject({
+  schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
+  runId: z.string(),
+  label: z.string(),
+  startedAt: timestamp,
+  command: z.array(z.string()),
+  sweep: resolvedSweepSchema,
+  environment: environmentSchema,
+});
+export type RunMeta = Omit<z.output<typeof runMetaSchema>, "schemaVersion">;

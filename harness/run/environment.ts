@@ -2,11 +2,10 @@
 
 import { readFileSync } from "node:fs";
 import { cpus, hostname, release, totalmem } from "node:os";
+import { parseNetperfVersion } from "../netperf/parse.js";
 import type { Environment, SystemUnderTest } from "../results/schema.js";
 import { PACKAGE_ROOT } from "../util/paths.js";
 import type { Runner } from "../util/runner.js";
-
-export { PACKAGE_ROOT };
 
 export function routebenchVersion(): string {
   return (JSON.parse(readFileSync(`${PACKAGE_ROOT}package.json`, "utf8")) as { version: string }).version;
@@ -33,11 +32,6 @@ export async function gitCommit(runner: Runner): Promise<string | null> {
     "--untracked-files=no",
   ]);
   return `${result.stdout.trim()}${dirty.stdout.trim() ? "-dirty" : ""}`;
-}
-
-/** The version `netperf -V` prints. Pure. */
-export function parseNetperfVersion(stdout: string): string {
-  return /Netperf version (\S+)/.exec(stdout)?.[1] ?? "unknown";
 }
 
 /**

@@ -6,13 +6,13 @@
 
 import { cpus } from "node:os";
 import type { BackendSession } from "../backends/backend.js";
+import { NoiseSampler, noiseViolation } from "../machine/noise.js";
 import { lowerIsBetter, NetperfParseError, parseNetperfOutput } from "../netperf/parse.js";
 import type { ModeEvidence, TrialRecord } from "../results/schema.js";
 import { comparedMetrics, compareModes, trialSeconds, valuesByBlock } from "../stats/summary.js";
 import { type Point, planBlock, type Trial } from "../sweep/plan.js";
 import type { Mode, Sweep } from "../sweep/schema.js";
 import { EnvironmentError, tailLines } from "../util/errors.js";
-import { NoiseSampler, noiseViolation } from "./noise.js";
 
 export interface RunControl {
   /** Set: finish the running trial, then stop. */

@@ -11,8 +11,9 @@ import {
 import { summarise } from "../stats/summary.js";
 import { planSweep, sweepPoints } from "../sweep/plan.js";
 import type { Mode, Sweep } from "../sweep/schema.js";
+import { PACKAGE_ROOT } from "../util/paths.js";
 import { processRunner } from "../util/runner.js";
-import { captureEnvironment, PACKAGE_ROOT } from "./environment.js";
+import { captureEnvironment } from "./environment.js";
 import {
   type ExecuteContext,
   executeTrials,

@@ -1,9 +1,13 @@
 /** Warnings as data: what looks wrong, why it matters, and what to try given the options in use. Pure. */
 import type { TrialRecord } from "../results/schema.js";
+// the stored shapes (equal to summary.ts's types): importing summary.ts would make a cycle
+import type {
+  PersistedComparison as Comparison,
+  PersistedPointSummary as PointSummary,
+} from "../results/summary-schema.js";
 import type { Point } from "../sweep/plan.js";
 import type { Sweep } from "../sweep/schema.js";
 import { MIN_PAIRS } from "./ratio.js";
-import type { Comparison, PointSummary } from "./summary.js";
 
 export type WarningKind =
   | "high-cv"

@@ -195,19 +195,29 @@ export const sweepSchema = z.strictObject({
 
 export type ParsedSweep = z.output<typeof sweepSchema>;
 
-/** A sweep with the profile applied: what gets planned, run and written into results.json. */
-export interface Sweep
-  extends Omit<
-    ParsedSweep,
-    "duration" | "repetitions" | "maxRepetitions" | "order" | "kubernetes" | "timeBudgetMin"
-  > {
-  timeBudgetMin?: number;
-  order: "interleaved" | "blocked";
-  kubernetes: KubernetesOptions;
-  durationSec: number;
-  repetitions: number;
-  maxRepetitions: number;
-}
+/**
+ * A sweep with the profile applied: what gets planned, run and written into results.json and
+ * run.json (and read back from them with this schema).
+ */
+export const resolvedSweepSchema = sweepSchema
+  .omit({
+    duration: true,
+    repetitions: true,
+    maxRepetitions: true,
+    order: true,
+    kubernetes: true,
+    timeBudgetMin: true,
+  })
+  .extend({
+    timeBudgetMin: z.number().positive().optional(),
+    order: z.enum(["interleaved", "blocked"]),
+    kubernetes: kubernetesOptions,
+    durationSec: z.number().int().min(1),
+    repetitions: z.number().int().min(1),
+    maxRepetitions: z.number().int().min(1),
+  });
+
+export type Sweep = z.output<typeof resolvedSweepSchema>;
 
 export interface SweepOverrides {
   profile?: Profile;

@@ -1,6 +1,6 @@
 /**
  * The few error classes routebench raises. Each carries what was wrong and what to do;
- * `exitCodeFor` in cli/main.ts is the one place that turns them into exit codes.
+ * `exitCodeFor` in cli/output.ts is the one place that turns them into exit codes.
  */
 
 /** Bad input from the user: a sweep file, a flag, a results file. Exit code 2. */

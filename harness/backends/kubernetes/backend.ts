@@ -17,10 +17,10 @@ import {
   type V1Pod,
   VersionApi,
 } from "@kubernetes/client-node";
+import { type CpuPlacement, cpuPlacementWithoutPinning } from "../../machine/cpu-placement.js";
+import { noiseSample, parseProcStat, worstNoise } from "../../machine/noise.js";
+import { parseNetperfVersion } from "../../netperf/parse.js";
 import type { ModeEvidence, NoiseSample, SystemUnderTest } from "../../results/schema.js";
-import { type CpuPlacement, cpuPlacementWithoutPinning } from "../../run/cpu-placement.js";
-import { parseNetperfVersion } from "../../run/environment.js";
-import { noiseSample, parseProcStat, worstNoise } from "../../run/noise.js";
 import type { Trial } from "../../sweep/plan.js";
 import type { KubernetesOptions, Mode, Sweep } from "../../sweep/schema.js";
 import { EnvironmentError, tailLines, UsageError } from "../../util/errors.js";

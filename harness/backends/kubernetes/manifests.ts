@@ -6,9 +6,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { V1Namespace, V1Pod } from "@kubernetes/client-node";
 import { parse, stringify } from "yaml";
-import { PACKAGE_ROOT } from "../../run/environment.js";
 import type { Placement } from "../../sweep/plan.js";
 import type { KubernetesOptions } from "../../sweep/schema.js";
+import { PACKAGE_ROOT } from "../../util/paths.js";
 import { ENFORCE_LABEL, ENFORCE_VERSION_LABEL, type PodSecurityLevel } from "./podsecurity.js";
 
 export const NETSERVER_PORT = 12865;

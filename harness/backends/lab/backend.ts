@@ -5,8 +5,8 @@
  * restarted before the trial that needs it.
  */
 import { existsSync } from "node:fs";
+import { type CpuPlacement, keepHarnessOff, resolveCpuPlacement } from "../../machine/cpu-placement.js";
 import type { ModeEvidence, PathCheck } from "../../results/schema.js";
-import { type CpuPlacement, keepHarnessOff, resolveCpuPlacement } from "../../run/cpu-placement.js";
 import type { Trial } from "../../sweep/plan.js";
 import type { Sweep } from "../../sweep/schema.js";
 import { EnvironmentError, UsageError } from "../../util/errors.js";

@@ -243,5 +243,4 @@ export async function labUp(
 export { type ModeReport, readNodeMode, setLabMode } from "./mode.js";
 export { inNetns } from "./probe.js";
 export { requireLab } from "./state.js";
-export { type LabStatus, labStatus } from "./status.js";
 export { type PathEvidence, type VerifyReport, verifyLab } from "./verify.js";

@@ -2,8 +2,10 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { EnvironmentError } from "../../util/errors.js";
-import { type LabOptions, type LabPlan, planLab, type RoutingMode } from "./plan.js";
+import { z } from "zod";
+import { EnvironmentError, UsageError } from "../../util/errors.js";
+import { parseFile } from "../../util/validate.js";
+import { type LabOptions, type LabPlan, planLab, ROUTING_MODES, type RoutingMode } from "./plan.js";
 
 export const LAB_STATE_FILE = process.env.ROUTEBENCH_LAB_STATE ?? "/run/routebench/lab.json";
 
@@ -26,13 +28,47 @@ export interface LabState {
   foreignRulesAtSwitch: Record<string, string[]> | null;
 }
 
+/** The state file's schema (version 1); test/unit/results/files.test.ts checks it matches `LabState`. */
+export const labStateSchema = z.strictObject({
+  version: z.literal(1),
+  status: z.enum(["creating", "up"]),
+  createdAt: z.string(),
+  namespaces: z.array(z.string()).optional(),
+  pins: z.array(z.string()).optional(),
+  options: z.strictObject({
+    nodes: z.number().int(),
+    podsPerNode: z.number().int(),
+    iptablesServices: z.number().int(),
+  }),
+  mode: z.enum(ROUTING_MODES),
+  generation: z.number().int().optional(),
+  modeChangedAt: z.string(),
+  netservers: z.array(z.strictObject({ netns: z.string(), pid: z.number().int() })),
+  foreignRulesAtSwitch: z.record(z.string(), z.array(z.string())).nullable(),
+});
+
+/** The lab's state, checked against its schema; null when no lab state file exists. */
 export async function readLabState(): Promise<LabState | null> {
+  let text: string;
   try {
-    return JSON.parse(await readFile(LAB_STATE_FILE, "utf8")) as LabState;
+    text = await readFile(LAB_STATE_FILE, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw error;
   }
+  return parseLabState(text, LAB_STATE_FILE);
+}
+
+/** Parses the lab state file's text; a file this version cannot read is refused with the field at fault. */
+export function parseLabState(text: string, file: string): LabState {
+  const hint = `if no lab is up, remove ${file}; \`routebench lab down\` cleans up what a lab left behind`;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${file} is not JSON: ${(error as Error).message}`, hint);
+  }
+  return parseFile(labStateSchema, json, file, hint);
 }
 
 export async function writeLabState(state: LabState): Promise<void> {

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { cpuShares, noiseViolation, parseProcStat, parseTaskStat } from "../../../harness/machine/noise.js";
 import { comparisonSentence, formatWithInterval } from "../../../harness/report/format.js";
-import { parseTrialLog } from "../../../harness/results/log.js";
 import type { TrialRecord } from "../../../harness/results/schema.js";
 import { givenUpTrials, trialFinished } from "../../../harness/run/execute.js";
-import { cpuShares, noiseViolation, parseProcStat, parseTaskStat } from "../../../harness/run/noise.js";
 import { makeRunId } from "../../../harness/run/run.js";
 
 describe("noise", () => {
@@ -64,11 +63,6 @@ describe("noise", () => {
 });
 
 describe("trial log", () => {
-  it("drops a torn last line (a crash mid-write) but not a torn middle line", () => {
-    expect(parseTrialLog('{"id":"a"}\n{"id":"b"}\n{"id":"c","st')).toHaveLength(2);
-    expect(() => parseTrialLog('{"id":"a"}\n{"id\n{"id":"c"}\n')).toThrow(/line 2/);
-  });
-
   it("treats a trial as finished when it completed or used every attempt", () => {
     const r = (id: string, state: TrialRecord["state"]) => ({ id, state }) as TrialRecord;
     const rejected = (id: string, kind: "path" | "noise") =>

@@ -82,7 +82,9 @@ describe("pairedRatio and unpairedRatio", () => {
   });
 
   for (const [name, shape] of Object.entries(SHAPES)) {
-    it(`keeps ≥ 93% coverage at n = 6, 8 and 12 pairs (${name} log ratios, seeded, 2,000 runs each)`, () => {
+    it(`keeps ≥ 93% coverage at n = 6, 8 and 12 pairs (${name} log ratios, seeded, 2,000 runs each)`, {
+      tags: ["slow"],
+    }, () => {
       for (const n of [6, 8, 12]) {
         const random = seededRandom(1000 + n);
         let covered = 0;
@@ -103,7 +105,9 @@ describe("pairedRatio and unpairedRatio", () => {
     });
   }
 
-  it("keeps ≥ 93% coverage under the adaptive stopping rule (from 8 pairs until ±3% or 40 pairs)", () => {
+  it("keeps ≥ 93% coverage under the adaptive stopping rule (from 8 pairs until ±3% or 40 pairs)", {
+    tags: ["slow"],
+  }, () => {
     // per-pair sd 0.03–0.1: from a rule that stops at once to one that rarely stops before 40
     for (const [name, shape] of Object.entries(SHAPES))
       for (const sd of [0.03, 0.06, 0.1]) {
@@ -197,7 +201,9 @@ describe("a run's verdicts (Holm over its comparisons)", () => {
     };
   }
 
-  it("headlines nothing in ≥ 95% of seeded runs where nothing differs (n = 6, 8, 12; 1,000 runs each)", () => {
+  it("headlines nothing in ≥ 95% of seeded runs where nothing differs (n = 6, 8, 12; 1,000 runs each)", {
+    tags: ["slow"],
+  }, () => {
     for (const n of [6, 8, 12]) {
       const random = seededRandom(4242 + n);
       let withHeadline = 0;

@@ -43,7 +43,7 @@ function everyTrialWorse(trials: TrialRecord[], worse: number): TrialRecord[] {
 // Monte Carlo (seeded): each claim below is a rate over simulated run pairs of the full blog
 // sweep (44 compared points); the assumptions are in harness/bench/gate-simulation.ts. The
 // rates are deterministic for these seeds; the tolerance is stated beside each bound.
-describe("the gate on simulated blog-sized run pairs (Monte Carlo, seeded)", () => {
+describe("the gate on simulated blog-sized run pairs (Monte Carlo, seeded)", { tags: ["slow"] }, () => {
   it("calls a candidate whose every trial is 30% worse a regression, exit 1, at 3 and at 6 repetitions", () => {
     for (const repetitions of [3, 6]) {
       for (const cv of [0.05, 0.15, 0.3]) {

@@ -1,0 +1,103 @@
+/**
+ * The summary as results.json stores it. stats/summary.ts computes it and declares the same
+ * types for its own use; test/unit/results/files.test.ts checks at compile time that the two
+ * agree, so a field added on one side and not the other fails `tsc`. It lives here, below
+ * stats, so that the results layer does not import upward.
+ */
+import { z } from "zod";
+import { NETPERF_TESTS } from "../netperf/argv.js";
+import { METRIC_NAMES } from "../netperf/parse.js";
+import { MODES, PLACEMENTS } from "../sweep/schema.js";
+
+const mode = z.enum(MODES);
+const placement = z.enum(PLACEMENTS);
+const test = z.enum(NETPERF_TESTS);
+const metric = z.enum(METRIC_NAMES);
+
+/** Descriptive statistics and the median's interval of one point in one mode. */
+const pointSummarySchema = z.strictObject({
+  n: z.number().int(),
+  median: z.number(),
+  mean: z.number(),
+  stddev: z.number().nullable(),
+  cv: z.number().nullable(),
+  min: z.number(),
+  max: z.number(),
+  mode,
+  placement,
+  test,
+  size: z.string(),
+  metric,
+  ciLow: z.number().nullable(),
+  ciHigh: z.number().nullable(),
+});
+
+/** One candidate/baseline comparison and its verdict. */
+const comparisonSchema = z.strictObject({
+  placement,
+  test,
+  size: z.string(),
+  metric,
+  baseline: mode,
+  candidate: mode,
+  ratio: z.number(),
+  ciLow: z.number().nullable(),
+  ciHigh: z.number().nullable(),
+  pValue: z.number().nullable(),
+  pAdjusted: z.number().nullable(),
+  paired: z.boolean(),
+  n: z.number().int(),
+  halfWidth: z.number().nullable(),
+  noisyPairs: z.number().int(),
+  lowerIsBetter: z.boolean(),
+  verdict: z.enum(["better", "worse", "no significant difference"]),
+  caveat: z.string().optional(),
+});
+
+/** How long a point took and how precise its eBPF/legacy comparison got. */
+const pointPrecisionSchema = z.strictObject({
+  key: z.string(),
+  placement,
+  test,
+  size: z.string(),
+  pairs: z.number().int(),
+  seconds: z.number(),
+  worstHalfWidth: z.number().nullable(),
+  reached: z.boolean().nullable(),
+});
+
+/** Warnings as data: what looks wrong, why it matters, and what to try. */
+const warningSchema = z.strictObject({
+  kind: z.enum([
+    "high-cv",
+    "cpu-steal",
+    "steal-imbalance",
+    "high-load",
+    "noise-repeats",
+    "noisy-kept",
+    "failed-trials",
+    "few-repetitions",
+    "missing-points",
+    "path-mismatch",
+    "datapath",
+    "wide-interval",
+  ]),
+  reason: z.string(),
+  hint: z.string(),
+  subjects: z.array(z.string()),
+});
+
+/** stats/summary.ts's `Summary`, as stored. */
+export const summarySchema = z.strictObject({
+  completedTrials: z.number().int(),
+  failedTrials: z.number().int(),
+  rejectedTrials: z.number().int(),
+  method: z.strictObject({ estimator: z.string(), multiplicity: z.string(), significance: z.number() }),
+  points: z.array(pointSummarySchema),
+  comparisons: z.array(comparisonSchema),
+  precision: z.array(pointPrecisionSchema),
+  warnings: z.array(warningSchema),
+});
+export type PersistedSummary = z.output<typeof summarySchema>;
+export type PersistedPointSummary = z.output<typeof pointSummarySchema>;
+export type PersistedComparison = z.output<typeof comparisonSchema>;
