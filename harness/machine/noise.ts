@@ -153,6 +153,11 @@ export class NoiseSampler {
       sample.benchCpuStealPct = round1(
         cpuShares(sumTimes(this.before, this.benchCpus), sumTimes(after, this.benchCpus)).stealPct,
       );
+      const others = [...after.cpus.keys()].filter((cpu) => !this.benchCpus?.includes(cpu));
+      if (others.length > 0)
+        sample.otherCpusBusyPct = round1(
+          cpuShares(sumTimes(this.before, others), sumTimes(after, others)).busyPct,
+        );
     }
     return sample;
   }

@@ -49,6 +49,11 @@ export const noiseSampleSchema = z.strictObject({
    * averaged over samples taken every 200 ms from /proc/<pid>/stat.
    */
   competingTasks: z.number().optional(),
+  /**
+   * Busy share of the CPUs the benchmark does not use (percent): other work on the machine.
+   * Pairs whose two trials differ in it by more than 20 points are not counted.
+   */
+  otherCpusBusyPct: z.number().optional(),
   samples: z.number().int().optional(),
 });
 export type NoiseSample = z.output<typeof noiseSampleSchema>;

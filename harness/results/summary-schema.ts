@@ -49,6 +49,8 @@ const comparisonSchema = z.strictObject({
   n: z.number().int(),
   halfWidth: z.number().nullable(),
   noisyPairs: z.number().int(),
+  /** Pairs not counted because the machine's other CPUs were busy in one trial of the pair and not the other. */
+  unbalancedPairs: z.number().int(),
   lowerIsBetter: z.boolean(),
   verdict: z.enum(["better", "worse", "no significant difference"]),
   caveat: z.string().optional(),
@@ -75,6 +77,7 @@ const warningSchema = z.strictObject({
     "high-load",
     "noise-repeats",
     "noisy-kept",
+    "unbalanced-pairs",
     "failed-trials",
     "few-repetitions",
     "missing-points",

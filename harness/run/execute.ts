@@ -9,7 +9,13 @@ import type { BackendSession } from "../backends/backend.js";
 import { NoiseSampler, noiseViolation } from "../machine/noise.js";
 import { lowerIsBetter, NetperfParseError, parseNetperfOutput } from "../netperf/parse.js";
 import type { ModeEvidence, TrialRecord } from "../results/schema.js";
-import { comparedMetrics, compareModes, trialSeconds, valuesByBlock } from "../stats/summary.js";
+import {
+  comparedMetrics,
+  compareModes,
+  trialSeconds,
+  unbalancedBlocks,
+  valuesByBlock,
+} from "../stats/summary.js";
 import { type Point, planBlock, type Trial } from "../sweep/plan.js";
 import type { Mode, Sweep } from "../sweep/schema.js";
 import { EnvironmentError, tailLines } from "../util/errors.js";
@@ -238,9 +244,11 @@ export function pointsNeedingRepetitions(
     if (blocks.size >= sweep.maxRepetitions) return false;
     if (blocks.size < sweep.repetitions) return true;
     return comparedMetrics(sweep, point.test).some((metric) => {
+      const unbalanced =
+        sweep.order === "interleaved" ? unbalancedBlocks(records, point.key) : new Set<number>();
       const compared = compareModes(
-        valuesByBlock(records, point.key, baseline, metric),
-        valuesByBlock(records, point.key, candidate, metric),
+        valuesByBlock(records, point.key, baseline, metric, unbalanced),
+        valuesByBlock(records, point.key, candidate, metric, unbalanced),
         sweep.order === "interleaved",
         lowerIsBetter(metric),
       );

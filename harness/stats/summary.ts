@@ -60,6 +60,8 @@ export interface Comparison {
   halfWidth: number | null;
   /** Pairs in which a trial was kept although the machine stayed above the noise thresholds. */
   noisyPairs: number;
+  /** Pairs left out because other work on the machine hit one trial of the pair and not the other. */
+  unbalancedPairs: number;
   lowerIsBetter: boolean;
   verdict: Verdict;
   /** Why the comparison is not a finding although its figures are shown (too few pairs, too noisy). */
@@ -135,20 +137,45 @@ export function judge(ratio: number, pAdjusted: number | null, lower: boolean): 
   return higher !== lower ? "better" : "worse";
 }
 
-/** Completed values of one point, mode and metric, keyed by block (with whether each was noisy). */
+/** Completed values of one point, mode and metric, keyed by block; `exclude`d blocks left out. */
 export function valuesByBlock(
   trials: readonly TrialRecord[],
   pointKey: string,
   mode: Mode,
   metric: MetricName,
+  exclude: ReadonlySet<number> = new Set(),
 ): Map<number, number> {
   const byBlock = new Map<number, number>();
   for (const t of trials) {
-    if (t.state !== "completed" || t.mode !== mode || t.point.key !== pointKey) continue;
+    if (t.state !== "completed" || t.mode !== mode || t.point.key !== pointKey || exclude.has(t.block))
+      continue;
     const value = t.metrics?.[metric];
     if (value !== undefined) byBlock.set(t.block, value);
   }
   return byBlock;
+}
+
+/**
+ * A pair's two trials must run under the same conditions: when the CPUs the benchmark does
+ * not use were busier by more than this (percentage points) in one trial than in the other,
+ * the pair is not counted. Steady load (a busy loop on the other core) hits both trials and
+ * passes; a burst of other work during one of them does not.
+ */
+export const PAIR_BALANCE_PP = 20;
+
+/** Interleaved blocks of a point whose completed trials differ in other-CPU load by more than PAIR_BALANCE_PP. */
+export function unbalancedBlocks(trials: readonly TrialRecord[], pointKey: string): Set<number> {
+  const loads = new Map<number, number[]>();
+  for (const t of trials) {
+    const busy = t.noise?.otherCpusBusyPct;
+    if (t.state !== "completed" || t.point.key !== pointKey || busy === undefined) continue;
+    loads.set(t.block, [...(loads.get(t.block) ?? []), busy]);
+  }
+  return new Set(
+    [...loads]
+      .filter(([, xs]) => Math.max(...xs) - Math.min(...xs) > PAIR_BALANCE_PP)
+      .map(([block]) => block),
+  );
 }
 
 /** Blocks of a point whose completed trial in some mode was kept noisy. */
@@ -166,7 +193,16 @@ export function compareModes(
   lower: boolean,
 ): Omit<
   Comparison,
-  "placement" | "test" | "size" | "metric" | "baseline" | "candidate" | "pAdjusted" | "noisyPairs" | "caveat"
+  | "placement"
+  | "test"
+  | "size"
+  | "metric"
+  | "baseline"
+  | "candidate"
+  | "pAdjusted"
+  | "noisyPairs"
+  | "unbalancedPairs"
+  | "caveat"
 > | null {
   if (baselineByBlock.size === 0 || candidateByBlock.size === 0) return null;
   const shared = [...baselineByBlock.keys()]
@@ -212,10 +248,12 @@ export function summarise(sweep: Sweep, points: readonly Point[], trials: readon
   const pointSummaries: PointSummary[] = [];
   const comparisons: Comparison[] = [];
   for (const point of points) {
+    const unbalanced =
+      sweep.order === "interleaved" ? unbalancedBlocks(trials, point.key) : new Set<number>();
     for (const metric of summaryMetrics(sweep, point.test)) {
       const byMode = new Map<Mode, Map<number, number>>();
       for (const mode of sweep.modes) {
-        const values = valuesByBlock(trials, point.key, mode, metric);
+        const values = valuesByBlock(trials, point.key, mode, metric, unbalanced);
         byMode.set(mode, values);
         if (values.size === 0) continue;
         const data = [...values.values()];
@@ -249,6 +287,7 @@ export function summarise(sweep: Sweep, points: readonly Point[], trials: readon
             ...compared,
             pAdjusted: null,
             noisyPairs: [...b.keys()].filter((block) => c.has(block) && noisy.has(block)).length,
+            unbalancedPairs: unbalanced.size,
           });
         }
       }

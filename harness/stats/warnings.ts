@@ -16,6 +16,7 @@ export type WarningKind =
   | "high-load"
   | "noise-repeats"
   | "noisy-kept"
+  | "unbalanced-pairs"
   | "failed-trials"
   | "few-repetitions"
   | "missing-points"
@@ -190,6 +191,17 @@ export function collectWarnings(
         .join("; ")}`,
       hint: "the comparison may partly measure the lab (drops, reordering) rather than host routing; keep both ends on one CPU (cpu: {placement: one-cpu}) and check each trial's datapath counters",
       subjects: suspicious.map(([k]) => k),
+    });
+  }
+
+  const unbalanced = comparisons.filter((c) => c.baseline === "legacy" && c.unbalancedPairs > 0);
+  if (unbalanced.length > 0) {
+    const most = unbalanced.reduce((a, b) => (a.unbalancedPairs >= b.unbalancedPairs ? a : b));
+    warnings.push({
+      kind: "unbalanced-pairs",
+      reason: `other work on the machine hit one trial of a pair and not the other at ${new Set(unbalanced.map((c) => `${c.placement}/${c.test}/${c.size}`)).size} point(s) (up to ${most.unbalancedPairs} pairs at ${most.placement} ${most.test} ${most.size}); those pairs are not counted`,
+      hint: "each trial records the other CPUs' busy share (noise.otherCpusBusyPct); run on a quieter machine to lose fewer pairs",
+      subjects: [...new Set(unbalanced.map((c) => `${c.placement}/${c.test}/${c.size}`))],
     });
   }
 

@@ -115,6 +115,7 @@ describe("formatting", () => {
         n: 10,
         halfWidth: 0.047,
         noisyPairs: 0,
+        unbalancedPairs: 0,
         lowerIsBetter: false,
         verdict: "better",
       }),

@@ -196,6 +196,7 @@ describe("a run's verdicts (Holm over its comparisons)", () => {
       n: estimate.n,
       halfWidth: relativeHalfWidth(estimate),
       noisyPairs: 0,
+      unbalancedPairs: 0,
       lowerIsBetter: metric !== "transactionsPerSec" && metric !== "throughputMbps",
       verdict: "no significant difference",
     };

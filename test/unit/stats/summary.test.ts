@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { TrialRecord } from "../../../harness/results/schema.js";
-import { summarise } from "../../../harness/stats/summary.js";
+import { summarise, unbalancedBlocks } from "../../../harness/stats/summary.js";
 import { parseSweep } from "../../../harness/sweep/load.js";
 import { planSweep, sweepPoints, type Trial } from "../../../harness/sweep/plan.js";
 import { seededRandom } from "../../../harness/util/random.js";
@@ -113,5 +113,25 @@ describe("summarise", () => {
     expect(kinds).toContain("few-repetitions");
     const cv = summary.warnings.find((w) => w.kind === "high-cv");
     expect(cv?.hint).not.toMatch(/pinning CPUs/); // this sweep already pins
+  });
+
+  it("leaves out pairs whose trials ran under different loads on the other CPUs", () => {
+    const trials = synthetic();
+    // block 2's eBPF trial ran while something else kept the other CPUs 60% busy (its figure is off by 30%)
+    for (const t of trials) {
+      t.noise = { ...(t.noise as NonNullable<TrialRecord["noise"]>), benchCpus: [1], otherCpusBusyPct: 5 };
+      if (t.block === 2 && t.mode === "ebpf") {
+        t.noise.otherCpusBusyPct = 65;
+        if (t.metrics?.transactionsPerSec) t.metrics.transactionsPerSec *= 0.7;
+      }
+    }
+    expect([...unbalancedBlocks(trials, "same-node/TCP_RR/1,1")]).toEqual([2]);
+    const summary = summarise(sweep, sweepPoints(sweep), trials);
+    const tps = summary.comparisons.find((c) => c.metric === "transactionsPerSec" && c.baseline === "legacy");
+    expect(tps).toMatchObject({ n: 5, unbalancedPairs: 1 });
+    expect(tps?.ratio).toBeGreaterThan(1.2); // the disturbed pair does not pull the estimate down
+    // a steady load on the other CPUs hits both trials of every pair: nothing is left out
+    for (const t of trials) if (t.noise) t.noise.otherCpusBusyPct = 95;
+    expect(unbalancedBlocks(trials, "same-node/TCP_RR/1,1").size).toBe(0);
   });
 });
