@@ -50,6 +50,21 @@ console.log(
 console.log(
   `  per attempt                   ${(((loopSec - elapsed(ran)) / ran.length) * 1000).toFixed(0)} ms beyond netperf's own test time`,
 );
+const phases = new Map<string, number[]>();
+for (const t of ran)
+  for (const [phase, ms] of Object.entries(t.phasesMs ?? {}))
+    phases.set(phase, [...(phases.get(phase) ?? []), ms]);
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+console.log(
+  `  per attempt, mean ms          ${[...phases].map(([phase, xs]) => `${phase} ${mean(xs).toFixed(1)}`).join(", ")} (netperf: its whole process; ELAPSED_TIME ${(mean(ran.map((t) => t.elapsedSec ?? 0)) * 1000).toFixed(0)})`,
+);
+const sorted = [...trials].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+const gaps = sorted
+  .slice(1)
+  .map((t, i) => Date.parse(t.startedAt) - Date.parse(sorted[i]?.finishedAt ?? t.startedAt));
+console.log(
+  `  between attempts, mean ms     ${mean(gaps).toFixed(1)} (mode switches, bookkeeping, progress)`,
+);
 console.log(
   `  whole command                 ${wallSec.toFixed(1)} s (CLI start, CPU choice, lab up and down included)`,
 );

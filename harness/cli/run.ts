@@ -75,7 +75,7 @@ export function registerRun(program: Command): void {
       parseProfile,
     )
     .option("--out <dir>", "run folder (default results/<runId>)")
-    .option("--seed <n>", "seed of the trial order and the bootstrap", parseIntegerFlag("--seed"))
+    .option("--seed <n>", "seed of the trial order", parseIntegerFlag("--seed"))
     .option("--dry-run", "print the plan and exit")
     .option("--resume <dir>", "continue an interrupted run without repeating finished trials")
     .option(

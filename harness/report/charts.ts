@@ -66,7 +66,7 @@ function throughputChart(data: ChartData, placement: string): ChartSpec | null {
   return {
     id: `throughput-${placement}`,
     title: `TCP_STREAM throughput, ${placement}`,
-    caption: `Median throughput per message size with its 95% bootstrap CI (band), ${placement}.`,
+    caption: `Median throughput per message size with its distribution-free 95% interval (band; none below 6 repetitions), ${placement}.`,
     spec: {
       ...base(`TCP_STREAM throughput vs message size (${placement})`),
       data: { values: rows },
@@ -110,7 +110,7 @@ function gainChart(data: ChartData): ChartSpec | null {
     id: "gain",
     title: "eBPF / legacy throughput gain",
     caption:
-      "Ratio of median throughputs (eBPF / legacy) with 95% bootstrap CIs; 1.0 means no difference. Dashed lines: published gains from other setups, for orientation.",
+      "eBPF / legacy throughput: the geometric mean of the per-pair ratios with its 95% Student-t interval; 1.0 means no difference. Dashed lines: published gains from other setups, for orientation.",
     spec: {
       ...base("Throughput gain, eBPF / legacy host routing"),
       layer: [
@@ -181,7 +181,7 @@ function latencyChart(data: ChartData): ChartSpec | null {
     id: "latency",
     title: "TCP_RR latency percentiles",
     caption:
-      "Median of each percentile across repetitions with its 95% bootstrap CI (whiskers). Lower is better.",
+      "Median of each percentile across repetitions with its distribution-free 95% interval (whiskers). Lower is better.",
     spec: {
       $schema: "https://vega.github.io/schema/vega-lite/v5.json",
       title: "TCP_RR latency by percentile (µs, lower is better)",

@@ -157,8 +157,9 @@ function streamHeadline(placement: string, comparisons: Comparison[]): Headline 
   const others = stream.filter((c) => c.verdict === "no significant difference");
   const range = others.length ? span(others) : "";
   if (better.length === 0 && worse.length === 0) {
+    const undecided = stream.every((c) => c.caveat);
     return {
-      text: `${placementName(placement)} TCP_STREAM throughput, eBPF vs legacy host routing: no significant difference ${stream.length === 1 ? "" : `at any of ${stream.length} message sizes `}(${stream.length === 1 ? "ratio" : "ratios"} ${range}).`,
+      text: `${placementName(placement)} TCP_STREAM throughput, eBPF vs legacy host routing: ${undecided ? "not decided" : "no significant difference"} ${stream.length === 1 ? "" : `at any of ${stream.length} message sizes `}(${stream.length === 1 ? "ratio" : "ratios"} ${range}).`,
       verdict: "no significant difference",
     };
   }
@@ -183,7 +184,7 @@ function rrHeadlines(placement: string, results: Results, comparisons: Compariso
       const e = findPoint(results.summary.points, placement, "ebpf", "TCP_RR", size, "transactionsPerSec");
       const l = findPoint(results.summary.points, placement, "legacy", "TCP_RR", size, "transactionsPerSec");
       headlines.push({
-        text: `${placementName(placement)} transactions per second (TCP_RR ${size}): eBPF ${e ? formatWithInterval(e.median, e.ciLow, e.ciHigh) : "–"} vs legacy ${l ? formatWithInterval(l.median, l.ciLow, l.ciHigh) : "–"}: ${formatRatio(tps.ratio)}× (${formatPercentChange(tps.ratio)}; ${comparisonEvidence(tps)}): ${tps.verdict}.`,
+        text: `${placementName(placement)} transactions per second (TCP_RR ${size}): eBPF ${e ? formatWithInterval(e.median, e.ciLow, e.ciHigh) : "–"} vs legacy ${l ? formatWithInterval(l.median, l.ciLow, l.ciHigh) : "–"}: ${formatRatio(tps.ratio)}× (${formatPercentChange(tps.ratio)}; ${comparisonEvidence(tps)}): ${tps.caveat ? "not decided" : tps.verdict}.`,
         verdict: tps.verdict,
       });
     }
@@ -191,7 +192,7 @@ function rrHeadlines(placement: string, results: Results, comparisons: Compariso
     if (latency.length > 0) {
       const parts = latency.map(
         (c) =>
-          `${METRIC_LABELS[c.metric].name.split(" ")[0]} ${formatRatio(c.ratio)}× (${comparisonEvidence(c, "CI")}, ${c.verdict})`,
+          `${METRIC_LABELS[c.metric].name.split(" ")[0]} ${formatRatio(c.ratio)}× (${comparisonEvidence(c, "CI")}, ${c.caveat ? "not decided" : c.verdict})`,
       );
       const better = latency.filter((c) => c.verdict === "better").length;
       headlines.push({
@@ -297,7 +298,7 @@ function throughputTable(results: Results, comparisons: Comparison[]): Table | n
     title: "TCP_STREAM throughput by message size",
     columns,
     rows,
-    note: "Cells: median ± half the 95% bootstrap CI (or [low, high] when asymmetric); ratios: [95% CI], n.s. = no significant difference.",
+    note: "Cells: median ± half its distribution-free 95% interval (or [low, high] when asymmetric); ratios: geometric mean of per-pair ratios [95% t interval], n.s. = no significant difference after Holm.",
   };
 }
 

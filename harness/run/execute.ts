@@ -6,7 +6,7 @@
 
 import { cpus } from "node:os";
 import type { BackendSession } from "../backends/backend.js";
-import { NoiseSampler, noiseViolation } from "../machine/noise.js";
+import { NOISE_RULE_REPEATS, NoiseSampler, noiseViolation } from "../machine/noise.js";
 import { lowerIsBetter, NetperfParseError, parseNetperfOutput } from "../netperf/parse.js";
 import type { ModeEvidence, TrialRecord } from "../results/schema.js";
 import {
@@ -91,7 +91,8 @@ async function attempt(
   context: ExecuteContext,
   trial: Trial,
   attemptNumber: number,
-  noiseRepeatsLeft: number,
+  /** This trial's earlier noise repeats: each rule allows NOISE_RULE_REPEATS of its own, all together NOISE_REPEATS. */
+  noiseRepeats: readonly TrialRecord[],
 ): Promise<TrialRecord> {
   const sampler = new NoiseSampler(context.session.cpuPlacement.cpus);
   const startedAt = new Date().toISOString();
@@ -138,7 +139,14 @@ async function attempt(
         return { ...measured, state: "rejected", rejection: { kind, reason: outcome.path.reason } };
       }
       const violation = noiseViolation(noise, cpus().length);
-      if (violation && noiseRepeatsLeft > 0) {
+      const repeatsLeft = violation
+        ? Math.min(
+            NOISE_REPEATS - noiseRepeats.length,
+            (NOISE_RULE_REPEATS[violation.name] ?? NOISE_REPEATS) -
+              noiseRepeats.filter((r) => r.rejection?.rule?.name === violation.name).length,
+          )
+        : 0;
+      if (violation && repeatsLeft > 0) {
         return {
           ...measured,
           state: "rejected",
@@ -198,9 +206,13 @@ export async function executeTrials(
         if (!evidence.ok) throw new Error(`mode ${trial.mode} could not be verified: ${evidence.detail}`);
       }
       const mine = context.records.filter((r) => r.id === trial.id);
-      const noiseRepeats = mine.filter((r) => r.rejection?.kind === "noise").length;
       const record = {
-        ...(await attempt(context, trial, mine.length + 1, NOISE_REPEATS - noiseRepeats)),
+        ...(await attempt(
+          context,
+          trial,
+          mine.length + 1,
+          mine.filter((r) => r.rejection?.kind === "noise"),
+        )),
         modeEvidence: context.modeEvidence.at(-1),
       };
       if (control.kill.signal.aborted && record.state !== "completed") return false; // killed by the second Ctrl-C: not a result

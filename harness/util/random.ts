@@ -1,4 +1,4 @@
-/** A small seeded PRNG (mulberry32): the same seed gives the same plan and the same bootstrap. */
+/** A small seeded PRNG (mulberry32): the same seed gives the same trial order. */
 export type Random = () => number;
 
 export function seededRandom(seed: number): Random {

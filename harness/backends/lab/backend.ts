@@ -144,7 +144,7 @@ class LabSession implements BackendSession {
     const restarted: string[] = [];
     for (const netns of namespaces) {
       const entry = this.state.netservers.find((s) => s.netns === netns);
-      if (entry && (await netserverServing(entry.pid, this.plan.netserverPort))) continue;
+      if (entry && netserverServing(entry.pid)) continue;
       const pid = await startNetserver(netns, this.plan.netserverPort);
       this.state.netservers = [...this.state.netservers.filter((s) => s.netns !== netns), { netns, pid }];
       restarted.push(netns);

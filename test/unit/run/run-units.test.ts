@@ -34,6 +34,13 @@ describe("noise", () => {
     };
     expect(noiseViolation(quiet, 2)).toBeNull();
     expect(noiseViolation({ ...quiet, competingTasks: 0.3 }, 2)).toBeNull();
+    // steady load on the other core: flagged (and repeated once only, NOISE_RULE_REPEATS)
+    expect(noiseViolation({ ...quiet, otherCpusBusyPct: 45 }, 2)).toBeNull();
+    expect(noiseViolation({ ...quiet, otherCpusBusyPct: 99 }, 2)).toEqual({
+      name: "other-cpus-busy",
+      threshold: 50,
+      value: 99,
+    });
     // a task that wanted the benchmark's CPU for most of the trial
     expect(noiseViolation({ ...quiet, competingTasks: 0.9 }, 2)).toEqual({
       name: "competing-tasks",
