@@ -21,7 +21,7 @@ import type { TrialRecord } from "../results/schema.js";
 import { type CompareInput, type CompareReport, compareRuns } from "../stats/regression.js";
 import { parseSweep } from "../sweep/load.js";
 import type { Mode, Sweep } from "../sweep/schema.js";
-import { syntheticTrials } from "./synthetic.js";
+import { SYNTHETIC_ENVIRONMENT, syntheticTrials } from "./synthetic.js";
 
 const BLOG = readFileSync(new URL("../../sweeps/blog.yaml", import.meta.url), "utf8");
 /** Share of a trial's log variance common to all its metrics. */
@@ -80,20 +80,7 @@ export function simulatedTrials(
 
 /** What `compareRuns` reads of a run, around simulated trials (no summary: the gate does not read it). */
 export function simulatedRun(sweep: Sweep, trials: TrialRecord[], runId: string): CompareInput {
-  const environment = {
-    kernel: "synthetic",
-    os: "synthetic",
-    cpuModel: "synthetic",
-    cpuCount: 1,
-    memoryGiB: 1,
-    netperfVersion: "2.7.0",
-    nodeVersion: "v20",
-    routebenchVersion: "synthetic",
-    gitCommit: null,
-    hostname: "synthetic",
-    backend: "synthetic",
-    topology: {},
-  };
+  const environment = SYNTHETIC_ENVIRONMENT;
   return { runId, label: runId, sweep, trials, environment };
 }
 

@@ -83,6 +83,22 @@ export function syntheticTrials(sweep: Sweep, options: SyntheticOptions): TrialR
 }
 
 /** A complete results object around synthetic trials (summary computed), for tests and benchmarks. */
+/** The environment of a generated run: every field says it is synthetic. */
+export const SYNTHETIC_ENVIRONMENT = {
+  kernel: "synthetic",
+  os: "synthetic",
+  cpuModel: "synthetic",
+  cpuCount: 1,
+  memoryGiB: 1,
+  netperfVersion: "2.7.0",
+  nodeVersion: "v20",
+  routebenchVersion: "synthetic",
+  gitCommit: null,
+  hostname: "synthetic",
+  backend: "synthetic",
+  topology: {},
+};
+
 export function syntheticResults(
   sweep: Sweep,
   trials: TrialRecord[],
@@ -98,20 +114,7 @@ export function syntheticResults(
     startedAt,
     finishedAt: trials.at(-1)?.finishedAt ?? startedAt,
     command: ["routebench", "synthetic"],
-    environment: {
-      kernel: "synthetic",
-      os: "synthetic",
-      cpuModel: "synthetic",
-      cpuCount: 1,
-      memoryGiB: 1,
-      netperfVersion: "2.7.0",
-      nodeVersion: "v20",
-      routebenchVersion: "synthetic",
-      gitCommit: null,
-      hostname: "synthetic",
-      backend: "synthetic",
-      topology: {},
-    },
+    environment: SYNTHETIC_ENVIRONMENT,
     sweep,
     plannedTrials: trials.length,
     modeEvidence: [],

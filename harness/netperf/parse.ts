@@ -109,20 +109,8 @@ export function lowerIsBetter(metric: MetricName): boolean {
 
 /** Validates a metric name given by a user (e.g. --metric). */
 export function parseMetricName(name: string): MetricName {
-  const known: MetricName[] = [
-    "throughputMbps",
-    "transactionsPerSec",
-    "meanLatencyUs",
-    "p50Us",
-    "p90Us",
-    "p99Us",
-    "maxLatencyUs",
-    "localCpuPct",
-    "remoteCpuPct",
-    "retransmissions",
-  ];
-  if (!(known as string[]).includes(name))
-    throw new UsageError(`unknown metric ${name}; known: ${known.join(", ")}`);
+  if (!(METRIC_NAMES as readonly string[]).includes(name))
+    throw new UsageError(`unknown metric ${name}; known: ${METRIC_NAMES.join(", ")}`);
   return name as MetricName;
 }
 
