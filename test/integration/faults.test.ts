@@ -234,6 +234,25 @@ describe.skipIf(skipRootTests)("faults (root)", () => {
     });
   }
 
+  it("SIGINT while the summary and report are written: the results are kept, the lab is already gone", async () => {
+    const dir = join(out, "report-phase");
+    const run = startRun(
+      [MINI, "--out", dir, "--report", "--report-out", join(out, "report-phase-report")],
+      24,
+    );
+    await run.reached; // the last trial's line: summary and report follow
+    await sleep(200);
+    run.child.kill("SIGINT");
+    const code = await run.closed;
+    // exit 130 when the handlers still ran, or the signal's default when rendering had begun
+    expect([130, null, 0]).toContain(code);
+    const results = await readResults(dir);
+    expect(["completed", "aborted"]).toContain(results.state);
+    const lines = readFileSync(join(dir, "trials.jsonl"), "utf8").trim().split("\n");
+    expect(results.trials.length).toBe(lines.length); // every finished trial kept, none invented
+    await expectNothingLeft();
+  });
+
   it("works from any directory: assets resolve from the package, not the working directory", async () => {
     const bin = fileURLToPath(new URL("../../bin/routebench.js", import.meta.url));
     const fromRoot = (args: string[]) => spawnSync("node", [bin, ...args], { cwd: "/", encoding: "utf8" });
