@@ -112,13 +112,10 @@ describe.skipIf(skipRootTests)("faults (root)", () => {
     const results = await readResults(dir);
     expect(results.state).toBe("completed");
     expect(results.trials.filter((t) => t.state === "completed")).toHaveLength(results.plannedTrials);
-    expect(results.trials.flatMap((t) => t.restarts ?? []).sort()).toEqual(
-      expect.arrayContaining(
-        ["rb-node1-pod2", "rb-node2-pod1"].filter((ns) =>
-          results.trials.some((t) => t.restarts?.includes(ns)),
-        ),
-      ),
-    );
+    // only the killed netservers were restarted, each once (by the first trial that needed it)
+    const restarted = results.trials.flatMap((t) => t.restarts ?? []);
+    expect(new Set(restarted).size).toBe(restarted.length);
+    for (const netns of restarted) expect(["rb-node1-pod2", "rb-node2-pod1"]).toContain(netns);
     expect(results.trials.some((t) => (t.restarts ?? []).length > 0)).toBe(true);
     await expectNothingLeft();
   });

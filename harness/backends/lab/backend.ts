@@ -111,7 +111,8 @@ class LabSession implements BackendSession {
         const node = this.lastReading.reading.nodes[name];
         if (node) node.config = config;
       }
-    this.state = (await requireLab()).state;
+    // this session is the lab's only writer while it holds the lock: its copy only needs the switch
+    this.state = { ...this.state, mode, generation: report.generation };
     const nodes = Object.fromEntries(
       Object.entries(report.nodes).map(([name, c]) => [name, `${c.mode} (generation ${c.generation})`]),
     );
@@ -159,15 +160,14 @@ class LabSession implements BackendSession {
   async runTrial(trial: Trial, signal: AbortSignal) {
     const marks = [performance.now()];
     const target = endpoints(this.plan, trial);
-    const restarts = await this.superviseNetservers([
+    const onPath = [
       ...new Set([target.clientNetns, target.serverNetns, ...target.nodes.map((n) => n.netns)]),
-    ]);
+    ];
+    const restarts = await this.superviseNetservers(onPath);
     const argv = trialNetperfArgv(trial, target.serverIp, this.plan.netserverPort, this.cpuPlacement);
     const pids = Object.fromEntries(this.state.netservers.map((s) => [s.netns, s.pid]));
     const readNamespaces = Object.fromEntries(
-      [target.clientNetns, target.serverNetns, ...target.nodes.map((n) => n.netns)].flatMap((netns) =>
-        pids[netns] ? [[netns, pids[netns] as number]] : [],
-      ),
+      onPath.flatMap((netns) => (pids[netns] ? [[netns, pids[netns] as number]] : [])),
     );
     marks.push(performance.now());
     const key = JSON.stringify([target.nodes.map((n) => n.name), readNamespaces]);
@@ -264,27 +264,23 @@ async function openSession(
   lock: LabLock,
 ): Promise<LabSession> {
   const existing = await readLabState();
-  let session: LabSession;
-  if (existing?.status === "up") {
-    const { plan, state } = await requireLab();
+  const foundMode = existing?.status === "up" ? existing.mode : null;
+  if (foundMode)
     log(
-      `using the running lab (${plan.options.nodes} nodes, mode ${state.mode}); it is left in that mode afterwards`,
+      `using the running lab (${existing?.options.nodes} nodes, mode ${foundMode}); it is left in that mode afterwards`,
     );
-    const placement = await resolveCpuPlacement(sweep.cpu);
-    const restore = await keepHarnessOff(runner, placement.cpus);
-    session = new LabSession(runner, plan, state, state.mode, placement, lock, restore);
-  } else {
+  else {
     log(
       `bringing the lab up (${sweep.lab.nodes} nodes × ${sweep.lab.podsPerNode} pods); it is taken down afterwards`,
     );
-    const report = await labUp(runner, sweep.lab, { mode: "legacy", recreate: false, force: false });
-    const { state } = await requireLab();
-    const placement = await resolveCpuPlacement(sweep.cpu);
-    const restore = await keepHarnessOff(runner, placement.cpus);
-    session = new LabSession(runner, report.plan, state, null, placement, lock, restore);
+    await labUp(runner, sweep.lab, { mode: "legacy", recreate: false, force: false });
   }
+  const { plan, state } = await requireLab();
+  const placement = await resolveCpuPlacement(sweep.cpu);
+  const restore = await keepHarnessOff(runner, placement.cpus);
+  const session = new LabSession(runner, plan, state, foundMode, placement, lock, restore);
   try {
-    await checkSafeguard(runner, (await requireLab()).plan, sweep);
+    await checkSafeguard(runner, plan, sweep);
   } catch (error) {
     await session.close();
     throw error;

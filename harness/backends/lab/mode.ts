@@ -34,14 +34,30 @@ export async function readNodeConfigs(
   runner: Runner,
   nodes: readonly NodePlan[],
 ): Promise<Record<string, ConfigReading>> {
-  const commands = nodes.map((node) => `map dump pinned ${node.bpfPinDir}/maps/rb_config`);
-  const result = await runner.run(["bpftool", "-j", "batch", "file", "-"], {
-    input: `${commands.join("\n")}\n`,
-  });
+  return readConfigsAfter(runner, nodes, []);
+}
+
+/**
+ * Runs `before` (bpftool batch lines, e.g. map updates) and then dumps each node's rb_config,
+ * all in one bpftool process; unreadable configs are `unknown`.
+ */
+async function readConfigsAfter(
+  runner: Runner,
+  nodes: readonly NodePlan[],
+  before: readonly string[],
+): Promise<Record<string, ConfigReading>> {
+  const dumps = nodes.map((node) => `map dump pinned ${node.bpfPinDir}/maps/rb_config`);
+  const input = `${[...before, ...dumps].join("\n")}\n`;
+  // updates must land: a failing batch is an error; only an unreadable dump reads as unknown
+  const result =
+    before.length > 0
+      ? await runChecked(runner, ["bpftool", "-j", "batch", "file", "-"], { input })
+      : await runner.run(["bpftool", "-j", "batch", "file", "-"], { input });
   const readings: Record<string, ConfigReading> = {};
   let outputs: string[] | null = null;
   try {
-    if (result.exitCode === 0) outputs = parseBatchOutput(result.stdout, commands.length);
+    if (result.exitCode === 0)
+      outputs = parseBatchOutput(result.stdout, before.length + dumps.length).slice(before.length);
   } catch (error) {
     if (!(error instanceof BpfDumpError)) throw error;
   }
@@ -74,8 +90,7 @@ export async function writeNodeModes(
   generation: number,
 ): Promise<Record<string, ConfigReading>> {
   const updates = nodes.flatMap((node) => configUpdateCommands(node.bpfPinDir, mode, generation));
-  await runChecked(runner, ["bpftool", "batch", "file", "-"], { input: `${updates.join("\n")}\n` });
-  return readNodeConfigs(runner, nodes);
+  return readConfigsAfter(runner, nodes, updates);
 }
 
 export interface ModeReport {
