@@ -205,7 +205,7 @@ function latencyChart(data: ChartData): ChartSpec | null {
                 sort: ["P50", "P90", "P99"],
                 axis: { labelAngle: 0 },
               },
-              xOffset: { field: "mode", sort: ["legacy", "ebpf", "host"] },
+              xOffset: { field: "mode", sort: ["legacy", "ebpf", "host", "direct"] },
               y: { field: "us", type: "quantitative", title: "latency (µs)" },
               color,
               tooltip: [
@@ -221,7 +221,7 @@ function latencyChart(data: ChartData): ChartSpec | null {
             mark: { type: "errorbar", ticks: true, color: "#1a202c" },
             encoding: {
               x: { field: "percentile", type: "nominal", sort: ["P50", "P90", "P99"] },
-              xOffset: { field: "mode", sort: ["legacy", "ebpf", "host"] },
+              xOffset: { field: "mode", sort: ["legacy", "ebpf", "host", "direct"] },
               y: { field: "low", type: "quantitative", title: "latency (µs)" },
               y2: { field: "high" },
             },
@@ -242,7 +242,7 @@ function tpsChart(data: ChartData): ChartSpec | null {
     sort: { field: "ours", order: "descending" as const },
     axis: { labelLimit: 320 },
   };
-  const yOffset = { field: "mode", sort: ["legacy", "ebpf", "host"] };
+  const yOffset = { field: "mode", sort: ["legacy", "ebpf", "host", "direct"] };
   const color = modeColor(rows.map((r) => r.mode));
   return {
     id: "tps",

@@ -215,7 +215,7 @@ function tpsTable(results: Results, published: PublishedSource[]): Table | null 
   const seed = published.find((s) => s.id.startsWith("azure"));
   for (const placement of results.sweep.placements) {
     for (const size of rrSizes) {
-      for (const mode of ["ebpf", "legacy", "host"] as const) {
+      for (const mode of ["ebpf", "legacy", "host", "direct"] as const) {
         const point = findPoint(
           results.summary.points,
           placement,

@@ -31,7 +31,7 @@
 import { median } from "simple-statistics";
 import { lowerIsBetter, type MetricName } from "../netperf/parse.js";
 import type { Results } from "../results/schema.js";
-import type { Mode } from "../sweep/schema.js";
+import { BASELINE_MODES, type Mode } from "../sweep/schema.js";
 import { UsageError } from "../util/errors.js";
 import { holmAdjust } from "./holm.js";
 import { studentTQuantile } from "./student-t.js";
@@ -770,7 +770,7 @@ export function environmentNotes(baseline: CompareInput, candidate: CompareInput
 export function sharedShiftNotes(raw: Analysis, basis: Basis): string[] {
   const byPoint = new Map<string, PointComparison[]>();
   for (const p of raw.points) {
-    if (p.mode === "host" || p.goodChange === null) continue;
+    if (BASELINE_MODES.includes(p.mode) || p.goodChange === null) continue;
     const key = `${p.placement} ${p.test} ${p.size} ${p.metric}`;
     byPoint.set(key, [...(byPoint.get(key) ?? []), p]);
   }
@@ -785,7 +785,7 @@ export function sharedShiftNotes(raw: Analysis, basis: Basis): string[] {
       }
     }
   }
-  const pods = raw.modes.filter((m) => m.mode !== "host");
+  const pods = raw.modes.filter((m) => !BASELINE_MODES.includes(m.mode));
   const sharedModes =
     pods.length >= 2 &&
     (["regression", "improvement"] as const).some((v) => pods.every((m) => m.verdict === v));

@@ -123,11 +123,13 @@ export function comparedMetrics(sweep: Sweep, test: Point["test"]): MetricName[]
   return summaryMetrics(sweep, test).filter((m) => m !== "localCpuPct" && m !== "remoteCpuPct");
 }
 
-/** Mode pairs compared: eBPF against legacy, and each against the host baseline. */
+/** Mode pairs compared: eBPF against legacy, and each against the host and direct baselines. */
 export const COMPARED_PAIRS: readonly { baseline: Mode; candidate: Mode }[] = [
   { baseline: "legacy", candidate: "ebpf" },
   { baseline: "host", candidate: "ebpf" },
   { baseline: "host", candidate: "legacy" },
+  { baseline: "direct", candidate: "ebpf" },
+  { baseline: "direct", candidate: "legacy" },
 ];
 
 /** better/worse only when the adjusted p is below SIGNIFICANCE (lower is better for latency). */

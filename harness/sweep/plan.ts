@@ -10,7 +10,7 @@
  */
 import type { NetperfTest } from "../netperf/argv.js";
 import { type Random, seededRandom, shuffled } from "../util/random.js";
-import type { Mode, Sweep } from "./schema.js";
+import { type Mode, type Sweep, switchesRouting } from "./schema.js";
 
 export type Placement = "same-node" | "cross-node";
 
@@ -104,7 +104,7 @@ export function modeSwitches(trials: readonly Trial[]): number {
   let switches = 0;
   let current: Mode | undefined;
   for (const t of trials) {
-    if (t.mode !== "host" && t.mode !== current) {
+    if (switchesRouting(t.mode) && t.mode !== current) {
       switches++;
       current = t.mode;
     }

@@ -3,9 +3,20 @@
  * `resolveSweep` applies the profile so the rest of routebench sees one resolved value.
  */
 import { z } from "zod";
+import { UsageError } from "../util/errors.js";
 
-export const MODES = ["legacy", "ebpf", "host"] as const;
+export const MODES = ["legacy", "ebpf", "host", "direct"] as const;
 export type Mode = (typeof MODES)[number];
+/**
+ * Baselines beside the two routing modes, which switch nothing: `host` runs between node
+ * namespaces over the underlay, `direct` between the same two pods over one veth pair of
+ * their own (lab only): the floor any host routing can reach on this machine.
+ */
+export const BASELINE_MODES: readonly Mode[] = ["host", "direct"];
+/** Whether trials in `mode` need the nodes' host routing switched to it. */
+export function switchesRouting(mode: Mode): boolean {
+  return !BASELINE_MODES.includes(mode);
+}
 export const PLACEMENTS = ["same-node", "cross-node"] as const;
 export const PROFILES = ["quick", "standard", "full"] as const;
 export type Profile = (typeof PROFILES)[number];
@@ -159,7 +170,7 @@ export const sweepSchema = z.strictObject({
   kubernetes: kubernetesOptions.optional(),
   modes: z
     .array(z.enum(MODES))
-    .min(1, { message: "needs at least one mode (legacy, ebpf, host)" })
+    .min(1, { message: "needs at least one mode (legacy, ebpf, host, direct)" })
     .refine((modes) => new Set(modes).size === modes.length, { message: "lists a mode twice" })
     .default(["legacy", "ebpf"]),
   placements: z
@@ -247,6 +258,11 @@ export function resolveSweep(parsed: ParsedSweep, overrides: SweepOverrides = {}
   if (overrides.kubeconfig) k8s.kubeconfig = overrides.kubeconfig;
   if (overrides.context) k8s.context = overrides.context;
   if (overrides.namespace) k8s.namespace = overrides.namespace;
+  if (backend === "kubernetes" && parsed.modes.includes("direct"))
+    throw new UsageError(
+      "mode direct is a lab baseline (two pods joined by a veth pair of their own): a cluster has no such path",
+      "remove direct from modes for a Kubernetes run; use host for a node-to-node baseline",
+    );
   const resolvedOrder = order ?? (backend === "kubernetes" ? "blocked" : "interleaved");
   const adaptive: Partial<ProfileSettings> =
     profileDrives && resolvedOrder === "interleaved" ? fromProfile : {};

@@ -562,6 +562,7 @@ class KubernetesSession implements BackendSession {
     if (mode === "host") {
       return { mode, at, nodes: {}, ok: true, detail: "node-to-node baseline: host-network netperf pods" };
     }
+    if (mode === "direct") throw new UsageError("mode direct is a lab baseline: a cluster has no such path");
     const cluster = this.clusterFor(mode);
     const { strategy, commands, rolloutTimeoutSec } = this.sweep.kubernetes.routing;
     const wanted = hostRoutingFor(mode);
