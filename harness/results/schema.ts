@@ -55,6 +55,15 @@ export const noiseSampleSchema = z.strictObject({
    */
   otherCpusBusyPct: z.number().optional(),
   samples: z.number().int().optional(),
+  /**
+   * CPU seconds the benchmark's CPUs spent during the trial, from /proc/stat: user (netperf and
+   * netserver), system (their system calls, the transmit path) and softirq (the receive
+   * path: veth backlogs, routing, iptables or BPF). With one-CPU placement and the harness
+   * kept off, that is the benchmark's whole cost: both ends and the nodes' datapath.
+   */
+  benchCpuSec: z
+    .strictObject({ user: z.number(), system: z.number(), softirq: z.number(), busy: z.number() })
+    .optional(),
 });
 export type NoiseSample = z.output<typeof noiseSampleSchema>;
 
