@@ -147,13 +147,16 @@ export function boundPooledPercentile(
       0,
     );
   const rank = percentileRank(percent, pooled);
-  const candidates = (steps: CountStep[][]) =>
-    [...new Set(steps.flat().map((s) => s.atUs))].sort((a, b) => a - b);
+  // the count bounds change only at step edges; past the last edge they count every transaction
+  const firstEdgeReaching = (steps: CountStep[][], countAt: (x: number) => number, target: number) => {
+    const edges = [...new Set(steps.flat().map((s) => s.atUs))].sort((a, b) => a - b);
+    const edge = edges.find((x) => countAt(x) >= target);
+    if (edge === undefined)
+      throw new Error("boundPooledPercentile: the steps do not reach every transaction");
+    return edge;
+  };
   // below lowerUs fewer than `rank` transactions can be at or below x, so the percentile is not there
-  const lowerUs =
-    candidates(atMost).find((x) => mostAtOrBelow(x) >= rank) ?? Math.max(...instances.map((i) => i.maxUs));
-  const upperUs =
-    candidates(atLeast).find((x) => leastAtOrBelow(x) >= Math.max(1, rank - instances.length)) ??
-    Math.max(...instances.map((i) => i.maxUs));
-  return { percent, valueUs: null, lowerUs: Math.max(lowerUs, 0), upperUs };
+  const lowerUs = firstEdgeReaching(atMost, mostAtOrBelow, rank);
+  const upperUs = firstEdgeReaching(atLeast, leastAtOrBelow, Math.max(1, rank - instances.length));
+  return { percent, valueUs: null, lowerUs, upperUs };
 }
