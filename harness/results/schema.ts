@@ -32,6 +32,8 @@ export const pointSchema = z.strictObject({
   messageSize: z.number().int().optional(),
   requestSize: z.number().int().optional(),
   responseSize: z.number().int().optional(),
+  /** netperf instances run at once; absent for one. */
+  streams: z.number().int().min(2).optional(),
 });
 
 /** CPU and load over one trial, from /proc/stat and /proc/loadavg. */

@@ -24,6 +24,8 @@ export interface Point {
   messageSize?: number;
   requestSize?: number;
   responseSize?: number;
+  /** netperf instances run at once; absent for one, so one-stream points keep their keys. */
+  streams?: number;
 }
 
 export interface Trial {
@@ -65,7 +67,12 @@ export function sweepPoints(sweep: Sweep): Point[] {
       }
     }
   }
-  return points;
+  return points.flatMap((point) => (sweep.streams ?? [1]).map((streams) => withStreams(point, streams)));
+}
+
+/** A point run by `streams` netperf instances at once: its own key, e.g. `same-node/TCP_RR/1,1/streams=8`. */
+function withStreams(point: Point, streams: number): Point {
+  return streams === 1 ? point : { ...point, key: `${point.key}/streams=${streams}`, streams };
 }
 
 function trial(block: number, mode: Mode, point: Point, durationSec: number): Trial {

@@ -183,6 +183,17 @@ export const sweepSchema = z.strictObject({
       z.discriminatedUnion("test", [streamTest, rrTest], { message: "test must be TCP_STREAM or TCP_RR" }),
     )
     .min(1, { message: "needs at least one test" }),
+  /**
+   * netperf instances run at once in each trial, one point per value (issue 14). Rates are
+   * summed and latency percentiles merged from the pooled distribution (stats/merge-streams.ts).
+   * Absent means [1]: it is not filled in, so the sweeps that run.json and results.json store
+   * stay as they were, and so do the points and trial ids of sweeps written before it.
+   */
+  streams: z
+    .array(z.number().int().min(1).max(64))
+    .min(1, { message: "needs at least one stream count, e.g. [1]" })
+    .refine((list) => new Set(list).size === list.length, { message: "lists a stream count twice" })
+    .optional(),
   profile: z.enum(PROFILES).default("standard"),
   /** Seconds per netperf test (netperf -l); default from the profile. */
   duration: z.number().int().min(1).max(3600).optional(),
