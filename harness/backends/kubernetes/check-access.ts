@@ -5,6 +5,7 @@ import { api } from "./api.js";
 import { type Check, fail, pass } from "./check-result.js";
 import { CILIUM_CONFIG, CILIUM_DAEMONSET } from "./cilium-config.js";
 
+/** One permission as a SelfSubjectAccessReview asks for it (its resourceAttributes). */
 export interface Permission {
   verb: string;
   group: string;

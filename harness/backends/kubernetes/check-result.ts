@@ -1,7 +1,9 @@
 /** One line of `routebench k8s check`: its verdict, what was seen, and the fix. */
 
+/** warn: the run works but its figures may suffer; skip: an earlier check left nothing to look at. */
 export type CheckStatus = "pass" | "fail" | "warn" | "skip";
 
+/** One check's line in the table, and its entry in `k8s check --json`. */
 export interface Check {
   id: string;
   title: string;

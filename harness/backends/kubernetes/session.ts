@@ -20,6 +20,7 @@ import { initialSwitchState, STRATEGIES, type SwitchStrategy } from "./strategie
 /** The clusters of a run by the mode they serve; "any" serves every mode without its own. */
 export type ClusterMap = Map<Mode | "any", Cluster>;
 
+/** The BackendSession of a Kubernetes run; `kubernetesBackend().open` makes it. */
 export class KubernetesSession implements BackendSession {
   readonly name = "kubernetes";
   private closed = false;

@@ -14,6 +14,7 @@ import type { Cluster } from "./connect.js";
 import { restartPods } from "./pods.js";
 
 type Routing = KubernetesOptions["routing"];
+/** kubernetes.routing.strategy in the sweep. */
 export type StrategyName = Routing["strategy"];
 type SwitchedMode = "legacy" | "ebpf";
 
@@ -42,6 +43,7 @@ export interface SwitchContext {
   readonly log: (message: string) => void;
 }
 
+/** One row of the table: everything the backend does differently for a strategy. */
 export interface SwitchStrategy {
   /** The kube context of each mode's cluster; empty: one cluster, the kubeconfig's context. Throws a UsageError for a missing one. */
   kubeContexts(routing: Routing, modes: readonly Mode[]): { mode: SwitchedMode; context: string }[];
