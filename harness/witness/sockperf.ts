@@ -53,7 +53,9 @@ export function buildSockperfServerArgv(invocation: SockperfServerInvocation): s
 /**
  * The ping-pong client: one message in flight at a time, as fast as replies come (its default
  * --mps max), so its rate and round trips answer TCP_RR's question. It measures over the last
- * durationSec − 0.45 s (a 400 ms warm-up first), so give it at least 2 s. It keeps its default
+ * durationSec − 0.45 s (a 400 ms warm-up first), so give it at least 2 s, and it waits about 2.1 s
+ * before its test starts (with or without --dontwarmup): a run takes durationSec + ≈2.25 s of
+ * wall time (4.24–4.30 s at -t 2 over loopback, sockperf 3.7). It keeps its default
  * TSC clock: with --no-rdtsc sockperf 3.7 measured over only durationSec − 1.17 s, and nothing at
  * 1 s (test/fixtures/witness/README.md).
  */
