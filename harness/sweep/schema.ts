@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { UsageError } from "../util/errors.js";
+import { WITNESSES } from "../witness/witness.js";
 
 export const MODES = ["legacy", "ebpf", "host", "direct"] as const;
 export type Mode = (typeof MODES)[number];
@@ -162,6 +163,17 @@ const cpuPinning = z.strictObject({
   server: z.number().int().min(0).optional(),
 });
 
+/**
+ * Second witnesses beside netperf (harness/witness), one name or a list: sockperf runs at the
+ * TCP_RR points and iperf3 at the TCP_STREAM points, in the same blocks. Always a list once parsed.
+ */
+const witnesses = z
+  .union([z.enum(WITNESSES), z.array(z.enum(WITNESSES)).min(1, { message: "names at least one witness" })], {
+    message: `witness must be ${WITNESSES.join(" or ")}, or a list of them`,
+  })
+  .transform((value) => (typeof value === "string" ? [value] : value))
+  .refine((list) => new Set(list).size === list.length, { message: "lists a witness twice" });
+
 export const sweepSchema = z.strictObject({
   name: z.string().min(1).default("sweep"),
   description: z.string().optional(),
@@ -206,6 +218,7 @@ export const sweepSchema = z.strictObject({
   order: z.enum(["interleaved", "blocked"]).optional(),
   seed: z.number().int().min(0).default(1),
   cpu: cpuPinning.default({ placement: "auto" }),
+  witness: witnesses.optional(),
   /** Extra attempts for a failed trial. */
   retries: z.number().int().min(0).max(10).default(1),
   /** --target-ci: keep adding repetitions until each comparison's CI is within ±targetCiPct %. */

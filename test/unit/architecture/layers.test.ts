@@ -14,6 +14,7 @@ const LAYERS = [
   "types",
   "util",
   "netperf",
+  "witness",
   "sweep",
   "results",
   "stats",
