@@ -3,7 +3,7 @@
  * data inlined, so the same spec renders to SVG, PNG and HTML and is tested as a file.
  */
 import type { TopLevelSpec } from "vega-lite";
-import type { ChartData } from "./model.js";
+import type { ChartData } from "./chart-data.js";
 
 export interface ChartSpec {
   id: string;
