@@ -7,7 +7,7 @@ import type { TopLevelSpec } from "vega-lite";
 import type { MetricName } from "../netperf/parse.js";
 import type { Results } from "../results/schema.js";
 import { count, text } from "./cells.js";
-import type { ChartSpec } from "./charts.js";
+import { type ChartSpec, FONT, VEGA_LITE_SCHEMA } from "./chart-style.js";
 import { formatWithInterval, METRIC_LABELS } from "./format.js";
 import { escapeHtml, htmlFigures, htmlPage, htmlTable } from "./html.js";
 import { renderSvg } from "./render.js";
@@ -69,10 +69,10 @@ export function trendCharts(rows: readonly TrendRow[]): ChartSpec[] {
     };
     const color = { field: "mode", type: "nominal" as const, title: "host routing" };
     const spec = {
-      $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+      $schema: VEGA_LITE_SCHEMA,
       title: `${label.name} across runs`,
       background: "white",
-      config: { font: "DejaVu Sans, Liberation Sans, Helvetica, Arial, sans-serif" },
+      config: { font: FONT },
       data: { values: data },
       facet: { row: { field: "point", type: "nominal", title: null } },
       resolve: { scale: { y: "independent" } },

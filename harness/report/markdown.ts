@@ -1,7 +1,7 @@
 /** report.md: the report model as Markdown (for a PR comment, a wiki page, a blog draft). Pure. */
 
 import { cellText, type Table } from "./cells.js";
-import type { ChartSpec } from "./charts.js";
+import type { ChartSpec } from "./chart-style.js";
 import type { ReportModel } from "./model.js";
 
 function escapeCell(text: string): string {
