@@ -48,7 +48,7 @@ export function modeColor(modes: Iterable<string>) {
 }
 
 /** The vega-lite schema the specs are written against (the version `render.ts` compiles with). */
-export const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
+export const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 
 /** What every top-level spec shares: schema, title, white background, the report's look. */
 export function frame(title: string) {
