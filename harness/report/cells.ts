@@ -4,7 +4,7 @@
  * value for machines (CSV). Pure.
  */
 import type { Comparison, PointSummary } from "../stats/summary.js";
-import { formatNumber, formatRatio, formatWithInterval, ratioRange } from "./format.js";
+import { formatNumber, formatRatio, formatWithInterval, ratioRange, shownUnit } from "./format.js";
 
 /** One table cell. Exporters format it; the model never stores a figure as pre-formatted text. */
 export type Cell =
@@ -43,9 +43,10 @@ export const text = (value: string): Cell => ({ kind: "text", text: value });
 export const empty = (value: string): Cell => ({ kind: "empty", text: value });
 export const count = (value: number): Cell => ({ kind: "count", value });
 
-/** A point's median and interval, scaled into `unit` (e.g. 1e-3 for Mbit/s into Gbit/s), or "missing". */
-export function estimateCell(point: PointSummary | undefined, unit: string, scale = 1): Cell {
+/** A point's median and interval in the unit the report shows its metric in, or "missing". */
+export function estimateCell(point: PointSummary | undefined): Cell {
   if (!point) return empty("missing");
+  const { unit, scale } = shownUnit(point.metric);
   const scaled = (x: number | null) => (x === null ? null : x * scale);
   return {
     kind: "estimate",

@@ -3,7 +3,7 @@
  * compared with legacy, with the evidence (interval, adjusted p) or why there is none. Pure.
  */
 import type { Results } from "../results/schema.js";
-import type { Comparison } from "../stats/summary.js";
+import { type Comparison, summaryMetrics } from "../stats/summary.js";
 import {
   comparisonEvidence,
   formatPercentChange,
@@ -19,9 +19,10 @@ export interface Headline {
   verdict: Comparison["verdict"] | "missing";
 }
 
-function streamHeadline(placement: string, comparisons: Comparison[]): Headline {
+/** Throughput of one stream test across its message sizes: which sizes differ, and the range of the rest. */
+function throughputHeadline(placement: string, test: string, comparisons: Comparison[]): Headline {
   const stream = comparisons
-    .filter((c) => c.placement === placement && c.test === "TCP_STREAM" && c.metric === "throughputMbps")
+    .filter((c) => c.placement === placement && c.test === test && c.metric === "throughputMbps")
     .sort((a, b) => sizeOrder(a.size, b.size));
   if (stream.length === 0)
     return {
@@ -42,7 +43,7 @@ function streamHeadline(placement: string, comparisons: Comparison[]): Headline 
   if (better.length === 0 && worse.length === 0) {
     const undecided = stream.every((c) => c.caveat);
     return {
-      text: `${placementName(placement)} TCP_STREAM throughput, eBPF vs legacy host routing: ${undecided ? "not decided" : "no significant difference"} ${stream.length === 1 ? "" : `at any of ${stream.length} message sizes `}(${stream.length === 1 ? "ratio" : "ratios"} ${range}).`,
+      text: `${placementName(placement)} ${test} throughput, eBPF vs legacy host routing: ${undecided ? "not decided" : "no significant difference"} ${stream.length === 1 ? "" : `at any of ${stream.length} message sizes `}(${stream.length === 1 ? "ratio" : "ratios"} ${range}).`,
       verdict: "no significant difference",
     };
   }
@@ -53,21 +54,27 @@ function streamHeadline(placement: string, comparisons: Comparison[]): Headline 
   ].filter(Boolean);
   const rest = stream.length - better.length - worse.length;
   return {
-    text: `${placementName(placement)} TCP_STREAM throughput: eBPF host routing was ${parts.join(", ")}${rest ? `; no significant difference at the other ${rest} (${rest === 1 ? "ratio" : "ratios"} ${range})` : ""}.`,
+    text: `${placementName(placement)} ${test} throughput: eBPF host routing was ${parts.join(", ")}${rest ? `; no significant difference at the other ${rest} (${rest === 1 ? "ratio" : "ratios"} ${range})` : ""}.`,
     verdict: better.length >= worse.length ? "better" : "worse",
   };
 }
 
-function rrHeadlines(placement: string, results: Results, comparisons: Comparison[]): Headline[] {
+/** Per size of one request/response test: its transaction rate, then its latency percentiles. */
+function rateHeadlines(
+  placement: string,
+  test: string,
+  results: Results,
+  comparisons: Comparison[],
+): Headline[] {
   const headlines: Headline[] = [];
-  const rr = comparisons.filter((c) => c.placement === placement && c.test === "TCP_RR");
+  const rr = comparisons.filter((c) => c.placement === placement && c.test === test);
   for (const size of [...new Set(rr.map((c) => c.size))]) {
     const tps = rr.find((c) => c.size === size && c.metric === "transactionsPerSec");
     if (tps) {
-      const e = findPoint(results.summary.points, placement, "ebpf", "TCP_RR", size, "transactionsPerSec");
-      const l = findPoint(results.summary.points, placement, "legacy", "TCP_RR", size, "transactionsPerSec");
+      const e = findPoint(results.summary.points, placement, "ebpf", test, size, "transactionsPerSec");
+      const l = findPoint(results.summary.points, placement, "legacy", test, size, "transactionsPerSec");
       headlines.push({
-        text: `${placementName(placement)} transactions per second (TCP_RR ${size}): eBPF ${e ? formatWithInterval(e.median, e.ciLow, e.ciHigh) : "–"} vs legacy ${l ? formatWithInterval(l.median, l.ciLow, l.ciHigh) : "–"}: ${formatRatio(tps.ratio)}× (${formatPercentChange(tps.ratio)}; ${comparisonEvidence(tps)}): ${tps.caveat ? "not decided" : tps.verdict}.`,
+        text: `${placementName(placement)} transactions per second (${test} ${size}): eBPF ${e ? formatWithInterval(e.median, e.ciLow, e.ciHigh) : "–"} vs legacy ${l ? formatWithInterval(l.median, l.ciLow, l.ciHigh) : "–"}: ${formatRatio(tps.ratio)}× (${formatPercentChange(tps.ratio)}; ${comparisonEvidence(tps)}): ${tps.caveat ? "not decided" : tps.verdict}.`,
         verdict: tps.verdict,
       });
     }
@@ -79,7 +86,7 @@ function rrHeadlines(placement: string, results: Results, comparisons: Compariso
       );
       const better = latency.filter((c) => c.verdict === "better").length;
       headlines.push({
-        text: `${placementName(placement)} latency (TCP_RR ${size}, eBPF / legacy, lower is better): ${parts.join("; ")}.`,
+        text: `${placementName(placement)} latency (${test} ${size}, eBPF / legacy, lower is better): ${parts.join("; ")}.`,
         verdict:
           better === latency.length
             ? "better"
@@ -92,13 +99,24 @@ function rrHeadlines(placement: string, results: Results, comparisons: Compariso
   return headlines;
 }
 
-/** The headlines of a run, placement by placement: TCP_STREAM first, then each TCP_RR size. */
+/**
+ * The headlines of a run, placement by placement: the throughput of every test that measures
+ * it, then each size of every test that measures a transaction rate or latency. Which tests
+ * those are comes from the metrics each test is summarised by.
+ */
 export function buildHeadlines(results: Results, comparisons: Comparison[]): Headline[] {
+  const tests = [...new Set(results.sweep.tests.map((t) => t.test))].map((test) => ({
+    test,
+    metrics: summaryMetrics(results.sweep, test),
+  }));
+  const throughputTests = tests.filter((t) => t.metrics.includes("throughputMbps"));
+  const rateTests = tests.filter((t) =>
+    t.metrics.some((m) => m === "transactionsPerSec" || /^p\d+Us$/.test(m)),
+  );
   const headlines: Headline[] = [];
   for (const placement of results.sweep.placements) {
-    if (results.sweep.tests.some((t) => t.test === "TCP_STREAM"))
-      headlines.push(streamHeadline(placement, comparisons));
-    headlines.push(...rrHeadlines(placement, results, comparisons));
+    for (const { test } of throughputTests) headlines.push(throughputHeadline(placement, test, comparisons));
+    for (const { test } of rateTests) headlines.push(...rateHeadlines(placement, test, results, comparisons));
   }
   return headlines;
 }

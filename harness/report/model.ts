@@ -13,7 +13,7 @@ import type { Table } from "./cells.js";
 import { type ChartData, chartData } from "./chart-data.js";
 import { comparisonsDataset, type Dataset, pointsDataset } from "./datasets.js";
 import { buildHeadlines, type Headline } from "./headlines.js";
-import { latencyTable, throughputTable, tpsTable } from "./measured-tables.js";
+import { latencyTables, throughputTables, tpsTables } from "./measured-tables.js";
 import { mainComparisons } from "./points.js";
 import type { PublishedSource } from "./published.js";
 import {
@@ -66,9 +66,9 @@ export function buildReportModel(results: Results, published: PublishedSource[])
       `How modes are compared: ${method.estimator}. Verdicts control the family-wise error over the run's ${results.summary.comparisons.length} comparisons: ${method.multiplicity}. A comparison with fewer than 6 pairs has no interval and no verdict; one whose pairs ran on a machine that stayed too busy is shown but not called a finding.`,
     );
   const tables = [
-    tpsTable(results, published),
-    throughputTable(results, comparisons),
-    latencyTable(results, comparisons),
+    ...tpsTables(results, published),
+    ...throughputTables(results, comparisons),
+    ...latencyTables(results, comparisons),
     precisionTable(results),
     verificationTable(results),
     datapathTable(results),
