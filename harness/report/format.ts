@@ -15,6 +15,19 @@ export const METRIC_LABELS: Record<MetricName, { name: string; unit: string }> =
   retransmissions: { name: "retransmissions", unit: "" },
 };
 
+/**
+ * Metrics a report shows in another unit than the one stored, with the factor from the stored
+ * unit; every other metric shows in its stored unit (METRIC_LABELS).
+ */
+const SHOWN_UNITS: Partial<Record<MetricName, { unit: string; scale: number }>> = {
+  throughputMbps: { unit: "Gbit/s", scale: 1e-3 },
+};
+
+/** The unit a report shows `metric` in, and the factor that turns a stored value into it. */
+export function shownUnit(metric: MetricName): { unit: string; scale: number } {
+  return SHOWN_UNITS[metric] ?? { unit: METRIC_LABELS[metric].unit, scale: 1 };
+}
+
 /** A figure with as many digits as a reader needs: 3 significant digits, no exponent. */
 export function formatNumber(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return "–";
