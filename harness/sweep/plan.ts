@@ -15,7 +15,7 @@ import type { Mode, Sweep } from "./schema.js";
 export type Placement = "same-node" | "cross-node";
 
 export interface Point {
-  /** e.g. `cross-node/TCP_STREAM/1024` or `same-node/TCP_RR/1,1` */
+  /** e.g. `cross-node/TCP_STREAM/1024`, `same-node/TCP_RR/1,1` or `same-node/UDP_STREAM/1024` */
   key: string;
   placement: Placement;
   test: NetperfTest;
@@ -39,24 +39,23 @@ export interface Trial {
 export function sweepPoints(sweep: Sweep): Point[] {
   const points: Point[] = [];
   for (const placement of sweep.placements) {
-    for (const test of sweep.tests) {
-      if (test.test === "TCP_STREAM") {
-        for (const size of test.messageSizes) {
+    for (const entry of sweep.tests) {
+      const base = { placement, test: entry.test };
+      if ("messageSizes" in entry) {
+        for (const size of entry.messageSizes) {
           points.push({
-            key: `${placement}/TCP_STREAM/${size}`,
-            placement,
-            test: "TCP_STREAM",
+            ...base,
+            key: `${placement}/${entry.test}/${size}`,
             size: String(size),
             messageSize: size,
           });
         }
       } else {
-        for (const size of test.sizes) {
+        for (const size of entry.sizes) {
           const [request, response] = size.split(",").map(Number);
           points.push({
-            key: `${placement}/TCP_RR/${size}`,
-            placement,
-            test: "TCP_RR",
+            ...base,
+            key: `${placement}/${entry.test}/${size}`,
             size,
             requestSize: request,
             responseSize: response,

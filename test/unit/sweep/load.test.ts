@@ -99,7 +99,7 @@ describe("parseSweep", () => {
       '1:17 modes[1]: expected one of legacy, ebpf, host, got "epbf" (did you mean "ebpf"?)',
     ]);
     expect(problems("tests:\n  - test: TCP_RRR\n")).toEqual([
-      '2:11 tests[0].test: test must be TCP_STREAM or TCP_RR, got "TCP_RRR" (did you mean "TCP_RR"?)',
+      '2:11 tests[0].test: test must be one of TCP_STREAM, TCP_RR, TCP_CRR, UDP_RR, UDP_STREAM, got "TCP_RRR" (did you mean "TCP_RR"?)',
     ]);
     expect(problems("tests: []\n")).toEqual(["1:8 tests: needs at least one test"]);
     expect(problems("modes: [legacy, legacy]\ntests: [{test: TCP_RR}]\n")).toEqual([
