@@ -20,6 +20,15 @@ export function isStreamTest(test: NetperfTest): test is StreamTest {
   return (STREAM_TESTS as readonly NetperfTest[]).includes(test);
 }
 
+/**
+ * Seconds a test keeps netperf waiting past its -l: netserver ends a connection test (TCP_CRR)
+ * on its own timer, padded by PAD_TIME (4 s, netperf 2.7.0 src/netlib.h and nettest_omni.c
+ * recv_omni); a 1 s TCP_CRR on loopback took 5.2 s of wall time.
+ */
+export function netserverPadSec(test: NetperfTest): number {
+  return test === "TCP_CRR" ? 4 : 0;
+}
+
 export interface NetperfInvocation {
   test: NetperfTest;
   /** netserver address. */

@@ -8,7 +8,7 @@
  * blocked: mode by mode (one switch per mode), for backends where switching is expensive;
  *   points shuffled within each repetition.
  */
-import type { NetperfTest } from "../netperf/argv.js";
+import { type NetperfTest, netserverPadSec } from "../netperf/argv.js";
 import { type Random, seededRandom, shuffled } from "../util/random.js";
 import type { Mode, Sweep } from "./schema.js";
 
@@ -111,7 +111,10 @@ export function modeSwitches(trials: readonly Trial[]): number {
   return switches;
 }
 
-/** Seconds the plan should take: the tests plus a per-trial overhead measured on the lab. */
+/** Seconds the plan should take: the tests, netserver's padding, and a per-trial overhead measured on the lab. */
 export function estimateSeconds(trials: readonly Trial[], overheadPerTrialSec = 0.1): number {
-  return trials.reduce((sum, t) => sum + t.durationSec + overheadPerTrialSec, 0);
+  return trials.reduce(
+    (sum, t) => sum + t.durationSec + netserverPadSec(t.point.test) + overheadPerTrialSec,
+    0,
+  );
 }
