@@ -2,7 +2,8 @@
  * Seeded synthetic trial records for benchmarks and statistical tests: a known effect per
  * mode, drift shared by all modes of a block, and per-trial noise. Not measurements.
  */
-import type { Metrics } from "../netperf/parse.js";
+import { isStreamTest } from "../netperf/argv.js";
+import { type Metrics, rateMetric, serviceDemandMetrics } from "../netperf/parse.js";
 import { RESULTS_SCHEMA_VERSION, type Results, type TrialRecord } from "../results/schema.js";
 import { summarise } from "../stats/summary.js";
 import { planSweep, sweepPoints } from "../sweep/plan.js";
@@ -47,18 +48,25 @@ export function syntheticTrials(sweep: Sweep, options: SyntheticOptions): TrialR
     if (!drift.has(trial.block)) drift.set(trial.block, 1 + options.drift * (2 * random() - 1));
     const factor = (options.effect[trial.mode] ?? 1) * (drift.get(trial.block) ?? 1) * trialNoise();
     const size = trial.point.messageSize ?? 1;
-    const metrics: Metrics =
-      trial.point.test === "TCP_STREAM"
-        ? { throughputMbps: 20 * Math.sqrt(size) * 10 * factor * own(), localCpuPct: 50, remoteCpuPct: 50 }
-        : {
-            transactionsPerSec: 20000 * factor * own(),
-            meanLatencyUs: 50 / (factor * own()),
-            p50Us: percentile(45 / (factor * own())),
-            p90Us: percentile(60 / (factor * own())),
-            p99Us: percentile(110 / (factor * own())),
-            localCpuPct: 40,
-            remoteCpuPct: 40,
-          };
+    const { test } = trial.point;
+    const metrics: Metrics = isStreamTest(test)
+      ? { throughputMbps: 20 * Math.sqrt(size) * 10 * factor * own(), localCpuPct: 50, remoteCpuPct: 50 }
+      : {
+          [rateMetric(test)]: 20000 * factor * own(),
+          meanLatencyUs: 50 / (factor * own()),
+          p50Us: percentile(45 / (factor * own())),
+          p90Us: percentile(60 / (factor * own())),
+          p99Us: percentile(110 / (factor * own())),
+          localCpuPct: 40,
+          remoteCpuPct: 40,
+        };
+    // derived without further draws, so the seeds of TCP-only sweeps keep their streams
+    if (test === "UDP_STREAM") {
+      metrics.sentMbps = (metrics.throughputMbps ?? 0) * 1.25;
+      metrics.lossPct = 20;
+    }
+    // a faster mode spends less CPU per unit of work
+    if (sweep.cpu.serviceDemand) for (const m of serviceDemandMetrics(test)) metrics[m] = 30 / factor;
     const at = new Date(start + index * 1000 * (trial.durationSec + 0.1)).toISOString();
     return {
       id: trial.id,

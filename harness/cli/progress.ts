@@ -1,5 +1,7 @@
 /** Run progress: a live line on a terminal, one line per finished trial otherwise, nothing with --json. */
 
+import { isStreamTest } from "../netperf/argv.js";
+import { rateMetric } from "../netperf/parse.js";
 import type { TrialRecord } from "../results/schema.js";
 import type { ProgressEvent } from "../run/execute.js";
 
@@ -15,8 +17,13 @@ export function formatDuration(seconds: number): string {
 export function trialFigure(record: TrialRecord): string {
   if (record.state === "failed") return `FAILED (attempt ${record.attempt}): ${record.error ?? "?"}`;
   const m = record.metrics ?? {};
-  if (record.point.test === "TCP_STREAM") return `${(m.throughputMbps ?? 0).toFixed(0)} Mbit/s`;
-  return `${(m.transactionsPerSec ?? 0).toFixed(0)} trans/s, p50 ${m.p50Us ?? "?"} µs, p99 ${m.p99Us ?? "?"} µs`;
+  const { test } = record.point;
+  if (isStreamTest(test)) {
+    const loss = m.lossPct === undefined ? "" : `, ${m.lossPct.toFixed(1)}% lost`;
+    return `${(m.throughputMbps ?? 0).toFixed(0)} Mbit/s${loss}`;
+  }
+  const rate = rateMetric(test);
+  return `${(m[rate] ?? 0).toFixed(0)} ${rate === "connectionsPerSec" ? "conn/s" : "trans/s"}, p50 ${m.p50Us ?? "?"} µs, p99 ${m.p99Us ?? "?"} µs`;
 }
 
 function label(event: ProgressEvent): string {

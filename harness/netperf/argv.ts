@@ -1,8 +1,33 @@
 /** Builds netperf command lines. Pure: the same argv runs in a lab pod or through pods/exec. */
 import { NETPERF_SELECTORS } from "./selectors.js";
 
-export const NETPERF_TESTS = ["TCP_STREAM", "TCP_RR"] as const;
+/**
+ * The netperf tests routebench runs. Bulk transfer: TCP_STREAM, UDP_STREAM (`-m` bytes per
+ * send). Request/response (`-r request,response`): TCP_RR on one connection, TCP_CRR with a
+ * new connection per transaction (connect, request, response, close), UDP_RR.
+ */
+export const NETPERF_TESTS = ["TCP_STREAM", "TCP_RR", "TCP_CRR", "UDP_RR", "UDP_STREAM"] as const;
 export type NetperfTest = (typeof NETPERF_TESTS)[number];
+
+/** The bulk-transfer tests: sized by bytes per send, measured in Mbit/s. */
+export const STREAM_TESTS = ["TCP_STREAM", "UDP_STREAM"] as const satisfies readonly NetperfTest[];
+export type StreamTest = (typeof STREAM_TESTS)[number];
+/** The request/response tests: sized by request,response bytes, measured per transaction. */
+export type RequestResponseTest = Exclude<NetperfTest, StreamTest>;
+
+/** True for TCP_STREAM and UDP_STREAM. */
+export function isStreamTest(test: NetperfTest): test is StreamTest {
+  return (STREAM_TESTS as readonly NetperfTest[]).includes(test);
+}
+
+/**
+ * Seconds a test keeps netperf waiting past its -l: netserver ends a connection test (TCP_CRR)
+ * on its own timer, padded by PAD_TIME (4 s, netperf 2.7.0 src/netlib.h and nettest_omni.c
+ * recv_omni); a 1 s TCP_CRR on loopback took 5.2 s of wall time.
+ */
+export function netserverPadSec(test: NetperfTest): number {
+  return test === "TCP_CRR" ? 4 : 0;
+}
 
 export interface NetperfInvocation {
   test: NetperfTest;
@@ -11,21 +36,19 @@ export interface NetperfInvocation {
   /** netserver control port. */
   port: number;
   durationSec: number;
-  /** TCP_STREAM: bytes per send() (-m). */
+  /** TCP_STREAM, UDP_STREAM: bytes per send() (-m). */
   messageSize?: number;
-  /** TCP_RR: request and response sizes in bytes (-r). */
+  /** TCP_RR, TCP_CRR, UDP_RR: request and response sizes in bytes (-r). */
   requestSize?: number;
   responseSize?: number;
   /** CPU binding of netperf and netserver (-T local,remote). */
   cpu?: { client?: number; server?: number };
   /** netserver's data port (-P ,port): fixed where a NetworkPolicy or host firewall must allow it. */
   dataPort?: number;
-  /** Measure CPU utilisation on both ends (-c -C). */
+  /** Measure CPU utilisation and service demand on both ends (-c -C). */
   measureCpu?: boolean;
   /** Seconds to wait between setting up the connections and starting the timed test (-s). */
   startDelaySec?: number;
-  /** Ask for the latency histogram (-v 2); only builds with --enable-histogram print one. */
-  printHistogram?: boolean;
 }
 
 /**
@@ -52,11 +75,15 @@ export function buildNetperfArgv(invocation: NetperfInvocation): string[] {
   }
   if (invocation.measureCpu ?? true) argv.push("-c", "-C");
   if (invocation.startDelaySec) argv.push("-s", String(invocation.startDelaySec));
-  if (invocation.printHistogram) argv.push("-v", "2");
   argv.push("--");
-  if (invocation.test === "TCP_STREAM") {
-    if (!invocation.messageSize) throw new Error("TCP_STREAM needs a message size");
+  if (isStreamTest(invocation.test)) {
+    if (!invocation.messageSize) throw new Error(`${invocation.test} needs a message size`);
     argv.push("-m", String(invocation.messageSize));
+    // netperf sets SO_DONTROUTE on UDP_STREAM sockets unless -R is given ("safety latch",
+    // nettest_omni.c scan_omni_args): pod traffic goes through a gateway, so allow routing as
+    // cilium-cli (connectivity/perf/benchmarks/netperf/perfpod.go) and k8s-netperf
+    // (pkg/drivers/netperf.go) do.
+    if (invocation.test === "UDP_STREAM") argv.push("-R", "1");
   } else {
     argv.push("-r", `${invocation.requestSize ?? 1},${invocation.responseSize ?? 1}`);
   }

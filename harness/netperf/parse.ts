@@ -1,12 +1,13 @@
 /** Parses netperf's `-P 0 -o SELECTORS` output into routebench metrics. Pure. */
 import { UsageError } from "../util/errors.js";
-import type { NetperfTest } from "./argv.js";
+import { isStreamTest, type NetperfTest, type RequestResponseTest } from "./argv.js";
 import { NETPERF_SELECTORS, type NetperfSelector } from "./selectors.js";
 
 /** Every metric routebench reads from netperf, as named in results files. */
 export const METRIC_NAMES = [
   "throughputMbps",
   "transactionsPerSec",
+  "connectionsPerSec",
   "meanLatencyUs",
   "p50Us",
   "p90Us",
@@ -15,8 +16,64 @@ export const METRIC_NAMES = [
   "localCpuPct",
   "remoteCpuPct",
   "retransmissions",
+  "sentMbps",
+  "lossPct",
+  "localSdUsPerKB",
+  "remoteSdUsPerKB",
+  "localSdUsPerTrans",
+  "remoteSdUsPerTrans",
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
+
+/**
+ * Which way each metric gets better: up for rates, down for latency, CPU, service demand,
+ * loss and retransmissions. A Record, so a new metric cannot be added without its direction.
+ */
+const BETTER: Record<MetricName, "higher" | "lower"> = {
+  throughputMbps: "higher",
+  transactionsPerSec: "higher",
+  connectionsPerSec: "higher",
+  sentMbps: "higher",
+  meanLatencyUs: "lower",
+  p50Us: "lower",
+  p90Us: "lower",
+  p99Us: "lower",
+  maxLatencyUs: "lower",
+  localCpuPct: "lower",
+  remoteCpuPct: "lower",
+  retransmissions: "lower",
+  lossPct: "lower",
+  localSdUsPerKB: "lower",
+  remoteSdUsPerKB: "lower",
+  localSdUsPerTrans: "lower",
+  remoteSdUsPerTrans: "lower",
+};
+
+/** The rate a request/response test is judged by: TCP_CRR's transactions are whole connections. */
+export function rateMetric(test: RequestResponseTest): "transactionsPerSec" | "connectionsPerSec" {
+  return test === "TCP_CRR" ? "connectionsPerSec" : "transactionsPerSec";
+}
+
+/**
+ * False for TCP_CRR: in a connection test netserver ends on its own timer, padded by PAD_TIME
+ * (4 s, netperf 2.7.0 src/netlib.h), and scales the busy share of that longer time by
+ * lib_elapsed / elapsed_time (src/netcpu_procstat.c), so a 1 s test on loopback reported 429%
+ * remote CPU on 2 CPUs (test/fixtures/netperf/tcp_crr_1_1.csv).
+ */
+export function remoteCpuMeasured(test: NetperfTest): boolean {
+  return test !== "TCP_CRR";
+}
+
+/**
+ * Service demand (CPU time per unit of work, netperf -c -C) as netperf reports it for a test:
+ * µs per KB for bulk transfer, µs per transaction for request/response (SD_UNITS).
+ */
+export function serviceDemandMetrics(test: NetperfTest): MetricName[] {
+  const [local, remote]: [MetricName, MetricName] = isStreamTest(test)
+    ? ["localSdUsPerKB", "remoteSdUsPerKB"]
+    : ["localSdUsPerTrans", "remoteSdUsPerTrans"];
+  return remoteCpuMeasured(test) ? [local, remote] : [local];
+}
 
 export type Metrics = Partial<Record<MetricName, number>>;
 
@@ -71,20 +128,29 @@ export function parseNetperfOutput(test: NetperfTest, stdout: string): NetperfSa
   const set = (name: MetricName, value: number | null) => {
     if (value !== null) metrics[name] = value;
   };
-  if (test === "TCP_STREAM") {
-    const throughput = measured(raw.THROUGHPUT);
+  if (isStreamTest(test)) {
     const factor = UNIT_TO_MBPS[raw.THROUGHPUT_UNITS];
+    // THROUGHPUT is what the receiver counted (for UDP_STREAM, after loss): see selectors.ts
+    const throughput = measured(raw.THROUGHPUT);
     if (throughput === null || factor === undefined) {
       throw new NetperfParseError(
         `unusable throughput ${JSON.stringify(raw.THROUGHPUT)} ${JSON.stringify(raw.THROUGHPUT_UNITS)}`,
       );
     }
     set("throughputMbps", throughput * factor);
+    if (test === "UDP_STREAM") {
+      const sent = measured(raw.LOCAL_SEND_THROUGHPUT);
+      set("sentMbps", sent === null ? null : sent * factor);
+      const sentDatagrams = measured(raw.LOCAL_SEND_CALLS);
+      const receivedDatagrams = measured(raw.REMOTE_RECV_CALLS);
+      if (sentDatagrams && receivedDatagrams !== null && receivedDatagrams <= sentDatagrams)
+        set("lossPct", (100 * (sentDatagrams - receivedDatagrams)) / sentDatagrams);
+    }
   } else {
     const rate = measured(raw.TRANSACTION_RATE);
     if (rate === null)
       throw new NetperfParseError(`unusable transaction rate ${JSON.stringify(raw.TRANSACTION_RATE)}`);
-    set("transactionsPerSec", rate);
+    set(rateMetric(test), rate);
     set("meanLatencyUs", measured(raw.MEAN_LATENCY));
     set("p50Us", measured(raw.P50_LATENCY));
     set("p90Us", measured(raw.P90_LATENCY));
@@ -92,19 +158,23 @@ export function parseNetperfOutput(test: NetperfTest, stdout: string): NetperfSa
     set("maxLatencyUs", measured(raw.MAX_LATENCY));
   }
   set("localCpuPct", measured(raw.LOCAL_CPU_UTIL));
-  set("remoteCpuPct", measured(raw.REMOTE_CPU_UTIL));
+  if (remoteCpuMeasured(test)) set("remoteCpuPct", measured(raw.REMOTE_CPU_UTIL));
+  const [localSd, remoteSd] = serviceDemandMetrics(test);
+  const localDemand = measured(raw.LOCAL_SD);
+  const remoteDemand = remoteSd ? measured(raw.REMOTE_SD) : null;
+  const sdUnits = isStreamTest(test) ? "usec/KB" : "usec/Tran";
+  if ((localDemand !== null || remoteDemand !== null) && raw.SD_UNITS !== sdUnits) {
+    throw new NetperfParseError(`service demand in ${JSON.stringify(raw.SD_UNITS)}, expected ${sdUnits}`);
+  }
+  if (localSd) set(localSd, localDemand);
+  if (remoteSd) set(remoteSd, remoteDemand);
   set("retransmissions", measured(raw.LOCAL_TRANSPORT_RETRANS));
   return { metrics, raw, elapsedSec: measured(raw.ELAPSED_TIME) };
 }
 
-/** Lower is better for latency; higher for everything else we compare. */
+/** Lower is better for latency, CPU, service demand, loss and retransmissions; higher for rates. */
 export function lowerIsBetter(metric: MetricName): boolean {
-  return (
-    metric.endsWith("Us") ||
-    metric === "localCpuPct" ||
-    metric === "remoteCpuPct" ||
-    metric === "retransmissions"
-  );
+  return BETTER[metric] === "lower";
 }
 
 /** Validates a metric name given by a user (e.g. --metric). */

@@ -17,10 +17,11 @@ export const STREAM_START_DELAY_SEC = 1;
 
 /**
  * The argv of each instance, in launch order. One stream gives exactly `buildNetperfArgv`'s
- * argv, so one-stream trials run as before. With several, each gets `-s`, asks for the latency
- * histogram (`-v 2`: printed by --enable-histogram builds, ignored by Debian's), and a fixed
- * data port becomes one port per instance (dataPort + i), since each netserver child listens
- * on its own; without one, every instance uses an ephemeral port.
+ * argv, so one-stream trials run as before. With several, each gets `-s`, and a fixed data
+ * port becomes one port per instance (dataPort + i), since each netserver child listens on its
+ * own; without one, every instance uses an ephemeral port. No instance asks for the latency
+ * histogram (`-v 2`): netperf 2.7.0 then prints its verbose omni line instead of the -o
+ * selectors (test/fixtures/netperf/tcp_rr_1_1.v2.stdout.txt), and Debian's build has none.
  */
 export function buildStreamArgvs(
   invocation: NetperfInvocation,
@@ -31,12 +32,10 @@ export function buildStreamArgvs(
     throw new Error(`buildStreamArgvs: streams must be a whole number from 1, got ${streams}`);
   }
   if (streams === 1) return [buildNetperfArgv(invocation)];
-  const histogram = !invocation.test.endsWith("_STREAM");
   return Array.from({ length: streams }, (_, i) =>
     buildNetperfArgv({
       ...invocation,
       startDelaySec,
-      printHistogram: histogram,
       ...(invocation.dataPort !== undefined ? { dataPort: invocation.dataPort + i } : {}),
     }),
   );

@@ -5,6 +5,7 @@ import type { Comparison } from "../stats/summary.js";
 export const METRIC_LABELS: Record<MetricName, { name: string; unit: string }> = {
   throughputMbps: { name: "throughput", unit: "Mbit/s" },
   transactionsPerSec: { name: "transaction rate", unit: "trans/s" },
+  connectionsPerSec: { name: "connection rate", unit: "conn/s" },
   meanLatencyUs: { name: "mean latency", unit: "µs" },
   p50Us: { name: "P50 latency", unit: "µs" },
   p90Us: { name: "P90 latency", unit: "µs" },
@@ -13,6 +14,12 @@ export const METRIC_LABELS: Record<MetricName, { name: string; unit: string }> =
   localCpuPct: { name: "client CPU", unit: "%" },
   remoteCpuPct: { name: "server CPU", unit: "%" },
   retransmissions: { name: "retransmissions", unit: "" },
+  sentMbps: { name: "sent rate", unit: "Mbit/s" },
+  lossPct: { name: "datagram loss", unit: "%" },
+  localSdUsPerKB: { name: "client service demand", unit: "µs/KB" },
+  remoteSdUsPerKB: { name: "server service demand", unit: "µs/KB" },
+  localSdUsPerTrans: { name: "client service demand", unit: "µs/trans" },
+  remoteSdUsPerTrans: { name: "server service demand", unit: "µs/trans" },
 };
 
 /**

@@ -12,7 +12,14 @@
  * the rest is the one estimator (describe, compare, judge the family) that those shapes hold;
  * splitting it would put the shapes and the code that fills them in different files.
  */
-import { lowerIsBetter, type MetricName } from "../netperf/parse.js";
+import { isStreamTest } from "../netperf/argv.js";
+import {
+  lowerIsBetter,
+  type MetricName,
+  rateMetric,
+  remoteCpuMeasured,
+  serviceDemandMetrics,
+} from "../netperf/parse.js";
 import type { TrialRecord } from "../results/schema.js";
 import type { Placement, Point } from "../sweep/plan.js";
 import type { Mode, Sweep } from "../sweep/schema.js";
@@ -109,23 +116,36 @@ export const MULTIPLICITY_METHOD = "Holm (family-wise α = 5% over the run's com
 export const ESTIMATOR =
   "geometric mean of per-block candidate/baseline ratios, 95% Student-t interval and paired t test on their logs (Welch on log values when modes ran in separate blocks)";
 
-/** Metrics summarised for each test. */
+/** Metrics summarised for each test: its outcome, then what the CPU spent on it. */
 export function summaryMetrics(sweep: Sweep, test: Point["test"]): MetricName[] {
-  if (test === "TCP_STREAM") return ["throughputMbps", "localCpuPct", "remoteCpuPct"];
-  const rr = sweep.tests.find((t) => t.test === "TCP_RR");
-  const percentiles = rr && rr.test === "TCP_RR" ? rr.percentiles : [50, 90, 99];
-  return [
-    "transactionsPerSec",
-    ...percentiles.map((p) => `p${p}Us` as MetricName),
-    "meanLatencyUs",
+  const cpu: MetricName[] = [
+    ...(sweep.cpu.serviceDemand ? serviceDemandMetrics(test) : []),
     "localCpuPct",
-    "remoteCpuPct",
+    ...(remoteCpuMeasured(test) ? (["remoteCpuPct"] as const) : []),
   ];
+  if (test === "UDP_STREAM") return ["throughputMbps", "sentMbps", "lossPct", ...cpu];
+  if (isStreamTest(test)) return ["throughputMbps", ...cpu];
+  const entry = sweep.tests.find((t) => t.test === test);
+  const percentiles = entry && "percentiles" in entry ? entry.percentiles : [50, 90, 99];
+  return [rateMetric(test), ...percentiles.map((p) => `p${p}Us` as MetricName), "meanLatencyUs", ...cpu];
 }
 
-/** Metrics compared between modes (CPU is described, not judged). */
+/**
+ * Described, not judged: CPU utilisation (a faster mode keeps the CPU busier doing more work;
+ * service demand, CPU per unit of work, is the cost to judge), UDP_STREAM's sent rate (the
+ * offered load behind the received rate) and its loss, which can be 0 in every trial of a
+ * mode and has no log ratio.
+ */
+const DESCRIBED_ONLY: ReadonlySet<MetricName> = new Set([
+  "localCpuPct",
+  "remoteCpuPct",
+  "sentMbps",
+  "lossPct",
+]);
+
+/** Metrics compared between modes. */
 export function comparedMetrics(sweep: Sweep, test: Point["test"]): MetricName[] {
-  return summaryMetrics(sweep, test).filter((m) => m !== "localCpuPct" && m !== "remoteCpuPct");
+  return summaryMetrics(sweep, test).filter((m) => !DESCRIBED_ONLY.has(m));
 }
 
 /** Mode pairs compared: eBPF against legacy, and each against the host and direct baselines. */

@@ -6,6 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { type Document, isMap, isScalar, LineCounter, type Node, parseDocument } from "yaml";
 import type { z } from "zod";
+import { isStreamTest, NETPERF_TESTS } from "../netperf/argv.js";
 import { UsageError } from "../util/errors.js";
 import { closest } from "../util/suggest.js";
 import { resolveSweep, type Sweep, type SweepOverrides, sweepSchema } from "./schema.js";
@@ -43,8 +44,8 @@ function knownKeys(path: Path, value: unknown): string[] {
   }
   if (head === "tests" && typeof index === "number") {
     const test = (value as { tests?: { test?: string }[] })?.tests?.[index]?.test;
-    if (test === "TCP_STREAM") return ["test", "messageSizes"];
-    if (test === "TCP_RR") return ["test", "sizes", "percentiles"];
+    const known = NETPERF_TESTS.find((name) => name === test);
+    if (known) return isStreamTest(known) ? ["test", "messageSizes"] : ["test", "sizes", "percentiles"];
     return ["test", "messageSizes", "sizes", "percentiles"];
   }
   return [];
@@ -108,7 +109,7 @@ function explain(issue: z.core.$ZodIssue, value: unknown): string {
     case "too_big":
       return `${issue.message.replace(/^Too big: /, "")}, got ${got}`;
     case "invalid_union": {
-      const hint = typeof value === "string" ? closest(value, ["TCP_STREAM", "TCP_RR"]) : undefined;
+      const hint = typeof value === "string" ? closest(value, NETPERF_TESTS) : undefined;
       return `${issue.message}, got ${got}${hint ? ` (did you mean "${hint}"?)` : ""}`;
     }
     default:

@@ -8,14 +8,14 @@
  * blocked: mode by mode (one switch per mode), for backends where switching is expensive;
  *   points shuffled within each repetition.
  */
-import type { NetperfTest } from "../netperf/argv.js";
+import { type NetperfTest, netserverPadSec } from "../netperf/argv.js";
 import { type Random, seededRandom, shuffled } from "../util/random.js";
 import { type Mode, type Sweep, switchesRouting } from "./schema.js";
 
 export type Placement = "same-node" | "cross-node";
 
 export interface Point {
-  /** e.g. `cross-node/TCP_STREAM/1024` or `same-node/TCP_RR/1,1` */
+  /** e.g. `cross-node/TCP_STREAM/1024`, `same-node/TCP_RR/1,1` or `same-node/UDP_STREAM/1024` */
   key: string;
   placement: Placement;
   test: NetperfTest;
@@ -41,24 +41,23 @@ export interface Trial {
 export function sweepPoints(sweep: Sweep): Point[] {
   const points: Point[] = [];
   for (const placement of sweep.placements) {
-    for (const test of sweep.tests) {
-      if (test.test === "TCP_STREAM") {
-        for (const size of test.messageSizes) {
+    for (const entry of sweep.tests) {
+      const base = { placement, test: entry.test };
+      if ("messageSizes" in entry) {
+        for (const size of entry.messageSizes) {
           points.push({
-            key: `${placement}/TCP_STREAM/${size}`,
-            placement,
-            test: "TCP_STREAM",
+            ...base,
+            key: `${placement}/${entry.test}/${size}`,
             size: String(size),
             messageSize: size,
           });
         }
       } else {
-        for (const size of test.sizes) {
+        for (const size of entry.sizes) {
           const [request, response] = size.split(",").map(Number);
           points.push({
-            key: `${placement}/TCP_RR/${size}`,
-            placement,
-            test: "TCP_RR",
+            ...base,
+            key: `${placement}/${entry.test}/${size}`,
             size,
             requestSize: request,
             responseSize: response,
@@ -119,7 +118,10 @@ export function modeSwitches(trials: readonly Trial[]): number {
   return switches;
 }
 
-/** Seconds the plan should take: the tests plus a per-trial overhead measured on the lab. */
+/** Seconds the plan should take: the tests, netserver's padding, and a per-trial overhead measured on the lab. */
 export function estimateSeconds(trials: readonly Trial[], overheadPerTrialSec = 0.1): number {
-  return trials.reduce((sum, t) => sum + t.durationSec + overheadPerTrialSec, 0);
+  return trials.reduce(
+    (sum, t) => sum + t.durationSec + netserverPadSec(t.point.test) + overheadPerTrialSec,
+    0,
+  );
 }

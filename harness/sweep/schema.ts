@@ -3,6 +3,7 @@
  * `resolveSweep` applies the profile so the rest of routebench sees one resolved value.
  */
 import { z } from "zod";
+import { NETPERF_TESTS, type RequestResponseTest, type StreamTest } from "../netperf/argv.js";
 import { UsageError } from "../util/errors.js";
 import { WITNESSES } from "../witness/witness.js";
 
@@ -46,37 +47,69 @@ export const PROFILE_SETTINGS: Record<Profile, ProfileSettings> = {
   full: { durationSec: 20, repetitions: 8 },
 };
 
-const messageSize = z.number().int().min(1).max(1_048_576);
+/** Largest message netperf's -m/-r take here (1 MiB). */
+const MAX_MESSAGE = 1_048_576;
+/** Largest UDP payload over IPv4: 65535 minus the IP and UDP headers; netperf's send fails above it (EMSGSIZE). */
+const MAX_UDP_PAYLOAD = 65_507;
 
-const rrSize = z.string().superRefine((text, ctx) => {
-  const match = /^(\d+),(\d+)$/.exec(text);
-  if (!match) {
-    ctx.addIssue({ code: "custom", message: 'expected a request,response pair of byte counts, e.g. "1,1"' });
-  } else if ([match[1], match[2]].some((n) => Number(n) < 1 || Number(n) > 1_048_576)) {
-    ctx.addIssue({ code: "custom", message: "request and response sizes must be from 1 to 1048576 bytes" });
-  }
-});
+const messageSize = (max: number) =>
+  z
+    .number()
+    .int()
+    .min(1)
+    .max(max, { message: `must be at most ${max} bytes` });
 
-const streamTest = z.strictObject({
-  test: z.literal("TCP_STREAM"),
-  /** Bytes per send() (netperf -m). */
-  messageSizes: z.array(messageSize).min(1, { message: "needs at least one message size" }),
-});
+const rrSize = (max: number) =>
+  z.string().superRefine((text, ctx) => {
+    const match = /^(\d+),(\d+)$/.exec(text);
+    if (!match) {
+      ctx.addIssue({
+        code: "custom",
+        message: 'expected a request,response pair of byte counts, e.g. "1,1"',
+      });
+    } else if ([match[1], match[2]].some((n) => Number(n) < 1 || Number(n) > max)) {
+      ctx.addIssue({ code: "custom", message: `request and response sizes must be from 1 to ${max} bytes` });
+    }
+  });
 
-const rrTest = z.strictObject({
-  test: z.literal("TCP_RR"),
-  /** "request,response" byte counts (netperf -r). */
-  sizes: z.array(rrSize).min(1, { message: "needs at least one request,response size" }).default(["1,1"]),
-  /** Latency percentiles to report: netperf 2.7 measures P50, P90 and P99. */
-  percentiles: z
-    .array(
-      z.union([z.literal(50), z.literal(90), z.literal(99)], {
-        message: "netperf 2.7 reports percentiles 50, 90 and 99",
-      }),
-    )
-    .min(0)
-    .default([50, 90, 99]),
-});
+/** TCP_STREAM, UDP_STREAM: bytes per send() (netperf -m). */
+const streamTest = <T extends StreamTest>(test: T, max: number) =>
+  z.strictObject({
+    test: z.literal(test),
+    messageSizes: z.array(messageSize(max)).min(1, { message: "needs at least one message size" }),
+  });
+
+/** TCP_RR, TCP_CRR, UDP_RR: "request,response" byte counts (netperf -r) and the percentiles to report. */
+const rrTest = <T extends RequestResponseTest>(test: T, max: number) =>
+  z.strictObject({
+    test: z.literal(test),
+    sizes: z
+      .array(rrSize(max))
+      .min(1, { message: "needs at least one request,response size" })
+      .default(["1,1"]),
+    /** Latency percentiles to report: netperf 2.7 measures P50, P90 and P99. */
+    percentiles: z
+      .array(
+        z.union([z.literal(50), z.literal(90), z.literal(99)], {
+          message: "netperf 2.7 reports percentiles 50, 90 and 99",
+        }),
+      )
+      .min(0)
+      .default([50, 90, 99]),
+  });
+
+const netperfTest = z.discriminatedUnion(
+  "test",
+  [
+    streamTest("TCP_STREAM", MAX_MESSAGE),
+    rrTest("TCP_RR", MAX_MESSAGE),
+    rrTest("TCP_CRR", MAX_MESSAGE),
+    rrTest("UDP_RR", MAX_UDP_PAYLOAD),
+    streamTest("UDP_STREAM", MAX_UDP_PAYLOAD),
+  ],
+  { message: `test must be one of ${NETPERF_TESTS.join(", ")}` },
+);
+export type SweepTest = z.output<typeof netperfTest>;
 
 const labOptions = z.strictObject({
   nodes: z.number().int().min(1).max(16).default(2),
@@ -153,14 +186,19 @@ const kubernetesOptions = z.strictObject({
 export type KubernetesOptions = z.output<typeof kubernetesOptions>;
 
 /**
- * Where netperf and netserver run. placement auto: on the lab both ends share the least busy
- * CPU (one-cpu), on Kubernetes the scheduler decides (unpinned); client/server pin explicitly
- * (netperf -T client,server) and win over placement.
+ * Where netperf and netserver run, and what their CPU time is used for. placement auto: on the
+ * lab both ends share the least busy CPU (one-cpu), on Kubernetes the scheduler decides
+ * (unpinned); client/server pin explicitly (netperf -T client,server) and win over placement.
  */
 const cpuPinning = z.strictObject({
   placement: z.enum(["auto", "one-cpu", "unpinned"]).default("auto"),
   client: z.number().int().min(0).optional(),
   server: z.number().int().min(0).optional(),
+  /**
+   * Summarise and compare netperf's service demand (CPU µs per KB or per transaction, from
+   * -c -C) between modes. Every trial records it; this makes it a judged metric (lower is better).
+   */
+  serviceDemand: z.boolean().default(false),
 });
 
 /**
@@ -190,11 +228,7 @@ export const sweepSchema = z.strictObject({
     .min(1, { message: "needs at least one placement (same-node, cross-node)" })
     .refine((list) => new Set(list).size === list.length, { message: "lists a placement twice" })
     .default(["same-node", "cross-node"]),
-  tests: z
-    .array(
-      z.discriminatedUnion("test", [streamTest, rrTest], { message: "test must be TCP_STREAM or TCP_RR" }),
-    )
-    .min(1, { message: "needs at least one test" }),
+  tests: z.array(netperfTest).min(1, { message: "needs at least one test" }),
   /**
    * netperf instances run at once in each trial, one point per value (issue 14). Rates are
    * summed and latency percentiles merged from the pooled distribution (stats/merge-streams.ts).
@@ -217,7 +251,7 @@ export const sweepSchema = z.strictObject({
    */
   order: z.enum(["interleaved", "blocked"]).optional(),
   seed: z.number().int().min(0).default(1),
-  cpu: cpuPinning.default({ placement: "auto" }),
+  cpu: cpuPinning.default({ placement: "auto", serviceDemand: false }),
   witness: witnesses.optional(),
   /** Extra attempts for a failed trial. */
   retries: z.number().int().min(0).max(10).default(1),

@@ -172,6 +172,39 @@ describe("run.json and trials.jsonl (what --resume reads)", () => {
   });
 });
 
+describe("results of the datapath tests (TCP_CRR, UDP_RR, UDP_STREAM, service demand)", () => {
+  const datapath = parseSweep(
+    `${readFileSync("sweeps/full-datapath.yaml", "utf8")}repetitions: 2\ncpu: {serviceDemand: true}\n`,
+    "full-datapath.yaml",
+  );
+  const results = syntheticResults(
+    datapath,
+    syntheticTrials(datapath, { effect: { ebpf: 1.1, legacy: 1 }, drift: 0, cv: 0.05, seed: 5 }),
+    "run-datapath",
+  );
+
+  it("round-trip through the schema with their own metrics", async () => {
+    const stored = new Set(results.trials.flatMap((t) => Object.keys(t.metrics ?? {})));
+    for (const metric of ["connectionsPerSec", "sentMbps", "lossPct", "localSdUsPerKB", "remoteSdUsPerTrans"])
+      expect(stored).toContain(metric);
+    const dir = tmp();
+    await new RunLog(dir).finish(results);
+    expect(await readResults(dir)).toEqual(results);
+  });
+
+  it("refuses a metric the schema does not know, and reads an older sweep without serviceDemand as off", () => {
+    const [first] = results.trials.map((t) => JSON.stringify(t));
+    const bad = JSON.stringify({ ...results.trials[1], metrics: { connectionsPerSecond: 1 } });
+    expect(() => parseTrialLog(`${first}\n${bad}\n`)).toThrow(
+      "trials.jsonl line 2: metrics: unexpected field connectionsPerSecond",
+    );
+    const dir = tmp();
+    const older = { ...results, sweep: { ...results.sweep, cpu: { placement: "auto" } } };
+    writeFileSync(join(dir, "results.json"), JSON.stringify(older));
+    return expect(readResults(dir)).resolves.toMatchObject({ sweep: { cpu: { serviceDemand: false } } });
+  });
+});
+
 describe("the lab state file", () => {
   const state: LabState = {
     version: 1,

@@ -29,6 +29,54 @@ describe("parseSweep", () => {
     });
   });
 
+  it("reads sweeps/full-datapath.yaml: all five tests at the field's sizes", () => {
+    const sweep = parseSweep(readFileSync("sweeps/full-datapath.yaml", "utf8"), "sweeps/full-datapath.yaml");
+    expect(sweep.tests.map((t) => t.test)).toEqual([
+      "TCP_STREAM",
+      "TCP_RR",
+      "TCP_CRR",
+      "UDP_RR",
+      "UDP_STREAM",
+    ]);
+    expect(sweep.tests.find((t) => t.test === "UDP_STREAM")).toEqual({
+      test: "UDP_STREAM",
+      messageSizes: [1024],
+    });
+    expect(sweep.tests.find((t) => t.test === "TCP_CRR")).toEqual({
+      test: "TCP_CRR",
+      sizes: ["1,1", "1024,1024"],
+      percentiles: [50, 90, 99],
+    });
+    expect(sweep.cpu.serviceDemand).toBe(false);
+  });
+
+  it("accepts the new tests with their defaults and service demand, and refuses what netperf cannot send", () => {
+    const sweep = parseSweep(
+      "tests: [{test: TCP_CRR}, {test: UDP_RR}]\ncpu: {serviceDemand: true}\n",
+      "x.yaml",
+    );
+    expect(sweep.tests).toEqual([
+      { test: "TCP_CRR", sizes: ["1,1"], percentiles: [50, 90, 99] },
+      { test: "UDP_RR", sizes: ["1,1"], percentiles: [50, 90, 99] },
+    ]);
+    expect(sweep.cpu).toEqual({ placement: "auto", serviceDemand: true });
+    // one UDP datagram carries at most 65507 bytes over IPv4; TCP takes up to 1 MiB
+    expect(problems("tests: [{test: UDP_STREAM, messageSizes: [65508]}]\n")).toEqual([
+      "1:43 tests[0].messageSizes[0]: must be at most 65507 bytes, got 65508",
+    ]);
+    expect(problems('tests: [{test: UDP_RR, sizes: ["1,65508"]}]\n')[0]).toMatch(
+      /tests\[0\]\.sizes\[0\]: request and response sizes must be from 1 to 65507 bytes/,
+    );
+    expect(parseSweep("tests: [{test: TCP_STREAM, messageSizes: [65508]}]", "x.yaml").tests).toHaveLength(1);
+    expect(problems("tests: [{test: UDP_STREAM}]\n")[0]).toMatch(/tests\[0\]\.messageSizes: is required/);
+    expect(problems("tests: [{test: TCP_CRR, messageSizes: [64]}]\n")[0]).toMatch(
+      /tests\[0\]\.messageSizes: unknown key/,
+    );
+    expect(problems("tests: [{test: TCP_RR}]\ncpu: {serviceDemand: yes please}\n")[0]).toMatch(
+      /cpu\.serviceDemand: expected boolean/,
+    );
+  });
+
   it("fills defaults for everything but the tests", () => {
     const sweep = parseSweep("tests: [{test: TCP_RR}]", "x.yaml");
     expect(sweep).toMatchObject({
@@ -41,7 +89,7 @@ describe("parseSweep", () => {
       repetitions: 8,
       retries: 1,
       lab: { nodes: 2, podsPerNode: 2, iptablesServices: 100 },
-      cpu: { placement: "auto" },
+      cpu: { placement: "auto", serviceDemand: false },
       // standard is adaptive: ±3% within 40 blocks or 14 minutes of trials
       targetCiPct: 3,
       maxRepetitions: 40,
@@ -93,13 +141,13 @@ describe("parseSweep", () => {
 
   it("rejects empty modes, unknown modes and tests, suggesting the nearest", () => {
     expect(problems("modes: []\ntests: [{test: TCP_RR}]\n")).toEqual([
-      "1:8 modes: needs at least one mode (legacy, ebpf, host)",
+      "1:8 modes: needs at least one mode (legacy, ebpf, host, direct)",
     ]);
     expect(problems("modes: [legacy, epbf]\ntests: [{test: TCP_RR}]\n")).toEqual([
-      '1:17 modes[1]: expected one of legacy, ebpf, host, got "epbf" (did you mean "ebpf"?)',
+      '1:17 modes[1]: expected one of legacy, ebpf, host, direct, got "epbf" (did you mean "ebpf"?)',
     ]);
     expect(problems("tests:\n  - test: TCP_RRR\n")).toEqual([
-      '2:11 tests[0].test: test must be TCP_STREAM or TCP_RR, got "TCP_RRR" (did you mean "TCP_RR"?)',
+      '2:11 tests[0].test: test must be one of TCP_STREAM, TCP_RR, TCP_CRR, UDP_RR, UDP_STREAM, got "TCP_RRR" (did you mean "TCP_RR"?)',
     ]);
     expect(problems("tests: []\n")).toEqual(["1:8 tests: needs at least one test"]);
     expect(problems("modes: [legacy, legacy]\ntests: [{test: TCP_RR}]\n")).toEqual([

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseSweep } from "../../../harness/sweep/load.js";
 import {
@@ -70,5 +71,60 @@ describe("planSweep", () => {
 
   it("estimates the duration from test lengths and a per-trial overhead", () => {
     expect(estimateSeconds(planSweep(sweep()), 0.5)).toBe(48 * 2.5);
+  });
+
+  it("plans TCP_CRR, UDP_RR and UDP_STREAM points like the others, and counts netserver's 4 s pad in TCP_CRR", () => {
+    const s = parseSweep(
+      'placements: [cross-node]\ntests:\n  - {test: TCP_CRR, sizes: ["1,1", "1024,1024"]}\n  - {test: UDP_RR}\n  - {test: UDP_STREAM, messageSizes: [1024]}\nrepetitions: 2\nduration: 2\n',
+      "x.yaml",
+    );
+    expect(sweepPoints(s)).toEqual([
+      {
+        key: "cross-node/TCP_CRR/1,1",
+        placement: "cross-node",
+        test: "TCP_CRR",
+        size: "1,1",
+        requestSize: 1,
+        responseSize: 1,
+      },
+      {
+        key: "cross-node/TCP_CRR/1024,1024",
+        placement: "cross-node",
+        test: "TCP_CRR",
+        size: "1024,1024",
+        requestSize: 1024,
+        responseSize: 1024,
+      },
+      {
+        key: "cross-node/UDP_RR/1,1",
+        placement: "cross-node",
+        test: "UDP_RR",
+        size: "1,1",
+        requestSize: 1,
+        responseSize: 1,
+      },
+      {
+        key: "cross-node/UDP_STREAM/1024",
+        placement: "cross-node",
+        test: "UDP_STREAM",
+        size: "1024",
+        messageSize: 1024,
+      },
+    ]);
+    const trials = planSweep(s);
+    expect(trials).toHaveLength(4 * 2 * 2);
+    // 16 trials of 2 s, 8 of them TCP_CRR with 4 s more each
+    expect(estimateSeconds(trials, 0)).toBe(16 * 2 + 8 * 4);
+  });
+
+  it("plans sweeps/full-datapath.yaml: 9 points per placement, every test in every block", () => {
+    const s = parseSweep(readFileSync("sweeps/full-datapath.yaml", "utf8"), "sweeps/full-datapath.yaml");
+    const points = sweepPoints(s);
+    expect(points).toHaveLength(18);
+    const trials = planSweep(s);
+    expect(trials).toHaveLength(18 * 2 * s.repetitions);
+    for (const test of ["TCP_STREAM", "TCP_RR", "TCP_CRR", "UDP_RR", "UDP_STREAM"])
+      expect(trials.filter((t) => t.block === 1 && t.point.test === test).length).toBeGreaterThan(0);
+    expect(new Set(trials.map((t) => t.id)).size).toBe(trials.length);
   });
 });
