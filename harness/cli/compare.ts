@@ -7,9 +7,8 @@ import { compareMarkdown, junitXml, terminalTable } from "../report/compare-outp
 import { comparisonsCsv, pointsCsv } from "../report/csv.js";
 import { readResults } from "../results/read.js";
 import { compareRuns, GATE_EXIT_CODES } from "../stats/regression.js";
-import { MODES, type Mode } from "../sweep/schema.js";
 import { UsageError } from "../util/errors.js";
-import { PACKAGE_ROOT } from "../util/paths.js";
+import { MODES, type Mode, PACKAGE_ROOT } from "../vocabulary/vocabulary.js";
 import { printJson, printLine } from "./output.js";
 
 function parsePercentage(value: string): number {

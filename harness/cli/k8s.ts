@@ -14,10 +14,8 @@ import {
 import { translateApiError } from "../backends/kubernetes/pure.js";
 import { loadSweep } from "../sweep/load.js";
 import type { Sweep } from "../sweep/schema.js";
-import { DEFAULT_SWEEP, PACKAGE_ROOT } from "../util/paths.js";
+import { DEFAULT_K8S_SWEEP, DEFAULT_SWEEP, PACKAGE_ROOT } from "../vocabulary/vocabulary.js";
 import { printJson, printLine } from "./output.js";
-
-const DEFAULT_K8S_SWEEP = join(PACKAGE_ROOT, "sweeps", "cilium.yaml");
 
 /** The checks of `routebench k8s check`, also run by `run --backend kubernetes` before anything changes. */
 export async function preflight(sweep: Sweep, log: (message: string) => void): Promise<Check[]> {

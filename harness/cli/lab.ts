@@ -2,11 +2,12 @@
 import type { Command } from "commander";
 import { cleanupLab, labUp, setLabMode, type VerifyReport, verifyLab } from "../backends/lab/lab.js";
 import { withLabLock } from "../backends/lab/lock.js";
-import { DEFAULT_LAB_OPTIONS, ROUTING_MODES, type RoutingMode } from "../backends/lab/plan.js";
+import { DEFAULT_LAB_OPTIONS } from "../backends/lab/plan.js";
 import { requireRoot } from "../backends/lab/preflight.js";
 import { type LabStatus, labStatus } from "../backends/lab/status.js";
 import { UsageError } from "../util/errors.js";
 import { processRunner } from "../util/runner.js";
+import { ROUTING_MODES, type RoutingMode } from "../vocabulary/vocabulary.js";
 import { parseIntegerFlag, printJson, printLine } from "./output.js";
 
 export function parseMode(value: string): RoutingMode {

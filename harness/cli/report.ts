@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { parseFormats, REPORT_FORMATS } from "../report/formats.js";
 import { readResults } from "../results/read.js";
 import type { Results } from "../results/schema.js";
-import { PACKAGE_ROOT } from "../util/paths.js";
+import { PACKAGE_ROOT } from "../vocabulary/vocabulary.js";
 import { printJson, printLine } from "./output.js";
 
 export function defaultReportDir(results: Results): string {

@@ -13,7 +13,7 @@ import { loadSweep } from "../sweep/load.js";
 import { estimateSeconds, modeSwitches, planSweep, sweepPoints } from "../sweep/plan.js";
 import { PROFILES, type Profile } from "../sweep/schema.js";
 import { EnvironmentError, UsageError } from "../util/errors.js";
-import { DEFAULT_SWEEP, PACKAGE_ROOT } from "../util/paths.js";
+import { DEFAULT_SWEEP, RESULTS_DIR } from "../vocabulary/vocabulary.js";
 import { parseIntegerFlag, printJson, printLine, warn } from "./output.js";
 import { formatDuration, Progress } from "./progress.js";
 import { renderReport } from "./report.js";
@@ -145,7 +145,7 @@ export function registerRun(program: Command): void {
       if (sweep.backend === "lab") requireRoot("run on the lab");
       // everything the run will write is checked before the lab or the cluster is touched
       const runId = resume ? resume.meta.runId : makeRunId(sweep.name);
-      const outDir = resume ? resume.dir : (opts.out ?? join(PACKAGE_ROOT, "results", runId));
+      const outDir = resume ? resume.dir : (opts.out ?? join(RESULTS_DIR, runId));
       const blocks = sweep.targetCiPct ? sweep.maxRepetitions : sweep.repetitions;
       prepareRunFolder(
         outDir,

@@ -1,8 +1,6 @@
 /** Builds netperf command lines. Pure: the same argv runs in a lab pod or through pods/exec. */
+import type { NetperfTest } from "../vocabulary/vocabulary.js";
 import { NETPERF_SELECTORS } from "./selectors.js";
-
-export const NETPERF_TESTS = ["TCP_STREAM", "TCP_RR"] as const;
-export type NetperfTest = (typeof NETPERF_TESTS)[number];
 
 export interface NetperfInvocation {
   test: NetperfTest;

@@ -1,22 +1,7 @@
 /** Parses netperf's `-P 0 -o SELECTORS` output into routebench metrics. Pure. */
 import { UsageError } from "../util/errors.js";
-import type { NetperfTest } from "./argv.js";
+import { METRIC_NAMES, type MetricName, type NetperfTest } from "../vocabulary/vocabulary.js";
 import { NETPERF_SELECTORS, type NetperfSelector } from "./selectors.js";
-
-/** Every metric routebench reads from netperf, as named in results files. */
-export const METRIC_NAMES = [
-  "throughputMbps",
-  "transactionsPerSec",
-  "meanLatencyUs",
-  "p50Us",
-  "p90Us",
-  "p99Us",
-  "maxLatencyUs",
-  "localCpuPct",
-  "remoteCpuPct",
-  "retransmissions",
-] as const;
-export type MetricName = (typeof METRIC_NAMES)[number];
 
 export type Metrics = Partial<Record<MetricName, number>>;
 
@@ -95,16 +80,6 @@ export function parseNetperfOutput(test: NetperfTest, stdout: string): NetperfSa
   set("remoteCpuPct", measured(raw.REMOTE_CPU_UTIL));
   set("retransmissions", measured(raw.LOCAL_TRANSPORT_RETRANS));
   return { metrics, raw, elapsedSec: measured(raw.ELAPSED_TIME) };
-}
-
-/** Lower is better for latency; higher for everything else we compare. */
-export function lowerIsBetter(metric: MetricName): boolean {
-  return (
-    metric.endsWith("Us") ||
-    metric === "localCpuPct" ||
-    metric === "remoteCpuPct" ||
-    metric === "retransmissions"
-  );
 }
 
 /** Validates a metric name given by a user (e.g. --metric). */

@@ -1,19 +1,6 @@
 /** Number and sentence formatting shared by the terminal, Markdown, HTML and CSV outputs. Pure. */
-import type { MetricName } from "../netperf/parse.js";
 import type { Comparison } from "../stats/summary.js";
-
-export const METRIC_LABELS: Record<MetricName, { name: string; unit: string }> = {
-  throughputMbps: { name: "throughput", unit: "Mbit/s" },
-  transactionsPerSec: { name: "transaction rate", unit: "trans/s" },
-  meanLatencyUs: { name: "mean latency", unit: "µs" },
-  p50Us: { name: "P50 latency", unit: "µs" },
-  p90Us: { name: "P90 latency", unit: "µs" },
-  p99Us: { name: "P99 latency", unit: "µs" },
-  maxLatencyUs: { name: "max latency", unit: "µs" },
-  localCpuPct: { name: "client CPU", unit: "%" },
-  remoteCpuPct: { name: "server CPU", unit: "%" },
-  retransmissions: { name: "retransmissions", unit: "" },
-};
+import { METRICS } from "../vocabulary/vocabulary.js";
 
 /** A figure with as many digits as a reader needs: 3 significant digits, no exponent. */
 export function formatNumber(value: number | null | undefined): string {
@@ -67,7 +54,7 @@ export function formatPercentChange(ratio: number): string {
  * transaction rate (95% CI 1.21–1.33, p = 0.004): better".
  */
 export function comparisonSentence(c: Comparison): string {
-  const what = METRIC_LABELS[c.metric].name;
+  const what = METRICS[c.metric].name;
   const range = ratioRange(c.ciLow, c.ciHigh);
   const size = c.test === "TCP_STREAM" ? `${c.size} B messages` : `${c.size} B request,response`;
   if (!range)

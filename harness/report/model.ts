@@ -4,19 +4,17 @@
  */
 
 import type { CpuPlacement } from "../machine/cpu-placement.js";
-import type { MetricName } from "../netperf/parse.js";
 import type { Environment, ModeEvidence, Results, TrialRecord } from "../results/schema.js";
 import type { Comparison, PointSummary } from "../stats/summary.js";
 import { datapathByMode, type Warning } from "../stats/warnings.js";
-import type { Mode } from "../sweep/schema.js";
 import { formatArgv } from "../util/errors.js";
+import { METRICS, type MetricName, type Mode } from "../vocabulary/vocabulary.js";
 import {
   comparisonEvidence,
   formatNumber,
   formatPercentChange,
   formatRatio,
   formatWithInterval,
-  METRIC_LABELS,
   ratioRange,
 } from "./format.js";
 import { type PublishedSource, shortSourceLabel } from "./published.js";
@@ -192,7 +190,7 @@ function rrHeadlines(placement: string, results: Results, comparisons: Compariso
     if (latency.length > 0) {
       const parts = latency.map(
         (c) =>
-          `${METRIC_LABELS[c.metric].name.split(" ")[0]} ${formatRatio(c.ratio)}× (${comparisonEvidence(c, "CI")}, ${c.caveat ? "not decided" : c.verdict})`,
+          `${METRICS[c.metric].name.split(" ")[0]} ${formatRatio(c.ratio)}× (${comparisonEvidence(c, "CI")}, ${c.caveat ? "not decided" : c.verdict})`,
       );
       const better = latency.filter((c) => c.verdict === "better").length;
       headlines.push({
@@ -318,7 +316,7 @@ function latencyTable(results: Results, comparisons: Comparison[]): Table | null
   ]) {
     const [placement = "", size = ""] = point.split("|");
     for (const metric of metrics) {
-      const row = [placementName(placement), size, METRIC_LABELS[metric].name];
+      const row = [placementName(placement), size, METRICS[metric].name];
       for (const mode of results.sweep.modes)
         row.push(cell(findPoint(results.summary.points, placement, mode, "TCP_RR", size, metric)));
       row.push(

@@ -7,7 +7,7 @@
 import { cpus } from "node:os";
 import type { BackendSession } from "../backends/backend.js";
 import { NOISE_RULE_REPEATS, NoiseSampler, noiseViolation } from "../machine/noise.js";
-import { lowerIsBetter, NetperfParseError, parseNetperfOutput } from "../netperf/parse.js";
+import { NetperfParseError, parseNetperfOutput } from "../netperf/parse.js";
 import type { ModeEvidence, TrialRecord } from "../results/schema.js";
 import {
   comparedMetrics,
@@ -17,8 +17,9 @@ import {
   valuesByBlock,
 } from "../stats/summary.js";
 import { type Point, planBlock, type Trial } from "../sweep/plan.js";
-import type { Mode, Sweep } from "../sweep/schema.js";
+import type { Sweep } from "../sweep/schema.js";
 import { EnvironmentError, tailLines } from "../util/errors.js";
+import { lowerIsBetter, type Mode, ROUTING_MODES } from "../vocabulary/vocabulary.js";
 
 export interface RunControl {
   /** Set: finish the running trial, then stop. */
@@ -246,7 +247,7 @@ export function pointsNeedingRepetitions(
   if (!target) return [];
   const [baseline, candidate] =
     sweep.modes.includes("legacy") && sweep.modes.includes("ebpf")
-      ? (["legacy", "ebpf"] as const)
+      ? ROUTING_MODES
       : [sweep.modes[0], sweep.modes[1]];
   if (!baseline || !candidate) return [];
   return points.filter((point) => {

@@ -10,9 +10,9 @@ import {
 } from "../results/schema.js";
 import { summarise } from "../stats/summary.js";
 import { planSweep, sweepPoints } from "../sweep/plan.js";
-import type { Mode, Sweep } from "../sweep/schema.js";
-import { PACKAGE_ROOT } from "../util/paths.js";
+import type { Sweep } from "../sweep/schema.js";
 import { processRunner } from "../util/runner.js";
+import { type Mode, RESULTS_DIR } from "../vocabulary/vocabulary.js";
 import { captureEnvironment } from "./environment.js";
 import {
   type ExecuteContext,
@@ -65,7 +65,7 @@ export async function runSweep(request: RunRequest): Promise<RunOutcome> {
     request.log(`resuming ${runId}: ${records.length} trial attempts already recorded`);
   } else {
     runId = request.runId ?? makeRunId(sweep.name);
-    dir = request.outDir ?? join(PACKAGE_ROOT, "results", runId);
+    dir = request.outDir ?? join(RESULTS_DIR, runId);
   }
   const trials = planSweep(sweep);
   const points = sweepPoints(sweep);

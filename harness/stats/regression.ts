@@ -29,10 +29,9 @@
  */
 
 import { median } from "simple-statistics";
-import { lowerIsBetter, type MetricName } from "../netperf/parse.js";
 import type { Results } from "../results/schema.js";
-import type { Mode } from "../sweep/schema.js";
 import { UsageError } from "../util/errors.js";
+import { lowerIsBetter, type MetricName, type Mode } from "../vocabulary/vocabulary.js";
 import { holmAdjust } from "./holm.js";
 import { studentTQuantile } from "./student-t.js";
 import { comparedMetrics } from "./summary.js";

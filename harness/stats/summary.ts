@@ -7,10 +7,10 @@
  * (summary.test.ts, seeded simulation). Only completed trials count: failed and rejected
  * (wrong path, mode switched, machine too busy) attempts never do. Pure.
  */
-import { lowerIsBetter, type MetricName } from "../netperf/parse.js";
 import type { TrialRecord } from "../results/schema.js";
-import type { Placement, Point } from "../sweep/plan.js";
-import type { Mode, Sweep } from "../sweep/schema.js";
+import type { Point } from "../sweep/plan.js";
+import type { Sweep } from "../sweep/schema.js";
+import { lowerIsBetter, type MetricName, type Mode, type Placement } from "../vocabulary/vocabulary.js";
 import { type Description, describe } from "./describe.js";
 import { holmAdjust } from "./holm.js";
 import { medianInterval } from "./median-interval.js";

@@ -8,6 +8,7 @@ import { type Document, isMap, isScalar, LineCounter, type Node, parseDocument }
 import type { z } from "zod";
 import { UsageError } from "../util/errors.js";
 import { closest } from "../util/suggest.js";
+import { NETPERF_TESTS } from "../vocabulary/vocabulary.js";
 import { resolveSweep, type Sweep, type SweepOverrides, sweepSchema } from "./schema.js";
 
 export interface SweepProblem {
@@ -108,7 +109,7 @@ function explain(issue: z.core.$ZodIssue, value: unknown): string {
     case "too_big":
       return `${issue.message.replace(/^Too big: /, "")}, got ${got}`;
     case "invalid_union": {
-      const hint = typeof value === "string" ? closest(value, ["TCP_STREAM", "TCP_RR"]) : undefined;
+      const hint = typeof value === "string" ? closest(value, NETPERF_TESTS) : undefined;
       return `${issue.message}, got ${got}${hint ? ` (did you mean "${hint}"?)` : ""}`;
     }
     default:

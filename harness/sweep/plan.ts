@@ -8,11 +8,9 @@
  * blocked: mode by mode (one switch per mode), for backends where switching is expensive;
  *   points shuffled within each repetition.
  */
-import type { NetperfTest } from "../netperf/argv.js";
 import { type Random, seededRandom, shuffled } from "../util/random.js";
-import type { Mode, Sweep } from "./schema.js";
-
-export type Placement = "same-node" | "cross-node";
+import type { Mode, NetperfTest, Placement } from "../vocabulary/vocabulary.js";
+import type { Sweep } from "./schema.js";
 
 export interface Point {
   /** e.g. `cross-node/TCP_STREAM/1024` or `same-node/TCP_RR/1,1` */

@@ -3,10 +3,8 @@
  * `resolveSweep` applies the profile so the rest of routebench sees one resolved value.
  */
 import { z } from "zod";
+import { LAB_SIZE, MODES, PLACEMENTS, ROUTING_MODES } from "../vocabulary/vocabulary.js";
 
-export const MODES = ["legacy", "ebpf", "host"] as const;
-export type Mode = (typeof MODES)[number];
-export const PLACEMENTS = ["same-node", "cross-node"] as const;
 export const PROFILES = ["quick", "standard", "full"] as const;
 export type Profile = (typeof PROFILES)[number];
 
@@ -66,10 +64,13 @@ const rrTest = z.strictObject({
     .default([50, 90, 99]),
 });
 
+const labCount = (size: { min: number; max: number; default: number }) =>
+  z.number().int().min(size.min).max(size.max).default(size.default);
+
 const labOptions = z.strictObject({
-  nodes: z.number().int().min(1).max(16).default(2),
-  podsPerNode: z.number().int().min(1).max(64).default(2),
-  iptablesServices: z.number().int().min(0).max(5000).default(100),
+  nodes: labCount(LAB_SIZE.nodes),
+  podsPerNode: labCount(LAB_SIZE.podsPerNode),
+  iptablesServices: labCount(LAB_SIZE.iptablesServices),
 });
 
 const toleration = z.strictObject({
@@ -155,18 +156,19 @@ export const sweepSchema = z.strictObject({
   name: z.string().min(1).default("sweep"),
   description: z.string().optional(),
   backend: z.enum(["lab", "kubernetes"]).default("lab"),
-  lab: labOptions.default({ nodes: 2, podsPerNode: 2, iptablesServices: 100 }),
+  // parsed from {} so the defaults are LAB_SIZE's
+  lab: labOptions.prefault({}),
   kubernetes: kubernetesOptions.optional(),
   modes: z
     .array(z.enum(MODES))
-    .min(1, { message: "needs at least one mode (legacy, ebpf, host)" })
+    .min(1, { message: `needs at least one mode (${MODES.join(", ")})` })
     .refine((modes) => new Set(modes).size === modes.length, { message: "lists a mode twice" })
-    .default(["legacy", "ebpf"]),
+    .default([...ROUTING_MODES]),
   placements: z
     .array(z.enum(PLACEMENTS))
-    .min(1, { message: "needs at least one placement (same-node, cross-node)" })
+    .min(1, { message: `needs at least one placement (${PLACEMENTS.join(", ")})` })
     .refine((list) => new Set(list).size === list.length, { message: "lists a placement twice" })
-    .default(["same-node", "cross-node"]),
+    .default([...PLACEMENTS]),
   tests: z
     .array(
       z.discriminatedUnion("test", [streamTest, rrTest], { message: "test must be TCP_STREAM or TCP_RR" }),

@@ -22,9 +22,10 @@ import { noiseSample, parseProcStat, worstNoise } from "../../machine/noise.js";
 import { parseNetperfVersion } from "../../netperf/parse.js";
 import type { ModeEvidence, NoiseSample, SystemUnderTest } from "../../results/schema.js";
 import type { Trial } from "../../sweep/plan.js";
-import type { KubernetesOptions, Mode, Sweep } from "../../sweep/schema.js";
+import type { KubernetesOptions, Sweep } from "../../sweep/schema.js";
 import { EnvironmentError, tailLines, UsageError } from "../../util/errors.js";
 import { processRunner, runChecked } from "../../util/runner.js";
+import { type Mode, NETSERVER_DATA_PORT, NETSERVER_PORT } from "../../vocabulary/vocabulary.js";
 import { type Backend, type BackendSession, TRIAL_TIMEOUT_MARGIN_SEC, trialNetperfArgv } from "../backend.js";
 import { api } from "./api.js";
 import {
@@ -39,8 +40,6 @@ import {
 } from "./cilium.js";
 import { execInPod } from "./exec.js";
 import {
-  NETSERVER_DATA_PORT,
-  NETSERVER_PORT,
   type PodPlan,
   type PodRole,
   podPlans,

@@ -6,7 +6,8 @@
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { EnvironmentError, tailLines } from "../../util/errors.js";
 import { type Runner, runChecked } from "../../util/runner.js";
-import { BPF_OBJECT, endpointUpdateCommand } from "./bpf-maps.js";
+import { BPF_OBJECT, type RoutingMode } from "../../vocabulary/vocabulary.js";
+import { endpointUpdateCommand } from "./bpf-maps.js";
 import { setLabMode, writeNodeModes } from "./mode.js";
 import { alive, killProcesses, startNetserver } from "./netserver.js";
 import {
@@ -23,7 +24,6 @@ import {
   nodeSysctls,
   planLab,
   podIpBatch,
-  type RoutingMode,
 } from "./plan.js";
 import { ensureBpffs, requireFile, requireRoot, requireTools } from "./preflight.js";
 import { inNetns } from "./probe.js";

@@ -12,6 +12,7 @@ import { describe, expect, it } from "vitest";
 /** Lowest first: a folder may import only folders before it (and itself). Keep in step with ARCHITECTURE.md. */
 const LAYERS = [
   "types",
+  "vocabulary",
   "util",
   "netperf",
   "sweep",

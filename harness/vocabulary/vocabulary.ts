@@ -1,0 +1,101 @@
+/**
+ * routebench's words, declared once: the modes, placements, netperf tests and metrics a
+ * sweep, a results file and a report speak of, the ports netserver listens on, the lab's
+ * size limits and where the package's own files are. Every layer imports them from here;
+ * none declares its own copy. Values only: no logic beyond reading them.
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Host routing modes a sweep can measure: the two datapaths, and `host` (node to node, no pods) as a baseline. */
+export const MODES = ["legacy", "ebpf", "host"] as const;
+export type Mode = (typeof MODES)[number];
+
+/** The modes a backend switches between: legacy (iptables + conntrack) and eBPF host routing. */
+export const ROUTING_MODES = ["legacy", "ebpf"] as const satisfies readonly Mode[];
+export type RoutingMode = (typeof ROUTING_MODES)[number];
+
+/** Where the server pod runs relative to the client pod. */
+export const PLACEMENTS = ["same-node", "cross-node"] as const;
+export type Placement = (typeof PLACEMENTS)[number];
+
+/** The netperf tests routebench runs (netperf -t). */
+export const NETPERF_TESTS = ["TCP_STREAM", "TCP_RR"] as const;
+export type NetperfTest = (typeof NETPERF_TESTS)[number];
+
+/** Every metric routebench reads from netperf, as named in results files. */
+export const METRIC_NAMES = [
+  "throughputMbps",
+  "transactionsPerSec",
+  "meanLatencyUs",
+  "p50Us",
+  "p90Us",
+  "p99Us",
+  "maxLatencyUs",
+  "localCpuPct",
+  "remoteCpuPct",
+  "retransmissions",
+] as const;
+export type MetricName = (typeof METRIC_NAMES)[number];
+
+export interface MetricTerms {
+  /** What a reader calls it, e.g. "P99 latency". */
+  name: string;
+  /** As printed after a value; "" for a count. */
+  unit: string;
+  /** Which way is an improvement. */
+  better: "higher" | "lower";
+}
+
+/** Each metric's name, unit and good direction: lower is better for latency, CPU and retransmissions. */
+export const METRICS: Record<MetricName, MetricTerms> = {
+  throughputMbps: { name: "throughput", unit: "Mbit/s", better: "higher" },
+  transactionsPerSec: { name: "transaction rate", unit: "trans/s", better: "higher" },
+  meanLatencyUs: { name: "mean latency", unit: "µs", better: "lower" },
+  p50Us: { name: "P50 latency", unit: "µs", better: "lower" },
+  p90Us: { name: "P90 latency", unit: "µs", better: "lower" },
+  p99Us: { name: "P99 latency", unit: "µs", better: "lower" },
+  maxLatencyUs: { name: "max latency", unit: "µs", better: "lower" },
+  localCpuPct: { name: "client CPU", unit: "%", better: "lower" },
+  remoteCpuPct: { name: "server CPU", unit: "%", better: "lower" },
+  retransmissions: { name: "retransmissions", unit: "", better: "lower" },
+};
+
+/** True when a smaller value of the metric is an improvement. */
+export function lowerIsBetter(metric: MetricName): boolean {
+  return METRICS[metric].better === "lower";
+}
+
+/** netserver's control port: netperf's default (netperf -p, netserver -p). */
+export const NETSERVER_PORT = 12865;
+/**
+ * netserver's data port on Kubernetes, fixed by netperf's test option `-P ,12866` so a
+ * NetworkPolicy or host firewall can allow it (see manifests/netserver-pod.yaml).
+ */
+export const NETSERVER_DATA_PORT = 12866;
+
+/** The lab's size: the limits `lab up` and a sweep's `lab:` section accept, and the default. */
+export const LAB_SIZE = {
+  nodes: { min: 1, max: 16, default: 2 },
+  podsPerNode: { min: 1, max: 64, default: 2 },
+  /** Synthetic kube-proxy service chains per node (nat table). */
+  iptablesServices: { min: 0, max: 5000, default: 100 },
+} as const;
+
+// Resolved from this module and never from the working directory, so the CLI works from any
+// folder and from an installed package; the same relative layout holds for the TypeScript
+// sources (harness/vocabulary) and the build (dist/vocabulary).
+/** The package root: the folder holding package.json, sweeps/, manifests/ and bpf/. */
+export const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** The lab's BPF object, built by scripts/setup.sh. */
+export const BPF_OBJECT = join(PACKAGE_ROOT, "bpf", "build", "rb_host.bpf.o");
+
+/** The sweep `routebench run` measures when given none: the seed's blog sweep. */
+export const DEFAULT_SWEEP = join(PACKAGE_ROOT, "sweeps", "blog.yaml");
+
+/** The sweep the `k8s` commands use when given none. */
+export const DEFAULT_K8S_SWEEP = join(PACKAGE_ROOT, "sweeps", "cilium.yaml");
+
+/** Where a run writes its folder when given no --out. */
+export const RESULTS_DIR = join(PACKAGE_ROOT, "results");
