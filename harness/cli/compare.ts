@@ -1,7 +1,7 @@
 /** `routebench compare`, `history` and `export`: release qualification over results files. */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Command } from "commander";
+import type { Command } from "@commander-js/extra-typings";
 import { parseMetricName } from "../netperf/parse.js";
 import { compareMarkdown, junitXml, terminalTable } from "../report/compare-output.js";
 import { comparisonsCsv, pointsCsv } from "../report/csv.js";

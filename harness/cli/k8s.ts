@@ -1,7 +1,7 @@
 /** `routebench manifests` and `routebench k8s cleanup`. */
 import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Command } from "commander";
+import type { Command } from "@commander-js/extra-typings";
 import { type Check, formatChecks } from "../backends/kubernetes/check.js";
 import {
   MANAGED_BY,

@@ -1,6 +1,6 @@
 /** `routebench run`: plan, execute and summarise a sweep; Ctrl-C keeps every finished trial. */
 import { join } from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "@commander-js/extra-typings";
 import { labBackend } from "../backends/lab/backend.js";
 import { requireRoot } from "../backends/lab/preflight.js";
 import { comparisonSentence } from "../report/format.js";
@@ -11,25 +11,13 @@ import { givenUpTrials } from "../run/execute.js";
 import { makeRunId, runSweep } from "../run/run.js";
 import { loadSweep } from "../sweep/load.js";
 import { estimateSeconds, modeSwitches, planSweep, sweepPoints } from "../sweep/plan.js";
-import { PROFILES, type Profile } from "../sweep/schema.js";
+import { PROFILES } from "../sweep/schema.js";
 import { EnvironmentError, UsageError } from "../util/errors.js";
-import { DEFAULT_SWEEP, RESULTS_DIR } from "../vocabulary/vocabulary.js";
+import { BACKENDS, DEFAULT_SWEEP, RESULTS_DIR } from "../vocabulary/vocabulary.js";
 import { parseIntegerFlag, printJson, printLine, warn } from "./output.js";
 import { formatDuration, Progress } from "./progress.js";
 import { renderReport } from "./report.js";
 import { takeOverSignals } from "./signals.js";
-
-function parseProfile(value: string): Profile {
-  if (!(PROFILES as readonly string[]).includes(value)) {
-    throw new UsageError(`unknown profile ${JSON.stringify(value)}; use one of: ${PROFILES.join(", ")}`);
-  }
-  return value as Profile;
-}
-
-function parseBackend(value: string | undefined): "lab" | "kubernetes" | undefined {
-  if (value === undefined || value === "lab" || value === "kubernetes") return value;
-  throw new UsageError(`unknown backend ${JSON.stringify(value)}; use lab or kubernetes`);
-}
 
 function parsePercent(value: string): number {
   const number = Number(value);
@@ -69,10 +57,11 @@ export function registerRun(program: Command): void {
     .command("run")
     .description("run a sweep (default sweeps/blog.yaml, the seed's experiment) and write its results")
     .argument("[sweep]", "sweep file (YAML)")
-    .option(
-      "--profile <profile>",
-      "quick (1 s × 3), standard (5 s × 6) or full (20 s × 8; 20 s tests as in the seed)",
-      parseProfile,
+    .addOption(
+      new Option(
+        "--profile <profile>",
+        "quick (1 s × 3), standard (5 s × 6) or full (20 s × 8; 20 s tests as in the seed)",
+      ).choices(PROFILES),
     )
     .option("--out <dir>", "run folder (default results/<runId>)")
     .option("--seed <n>", "seed of the trial order", parseIntegerFlag("--seed"))
@@ -84,7 +73,11 @@ export function registerRun(program: Command): void {
       parsePercent,
     )
     .option("--label <text>", "label of the run in comparisons and history (default: git commit and date)")
-    .option("--backend <backend>", "lab (default) or kubernetes; overrides the sweep's backend")
+    .addOption(
+      new Option("--backend <backend>", "lab (default) or kubernetes; overrides the sweep's backend").choices(
+        BACKENDS,
+      ),
+    )
     .option("--kubeconfig <file>", "kubernetes: the kubeconfig (default $KUBECONFIG or ~/.kube/config)")
     .option("--context <name>", "kubernetes: the kube context")
     .option(
@@ -101,16 +94,14 @@ export function registerRun(program: Command): void {
         );
       }
       const sweepFile = file ?? DEFAULT_SWEEP;
-      const resume = opts.resume
-        ? { dir: opts.resume as string, ...(await readRunFolder(opts.resume)) }
-        : undefined;
+      const resume = opts.resume ? { dir: opts.resume, ...(await readRunFolder(opts.resume)) } : undefined;
       const sweep = resume
         ? resume.meta.sweep
         : await loadSweep(sweepFile, {
             profile: opts.profile,
             seed: opts.seed,
             targetCiPct: opts.targetCi,
-            backend: parseBackend(opts.backend),
+            backend: opts.backend,
             kubeconfig: opts.kubeconfig,
             context: opts.context,
             namespace: opts.namespace,

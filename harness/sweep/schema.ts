@@ -3,7 +3,14 @@
  * `resolveSweep` applies the profile so the rest of routebench sees one resolved value.
  */
 import { z } from "zod";
-import { LAB_SIZE, MODES, PLACEMENTS, ROUTING_MODES } from "../vocabulary/vocabulary.js";
+import {
+  BACKENDS,
+  type BackendKind,
+  LAB_SIZE,
+  MODES,
+  PLACEMENTS,
+  ROUTING_MODES,
+} from "../vocabulary/vocabulary.js";
 
 export const PROFILES = ["quick", "standard", "full"] as const;
 export type Profile = (typeof PROFILES)[number];
@@ -155,7 +162,7 @@ const cpuPinning = z.strictObject({
 export const sweepSchema = z.strictObject({
   name: z.string().min(1).default("sweep"),
   description: z.string().optional(),
-  backend: z.enum(["lab", "kubernetes"]).default("lab"),
+  backend: z.enum(BACKENDS).default("lab"),
   // parsed from {} so the defaults are LAB_SIZE's
   lab: labOptions.prefault({}),
   kubernetes: kubernetesOptions.optional(),
@@ -225,7 +232,7 @@ export interface SweepOverrides {
   profile?: Profile;
   seed?: number;
   targetCiPct?: number;
-  backend?: "lab" | "kubernetes";
+  backend?: BackendKind;
   kubeconfig?: string;
   context?: string;
   namespace?: string;

@@ -7,6 +7,10 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+/** The systems under test: the embedded lab, or a real Kubernetes cluster. */
+export const BACKENDS = ["lab", "kubernetes"] as const;
+export type BackendKind = (typeof BACKENDS)[number];
+
 /** Host routing modes a sweep can measure: the two datapaths, and `host` (node to node, no pods) as a baseline. */
 export const MODES = ["legacy", "ebpf", "host"] as const;
 export type Mode = (typeof MODES)[number];
