@@ -27,7 +27,7 @@ function parsePercent(value: string): number {
 }
 
 /** Ctrl-C once: stop after the running trial. Twice (or SIGTERM, SIGHUP): kill it now. Either way the backend cleans up. */
-function installInterruptHandlers(control: RunControl, log: (message: string) => void): () => void {
+export function installInterruptHandlers(control: RunControl, log: (message: string) => void): () => void {
   takeOverSignals();
   const onInterrupt = () => {
     if (!control.stopRequested) {

@@ -8,7 +8,7 @@ import { cpus } from "node:os";
 import type { BackendSession } from "../backends/backend.js";
 import { NOISE_RULE_REPEATS, NoiseSampler, noiseViolation } from "../machine/noise.js";
 import { NetperfParseError, parseNetperfOutput } from "../netperf/parse.js";
-import type { ModeEvidence, TrialRecord } from "../results/schema.js";
+import type { ModeEvidence, NoiseSample, TrialRecord } from "../results/schema.js";
 import {
   comparedMetrics,
   compareModes,
@@ -47,6 +47,8 @@ export interface ExecuteContext {
   modeEvidence: ModeEvidence[];
   /** Every record so far (resumed ones included); the loop adds to it. */
   records: TrialRecord[];
+  /** Starts reading the machine's noise over one trial; default NoiseSampler (from /proc). Tests give their own. */
+  sampleNoise?: (benchCpus: readonly number[] | null) => { stop(): NoiseSample };
 }
 
 /**
@@ -95,7 +97,8 @@ async function attempt(
   /** This trial's earlier noise repeats: each rule allows NOISE_RULE_REPEATS of its own, all together NOISE_REPEATS. */
   noiseRepeats: readonly TrialRecord[],
 ): Promise<TrialRecord> {
-  const sampler = new NoiseSampler(context.session.cpuPlacement.cpus);
+  const benchCpus = context.session.cpuPlacement.cpus;
+  const sampler = context.sampleNoise?.(benchCpus) ?? new NoiseSampler(benchCpus);
   const startedAt = new Date().toISOString();
   const base = {
     id: trial.id,

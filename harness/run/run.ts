@@ -11,7 +11,7 @@ import {
 import { summarise } from "../stats/summary.js";
 import { planSweep, sweepPoints } from "../sweep/plan.js";
 import type { Sweep } from "../sweep/schema.js";
-import { processRunner } from "../util/runner.js";
+import { processRunner, type Runner } from "../util/runner.js";
 import { type Mode, RESULTS_DIR } from "../vocabulary/vocabulary.js";
 import { captureEnvironment } from "./environment.js";
 import {
@@ -36,6 +36,9 @@ export interface RunRequest {
   control: RunControl;
   log: (message: string) => void;
   onProgress: (event: ProgressEvent) => void;
+  /** Runs git and netperf -V for the environment; default the real one. */
+  runner?: Runner;
+  sampleNoise?: ExecuteContext["sampleNoise"];
 }
 
 export interface RunOutcome {
@@ -72,13 +75,14 @@ export async function runSweep(request: RunRequest): Promise<RunOutcome> {
   const runLog = new RunLog(dir);
   const modeEvidence: ModeEvidence[] = [];
 
+  const runner = request.runner ?? processRunner;
   const session = await request.backend.open(sweep, request.log);
   let state: Results["state"] = "completed";
   let failure: unknown;
   let environment: Results["environment"] | undefined;
   try {
     environment = await captureEnvironment(
-      processRunner,
+      runner,
       session.name,
       session.topology(),
       await session.systemUnderTest?.(),
@@ -93,6 +97,7 @@ export async function runSweep(request: RunRequest): Promise<RunOutcome> {
       onProgress: request.onProgress,
       modeEvidence,
       records,
+      sampleNoise: request.sampleNoise,
     };
     const currentMode: { mode?: Mode } = {};
     let finished = await executeTrials(context, trials, currentMode);
@@ -112,7 +117,7 @@ export async function runSweep(request: RunRequest): Promise<RunOutcome> {
     startedAt,
     finishedAt: new Date().toISOString(),
     command,
-    environment: environment ?? (await captureEnvironment(processRunner, session.name, session.topology())),
+    environment: environment ?? (await captureEnvironment(runner, session.name, session.topology())),
     sweep,
     plannedTrials: trials.length,
     modeEvidence: uniqueEvidence([
