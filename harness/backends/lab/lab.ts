@@ -12,7 +12,6 @@ import { setLabMode, writeNodeModes } from "./mode.js";
 import { alive, killProcesses, startNetserver } from "./netserver.js";
 import {
   BPF_PIN_ROOT,
-  bpfDevices,
   fabricIpBatch,
   LAB_PREFIX,
   type LabOptions,
@@ -22,6 +21,7 @@ import {
   nodeIpBatch,
   nodeIptablesRestore,
   nodeSysctls,
+  nodeTcBatch,
   planLab,
   podIpBatch,
 } from "./plan.js";
@@ -132,11 +132,9 @@ async function loadBpf(runner: Runner, node: NodePlan): Promise<void> {
       "check the kernel supports BPF, tc clsact and bpf_redirect_peer (>= 5.10); rebuild with `bash scripts/setup.sh`",
     );
   }
-  const tcLines = bpfDevices(node).flatMap((device) => [
-    `qdisc add dev ${device} clsact`,
-    `filter add dev ${device} ingress bpf direct-action object-pinned ${node.bpfPinDir}/prog`,
-  ]);
-  await runChecked(runner, inNetns(node.netns, ["tc", "-batch", "-"]), { input: `${tcLines.join("\n")}\n` });
+  await runChecked(runner, inNetns(node.netns, ["tc", "-batch", "-"]), {
+    input: `${nodeTcBatch(node).join("\n")}\n`,
+  });
   const links = JSON.parse(
     (await runChecked(runner, ["ip", "-n", node.netns, "-j", "link", "show"])).stdout,
   ) as {

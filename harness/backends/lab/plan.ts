@@ -203,6 +203,18 @@ export function podIpBatch(node: NodePlan, pod: PodPlan): string[] {
   ];
 }
 
+/**
+ * `tc -batch` lines run in a node namespace once its program is pinned at `bpfPinDir/prog`:
+ * a clsact qdisc on every BPF device and the program on its ingress, in both modes (in
+ * legacy mode it counts and passes the packet to the stack).
+ */
+export function nodeTcBatch(node: NodePlan): string[] {
+  return bpfDevices(node).flatMap((device) => [
+    `qdisc add dev ${device} clsact`,
+    `filter add dev ${device} ingress bpf direct-action object-pinned ${node.bpfPinDir}/prog`,
+  ]);
+}
+
 /** Sysctls of a node namespace: a router that does not filter by reverse path. */
 export function nodeSysctls(): string[] {
   return [
