@@ -18,7 +18,13 @@ import { parseSweep } from "../../../harness/sweep/load.js";
 import { planSweep, sweepPoints, type Trial } from "../../../harness/sweep/plan.js";
 import type { Sweep } from "../../../harness/sweep/schema.js";
 import { EnvironmentError } from "../../../harness/util/errors.js";
-import { FakeSession, QUIET, scriptedNoise, type TrialScript } from "../support/fake-backend.js";
+import {
+  FakeSession,
+  QUIET,
+  type ScriptedOutcome,
+  scriptedNoise,
+  type TrialScript,
+} from "../support/fake-backend.js";
 
 /** 2 placements × 2 sizes × 2 modes × 2 blocks = 16 trials; given repetitions, so no adaptive extension. */
 function sweepOf(extra = ""): Sweep {
@@ -28,12 +34,14 @@ function sweepOf(extra = ""): Sweep {
   );
 }
 
+/** The loop's context around a session; a function gets the run's control, to stop or kill from a trial. */
 function contextOf(
   sweep: Sweep,
-  session: FakeSession,
+  sessionOf: FakeSession | ((control: RunControl) => FakeSession),
   options: { records?: TrialRecord[]; noise?: NoiseSample[] } = {},
 ) {
   const control: RunControl = { stopRequested: false, kill: new AbortController() };
+  const session = typeof sessionOf === "function" ? sessionOf(control) : sessionOf;
   const written: TrialRecord[] = [];
   const events: ProgressEvent[] = [];
   const context: ExecuteContext = {
@@ -46,7 +54,7 @@ function contextOf(
     records: [...(options.records ?? [])],
     sampleNoise: scriptedNoise(options.noise),
   };
-  return { context, control, written, events };
+  return { context, control, session, written, events };
 }
 
 const byId = (records: readonly TrialRecord[], id: string) => records.filter((r) => r.id === id);
@@ -57,6 +65,19 @@ const NO_CONTROL =
 function onTrial(trials: readonly Trial[], index: number, outcome: TrialScript): TrialScript {
   return (trial, attempt, signal) =>
     trial.id === trials[index]?.id ? outcome(trial, attempt, signal) : undefined;
+}
+
+/** A run whose trial `index` (in plan order) acts on the run's control: a stop request or a kill. */
+function interruptedAt(
+  sweep: Sweep,
+  trials: readonly Trial[],
+  index: number,
+  act: (control: RunControl, signal: AbortSignal) => ScriptedOutcome | undefined,
+) {
+  return contextOf(
+    sweep,
+    (control) => new FakeSession(onTrial(trials, index, (_t, _a, signal) => act(control, signal))),
+  );
 }
 
 describe("executeTrials", () => {
@@ -187,36 +208,26 @@ describe("executeTrials", () => {
   it("on a stop request finishes the running trial, keeps it, and runs no more", async () => {
     const sweep = sweepOf();
     const trials = planSweep(sweep);
-    let control: RunControl | undefined;
-    const session = new FakeSession(
-      onTrial(trials, 1, () => {
-        if (control) control.stopRequested = true;
-        return undefined;
-      }),
-    );
-    const run = contextOf(sweep, session);
-    control = run.control;
+    const run = interruptedAt(sweep, trials, 1, (control) => {
+      control.stopRequested = true;
+      return undefined;
+    });
     expect(await executeTrials(run.context, trials, {})).toBe(false);
     expect(run.written.map((r) => [r.id, r.state])).toEqual([
       [trials[0]?.id, "completed"],
       [trials[1]?.id, "completed"],
     ]);
-    expect(session.trialCalls()).toHaveLength(2);
+    expect(run.session.trialCalls()).toHaveLength(2);
   });
 
   it("on a kill drops the killed attempt (not a result) but keeps the finished trials", async () => {
     const sweep = sweepOf();
     const trials = planSweep(sweep);
-    let control: RunControl | undefined;
-    const session = new FakeSession(
-      onTrial(trials, 2, (_t, _a, signal) => {
-        control?.kill.abort();
-        expect(signal.aborted).toBe(true); // the signal the backend got is the one that kills netperf
-        return { exitCode: null, signal: "SIGKILL", stdout: "" };
-      }),
-    );
-    const run = contextOf(sweep, session);
-    control = run.control;
+    const run = interruptedAt(sweep, trials, 2, (control, signal) => {
+      control.kill.abort();
+      expect(signal.aborted).toBe(true); // the signal the backend got is the one that kills netperf
+      return { exitCode: null, signal: "SIGKILL", stdout: "" };
+    });
     expect(await executeTrials(run.context, trials, {})).toBe(false);
     expect(run.written.map((r) => r.id)).toEqual([trials[0]?.id, trials[1]?.id]);
     expect(run.context.records).toHaveLength(2);
@@ -225,15 +236,10 @@ describe("executeTrials", () => {
   it("keeps a trial that completed as the kill came, then stops", async () => {
     const sweep = sweepOf();
     const trials = planSweep(sweep);
-    let control: RunControl | undefined;
-    const session = new FakeSession(
-      onTrial(trials, 0, () => {
-        control?.kill.abort();
-        return undefined;
-      }),
-    );
-    const run = contextOf(sweep, session);
-    control = run.control;
+    const run = interruptedAt(sweep, trials, 0, (control) => {
+      control.kill.abort();
+      return undefined;
+    });
     expect(await executeTrials(run.context, trials, {})).toBe(false);
     expect(run.written.map((r) => [r.id, r.state])).toEqual([[trials[0]?.id, "completed"]]);
   });
@@ -258,14 +264,15 @@ describe("executeTrials", () => {
     const sweep = sweepOf();
     const trials = planSweep(sweep);
     // a first run: trial 2 given up (both attempts failed), stopped after trial 5
-    let control: RunControl | undefined;
-    const first = new FakeSession((trial) => {
-      if (trial.id === trials[1]?.id) return { exitCode: 1 };
-      if (trial.id === trials[4]?.id && control) control.stopRequested = true;
-      return undefined;
-    });
-    const interrupted = contextOf(sweep, first);
-    control = interrupted.control;
+    const interrupted = contextOf(
+      sweep,
+      (control) =>
+        new FakeSession((trial) => {
+          if (trial.id === trials[1]?.id) return { exitCode: 1 };
+          if (trial.id === trials[4]?.id) control.stopRequested = true;
+          return undefined;
+        }),
+    );
     expect(await executeTrials(interrupted.context, trials, {})).toBe(false);
 
     const second = new FakeSession();
