@@ -12,6 +12,8 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 required=(
   "netperf netperf"
   "netserver netperf"
+  "sockperf sockperf"
+  "iperf3 iperf3"
   "clang clang"
   "bpftool bpftool"
   "/usr/include/bpf/bpf_helpers.h libbpf-dev"
@@ -58,6 +60,9 @@ if ((${#missing[@]})); then
   fi
   log "installing Debian packages: ${missing[*]}"
   enable_non_free
+  # iperf3's package asks whether to run a system-wide iperf3 daemon (default no): say no
+  # explicitly, so no server outside routebench's control listens while it measures.
+  echo "iperf3 iperf3/start_daemon boolean false" | debconf-set-selections
   apt-get update -q >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 fi

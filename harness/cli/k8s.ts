@@ -2,7 +2,9 @@
 import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
-import { type Check, formatChecks } from "../backends/kubernetes/check.js";
+import { translateApiError } from "../backends/kubernetes/api-errors.js";
+import { formatChecks } from "../backends/kubernetes/check.js";
+import type { Check } from "../backends/kubernetes/check-result.js";
 import {
   MANAGED_BY,
   manifestsYaml,
@@ -11,7 +13,6 @@ import {
   renderNamespace,
   renderPod,
 } from "../backends/kubernetes/manifests.js";
-import { translateApiError } from "../backends/kubernetes/pure.js";
 import { loadSweep } from "../sweep/load.js";
 import type { Sweep } from "../sweep/schema.js";
 import { DEFAULT_K8S_SWEEP, DEFAULT_SWEEP, PACKAGE_ROOT } from "../vocabulary/vocabulary.js";
@@ -19,7 +20,7 @@ import { printJson, printLine } from "./output.js";
 
 /** The checks of `routebench k8s check`, also run by `run --backend kubernetes` before anything changes. */
 export async function preflight(sweep: Sweep, log: (message: string) => void): Promise<Check[]> {
-  const { loadKubeConfig } = await import("../backends/kubernetes/backend.js");
+  const { loadKubeConfig } = await import("../backends/kubernetes/kubeconfig.js");
   const { runChecks } = await import("../backends/kubernetes/check.js");
   const contexts =
     sweep.kubernetes.routing.strategy === "contexts"
@@ -96,13 +97,13 @@ export function registerK8s(program: Command): void {
         kubeconfig: opts.kubeconfig,
         context: opts.context,
       });
-      const { AppsV1Api, CoreV1Api } = await import("@kubernetes/client-node");
-      const { loadKubeConfig, restoreFromMarker } = await import("../backends/kubernetes/backend.js");
-      const kc = loadKubeConfig(sweep.kubernetes);
-      const core = kc.makeApiClient(CoreV1Api);
+      const { kubeClients, loadKubeConfig } = await import("../backends/kubernetes/kubeconfig.js");
+      const { restoreFromMarker } = await import("../backends/kubernetes/cilium.js");
+      const clients = kubeClients(loadKubeConfig(sweep.kubernetes));
+      const core = clients.core;
       const deleted = { namespaces: [] as string[], pods: [] as string[], restored: null as string | null };
       try {
-        const marker = await restoreFromMarker(core, kc.makeApiClient(AppsV1Api), opts.ciliumNamespace).catch(
+        const marker = await restoreFromMarker(clients, opts.ciliumNamespace).catch(
           (error: { message: string }) => {
             // no Cilium, or no right to read its config: nothing of ours can be there to restore
             if (/not found|forbidden/.test(error.message)) return null;

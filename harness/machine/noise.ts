@@ -12,6 +12,11 @@ export interface CpuTimes {
   total: number;
   idle: number;
   steal: number;
+  /** user + nice */
+  user: number;
+  system: number;
+  /** irq + softirq */
+  softirq: number;
 }
 
 export interface ProcStat {
@@ -24,7 +29,14 @@ export interface ProcStat {
 function cpuTimes(fields: number[]): CpuTimes {
   // user nice system idle iowait irq softirq steal guest guest_nice (guest time is already in user)
   const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
-  return { total: user + nice + system + idle + iowait + irq + softirq + steal, idle: idle + iowait, steal };
+  return {
+    total: user + nice + system + idle + iowait + irq + softirq + steal,
+    idle: idle + iowait,
+    steal,
+    user: user + nice,
+    system,
+    softirq: irq + softirq,
+  };
 }
 
 /** Parses /proc/stat: the aggregate line, each CPU's line and procs_running. Pure. */
@@ -54,13 +66,11 @@ export function cpuShares(before: CpuTimes, after: CpuTimes): { busyPct: number;
 }
 
 function sumTimes(stat: ProcStat, indices: readonly number[]): CpuTimes {
-  const sum = { total: 0, idle: 0, steal: 0 };
+  const sum: CpuTimes = { total: 0, idle: 0, steal: 0, user: 0, system: 0, softirq: 0 };
   for (const i of indices) {
     const t = stat.cpus.get(i);
     if (!t) continue;
-    sum.total += t.total;
-    sum.idle += t.idle;
-    sum.steal += t.steal;
+    for (const key of Object.keys(sum) as (keyof CpuTimes)[]) sum[key] += t[key];
   }
   return sum;
 }
@@ -70,6 +80,24 @@ export function readProcStat(): ProcStat {
 }
 
 const round1 = (value: number) => Math.round(value * 10) / 10;
+
+/** /proc/stat counts in USER_HZ ticks, 100 per second on Linux (sysconf(_SC_CLK_TCK), fixed by the ABI). */
+export const USER_HZ = 100;
+
+/** CPU seconds spent between two readings, by kind. Pure. */
+export function benchCpuSeconds(
+  before: CpuTimes,
+  after: CpuTimes,
+): { user: number; system: number; softirq: number; busy: number } {
+  const sec = (ticks: number) => Math.round((ticks / USER_HZ) * 100) / 100;
+  const busyTicks = after.total - before.total - (after.idle - before.idle) - (after.steal - before.steal);
+  return {
+    user: sec(after.user - before.user),
+    system: sec(after.system - before.system),
+    softirq: sec(after.softirq - before.softirq),
+    busy: sec(busyTicks),
+  };
+}
 
 /** The benchmark's own programs: their runnable tasks are the measurement, not competition. */
 const OWN_PROGRAMS = new Set(["netperf", "netserver"]);
@@ -150,9 +178,10 @@ export class NoiseSampler {
     }
     if (this.benchCpus && this.benchCpus.length > 0) {
       sample.benchCpus = [...this.benchCpus];
-      sample.benchCpuStealPct = round1(
-        cpuShares(sumTimes(this.before, this.benchCpus), sumTimes(after, this.benchCpus)).stealPct,
-      );
+      const benchBefore = sumTimes(this.before, this.benchCpus);
+      const benchAfter = sumTimes(after, this.benchCpus);
+      sample.benchCpuStealPct = round1(cpuShares(benchBefore, benchAfter).stealPct);
+      sample.benchCpuSec = benchCpuSeconds(benchBefore, benchAfter);
       const others = [...after.cpus.keys()].filter((cpu) => !this.benchCpus?.includes(cpu));
       if (others.length > 0)
         sample.otherCpusBusyPct = round1(

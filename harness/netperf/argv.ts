@@ -20,6 +20,10 @@ export interface NetperfInvocation {
   dataPort?: number;
   /** Measure CPU utilisation on both ends (-c -C). */
   measureCpu?: boolean;
+  /** Seconds to wait between setting up the connections and starting the timed test (-s). */
+  startDelaySec?: number;
+  /** Ask for the latency histogram (-v 2); only builds with --enable-histogram print one. */
+  printHistogram?: boolean;
 }
 
 /**
@@ -45,6 +49,8 @@ export function buildNetperfArgv(invocation: NetperfInvocation): string[] {
     argv.push("-T", `${cpu.client ?? ""},${cpu.server ?? ""}`);
   }
   if (invocation.measureCpu ?? true) argv.push("-c", "-C");
+  if (invocation.startDelaySec) argv.push("-s", String(invocation.startDelaySec));
+  if (invocation.printHistogram) argv.push("-v", "2");
   argv.push("--");
   if (invocation.test === "TCP_STREAM") {
     if (!invocation.messageSize) throw new Error("TCP_STREAM needs a message size");

@@ -1,62 +1,20 @@
 /**
  * The report's charts as vega-lite specifications: pure functions of the report model,
  * data inlined, so the same spec renders to SVG, PNG and HTML and is tested as a file.
+ * Their shared look is in chart-style.ts.
  */
 import type { TopLevelSpec } from "vega-lite";
-import type { ChartData } from "./model.js";
-
-export interface ChartSpec {
-  id: string;
-  title: string;
-  caption: string;
-  spec: TopLevelSpec;
-}
-
-const MODE_PALETTE: Record<string, string> = { legacy: "#d9822b", ebpf: "#2b6cb0", host: "#718096" };
-
-/** Colours for the modes present, in a fixed order, so legends list no mode the run lacks. */
-function modeColors(modes: Iterable<string>) {
-  const present = new Set(modes);
-  const domain = Object.keys(MODE_PALETTE).filter((m) => present.has(m));
-  return { domain, range: domain.map((m) => MODE_PALETTE[m] as string) };
-}
-const PLACEMENT_COLORS = { domain: ["same-node", "cross-node"], range: ["#2b6cb0", "#2f855a"] };
-const FONT = "DejaVu Sans, Liberation Sans, Helvetica, Arial, sans-serif";
-
-const CONFIG = {
-  font: FONT,
-  view: { stroke: "#cbd5e0" },
-  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: "#edf2f7" },
-  legend: { labelFontSize: 11, titleFontSize: 12 },
-  title: { fontSize: 14, anchor: "start" as const },
-};
-
-/** The message-size axis: log scale, ticks at the sizes measured. */
-function sizeAxis(sizes: number[]) {
-  return {
-    field: "size",
-    type: "quantitative" as const,
-    scale: { type: "log" as const, base: 2 },
-    title: "message size (bytes, log scale)",
-    axis: { values: [...new Set(sizes)] },
-  };
-}
-
-/** Colour by routing mode, legend listing the modes present. */
-function modeColor(modes: Iterable<string>) {
-  return { field: "mode", type: "nominal" as const, scale: modeColors(modes), title: "host routing" };
-}
-
-function base(title: string, width = 560, height = 300) {
-  return {
-    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title,
-    width,
-    height,
-    background: "white",
-    config: CONFIG,
-  } as const;
-}
+import { MODES, PLACEMENTS } from "../vocabulary/vocabulary.js";
+import type { ChartData } from "./chart-data.js";
+import {
+  base,
+  type ChartSpec,
+  frame,
+  modeColor,
+  modeColors,
+  PLACEMENT_COLORS,
+  sizeAxis,
+} from "./chart-style.js";
 
 function throughputChart(data: ChartData, placement: string): ChartSpec | null {
   const rows = data.throughput.filter((r) => r.placement === placement);
@@ -183,13 +141,10 @@ function latencyChart(data: ChartData): ChartSpec | null {
     caption:
       "Median of each percentile across repetitions with its distribution-free 95% interval (whiskers). Lower is better.",
     spec: {
-      $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-      title: "TCP_RR latency by percentile (µs, lower is better)",
-      background: "white",
-      config: CONFIG,
+      ...frame("TCP_RR latency by percentile (µs, lower is better)"),
       data: { values: data.latency },
       facet: {
-        column: { field: "placement", type: "nominal", title: null, sort: ["same-node", "cross-node"] },
+        column: { field: "placement", type: "nominal", title: null, sort: [...PLACEMENTS] },
       },
       spec: {
         width: 260,
@@ -205,7 +160,7 @@ function latencyChart(data: ChartData): ChartSpec | null {
                 sort: ["P50", "P90", "P99"],
                 axis: { labelAngle: 0 },
               },
-              xOffset: { field: "mode", sort: ["legacy", "ebpf", "host"] },
+              xOffset: { field: "mode", sort: [...MODES] },
               y: { field: "us", type: "quantitative", title: "latency (µs)" },
               color,
               tooltip: [
@@ -221,7 +176,7 @@ function latencyChart(data: ChartData): ChartSpec | null {
             mark: { type: "errorbar", ticks: true, color: "#1a202c" },
             encoding: {
               x: { field: "percentile", type: "nominal", sort: ["P50", "P90", "P99"] },
-              xOffset: { field: "mode", sort: ["legacy", "ebpf", "host"] },
+              xOffset: { field: "mode", sort: [...MODES] },
               y: { field: "low", type: "quantitative", title: "latency (µs)" },
               y2: { field: "high" },
             },
@@ -242,7 +197,7 @@ function tpsChart(data: ChartData): ChartSpec | null {
     sort: { field: "ours", order: "descending" as const },
     axis: { labelLimit: 320 },
   };
-  const yOffset = { field: "mode", sort: ["legacy", "ebpf", "host"] };
+  const yOffset = { field: "mode", sort: [...MODES] };
   const color = modeColor(rows.map((r) => r.mode));
   return {
     id: "tps",
@@ -303,12 +258,9 @@ function repetitionsChart(data: ChartData): ChartSpec | null {
     caption:
       "Each dot is one TCP_RR trial in run order: the noise, drift and outliers the medians summarise.",
     spec: {
-      $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-      title: "Every TCP_RR repetition, in run order",
-      background: "white",
-      config: CONFIG,
+      ...frame("Every TCP_RR repetition, in run order"),
       data: { values: data.repetitions },
-      facet: { row: { field: "placement", type: "nominal", title: null, sort: ["same-node", "cross-node"] } },
+      facet: { row: { field: "placement", type: "nominal", title: null, sort: [...PLACEMENTS] } },
       spec: {
         width: 560,
         height: 150,

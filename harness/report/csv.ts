@@ -1,53 +1,29 @@
 /** CSV exports of the summary: one row per point and mode, one row per comparison. Pure. */
 import type { Results } from "../results/schema.js";
+import { cellValue } from "./cells.js";
+import { comparisonsDataset, type Dataset, pointsDataset } from "./datasets.js";
 
-function csvValue(value: unknown): string {
-  if (value === null || value === undefined) return "";
-  const text = typeof value === "number" ? String(Math.round(value * 1e6) / 1e6) : String(value);
+function csvField(value: string | number | boolean | null): string {
+  if (value === null) return "";
+  const text = String(value);
   return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-function toCsv<T extends object>(rows: T[], columns: (keyof T)[]): string {
-  return (
-    [columns.join(","), ...rows.map((row) => columns.map((c) => csvValue(row[c])).join(","))].join("\n") +
-    "\n"
-  );
+/** A dataset as CSV: a header line of column names, then one line per row of machine values. */
+export function datasetCsv(dataset: Dataset): string {
+  const lines = [
+    dataset.columns.join(","),
+    ...dataset.rows.map((row) => row.map((c) => csvField(cellValue(c))).join(",")),
+  ];
+  return `${lines.join("\n")}\n`;
 }
 
+/** points.csv: one row per point and mode. */
 export function pointsCsv(results: Results): string {
-  return toCsv(results.summary.points, [
-    "placement",
-    "test",
-    "size",
-    "mode",
-    "metric",
-    "n",
-    "median",
-    "mean",
-    "stddev",
-    "cv",
-    "min",
-    "max",
-    "ciLow",
-    "ciHigh",
-  ]);
+  return datasetCsv(pointsDataset(results.summary));
 }
 
+/** comparisons.csv: one row per comparison. */
 export function comparisonsCsv(results: Results): string {
-  return toCsv(results.summary.comparisons, [
-    "placement",
-    "test",
-    "size",
-    "metric",
-    "baseline",
-    "candidate",
-    "ratio",
-    "ciLow",
-    "ciHigh",
-    "pValue",
-    "paired",
-    "n",
-    "lowerIsBetter",
-    "verdict",
-  ]);
+  return datasetCsv(comparisonsDataset(results.summary));
 }

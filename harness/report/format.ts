@@ -1,6 +1,19 @@
 /** Number and sentence formatting shared by the terminal, Markdown, HTML and CSV outputs. Pure. */
 import type { Comparison } from "../stats/summary.js";
-import { METRICS } from "../vocabulary/vocabulary.js";
+import { METRICS, type MetricName } from "../vocabulary/vocabulary.js";
+
+/**
+ * Metrics a report shows in another unit than the one stored, with the factor from the stored
+ * unit; every other metric shows in its stored unit (METRICS).
+ */
+const SHOWN_UNITS: Partial<Record<MetricName, { unit: string; scale: number }>> = {
+  throughputMbps: { unit: "Gbit/s", scale: 1e-3 },
+};
+
+/** The unit a report shows `metric` in, and the factor that turns a stored value into it. */
+export function shownUnit(metric: MetricName): { unit: string; scale: number } {
+  return SHOWN_UNITS[metric] ?? { unit: METRICS[metric].unit, scale: 1 };
+}
 
 /** A figure with as many digits as a reader needs: 3 significant digits, no exponent. */
 export function formatNumber(value: number | null | undefined): string {

@@ -6,7 +6,8 @@
 import type { TopLevelSpec } from "vega-lite";
 import type { Results } from "../results/schema.js";
 import { METRICS, type MetricName } from "../vocabulary/vocabulary.js";
-import type { ChartSpec } from "./charts.js";
+import { count, text } from "./cells.js";
+import { type ChartSpec, FONT, VEGA_LITE_SCHEMA } from "./chart-style.js";
 import { formatWithInterval } from "./format.js";
 import { escapeHtml, htmlFigures, htmlPage, htmlTable } from "./html.js";
 import { renderSvg } from "./render.js";
@@ -68,10 +69,10 @@ export function trendCharts(rows: readonly TrendRow[]): ChartSpec[] {
     };
     const color = { field: "mode", type: "nominal" as const, title: "host routing" };
     const spec = {
-      $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+      $schema: VEGA_LITE_SCHEMA,
       title: `${label.name} across runs`,
       background: "white",
-      config: { font: "DejaVu Sans, Liberation Sans, Helvetica, Arial, sans-serif" },
+      config: { font: FONT },
       data: { values: data },
       facet: { row: { field: "point", type: "nominal", title: null } },
       resolve: { scale: { y: "independent" } },
@@ -128,13 +129,13 @@ export async function renderHistory(runs: readonly Results[]): Promise<string> {
     title: "Runs",
     columns: ["#", "Label", "Run", "Started", "State", "Kernel", "Commit"],
     rows: sorted.map((r, i) => [
-      String(i + 1),
-      r.label,
-      r.runId,
-      r.startedAt,
-      r.state,
-      r.environment.kernel,
-      r.environment.gitCommit ?? "–",
+      count(i + 1),
+      text(r.label),
+      text(r.runId),
+      text(r.startedAt),
+      text(r.state),
+      text(r.environment.kernel),
+      text(r.environment.gitCommit ?? "–"),
     ]),
   });
   const medians = htmlTable({
@@ -142,11 +143,11 @@ export async function renderHistory(runs: readonly Results[]): Promise<string> {
     title: "Medians with 95% CIs",
     columns: ["Run", "Point", "Mode", "Metric", "Median"],
     rows: rows.map((r) => [
-      r.run,
-      r.point,
-      r.mode,
-      METRICS[r.metric].name,
-      formatWithInterval(r.median, r.low, r.high),
+      text(r.run),
+      text(r.point),
+      text(r.mode),
+      text(METRICS[r.metric].name),
+      text(formatWithInterval(r.median, r.low, r.high)),
     ]),
   });
   return htmlPage(

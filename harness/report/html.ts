@@ -2,7 +2,8 @@
  * index.html: one self-contained file (inline CSS and SVG charts, no script, no network)
  * that reads on a laptop screen and prints. Pure: charts arrive rendered.
  */
-import type { ReportModel, Table } from "./model.js";
+import { cellText, type Table } from "./cells.js";
+import type { ReportModel } from "./model.js";
 
 export function escapeHtml(text: string): string {
   return text
@@ -34,7 +35,7 @@ pre { background: #f7fafc; border: 1px solid var(--line); padding: 8px 12px; ove
 function htmlTable(table: Table): string {
   const head = table.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("");
   const body = table.rows
-    .map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(cell)}</td>`).join("")}</tr>`)
+    .map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(cellText(cell))}</td>`).join("")}</tr>`)
     .join("\n");
   return `<section class="table" id="table-${table.id}"><h3>${escapeHtml(table.title)}</h3>
 <table><thead><tr>${head}</tr></thead><tbody>

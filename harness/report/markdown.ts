@@ -1,6 +1,8 @@
 /** report.md: the report model as Markdown (for a PR comment, a wiki page, a blog draft). Pure. */
-import type { ChartSpec } from "./charts.js";
-import type { ReportModel, Table } from "./model.js";
+
+import { cellText, type Table } from "./cells.js";
+import type { ChartSpec } from "./chart-style.js";
+import type { ReportModel } from "./model.js";
 
 function escapeCell(text: string): string {
   return text.replaceAll("|", "\\|").replaceAll("\n", " ");
@@ -10,7 +12,7 @@ export function markdownTable(table: Table): string {
   const lines = [`### ${table.title}`, ""];
   const header = table.columns.map((c) => escapeCell(c || " "));
   lines.push(`| ${header.join(" | ")} |`, `| ${header.map(() => "---").join(" | ")} |`);
-  for (const row of table.rows) lines.push(`| ${row.map(escapeCell).join(" | ")} |`);
+  for (const row of table.rows) lines.push(`| ${row.map((c) => escapeCell(cellText(c))).join(" | ")} |`);
   if (table.note) lines.push("", `_${table.note}_`);
   return lines.join("\n");
 }

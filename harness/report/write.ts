@@ -3,7 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Results } from "../results/schema.js";
 import { buildCharts } from "./charts.js";
-import { comparisonsCsv, pointsCsv } from "./csv.js";
+import { datasetCsv } from "./csv.js";
 import { REPORT_FORMATS, type ReportFormat } from "./formats.js";
 import { type RenderedChart, renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
@@ -42,8 +42,8 @@ export async function writeReport(
     if (formats.includes("png")) await write(`chart-${chart.id}.png`, renderPng(chart.svg));
   }
   if (formats.includes("csv")) {
-    await write("points.csv", pointsCsv(results));
-    await write("comparisons.csv", comparisonsCsv(results));
+    await write("points.csv", datasetCsv(model.datasets.points));
+    await write("comparisons.csv", datasetCsv(model.datasets.comparisons));
   }
   return written;
 }

@@ -31,6 +31,8 @@ export const pointSchema = z.strictObject({
   messageSize: z.number().int().optional(),
   requestSize: z.number().int().optional(),
   responseSize: z.number().int().optional(),
+  /** netperf instances run at once; absent for one. */
+  streams: z.number().int().min(2).optional(),
 });
 
 /** CPU and load over one trial, from /proc/stat and /proc/loadavg. */
@@ -54,6 +56,15 @@ export const noiseSampleSchema = z.strictObject({
    */
   otherCpusBusyPct: z.number().optional(),
   samples: z.number().int().optional(),
+  /**
+   * CPU seconds the benchmark's CPUs spent during the trial, from /proc/stat: user (netperf and
+   * netserver), system (their system calls, the transmit path) and softirq (the receive
+   * path: veth backlogs, routing, iptables or BPF). With one-CPU placement and the harness
+   * kept off, that is the benchmark's whole cost: both ends and the nodes' datapath.
+   */
+  benchCpuSec: z
+    .strictObject({ user: z.number(), system: z.number(), softirq: z.number(), busy: z.number() })
+    .optional(),
 });
 export type NoiseSample = z.output<typeof noiseSampleSchema>;
 

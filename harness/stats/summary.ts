@@ -6,6 +6,11 @@
  * Holm-adjusted p below 5%, so a run where nothing differs headlines nothing in ≥ 95% of runs
  * (summary.test.ts, seeded simulation). Only completed trials count: failed and rejected
  * (wrong path, mode switched, machine too busy) attempts never do. Pure.
+ *
+ * Over 300 lines on purpose: a third is the stored shapes (PointSummary, Comparison, Summary),
+ * which results/summary-schema.ts mirrors and files.test.ts checks equal at compile time, and
+ * the rest is the one estimator (describe, compare, judge the family) that those shapes hold;
+ * splitting it would put the shapes and the code that fills them in different files.
  */
 import type { TrialRecord } from "../results/schema.js";
 import type { Point } from "../sweep/plan.js";
@@ -123,11 +128,13 @@ export function comparedMetrics(sweep: Sweep, test: Point["test"]): MetricName[]
   return summaryMetrics(sweep, test).filter((m) => m !== "localCpuPct" && m !== "remoteCpuPct");
 }
 
-/** Mode pairs compared: eBPF against legacy, and each against the host baseline. */
+/** Mode pairs compared: eBPF against legacy, and each against the host and direct baselines. */
 export const COMPARED_PAIRS: readonly { baseline: Mode; candidate: Mode }[] = [
   { baseline: "legacy", candidate: "ebpf" },
   { baseline: "host", candidate: "ebpf" },
   { baseline: "host", candidate: "legacy" },
+  { baseline: "direct", candidate: "ebpf" },
+  { baseline: "direct", candidate: "legacy" },
 ];
 
 /** better/worse only when the adjusted p is below SIGNIFICANCE (lower is better for latency). */

@@ -10,7 +10,7 @@
  */
 import { type Random, seededRandom, shuffled } from "../util/random.js";
 import type { Mode, NetperfTest, Placement } from "../vocabulary/vocabulary.js";
-import type { Sweep } from "./schema.js";
+import { type Sweep, switchesRouting } from "./schema.js";
 
 export interface Point {
   /** e.g. `cross-node/TCP_STREAM/1024` or `same-node/TCP_RR/1,1` */
@@ -22,6 +22,8 @@ export interface Point {
   messageSize?: number;
   requestSize?: number;
   responseSize?: number;
+  /** netperf instances run at once; absent for one, so one-stream points keep their keys. */
+  streams?: number;
 }
 
 export interface Trial {
@@ -63,7 +65,12 @@ export function sweepPoints(sweep: Sweep): Point[] {
       }
     }
   }
-  return points;
+  return points.flatMap((point) => (sweep.streams ?? [1]).map((streams) => withStreams(point, streams)));
+}
+
+/** A point run by `streams` netperf instances at once: its own key, e.g. `same-node/TCP_RR/1,1/streams=8`. */
+function withStreams(point: Point, streams: number): Point {
+  return streams === 1 ? point : { ...point, key: `${point.key}/streams=${streams}`, streams };
 }
 
 function trial(block: number, mode: Mode, point: Point, durationSec: number): Trial {
@@ -102,7 +109,7 @@ export function modeSwitches(trials: readonly Trial[]): number {
   let switches = 0;
   let current: Mode | undefined;
   for (const t of trials) {
-    if (t.mode !== "host" && t.mode !== current) {
+    if (switchesRouting(t.mode) && t.mode !== current) {
       switches++;
       current = t.mode;
     }

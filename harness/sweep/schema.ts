@@ -3,15 +3,23 @@
  * `resolveSweep` applies the profile so the rest of routebench sees one resolved value.
  */
 import { z } from "zod";
+import { UsageError } from "../util/errors.js";
 import {
   BACKENDS,
+  BASELINE_MODES,
   type BackendKind,
   LAB_SIZE,
   MODES,
+  type Mode,
   PLACEMENTS,
   ROUTING_MODES,
 } from "../vocabulary/vocabulary.js";
+import { WITNESSES } from "../witness/witness.js";
 
+/** Whether trials in `mode` need the nodes' host routing switched to it. */
+export function switchesRouting(mode: Mode): boolean {
+  return !BASELINE_MODES.includes(mode);
+}
 export const PROFILES = ["quick", "standard", "full"] as const;
 export type Profile = (typeof PROFILES)[number];
 
@@ -159,6 +167,17 @@ const cpuPinning = z.strictObject({
   server: z.number().int().min(0).optional(),
 });
 
+/**
+ * Second witnesses beside netperf (harness/witness), one name or a list: sockperf runs at the
+ * TCP_RR points and iperf3 at the TCP_STREAM points, in the same blocks. Always a list once parsed.
+ */
+const witnesses = z
+  .union([z.enum(WITNESSES), z.array(z.enum(WITNESSES)).min(1, { message: "names at least one witness" })], {
+    message: `witness must be ${WITNESSES.join(" or ")}, or a list of them`,
+  })
+  .transform((value) => (typeof value === "string" ? [value] : value))
+  .refine((list) => new Set(list).size === list.length, { message: "lists a witness twice" });
+
 export const sweepSchema = z.strictObject({
   name: z.string().min(1).default("sweep"),
   description: z.string().optional(),
@@ -181,6 +200,17 @@ export const sweepSchema = z.strictObject({
       z.discriminatedUnion("test", [streamTest, rrTest], { message: "test must be TCP_STREAM or TCP_RR" }),
     )
     .min(1, { message: "needs at least one test" }),
+  /**
+   * netperf instances run at once in each trial, one point per value (issue 14). Rates are
+   * summed and latency percentiles merged from the pooled distribution (stats/merge-streams.ts).
+   * Absent means [1]: it is not filled in, so the sweeps that run.json and results.json store
+   * stay as they were, and so do the points and trial ids of sweeps written before it.
+   */
+  streams: z
+    .array(z.number().int().min(1).max(64))
+    .min(1, { message: "needs at least one stream count, e.g. [1]" })
+    .refine((list) => new Set(list).size === list.length, { message: "lists a stream count twice" })
+    .optional(),
   profile: z.enum(PROFILES).default("standard"),
   /** Seconds per netperf test (netperf -l); default from the profile. */
   duration: z.number().int().min(1).max(3600).optional(),
@@ -193,6 +223,7 @@ export const sweepSchema = z.strictObject({
   order: z.enum(["interleaved", "blocked"]).optional(),
   seed: z.number().int().min(0).default(1),
   cpu: cpuPinning.default({ placement: "auto" }),
+  witness: witnesses.optional(),
   /** Extra attempts for a failed trial. */
   retries: z.number().int().min(0).max(10).default(1),
   /** --target-ci: keep adding repetitions until each comparison's CI is within ±targetCiPct %. */
@@ -256,6 +287,11 @@ export function resolveSweep(parsed: ParsedSweep, overrides: SweepOverrides = {}
   if (overrides.kubeconfig) k8s.kubeconfig = overrides.kubeconfig;
   if (overrides.context) k8s.context = overrides.context;
   if (overrides.namespace) k8s.namespace = overrides.namespace;
+  if (backend === "kubernetes" && parsed.modes.includes("direct"))
+    throw new UsageError(
+      "mode direct is a lab baseline (two pods joined by a veth pair of their own): a cluster has no such path",
+      "remove direct from modes for a Kubernetes run; use host for a node-to-node baseline",
+    );
   const resolvedOrder = order ?? (backend === "kubernetes" ? "blocked" : "interleaved");
   const adaptive: Partial<ProfileSettings> =
     profileDrives && resolvedOrder === "interleaved" ? fromProfile : {};

@@ -11,9 +11,16 @@ import { fileURLToPath } from "node:url";
 export const BACKENDS = ["lab", "kubernetes"] as const;
 export type BackendKind = (typeof BACKENDS)[number];
 
-/** Host routing modes a sweep can measure: the two datapaths, and `host` (node to node, no pods) as a baseline. */
-export const MODES = ["legacy", "ebpf", "host"] as const;
+/** What a sweep can measure: the two host routing datapaths, and baselines beside them. */
+export const MODES = ["legacy", "ebpf", "host", "direct"] as const;
 export type Mode = (typeof MODES)[number];
+
+/**
+ * Baselines beside the two routing modes, which switch nothing: `host` runs between node
+ * namespaces over the underlay, `direct` between the same two pods over one veth pair of
+ * their own (lab only): the floor any host routing can reach on this machine.
+ */
+export const BASELINE_MODES: readonly Mode[] = ["host", "direct"];
 
 /** The modes a backend switches between: legacy (iptables + conntrack) and eBPF host routing. */
 export const ROUTING_MODES = ["legacy", "ebpf"] as const satisfies readonly Mode[];
@@ -70,6 +77,8 @@ export function lowerIsBetter(metric: MetricName): boolean {
   return METRICS[metric].better === "lower";
 }
 
+// The ports routebench's servers listen on, one plan so none takes another's: all below
+// Linux's ephemeral range (32768–60999), where netperf's lab data connections take theirs.
 /** netserver's control port: netperf's default (netperf -p, netserver -p). */
 export const NETSERVER_PORT = 12865;
 /**
@@ -77,6 +86,10 @@ export const NETSERVER_PORT = 12865;
  * NetworkPolicy or host firewall can allow it (see manifests/netserver-pod.yaml).
  */
 export const NETSERVER_DATA_PORT = 12866;
+/** sockperf's server (TCP). */
+export const SOCKPERF_PORT = 12867;
+/** iperf3's server: its control and data connections alike. */
+export const IPERF3_PORT = 12868;
 
 /** The lab's size: the limits `lab up` and a sweep's `lab:` section accept, and the default. */
 export const LAB_SIZE = {

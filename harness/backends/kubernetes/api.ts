@@ -1,6 +1,6 @@
 /** Calls to the API server: throttling (429) honoured within bounds, failures turned into errors a user can act on. */
 import { setTimeout as sleep } from "node:timers/promises";
-import { MAX_THROTTLE_RETRIES, throttleDelayMs, translateApiError } from "./pure.js";
+import { MAX_THROTTLE_RETRIES, throttleDelayMs, translateApiError } from "./api-errors.js";
 
 /**
  * Runs `call`; a 429 is retried after the server's Retry-After (capped at RETRY_AFTER_CAP_MS),

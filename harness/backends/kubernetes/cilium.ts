@@ -1,87 +1,181 @@
 /**
- * Cilium's configuration as routebench changes it: the `enable-host-legacy-routing` key of
- * cilium-config, the marker that lets `routebench k8s cleanup` undo a killed run, and the
- * CiliumNodeConfig objects that override the ConfigMap per node. Pure.
+ * Cilium's configuration on the cluster: read for the results, switched through cilium-config
+ * (the agents restarted and their rollout awaited), and put back from the restore marker.
+ * The patches themselves are pure, in cilium-config.ts.
  */
-import type { V1ConfigMap } from "@kubernetes/client-node";
-import type { NodeFacts } from "./pure.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import type { KubernetesOptions } from "../../sweep/schema.js";
+import { EnvironmentError } from "../../util/errors.js";
+import { api } from "./api.js";
+import { backoffDelayMs } from "./api-errors.js";
+import { stallHint } from "./cilium-agents.js";
+import {
+  CILIUM_CONFIG,
+  CILIUM_DAEMONSET,
+  LEGACY_KEY,
+  nodeConfigOverrides,
+  type RestoreMarker,
+  readRestoreMarker,
+  restorePatch,
+  switchPatch,
+} from "./cilium-config.js";
+import type { KubeClients } from "./kubeconfig.js";
+import type { NodeFacts } from "./nodes.js";
 
-export const CILIUM_CONFIG = "cilium-config";
-export const CILIUM_DAEMONSET = "cilium";
-/** Helm's bpf.hostLegacyRouting; Helm writes the key only when the value is set (install/kubernetes/cilium/templates/cilium-configmap.yaml). */
-export const LEGACY_KEY = "enable-host-legacy-routing";
-/** On cilium-config while a run has it switched: what to put back. */
-export const RESTORE_ANNOTATION = "routebench.io/restore-enable-host-legacy-routing";
+/** The cilium-config keys results.json records: host routing and what BPF host routing depends on. */
+const CILIUM_KEYS = [
+  LEGACY_KEY,
+  "kube-proxy-replacement",
+  "enable-bpf-masquerade",
+  "enable-ipv4-masquerade",
+  "routing-mode",
+  "tunnel-protocol",
+  "bpf-lb-sock",
+];
+const MERGE = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
-/** What the key was before routebench first changed it: its value, or null where the key was absent. */
-export interface RestoreMarker {
-  value: string | null;
-  runId: string;
-  at: string;
-}
-
-export function readRestoreMarker(config: V1ConfigMap): RestoreMarker | null {
-  const raw = config.metadata?.annotations?.[RESTORE_ANNOTATION];
-  if (!raw) return null;
+/** Cilium's version and the recorded keys of cilium-config; null where there is no Cilium. */
+export async function ciliumFacts(
+  clients: Pick<KubeClients, "core" | "apps">,
+  namespace: string,
+): Promise<Record<string, unknown> | null> {
   try {
-    const marker = JSON.parse(raw) as RestoreMarker;
-    return typeof marker.runId === "string" ? marker : null;
+    const ds = await clients.apps.readNamespacedDaemonSet({ name: CILIUM_DAEMONSET, namespace });
+    const image = ds.spec?.template.spec?.containers[0]?.image ?? "";
+    const config = await clients.core
+      .readNamespacedConfigMap({ name: CILIUM_CONFIG, namespace })
+      .catch(() => null);
+    return {
+      version: /:(v?[\w.-]+)/.exec(image.split("@")[0] ?? "")?.[1] ?? image,
+      config: Object.fromEntries(CILIUM_KEYS.map((k) => [k, config?.data?.[k] ?? null])),
+    };
   } catch {
-    return null;
+    return null; // no Cilium: nothing to record or verify
   }
 }
 
-/**
- * The merge patch that sets the key, writing the marker in the same request the first time (so
- * no moment exists where the cluster is switched and nothing says how to undo it); a marker
- * already there (an earlier killed run) keeps the true original.
- */
-export function switchPatch(config: V1ConfigMap, value: string, runId: string, at: string): object {
-  const marker: RestoreMarker = readRestoreMarker(config) ?? {
-    value: config.data?.[LEGACY_KEY] ?? null,
-    runId,
-    at,
-  };
-  return {
-    metadata: { annotations: { [RESTORE_ANNOTATION]: JSON.stringify(marker) } },
-    data: { [LEGACY_KEY]: value },
-  };
-}
-
-/** The merge patch that puts the original back: the value, or no key at all (null removes it), and no marker. */
-export function restorePatch(marker: RestoreMarker): object {
-  return {
-    metadata: { annotations: { [RESTORE_ANNOTATION]: null } },
-    data: { [LEGACY_KEY]: marker.value },
-  };
-}
-
-interface CiliumNodeConfigLike {
-  metadata?: { name?: string };
-  spec?: {
-    defaults?: Record<string, string>;
-    nodeSelector?: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
-  };
-}
-
-/**
- * CiliumNodeConfig objects (cilium.io/v2, in Cilium's namespace) that set the key on a test node:
- * they win over cilium-config, so a ConfigMap switch would not reach that node. A selector with
- * matchExpressions is counted as matching: better a false alarm than a silent non-switch.
- */
-export function nodeConfigOverrides(
-  items: readonly CiliumNodeConfigLike[],
+/** CiliumNodeConfig objects that override enable-host-legacy-routing on a test node (they win over the ConfigMap). */
+export async function readNodeConfigOverrides(
+  clients: Pick<KubeClients, "custom">,
+  namespace: string,
   nodes: readonly NodeFacts[],
-): { config: string; node: string; value: string }[] {
-  const overrides: { config: string; node: string; value: string }[] = [];
-  for (const item of items) {
-    const value = item.spec?.defaults?.[LEGACY_KEY];
-    if (value === undefined) continue;
-    const selector = item.spec?.nodeSelector ?? {};
-    for (const node of nodes) {
-      const labelsMatch = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => node.labels[k] === v);
-      if (labelsMatch) overrides.push({ config: item.metadata?.name ?? "?", node: node.name, value });
-    }
+) {
+  try {
+    const list = (await clients.custom.listNamespacedCustomObject({
+      group: "cilium.io",
+      version: "v2",
+      namespace,
+      plural: "ciliumnodeconfigs",
+    })) as { items?: object[] };
+    return nodeConfigOverrides(list.items ?? [], nodes);
+  } catch {
+    return []; // no such CRD (older Cilium) or not allowed to list: nothing overrides
   }
-  return overrides;
+}
+
+/**
+ * Writes enable-host-legacy-routing; the first change also writes the restore marker (same
+ * patch). Refuses when the key is not what this run last wrote (`written`, null before the
+ * first write: someone else changed it mid-run), and when a CiliumNodeConfig overrides the key
+ * on a test node. Returns false when the key already had the value (nothing written).
+ */
+export async function writeLegacyRouting(
+  clients: Pick<KubeClients, "core" | "custom">,
+  namespace: string,
+  nodes: readonly NodeFacts[],
+  change: { value: string; written: string | null; runId: string },
+): Promise<boolean> {
+  const config = await api(`reading ${namespace}/${CILIUM_CONFIG}`, () =>
+    clients.core.readNamespacedConfigMap({ name: CILIUM_CONFIG, namespace }),
+  );
+  const current = config.data?.[LEGACY_KEY];
+  if (change.written !== null && current !== change.written)
+    throw new EnvironmentError(
+      `${namespace}/${CILIUM_CONFIG} ${LEGACY_KEY} is ${current ?? "absent"}, but this run set it to ${change.written}: something else (GitOps, Helm, an operator) changed it mid-run`,
+      "pause the reconciler (e.g. suspend the Flux/Argo application) for the run's duration",
+    );
+  const overrides = await readNodeConfigOverrides(clients, namespace, nodes);
+  if (overrides.length > 0)
+    throw new EnvironmentError(
+      `CiliumNodeConfig ${overrides.map((o) => `${o.config} sets ${LEGACY_KEY}=${o.value} on ${o.node}`).join("; ")}: it overrides ${CILIUM_CONFIG}, so the switch would not reach that node`,
+      "remove the key from the CiliumNodeConfig for the run, or use routing.strategy none and measure the mode the nodes are in",
+    );
+  if (current === change.value) return false;
+  const body = switchPatch(config, change.value, change.runId, new Date().toISOString());
+  await api(`patching ${namespace}/${CILIUM_CONFIG}`, () =>
+    clients.core.patchNamespacedConfigMap({ name: CILIUM_CONFIG, namespace, body }, MERGE),
+  );
+  return true;
+}
+
+/** kubectl rollout restart: a new pod-template annotation. */
+export async function restartAgents(clients: Pick<KubeClients, "apps">, namespace: string): Promise<void> {
+  await api(`restarting ${namespace}/ds/${CILIUM_DAEMONSET}`, () =>
+    clients.apps.patchNamespacedDaemonSet(
+      {
+        name: CILIUM_DAEMONSET,
+        namespace,
+        body: {
+          spec: {
+            template: {
+              metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": new Date().toISOString() } },
+            },
+          },
+        },
+      },
+      MERGE,
+    ),
+  );
+}
+
+/** Waits until ds/cilium has rolled out (every agent updated and available), at most rolloutTimeoutSec. */
+export async function waitRollout(
+  clients: Pick<KubeClients, "core" | "apps">,
+  routing: KubernetesOptions["routing"],
+): Promise<void> {
+  const ns = routing.ciliumNamespace;
+  const deadline = Date.now() + routing.rolloutTimeoutSec * 1000;
+  for (let look = 0; Date.now() < deadline; look++) {
+    const ds = await api(`reading ${ns}/ds/${CILIUM_DAEMONSET}`, () =>
+      clients.apps.readNamespacedDaemonSet({ name: CILIUM_DAEMONSET, namespace: ns }),
+    );
+    const s = ds.status;
+    const desired = s?.desiredNumberScheduled ?? 0;
+    if (
+      (s?.observedGeneration ?? 0) >= (ds.metadata?.generation ?? 0) &&
+      s?.updatedNumberScheduled === desired &&
+      s?.numberAvailable === desired
+    ) {
+      return;
+    }
+    await sleep(backoffDelayMs(look));
+  }
+  throw new EnvironmentError(
+    `the Cilium agents did not finish restarting within ${routing.rolloutTimeoutSec} s`,
+    await stallHint(clients),
+  );
+}
+
+/**
+ * Undoes a run's cilium-config change from the marker it left (also after a kill): the original
+ * value back, or the key removed where there was none; the marker removed; the agents restarted.
+ */
+export async function restoreFromMarker(
+  clients: Pick<KubeClients, "core" | "apps">,
+  namespace: string,
+): Promise<RestoreMarker | null> {
+  const config = await api(`reading ${namespace}/${CILIUM_CONFIG}`, () =>
+    clients.core.readNamespacedConfigMap({ name: CILIUM_CONFIG, namespace }),
+  );
+  const marker = readRestoreMarker(config);
+  if (!marker) return null;
+  await api(`restoring ${namespace}/${CILIUM_CONFIG}`, () =>
+    clients.core.patchNamespacedConfigMap(
+      { name: CILIUM_CONFIG, namespace, body: restorePatch(marker) },
+      MERGE,
+    ),
+  );
+  if ((config.data?.[LEGACY_KEY] ?? null) !== marker.value) await restartAgents(clients, namespace);
+  return marker;
 }

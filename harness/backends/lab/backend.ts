@@ -17,17 +17,26 @@ import { cleanupLab, labUp } from "./lab.js";
 import { acquireLabLock, type LabLock } from "./lock.js";
 import { listForeignRules, setLabMode } from "./mode.js";
 import { netserverServing, startNetserver } from "./netserver.js";
-import { nodePair, pathNodes, podPair } from "./pairs.js";
+import { directLinks, nodePair, pathNodes, podPair } from "./pairs.js";
 import type { LabPlan, NodePlan } from "./plan.js";
-import { inNetns, judgeTrialPath, type ProbeReading, probeDelta, readProbe } from "./probe.js";
+import {
+  inNetns,
+  judgeDirectPath,
+  judgeTrialPath,
+  type ProbeReading,
+  probeDelta,
+  readProbe,
+} from "./probe.js";
 import { type LabState, readLabState, requireLab, writeLabState } from "./state.js";
 
 interface Endpoints {
   clientNetns: string;
   serverNetns: string;
   serverIp: string;
-  /** Nodes the traffic crosses: their counters are read around the trial. */
+  /** Nodes the traffic crosses (for `direct`: would cross): their counters are read around the trial. */
   nodes: NodePlan[];
+  /** `direct`: the server's end of the direct link, `netns/device`, which must receive the packets. */
+  directDevice?: string;
 }
 
 function endpoints(plan: LabPlan, trial: Trial): Endpoints {
@@ -43,6 +52,15 @@ function endpoints(plan: LabPlan, trial: Trial): Endpoints {
     };
   }
   const pair = podPair(plan, placement);
+  const link = directLinks(plan).find((l) => l.placement === placement);
+  if (trial.mode === "direct" && pair && link)
+    return {
+      clientNetns: link.client.netns,
+      serverNetns: link.server.netns,
+      serverIp: link.server.ip,
+      nodes: pathNodes(plan, pair),
+      directDevice: `${link.server.netns}/${link.server.device}`,
+    };
   if (!pair) {
     throw new UsageError(
       `the lab cannot host ${placement} trials (${plan.options.nodes} nodes, ${plan.options.podsPerNode} pods per node)`,
@@ -95,13 +113,16 @@ class LabSession implements BackendSession {
 
   async useMode(mode: Trial["mode"]): Promise<ModeEvidence> {
     const at = new Date().toISOString();
-    if (mode === "host") {
+    if (mode === "host" || mode === "direct") {
       return {
         mode,
         at,
         nodes: {},
         ok: true,
-        detail: "node-to-node baseline: netperf between node namespaces over the underlay",
+        detail:
+          mode === "host"
+            ? "node-to-node baseline: netperf between node namespaces over the underlay"
+            : "direct baseline: the two pods over a veth pair of their own, no node on the path",
       };
     }
     // The safeguard's rule check ran once when the session opened; `lab status` reports drift.
@@ -189,7 +210,9 @@ class LabSession implements BackendSession {
     const delta = probeDelta(before, after, target.clientNetns);
     let path: PathCheck | undefined;
     if (trial.mode !== "host") {
-      const judged = judgeTrialPath(trial.mode, this.generation, delta);
+      const judged = target.directDevice
+        ? judgeDirectPath(delta, target.directDevice)
+        : judgeTrialPath(trial.mode as RoutingMode, this.generation, delta);
       path = {
         bpfRedirects: delta.bpfRedirects,
         stackPasses: delta.stackPasses,

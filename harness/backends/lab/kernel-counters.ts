@@ -67,6 +67,17 @@ export function subtractStack(after: StackCounters, before: StackCounters): Stac
   };
 }
 
+/** Packets each of a namespace's devices received (/proc/net/dev). */
+export function parseDeviceRxPackets(text: string): Record<string, number> {
+  const packets: Record<string, number> = {};
+  for (const line of text.split("\n").slice(2)) {
+    const match = /^\s*([^:\s]+):\s*(.*)$/.exec(line);
+    if (!match?.[1] || match[2] === undefined) continue;
+    packets[match[1]] = Number(match[2].trim().split(/\s+/)[1] ?? Number.NaN);
+  }
+  return packets;
+}
+
 /** Drops a namespace's devices counted, summed (receive and transmit; /proc/net/dev "drop" and "fifo"). */
 export function parseDeviceDrops(text: string): Record<string, number> {
   const drops: Record<string, number> = {};

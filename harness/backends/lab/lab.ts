@@ -10,6 +10,7 @@ import { BPF_OBJECT, type RoutingMode } from "../../vocabulary/vocabulary.js";
 import { endpointUpdateCommand } from "./bpf-maps.js";
 import { setLabMode, writeNodeModes } from "./mode.js";
 import { alive, killProcesses, startNetserver } from "./netserver.js";
+import { directLinkBatches, directLinks } from "./pairs.js";
 import {
   BPF_PIN_ROOT,
   fabricIpBatch,
@@ -215,6 +216,11 @@ export async function labUp(
         input: nodeIptablesRestore(plan, node),
       });
       await loadBpf(runner, node);
+    }
+    for (const link of directLinks(plan)) {
+      const batches = directLinkBatches(link);
+      await ipBatch(runner, link.client.netns, batches.client);
+      await ipBatch(runner, link.server.netns, batches.server);
     }
     await writeNodeModes(runner, plan.nodes, "legacy", 1);
     for (const node of plan.nodes) {

@@ -23,6 +23,7 @@ import {
 import { forwardPackets, parseIptablesSave } from "./iptables.js";
 import {
   parseDeviceDrops,
+  parseDeviceRxPackets,
   parseStackCounters,
   type StackCounters,
   subtractStack,
@@ -44,8 +45,11 @@ export interface NodeReading {
 
 export interface ProbeReading {
   nodes: Record<string, NodeReading>;
-  /** Per namespace on the path: its stack counters and its devices' drops. */
-  namespaces: Record<string, { stack: StackCounters; drops: Record<string, number> }>;
+  /** Per namespace on the path: its stack counters, its devices' drops and received packets. */
+  namespaces: Record<
+    string,
+    { stack: StackCounters; drops: Record<string, number>; rxPackets: Record<string, number> }
+  >;
 }
 
 /** Reads each node's BPF maps in one bpftool process. */
@@ -85,7 +89,11 @@ async function readNamespace(netns: string, pid: number) {
     }
   };
   const [snmp, netstat, dev] = await Promise.all([read("snmp"), read("netstat"), read("dev")]);
-  return { stack: parseStackCounters(snmp, netstat, netns), drops: parseDeviceDrops(dev) };
+  return {
+    stack: parseStackCounters(snmp, netstat, netns),
+    drops: parseDeviceDrops(dev),
+    rxPackets: parseDeviceRxPackets(dev),
+  };
 }
 
 /**
@@ -134,6 +142,8 @@ export interface ProbeDelta {
   client: StackCounters | null;
   /** Device drops per namespace/device that moved (only non-zero ones). */
   drops: Record<string, number>;
+  /** Packets received per namespace/device that moved (only non-zero ones). */
+  rxPackets: Record<string, number>;
 }
 
 /** The delta of two readings of the same nodes and namespaces. Pure. */
@@ -160,12 +170,17 @@ export function probeDelta(
     if (nsBefore && nsAfter) ipForwarded += nsAfter.stack.ipForwarded - nsBefore.stack.ipForwarded;
   }
   const drops: Record<string, number> = {};
+  const rxPackets: Record<string, number> = {};
   for (const [netns, b] of Object.entries(before.namespaces)) {
     const a = after.namespaces[netns];
     if (!a) continue;
     for (const [device, count] of Object.entries(a.drops)) {
       const moved = count - (b.drops[device] ?? 0);
       if (moved !== 0) drops[`${netns}/${device}`] = moved;
+    }
+    for (const [device, count] of Object.entries(a.rxPackets)) {
+      const moved = count - (b.rxPackets[device] ?? 0);
+      if (moved !== 0) rxPackets[`${netns}/${device}`] = moved;
     }
   }
   const clientBefore = clientNetns ? before.namespaces[clientNetns] : undefined;
@@ -178,6 +193,7 @@ export function probeDelta(
     config,
     client: clientBefore && clientAfter ? subtractStack(clientAfter.stack, clientBefore.stack) : null,
     drops,
+    rxPackets,
   };
 }
 
@@ -234,4 +250,27 @@ export function judgeTrialPath(mode: RoutingMode, generation: number, delta: Pro
   if (delta.iptablesForwardPackets <= 0)
     return { ok: false, kind: "path", reason: "no packet went through iptables FORWARD" };
   return { ok: true, kind: "ok", reason: "routed by the kernel stack: FORWARD moved, nothing redirected" };
+}
+
+/**
+ * Judges a `direct` baseline trial: the nodes saw none of its packets (no BPF pass or
+ * redirect, no FORWARD, no IP forwarding on any node on the pod pair's path) and the server's
+ * end of the direct link received them. The nodes' mode does not matter: nothing crosses them.
+ */
+export function judgeDirectPath(delta: ProbeDelta, serverDevice: string): PathJudgement {
+  const crossed = [
+    ["BPF redirects", delta.bpfRedirects],
+    ["BPF stack passes", delta.stackPasses],
+    ["iptables FORWARD packets", delta.iptablesForwardPackets],
+    ["IP-forwarded packets", delta.ipForwarded],
+  ].filter(([, n]) => n !== 0);
+  if (crossed.length > 0)
+    return {
+      ok: false,
+      kind: "path",
+      reason: `the nodes saw the direct trial's traffic: ${crossed.map(([what, n]) => `${n} ${what}`).join(", ")}`,
+    };
+  if ((delta.rxPackets[serverDevice] ?? 0) <= 0)
+    return { ok: false, kind: "path", reason: `${serverDevice} received no packet` };
+  return { ok: true, kind: "ok", reason: "over the direct veth pair: no node saw a packet" };
 }

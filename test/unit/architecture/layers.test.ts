@@ -15,6 +15,7 @@ const LAYERS = [
   "vocabulary",
   "util",
   "netperf",
+  "witness",
   "sweep",
   "results",
   "stats",

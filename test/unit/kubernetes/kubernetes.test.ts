@@ -5,6 +5,8 @@ import { Namespace } from "kubernetes-models/v1/Namespace";
 import { Pod } from "kubernetes-models/v1/Pod";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { translateApiError } from "../../../harness/backends/kubernetes/api-errors.js";
+import { parseCiliumHostRouting } from "../../../harness/backends/kubernetes/cilium-status.js";
 import { exitCodeOf } from "../../../harness/backends/kubernetes/exec.js";
 import {
   manifestsYaml,
@@ -12,12 +14,8 @@ import {
   renderNamespace,
   renderPod,
 } from "../../../harness/backends/kubernetes/manifests.js";
-import {
-  chooseNodes,
-  parseCiliumHostRouting,
-  podProblem,
-  translateApiError,
-} from "../../../harness/backends/kubernetes/pure.js";
+import { chooseNodes } from "../../../harness/backends/kubernetes/nodes.js";
+import { podProblem } from "../../../harness/backends/kubernetes/pod-problem.js";
 import { parseSweep } from "../../../harness/sweep/load.js";
 
 const sweep = parseSweep(

@@ -7,21 +7,27 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { api } from "../../../harness/backends/kubernetes/api.js";
-import { Cluster, kubernetesBackend, loadKubeConfig } from "../../../harness/backends/kubernetes/backend.js";
-import { formatChecks, qosClass, runChecks } from "../../../harness/backends/kubernetes/check.js";
+import {
+  backoffDelayMs,
+  RETRY_AFTER_CAP_MS,
+  translateApiError,
+} from "../../../harness/backends/kubernetes/api-errors.js";
+import { kubernetesBackend } from "../../../harness/backends/kubernetes/backend.js";
+import { formatChecks, runChecks } from "../../../harness/backends/kubernetes/check.js";
+import { qosClass } from "../../../harness/backends/kubernetes/check-nodes.js";
 import {
   RESTORE_ANNOTATION,
   restorePatch,
   switchPatch,
-} from "../../../harness/backends/kubernetes/cilium.js";
+} from "../../../harness/backends/kubernetes/cilium-config.js";
 import {
-  backoffDelayMs,
-  chooseNodes,
   hostRoutingFallbacks,
   parseCiliumStatus,
-  RETRY_AFTER_CAP_MS,
-  translateApiError,
-} from "../../../harness/backends/kubernetes/pure.js";
+} from "../../../harness/backends/kubernetes/cilium-status.js";
+import type { Cluster } from "../../../harness/backends/kubernetes/connect.js";
+import { kubeClients, loadKubeConfig } from "../../../harness/backends/kubernetes/kubeconfig.js";
+import { readNodeCpu } from "../../../harness/backends/kubernetes/node-readings.js";
+import { chooseNodes } from "../../../harness/backends/kubernetes/nodes.js";
 import { parseSweep } from "../../../harness/sweep/load.js";
 import {
   type FakeApiServer as Fake,
@@ -268,14 +274,14 @@ describe("the backend against the test API server", () => {
     const { fake, kubeconfig } = await start();
     fake.faults.throttle = { path: /^\/api\/v1\/nodes$/, retryAfterSec: 1, count: 2 };
     const s = sweep(kubeconfig);
-    const cluster = new Cluster("fake", loadKubeConfig(s.kubernetes), s.kubernetes, "r1", () => undefined);
+    const { core } = kubeClients(loadKubeConfig(s.kubernetes));
     const waits: number[] = [];
     const wait = async (ms: number) => void waits.push(ms);
-    expect((await api("listing nodes", () => cluster.core.listNode(), wait)).items.length).toBe(3);
+    expect((await api("listing nodes", () => core.listNode(), wait)).items.length).toBe(3);
     expect(waits).toEqual([1000, 1000]);
     fake.faults.throttle = { path: /^\/api\/v1\/nodes$/, retryAfterSec: 600, count: 100 };
     waits.length = 0;
-    await expect(api("listing nodes", () => cluster.core.listNode(), wait)).rejects.toThrow(
+    await expect(api("listing nodes", () => core.listNode(), wait)).rejects.toThrow(
       /throttling requests \(429\)/,
     );
     expect(waits).toEqual(Array(5).fill(RETRY_AFTER_CAP_MS));
@@ -288,7 +294,7 @@ describe("the backend against the test API server", () => {
       const cluster = (session as unknown as { clusters: Map<string, Cluster> }).clusters.get(
         "any",
       ) as Cluster;
-      const reading = await cluster.readNodeCpu("client");
+      const reading = await readNodeCpu(cluster, "client");
       expect(reading?.stat).toMatch(/^cpu /m);
       expect(Number(reading?.loadavg.split(" ")[0])).toBeGreaterThanOrEqual(0);
     } finally {

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { tableText } from "../../../harness/report/cells.js";
 import { buildReportModel } from "../../../harness/report/model.js";
 import type { Results } from "../../../harness/results/schema.js";
 
@@ -46,13 +47,13 @@ describe("reports of a Kubernetes run", () => {
     for (const evidence of results.modeEvidence) if (evidence.mode === "ebpf") evidence.verified = false;
     const model = buildReportModel(results, []);
     const environment = model.tables.find((t) => t.id === "environment");
-    expect(environment?.rows).toContainEqual([
+    expect(environment && tableText(environment)).toContainEqual([
       "Controller (ran routebench, not measured)",
       "my-laptop: Debian 12, kernel 6.1.0-laptop, laptop CPU × 8",
     ]);
-    expect(environment?.rows.map((r) => r[0])).toContain("Kernel (test nodes)");
+    expect(environment && tableText(environment).map((r) => r[0])).toContain("Kernel (test nodes)");
     const verification = model.tables.find((t) => t.id === "verification");
-    const ebpfRow = verification?.rows.find((r) => r[0] === "eBPF host routing");
+    const ebpfRow = (verification ? tableText(verification) : []).find((r) => r[0] === "eBPF host routing");
     expect(ebpfRow?.[2]).toMatch(/\d+ switch\(es\), 0 verified, \d+ NOT verified/);
   });
 });

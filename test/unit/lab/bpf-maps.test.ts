@@ -11,7 +11,7 @@ import {
   stackPasses,
 } from "../../../harness/backends/lab/bpf-maps.js";
 import { planLab } from "../../../harness/backends/lab/plan.js";
-import { judgeTrialPath, type ProbeDelta } from "../../../harness/backends/lab/probe.js";
+import { judgeDirectPath, judgeTrialPath, type ProbeDelta } from "../../../harness/backends/lab/probe.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "..", "fixtures");
 
@@ -100,6 +100,7 @@ describe("judgeTrialPath", () => {
     config: config("legacy"),
     client: null,
     drops: {},
+    rxPackets: {},
     ...overrides,
   });
   const inBpf = delta({ bpfRedirects: 1000, config: config("ebpf") });
@@ -136,5 +137,41 @@ describe("judgeTrialPath", () => {
     });
     expect(judgeTrialPath("ebpf", 3, { ...inBpf, config: config("ebpf", 2, 2) }).kind).toBe("mode");
     expect(judgeTrialPath("legacy", 3, { ...byStack, config: config("ebpf") }).kind).toBe("mode");
+  });
+});
+
+describe("judgeDirectPath", () => {
+  const base: ProbeDelta = {
+    bpfRedirects: 0,
+    stackPasses: 0,
+    iptablesForwardPackets: 0,
+    ipForwarded: 0,
+    config: {},
+    client: null,
+    drops: {},
+    rxPackets: { "rb-node1-pod2/dn1p1": 5000, "rb-node1-pod1/dn1p2": 2500 },
+  };
+  const device = "rb-node1-pod2/dn1p1";
+
+  it("accepts traffic that reached the server's end of the link while no node saw any", () => {
+    expect(judgeDirectPath(base, device)).toMatchObject({ ok: true, kind: "ok" });
+  });
+
+  it("rejects a trial whose packets crossed a node, naming what moved", () => {
+    expect(judgeDirectPath({ ...base, iptablesForwardPackets: 7 }, device)).toMatchObject({
+      ok: false,
+      kind: "path",
+      reason: "the nodes saw the direct trial's traffic: 7 iptables FORWARD packets",
+    });
+    expect(judgeDirectPath({ ...base, bpfRedirects: 3, stackPasses: 1 }, device).reason).toMatch(
+      /3 BPF redirects, 1 BPF stack passes/,
+    );
+  });
+
+  it("needs positive evidence: a silent direct device proves nothing", () => {
+    expect(judgeDirectPath({ ...base, rxPackets: {} }, device)).toMatchObject({
+      ok: false,
+      reason: `${device} received no packet`,
+    });
   });
 });

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   parseDeviceDrops,
+  parseDeviceRxPackets,
   parseSnmpTables,
   parseStackCounters,
 } from "../../../harness/backends/lab/kernel-counters.js";
@@ -34,5 +35,17 @@ describe("kernel counters", () => {
     const header = proc("node-dev.txt").split("\n").slice(0, 2).join("\n");
     const line = "eth0: 100 2 0 5 1 0 0 0 200 3 0 7 0 0 0 0";
     expect(parseDeviceDrops(`${header}\n${line}\n`)).toEqual({ eth0: 13 });
+  });
+
+  it("reads each device's received packets (second rx column)", () => {
+    const header = proc("node-dev.txt").split("\n").slice(0, 2).join("\n");
+    const lines = [
+      "eth0: 100 2 0 5 1 0 0 0 200 3 0 7 0 0 0 0",
+      "dn1p1: 9000 17 0 0 0 0 0 0 640 9 0 0 0 0 0 0",
+    ];
+    expect(parseDeviceRxPackets(`${header}\n${lines.join("\n")}\n`)).toEqual({ eth0: 2, dn1p1: 17 });
+    const captured = parseDeviceRxPackets(proc("node-dev.txt"));
+    expect(Object.keys(captured).sort()).toEqual(["eth0", "lo", "lxcn1p1", "lxcn1p2"]);
+    expect(Object.values(captured).every((n) => Number.isInteger(n) && n >= 0)).toBe(true);
   });
 });

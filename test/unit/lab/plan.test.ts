@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isLabRule, parseIptablesSave } from "../../../harness/backends/lab/iptables.js";
+import { directLinkBatches, directLinks } from "../../../harness/backends/lab/pairs.js";
 import {
   bpfDevices,
   fabricIpBatch,
@@ -93,5 +94,45 @@ describe("planLab", () => {
     expect(() => planLab({ nodes: 0, podsPerNode: 2, iptablesServices: 0 })).toThrow(UsageError);
     expect(() => planLab({ nodes: 2, podsPerNode: 2, iptablesServices: -1 })).toThrow(/--iptables-services/);
     expect(() => planLab({ nodes: 2, podsPerNode: 1.5, iptablesServices: 0 })).toThrow(/--pods-per-node/);
+  });
+});
+
+describe("directLinks", () => {
+  it("joins each placement's pod pair by a veth pair of its own, in 198.18.64.0/24, a /30 each", () => {
+    const links = directLinks(planLab({ nodes: 2, podsPerNode: 2, iptablesServices: 0 }));
+    expect(links.map((l) => [l.placement, l.client.netns, l.server.netns, l.client.ip, l.server.ip])).toEqual(
+      [
+        ["same-node", "rb-node1-pod1", "rb-node1-pod2", "198.18.64.1", "198.18.64.2"],
+        ["cross-node", "rb-node1-pod1", "rb-node2-pod1", "198.18.64.5", "198.18.64.6"],
+      ],
+    );
+    // each end names its peer; names fit IFNAMSIZ and differ within a namespace
+    expect(links.map((l) => [l.client.device, l.server.device])).toEqual([
+      ["dn1p2", "dn1p1"],
+      ["dn2p1", "dn1p1"],
+    ]);
+    expect(new Set(links.flatMap((l) => [l.client.mac, l.server.mac])).size).toBe(4);
+  });
+
+  it("creates the pair from the client's side and addresses each end", () => {
+    const [same] = directLinks(planLab({ nodes: 1, podsPerNode: 2, iptablesServices: 0 }));
+    if (!same) throw new Error("no same-node link");
+    expect(directLinkBatches(same)).toEqual({
+      client: [
+        `link add dn1p2 address ${same.client.mac} type veth peer name dn1p1 address ${same.server.mac} netns rb-node1-pod2`,
+        "addr add 198.18.64.1/30 dev dn1p2",
+        "link set dn1p2 up",
+      ],
+      server: ["addr add 198.18.64.2/30 dev dn1p1", "link set dn1p1 up"],
+    });
+  });
+
+  it("plans only the placements the topology can host", () => {
+    expect(
+      directLinks(planLab({ nodes: 1, podsPerNode: 2, iptablesServices: 0 })).map((l) => l.placement),
+    ).toEqual(["same-node"]);
+    expect(
+      directLinks(planLab({ nodes: 2, podsPerNode: 1, iptablesServices: 0 })).map((l) => l.placement),
+    ).toEqual(["cross-node"]);
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
+import { tableText } from "../../../harness/report/cells.js";
 import { buildCharts } from "../../../harness/report/charts.js";
 import { comparisonsCsv, pointsCsv } from "../../../harness/report/csv.js";
 import { renderMarkdown } from "../../../harness/report/markdown.js";
@@ -53,12 +54,11 @@ describe("report exporters (golden files from a real 24-trial lab run)", () => {
   });
 
   it("states every figure with its interval and sets published figures apart", () => {
-    const tps = model.tables.find((t) => t.id === "tps");
-    expect(tps?.rows.find((r) => r[0] === "Same node" && r[1] === "eBPF host routing")?.[3]).toBe("20397");
+    const table = model.tables.find((t) => t.id === "tps");
+    const tps = table ? tableText(table) : [];
+    expect(tps.find((r) => r[0] === "Same node" && r[1] === "eBPF host routing")?.[3]).toBe("20397");
     // 2 repetitions: no interval keeps its coverage, and every figure says so instead of printing one
-    expect(tps?.rows.every((r) => /±|\[|missing|no interval: too few repetitions/.test(r[2] ?? ""))).toBe(
-      true,
-    );
+    expect(tps.every((r) => /±|\[|missing|no interval: too few repetitions/.test(r[2] ?? ""))).toBe(true);
     expect(model.headlines.length).toBeGreaterThan(0);
     for (const h of model.headlines) expect(h.text).toMatch(/CI|not measured|too few pairs to decide/);
     expect(model.charts.tps.filter((r) => !r.ours).map((r) => r.source)).toContain("Azure blog 2025 (AKS)");

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { cpuShares, noiseViolation, parseProcStat, parseTaskStat } from "../../../harness/machine/noise.js";
+import {
+  benchCpuSeconds,
+  cpuShares,
+  noiseViolation,
+  parseProcStat,
+  parseTaskStat,
+} from "../../../harness/machine/noise.js";
 import { comparisonSentence, formatWithInterval } from "../../../harness/report/format.js";
 import type { TrialRecord } from "../../../harness/results/schema.js";
 import { givenUpTrials, trialFinished } from "../../../harness/run/execute.js";
@@ -12,7 +18,17 @@ describe("noise", () => {
     // delta: total 400, idle 100, steal 100
     expect(cpuShares(before.all, after.all)).toEqual({ busyPct: 75, stealPct: 25 });
     expect(before.procsRunning).toBe(3);
-    expect(before.cpus.get(0)).toEqual({ total: 6, idle: 0, steal: 0 });
+    expect(before.cpus.get(0)).toEqual({ total: 6, idle: 0, steal: 0, user: 3, system: 3, softirq: 0 });
+  });
+
+  it("splits the benchmark CPU's time into user, system and softirq seconds (USER_HZ ticks)", () => {
+    // fields: user nice system idle iowait irq softirq steal
+    const before = parseProcStat("cpu  0 0 0 0 0 0 0 0\ncpu1 1000 10 500 300 0 5 400 20 0 0\n");
+    const after = parseProcStat("cpu  0 0 0 0 0 0 0 0\ncpu1 1040 10 560 310 0 6 489 25 0 0\n");
+    const [b, a] = [before.cpus.get(1), after.cpus.get(1)];
+    if (!b || !a) throw new Error("no cpu1");
+    // user 40 ticks, system 60, irq+softirq 90, idle 10, steal 5: busy = 200 − 10 − 5 = 190... of 205 ticks
+    expect(benchCpuSeconds(b, a)).toEqual({ user: 0.4, system: 0.6, softirq: 0.9, busy: 1.9 });
   });
 
   it("reads a task's state, parent and CPU from /proc/<pid>/stat (a comm with spaces and parentheses)", () => {

@@ -93,10 +93,10 @@ describe("parseSweep", () => {
 
   it("rejects empty modes, unknown modes and tests, suggesting the nearest", () => {
     expect(problems("modes: []\ntests: [{test: TCP_RR}]\n")).toEqual([
-      "1:8 modes: needs at least one mode (legacy, ebpf, host)",
+      "1:8 modes: needs at least one mode (legacy, ebpf, host, direct)",
     ]);
     expect(problems("modes: [legacy, epbf]\ntests: [{test: TCP_RR}]\n")).toEqual([
-      '1:17 modes[1]: expected one of legacy, ebpf, host, got "epbf" (did you mean "ebpf"?)',
+      '1:17 modes[1]: expected one of legacy, ebpf, host, direct, got "epbf" (did you mean "ebpf"?)',
     ]);
     expect(problems("tests:\n  - test: TCP_RRR\n")).toEqual([
       '2:11 tests[0].test: test must be TCP_STREAM or TCP_RR, got "TCP_RRR" (did you mean "TCP_RR"?)',

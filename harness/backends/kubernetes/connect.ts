@@ -1,0 +1,68 @@
+/**
+ * Connecting to one cluster (one kube context) for a run: its two test nodes, the facts the
+ * results record, and the run's pods started. The result is an immutable value; a pod restart
+ * makes a new one (`restartPods` in pods.ts returns the new IPs).
+ */
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { Sweep } from "../../sweep/schema.js";
+import { api } from "./api.js";
+import { ciliumFacts } from "./cilium.js";
+import { kubeClients } from "./kubeconfig.js";
+import { podPlans } from "./manifests.js";
+import { chooseNodes, type NodeFacts } from "./nodes.js";
+import { closeNamespace, openNamespace, startPods, type TestPods } from "./pods.js";
+
+/** One connected cluster with this run's pods running on its two test nodes. */
+export interface Cluster extends TestPods {
+  readonly context: string;
+  readonly nodes: readonly [NodeFacts, NodeFacts];
+  /** What results.environment.topology records of this cluster. */
+  readonly facts: Readonly<Record<string, unknown>>;
+}
+
+/** A run id: the UTC minute and 16 random bits, short enough for a namespace name (rb-<id>). */
+export function makeKubeRunId(date = new Date()): string {
+  return `${date.toISOString().replace(/[-:T]/g, "").slice(2, 14)}-${Math.floor(Math.random() * 0xffff)
+    .toString(16)
+    .padStart(4, "0")}`;
+}
+
+/**
+ * Reads the cluster, picks the test nodes, opens the namespace and starts the sweep's pods.
+ * On a failure it removes what it made before throwing, so a caller has only whole clusters to close.
+ */
+export async function connect(
+  kc: KubeConfig,
+  sweep: Sweep,
+  runId: string,
+  log: (message: string) => void,
+): Promise<Cluster> {
+  const options = sweep.kubernetes;
+  const clients = kubeClients(kc);
+  const version = await api("reading the Kubernetes version", () => clients.version.getCode());
+  const nodeList = await api("listing nodes", () => clients.core.listNode());
+  const nodes = chooseNodes(nodeList.items, options.nodes);
+  const plans = podPlans([nodes[0].name, nodes[1].name], sweep.placements, sweep.modes.includes("host"));
+  const scope = await openNamespace(clients, options, runId, plans);
+  try {
+    const facts = {
+      context: kc.getCurrentContext(),
+      kubernetesVersion: version.gitVersion,
+      namespace: scope.namespace,
+      nodes: nodes.map((n) => ({
+        name: n.name,
+        kernel: n.kernel,
+        osImage: n.osImage,
+        instanceType: n.instanceType,
+        zone: n.zone,
+        cpuCount: n.cpuCount,
+      })),
+      cilium: await ciliumFacts(clients, options.routing.ciliumNamespace),
+    };
+    const podIps = await startPods(scope, plans);
+    return { ...scope, context: kc.getCurrentContext(), nodes, plans, podIps, facts };
+  } catch (error) {
+    await closeNamespace(scope, log);
+    throw error;
+  }
+}

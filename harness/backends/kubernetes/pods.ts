@@ -1,0 +1,179 @@
+/**
+ * The run's test namespace and its netperf pods: created on the planned nodes, waited on until
+ * Ready (or told why not), commands run in them through pods/exec, and removed at the end.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import type { V1Pod } from "@kubernetes/client-node";
+import type { KubernetesOptions } from "../../sweep/schema.js";
+import { EnvironmentError, tailLines } from "../../util/errors.js";
+import type { ProcessResult } from "../../util/runner.js";
+import { api } from "./api.js";
+import { backoffDelayMs } from "./api-errors.js";
+import { execInPod } from "./exec.js";
+import type { KubeClients } from "./kubeconfig.js";
+import {
+  type PodPlan,
+  type PodRole,
+  podSecurityLevel,
+  RUN_LABEL,
+  renderNamespace,
+  renderPod,
+} from "./manifests.js";
+import { podProblem } from "./pod-problem.js";
+
+/** Where a run's pods live: the clients, the sweep's options, the run id and the namespace. */
+export interface PodScope {
+  readonly clients: KubeClients;
+  readonly options: KubernetesOptions;
+  readonly runId: string;
+  readonly namespace: string;
+  /** Made by this run (so deleted with everything in it at the end), not the sweep's own. */
+  readonly createdNamespace: boolean;
+}
+
+/** A scope with its pods running: the plan and each pod's IP. */
+export interface TestPods extends PodScope {
+  readonly plans: readonly PodPlan[];
+  readonly podIps: ReadonlyMap<PodRole, string>;
+}
+
+/** The sweep's namespace, or a new one labelled with the Pod Security level the planned pods need. */
+export async function openNamespace(
+  clients: KubeClients,
+  options: KubernetesOptions,
+  runId: string,
+  plans: readonly PodPlan[],
+): Promise<PodScope> {
+  if (options.namespace) {
+    const namespace = options.namespace;
+    await api(`reading namespace ${namespace}`, () => clients.core.readNamespace({ name: namespace }));
+    return { clients, options, runId, namespace, createdNamespace: false };
+  }
+  const namespace = `rb-${runId}`;
+  const body = renderNamespace(namespace, runId, podSecurityLevel(plans));
+  await api(`creating namespace ${namespace}`, () => clients.core.createNamespace({ body }));
+  return { clients, options, runId, namespace, createdNamespace: true };
+}
+
+/** Creates the planned pods and waits until each is Ready; returns their IPs by role. */
+export async function startPods(
+  scope: PodScope,
+  plans: readonly PodPlan[],
+): Promise<ReadonlyMap<PodRole, string>> {
+  const { clients, namespace } = scope;
+  for (const plan of plans) {
+    const body = renderPod(plan, scope.options, namespace, scope.runId);
+    await api(`creating pod ${plan.name} in ${namespace}`, () =>
+      clients.core.createNamespacedPod({ namespace, body }),
+    );
+  }
+  const podIps = new Map<PodRole, string>();
+  for (const plan of plans) podIps.set(plan.role, await waitReady(scope, plan.name));
+  return podIps;
+}
+
+/** Deletes the pods and starts them again (new endpoints, e.g. after a host-routing switch); returns the new IPs. */
+export async function restartPods(pods: TestPods): Promise<ReadonlyMap<PodRole, string>> {
+  await deletePods(pods);
+  return startPods(pods, pods.plans);
+}
+
+async function deletePods(scope: PodScope): Promise<void> {
+  const selector = { namespace: scope.namespace, labelSelector: `${RUN_LABEL}=${scope.runId}` };
+  await api("deleting the test pods", () =>
+    scope.clients.core.deleteCollectionNamespacedPod({ ...selector, gracePeriodSeconds: 0 }),
+  );
+  const deadline = Date.now() + scope.options.readyTimeoutSec * 1000;
+  for (let look = 0; Date.now() < deadline; look++) {
+    const left = await api("listing the test pods", () => scope.clients.core.listNamespacedPod(selector));
+    if (left.items.length === 0) return;
+    await sleep(backoffDelayMs(look));
+  }
+}
+
+/** Waits until the pod is Running and Ready; says why in the user's terms when it will not be. */
+async function waitReady(scope: PodScope, name: string): Promise<string> {
+  const deadline = Date.now() + scope.options.readyTimeoutSec * 1000;
+  let pod: V1Pod | undefined;
+  for (let look = 0; Date.now() < deadline; look++) {
+    pod = await api(`reading pod ${name}`, () =>
+      scope.clients.core.readNamespacedPod({ name, namespace: scope.namespace }),
+    );
+    const ready = pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+    if (pod.status?.phase === "Running" && ready && pod.status.podIP) return pod.status.podIP;
+    const problem = podProblem(pod, await events(scope, pod), await logTail(scope, pod));
+    if (problem)
+      throw new EnvironmentError(
+        problem,
+        "`kubectl describe pod` in the test namespace shows more; fix the image, tolerations or resources in the sweep",
+      );
+    await sleep(backoffDelayMs(look));
+  }
+  throw new EnvironmentError(
+    `pod ${name} was not ready within ${scope.options.readyTimeoutSec} s (phase ${pod?.status?.phase ?? "unknown"})`,
+    "raise kubernetes.readyTimeoutSec, or check the nodes",
+  );
+}
+
+/** The pod's events, read only when a container waits on its image (the one case podProblem quotes them). */
+async function events(scope: PodScope, pod: V1Pod) {
+  const pulling = pod.status?.containerStatuses?.some((s) =>
+    /Image|Pull/.test(s.state?.waiting?.reason ?? ""),
+  );
+  if (!pulling) return [];
+  try {
+    return (
+      await scope.clients.core.listNamespacedEvent({
+        namespace: scope.namespace,
+        fieldSelector: `involvedObject.name=${pod.metadata?.name}`,
+      })
+    ).items;
+  } catch {
+    return [];
+  }
+}
+
+async function logTail(scope: PodScope, pod: V1Pod): Promise<string> {
+  const crashed = pod.status?.containerStatuses?.some(
+    (s) => s.state?.waiting?.reason === "CrashLoopBackOff" || s.state?.terminated,
+  );
+  if (!crashed) return "";
+  try {
+    const log = await scope.clients.core.readNamespacedPodLog({
+      name: pod.metadata?.name ?? "",
+      namespace: scope.namespace,
+      tailLines: 10,
+    });
+    return tailLines(String(log), 10);
+  } catch {
+    return "";
+  }
+}
+
+/** Runs a command in one of the run's pods (by role), as a ProcessResult; the signal ends it. */
+export function execIn(
+  pods: Pick<TestPods, "clients" | "namespace" | "plans">,
+  role: PodRole,
+  argv: string[],
+  options: { timeoutMs: number; signal?: AbortSignal } = { timeoutMs: 30_000 },
+): Promise<ProcessResult> {
+  const plan = pods.plans.find((p) => p.role === role);
+  if (!plan) throw new EnvironmentError(`no ${role} pod in this run`);
+  return execInPod(
+    pods.clients.exec,
+    { namespace: pods.namespace, pod: plan.name, container: plan.netserver ? "netserver" : "netperf" },
+    argv,
+    options,
+  );
+}
+
+/** Removes what the run made: its namespace, or only its pods in the sweep's own namespace. Logs, never throws. */
+export async function closeNamespace(scope: PodScope, log: (message: string) => void): Promise<void> {
+  if (scope.createdNamespace) {
+    await api(`deleting namespace ${scope.namespace}`, () =>
+      scope.clients.core.deleteNamespace({ name: scope.namespace }),
+    ).catch((e) => log(`cleanup: ${e.message}`));
+  } else {
+    await deletePods(scope).catch((e) => log(`cleanup: ${e.message}`));
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * A run on one or two clusters (BackendSession): switch and verify a mode through the
+ * strategy's row, run a trial's netperf in the client pod with the test nodes' CPU read around
+ * it, and at the end remove the pods and undo the switch.
+ */
+import { type CpuPlacement, cpuPlacementWithoutPinning } from "../../machine/cpu-placement.js";
+import { noiseSample, parseProcStat, worstNoise } from "../../machine/noise.js";
+import type { ModeEvidence, NoiseSample, SystemUnderTest } from "../../results/schema.js";
+import type { Trial } from "../../sweep/plan.js";
+import type { Sweep } from "../../sweep/schema.js";
+import { EnvironmentError, UsageError } from "../../util/errors.js";
+import { type Mode, NETSERVER_DATA_PORT, NETSERVER_PORT } from "../../vocabulary/vocabulary.js";
+import { type BackendSession, TRIAL_TIMEOUT_MARGIN_SEC, trialNetperfArgv } from "../backend.js";
+import type { Cluster } from "./connect.js";
+import type { PodRole } from "./manifests.js";
+import { verifyMode } from "./mode-evidence.js";
+import { cpuCountOf, readNodeCpu, systemUnderTest } from "./node-readings.js";
+import { closeNamespace, execIn } from "./pods.js";
+import { initialSwitchState, STRATEGIES, type SwitchStrategy } from "./strategies.js";
+
+/** The clusters of a run by the mode they serve; "any" serves every mode without its own. */
+export type ClusterMap = Map<Mode | "any", Cluster>;
+
+/** The BackendSession of a Kubernetes run; `kubernetesBackend().open` makes it. */
+export class KubernetesSession implements BackendSession {
+  readonly name = "kubernetes";
+  private closed = false;
+  /** Pinned only when the sweep names CPUs: the pods' CPUs belong to the cluster's nodes. */
+  readonly cpuPlacement: CpuPlacement;
+  private readonly strategy: SwitchStrategy;
+  private readonly state = initialSwitchState();
+
+  constructor(
+    private readonly sweep: Sweep,
+    private readonly clusters: ClusterMap,
+    private readonly log: (message: string) => void,
+  ) {
+    this.cpuPlacement = cpuPlacementWithoutPinning(sweep.cpu);
+    this.strategy = STRATEGIES[sweep.kubernetes.routing.strategy];
+  }
+
+  private clusterFor(mode: Mode | "any"): Cluster {
+    const cluster = this.clusters.get(mode) ?? this.clusters.get("any") ?? [...this.clusters.values()][0];
+    if (!cluster) throw new Error("no cluster");
+    return cluster;
+  }
+
+  /** Puts `updated` wherever `old` served (a switch that restarts the pods changes their IPs). */
+  private replace(old: Cluster, updated: Cluster): void {
+    for (const [key, cluster] of this.clusters) if (cluster === old) this.clusters.set(key, updated);
+  }
+
+  topology(): Record<string, unknown> {
+    return {
+      kind: "kubernetes",
+      strategy: this.sweep.kubernetes.routing.strategy,
+      clusters: Object.fromEntries([...this.clusters].map(([mode, c]) => [mode, c.facts])),
+    };
+  }
+
+  systemUnderTest(): Promise<SystemUnderTest> {
+    return systemUnderTest(this.clusterFor("any"));
+  }
+
+  async useMode(mode: Mode): Promise<ModeEvidence> {
+    const at = new Date().toISOString();
+    if (mode === "host") {
+      return { mode, at, nodes: {}, ok: true, detail: "node-to-node baseline: host-network netperf pods" };
+    }
+    if (mode === "direct") throw new UsageError("mode direct is a lab baseline: a cluster has no such path");
+    const cluster = this.clusterFor(mode);
+    const context = { cluster, routing: this.sweep.kubernetes.routing, state: this.state, log: this.log };
+    const switched = await this.strategy.apply(context, mode);
+    this.replace(cluster, switched);
+    this.state.lastMode = mode;
+    return verifyMode(switched, mode, this.strategy, at);
+  }
+
+  async runTrial(trial: Trial, signal: AbortSignal) {
+    const cluster = this.clusterFor(trial.mode);
+    const host = trial.mode === "host";
+    const side = trial.point.placement === "same-node" ? "same" : "cross";
+    const serverRole = `${host ? "host-" : ""}server-${side}` as PodRole;
+    const clientRole: PodRole = host ? "host-client" : "client";
+    const serverIp = cluster.podIps.get(serverRole);
+    if (!serverIp || !cluster.plans.some((p) => p.role === clientRole))
+      throw new EnvironmentError(`no ${serverRole} pod for ${trial.id}`);
+    const argv = trialNetperfArgv(trial, serverIp, NETSERVER_PORT, this.cpuPlacement, NETSERVER_DATA_PORT);
+    // the nodes' CPU before and after: the steal and load of the machines under test, not of this one
+    const ends: PodRole[] = side === "cross" ? [clientRole, serverRole] : [clientRole];
+    const before = await Promise.all(ends.map((role) => readNodeCpu(cluster, role)));
+    const result = await execIn(cluster, clientRole, argv, {
+      timeoutMs: (trial.durationSec + TRIAL_TIMEOUT_MARGIN_SEC) * 1000,
+      signal,
+    });
+    const after = await Promise.all(ends.map((role) => readNodeCpu(cluster, role)));
+    const samples: NoiseSample[] = [];
+    ends.forEach((role, i) => {
+      const [b, a] = [before[i], after[i]];
+      if (b && a)
+        samples.push(
+          noiseSample(
+            parseProcStat(b.stat).all,
+            parseProcStat(a.stat).all,
+            a.loadavg,
+            cpuCountOf(cluster, role),
+          ),
+        );
+    });
+    return { argv: result.argv, result, noise: worstNoise(samples) };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const cluster of new Set(this.clusters.values())) {
+      await closeNamespace(cluster, this.log);
+      if (!this.state.switched) continue;
+      await this.strategy.undo({
+        cluster,
+        routing: this.sweep.kubernetes.routing,
+        state: this.state,
+        log: this.log,
+      });
+    }
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The tables of measured figures: transactions per second (with the published figures beside
+ * them), throughput by message size, and latency, one table per netperf test that reported
+ * the metric. Which tests those are, and each figure's unit, come from the data (the points'
+ * metrics and `shownUnit`), so a new test's metrics appear without new code here. Pure.
+ */
+import type { Results } from "../results/schema.js";
+import type { Comparison } from "../stats/summary.js";
+import { METRICS, type MetricName } from "../vocabulary/vocabulary.js";
+import { type Cell, empty, estimateCell, ratioCell, type Table, text } from "./cells.js";
+import { shownUnit } from "./format.js";
+import { findPoint, MODE_NAMES, placementName, sizeOrder } from "./points.js";
+import type { PublishedSource } from "./published.js";
+
+const isLatency = (metric: MetricName) => /^p\d+Us$|meanLatencyUs/.test(metric);
+
+/** The tests of a run with points of a metric `which` accepts, in the order they were summarised. */
+function testsReporting(results: Results, which: (metric: MetricName) => boolean): string[] {
+  return [...new Set(results.summary.points.filter((p) => which(p.metric)).map((p) => p.test))];
+}
+
+/**
+ * One table per test: `build` makes the table of one test; when more than one test has such a
+ * table, each id and title names its test (a run of one test keeps the plain id, #table-<id>).
+ */
+function perTest(tests: string[], build: (test: string) => Table | null): Table[] {
+  return tests.flatMap((test) => {
+    const table = build(test);
+    if (!table) return [];
+    return tests.length === 1 ? [table] : [{ ...table, id: `${table.id}-${test}` }];
+  });
+}
+
+/** Transactions per second per placement, size and mode, with the seed's published figure. */
+export function tpsTables(results: Results, published: PublishedSource[]): Table[] {
+  const tests = testsReporting(results, (m) => m === "transactionsPerSec");
+  const seed = published.find((s) => s.id.startsWith("azure"));
+  return perTest(tests, (test) => {
+    const rows: Cell[][] = [];
+    const sizes = [...new Set(results.summary.points.filter((p) => p.test === test).map((p) => p.size))];
+    for (const placement of results.sweep.placements) {
+      for (const size of sizes) {
+        for (const mode of ["ebpf", "legacy", "host", "direct"] as const) {
+          const point = findPoint(results.summary.points, placement, mode, test, size, "transactionsPerSec");
+          if (!point && !results.sweep.modes.includes(mode)) continue;
+          const ref =
+            placement === "same-node" && size === "1,1"
+              ? seed?.figures.find(
+                  (f) => f.test === test && f.metric === "transactionsPerSec" && f.mode === mode,
+                )
+              : undefined;
+          rows.push([
+            text(placementName(placement)),
+            text(MODE_NAMES[mode] ?? mode),
+            estimateCell(point),
+            ref
+              ? { kind: "reference", value: ref.value, unit: shownUnit("transactionsPerSec").unit }
+              : empty("–"),
+          ]);
+        }
+      }
+    }
+    if (rows.length === 0) return null;
+    return {
+      id: "tps",
+      title: tests.length === 1 ? "Transactions/second" : `${test} transactions/second`,
+      columns: [
+        "Placement",
+        "Configuration",
+        "Transactions/second (median ± 95% CI half-width)",
+        "Published (Azure blog, AKS 16-core, same node)",
+      ],
+      rows,
+      note: "The published column is the seed's figure from a different machine and setup, shown for orientation; it is not a measurement of this run.",
+    };
+  });
+}
+
+/** Throughput by message size: each placement's modes side by side, and the eBPF/legacy ratio. */
+export function throughputTables(results: Results, comparisons: Comparison[]): Table[] {
+  const metric = "throughputMbps";
+  const modes = results.sweep.modes;
+  const compared = modes.includes("legacy") && modes.includes("ebpf");
+  return perTest(
+    testsReporting(results, (m) => m === metric),
+    (test) => {
+      const sizes = [
+        ...new Set(results.summary.points.filter((p) => p.test === test).map((p) => p.size)),
+      ].sort(sizeOrder);
+      const columns = ["Message size (B)"];
+      for (const placement of results.sweep.placements) {
+        for (const mode of modes)
+          columns.push(`${placementName(placement)}: ${mode} (${shownUnit(metric).unit})`);
+        if (compared) columns.push(`${placementName(placement)}: eBPF / legacy`);
+      }
+      const rows = sizes.map((size) => {
+        const row: Cell[] = [text(size)];
+        for (const placement of results.sweep.placements) {
+          for (const mode of modes)
+            row.push(estimateCell(findPoint(results.summary.points, placement, mode, test, size, metric)));
+          if (compared) {
+            row.push(
+              ratioCell(
+                comparisons.find(
+                  (c) =>
+                    c.placement === placement && c.test === test && c.size === size && c.metric === metric,
+                ),
+              ),
+            );
+          }
+        }
+        return row;
+      });
+      return {
+        id: "throughput",
+        title: `${test} throughput by message size`,
+        columns,
+        rows,
+        note: "Cells: median ± half its distribution-free 95% interval (or [low, high] when asymmetric); ratios: geometric mean of per-pair ratios [95% t interval], n.s. = no significant difference after Holm.",
+      };
+    },
+  );
+}
+
+/** Latency percentiles and mean per placement and size: each mode, and the eBPF/legacy ratio. */
+export function latencyTables(results: Results, comparisons: Comparison[]): Table[] {
+  return perTest(testsReporting(results, isLatency), (test) => {
+    const rows: Cell[][] = [];
+    const ofTest = results.summary.points.filter((p) => p.test === test);
+    const metrics = [...new Set(ofTest.filter((p) => isLatency(p.metric)).map((p) => p.metric))];
+    for (const point of [...new Set(ofTest.map((p) => `${p.placement}|${p.size}`))]) {
+      const [placement = "", size = ""] = point.split("|");
+      for (const metric of metrics) {
+        const row: Cell[] = [text(placementName(placement)), text(size), text(METRICS[metric].name)];
+        for (const mode of results.sweep.modes)
+          row.push(estimateCell(findPoint(results.summary.points, placement, mode, test, size, metric)));
+        row.push(
+          ratioCell(
+            comparisons.find(
+              (c) => c.placement === placement && c.size === size && c.metric === metric && c.test === test,
+            ),
+          ),
+        );
+        rows.push(row);
+      }
+    }
+    if (rows.length === 0) return null;
+    const unit = shownUnit(metrics[0] ?? "p50Us").unit;
+    return {
+      id: "latency",
+      title: `${test} latency (${unit})`,
+      columns: [
+        "Placement",
+        "Request,response (B)",
+        "Statistic",
+        ...results.sweep.modes.map((m) => `${m} (${unit})`),
+        "eBPF / legacy",
+      ],
+      rows,
+      note: "Lower is better. netperf's per-transaction latency histogram, one run per repetition; medians across repetitions with 95% CIs.",
+    };
+  });
+}

@@ -1,0 +1,42 @@
+/** Finding a run's points and eBPF/legacy comparisons, and naming them in the report's words. Pure. */
+import type { Results } from "../results/schema.js";
+import type { Comparison, PointSummary } from "../stats/summary.js";
+import type { MetricName } from "../vocabulary/vocabulary.js";
+
+export const MODE_NAMES: Record<string, string> = {
+  ebpf: "eBPF host routing",
+  legacy: "Legacy host routing",
+  host: "Node to node (host)",
+};
+
+export const placementName = (p: string) =>
+  p === "same-node" ? "Same node" : p === "cross-node" ? "Cross node" : p;
+
+/** Orders sizes ("64", "1,1") by their first number. */
+export function sizeOrder(a: string, b: string): number {
+  return Number(a.split(",")[0]) - Number(b.split(",")[0]);
+}
+
+/** The point of one placement, mode, test, size and metric, if the run measured it. */
+export function findPoint(
+  points: PointSummary[],
+  placement: string,
+  mode: string,
+  test: string,
+  size: string,
+  metric: MetricName,
+): PointSummary | undefined {
+  return points.find(
+    (p) =>
+      p.placement === placement &&
+      p.mode === mode &&
+      p.test === test &&
+      p.size === size &&
+      p.metric === metric,
+  );
+}
+
+/** The comparisons the report is about: eBPF against legacy host routing. */
+export function mainComparisons(results: Results): Comparison[] {
+  return results.summary.comparisons.filter((c) => c.baseline === "legacy" && c.candidate === "ebpf");
+}

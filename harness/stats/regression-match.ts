@@ -1,0 +1,61 @@
+/** Matching points between two runs: each run's completed values by point and repetition, and why two runs share none. Pure. */
+import type { MetricName, Mode } from "../vocabulary/vocabulary.js";
+import { type CompareInput, type PointKey, pointName } from "./regression-types.js";
+import { comparedMetrics } from "./summary.js";
+
+/** One run's completed values of a point. */
+export interface Series {
+  key: PointKey;
+  /** Completed values by repetition (block). */
+  byBlock: Map<number, number>;
+}
+
+/** Every compared point of a run with its values by repetition. */
+export function indexRun(run: CompareInput, metrics?: readonly MetricName[]): Map<string, Series> {
+  const index = new Map<string, Series>();
+  for (const t of run.trials) {
+    if (t.state !== "completed") continue;
+    for (const metric of comparedMetrics(run.sweep, t.point.test)) {
+      if (metrics && !metrics.includes(metric)) continue;
+      const value = t.metrics?.[metric];
+      if (value === undefined) continue;
+      const key: PointKey = {
+        mode: t.mode,
+        placement: t.point.placement,
+        test: t.point.test,
+        size: t.point.size,
+        metric,
+      };
+      const name = pointName(key);
+      const series = index.get(name) ?? { key, byBlock: new Map() };
+      series.byBlock.set(t.block, value);
+      index.set(name, series);
+    }
+  }
+  return index;
+}
+
+function describeSet(keys: PointKey[], pick: (k: PointKey) => string): string {
+  return [...new Set(keys.map(pick))].sort().join(", ") || "none";
+}
+
+/** Explains why two runs share no point: which dimension differs. */
+export function incompatibility(baseline: PointKey[], candidate: PointKey[]): string {
+  const dims: [string, (k: PointKey) => string][] = [
+    ["modes", (k) => k.mode],
+    ["placements", (k) => k.placement],
+    ["tests", (k) => k.test],
+    ["sizes", (k) => `${k.test} ${k.size}`],
+    ["metrics", (k) => k.metric],
+  ];
+  const differences = dims
+    .map(([name, pick]) => [name, describeSet(baseline, pick), describeSet(candidate, pick)] as const)
+    .filter(([, a, b]) => a !== b)
+    .map(([name, a, b]) => `${name}: baseline has ${a}; candidate has ${b}`);
+  return differences.length ? differences.join("\n  ") : "the runs have no completed trials in common";
+}
+
+/** The modes a run measured. */
+export function modesOf(index: Map<string, Series>): Set<Mode> {
+  return new Set([...index.values()].map((s) => s.key.mode));
+}

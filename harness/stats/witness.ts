@@ -1,0 +1,123 @@
+/**
+ * A second witness's eBPF/legacy ratio beside netperf's at one point, and whether the two agree.
+ * Both ratios come from the one estimator (`pairedRatio`, ratio.ts) over the same interleaved
+ * blocks, so a disagreement is about the tools, not about when they ran.
+ *
+ * The rule: the two disagree when their 95% intervals do not overlap. Why this rule and not a
+ * test of the difference:
+ * - anyone can check it by eye in the table, where both intervals are printed side by side;
+ * - it is conservative, and should be: a disagreement casts doubt on the headline. With
+ *   independent noise and equal standard errors, non-overlap needs the difference to exceed
+ *   2·t·se instead of the √2·t·se of a test of the difference, so when both tools measure the
+ *   same ratio the false-disagreement rate is about 0.6% at 8 pairs, not 5% (normal and
+ *   heavy-tailed noise; `npm run bench:witness`, asserted ≤ 1.5% in
+ *   test/unit/stats/witness.test.ts). Noise the tools share (the block's machine state) cancels
+ *   in each per-pair ratio, so it cannot make them disagree;
+ * - the price is power: at 8 pairs a planted 10% difference is flagged in ≥ 98% of points while
+ *   each tool's per-pair log-ratio spread is 3% (what meeting the standard profile's ±3% target
+ *   at 8 pairs implies), but only in 69–80% at 5% and 12–22% at 10% (same simulation).
+ * Either interval missing (fewer than MIN_PAIRS common blocks) leaves the verdict undecided.
+ * Pure.
+ */
+import type { MetricName } from "../vocabulary/vocabulary.js";
+import type { WitnessName } from "../witness/witness.js";
+import { pairedRatio, type RatioEstimate } from "./ratio.js";
+import type { Warning } from "./warnings.js";
+
+/** One block's completed pair at a point: the legacy (baseline) and eBPF (candidate) values. */
+export interface BlockPair {
+  block: number;
+  baseline: number;
+  candidate: number;
+}
+
+export type Agreement = "agree" | "disagree" | "undecided";
+
+/** A row of the witness table: netperf's ratio and the witness's, side by side, and the verdict. */
+export interface WitnessRow {
+  /** The point's key, as in trial ids. */
+  point: string;
+  metric: MetricName;
+  witness: WitnessName;
+  /** Blocks where both tools completed both modes: the only ones either ratio uses. */
+  blocks: number[];
+  /** null when a value is not positive (no log ratio) or there is no common block. */
+  netperf: RatioEstimate | null;
+  witnessRatio: RatioEstimate | null;
+  agreement: Agreement;
+}
+
+type Interval = Pick<RatioEstimate, "ciLow" | "ciHigh">;
+
+/** "disagree" when both intervals exist and do not overlap; "undecided" when one is missing. */
+export function intervalsAgree(a: Interval | null, b: Interval | null): Agreement {
+  if (a?.ciLow == null || a.ciHigh == null || b?.ciLow == null || b.ciHigh == null) return "undecided";
+  return a.ciHigh < b.ciLow || b.ciHigh < a.ciLow ? "disagree" : "agree";
+}
+
+function onBlocks(pairs: readonly BlockPair[], blocks: readonly number[]): RatioEstimate | null {
+  const byBlock = new Map(pairs.map((pair) => [pair.block, pair]));
+  const chosen = blocks.map((block) => byBlock.get(block) as BlockPair);
+  return pairedRatio(
+    chosen.map((pair) => pair.baseline),
+    chosen.map((pair) => pair.candidate),
+  );
+}
+
+/**
+ * Both tools' ratios at one point over the blocks they have in common, and the verdict. A block
+ * listed twice for one tool is a caller's bug (one pair per block and mode), so it throws.
+ */
+export function compareWitness(input: {
+  point: string;
+  metric: MetricName;
+  witness: WitnessName;
+  netperf: readonly BlockPair[];
+  witnessPairs: readonly BlockPair[];
+}): WitnessRow {
+  for (const [tool, pairs] of [
+    ["netperf", input.netperf],
+    [input.witness, input.witnessPairs],
+  ] as const) {
+    if (new Set(pairs.map((pair) => pair.block)).size !== pairs.length) {
+      throw new Error(`compareWitness: ${tool} has two pairs for one block at ${input.point}`);
+    }
+  }
+  const witnessBlocks = new Set(input.witnessPairs.map((pair) => pair.block));
+  const blocks = input.netperf
+    .map((pair) => pair.block)
+    .filter((block) => witnessBlocks.has(block))
+    .sort((a, b) => a - b);
+  const netperf = onBlocks(input.netperf, blocks);
+  const witnessRatio = onBlocks(input.witnessPairs, blocks);
+  return {
+    point: input.point,
+    metric: input.metric,
+    witness: input.witness,
+    blocks,
+    netperf,
+    witnessRatio,
+    agreement: intervalsAgree(netperf, witnessRatio),
+  };
+}
+
+const formatRatio = (estimate: RatioEstimate) =>
+  `${estimate.ratio.toFixed(3)} [${estimate.ciLow?.toFixed(3)}, ${estimate.ciHigh?.toFixed(3)}]`;
+
+/**
+ * The warning for rows whose tools disagree, without its kind: the lead adds a kind
+ * ("witness-disagrees") to WarningKind and to the stored summary's schema when wiring it in.
+ */
+export function witnessDisagreement(rows: readonly WitnessRow[]): Omit<Warning, "kind"> | null {
+  const disagreeing = rows.filter((row) => row.agreement === "disagree");
+  if (disagreeing.length === 0) return null;
+  const details = disagreeing.map(
+    (row) =>
+      `${row.point} ${row.metric}: netperf ${formatRatio(row.netperf as RatioEstimate)}, ${row.witness} ${formatRatio(row.witnessRatio as RatioEstimate)}`,
+  );
+  return {
+    reason: `netperf and a second witness measured eBPF/legacy ratios whose 95% intervals do not overlap (${details.join("; ")})`,
+    hint: "the tools measure differently (message sizes, timing, one message or stream vs another): check the witness's trials, and do not quote netperf's ratio at these points without saying so",
+    subjects: disagreeing.map((row) => `${row.point}/${row.metric}/${row.witness}`),
+  };
+}
