@@ -1,6 +1,4 @@
-/** Parses netperf's `-P 0 -o SELECTORS` output into routebench metrics. Pure. */
-import { UsageError } from "../util/errors.js";
-import { METRIC_NAMES, type MetricName, type NetperfTest } from "../vocabulary/vocabulary.js";
+import type { MetricName, NetperfTest } from "../vocabulary/vocabulary.js";
 import { NETPERF_SELECTORS, type NetperfSelector } from "./selectors.js";
 
 export type Metrics = Partial<Record<MetricName, number>>;
@@ -80,13 +78,6 @@ export function parseNetperfOutput(test: NetperfTest, stdout: string): NetperfSa
   set("remoteCpuPct", measured(raw.REMOTE_CPU_UTIL));
   set("retransmissions", measured(raw.LOCAL_TRANSPORT_RETRANS));
   return { metrics, raw, elapsedSec: measured(raw.ELAPSED_TIME) };
-}
-
-/** Validates a metric name given by a user (e.g. --metric). */
-export function parseMetricName(name: string): MetricName {
-  if (!(METRIC_NAMES as readonly string[]).includes(name))
-    throw new UsageError(`unknown metric ${name}; known: ${METRIC_NAMES.join(", ")}`);
-  return name as MetricName;
 }
 
 /** The version `netperf -V` prints. Pure. */

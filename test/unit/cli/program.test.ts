@@ -32,6 +32,21 @@ describe("runProgram", () => {
     ],
     [["lab", "up", "--mode", "bpf"], /option '--mode <mode>' argument 'bpf' is invalid/, "legacy, ebpf"],
     [["lab", "mode", "host"], /command-argument value 'host' is invalid for argument 'mode'/, "legacy, ebpf"],
+    [
+      ["compare", "a.json", "b.json", "--metric", "p99Us", "speed"],
+      /option '--metric <metric\.\.\.>' argument 'speed' is invalid/,
+      "throughputMbps, transactionsPerSec, meanLatencyUs, p50Us, p90Us, p99Us, maxLatencyUs, localCpuPct, remoteCpuPct, retransmissions",
+    ],
+    [
+      ["compare", "a.json", "b.json", "--normalise", "baseline"],
+      /option '--normalise \[mode\]' argument 'baseline' is invalid/,
+      "legacy, ebpf, host, direct",
+    ],
+    [
+      ["export", "a.json", "--format", "xml"],
+      /option '--format <format>' argument 'xml' is invalid/,
+      "csv, json",
+    ],
   ])("%j exits 2 naming the option and its choices", async (args, message, choices) => {
     const { exitCode, stderr } = await parse(...args);
     expect(exitCode).toBe(2);
