@@ -11,7 +11,7 @@ import { givenUpTrials } from "../run/execute.js";
 import { makeRunId, runSweep } from "../run/run.js";
 import { loadSweep } from "../sweep/load.js";
 import { estimateSeconds, modeSwitches, planSweep, sweepPoints } from "../sweep/plan.js";
-import { PROFILES } from "../sweep/schema.js";
+import { PROFILE_SETTINGS, PROFILES } from "../sweep/schema.js";
 import { EnvironmentError, UsageError } from "../util/errors.js";
 import { BACKENDS, DEFAULT_SWEEP, RESULTS_DIR } from "../vocabulary/vocabulary.js";
 import { parseIntegerFlag, printJson, printLine, warn } from "./output.js";
@@ -52,16 +52,22 @@ export function installInterruptHandlers(control: RunControl, log: (message: str
   };
 }
 
+/** Each profile's settings as `--help` shows them, from PROFILE_SETTINGS so they cannot drift apart. */
+function profileHelp(): string {
+  return PROFILES.map((name) => {
+    const { durationSec, repetitions, targetCiPct, maxRepetitions } = PROFILE_SETTINGS[name];
+    const adaptive = targetCiPct ? ` or more, up to ${maxRepetitions}, until ±${targetCiPct}%` : "";
+    return `${name} ${durationSec} s × ${repetitions}${adaptive}`;
+  }).join("; ");
+}
+
 export function registerRun(program: Command): void {
   program
     .command("run")
     .description("run a sweep (default sweeps/blog.yaml, the seed's experiment) and write its results")
     .argument("[sweep]", "sweep file (YAML)")
     .addOption(
-      new Option(
-        "--profile <profile>",
-        "quick (1 s × 3), standard (5 s × 6) or full (20 s × 8; 20 s tests as in the seed)",
-      ).choices(PROFILES),
+      new Option("--profile <profile>", `test length × repetitions: ${profileHelp()}`).choices(PROFILES),
     )
     .option("--out <dir>", "run folder (default results/<runId>)")
     .option("--seed <n>", "seed of the trial order", parseIntegerFlag("--seed"))
