@@ -36,18 +36,7 @@ import {
   kubeconfigFor,
 } from "../../k8s/fake-apiserver.js";
 
-// The backend polls with backoffDelayMs (250 ms doubling to 5 s) between looks; against an
-// in-process API server that answers at once, those waits are all the test would measure.
-// Capped at 5 ms here so the polls still go through the event loop (deadlines stay on the
-// real clock, and the fake server's own delays are plain setTimeout, not capped).
-vi.mock("node:timers/promises", async (importOriginal) => {
-  const real = await importOriginal<typeof import("node:timers/promises")>();
-  return {
-    ...real,
-    setTimeout: <T>(ms?: number, value?: T, options?: import("node:timers").TimerOptions) =>
-      real.setTimeout(Math.min(ms ?? 0, 5), value, options),
-  };
-});
+vi.mock("node:timers/promises", () => import("../support/fast-timers.js"));
 
 const dir = mkdtempSync(join(tmpdir(), "rb-preflight-"));
 const fakes: Fake[] = [];
