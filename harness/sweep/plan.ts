@@ -9,8 +9,8 @@
  *   points shuffled within each repetition.
  */
 import { type Random, seededRandom, shuffled } from "../util/random.js";
-import type { Mode, NetperfTest, Placement } from "../vocabulary/vocabulary.js";
-import { type Sweep, switchesRouting } from "./schema.js";
+import { type Mode, type NetperfTest, type Placement, switchesRouting } from "../vocabulary/vocabulary.js";
+import type { Sweep } from "./schema.js";
 
 export interface Point {
   /** e.g. `cross-node/TCP_STREAM/1024` or `same-node/TCP_RR/1,1` */

@@ -6,20 +6,13 @@ import { z } from "zod";
 import { UsageError } from "../util/errors.js";
 import {
   BACKENDS,
-  BASELINE_MODES,
   type BackendKind,
   LAB_SIZE,
   MODES,
-  type Mode,
   PLACEMENTS,
   ROUTING_MODES,
 } from "../vocabulary/vocabulary.js";
 import { WITNESSES } from "../witness/witness.js";
-
-/** Whether trials in `mode` need the nodes' host routing switched to it. */
-export function switchesRouting(mode: Mode): boolean {
-  return !BASELINE_MODES.includes(mode);
-}
 export const PROFILES = ["quick", "standard", "full"] as const;
 export type Profile = (typeof PROFILES)[number];
 

@@ -26,6 +26,11 @@ export const BASELINE_MODES: readonly Mode[] = ["host", "direct"];
 export const ROUTING_MODES = ["legacy", "ebpf"] as const satisfies readonly Mode[];
 export type RoutingMode = (typeof ROUTING_MODES)[number];
 
+/** Whether trials in `mode` need the nodes' host routing switched to it (it is not a baseline). */
+export function switchesRouting(mode: Mode): mode is RoutingMode {
+  return !BASELINE_MODES.includes(mode);
+}
+
 /** Where the server pod runs relative to the client pod. */
 export const PLACEMENTS = ["same-node", "cross-node"] as const;
 export type Placement = (typeof PLACEMENTS)[number];
