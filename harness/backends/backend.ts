@@ -14,8 +14,9 @@ import type {
   SystemUnderTest,
 } from "../results/schema.js";
 import type { Trial } from "../sweep/plan.js";
-import type { Mode, Sweep } from "../sweep/schema.js";
+import type { Sweep } from "../sweep/schema.js";
 import type { ProcessResult } from "../util/runner.js";
+import type { Mode } from "../vocabulary/vocabulary.js";
 
 export interface TrialOutcome {
   /** The argv as run (inside the pod or through pods/exec). */

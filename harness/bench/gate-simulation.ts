@@ -20,7 +20,8 @@ import { readFileSync } from "node:fs";
 import type { TrialRecord } from "../results/schema.js";
 import { type CompareInput, type CompareReport, compareRuns } from "../stats/regression.js";
 import { parseSweep } from "../sweep/load.js";
-import type { Mode, Sweep } from "../sweep/schema.js";
+import type { Sweep } from "../sweep/schema.js";
+import type { Mode } from "../vocabulary/vocabulary.js";
 import { SYNTHETIC_ENVIRONMENT, syntheticTrials } from "./synthetic.js";
 
 const BLOG = readFileSync(new URL("../../sweeps/blog.yaml", import.meta.url), "utf8");

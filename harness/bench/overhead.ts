@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readResults } from "../results/read.js";
 import { PROFILE_SETTINGS } from "../sweep/schema.js";
-import { PACKAGE_ROOT } from "../util/paths.js";
+import { PACKAGE_ROOT } from "../vocabulary/vocabulary.js";
 import { cli } from "./timing.js";
 
 const dir = mkdtempSync(join(tmpdir(), "routebench-overhead-"));

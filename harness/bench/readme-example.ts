@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { formatRatio } from "../report/format.js";
 import { readResults } from "../results/read.js";
 import type { Comparison } from "../stats/summary.js";
-import { PACKAGE_ROOT } from "../util/paths.js";
+import { PACKAGE_ROOT } from "../vocabulary/vocabulary.js";
 
 const dir = process.argv[2] ?? join(PACKAGE_ROOT, "results", "examples", "blog-standard");
 const results = await readResults(dir);

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeReport } from "../report/write.js";
 import { loadSweep } from "../sweep/load.js";
-import { PACKAGE_ROOT } from "../util/paths.js";
+import { PACKAGE_ROOT } from "../vocabulary/vocabulary.js";
 import { syntheticResults, syntheticTrials } from "./synthetic.js";
 
 const sweep = {

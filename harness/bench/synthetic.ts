@@ -7,8 +7,9 @@ import { type Metrics, rateMetric, serviceDemandMetrics } from "../netperf/parse
 import { RESULTS_SCHEMA_VERSION, type Results, type TrialRecord } from "../results/schema.js";
 import { summarise } from "../stats/summary.js";
 import { planSweep, sweepPoints } from "../sweep/plan.js";
-import type { Mode, Sweep } from "../sweep/schema.js";
+import type { Sweep } from "../sweep/schema.js";
 import { seededRandom } from "../util/random.js";
+import type { Mode } from "../vocabulary/vocabulary.js";
 
 export interface SyntheticOptions {
   /** Multiplier on throughput and transaction rate per mode (latency gets the inverse). */

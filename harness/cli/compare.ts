@@ -1,15 +1,13 @@
 /** `routebench compare`, `history` and `export`: release qualification over results files. */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Command } from "commander";
-import { parseMetricName } from "../netperf/parse.js";
+import { type Command, Option } from "@commander-js/extra-typings";
 import { compareMarkdown, junitXml, terminalTable } from "../report/compare-output.js";
 import { comparisonsCsv, pointsCsv } from "../report/csv.js";
 import { readResults } from "../results/read.js";
 import { compareRuns, GATE_EXIT_CODES } from "../stats/regression.js";
-import { MODES, type Mode } from "../sweep/schema.js";
 import { UsageError } from "../util/errors.js";
-import { PACKAGE_ROOT } from "../util/paths.js";
+import { METRIC_NAMES, MODES, PACKAGE_ROOT } from "../vocabulary/vocabulary.js";
 import { printJson, printLine } from "./output.js";
 
 function parsePercentage(value: string): number {
@@ -17,12 +15,6 @@ function parsePercentage(value: string): number {
   if (!Number.isFinite(number) || number < 0 || number >= 100)
     throw new UsageError(`--max-regression takes a percentage from 0 to 99, got ${value}`);
   return number;
-}
-
-function parseReference(value: string): Mode {
-  if (!(MODES as readonly string[]).includes(value))
-    throw new UsageError(`--normalise takes a mode (${MODES.join(", ")}), got ${value}`);
-  return value as Mode;
 }
 
 export function registerCompare(program: Command): void {
@@ -34,23 +26,25 @@ export function registerCompare(program: Command): void {
     .argument("<baseline>", "results.json (or run folder) of the baseline")
     .argument("<candidate>", "results.json (or run folder) of the candidate")
     .option("--max-regression <pct>", "tolerated worsening in percent", parsePercentage, 5)
-    .option(
-      "--metric <metric...>",
-      "metrics to compare (default: throughput, transaction rate, latency percentiles)",
+    .addOption(
+      new Option(
+        "--metric <metric...>",
+        "metrics to compare (default: throughput, transaction rate, latency percentiles)",
+      ).choices(METRIC_NAMES),
     )
-    .option(
-      "--normalise [mode]",
-      "judge each mode against an in-run reference mode (default host, else legacy), cancelling drift every mode shares; the raw comparison is shown beside it",
-      parseReference,
+    .addOption(
+      new Option(
+        "--normalise [mode]",
+        "judge each mode against an in-run reference mode (default host, else legacy), cancelling drift every mode shares; the raw comparison is shown beside it",
+      ).choices(MODES),
     )
     .option("--junit <file>", "write JUnit XML (one test case per point)")
     .option("--markdown <file>", "write Markdown for a pull-request comment")
     .option("--json", "print the comparison as JSON")
     .action(async (baselinePath: string, candidatePath: string, opts) => {
-      const metrics = opts.metric ? (opts.metric as string[]).map(parseMetricName) : undefined;
       const report = compareRuns(await readResults(baselinePath), await readResults(candidatePath), {
         maxRegressionPct: opts.maxRegression,
-        metrics,
+        metrics: opts.metric,
         normalise: opts.normalise === true ? "auto" : opts.normalise,
       });
       if (opts.junit) await writeFile(opts.junit, junitXml(report));
@@ -80,8 +74,14 @@ export function registerCompare(program: Command): void {
     .command("export")
     .description("the summary of a run as CSV or JSON, for dashboards")
     .argument("<results>", "results.json or run folder")
-    .option("--format <format>", "csv or json", "csv")
-    .option("--table <table>", "with csv: points or comparisons", "points")
+    .addOption(
+      new Option("--format <format>", "file format").choices(["csv", "json"] as const).default("csv"),
+    )
+    .addOption(
+      new Option("--table <table>", "with csv: which table")
+        .choices(["points", "comparisons"] as const)
+        .default("points"),
+    )
     .option("--out <file>", "write to a file instead of standard output")
     .action(async (path: string, opts) => {
       const results = await readResults(path);
@@ -101,12 +101,8 @@ export function registerCompare(program: Command): void {
           null,
           2,
         )}\n`;
-      } else if (opts.format === "csv") {
-        if (opts.table !== "points" && opts.table !== "comparisons")
-          throw new UsageError(`--table is points or comparisons, got ${opts.table}`);
-        text = opts.table === "points" ? pointsCsv(results) : comparisonsCsv(results);
       } else {
-        throw new UsageError(`--format is csv or json, got ${opts.format}`);
+        text = opts.table === "points" ? pointsCsv(results) : comparisonsCsv(results);
       }
       if (opts.out) await writeFile(opts.out, text);
       else process.stdout.write(text);

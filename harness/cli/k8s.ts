@@ -1,7 +1,7 @@
 /** `routebench manifests` and `routebench k8s cleanup`. */
 import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Command } from "commander";
+import type { Command } from "@commander-js/extra-typings";
 import { translateApiError } from "../backends/kubernetes/api-errors.js";
 import { formatChecks } from "../backends/kubernetes/check.js";
 import type { Check } from "../backends/kubernetes/check-result.js";
@@ -15,10 +15,8 @@ import {
 } from "../backends/kubernetes/manifests.js";
 import { loadSweep } from "../sweep/load.js";
 import type { Sweep } from "../sweep/schema.js";
-import { DEFAULT_SWEEP, PACKAGE_ROOT } from "../util/paths.js";
+import { DEFAULT_K8S_SWEEP, DEFAULT_SWEEP, PACKAGE_ROOT } from "../vocabulary/vocabulary.js";
 import { printJson, printLine } from "./output.js";
-
-const DEFAULT_K8S_SWEEP = join(PACKAGE_ROOT, "sweeps", "cilium.yaml");
 
 /** The checks of `routebench k8s check`, also run by `run --backend kubernetes` before anything changes. */
 export async function preflight(sweep: Sweep, log: (message: string) => void): Promise<Check[]> {

@@ -1,22 +1,13 @@
 /** `routebench lab ...`: build, switch, inspect, verify and remove the embedded lab. */
-import type { Command } from "commander";
+import { Argument, type Command, Option } from "@commander-js/extra-typings";
 import { cleanupLab, labUp, setLabMode, type VerifyReport, verifyLab } from "../backends/lab/lab.js";
 import { withLabLock } from "../backends/lab/lock.js";
-import { DEFAULT_LAB_OPTIONS, ROUTING_MODES, type RoutingMode } from "../backends/lab/plan.js";
+import { DEFAULT_LAB_OPTIONS } from "../backends/lab/plan.js";
 import { requireRoot } from "../backends/lab/preflight.js";
 import { type LabStatus, labStatus } from "../backends/lab/status.js";
-import { UsageError } from "../util/errors.js";
 import { processRunner } from "../util/runner.js";
+import { LAB_SIZE, ROUTING_MODES } from "../vocabulary/vocabulary.js";
 import { parseIntegerFlag, printJson, printLine } from "./output.js";
-
-export function parseMode(value: string): RoutingMode {
-  if (!(ROUTING_MODES as readonly string[]).includes(value)) {
-    throw new UsageError(
-      `unknown routing mode ${JSON.stringify(value)}; use one of: ${ROUTING_MODES.join(", ")}`,
-    );
-  }
-  return value as RoutingMode;
-}
 
 function printStatus(status: LabStatus): void {
   if (!status.up) {
@@ -81,17 +72,22 @@ export function registerLab(program: Command): void {
   lab
     .command("up")
     .description("create the lab and start netserver in every pod and node")
-    .option("--nodes <n>", "nodes", parseIntegerFlag("--nodes"), DEFAULT_LAB_OPTIONS.nodes)
+    .option(
+      "--nodes <n>",
+      `nodes (${LAB_SIZE.nodes.min}–${LAB_SIZE.nodes.max})`,
+      parseIntegerFlag("--nodes"),
+      DEFAULT_LAB_OPTIONS.nodes,
+    )
     .option(
       "--pods-per-node <m>",
-      "pods per node",
+      `pods per node (${LAB_SIZE.podsPerNode.min}–${LAB_SIZE.podsPerNode.max})`,
       parseIntegerFlag("--pods-per-node"),
       DEFAULT_LAB_OPTIONS.podsPerNode,
     )
-    .option("--mode <mode>", "routing mode: legacy or ebpf", parseMode, "legacy" as RoutingMode)
+    .addOption(new Option("--mode <mode>", "routing mode").choices(ROUTING_MODES).default("legacy"))
     .option(
       "--iptables-services <k>",
-      "synthetic kube-proxy service chains per node",
+      `synthetic kube-proxy service chains per node (${LAB_SIZE.iptablesServices.min}–${LAB_SIZE.iptablesServices.max})`,
       parseIntegerFlag("--iptables-services"),
       DEFAULT_LAB_OPTIONS.iptablesServices,
     )
@@ -120,10 +116,10 @@ export function registerLab(program: Command): void {
   lab
     .command("mode")
     .description("switch every node's host routing, live")
-    .argument("<mode>", "legacy or ebpf", parseMode)
+    .addArgument(new Argument("<mode>", "routing mode").choices(ROUTING_MODES))
     .option("--force", "enable eBPF even when foreign iptables rules exist (they will be bypassed)")
     .option("--json", "machine-readable output")
-    .action(async (mode: RoutingMode, opts) => {
+    .action(async (mode, opts) => {
       const report = await withLabLock(`routebench lab mode ${mode}`, () =>
         setLabMode(processRunner, mode, { force: Boolean(opts.force) }),
       );

@@ -1,5 +1,5 @@
 /** Run progress: a live line on a terminal, one line per finished trial otherwise, nothing with --json. */
-
+import { clearLine, cursorTo } from "node:readline";
 import { isStreamTest } from "../netperf/argv.js";
 import { rateMetric } from "../netperf/parse.js";
 import type { TrialRecord } from "../results/schema.js";
@@ -77,12 +77,18 @@ export class Progress {
     const now = event.kind === "trial-start" ? `now ${label(event)}` : "";
     this.last = `${bar} ${counter} ETA ${this.eta(event)}  ${[now, this.lastResult && `last ${this.lastResult}`].filter(Boolean).join(" | ")}`;
     const columns = this.stream.columns ?? 120;
-    this.stream.write(`\r\x1b[K${this.last.slice(0, columns - 1)}`);
+    this.eraseLine();
+    this.stream.write(this.last.slice(0, columns - 1));
     if (event.kind === "trial-end" && event.record?.state === "failed") this.stream.write("\n");
   };
 
+  private eraseLine(): void {
+    clearLine(this.stream, 0);
+    cursorTo(this.stream, 0);
+  }
+
   clear(): void {
-    if (this.mode === "tty" && this.last) this.stream.write("\r\x1b[K");
+    if (this.mode === "tty" && this.last) this.eraseLine();
   }
 
   log = (message: string): void => {

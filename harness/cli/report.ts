@@ -1,10 +1,10 @@
 /** `routebench report RESULTS`: renders a results file (or its run folder) into a report folder. */
 import { basename, join } from "node:path";
-import type { Command } from "commander";
+import type { Command } from "@commander-js/extra-typings";
 import { parseFormats, REPORT_FORMATS } from "../report/formats.js";
 import { readResults } from "../results/read.js";
 import type { Results } from "../results/schema.js";
-import { PACKAGE_ROOT } from "../util/paths.js";
+import { PACKAGE_ROOT } from "../vocabulary/vocabulary.js";
 import { printJson, printLine } from "./output.js";
 
 export function defaultReportDir(results: Results): string {

@@ -1,6 +1,6 @@
 /** `routebench run`: plan, execute and summarise a sweep; Ctrl-C keeps every finished trial. */
 import { join } from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "@commander-js/extra-typings";
 import { labBackend } from "../backends/lab/backend.js";
 import { requireRoot } from "../backends/lab/preflight.js";
 import { comparisonSentence } from "../report/format.js";
@@ -11,25 +11,13 @@ import { givenUpTrials } from "../run/execute.js";
 import { makeRunId, runSweep } from "../run/run.js";
 import { loadSweep } from "../sweep/load.js";
 import { estimateSeconds, modeSwitches, planSweep, sweepPoints } from "../sweep/plan.js";
-import { PROFILES, type Profile } from "../sweep/schema.js";
+import { PROFILE_SETTINGS, PROFILES } from "../sweep/schema.js";
 import { EnvironmentError, UsageError } from "../util/errors.js";
-import { DEFAULT_SWEEP, PACKAGE_ROOT } from "../util/paths.js";
+import { BACKENDS, DEFAULT_SWEEP, RESULTS_DIR } from "../vocabulary/vocabulary.js";
 import { parseIntegerFlag, printJson, printLine, warn } from "./output.js";
 import { formatDuration, Progress } from "./progress.js";
 import { renderReport } from "./report.js";
 import { takeOverSignals } from "./signals.js";
-
-function parseProfile(value: string): Profile {
-  if (!(PROFILES as readonly string[]).includes(value)) {
-    throw new UsageError(`unknown profile ${JSON.stringify(value)}; use one of: ${PROFILES.join(", ")}`);
-  }
-  return value as Profile;
-}
-
-function parseBackend(value: string | undefined): "lab" | "kubernetes" | undefined {
-  if (value === undefined || value === "lab" || value === "kubernetes") return value;
-  throw new UsageError(`unknown backend ${JSON.stringify(value)}; use lab or kubernetes`);
-}
 
 function parsePercent(value: string): number {
   const number = Number(value);
@@ -39,7 +27,7 @@ function parsePercent(value: string): number {
 }
 
 /** Ctrl-C once: stop after the running trial. Twice (or SIGTERM, SIGHUP): kill it now. Either way the backend cleans up. */
-function installInterruptHandlers(control: RunControl, log: (message: string) => void): () => void {
+export function installInterruptHandlers(control: RunControl, log: (message: string) => void): () => void {
   takeOverSignals();
   const onInterrupt = () => {
     if (!control.stopRequested) {
@@ -64,15 +52,22 @@ function installInterruptHandlers(control: RunControl, log: (message: string) =>
   };
 }
 
+/** Each profile's settings as `--help` shows them, from PROFILE_SETTINGS so they cannot drift apart. */
+function profileHelp(): string {
+  return PROFILES.map((name) => {
+    const { durationSec, repetitions, targetCiPct, maxRepetitions } = PROFILE_SETTINGS[name];
+    const adaptive = targetCiPct ? ` or more, up to ${maxRepetitions}, until ±${targetCiPct}%` : "";
+    return `${name} ${durationSec} s × ${repetitions}${adaptive}`;
+  }).join("; ");
+}
+
 export function registerRun(program: Command): void {
   program
     .command("run")
     .description("run a sweep (default sweeps/blog.yaml, the seed's experiment) and write its results")
     .argument("[sweep]", "sweep file (YAML)")
-    .option(
-      "--profile <profile>",
-      "quick (1 s × 3), standard (5 s × 6) or full (20 s × 8; 20 s tests as in the seed)",
-      parseProfile,
+    .addOption(
+      new Option("--profile <profile>", `test length × repetitions: ${profileHelp()}`).choices(PROFILES),
     )
     .option("--out <dir>", "run folder (default results/<runId>)")
     .option("--seed <n>", "seed of the trial order", parseIntegerFlag("--seed"))
@@ -84,7 +79,11 @@ export function registerRun(program: Command): void {
       parsePercent,
     )
     .option("--label <text>", "label of the run in comparisons and history (default: git commit and date)")
-    .option("--backend <backend>", "lab (default) or kubernetes; overrides the sweep's backend")
+    .addOption(
+      new Option("--backend <backend>", "lab (default) or kubernetes; overrides the sweep's backend").choices(
+        BACKENDS,
+      ),
+    )
     .option("--kubeconfig <file>", "kubernetes: the kubeconfig (default $KUBECONFIG or ~/.kube/config)")
     .option("--context <name>", "kubernetes: the kube context")
     .option(
@@ -101,16 +100,14 @@ export function registerRun(program: Command): void {
         );
       }
       const sweepFile = file ?? DEFAULT_SWEEP;
-      const resume = opts.resume
-        ? { dir: opts.resume as string, ...(await readRunFolder(opts.resume)) }
-        : undefined;
+      const resume = opts.resume ? { dir: opts.resume, ...(await readRunFolder(opts.resume)) } : undefined;
       const sweep = resume
         ? resume.meta.sweep
         : await loadSweep(sweepFile, {
             profile: opts.profile,
             seed: opts.seed,
             targetCiPct: opts.targetCi,
-            backend: parseBackend(opts.backend),
+            backend: opts.backend,
             kubeconfig: opts.kubeconfig,
             context: opts.context,
             namespace: opts.namespace,
@@ -145,7 +142,7 @@ export function registerRun(program: Command): void {
       if (sweep.backend === "lab") requireRoot("run on the lab");
       // everything the run will write is checked before the lab or the cluster is touched
       const runId = resume ? resume.meta.runId : makeRunId(sweep.name);
-      const outDir = resume ? resume.dir : (opts.out ?? join(PACKAGE_ROOT, "results", runId));
+      const outDir = resume ? resume.dir : (opts.out ?? join(RESULTS_DIR, runId));
       const blocks = sweep.targetCiPct ? sweep.maxRepetitions : sweep.repetitions;
       prepareRunFolder(
         outDir,

@@ -1,19 +1,6 @@
 /** Builds netperf command lines. Pure: the same argv runs in a lab pod or through pods/exec. */
+import { type NetperfTest, STREAM_TESTS, type StreamTest } from "../vocabulary/vocabulary.js";
 import { NETPERF_SELECTORS } from "./selectors.js";
-
-/**
- * The netperf tests routebench runs. Bulk transfer: TCP_STREAM, UDP_STREAM (`-m` bytes per
- * send). Request/response (`-r request,response`): TCP_RR on one connection, TCP_CRR with a
- * new connection per transaction (connect, request, response, close), UDP_RR.
- */
-export const NETPERF_TESTS = ["TCP_STREAM", "TCP_RR", "TCP_CRR", "UDP_RR", "UDP_STREAM"] as const;
-export type NetperfTest = (typeof NETPERF_TESTS)[number];
-
-/** The bulk-transfer tests: sized by bytes per send, measured in Mbit/s. */
-export const STREAM_TESTS = ["TCP_STREAM", "UDP_STREAM"] as const satisfies readonly NetperfTest[];
-export type StreamTest = (typeof STREAM_TESTS)[number];
-/** The request/response tests: sized by request,response bytes, measured per transaction. */
-export type RequestResponseTest = Exclude<NetperfTest, StreamTest>;
 
 /** True for TCP_STREAM and UDP_STREAM. */
 export function isStreamTest(test: NetperfTest): test is StreamTest {

@@ -1,53 +1,7 @@
 /** Parses netperf's `-P 0 -o SELECTORS` output into routebench metrics. Pure. */
-import { UsageError } from "../util/errors.js";
-import { isStreamTest, type NetperfTest, type RequestResponseTest } from "./argv.js";
+import type { MetricName, NetperfTest, RequestResponseTest } from "../vocabulary/vocabulary.js";
+import { isStreamTest } from "./argv.js";
 import { NETPERF_SELECTORS, type NetperfSelector } from "./selectors.js";
-
-/** Every metric routebench reads from netperf, as named in results files. */
-export const METRIC_NAMES = [
-  "throughputMbps",
-  "transactionsPerSec",
-  "connectionsPerSec",
-  "meanLatencyUs",
-  "p50Us",
-  "p90Us",
-  "p99Us",
-  "maxLatencyUs",
-  "localCpuPct",
-  "remoteCpuPct",
-  "retransmissions",
-  "sentMbps",
-  "lossPct",
-  "localSdUsPerKB",
-  "remoteSdUsPerKB",
-  "localSdUsPerTrans",
-  "remoteSdUsPerTrans",
-] as const;
-export type MetricName = (typeof METRIC_NAMES)[number];
-
-/**
- * Which way each metric gets better: up for rates, down for latency, CPU, service demand,
- * loss and retransmissions. A Record, so a new metric cannot be added without its direction.
- */
-const BETTER: Record<MetricName, "higher" | "lower"> = {
-  throughputMbps: "higher",
-  transactionsPerSec: "higher",
-  connectionsPerSec: "higher",
-  sentMbps: "higher",
-  meanLatencyUs: "lower",
-  p50Us: "lower",
-  p90Us: "lower",
-  p99Us: "lower",
-  maxLatencyUs: "lower",
-  localCpuPct: "lower",
-  remoteCpuPct: "lower",
-  retransmissions: "lower",
-  lossPct: "lower",
-  localSdUsPerKB: "lower",
-  remoteSdUsPerKB: "lower",
-  localSdUsPerTrans: "lower",
-  remoteSdUsPerTrans: "lower",
-};
 
 /** The rate a request/response test is judged by: TCP_CRR's transactions are whole connections. */
 export function rateMetric(test: RequestResponseTest): "transactionsPerSec" | "connectionsPerSec" {
@@ -170,18 +124,6 @@ export function parseNetperfOutput(test: NetperfTest, stdout: string): NetperfSa
   if (remoteSd) set(remoteSd, remoteDemand);
   set("retransmissions", measured(raw.LOCAL_TRANSPORT_RETRANS));
   return { metrics, raw, elapsedSec: measured(raw.ELAPSED_TIME) };
-}
-
-/** Lower is better for latency, CPU, service demand, loss and retransmissions; higher for rates. */
-export function lowerIsBetter(metric: MetricName): boolean {
-  return BETTER[metric] === "lower";
-}
-
-/** Validates a metric name given by a user (e.g. --metric). */
-export function parseMetricName(name: string): MetricName {
-  if (!(METRIC_NAMES as readonly string[]).includes(name))
-    throw new UsageError(`unknown metric ${name}; known: ${METRIC_NAMES.join(", ")}`);
-  return name as MetricName;
 }
 
 /** The version `netperf -V` prints. Pure. */

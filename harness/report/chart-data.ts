@@ -4,7 +4,7 @@
  */
 import type { Results } from "../results/schema.js";
 import type { Comparison } from "../stats/summary.js";
-import type { Mode } from "../sweep/schema.js";
+import type { Mode } from "../vocabulary/vocabulary.js";
 import { type PublishedSource, shortSourceLabel } from "./published.js";
 
 /** Chart rows by chart: each array is one vega-lite data set. */

@@ -3,6 +3,7 @@
  * placement palettes, the message-size axis, and a chart's frame. Pure data.
  */
 import type { TopLevelSpec } from "vega-lite";
+import { PLACEMENTS } from "../vocabulary/vocabulary.js";
 
 /** A chart: its id (file name chart-<id>.svg), title, caption and vega-lite spec. */
 export interface ChartSpec {
@@ -20,7 +21,7 @@ export function modeColors(modes: Iterable<string>) {
   const domain = Object.keys(MODE_PALETTE).filter((m) => present.has(m));
   return { domain, range: domain.map((m) => MODE_PALETTE[m] as string) };
 }
-export const PLACEMENT_COLORS = { domain: ["same-node", "cross-node"], range: ["#2b6cb0", "#2f855a"] };
+export const PLACEMENT_COLORS = { domain: [...PLACEMENTS], range: ["#2b6cb0", "#2f855a"] };
 export const FONT = "DejaVu Sans, Liberation Sans, Helvetica, Arial, sans-serif";
 
 export const CONFIG = {

@@ -4,6 +4,7 @@
  * Their shared look is in chart-style.ts.
  */
 import type { TopLevelSpec } from "vega-lite";
+import { MODES, PLACEMENTS } from "../vocabulary/vocabulary.js";
 import type { ChartData } from "./chart-data.js";
 import {
   base,
@@ -143,7 +144,7 @@ function latencyChart(data: ChartData): ChartSpec | null {
       ...frame("TCP_RR latency by percentile (µs, lower is better)"),
       data: { values: data.latency },
       facet: {
-        column: { field: "placement", type: "nominal", title: null, sort: ["same-node", "cross-node"] },
+        column: { field: "placement", type: "nominal", title: null, sort: [...PLACEMENTS] },
       },
       spec: {
         width: 260,
@@ -159,7 +160,7 @@ function latencyChart(data: ChartData): ChartSpec | null {
                 sort: ["P50", "P90", "P99"],
                 axis: { labelAngle: 0 },
               },
-              xOffset: { field: "mode", sort: ["legacy", "ebpf", "host", "direct"] },
+              xOffset: { field: "mode", sort: [...MODES] },
               y: { field: "us", type: "quantitative", title: "latency (µs)" },
               color,
               tooltip: [
@@ -175,7 +176,7 @@ function latencyChart(data: ChartData): ChartSpec | null {
             mark: { type: "errorbar", ticks: true, color: "#1a202c" },
             encoding: {
               x: { field: "percentile", type: "nominal", sort: ["P50", "P90", "P99"] },
-              xOffset: { field: "mode", sort: ["legacy", "ebpf", "host", "direct"] },
+              xOffset: { field: "mode", sort: [...MODES] },
               y: { field: "low", type: "quantitative", title: "latency (µs)" },
               y2: { field: "high" },
             },
@@ -196,7 +197,7 @@ function tpsChart(data: ChartData): ChartSpec | null {
     sort: { field: "ours", order: "descending" as const },
     axis: { labelLimit: 320 },
   };
-  const yOffset = { field: "mode", sort: ["legacy", "ebpf", "host", "direct"] };
+  const yOffset = { field: "mode", sort: [...MODES] };
   const color = modeColor(rows.map((r) => r.mode));
   return {
     id: "tps",
@@ -259,7 +260,7 @@ function repetitionsChart(data: ChartData): ChartSpec | null {
     spec: {
       ...frame("Every TCP_RR repetition, in run order"),
       data: { values: data.repetitions },
-      facet: { row: { field: "placement", type: "nominal", title: null, sort: ["same-node", "cross-node"] } },
+      facet: { row: { field: "placement", type: "nominal", title: null, sort: [...PLACEMENTS] } },
       spec: {
         width: 560,
         height: 150,

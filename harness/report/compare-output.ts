@@ -1,13 +1,14 @@
 /** The outputs of `routebench compare`: terminal table, JUnit XML, Markdown. Pure. */
+import { styleText } from "node:util";
 import type { Analysis, CompareReport, ModeComparison, PointComparison } from "../stats/regression.js";
 import { formatNumber, formatRatio, ratioRange } from "./format.js";
 
-const COLORS: Record<string, string> = {
-  regression: "\x1b[31m",
-  improvement: "\x1b[32m",
-  inconclusive: "\x1b[33m",
-  missing: "\x1b[35m",
-  unchanged: "\x1b[2m",
+const COLORS: Record<string, Parameters<typeof styleText>[0]> = {
+  regression: "red",
+  improvement: "green",
+  inconclusive: "yellow",
+  missing: "magenta",
+  unchanged: "dim",
 };
 
 const GATE_TITLES: Record<CompareReport["gate"]["decision"], string> = {
@@ -76,7 +77,9 @@ function table(analysis: Analysis, color: boolean): string[] {
     line(HEADER),
     ...analysis.points.map((p, i) => {
       const text = line(rows[i] ?? []);
-      return color ? `${COLORS[p.verdict] ?? ""}${text}\x1b[0m` : text;
+      const style = COLORS[p.verdict];
+      // the caller decided colour (a terminal, no NO_COLOR): styleText must not decide again from process.stdout
+      return color && style ? styleText(style, text, { validateStream: false }) : text;
     }),
   ];
 }

@@ -3,8 +3,8 @@
  * each cell a typed value with its unit. CSV and other machine exports write these. Pure.
  */
 import type { Summary } from "../stats/summary.js";
+import { METRICS } from "../vocabulary/vocabulary.js";
 import { type Cell, count, text } from "./cells.js";
-import { METRIC_LABELS } from "./format.js";
 
 /** Named columns of typed cells. */
 export interface Dataset {
@@ -35,7 +35,7 @@ export function pointsDataset(summary: Summary): Dataset {
       "ciHigh",
     ],
     rows: summary.points.map((p) => {
-      const unit = METRIC_LABELS[p.metric].unit;
+      const unit = METRICS[p.metric].unit;
       return [
         text(p.placement),
         text(p.test),

@@ -1,30 +1,10 @@
 /** Number and sentence formatting shared by the terminal, Markdown, HTML and CSV outputs. Pure. */
-import type { MetricName } from "../netperf/parse.js";
 import type { Comparison } from "../stats/summary.js";
-
-export const METRIC_LABELS: Record<MetricName, { name: string; unit: string }> = {
-  throughputMbps: { name: "throughput", unit: "Mbit/s" },
-  transactionsPerSec: { name: "transaction rate", unit: "trans/s" },
-  connectionsPerSec: { name: "connection rate", unit: "conn/s" },
-  meanLatencyUs: { name: "mean latency", unit: "µs" },
-  p50Us: { name: "P50 latency", unit: "µs" },
-  p90Us: { name: "P90 latency", unit: "µs" },
-  p99Us: { name: "P99 latency", unit: "µs" },
-  maxLatencyUs: { name: "max latency", unit: "µs" },
-  localCpuPct: { name: "client CPU", unit: "%" },
-  remoteCpuPct: { name: "server CPU", unit: "%" },
-  retransmissions: { name: "retransmissions", unit: "" },
-  sentMbps: { name: "sent rate", unit: "Mbit/s" },
-  lossPct: { name: "datagram loss", unit: "%" },
-  localSdUsPerKB: { name: "client service demand", unit: "µs/KB" },
-  remoteSdUsPerKB: { name: "server service demand", unit: "µs/KB" },
-  localSdUsPerTrans: { name: "client service demand", unit: "µs/trans" },
-  remoteSdUsPerTrans: { name: "server service demand", unit: "µs/trans" },
-};
+import { METRICS, type MetricName } from "../vocabulary/vocabulary.js";
 
 /**
  * Metrics a report shows in another unit than the one stored, with the factor from the stored
- * unit; every other metric shows in its stored unit (METRIC_LABELS).
+ * unit; every other metric shows in its stored unit (METRICS).
  */
 const SHOWN_UNITS: Partial<Record<MetricName, { unit: string; scale: number }>> = {
   throughputMbps: { unit: "Gbit/s", scale: 1e-3 },
@@ -32,7 +12,7 @@ const SHOWN_UNITS: Partial<Record<MetricName, { unit: string; scale: number }>> 
 
 /** The unit a report shows `metric` in, and the factor that turns a stored value into it. */
 export function shownUnit(metric: MetricName): { unit: string; scale: number } {
-  return SHOWN_UNITS[metric] ?? { unit: METRIC_LABELS[metric].unit, scale: 1 };
+  return SHOWN_UNITS[metric] ?? { unit: METRICS[metric].unit, scale: 1 };
 }
 
 /** A figure with as many digits as a reader needs: 3 significant digits, no exponent. */
@@ -87,7 +67,7 @@ export function formatPercentChange(ratio: number): string {
  * transaction rate (95% CI 1.21–1.33, p = 0.004): better".
  */
 export function comparisonSentence(c: Comparison): string {
-  const what = METRIC_LABELS[c.metric].name;
+  const what = METRICS[c.metric].name;
   const range = ratioRange(c.ciLow, c.ciHigh);
   const size = c.test === "TCP_STREAM" ? `${c.size} B messages` : `${c.size} B request,response`;
   if (!range)

@@ -4,13 +4,8 @@
  */
 import type { Results } from "../results/schema.js";
 import { type Comparison, summaryMetrics } from "../stats/summary.js";
-import {
-  comparisonEvidence,
-  formatPercentChange,
-  formatRatio,
-  formatWithInterval,
-  METRIC_LABELS,
-} from "./format.js";
+import { METRICS } from "../vocabulary/vocabulary.js";
+import { comparisonEvidence, formatPercentChange, formatRatio, formatWithInterval } from "./format.js";
 import { findPoint, placementName, sizeOrder } from "./points.js";
 
 /** A headline sentence and the verdict it reports (which colours it). */
@@ -82,7 +77,7 @@ function rateHeadlines(
     if (latency.length > 0) {
       const parts = latency.map(
         (c) =>
-          `${METRIC_LABELS[c.metric].name.split(" ")[0]} ${formatRatio(c.ratio)}× (${comparisonEvidence(c, "CI")}, ${c.caveat ? "not decided" : c.verdict})`,
+          `${METRICS[c.metric].name.split(" ")[0]} ${formatRatio(c.ratio)}× (${comparisonEvidence(c, "CI")}, ${c.caveat ? "not decided" : c.verdict})`,
       );
       const better = latency.filter((c) => c.verdict === "better").length;
       headlines.push({

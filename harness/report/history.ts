@@ -4,11 +4,11 @@
  * HTML page shell). The specs are pure; `renderHistory` renders them.
  */
 import type { TopLevelSpec } from "vega-lite";
-import type { MetricName } from "../netperf/parse.js";
 import type { Results } from "../results/schema.js";
+import { METRICS, type MetricName } from "../vocabulary/vocabulary.js";
 import { count, text } from "./cells.js";
 import { type ChartSpec, FONT, VEGA_LITE_SCHEMA } from "./chart-style.js";
-import { formatWithInterval, METRIC_LABELS } from "./format.js";
+import { formatWithInterval } from "./format.js";
 import { escapeHtml, htmlFigures, htmlPage, htmlTable } from "./html.js";
 import { renderSvg } from "./render.js";
 
@@ -53,7 +53,7 @@ export function trendCharts(rows: readonly TrendRow[]): ChartSpec[] {
   return TREND_METRICS.flatMap((metric) => {
     const data = rows.filter((r) => r.metric === metric);
     if (data.length === 0) return [];
-    const label = METRIC_LABELS[metric];
+    const label = METRICS[metric];
     const x = {
       field: "run",
       type: "ordinal" as const,
@@ -146,7 +146,7 @@ export async function renderHistory(runs: readonly Results[]): Promise<string> {
       text(r.run),
       text(r.point),
       text(r.mode),
-      text(METRIC_LABELS[r.metric].name),
+      text(METRICS[r.metric].name),
       text(formatWithInterval(r.median, r.low, r.high)),
     ]),
   });

@@ -4,11 +4,11 @@
  * the metric. Which tests those are, and each figure's unit, come from the data (the points'
  * metrics and `shownUnit`), so a new test's metrics appear without new code here. Pure.
  */
-import type { MetricName } from "../netperf/parse.js";
 import type { Results } from "../results/schema.js";
 import type { Comparison } from "../stats/summary.js";
+import { METRICS, type MetricName } from "../vocabulary/vocabulary.js";
 import { type Cell, empty, estimateCell, ratioCell, type Table, text } from "./cells.js";
-import { METRIC_LABELS, shownUnit } from "./format.js";
+import { shownUnit } from "./format.js";
 import { findPoint, MODE_NAMES, placementName, sizeOrder } from "./points.js";
 import type { PublishedSource } from "./published.js";
 
@@ -131,7 +131,7 @@ export function latencyTables(results: Results, comparisons: Comparison[]): Tabl
     for (const point of [...new Set(ofTest.map((p) => `${p.placement}|${p.size}`))]) {
       const [placement = "", size = ""] = point.split("|");
       for (const metric of metrics) {
-        const row: Cell[] = [text(placementName(placement)), text(size), text(METRIC_LABELS[metric].name)];
+        const row: Cell[] = [text(placementName(placement)), text(size), text(METRICS[metric].name)];
         for (const mode of results.sweep.modes)
           row.push(estimateCell(findPoint(results.summary.points, placement, mode, test, size, metric)));
         row.push(

@@ -1,7 +1,7 @@
 /** Finding a run's points and eBPF/legacy comparisons, and naming them in the report's words. Pure. */
-import type { MetricName } from "../netperf/parse.js";
 import type { Results } from "../results/schema.js";
 import type { Comparison, PointSummary } from "../stats/summary.js";
+import type { MetricName } from "../vocabulary/vocabulary.js";
 
 export const MODE_NAMES: Record<string, string> = {
   ebpf: "eBPF host routing",

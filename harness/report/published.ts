@@ -3,11 +3,12 @@
  * the package so reports render anywhere). Labelled with source and setup so nobody mistakes
  * them for measurements of this run.
  */
+import type { NetperfTest, Placement } from "../vocabulary/vocabulary.js";
 import published from "./published.json" with { type: "json" };
 
 export interface PublishedFigure {
-  placement: "same-node" | "cross-node";
-  test: "TCP_STREAM" | "TCP_RR";
+  placement: Placement;
+  test: NetperfTest;
   metric: string;
   mode: string;
   value: number;

@@ -6,9 +6,8 @@
  * field this version does not know means another version or a damaged file.
  */
 import { z } from "zod";
-import { NETPERF_TESTS } from "../netperf/argv.js";
-import { METRIC_NAMES } from "../netperf/parse.js";
-import { MODES, PLACEMENTS, resolvedSweepSchema } from "../sweep/schema.js";
+import { resolvedSweepSchema } from "../sweep/schema.js";
+import { METRIC_NAMES, MODES, NETPERF_TESTS, PLACEMENTS } from "../vocabulary/vocabulary.js";
 import { summarySchema } from "./summary-schema.js";
 
 /**

@@ -5,9 +5,7 @@
  * stats, so that the results layer does not import upward.
  */
 import { z } from "zod";
-import { NETPERF_TESTS } from "../netperf/argv.js";
-import { METRIC_NAMES } from "../netperf/parse.js";
-import { MODES, PLACEMENTS } from "../sweep/schema.js";
+import { METRIC_NAMES, MODES, NETPERF_TESTS, PLACEMENTS } from "../vocabulary/vocabulary.js";
 
 const mode = z.enum(MODES);
 const placement = z.enum(PLACEMENTS);

@@ -4,8 +4,8 @@ import { readFileSync } from "node:fs";
 import { cpus, hostname, release, totalmem } from "node:os";
 import { parseNetperfVersion } from "../netperf/parse.js";
 import type { Environment, SystemUnderTest } from "../results/schema.js";
-import { PACKAGE_ROOT } from "../util/paths.js";
 import type { Runner } from "../util/runner.js";
+import { PACKAGE_ROOT } from "../vocabulary/vocabulary.js";
 
 export function routebenchVersion(): string {
   return (JSON.parse(readFileSync(`${PACKAGE_ROOT}package.json`, "utf8")) as { version: string }).version;

@@ -7,8 +7,8 @@
 import { cpus } from "node:os";
 import type { BackendSession } from "../backends/backend.js";
 import { NOISE_RULE_REPEATS, NoiseSampler, noiseViolation } from "../machine/noise.js";
-import { lowerIsBetter, NetperfParseError, parseNetperfOutput } from "../netperf/parse.js";
-import type { ModeEvidence, TrialRecord } from "../results/schema.js";
+import { NetperfParseError, parseNetperfOutput } from "../netperf/parse.js";
+import type { ModeEvidence, NoiseSample, TrialRecord } from "../results/schema.js";
 import {
   comparedMetrics,
   compareModes,
@@ -17,8 +17,9 @@ import {
   valuesByBlock,
 } from "../stats/summary.js";
 import { type Point, planBlock, type Trial } from "../sweep/plan.js";
-import type { Mode, Sweep } from "../sweep/schema.js";
+import type { Sweep } from "../sweep/schema.js";
 import { EnvironmentError, tailLines } from "../util/errors.js";
+import { lowerIsBetter, type Mode, ROUTING_MODES } from "../vocabulary/vocabulary.js";
 
 export interface RunControl {
   /** Set: finish the running trial, then stop. */
@@ -46,6 +47,8 @@ export interface ExecuteContext {
   modeEvidence: ModeEvidence[];
   /** Every record so far (resumed ones included); the loop adds to it. */
   records: TrialRecord[];
+  /** Starts reading the machine's noise over one trial; default NoiseSampler (from /proc). Tests give their own. */
+  sampleNoise?: (benchCpus: readonly number[] | null) => { stop(): NoiseSample };
 }
 
 /**
@@ -94,7 +97,8 @@ async function attempt(
   /** This trial's earlier noise repeats: each rule allows NOISE_RULE_REPEATS of its own, all together NOISE_REPEATS. */
   noiseRepeats: readonly TrialRecord[],
 ): Promise<TrialRecord> {
-  const sampler = new NoiseSampler(context.session.cpuPlacement.cpus);
+  const benchCpus = context.session.cpuPlacement.cpus;
+  const sampler = context.sampleNoise?.(benchCpus) ?? new NoiseSampler(benchCpus);
   const startedAt = new Date().toISOString();
   const base = {
     id: trial.id,
@@ -246,7 +250,7 @@ export function pointsNeedingRepetitions(
   if (!target) return [];
   const [baseline, candidate] =
     sweep.modes.includes("legacy") && sweep.modes.includes("ebpf")
-      ? (["legacy", "ebpf"] as const)
+      ? ROUTING_MODES
       : [sweep.modes[0], sweep.modes[1]];
   if (!baseline || !candidate) return [];
   return points.filter((point) => {

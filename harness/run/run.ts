@@ -10,9 +10,9 @@ import {
 } from "../results/schema.js";
 import { summarise } from "../stats/summary.js";
 import { planSweep, sweepPoints } from "../sweep/plan.js";
-import type { Mode, Sweep } from "../sweep/schema.js";
-import { PACKAGE_ROOT } from "../util/paths.js";
-import { processRunner } from "../util/runner.js";
+import type { Sweep } from "../sweep/schema.js";
+import { processRunner, type Runner } from "../util/runner.js";
+import { type Mode, RESULTS_DIR } from "../vocabulary/vocabulary.js";
 import { captureEnvironment } from "./environment.js";
 import {
   type ExecuteContext,
@@ -36,6 +36,9 @@ export interface RunRequest {
   control: RunControl;
   log: (message: string) => void;
   onProgress: (event: ProgressEvent) => void;
+  /** Runs git and netperf -V for the environment; default the real one. */
+  runner?: Runner;
+  sampleNoise?: ExecuteContext["sampleNoise"];
 }
 
 export interface RunOutcome {
@@ -65,20 +68,21 @@ export async function runSweep(request: RunRequest): Promise<RunOutcome> {
     request.log(`resuming ${runId}: ${records.length} trial attempts already recorded`);
   } else {
     runId = request.runId ?? makeRunId(sweep.name);
-    dir = request.outDir ?? join(PACKAGE_ROOT, "results", runId);
+    dir = request.outDir ?? join(RESULTS_DIR, runId);
   }
   const trials = planSweep(sweep);
   const points = sweepPoints(sweep);
   const runLog = new RunLog(dir);
   const modeEvidence: ModeEvidence[] = [];
 
+  const runner = request.runner ?? processRunner;
   const session = await request.backend.open(sweep, request.log);
   let state: Results["state"] = "completed";
   let failure: unknown;
   let environment: Results["environment"] | undefined;
   try {
     environment = await captureEnvironment(
-      processRunner,
+      runner,
       session.name,
       session.topology(),
       await session.systemUnderTest?.(),
@@ -93,6 +97,7 @@ export async function runSweep(request: RunRequest): Promise<RunOutcome> {
       onProgress: request.onProgress,
       modeEvidence,
       records,
+      sampleNoise: request.sampleNoise,
     };
     const currentMode: { mode?: Mode } = {};
     let finished = await executeTrials(context, trials, currentMode);
@@ -112,7 +117,7 @@ export async function runSweep(request: RunRequest): Promise<RunOutcome> {
     startedAt,
     finishedAt: new Date().toISOString(),
     command,
-    environment: environment ?? (await captureEnvironment(processRunner, session.name, session.topology())),
+    environment: environment ?? (await captureEnvironment(runner, session.name, session.topology())),
     sweep,
     plannedTrials: trials.length,
     modeEvidence: uniqueEvidence([

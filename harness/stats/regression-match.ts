@@ -1,6 +1,5 @@
 /** Matching points between two runs: each run's completed values by point and repetition, and why two runs share none. Pure. */
-import type { MetricName } from "../netperf/parse.js";
-import type { Mode } from "../sweep/schema.js";
+import type { MetricName, Mode } from "../vocabulary/vocabulary.js";
 import { type CompareInput, type PointKey, pointName } from "./regression-types.js";
 import { comparedMetrics } from "./summary.js";
 

@@ -2,7 +2,7 @@
  * The gate's pooled verdict per mode: each repetition's weighted mean change over the mode's
  * points, a one-sided Welch test between the runs, Holm across modes. Pure.
  */
-import type { Mode } from "../sweep/schema.js";
+import type { Mode } from "../vocabulary/vocabulary.js";
 import { holmAdjust } from "./holm.js";
 import { detectable, formatP, hintText, pct, signedPct, type Tested } from "./regression-evidence.js";
 import type { Side } from "./regression-normalise.js";

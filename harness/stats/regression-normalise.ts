@@ -4,8 +4,8 @@
  * which mode is that reference. Pure.
  */
 import { median } from "simple-statistics";
-import type { Mode } from "../sweep/schema.js";
 import { UsageError } from "../util/errors.js";
+import type { Mode } from "../vocabulary/vocabulary.js";
 import type { Series } from "./regression-match.js";
 import { type LogSample, logSample, sampleOf } from "./welch.js";
 

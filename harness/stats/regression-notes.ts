@@ -3,7 +3,7 @@
  * comparison, environment and noise differences, and shifts every mode shares. Pure.
  */
 import { median } from "simple-statistics";
-import { BASELINE_MODES } from "../sweep/schema.js";
+import { BASELINE_MODES } from "../vocabulary/vocabulary.js";
 import {
   ALPHA,
   ALPHA_MODES,

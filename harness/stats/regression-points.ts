@@ -4,7 +4,7 @@
  * modes pooled, as one Analysis. Pure.
  */
 import { median } from "simple-statistics";
-import { lowerIsBetter } from "../netperf/parse.js";
+import { lowerIsBetter } from "../vocabulary/vocabulary.js";
 import { holmAdjust } from "./holm.js";
 import {
   detectable,

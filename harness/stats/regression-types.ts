@@ -3,9 +3,8 @@
  * of what it reports (per point, per mode, per run pair). Types and constants only, plus the
  * point's name.
  */
-import type { MetricName } from "../netperf/parse.js";
 import type { Results } from "../results/schema.js";
-import type { Mode } from "../sweep/schema.js";
+import type { MetricName, Mode } from "../vocabulary/vocabulary.js";
 
 export type RegressionVerdict = "regression" | "improvement" | "unchanged" | "inconclusive" | "missing";
 export type ModeVerdict = "regression" | "improvement" | "not worse" | "inconclusive";

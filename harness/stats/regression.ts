@@ -28,9 +28,8 @@
  * `npm run bench:gate`.
  */
 
-import type { MetricName } from "../netperf/parse.js";
-import type { Mode } from "../sweep/schema.js";
 import { UsageError } from "../util/errors.js";
+import type { MetricName, Mode } from "../vocabulary/vocabulary.js";
 import { incompatibility, indexRun, modesOf } from "./regression-match.js";
 import { normalisationReference } from "./regression-normalise.js";
 import { designNotes, environmentNotes, methodText, sharedShiftNotes } from "./regression-notes.js";

@@ -13,16 +13,11 @@
  * splitting it would put the shapes and the code that fills them in different files.
  */
 import { isStreamTest } from "../netperf/argv.js";
-import {
-  lowerIsBetter,
-  type MetricName,
-  rateMetric,
-  remoteCpuMeasured,
-  serviceDemandMetrics,
-} from "../netperf/parse.js";
+import { rateMetric, remoteCpuMeasured, serviceDemandMetrics } from "../netperf/parse.js";
 import type { TrialRecord } from "../results/schema.js";
-import type { Placement, Point } from "../sweep/plan.js";
-import type { Mode, Sweep } from "../sweep/schema.js";
+import type { Point } from "../sweep/plan.js";
+import type { Sweep } from "../sweep/schema.js";
+import { lowerIsBetter, type MetricName, type Mode, type Placement } from "../vocabulary/vocabulary.js";
 import { type Description, describe } from "./describe.js";
 import { holmAdjust } from "./holm.js";
 import { medianInterval } from "./median-interval.js";

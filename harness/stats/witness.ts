@@ -19,7 +19,7 @@
  * Either interval missing (fewer than MIN_PAIRS common blocks) leaves the verdict undecided.
  * Pure.
  */
-import type { MetricName } from "../netperf/parse.js";
+import type { MetricName } from "../vocabulary/vocabulary.js";
 import type { WitnessName } from "../witness/witness.js";
 import { pairedRatio, type RatioEstimate } from "./ratio.js";
 import type { Warning } from "./warnings.js";

@@ -8,11 +8,10 @@
  * blocked: mode by mode (one switch per mode), for backends where switching is expensive;
  *   points shuffled within each repetition.
  */
-import { type NetperfTest, netserverPadSec } from "../netperf/argv.js";
+import { netserverPadSec } from "../netperf/argv.js";
 import { type Random, seededRandom, shuffled } from "../util/random.js";
-import { type Mode, type Sweep, switchesRouting } from "./schema.js";
-
-export type Placement = "same-node" | "cross-node";
+import { type Mode, type NetperfTest, type Placement, switchesRouting } from "../vocabulary/vocabulary.js";
+import type { Sweep } from "./schema.js";
 
 export interface Point {
   /** e.g. `cross-node/TCP_STREAM/1024`, `same-node/TCP_RR/1,1` or `same-node/UDP_STREAM/1024` */

@@ -3,23 +3,20 @@
  * `resolveSweep` applies the profile so the rest of routebench sees one resolved value.
  */
 import { z } from "zod";
-import { NETPERF_TESTS, type RequestResponseTest, type StreamTest } from "../netperf/argv.js";
-import { UsageError } from "../util/errors.js";
-import { WITNESSES } from "../witness/witness.js";
 
-export const MODES = ["legacy", "ebpf", "host", "direct"] as const;
-export type Mode = (typeof MODES)[number];
-/**
- * Baselines beside the two routing modes, which switch nothing: `host` runs between node
- * namespaces over the underlay, `direct` between the same two pods over one veth pair of
- * their own (lab only): the floor any host routing can reach on this machine.
- */
-export const BASELINE_MODES: readonly Mode[] = ["host", "direct"];
-/** Whether trials in `mode` need the nodes' host routing switched to it. */
-export function switchesRouting(mode: Mode): boolean {
-  return !BASELINE_MODES.includes(mode);
-}
-export const PLACEMENTS = ["same-node", "cross-node"] as const;
+import { UsageError } from "../util/errors.js";
+import {
+  BACKENDS,
+  type BackendKind,
+  LAB_SIZE,
+  MODES,
+  NETPERF_TESTS,
+  PLACEMENTS,
+  type RequestResponseTest,
+  ROUTING_MODES,
+  type StreamTest,
+} from "../vocabulary/vocabulary.js";
+import { WITNESSES } from "../witness/witness.js";
 export const PROFILES = ["quick", "standard", "full"] as const;
 export type Profile = (typeof PROFILES)[number];
 
@@ -111,10 +108,13 @@ const netperfTest = z.discriminatedUnion(
 );
 export type SweepTest = z.output<typeof netperfTest>;
 
+const labCount = (size: { min: number; max: number; default: number }) =>
+  z.number().int().min(size.min).max(size.max).default(size.default);
+
 const labOptions = z.strictObject({
-  nodes: z.number().int().min(1).max(16).default(2),
-  podsPerNode: z.number().int().min(1).max(64).default(2),
-  iptablesServices: z.number().int().min(0).max(5000).default(100),
+  nodes: labCount(LAB_SIZE.nodes),
+  podsPerNode: labCount(LAB_SIZE.podsPerNode),
+  iptablesServices: labCount(LAB_SIZE.iptablesServices),
 });
 
 const toleration = z.strictObject({
@@ -215,19 +215,20 @@ const witnesses = z
 export const sweepSchema = z.strictObject({
   name: z.string().min(1).default("sweep"),
   description: z.string().optional(),
-  backend: z.enum(["lab", "kubernetes"]).default("lab"),
-  lab: labOptions.default({ nodes: 2, podsPerNode: 2, iptablesServices: 100 }),
+  backend: z.enum(BACKENDS).default("lab"),
+  // parsed from {} so the defaults are LAB_SIZE's
+  lab: labOptions.prefault({}),
   kubernetes: kubernetesOptions.optional(),
   modes: z
     .array(z.enum(MODES))
-    .min(1, { message: "needs at least one mode (legacy, ebpf, host, direct)" })
+    .min(1, { message: `needs at least one mode (${MODES.join(", ")})` })
     .refine((modes) => new Set(modes).size === modes.length, { message: "lists a mode twice" })
-    .default(["legacy", "ebpf"]),
+    .default([...ROUTING_MODES]),
   placements: z
     .array(z.enum(PLACEMENTS))
-    .min(1, { message: "needs at least one placement (same-node, cross-node)" })
+    .min(1, { message: `needs at least one placement (${PLACEMENTS.join(", ")})` })
     .refine((list) => new Set(list).size === list.length, { message: "lists a placement twice" })
-    .default(["same-node", "cross-node"]),
+    .default([...PLACEMENTS]),
   tests: z.array(netperfTest).min(1, { message: "needs at least one test" }),
   /**
    * netperf instances run at once in each trial, one point per value (issue 14). Rates are
@@ -292,7 +293,7 @@ export interface SweepOverrides {
   profile?: Profile;
   seed?: number;
   targetCiPct?: number;
-  backend?: "lab" | "kubernetes";
+  backend?: BackendKind;
   kubeconfig?: string;
   context?: string;
   namespace?: string;

@@ -7,13 +7,6 @@ import { z } from "zod";
 import type { Metrics } from "../netperf/parse.js";
 import { WitnessParseError } from "./witness.js";
 
-/**
- * The server's TCP port (control and data connections alike): not netserver's control port
- * (12865), the Kubernetes data port (12866) or sockperf's (12867), and below Linux's ephemeral
- * range (32768–60999) where netperf's lab data connections take their ports.
- */
-export const IPERF3_PORT = 12868;
-
 export interface Iperf3ServerInvocation {
   port: number;
   /**

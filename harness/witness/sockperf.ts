@@ -12,13 +12,6 @@
 import type { Metrics } from "../netperf/parse.js";
 import { WitnessParseError } from "./witness.js";
 
-/**
- * The server's TCP port: not netserver's control port (12865) nor the fixed data port used on
- * Kubernetes (12866), and below Linux's ephemeral range (32768–60999) where netperf's lab data
- * connections take their ports.
- */
-export const SOCKPERF_PORT = 12867;
-
 /** sockperf carries its own header in every message and refuses -m below this ("min: 14"). */
 export const SOCKPERF_MIN_MESSAGE_SIZE = 14;
 

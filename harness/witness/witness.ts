@@ -3,8 +3,7 @@
  * like TCP_RR) and iperf3 for streams (like TCP_STREAM). What each one witnesses, and the error
  * a witness's output raises. Pure.
  */
-import type { NetperfTest } from "../netperf/argv.js";
-import type { MetricName } from "../netperf/parse.js";
+import type { MetricName, NetperfTest } from "../vocabulary/vocabulary.js";
 
 export const WITNESSES = ["sockperf", "iperf3"] as const;
 export type WitnessName = (typeof WITNESSES)[number];

@@ -12,8 +12,9 @@ import type { AddressInfo } from "node:net";
 import { type WebSocket, WebSocketServer } from "ws";
 import { podSecurityViolations } from "../../harness/backends/kubernetes/podsecurity.js";
 import { readNodeMode, setLabMode } from "../../harness/backends/lab/lab.js";
-import { planLab, type RoutingMode } from "../../harness/backends/lab/plan.js";
+import { planLab } from "../../harness/backends/lab/plan.js";
 import { processRunner } from "../../harness/util/runner.js";
+import type { RoutingMode } from "../../harness/vocabulary/vocabulary.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes wire-format objects, as loose as JSON
 type Json = Record<string, any>;

@@ -3,7 +3,7 @@
  * `open` connects to the cluster of each mode the strategy names (one, or one per mode) and
  * hands them to the session; what it connected is removed again when a later one fails.
  */
-import type { Mode } from "../../sweep/schema.js";
+import type { Mode } from "../../vocabulary/vocabulary.js";
 import type { Backend } from "../backend.js";
 import { type Cluster, connect, makeKubeRunId } from "./connect.js";
 import { loadKubeConfig } from "./kubeconfig.js";

@@ -5,6 +5,7 @@
  */
 import type { V1DaemonSet } from "@kubernetes/client-node";
 import type { Sweep } from "../../sweep/schema.js";
+import { switchesRouting } from "../../vocabulary/vocabulary.js";
 import { type Check, fail, pass, skip } from "./check-result.js";
 import { readNodeConfigOverrides } from "./cilium.js";
 import { agentStatus } from "./cilium-agents.js";
@@ -134,7 +135,7 @@ const STRATEGY_CHECKS: Readonly<Record<StrategyName, (input: StrategyCheckInput)
   },
   async command({ sweep, title }) {
     const { commands } = sweep.kubernetes.routing;
-    const switching = sweep.modes.filter((m): m is "legacy" | "ebpf" => m !== "host");
+    const switching = sweep.modes.filter(switchesRouting);
     const lacking = switching.filter((m) => !commands[m]);
     if (lacking.length)
       return fail(

@@ -1,5 +1,6 @@
 /** What a Cilium agent reports about host routing: which agent to ask, and how to read its answer. Pure. */
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
+import type { RoutingMode } from "../../vocabulary/vocabulary.js";
 
 /**
  * The Cilium agent pod of a node: not one being deleted (a Terminating pod of the previous
@@ -100,7 +101,7 @@ export function parseCiliumHostRouting(status: string): HostRouting | null {
 }
 
 /** The host routing the agents report in a mode. */
-export function hostRoutingFor(mode: "legacy" | "ebpf"): HostRouting {
+export function hostRoutingFor(mode: RoutingMode): HostRouting {
   return mode === "ebpf" ? "BPF" : "Legacy";
 }
 

@@ -6,14 +6,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { V1Namespace, V1Pod } from "@kubernetes/client-node";
 import { parse, stringify } from "yaml";
-import type { Placement } from "../../sweep/plan.js";
 import type { KubernetesOptions } from "../../sweep/schema.js";
-import { PACKAGE_ROOT } from "../../util/paths.js";
+import { PACKAGE_ROOT, type Placement } from "../../vocabulary/vocabulary.js";
 import { ENFORCE_LABEL, ENFORCE_VERSION_LABEL, type PodSecurityLevel } from "./podsecurity.js";
 
-export const NETSERVER_PORT = 12865;
-/** netserver's data port, fixed by netperf's test option `-P ,12866` (see manifests/netserver-pod.yaml). */
-export const NETSERVER_DATA_PORT = 12866;
 export const MANAGED_BY = { "app.kubernetes.io/managed-by": "routebench" };
 export const RUN_LABEL = "routebench.io/run";
 

@@ -4,6 +4,7 @@
  */
 import type { ModeEvidence } from "../../results/schema.js";
 import { EnvironmentError } from "../../util/errors.js";
+import type { RoutingMode } from "../../vocabulary/vocabulary.js";
 import { type AgentReadings, agentStatus, stallHint } from "./cilium-agents.js";
 import { hostRoutingFallbacks, hostRoutingFor } from "./cilium-status.js";
 import type { Cluster } from "./connect.js";
@@ -21,7 +22,7 @@ function describeReadings(readings: AgentReadings): string {
 /** Reads the agents of the cluster's test nodes and judges them by the strategy's row; `at` is when the switch began. */
 export async function verifyMode(
   cluster: Cluster,
-  mode: "legacy" | "ebpf",
+  mode: RoutingMode,
   strategy: Pick<SwitchStrategy, "withoutAgents" | "mismatch">,
   at: string,
 ): Promise<ModeEvidence> {

@@ -7,11 +7,12 @@ import { type CpuPlacement, cpuPlacementWithoutPinning } from "../../machine/cpu
 import { noiseSample, parseProcStat, worstNoise } from "../../machine/noise.js";
 import type { ModeEvidence, NoiseSample, SystemUnderTest } from "../../results/schema.js";
 import type { Trial } from "../../sweep/plan.js";
-import type { Mode, Sweep } from "../../sweep/schema.js";
+import type { Sweep } from "../../sweep/schema.js";
 import { EnvironmentError, UsageError } from "../../util/errors.js";
+import { type Mode, NETSERVER_DATA_PORT, NETSERVER_PORT } from "../../vocabulary/vocabulary.js";
 import { type BackendSession, TRIAL_TIMEOUT_MARGIN_SEC, trialNetperfArgv } from "../backend.js";
 import type { Cluster } from "./connect.js";
-import { NETSERVER_DATA_PORT, NETSERVER_PORT, type PodRole } from "./manifests.js";
+import type { PodRole } from "./manifests.js";
 import { verifyMode } from "./mode-evidence.js";
 import { cpuCountOf, readNodeCpu, systemUnderTest } from "./node-readings.js";
 import { closeNamespace, execIn } from "./pods.js";

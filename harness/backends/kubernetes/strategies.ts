@@ -3,9 +3,10 @@
  * strategy finds its clusters, what it changes to put them in a mode, how the switch is judged
  * when no agent can be read or an agent disagrees, and what it undoes at the end.
  */
-import type { KubernetesOptions, Mode } from "../../sweep/schema.js";
+import type { KubernetesOptions } from "../../sweep/schema.js";
 import { UsageError } from "../../util/errors.js";
 import { processRunner, runChecked } from "../../util/runner.js";
+import { type Mode, type RoutingMode, switchesRouting } from "../../vocabulary/vocabulary.js";
 import { restartAgents, restoreFromMarker, waitRollout, writeLegacyRouting } from "./cilium.js";
 import { agentStatus, waitForHostRouting } from "./cilium-agents.js";
 import { LEGACY_KEY } from "./cilium-config.js";
@@ -16,7 +17,6 @@ import { restartPods } from "./pods.js";
 type Routing = KubernetesOptions["routing"];
 /** kubernetes.routing.strategy in the sweep. */
 export type StrategyName = Routing["strategy"];
-type SwitchedMode = "legacy" | "ebpf";
 
 /** What a run's switches leave for the next switch and for the end of the run. Owned by the session. */
 export interface SwitchState {
@@ -25,7 +25,7 @@ export interface SwitchState {
   /** cilium-configmap: the value this run last wrote, to notice anyone (GitOps) changing it back mid-run. */
   written: string | null;
   /** command: the mode the cluster was in before the first switch, to switch back at the end. */
-  originalMode: SwitchedMode | null;
+  originalMode: RoutingMode | null;
   /** The mode of the last switch. */
   lastMode: Mode | null;
 }
@@ -46,19 +46,19 @@ export interface SwitchContext {
 /** One row of the table: everything the backend does differently for a strategy. */
 export interface SwitchStrategy {
   /** The kube context of each mode's cluster; empty: one cluster, the kubeconfig's context. Throws a UsageError for a missing one. */
-  kubeContexts(routing: Routing, modes: readonly Mode[]): { mode: SwitchedMode; context: string }[];
+  kubeContexts(routing: Routing, modes: readonly Mode[]): { mode: RoutingMode; context: string }[];
   /** Puts the cluster in `mode`; returns it, with new pod IPs where the switch restarted the pods. */
-  apply(context: SwitchContext, mode: SwitchedMode): Promise<Cluster>;
+  apply(context: SwitchContext, mode: RoutingMode): Promise<Cluster>;
   /** With no Cilium agent to read: refuse the mode, or record it as set or assumed but NOT verified. */
   withoutAgents: "refuse" | "set" | "assumed";
   /** The refusal when the agents report another mode (`seen`), with Cilium's known fallback `causes`. */
-  mismatch(mode: SwitchedMode, seen: string, causes: readonly string[]): string;
+  mismatch(mode: RoutingMode, seen: string, causes: readonly string[]): string;
   /** Leaves the cluster in the mode it was found in, at the end of a run that switched it. */
   undo(context: SwitchContext): Promise<void>;
 }
 
 /** The refusal of a strategy that switched: the agents did not follow, with why Cilium falls back when it can tell. */
-function refuseToMeasure(mode: SwitchedMode, seen: string, causes: readonly string[]): string {
+function refuseToMeasure(mode: RoutingMode, seen: string, causes: readonly string[]): string {
   const fallback =
     hostRoutingFor(mode) === "BPF"
       ? ` Cilium falls back to legacy host routing when BPF host routing cannot work${causes.length ? `; here: ${causes.join("; ")}` : " (no kube-proxy replacement, iptables masquerading, NodePort off)"}`
@@ -143,16 +143,14 @@ export const STRATEGIES: Readonly<Record<StrategyName, SwitchStrategy>> = {
   /** One cluster per mode, each already in its mode: nothing is changed, each is verified. */
   contexts: {
     kubeContexts(routing, modes) {
-      return modes
-        .filter((m): m is SwitchedMode => m !== "host")
-        .map((mode) => {
-          const context = routing.contexts[mode];
-          if (!context)
-            throw new UsageError(
-              `kubernetes.routing.contexts.${mode} is not set: the contexts strategy needs a kube context per mode`,
-            );
-          return { mode, context };
-        });
+      return modes.filter(switchesRouting).map((mode) => {
+        const context = routing.contexts[mode];
+        if (!context)
+          throw new UsageError(
+            `kubernetes.routing.contexts.${mode} is not set: the contexts strategy needs a kube context per mode`,
+          );
+        return { mode, context };
+      });
     },
     apply: async ({ cluster }) => cluster,
     withoutAgents: "set",

@@ -11,13 +11,14 @@ import type { Trial } from "../../sweep/plan.js";
 import type { Sweep } from "../../sweep/schema.js";
 import { EnvironmentError, UsageError } from "../../util/errors.js";
 import { processRunner, type Runner } from "../../util/runner.js";
+import type { RoutingMode } from "../../vocabulary/vocabulary.js";
 import { type Backend, type BackendSession, TRIAL_TIMEOUT_MARGIN_SEC, trialNetperfArgv } from "../backend.js";
 import { cleanupLab, labUp } from "./lab.js";
 import { acquireLabLock, type LabLock } from "./lock.js";
 import { listForeignRules, setLabMode } from "./mode.js";
 import { netserverServing, startNetserver } from "./netserver.js";
 import { directLinks, nodePair, pathNodes, podPair } from "./pairs.js";
-import type { LabPlan, NodePlan, RoutingMode } from "./plan.js";
+import type { LabPlan, NodePlan } from "./plan.js";
 import {
   inNetns,
   judgeDirectPath,

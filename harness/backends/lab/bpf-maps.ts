@@ -2,9 +2,8 @@
  * Encoding and decoding of the lab program's BPF maps (bpf/rb_host.bpf.c), as bpftool
  * commands and bpftool JSON. Pure: the lab runs the commands.
  */
-import type { PodPlan, RoutingMode } from "./plan.js";
-
-export { BPF_OBJECT } from "../../util/paths.js";
+import type { RoutingMode } from "../../vocabulary/vocabulary.js";
+import type { PodPlan } from "./plan.js";
 
 /** Counter slots, in the order of `enum rb_counter` in bpf/rb_host.bpf.c. */
 export const COUNTER_NAMES = [

@@ -6,13 +6,13 @@
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { EnvironmentError, tailLines } from "../../util/errors.js";
 import { type Runner, runChecked } from "../../util/runner.js";
-import { BPF_OBJECT, endpointUpdateCommand } from "./bpf-maps.js";
+import { BPF_OBJECT, type RoutingMode } from "../../vocabulary/vocabulary.js";
+import { endpointUpdateCommand } from "./bpf-maps.js";
 import { setLabMode, writeNodeModes } from "./mode.js";
 import { alive, killProcesses, startNetserver } from "./netserver.js";
 import { directLinkBatches, directLinks } from "./pairs.js";
 import {
   BPF_PIN_ROOT,
-  bpfDevices,
   fabricIpBatch,
   LAB_PREFIX,
   type LabOptions,
@@ -22,9 +22,9 @@ import {
   nodeIpBatch,
   nodeIptablesRestore,
   nodeSysctls,
+  nodeTcBatch,
   planLab,
   podIpBatch,
-  type RoutingMode,
 } from "./plan.js";
 import { ensureBpffs, requireFile, requireRoot, requireTools } from "./preflight.js";
 import { inNetns } from "./probe.js";
@@ -133,11 +133,9 @@ async function loadBpf(runner: Runner, node: NodePlan): Promise<void> {
       "check the kernel supports BPF, tc clsact and bpf_redirect_peer (>= 5.10); rebuild with `bash scripts/setup.sh`",
     );
   }
-  const tcLines = bpfDevices(node).flatMap((device) => [
-    `qdisc add dev ${device} clsact`,
-    `filter add dev ${device} ingress bpf direct-action object-pinned ${node.bpfPinDir}/prog`,
-  ]);
-  await runChecked(runner, inNetns(node.netns, ["tc", "-batch", "-"]), { input: `${tcLines.join("\n")}\n` });
+  await runChecked(runner, inNetns(node.netns, ["tc", "-batch", "-"]), {
+    input: `${nodeTcBatch(node).join("\n")}\n`,
+  });
   const links = JSON.parse(
     (await runChecked(runner, ["ip", "-n", node.netns, "-j", "link", "show"])).stdout,
   ) as {

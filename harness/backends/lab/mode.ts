@@ -5,6 +5,7 @@
  */
 import { EnvironmentError } from "../../util/errors.js";
 import { type Runner, runChecked } from "../../util/runner.js";
+import type { RoutingMode } from "../../vocabulary/vocabulary.js";
 import {
   BpfDumpError,
   type ConfigReading,
@@ -13,7 +14,7 @@ import {
   parseConfigDump,
 } from "./bpf-maps.js";
 import { foreignRules, parseIptablesSave } from "./iptables.js";
-import type { LabPlan, NodePlan, RoutingMode } from "./plan.js";
+import type { LabPlan, NodePlan } from "./plan.js";
 import { requireRoot } from "./preflight.js";
 import { inNetns } from "./probe.js";
 import { requireLab, writeLabState } from "./state.js";

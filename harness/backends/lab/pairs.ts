@@ -1,8 +1,6 @@
 /** Which lab pods and nodes a placement's trials run between. Pure. */
+import { PLACEMENTS, type Placement } from "../../vocabulary/vocabulary.js";
 import type { LabPlan, NodePlan, PodPlan } from "./plan.js";
-
-export type Placement = "same-node" | "cross-node";
-export const PLACEMENTS: readonly Placement[] = ["same-node", "cross-node"];
 
 export interface PodPair {
   client: PodPlan;

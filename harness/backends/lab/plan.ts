@@ -9,18 +9,15 @@
  *                     (Cilium's cilium_host), pods are 198.19.i.(10+j)/32
  */
 import { UsageError } from "../../util/errors.js";
+import { LAB_SIZE, NETSERVER_PORT } from "../../vocabulary/vocabulary.js";
 
 export const LAB_PREFIX = "rb-";
 export const FABRIC_NETNS = "rb-fabric";
 export const FABRIC_BRIDGE = "rb-br0";
-export const NETSERVER_PORT = 12865;
 export const BPF_PIN_ROOT = "/sys/fs/bpf";
 /** Every iptables rule the lab writes carries a comment starting with this. */
 export const RULE_COMMENT_PREFIX = "rb-lab";
 export const POD_CIDR_SUPERNET = "198.19.0.0/16";
-
-export type RoutingMode = "legacy" | "ebpf";
-export const ROUTING_MODES: readonly RoutingMode[] = ["legacy", "ebpf"];
 
 export interface LabOptions {
   nodes: number;
@@ -29,7 +26,11 @@ export interface LabOptions {
   iptablesServices: number;
 }
 
-export const DEFAULT_LAB_OPTIONS: LabOptions = { nodes: 2, podsPerNode: 2, iptablesServices: 100 };
+export const DEFAULT_LAB_OPTIONS: LabOptions = {
+  nodes: LAB_SIZE.nodes.default,
+  podsPerNode: LAB_SIZE.podsPerNode.default,
+  iptablesServices: LAB_SIZE.iptablesServices.default,
+};
 
 export interface PodPlan {
   /** e.g. node1-pod2 */
@@ -76,14 +77,8 @@ export interface LabPlan {
   netserverPort: number;
 }
 
-const LIMITS = {
-  nodes: { min: 1, max: 16 },
-  podsPerNode: { min: 1, max: 64 },
-  iptablesServices: { min: 0, max: 5000 },
-} as const;
-
-function checkRange(name: keyof typeof LIMITS, flag: string, value: number): void {
-  const { min, max } = LIMITS[name];
+function checkRange(name: keyof typeof LAB_SIZE, flag: string, value: number): void {
+  const { min, max } = LAB_SIZE[name];
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got ${value}`);
   }
@@ -206,6 +201,18 @@ export function podIpBatch(node: NodePlan, pod: PodPlan): string[] {
     `route add ${node.routerIp} dev eth0 scope link`,
     `route add default via ${node.routerIp} dev eth0`,
   ];
+}
+
+/**
+ * `tc -batch` lines run in a node namespace once its program is pinned at `bpfPinDir/prog`:
+ * a clsact qdisc on every BPF device and the program on its ingress, in both modes (in
+ * legacy mode it counts and passes the packet to the stack).
+ */
+export function nodeTcBatch(node: NodePlan): string[] {
+  return bpfDevices(node).flatMap((device) => [
+    `qdisc add dev ${device} clsact`,
+    `filter add dev ${device} ingress bpf direct-action object-pinned ${node.bpfPinDir}/prog`,
+  ]);
 }
 
 /** Sysctls of a node namespace: a router that does not filter by reverse path. */

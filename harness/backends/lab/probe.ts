@@ -8,6 +8,7 @@
 import { readFile } from "node:fs/promises";
 import { EnvironmentError } from "../../util/errors.js";
 import { type Runner, runChecked } from "../../util/runner.js";
+import type { RoutingMode } from "../../vocabulary/vocabulary.js";
 import {
   type ConfigReading,
   type Counters,
@@ -27,7 +28,7 @@ import {
   type StackCounters,
   subtractStack,
 } from "./kernel-counters.js";
-import type { NodePlan, RoutingMode } from "./plan.js";
+import type { NodePlan } from "./plan.js";
 
 /** argv that runs `argv` inside a lab namespace (nsenter keeps /sys/fs/bpf visible; `ip netns exec` hides it). */
 export function inNetns(netns: string, argv: readonly string[]): string[] {

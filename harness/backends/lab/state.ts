@@ -5,7 +5,8 @@ import { dirname } from "node:path";
 import { z } from "zod";
 import { EnvironmentError, UsageError } from "../../util/errors.js";
 import { parseFile } from "../../util/validate.js";
-import { type LabOptions, type LabPlan, planLab, ROUTING_MODES, type RoutingMode } from "./plan.js";
+import { ROUTING_MODES, type RoutingMode } from "../../vocabulary/vocabulary.js";
+import { type LabOptions, type LabPlan, planLab } from "./plan.js";
 
 export const LAB_STATE_FILE = process.env.ROUTEBENCH_LAB_STATE ?? "/run/routebench/lab.json";
 

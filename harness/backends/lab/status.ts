@@ -1,9 +1,10 @@
 /** `lab status`: what the lab's state file, BPF maps and iptables say, with drift and leftovers. */
 import type { Runner } from "../../util/runner.js";
+import type { RoutingMode } from "../../vocabulary/vocabulary.js";
 import { findLeftovers } from "./lab.js";
 import { nodeForeignRules, readNodeConfigs } from "./mode.js";
 import { alive } from "./netserver.js";
-import { bpfDevices, type LabOptions, planLab, type RoutingMode } from "./plan.js";
+import { bpfDevices, type LabOptions, planLab } from "./plan.js";
 
 export interface LabStatus {
   up: boolean;

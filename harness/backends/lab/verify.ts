@@ -2,12 +2,17 @@
  * `lab verify`: short netperf traffic per placement, and which path carried it (BPF
  * counters, FORWARD counters, IP forwarding, conntrack), judged on positive evidence.
  */
-import { buildNetperfArgv, type NetperfTest } from "../../netperf/argv.js";
+import { buildNetperfArgv } from "../../netperf/argv.js";
 import { type Metrics, parseNetperfOutput } from "../../netperf/parse.js";
 import { type Runner, runChecked } from "../../util/runner.js";
+import {
+  type NetperfTest,
+  PLACEMENTS,
+  type Placement,
+  type RoutingMode,
+} from "../../vocabulary/vocabulary.js";
 import { readNodeConfigs } from "./mode.js";
-import { PLACEMENTS, type Placement, pathNodes, podPair } from "./pairs.js";
-import type { RoutingMode } from "./plan.js";
+import { pathNodes, podPair } from "./pairs.js";
 import { requireRoot } from "./preflight.js";
 import { inNetns, judgeTrialPath, probeDelta, readProbe } from "./probe.js";
 import { requireLab } from "./state.js";

@@ -1,14 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { trialNetperfArgv } from "../../../harness/backends/backend.js";
-import {
-  NETSERVER_DATA_PORT,
-  NETSERVER_PORT,
-  podPlans,
-  renderPod,
-} from "../../../harness/backends/kubernetes/manifests.js";
-import { NETPERF_TESTS } from "../../../harness/netperf/argv.js";
+import { podPlans, renderPod } from "../../../harness/backends/kubernetes/manifests.js";
 import { parseSweep } from "../../../harness/sweep/load.js";
 import { planSweep } from "../../../harness/sweep/plan.js";
+import {
+  NETPERF_TESTS,
+  NETSERVER_DATA_PORT,
+  NETSERVER_PORT,
+} from "../../../harness/vocabulary/vocabulary.js";
 
 const sweep = parseSweep(
   "backend: kubernetes\nplacements: [cross-node]\ntests:\n  - {test: TCP_STREAM, messageSizes: [1024]}\n  - {test: TCP_RR}\n  - {test: TCP_CRR}\n  - {test: UDP_RR}\n  - {test: UDP_STREAM, messageSizes: [1024]}\nrepetitions: 1\n",

@@ -36,6 +36,8 @@ import {
   kubeconfigFor,
 } from "../../k8s/fake-apiserver.js";
 
+vi.mock("node:timers/promises", () => import("../support/fast-timers.js"));
+
 const dir = mkdtempSync(join(tmpdir(), "rb-preflight-"));
 const fakes: Fake[] = [];
 afterEach(async () => {
@@ -161,7 +163,7 @@ describe("routebench k8s check against the test API server", () => {
 
   it("the CLI prints the table and exits non-zero when a check fails", async () => {
     const { kubeconfig } = await start({ nodes: [{ name: "node-a" }] });
-    const { Command } = await import("commander");
+    const { Command } = await import("@commander-js/extra-typings");
     const { registerK8s } = await import("../../../harness/cli/k8s.js");
     const file = join(dir, "cli.yaml");
     writeFileSync(

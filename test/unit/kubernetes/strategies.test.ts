@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { RESTORE_ANNOTATION } from "../../../harness/backends/kubernetes/cilium-config.js";
 import { type Cluster, connect } from "../../../harness/backends/kubernetes/connect.js";
 import { loadKubeConfig } from "../../../harness/backends/kubernetes/kubeconfig.js";
@@ -20,10 +20,13 @@ import {
 import { parseSweep } from "../../../harness/sweep/load.js";
 import { FakeApiServer, kubeconfigFor } from "../../k8s/fake-apiserver.js";
 
+vi.mock("node:timers/promises", () => import("../support/fast-timers.js"));
+
 const dir = mkdtempSync(join(tmpdir(), "rb-strategies-"));
 const log = () => undefined;
 const opened: { fake: FakeApiServer; cluster: Cluster }[] = [];
 afterEach(async () => {
+  vi.useRealTimers();
   for (const { fake, cluster } of opened.splice(0)) {
     await closeNamespace(cluster, log);
     await fake.stop();
@@ -87,6 +90,7 @@ describe("the cilium-configmap row", () => {
 
 describe("the cilium-configmap row when the agents do not restart in time", () => {
   it("counts as switched from the write on, so the run's close restores the key", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] }); // the 1 s rollout deadline passes on the clock the waits move
     const fake = new FakeApiServer({ simulated: true, readyDelayMs: 20, rolloutDelayMs: 5000 });
     const kubeconfig = join(dir, `kubeconfig-slow-${Date.now()}`);
     writeFileSync(kubeconfig, kubeconfigFor({ fake: await fake.start() }));
@@ -111,6 +115,7 @@ describe("the cilium-configmap row when the agents do not restart in time", () =
 
 describe("the command row", () => {
   it("runs the mode's command, waits for the agents, restarts the pods; at the end runs the original mode's command", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] }); // the agents' 1 s restart deadline passes on the clock the waits move
     const file = join(dir, `commands-${Date.now()}`);
     writeFileSync(file, "");
     const { fake, cluster, context } = await open(

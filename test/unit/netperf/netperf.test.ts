@@ -1,13 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { buildNetperfArgv, NETPERF_TESTS } from "../../../harness/netperf/argv.js";
-import {
-  lowerIsBetter,
-  METRIC_NAMES,
-  NetperfParseError,
-  parseNetperfOutput,
-} from "../../../harness/netperf/parse.js";
+import { buildNetperfArgv } from "../../../harness/netperf/argv.js";
+import { NetperfParseError, parseNetperfOutput } from "../../../harness/netperf/parse.js";
 import { NETPERF_SELECTORS } from "../../../harness/netperf/selectors.js";
+import { lowerIsBetter, METRIC_NAMES, NETPERF_TESTS } from "../../../harness/vocabulary/vocabulary.js";
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../../fixtures/netperf/${name}`, import.meta.url), "utf8");

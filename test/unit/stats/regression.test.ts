@@ -8,11 +8,11 @@ import {
   simulatePair,
 } from "../../../harness/bench/gate-simulation.js";
 import { syntheticResults, syntheticTrials } from "../../../harness/bench/synthetic.js";
-import { lowerIsBetter, type MetricName } from "../../../harness/netperf/parse.js";
 import { compareMarkdown, junitXml, terminalTable } from "../../../harness/report/compare-output.js";
 import type { TrialRecord } from "../../../harness/results/schema.js";
 import { compareRuns } from "../../../harness/stats/regression.js";
 import { parseSweep } from "../../../harness/sweep/load.js";
+import { lowerIsBetter, type MetricName } from "../../../harness/vocabulary/vocabulary.js";
 
 const onePoint = parseSweep(
   "modes: [ebpf]\nplacements: [same-node]\ntests: [{test: TCP_RR}]\nrepetitions: 5\nduration: 1\n",

@@ -1,19 +1,21 @@
 /** Witness argv and parsers, against outputs captured from the real tools (test/fixtures/witness). */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { NETSERVER_DATA_PORT } from "../../../harness/backends/kubernetes/manifests.js";
-import { NETSERVER_PORT } from "../../../harness/backends/lab/plan.js";
+import {
+  IPERF3_PORT,
+  NETSERVER_DATA_PORT,
+  NETSERVER_PORT,
+  SOCKPERF_PORT,
+} from "../../../harness/vocabulary/vocabulary.js";
 import {
   buildIperf3ClientArgv,
   buildIperf3ServerArgv,
-  IPERF3_PORT,
   parseIperf3Output,
 } from "../../../harness/witness/iperf3.js";
 import {
   buildSockperfClientArgv,
   buildSockperfServerArgv,
   parseSockperfOutput,
-  SOCKPERF_PORT,
   sockperfMessageSize,
 } from "../../../harness/witness/sockperf.js";
 import { WitnessParseError } from "../../../harness/witness/witness.js";

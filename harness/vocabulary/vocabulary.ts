@@ -1,0 +1,150 @@
+/**
+ * routebench's words, declared once: the modes, placements, netperf tests and metrics a
+ * sweep, a results file and a report speak of, the ports netserver listens on, the lab's
+ * size limits and where the package's own files are. Every layer imports them from here;
+ * none declares its own copy. Values only: no logic beyond reading them.
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The systems under test: the embedded lab, or a real Kubernetes cluster. */
+export const BACKENDS = ["lab", "kubernetes"] as const;
+export type BackendKind = (typeof BACKENDS)[number];
+
+/** What a sweep can measure: the two host routing datapaths, and baselines beside them. */
+export const MODES = ["legacy", "ebpf", "host", "direct"] as const;
+export type Mode = (typeof MODES)[number];
+
+/**
+ * Baselines beside the two routing modes, which switch nothing: `host` runs between node
+ * namespaces over the underlay, `direct` between the same two pods over one veth pair of
+ * their own (lab only): the floor any host routing can reach on this machine.
+ */
+export const BASELINE_MODES: readonly Mode[] = ["host", "direct"];
+
+/** The modes a backend switches between: legacy (iptables + conntrack) and eBPF host routing. */
+export const ROUTING_MODES = ["legacy", "ebpf"] as const satisfies readonly Mode[];
+export type RoutingMode = (typeof ROUTING_MODES)[number];
+
+/** Whether trials in `mode` need the nodes' host routing switched to it (it is not a baseline). */
+export function switchesRouting(mode: Mode): mode is RoutingMode {
+  return !BASELINE_MODES.includes(mode);
+}
+
+/** Where the server pod runs relative to the client pod. */
+export const PLACEMENTS = ["same-node", "cross-node"] as const;
+export type Placement = (typeof PLACEMENTS)[number];
+
+/**
+ * The netperf tests routebench runs (netperf -t). Bulk transfer: TCP_STREAM, UDP_STREAM (`-m`
+ * bytes per send). Request/response (`-r request,response`): TCP_RR on one connection, TCP_CRR
+ * with a new connection per transaction (connect, request, response, close), UDP_RR.
+ */
+export const NETPERF_TESTS = ["TCP_STREAM", "TCP_RR", "TCP_CRR", "UDP_RR", "UDP_STREAM"] as const;
+export type NetperfTest = (typeof NETPERF_TESTS)[number];
+
+/** The bulk-transfer tests: sized by bytes per send, measured in Mbit/s. */
+export const STREAM_TESTS = ["TCP_STREAM", "UDP_STREAM"] as const satisfies readonly NetperfTest[];
+export type StreamTest = (typeof STREAM_TESTS)[number];
+/** The request/response tests: sized by request,response bytes, measured per transaction. */
+export type RequestResponseTest = Exclude<NetperfTest, StreamTest>;
+
+/** Every metric routebench reads from netperf, as named in results files. */
+export const METRIC_NAMES = [
+  "throughputMbps",
+  "transactionsPerSec",
+  "connectionsPerSec",
+  "meanLatencyUs",
+  "p50Us",
+  "p90Us",
+  "p99Us",
+  "maxLatencyUs",
+  "localCpuPct",
+  "remoteCpuPct",
+  "retransmissions",
+  "sentMbps",
+  "lossPct",
+  "localSdUsPerKB",
+  "remoteSdUsPerKB",
+  "localSdUsPerTrans",
+  "remoteSdUsPerTrans",
+] as const;
+export type MetricName = (typeof METRIC_NAMES)[number];
+
+export interface MetricTerms {
+  /** What a reader calls it, e.g. "P99 latency". */
+  name: string;
+  /** As printed after a value; "" for a count. */
+  unit: string;
+  /** Which way is an improvement. */
+  better: "higher" | "lower";
+}
+
+/**
+ * Each metric's name, unit and good direction: up for rates, down for latency, CPU, service
+ * demand, loss and retransmissions. A Record, so a new metric cannot come without them.
+ */
+export const METRICS: Record<MetricName, MetricTerms> = {
+  throughputMbps: { name: "throughput", unit: "Mbit/s", better: "higher" },
+  transactionsPerSec: { name: "transaction rate", unit: "trans/s", better: "higher" },
+  connectionsPerSec: { name: "connection rate", unit: "conn/s", better: "higher" },
+  meanLatencyUs: { name: "mean latency", unit: "µs", better: "lower" },
+  p50Us: { name: "P50 latency", unit: "µs", better: "lower" },
+  p90Us: { name: "P90 latency", unit: "µs", better: "lower" },
+  p99Us: { name: "P99 latency", unit: "µs", better: "lower" },
+  maxLatencyUs: { name: "max latency", unit: "µs", better: "lower" },
+  localCpuPct: { name: "client CPU", unit: "%", better: "lower" },
+  remoteCpuPct: { name: "server CPU", unit: "%", better: "lower" },
+  retransmissions: { name: "retransmissions", unit: "", better: "lower" },
+  sentMbps: { name: "sent rate", unit: "Mbit/s", better: "higher" },
+  lossPct: { name: "datagram loss", unit: "%", better: "lower" },
+  localSdUsPerKB: { name: "client service demand", unit: "µs/KB", better: "lower" },
+  remoteSdUsPerKB: { name: "server service demand", unit: "µs/KB", better: "lower" },
+  localSdUsPerTrans: { name: "client service demand", unit: "µs/trans", better: "lower" },
+  remoteSdUsPerTrans: { name: "server service demand", unit: "µs/trans", better: "lower" },
+};
+
+/** True when a smaller value of the metric is an improvement. */
+export function lowerIsBetter(metric: MetricName): boolean {
+  return METRICS[metric].better === "lower";
+}
+
+// The ports routebench's servers listen on, one plan so none takes another's: all below
+// Linux's ephemeral range (32768–60999), where netperf's lab data connections take theirs.
+/** netserver's control port: netperf's default (netperf -p, netserver -p). */
+export const NETSERVER_PORT = 12865;
+/**
+ * netserver's data port on Kubernetes, fixed by netperf's test option `-P ,12866` so a
+ * NetworkPolicy or host firewall can allow it (see manifests/netserver-pod.yaml).
+ */
+export const NETSERVER_DATA_PORT = 12866;
+/** sockperf's server (TCP). */
+export const SOCKPERF_PORT = 12867;
+/** iperf3's server: its control and data connections alike. */
+export const IPERF3_PORT = 12868;
+
+/** The lab's size: the limits `lab up` and a sweep's `lab:` section accept, and the default. */
+export const LAB_SIZE = {
+  nodes: { min: 1, max: 16, default: 2 },
+  podsPerNode: { min: 1, max: 64, default: 2 },
+  /** Synthetic kube-proxy service chains per node (nat table). */
+  iptablesServices: { min: 0, max: 5000, default: 100 },
+} as const;
+
+// Resolved from this module and never from the working directory, so the CLI works from any
+// folder and from an installed package; the same relative layout holds for the TypeScript
+// sources (harness/vocabulary) and the build (dist/vocabulary).
+/** The package root: the folder holding package.json, sweeps/, manifests/ and bpf/. */
+export const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** The lab's BPF object, built by scripts/setup.sh. */
+export const BPF_OBJECT = join(PACKAGE_ROOT, "bpf", "build", "rb_host.bpf.o");
+
+/** The sweep `routebench run` measures when given none: the seed's blog sweep. */
+export const DEFAULT_SWEEP = join(PACKAGE_ROOT, "sweeps", "blog.yaml");
+
+/** The sweep the `k8s` commands use when given none. */
+export const DEFAULT_K8S_SWEEP = join(PACKAGE_ROOT, "sweeps", "cilium.yaml");
+
+/** Where a run writes its folder when given no --out. */
+export const RESULTS_DIR = join(PACKAGE_ROOT, "results");

@@ -1,0 +1,302 @@
+/**
+ * The run loop (harness/run/execute.ts) against a scripted backend: what it records, retries,
+ * rejects, keeps on a stop, and asks of the backend. No process, namespace or /proc reading.
+ */
+import { describe, expect, it } from "vitest";
+import { installInterruptHandlers } from "../../../harness/cli/run.js";
+import { NOISE_RULE_REPEATS } from "../../../harness/machine/noise.js";
+import type { NoiseSample, TrialRecord } from "../../../harness/results/schema.js";
+import {
+  type ExecuteContext,
+  executeTrials,
+  givenUpTrials,
+  type ProgressEvent,
+  type RunControl,
+} from "../../../harness/run/execute.js";
+import { summarise } from "../../../harness/stats/summary.js";
+import { parseSweep } from "../../../harness/sweep/load.js";
+import { planSweep, sweepPoints, type Trial } from "../../../harness/sweep/plan.js";
+import type { Sweep } from "../../../harness/sweep/schema.js";
+import { EnvironmentError } from "../../../harness/util/errors.js";
+import {
+  FakeSession,
+  QUIET,
+  type ScriptedOutcome,
+  scriptedNoise,
+  type TrialScript,
+} from "../support/fake-backend.js";
+
+/** 2 placements × 2 sizes × 2 modes × 2 blocks = 16 trials; given repetitions, so no adaptive extension. */
+function sweepOf(extra = ""): Sweep {
+  return parseSweep(
+    `name: loop\nmodes: [legacy, ebpf]\ntests: [{test: TCP_RR, sizes: ["1,1", "64,64"]}]\nduration: 1\nrepetitions: 2\n${extra}`,
+    "loop.yaml",
+  );
+}
+
+/** The loop's context around a session; a function gets the run's control, to stop or kill from a trial. */
+function contextOf(
+  sweep: Sweep,
+  sessionOf: FakeSession | ((control: RunControl) => FakeSession),
+  options: { records?: TrialRecord[]; noise?: NoiseSample[] } = {},
+) {
+  const control: RunControl = { stopRequested: false, kill: new AbortController() };
+  const session = typeof sessionOf === "function" ? sessionOf(control) : sessionOf;
+  const written: TrialRecord[] = [];
+  const events: ProgressEvent[] = [];
+  const context: ExecuteContext = {
+    sweep,
+    session,
+    control,
+    record: (record) => written.push(record),
+    onProgress: (event) => events.push(event),
+    modeEvidence: [],
+    records: [...(options.records ?? [])],
+    sampleNoise: scriptedNoise(options.noise),
+  };
+  return { context, control, session, written, events };
+}
+
+const byId = (records: readonly TrialRecord[], id: string) => records.filter((r) => r.id === id);
+const NO_CONTROL =
+  "establish control: are you sure there is a netserver listening on 198.19.1.11 at port 12865?\n";
+
+/** Only the script's chosen trial (by index in the plan) misbehaves. */
+function onTrial(trials: readonly Trial[], index: number, outcome: TrialScript): TrialScript {
+  return (trial, attempt, signal) =>
+    trial.id === trials[index]?.id ? outcome(trial, attempt, signal) : undefined;
+}
+
+/** A run whose trial `index` (in plan order) acts on the run's control: a stop request or a kill. */
+function interruptedAt(
+  sweep: Sweep,
+  trials: readonly Trial[],
+  index: number,
+  act: (control: RunControl, signal: AbortSignal) => ScriptedOutcome | undefined,
+) {
+  return contextOf(
+    sweep,
+    (control) => new FakeSession(onTrial(trials, index, (_t, _a, signal) => act(control, signal))),
+  );
+}
+
+describe("executeTrials", () => {
+  it("runs every trial once in plan order, switching the mode only when it changes", async () => {
+    for (const order of ["interleaved", "blocked"]) {
+      const sweep = sweepOf(`order: ${order}\n`);
+      const trials = planSweep(sweep);
+      const session = new FakeSession();
+      const { context, written } = contextOf(sweep, session);
+      expect(await executeTrials(context, trials, {})).toBe(true);
+      expect(session.trialCalls()).toEqual(trials.map((t) => t.id));
+      // expected: the plan's modes with repeats in a row collapsed
+      const changes = trials.map((t) => t.mode).filter((mode, i, all) => i === 0 || all[i - 1] !== mode);
+      expect(changes.length).toBeLessThan(trials.length); // the plan has repeats, so "switch every trial" would fail
+      expect(session.modeCalls()).toEqual(changes);
+      if (order === "blocked") expect(changes).toHaveLength(2);
+      expect(written).toHaveLength(trials.length);
+      expect(written.every((r) => r.state === "completed" && r.modeEvidence?.mode === r.mode)).toBe(true);
+      expect(written.map((r) => r.metrics?.transactionsPerSec)).toEqual(Array(trials.length).fill(17788.322));
+    }
+  });
+
+  it("retries a failed attempt up to `retries` times, then gives the trial up and goes on", async () => {
+    const sweep = sweepOf();
+    const trials = planSweep(sweep);
+    const [first, second] = [trials[0]?.id ?? "", trials[1]?.id ?? ""];
+    const session = new FakeSession((trial, attempt) => {
+      if (trial.id === first && attempt === 1) return { exitCode: 255, stdout: NO_CONTROL };
+      if (trial.id === second) return { exitCode: 1, stdout: "" };
+      return undefined;
+    });
+    const { context, written } = contextOf(sweep, session);
+    expect(await executeTrials(context, trials, {})).toBe(true);
+    expect(byId(written, first).map((r) => [r.attempt, r.state])).toEqual([
+      [1, "failed"],
+      [2, "completed"],
+    ]);
+    expect(byId(written, first)[0]?.error).toMatch(/no control connection to netserver/);
+    // retries: 1 → two attempts, then given up; the run went on to every other trial
+    expect(byId(written, second).map((r) => r.state)).toEqual(["failed", "failed"]);
+    expect(givenUpTrials(written, sweep.retries)).toEqual([second]);
+    expect(session.trialCalls().slice(0, 4)).toEqual([first, first, second, second]);
+    expect(written.filter((r) => r.state === "completed")).toHaveLength(trials.length - 1);
+
+    const once = new FakeSession(onTrial(trials, 1, () => ({ exitCode: 1 })));
+    const noRetry = contextOf(sweepOf("retries: 0\n"), once);
+    await executeTrials(noRetry.context, trials, {});
+    expect(byId(noRetry.written, second)).toHaveLength(1);
+  });
+
+  it("rejects a trial whose packets took the wrong path, retries it and never counts it", async () => {
+    const sweep = sweepOf();
+    const trials = planSweep(sweep);
+    const path = { bpfRedirects: 0, stackPasses: 900, iptablesForwardPackets: 900, ok: false };
+    const session = new FakeSession(
+      onTrial(trials, 0, (_t, attempt) =>
+        attempt === 1
+          ? { path: { ...path, kind: "path", reason: "FORWARD counted the trial's packets" } }
+          : undefined,
+      ),
+    );
+    const { context, written } = contextOf(sweep, session);
+    await executeTrials(context, trials, {});
+    const mine = byId(written, trials[0]?.id ?? "");
+    expect(mine.map((r) => [r.state, r.rejection?.kind])).toEqual([
+      ["rejected", "path"],
+      ["completed", undefined],
+    ]);
+    expect(mine[0]?.metrics?.transactionsPerSec).toBe(17788.322); // measured, kept raw, not counted
+    const summary = summarise(sweep, sweepPoints(sweep), written);
+    expect([summary.completedTrials, summary.rejectedTrials]).toEqual([trials.length, 1]);
+  });
+
+  it("after a mode rejection, switches the mode again before the retry", async () => {
+    const sweep = sweepOf();
+    const trials = planSweep(sweep);
+    const target = trials[2] as Trial;
+    const session = new FakeSession(
+      onTrial(trials, 2, (_t, attempt) =>
+        attempt === 1
+          ? {
+              path: {
+                bpfRedirects: 0,
+                stackPasses: 0,
+                iptablesForwardPackets: 0,
+                ok: false,
+                kind: "mode",
+                reason: "the mode's generation changed during the trial",
+              },
+            }
+          : undefined,
+      ),
+    );
+    const { context, written } = contextOf(sweep, session);
+    await executeTrials(context, trials, {});
+    expect(byId(written, target.id).map((r) => r.rejection?.kind ?? r.state)).toEqual(["mode", "completed"]);
+    const at = session.calls.indexOf(`trial ${target.id}`);
+    expect(session.calls.slice(at, at + 3)).toEqual([
+      `trial ${target.id}`,
+      `mode ${target.mode}`,
+      `trial ${target.id}`,
+    ]);
+  });
+
+  it("repeats a trial run on a noisy machine without spending a retry, and keeps it marked noisy when the rule's repeats run out", async () => {
+    const sweep = sweepOf("retries: 0\n");
+    const trials = planSweep(sweep);
+    const steal = { ...QUIET, cpuStealPct: 20 };
+    const otherBusy = { ...QUIET, benchCpus: [1], benchCpuStealPct: 0, otherCpusBusyPct: 99 };
+    expect(NOISE_RULE_REPEATS["other-cpus-busy"]).toBe(1);
+    // trial 1: steal on its first attempt, quiet after; trial 2: the other CPUs busy twice running
+    const { context, written } = contextOf(sweep, new FakeSession(), {
+      noise: [steal, QUIET, otherBusy, otherBusy],
+    });
+    await executeTrials(context, trials, {});
+    const [one, two] = [byId(written, trials[0]?.id ?? ""), byId(written, trials[1]?.id ?? "")];
+    expect(one.map((r) => [r.state, r.rejection?.rule?.name])).toEqual([
+      ["rejected", "cpu-steal-pct"],
+      ["completed", undefined],
+    ]);
+    expect(two.map((r) => [r.state, r.noisy])).toEqual([
+      ["rejected", undefined],
+      ["completed", true],
+    ]);
+    expect(givenUpTrials(written, 0)).toEqual([]);
+  });
+
+  it("on a stop request finishes the running trial, keeps it, and runs no more", async () => {
+    const sweep = sweepOf();
+    const trials = planSweep(sweep);
+    const run = interruptedAt(sweep, trials, 1, (control) => {
+      control.stopRequested = true;
+      return undefined;
+    });
+    expect(await executeTrials(run.context, trials, {})).toBe(false);
+    expect(run.written.map((r) => [r.id, r.state])).toEqual([
+      [trials[0]?.id, "completed"],
+      [trials[1]?.id, "completed"],
+    ]);
+    expect(run.session.trialCalls()).toHaveLength(2);
+  });
+
+  it("on a kill drops the killed attempt (not a result) but keeps the finished trials", async () => {
+    const sweep = sweepOf();
+    const trials = planSweep(sweep);
+    const run = interruptedAt(sweep, trials, 2, (control, signal) => {
+      control.kill.abort();
+      expect(signal.aborted).toBe(true); // the signal the backend got is the one that kills netperf
+      return { exitCode: null, signal: "SIGKILL", stdout: "" };
+    });
+    expect(await executeTrials(run.context, trials, {})).toBe(false);
+    expect(run.written.map((r) => r.id)).toEqual([trials[0]?.id, trials[1]?.id]);
+    expect(run.context.records).toHaveLength(2);
+  });
+
+  it("keeps a trial that completed as the kill came, then stops", async () => {
+    const sweep = sweepOf();
+    const trials = planSweep(sweep);
+    const run = interruptedAt(sweep, trials, 0, (control) => {
+      control.kill.abort();
+      return undefined;
+    });
+    expect(await executeTrials(run.context, trials, {})).toBe(false);
+    expect(run.written.map((r) => [r.id, r.state])).toEqual([[trials[0]?.id, "completed"]]);
+  });
+
+  it("Ctrl-C once asks for a stop, twice kills the running trial (the run command's SIGINT handlers)", () => {
+    const control: RunControl = { stopRequested: false, kill: new AbortController() };
+    const logged: string[] = [];
+    const uninstall = installInterruptHandlers(control, (message) => logged.push(message));
+    try {
+      process.emit("SIGINT");
+      expect([control.stopRequested, control.kill.signal.aborted]).toEqual([true, false]);
+      expect(logged.join("")).toMatch(/stopping after the running trial/);
+      process.emit("SIGINT");
+      expect(control.kill.signal.aborted).toBe(true);
+    } finally {
+      uninstall();
+    }
+    expect(process.listenerCount("SIGINT")).toBe(0);
+  });
+
+  it("on resume runs only the trials not finished, counting the finished ones as done", async () => {
+    const sweep = sweepOf();
+    const trials = planSweep(sweep);
+    // a first run: trial 2 given up (both attempts failed), stopped after trial 5
+    const interrupted = contextOf(
+      sweep,
+      (control) =>
+        new FakeSession((trial) => {
+          if (trial.id === trials[1]?.id) return { exitCode: 1 };
+          if (trial.id === trials[4]?.id) control.stopRequested = true;
+          return undefined;
+        }),
+    );
+    expect(await executeTrials(interrupted.context, trials, {})).toBe(false);
+
+    const second = new FakeSession();
+    const resumed = contextOf(sweep, second, { records: interrupted.written });
+    expect(await executeTrials(resumed.context, trials, {})).toBe(true);
+    expect(second.trialCalls()).toEqual(trials.slice(5).map((t) => t.id));
+    expect(resumed.events[0]).toMatchObject({ kind: "trial-start", done: 5, planned: trials.length });
+    expect(resumed.events.at(-1)).toMatchObject({ kind: "trial-end", done: trials.length });
+  });
+
+  it("stops the run when a mode cannot be verified, or when the backend is gone", async () => {
+    const sweep = sweepOf();
+    const trials = planSweep(sweep);
+    const unverified = contextOf(sweep, new FakeSession(undefined, (mode) => mode !== "ebpf"));
+    await expect(executeTrials(unverified.context, trials, {})).rejects.toThrow(
+      /mode ebpf could not be verified/,
+    );
+    expect(unverified.written.every((r) => r.mode === "legacy")).toBe(true);
+
+    const gone = contextOf(
+      sweep,
+      new FakeSession(onTrial(trials, 1, () => ({ throws: new EnvironmentError("the lab is gone", "") }))),
+    );
+    await expect(executeTrials(gone.context, trials, {})).rejects.toThrow(/the lab is gone/);
+    expect(gone.written).toHaveLength(1);
+  });
+});
