@@ -40,6 +40,8 @@ export interface BackendSession {
   topology(): Record<string, unknown>;
   /** Where netperf and netserver run; the run samples noise on those CPUs. */
   readonly cpuPlacement: CpuPlacement;
+  /** TCP_STREAM socket buffers fixed on both ends (bytes), or null for TCP autotuning. */
+  readonly socketBufferBytes?: number | null;
   /** Kernel, CPU and netperf of the machines under test, where they are not the one routebench runs on. */
   systemUnderTest?(): Promise<SystemUnderTest>;
   /** Puts every node in `mode` (nothing to switch for `host`) and returns the evidence that it is. */
@@ -61,6 +63,7 @@ export function trialNetperfArgv(
   port: number,
   cpu: Pick<CpuPlacement, "client" | "server">,
   dataPort?: number,
+  socketBufferBytes?: number | null,
 ): string[] {
   return buildNetperfArgv({
     test: trial.point.test,
@@ -72,7 +75,31 @@ export function trialNetperfArgv(
     responseSize: trial.point.responseSize,
     cpu: { client: cpu.client ?? undefined, server: cpu.server ?? undefined },
     dataPort,
+    ...(socketBufferBytes ? { socketBufferBytes } : {}),
   });
+}
+
+/**
+ * Socket buffers for one-CPU placement's TCP_STREAM: 4 MiB requested per end (the kernel makes
+ * it 8 MiB where net.core.rmem_max allows). With both ends on one CPU the receiver drains only
+ * when the sender yields, and autotuning ends each connection's receive buffer anywhere from
+ * 5.6 to 32 MiB; throughput then falls into two regimes ~15% apart at random. Measured on
+ * this 2-core VM, same-node TCP_STREAM 16 KiB, 10 interleaved pairs each in the same minutes:
+ * autotuning eBPF/legacy 1.076 with per-pair sd 0.073, fixed 4 MiB 1.070 with sd 0.018.
+ */
+export const ONE_CPU_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The socket buffers a run's TCP_STREAM trials use: the sweep's bytes, none for `autotune`,
+ * and for `auto` fixed ones only where both ends share one CPU (where autotuning misbehaves).
+ */
+export function resolveSocketBuffer(
+  setting: Sweep["socketBuffers"],
+  placement: Pick<CpuPlacement, "policy">,
+): number | null {
+  if (typeof setting === "number") return setting;
+  if (setting === "autotune") return null;
+  return placement.policy === "one-cpu" ? ONE_CPU_SOCKET_BUFFER_BYTES : null;
 }
 
 /** netperf gets its test length plus this much before it is killed: control connection, CPU calibration, teardown. */

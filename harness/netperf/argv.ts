@@ -36,6 +36,12 @@ export interface NetperfInvocation {
   measureCpu?: boolean;
   /** Seconds to wait between setting up the connections and starting the timed test (-s). */
   startDelaySec?: number;
+  /**
+   * TCP_STREAM: fixed send and receive socket buffers in bytes on both ends (test-specific
+   * `-s N -S N`), which turns TCP's buffer autotuning off; the kernel doubles the request and
+   * caps it at twice net.core.{w,r}mem_max. Absent: autotuning.
+   */
+  socketBufferBytes?: number;
 }
 
 /**
@@ -71,6 +77,10 @@ export function buildNetperfArgv(invocation: NetperfInvocation): string[] {
     // cilium-cli (connectivity/perf/benchmarks/netperf/perfpod.go) and k8s-netperf
     // (pkg/drivers/netperf.go) do.
     if (invocation.test === "UDP_STREAM") argv.push("-R", "1");
+    if (invocation.test === "TCP_STREAM" && invocation.socketBufferBytes !== undefined) {
+      const bytes = String(invocation.socketBufferBytes);
+      argv.push("-s", bytes, "-S", bytes);
+    }
   } else {
     argv.push("-r", `${invocation.requestSize ?? 1},${invocation.responseSize ?? 1}`);
   }

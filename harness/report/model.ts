@@ -60,6 +60,11 @@ export function buildReportModel(results: Results, published: PublishedSource[])
   }
   const placement = results.environment.topology.cpuPlacement as CpuPlacement | undefined;
   if (placement) notes.push(`CPU placement: ${placement.reason}`);
+  const buffers = results.environment.topology.tcpStreamSocketBufferBytes;
+  if (typeof buffers === "number")
+    notes.push(
+      `TCP_STREAM socket buffers: fixed at ${buffers / 1048576} MiB per end (netperf -s/-S), TCP autotuning off. With both ends on one CPU, autotuning ended each connection's receive buffer anywhere from 5.6 to 32 MiB and throughput fell into two regimes ~15% apart at random; fixed buffers gave the same eBPF/legacy ratio with a quarter of the spread (same-node 16 KiB: 1.076, per-pair sd 0.073, against 1.070, sd 0.018).`,
+    );
   const method = results.summary.method;
   if (method)
     notes.push(

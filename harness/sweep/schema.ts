@@ -252,6 +252,26 @@ export const sweepSchema = z.strictObject({
    */
   order: z.enum(["interleaved", "blocked"]).optional(),
   seed: z.number().int().min(0).default(1),
+  /**
+   * TCP_STREAM socket buffers (netperf -s/-S on both ends): bytes, `autotune` (TCP's own), or
+   * `auto`: fixed at 4 MiB where netperf and netserver share one CPU (the lab's default), where
+   * autotuning lands in random regimes (backends/backend.ts ONE_CPU_SOCKET_BUFFER_BYTES), else autotuning.
+   */
+  socketBuffers: z
+    .union(
+      [
+        z.enum(["auto", "autotune"]),
+        z
+          .number()
+          .int()
+          .min(4096)
+          .max(1 << 30),
+      ],
+      {
+        message: "socketBuffers must be auto, autotune or a byte count from 4096",
+      },
+    )
+    .default("auto"),
   cpu: cpuPinning.default({ placement: "auto", serviceDemand: false }),
   witness: witnesses.optional(),
   /** Extra attempts for a failed trial. */

@@ -10,7 +10,12 @@ import type { Trial } from "../../sweep/plan.js";
 import type { Sweep } from "../../sweep/schema.js";
 import { EnvironmentError, UsageError } from "../../util/errors.js";
 import { type Mode, NETSERVER_DATA_PORT, NETSERVER_PORT } from "../../vocabulary/vocabulary.js";
-import { type BackendSession, TRIAL_TIMEOUT_MARGIN_SEC, trialNetperfArgv } from "../backend.js";
+import {
+  type BackendSession,
+  resolveSocketBuffer,
+  TRIAL_TIMEOUT_MARGIN_SEC,
+  trialNetperfArgv,
+} from "../backend.js";
 import type { Cluster } from "./connect.js";
 import type { PodRole } from "./manifests.js";
 import { verifyMode } from "./mode-evidence.js";
@@ -27,6 +32,7 @@ export class KubernetesSession implements BackendSession {
   private closed = false;
   /** Pinned only when the sweep names CPUs: the pods' CPUs belong to the cluster's nodes. */
   readonly cpuPlacement: CpuPlacement;
+  readonly socketBufferBytes: number | null;
   private readonly strategy: SwitchStrategy;
   private readonly state = initialSwitchState();
 
@@ -36,6 +42,7 @@ export class KubernetesSession implements BackendSession {
     private readonly log: (message: string) => void,
   ) {
     this.cpuPlacement = cpuPlacementWithoutPinning(sweep.cpu);
+    this.socketBufferBytes = resolveSocketBuffer(sweep.socketBuffers, this.cpuPlacement);
     this.strategy = STRATEGIES[sweep.kubernetes.routing.strategy];
   }
 
@@ -85,7 +92,14 @@ export class KubernetesSession implements BackendSession {
     const serverIp = cluster.podIps.get(serverRole);
     if (!serverIp || !cluster.plans.some((p) => p.role === clientRole))
       throw new EnvironmentError(`no ${serverRole} pod for ${trial.id}`);
-    const argv = trialNetperfArgv(trial, serverIp, NETSERVER_PORT, this.cpuPlacement, NETSERVER_DATA_PORT);
+    const argv = trialNetperfArgv(
+      trial,
+      serverIp,
+      NETSERVER_PORT,
+      this.cpuPlacement,
+      NETSERVER_DATA_PORT,
+      this.socketBufferBytes,
+    );
     // the nodes' CPU before and after: the steal and load of the machines under test, not of this one
     const ends: PodRole[] = side === "cross" ? [clientRole, serverRole] : [clientRole];
     const before = await Promise.all(ends.map((role) => readNodeCpu(cluster, role)));

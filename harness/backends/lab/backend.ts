@@ -12,7 +12,13 @@ import type { Sweep } from "../../sweep/schema.js";
 import { EnvironmentError, UsageError } from "../../util/errors.js";
 import { processRunner, type Runner } from "../../util/runner.js";
 import type { RoutingMode } from "../../vocabulary/vocabulary.js";
-import { type Backend, type BackendSession, TRIAL_TIMEOUT_MARGIN_SEC, trialNetperfArgv } from "../backend.js";
+import {
+  type Backend,
+  type BackendSession,
+  resolveSocketBuffer,
+  TRIAL_TIMEOUT_MARGIN_SEC,
+  trialNetperfArgv,
+} from "../backend.js";
 import { cleanupLab, labUp } from "./lab.js";
 import { acquireLabLock, type LabLock } from "./lock.js";
 import { listForeignRules, setLabMode } from "./mode.js";
@@ -95,6 +101,7 @@ class LabSession implements BackendSession {
     /** The mode of a lab the user started (restored at close), or null when this run brought the lab up. */
     private readonly foundMode: RoutingMode | null,
     readonly cpuPlacement: CpuPlacement,
+    readonly socketBufferBytes: number | null,
     private readonly lock: LabLock,
     private readonly restorePlacement: () => Promise<void>,
   ) {}
@@ -108,6 +115,7 @@ class LabSession implements BackendSession {
       underlay: "veth pairs to a bridge in rb-fabric",
       startedByRun: this.foundMode === null,
       cpuPlacement: this.cpuPlacement,
+      tcpStreamSocketBufferBytes: this.socketBufferBytes,
     };
   }
 
@@ -186,7 +194,14 @@ class LabSession implements BackendSession {
       ...new Set([target.clientNetns, target.serverNetns, ...target.nodes.map((n) => n.netns)]),
     ];
     const restarts = await this.superviseNetservers(onPath);
-    const argv = trialNetperfArgv(trial, target.serverIp, this.plan.netserverPort, this.cpuPlacement);
+    const argv = trialNetperfArgv(
+      trial,
+      target.serverIp,
+      this.plan.netserverPort,
+      this.cpuPlacement,
+      undefined,
+      this.socketBufferBytes,
+    );
     const pids = Object.fromEntries(this.state.netservers.map((s) => [s.netns, s.pid]));
     const readNamespaces = Object.fromEntries(
       onPath.flatMap((netns) => (pids[netns] ? [[netns, pids[netns] as number]] : [])),
@@ -302,7 +317,8 @@ async function openSession(
   const { plan, state } = await requireLab();
   const placement = await resolveCpuPlacement(sweep.cpu);
   const restore = await keepHarnessOff(runner, placement.cpus);
-  const session = new LabSession(runner, plan, state, foundMode, placement, lock, restore);
+  const buffers = resolveSocketBuffer(sweep.socketBuffers, placement);
+  const session = new LabSession(runner, plan, state, foundMode, placement, buffers, lock, restore);
   try {
     await checkSafeguard(runner, plan, sweep);
   } catch (error) {
@@ -310,5 +326,7 @@ async function openSession(
     throw error;
   }
   log(`CPU placement: ${session.cpuPlacement.reason}`);
+  if (buffers)
+    log(`TCP_STREAM socket buffers fixed at ${buffers} bytes per end (netperf -s/-S): autotuning off`);
   return session;
 }

@@ -231,3 +231,22 @@ describe("every test", () => {
     expect(Object.keys(parseNetperfOutput(test, fixture(`${name}.csv`)).metrics).length).toBeGreaterThan(3);
   });
 });
+
+describe("fixed socket buffers", () => {
+  const stream = {
+    test: "TCP_STREAM" as const,
+    host: "198.19.1.11",
+    port: 12865,
+    durationSec: 2,
+    messageSize: 16384,
+  };
+
+  it("puts -s and -S after -- for TCP_STREAM only, and leaves autotuning alone when absent", () => {
+    const argv = buildNetperfArgv({ ...stream, socketBufferBytes: 4194304 });
+    const specific = argv.slice(argv.indexOf("--"));
+    expect(specific.slice(0, 7)).toEqual(["--", "-m", "16384", "-s", "4194304", "-S", "4194304"]);
+    expect(buildNetperfArgv(stream)).not.toContain("-S");
+    const rr = buildNetperfArgv({ ...stream, test: "TCP_RR", socketBufferBytes: 4194304 });
+    expect(rr).not.toContain("-S");
+  });
+});
