@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { METRIC_NAMES, MODES, NETPERF_TESTS, PLACEMENTS } from "../vocabulary/vocabulary.js";
+import { WITNESSES } from "../witness/witness.js";
 
 const mode = z.enum(MODES);
 const placement = z.enum(PLACEMENTS);
@@ -82,10 +83,34 @@ const warningSchema = z.strictObject({
     "path-mismatch",
     "datapath",
     "wide-interval",
+    "witness-disagrees",
   ]),
   reason: z.string(),
   hint: z.string(),
   subjects: z.array(z.string()),
+});
+
+/** stats/ratio.ts's `RatioEstimate`, as stored. */
+const ratioEstimateSchema = z.strictObject({
+  ratio: z.number(),
+  ciLow: z.number().nullable(),
+  ciHigh: z.number().nullable(),
+  pValue: z.number().nullable(),
+  n: z.number().int(),
+  paired: z.boolean(),
+  sdLogRatio: z.number().nullable(),
+  decidable: z.boolean(),
+});
+
+/** stats/witness.ts's `WitnessRow`: netperf's and a second witness's ratio at one point and metric. */
+const witnessRowSchema = z.strictObject({
+  point: z.string(),
+  metric: z.enum(METRIC_NAMES),
+  witness: z.enum(WITNESSES),
+  blocks: z.array(z.number().int()),
+  netperf: ratioEstimateSchema.nullable(),
+  witnessRatio: ratioEstimateSchema.nullable(),
+  agreement: z.enum(["agree", "disagree", "undecided"]),
 });
 
 /** stats/summary.ts's `Summary`, as stored. */
@@ -98,6 +123,7 @@ export const summarySchema = z.strictObject({
   comparisons: z.array(comparisonSchema),
   precision: z.array(pointPrecisionSchema),
   warnings: z.array(warningSchema),
+  witness: z.array(witnessRowSchema).optional(),
 });
 export type PersistedSummary = z.output<typeof summarySchema>;
 export type PersistedPointSummary = z.output<typeof pointSummarySchema>;

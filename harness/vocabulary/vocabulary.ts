@@ -68,6 +68,8 @@ export const METRIC_NAMES = [
   "remoteSdUsPerKB",
   "localSdUsPerTrans",
   "remoteSdUsPerTrans",
+  "cpuUsPerTrans",
+  "cpuSecPerGB",
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
@@ -102,6 +104,8 @@ export const METRICS: Record<MetricName, MetricTerms> = {
   remoteSdUsPerKB: { name: "server service demand", unit: "µs/KB", better: "lower" },
   localSdUsPerTrans: { name: "client service demand", unit: "µs/trans", better: "lower" },
   remoteSdUsPerTrans: { name: "server service demand", unit: "µs/trans", better: "lower" },
+  cpuUsPerTrans: { name: "CPU per transaction", unit: "µs/trans", better: "lower" },
+  cpuSecPerGB: { name: "CPU per GB", unit: "s/GB", better: "lower" },
 };
 
 /** True when a smaller value of the metric is an improvement. */
@@ -118,6 +122,12 @@ export const NETSERVER_PORT = 12865;
  * NetworkPolicy or host firewall can allow it (see manifests/netserver-pod.yaml).
  */
 export const NETSERVER_DATA_PORT = 12866;
+/**
+ * The first data port of a Kubernetes trial with several netperf instances: instance i takes
+ * STREAMS_DATA_PORT_BASE + i (at most 64), clear of the single-instance data port and of the
+ * witnesses' servers.
+ */
+export const STREAMS_DATA_PORT_BASE = 12870;
 /** sockperf's server (TCP). */
 export const SOCKPERF_PORT = 12867;
 /** iperf3's server: its control and data connections alike. */
