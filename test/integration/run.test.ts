@@ -114,7 +114,7 @@ describe.skipIf(skipRootTests)("run on the lab (root)", () => {
         "streams: [1, 2]",
         "witness: [sockperf, iperf3]",
         "cpu: {serviceDemand: true}",
-        "duration: 2",
+        "duration: 1",
         "repetitions: 1",
         "lab: {iptablesServices: 10}",
         "",
