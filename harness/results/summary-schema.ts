@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { METRIC_NAMES, MODES, NETPERF_TESTS, PLACEMENTS } from "../vocabulary/vocabulary.js";
+import { WITNESSES } from "../witness/witness.js";
 
 const mode = z.enum(MODES);
 const placement = z.enum(PLACEMENTS);
@@ -88,6 +89,29 @@ const warningSchema = z.strictObject({
   subjects: z.array(z.string()),
 });
 
+/** stats/ratio.ts's `RatioEstimate`: one tool's eBPF/legacy ratio over a set of blocks. */
+const ratioEstimateSchema = z.strictObject({
+  ratio: z.number(),
+  ciLow: z.number().nullable(),
+  ciHigh: z.number().nullable(),
+  pValue: z.number().nullable(),
+  n: z.number().int(),
+  paired: z.boolean(),
+  sdLogRatio: z.number().nullable(),
+  decidable: z.boolean(),
+});
+
+/** stats/witness.ts's `WitnessRow`: netperf's ratio and a second witness's, and whether they agree. */
+const witnessRowSchema = z.strictObject({
+  point: z.string(),
+  metric,
+  witness: z.enum(WITNESSES),
+  blocks: z.array(z.number().int()),
+  netperf: ratioEstimateSchema.nullable(),
+  witnessRatio: ratioEstimateSchema.nullable(),
+  agreement: z.enum(["agree", "disagree", "undecided"]),
+});
+
 /** stats/summary.ts's `Summary`, as stored. */
 export const summarySchema = z.strictObject({
   completedTrials: z.number().int(),
@@ -98,6 +122,8 @@ export const summarySchema = z.strictObject({
   comparisons: z.array(comparisonSchema),
   precision: z.array(pointPrecisionSchema),
   warnings: z.array(warningSchema),
+  /** Per witnessed point and metric, when the sweep ran a second witness. */
+  witness: z.array(witnessRowSchema).optional(),
 });
 export type PersistedSummary = z.output<typeof summarySchema>;
 export type PersistedPointSummary = z.output<typeof pointSummarySchema>;

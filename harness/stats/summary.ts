@@ -23,6 +23,7 @@ import { holmAdjust } from "./holm.js";
 import { medianInterval } from "./median-interval.js";
 import { MIN_PAIRS, pairedRatio, relativeHalfWidth, unpairedRatio } from "./ratio.js";
 import { collectWarnings, type Warning } from "./warnings.js";
+import type { WitnessRow } from "./witness.js";
 
 /** Seconds the records' attempts took (start to finish). */
 export function trialSeconds(records: readonly TrialRecord[]): number {
@@ -103,6 +104,8 @@ export interface Summary {
   /** Per point: pairs, time and the precision reached (what --target-ci and the profiles stop on). */
   precision: PointPrecision[];
   warnings: Warning[];
+  /** Per witnessed point and metric, when the sweep ran a second witness. */
+  witness?: WitnessRow[];
 }
 
 /** Family-wise error rate of a run's verdicts (Holm across all its comparisons). */

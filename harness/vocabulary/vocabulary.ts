@@ -68,6 +68,8 @@ export const METRIC_NAMES = [
   "remoteSdUsPerKB",
   "localSdUsPerTrans",
   "remoteSdUsPerTrans",
+  "cpuUsPerTrans",
+  "cpuSecPerGB",
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
@@ -102,6 +104,8 @@ export const METRICS: Record<MetricName, MetricTerms> = {
   remoteSdUsPerKB: { name: "server service demand", unit: "µs/KB", better: "lower" },
   localSdUsPerTrans: { name: "client service demand", unit: "µs/trans", better: "lower" },
   remoteSdUsPerTrans: { name: "server service demand", unit: "µs/trans", better: "lower" },
+  cpuUsPerTrans: { name: "CPU per transaction", unit: "µs/trans", better: "lower" },
+  cpuSecPerGB: { name: "CPU per GB", unit: "s/GB", better: "lower" },
 };
 
 /** True when a smaller value of the metric is an improvement. */

@@ -35,7 +35,7 @@ describe("runProgram", () => {
     [
       ["compare", "a.json", "b.json", "--metric", "p99Us", "speed"],
       /option '--metric <metric\.\.\.>' argument 'speed' is invalid/,
-      "throughputMbps, transactionsPerSec, connectionsPerSec, meanLatencyUs, p50Us, p90Us, p99Us, maxLatencyUs, localCpuPct, remoteCpuPct, retransmissions, sentMbps, lossPct, localSdUsPerKB, remoteSdUsPerKB, localSdUsPerTrans, remoteSdUsPerTrans",
+      "throughputMbps, transactionsPerSec, connectionsPerSec, meanLatencyUs, p50Us, p90Us, p99Us, maxLatencyUs, localCpuPct, remoteCpuPct, retransmissions, sentMbps, lossPct, localSdUsPerKB, remoteSdUsPerKB, localSdUsPerTrans, remoteSdUsPerTrans, cpuUsPerTrans, cpuSecPerGB",
     ],
     [
       ["compare", "a.json", "b.json", "--normalise", "baseline"],
