@@ -11,7 +11,9 @@ import type { Warning } from "../stats/warnings.js";
 import { formatArgv } from "../util/errors.js";
 import type { Table } from "./cells.js";
 import { type ChartData, chartData } from "./chart-data.js";
-import { comparisonsDataset, type Dataset, pointsDataset } from "./datasets.js";
+import { costTables } from "./cost-tables.js";
+import { comparisonsDataset, type Dataset, pointsDataset, witnessDataset } from "./datasets.js";
+import { directTable } from "./direct.js";
 import { buildHeadlines, type Headline } from "./headlines.js";
 import { latencyTables, throughputTables, tpsTables } from "./measured-tables.js";
 import { mainComparisons } from "./points.js";
@@ -24,6 +26,7 @@ import {
   rejectedTable,
   verificationTable,
 } from "./run-tables.js";
+import { witnessTable, witnessWarning } from "./witness-table.js";
 
 export interface ReportModel {
   title: string;
@@ -38,8 +41,8 @@ export interface ReportModel {
   headlines: Headline[];
   tables: Table[];
   charts: ChartData;
-  /** The summary for machines: what points.csv and comparisons.csv hold. */
-  datasets: { points: Dataset; comparisons: Dataset };
+  /** The summary for machines: what points.csv, comparisons.csv and (with a witness) witness.csv hold. */
+  datasets: { points: Dataset; comparisons: Dataset; witness?: Dataset };
   warnings: Warning[];
   notes: string[];
 }
@@ -70,10 +73,15 @@ export function buildReportModel(results: Results, published: PublishedSource[])
     notes.push(
       `How modes are compared: ${method.estimator}. Verdicts control the family-wise error over the run's ${results.summary.comparisons.length} comparisons: ${method.multiplicity}. A comparison with fewer than 6 pairs has no interval and no verdict; one whose pairs ran on a machine that stayed too busy is shown but not called a finding.`,
     );
+  const disagreement = witnessWarning(results.summary);
+  if (disagreement) notes.push(disagreement);
   const tables = [
     ...tpsTables(results, published),
     ...throughputTables(results, comparisons),
     ...latencyTables(results, comparisons),
+    ...costTables(results, comparisons),
+    directTable(results),
+    witnessTable(results.summary),
     precisionTable(results),
     verificationTable(results),
     datapathTable(results),
@@ -82,6 +90,7 @@ export function buildReportModel(results: Results, published: PublishedSource[])
     environmentTable(results),
   ].filter((t): t is Table => t !== null);
   const s = results.sweep;
+  const witness = witnessDataset(results.summary);
   return {
     title: `routebench: ${s.name} — eBPF vs legacy host routing`,
     runId: results.runId,
@@ -95,7 +104,11 @@ export function buildReportModel(results: Results, published: PublishedSource[])
     headlines: buildHeadlines(results, comparisons),
     tables,
     charts: chartData(results, comparisons, published),
-    datasets: { points: pointsDataset(results.summary), comparisons: comparisonsDataset(results.summary) },
+    datasets: {
+      points: pointsDataset(results.summary),
+      comparisons: comparisonsDataset(results.summary),
+      ...(witness ? { witness } : {}),
+    },
     warnings: results.summary.warnings,
     notes,
   };
