@@ -14,6 +14,7 @@ import {
   NETPERF_TESTS,
   type RequestResponseTest,
 } from "../vocabulary/vocabulary.js";
+import { shownUnit } from "./format.js";
 import { COST_METRICS, mainMetric, sizeOrder } from "./points.js";
 import { type PublishedSource, shortSourceLabel } from "./published.js";
 
@@ -202,7 +203,9 @@ export function chartData(
       (["sentMbps", "throughputMbps"] as const).flatMap((metric) =>
         udp
           .filter((p) => p.size === size && p.metric === metric)
-          .map((p) => bar(p, `${size} B ${metric === "sentMbps" ? "sent" : "received"}`, 1e-3)),
+          .map((p) =>
+            bar(p, `${size} B ${metric === "sentMbps" ? "sent" : "received"}`, shownUnit(metric).scale),
+          ),
       ),
     ),
     loss: udpSizes.flatMap((size) =>

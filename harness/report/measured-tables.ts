@@ -165,3 +165,38 @@ export function latencyTables(results: Results, comparisons: Comparison[]): Tabl
     };
   });
 }
+
+/**
+ * UDP_STREAM per placement, size and mode: the rate sent, the rate received and the datagrams
+ * lost. The received rate is the test's throughput (compared in its throughput table); the sent
+ * rate and the loss are described only.
+ */
+export function udpStreamTable(results: Results): Table | null {
+  const points = results.summary.points.filter((p) => p.test === "UDP_STREAM");
+  if (!points.some((p) => p.metric === "sentMbps")) return null;
+  const metrics = ["sentMbps", "throughputMbps", "lossPct"] as const;
+  const rows: Cell[][] = [];
+  for (const placement of results.sweep.placements)
+    for (const size of [...new Set(points.map((p) => p.size))].sort(sizeOrder))
+      for (const mode of results.sweep.modes)
+        rows.push([
+          text(placementName(placement)),
+          text(size),
+          text(MODE_NAMES[mode] ?? mode),
+          ...metrics.map((m) => estimateCell(findPoint(points, placement, mode, "UDP_STREAM", size, m))),
+        ]);
+  return {
+    id: "udp-stream",
+    title: "UDP_STREAM sent, received and lost",
+    columns: [
+      "Placement",
+      "Message size (B)",
+      "Configuration",
+      `Sent (${shownUnit("sentMbps").unit})`,
+      `Received (${shownUnit("throughputMbps").unit})`,
+      `Datagrams lost (${shownUnit("lossPct").unit})`,
+    ],
+    rows,
+    note: "The sender offers what it can; the receiver's rate is the throughput, and the gap is datagrams lost on the way. Medians across repetitions with their distribution-free 95% intervals.",
+  };
+}

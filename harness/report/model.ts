@@ -15,7 +15,7 @@ import { costTables } from "./cost-tables.js";
 import { comparisonsDataset, type Dataset, pointsDataset, witnessDataset } from "./datasets.js";
 import { directTable } from "./direct.js";
 import { buildHeadlines, type Headline } from "./headlines.js";
-import { latencyTables, throughputTables, tpsTables } from "./measured-tables.js";
+import { latencyTables, throughputTables, tpsTables, udpStreamTable } from "./measured-tables.js";
 import { mainComparisons } from "./points.js";
 import type { PublishedSource } from "./published.js";
 import {
@@ -79,6 +79,7 @@ export function buildReportModel(results: Results, published: PublishedSource[])
     ...tpsTables(results, published),
     ...throughputTables(results, comparisons),
     ...latencyTables(results, comparisons),
+    udpStreamTable(results),
     ...costTables(results, comparisons),
     directTable(results),
     witnessTable(results.summary),

@@ -170,6 +170,13 @@ describe("charts per netperf test", () => {
       9,
     );
     expect(model.charts.udpStream.loss.every((r) => r.value === 20)).toBe(true);
+    const cells = row("udp-stream", "Cross node", "1024", "Legacy host routing");
+    expect(median_(cells[3])).toBeCloseTo(median([...values(key, "legacy", "sentMbps").values()]) / 1000, 9);
+    expect(median_(cells[4])).toBeCloseTo(
+      median([...values(key, "legacy", "throughputMbps").values()]) / 1000,
+      9,
+    );
+    expect(median_(cells[5])).toBe(20);
   });
 
   it("renders every new chart to SVG with marks", async () => {
