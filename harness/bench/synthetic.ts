@@ -44,10 +44,20 @@ export interface SyntheticOptions {
 /** Bench CPU µs per transaction and s per GB of a trial at speed factor 1. */
 export const SYNTHETIC_CPU_COST = { cpuUsPerTrans: 25, cpuSecPerGB: 2 } as const;
 
+/** A standard normal draw (Box–Muller) from a seeded uniform source: two draws of `random`. */
+function standardNormal(random: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
+/** A lognormal draw with median 1 and coefficient of variation `cv`. */
+function lognormalDraw(random: () => number, cv: number): number {
+  return Math.exp(Math.sqrt(Math.log(1 + cv ** 2)) * standardNormal(random));
+}
+
 export function syntheticTrials(sweep: Sweep, options: SyntheticOptions): TrialRecord[] {
   const random = seededRandom(options.seed);
-  const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  const lognormal = (cv: number) => Math.exp(Math.sqrt(Math.log(1 + cv ** 2)) * normal());
+  const normal = () => standardNormal(random);
+  const lognormal = (cv: number) => lognormalDraw(random, cv);
   const trialNoise = () =>
     options.noise === "lognormal" ? lognormal(options.cv) : 1 + options.cv * normal();
   const metricCv = options.metricCv ?? 0;
@@ -127,8 +137,7 @@ export function syntheticWitness(
   options: SyntheticWitnessOptions,
 ): WitnessRow[] {
   const random = seededRandom(options.seed);
-  const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  const noise = () => Math.exp(Math.sqrt(Math.log(1 + options.cv ** 2)) * normal());
+  const noise = () => lognormalDraw(random, options.cv);
   const witnessed = trials.filter(
     (t) => t.state === "completed" && t.point.test === WITNESSED_TEST[options.witness],
   );

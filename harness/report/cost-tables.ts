@@ -22,10 +22,10 @@ const SERVICE_DEMAND_METRICS = [
 /** Modes in the order the cost tables show them: the two routing modes, then the baselines. */
 const COST_MODE_ORDER: readonly Mode[] = ["legacy", "ebpf", "host", "direct"];
 
-export const CPU_METHOD =
+const CPU_METHOD =
   "How it is measured: the busy time (user + system + softirq, from /proc/stat) of the CPU the benchmark ran on, over each trial, divided by the work the trial did (transactions, or connections for TCP_CRR; gigabytes for streams). Median across repetitions with its distribution-free 95% interval; eBPF / legacy is the geometric mean of per-pair ratios [95% t interval], lower is better. Caveats: on the lab, netperf, netserver and the nodes' softirq work share that one CPU, so the figure is the whole path's cost with both ends summed, and sender and receiver cannot be told apart; anything else that ran on the CPU during the trial is counted too (trials where other tasks wanted it are repeated, then kept as noisy); it is a cost per unit of work, not a utilisation: a faster mode keeps the CPU busier doing more work.";
 
-export const SERVICE_DEMAND_METHOD =
+const SERVICE_DEMAND_METHOD =
   "netperf's service demand (netperf -c -C): the CPU time netperf measured at the client (local) or server (remote) end per KB transferred or per transaction. On the lab both ends see the same machine's CPU counters, so the local and remote figures are the same one; TCP_CRR has no remote figure (netserver ends connection tests on its own padded timer). Lower is better.";
 
 function costTable(results: Results, comparisons: Comparison[], metric: MetricName): Table | null {
