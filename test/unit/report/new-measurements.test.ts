@@ -12,7 +12,7 @@ import {
   syntheticTrials,
   syntheticWitness,
 } from "../../../harness/bench/synthetic.js";
-import { type Cell, cellText, tableText } from "../../../harness/report/cells.js";
+import { type Cell, cellText, type Table, tableText } from "../../../harness/report/cells.js";
 import { buildCharts } from "../../../harness/report/charts.js";
 import { datasetCsv } from "../../../harness/report/csv.js";
 import { renderMarkdown } from "../../../harness/report/markdown.js";
@@ -309,6 +309,31 @@ describe("second witness", () => {
       "### Second witness",
     ])
       expect(md).toContain(title);
+  });
+});
+
+describe("a witness with too few common blocks", () => {
+  const first = Math.min(...results.trials.map((t) => t.block));
+  // 4 blocks: below the 6 an interval needs, so neither tool has one and nothing is decided
+  const few = syntheticWitness(
+    results.trials.filter((t) => t.block < first + 4),
+    { witness: "sockperf", metric: "transactionsPerSec", seed: 5, cv: 0.01, bias: { [BIASED]: 1.3 } },
+  );
+  const undecided = buildReportModel({ ...results, summary: { ...results.summary, witness: few } }, []);
+
+  it("says undecided, prints no interval and raises no warning", () => {
+    const rows = tableText(undecided.tables.find((t) => t.id === "witness") as Table);
+    expect(rows.map((r) => [r[3], r[6]])).toEqual([
+      ["4", "undecided"],
+      ["4", "undecided"],
+    ]);
+    expect(rows.every((r) => r[4]?.endsWith("× [no CI]") && r[5]?.endsWith("× [no CI]"))).toBe(true);
+    expect(undecided.notes.some((n) => n.startsWith("Witnesses disagree"))).toBe(false);
+    const line = undecided.headlines.at(-1);
+    expect(line?.text).toBe(
+      "Second witness (sockperf): agrees with netperf's eBPF/legacy ratio at 0 of 2 witnessed points and metrics; undecided at 2 (too few common blocks for an interval).",
+    );
+    expect(line?.verdict).toBe("context");
   });
 });
 
