@@ -5,7 +5,8 @@
  */
 
 import type { CpuPlacement } from "../machine/cpu-placement.js";
-import { buildNetperfArgv } from "../netperf/argv.js";
+import type { NetperfInvocation } from "../netperf/argv.js";
+import { buildStreamArgvs, STREAM_START_DELAY_SEC } from "../netperf/streams.js";
 import type {
   DatapathCounters,
   ModeEvidence,
@@ -17,6 +18,7 @@ import type { Trial } from "../sweep/plan.js";
 import type { Sweep } from "../sweep/schema.js";
 import type { ProcessResult } from "../util/runner.js";
 import type { Mode } from "../vocabulary/vocabulary.js";
+import type { WitnessName } from "../witness/witness.js";
 
 export interface TrialOutcome {
   /** The argv as run (inside the pod or through pods/exec). */
@@ -32,6 +34,11 @@ export interface TrialOutcome {
   phasesMs?: Record<string, number>;
   /** CPU steal and load read on the machines under test, where they are not this one. */
   noise?: NoiseSample;
+  /**
+   * streams > 1: each netperf instance's result, in launch order. `result` then sums them up
+   * (the first failure's exit code, every stdout one after another).
+   */
+  instances?: ProcessResult[];
 }
 
 export interface BackendSession {
@@ -48,6 +55,12 @@ export interface BackendSession {
   useMode(mode: Mode): Promise<ModeEvidence>;
   /** Runs one trial; the signal kills netperf. */
   runTrial(trial: Trial, signal: AbortSignal): Promise<TrialOutcome>;
+  /** Runs a second witness at the trial's point in the current mode, where the backend can. */
+  runWitness?(
+    trial: Trial,
+    tool: WitnessName,
+    signal: AbortSignal,
+  ): Promise<{ argv: string[]; result: ProcessResult }>;
   /** Leaves the cluster as it was found. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -56,16 +69,64 @@ export interface Backend {
   open(sweep: Sweep, log: (message: string) => void): Promise<BackendSession>;
 }
 
-/** The netperf argv of a trial against a netserver: the same for every backend. */
-export function trialNetperfArgv(
+/**
+ * The netperf argv of each instance of a trial against a netserver (one unless the point has
+ * streams > 1, then started together: netperf/streams.ts): the same for every backend.
+ */
+export function trialNetperfArgvs(
   trial: Trial,
   host: string,
   port: number,
   cpu: Pick<CpuPlacement, "client" | "server">,
   dataPort?: number,
   socketBufferBytes?: number | null,
-): string[] {
-  return buildNetperfArgv({
+): string[][] {
+  return buildStreamArgvs(
+    trialInvocation(trial, host, port, cpu, dataPort, socketBufferBytes),
+    trial.point.streams ?? 1,
+  );
+}
+
+/** The argv of a one-instance trial (what trialNetperfArgvs gives when streams is 1). */
+export function trialNetperfArgv(...args: Parameters<typeof trialNetperfArgvs>): string[] {
+  return trialNetperfArgvs(...args)[0] as string[];
+}
+
+/** Seconds a trial's netperf may run before it is killed: its length, the streams' start delay, a margin. */
+export function trialTimeoutSec(trial: Trial): number {
+  return (
+    trial.durationSec +
+    ((trial.point.streams ?? 1) > 1 ? STREAM_START_DELAY_SEC : 0) +
+    TRIAL_TIMEOUT_MARGIN_SEC
+  );
+}
+
+/** The results of a trial's instances as one: the first failure's exit code and signal, every stdout in launch order. */
+export function combineInstances(results: readonly ProcessResult[]): ProcessResult {
+  const [first] = results;
+  if (!first) throw new Error("combineInstances needs at least one result");
+  if (results.length === 1) return first;
+  const failed = results.find((r) => r.exitCode !== 0) ?? first;
+  return {
+    argv: failed.argv,
+    exitCode: failed.exitCode,
+    signal: failed.signal,
+    stdout: results.map((r) => r.stdout).join(""),
+    stderr: results.map((r) => r.stderr).join(""),
+    durationMs: Math.max(...results.map((r) => r.durationMs)),
+    timedOut: results.some((r) => r.timedOut),
+  };
+}
+
+function trialInvocation(
+  trial: Trial,
+  host: string,
+  port: number,
+  cpu: Pick<CpuPlacement, "client" | "server">,
+  dataPort?: number,
+  socketBufferBytes?: number | null,
+): NetperfInvocation {
+  return {
     test: trial.point.test,
     host,
     port,
@@ -76,7 +137,7 @@ export function trialNetperfArgv(
     cpu: { client: cpu.client ?? undefined, server: cpu.server ?? undefined },
     dataPort,
     ...(socketBufferBytes ? { socketBufferBytes } : {}),
-  });
+  };
 }
 
 /**

@@ -26,7 +26,7 @@ import {
   rejectedTable,
   verificationTable,
 } from "./run-tables.js";
-import { witnessTable, witnessWarning } from "./witness-table.js";
+import { witnessTable } from "./witness-table.js";
 
 export interface ReportModel {
   title: string;
@@ -73,8 +73,6 @@ export function buildReportModel(results: Results, published: PublishedSource[])
     notes.push(
       `How modes are compared: ${method.estimator}. Verdicts control the family-wise error over the run's ${results.summary.comparisons.length} comparisons: ${method.multiplicity}. A comparison with fewer than 6 pairs has no interval and no verdict; one whose pairs ran on a machine that stayed too busy is shown but not called a finding.`,
     );
-  const disagreement = witnessWarning(results.summary);
-  if (disagreement) notes.push(disagreement);
   const tables = [
     ...tpsTables(results, published),
     ...throughputTables(results, comparisons),

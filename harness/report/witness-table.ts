@@ -1,11 +1,11 @@
 /**
  * The second witness beside netperf: per witnessed point and metric, netperf's eBPF/legacy ratio
- * and the witness's over the same blocks, and whether they agree (stats/witness.ts): a table and,
- * when any disagree, a warning line (datasets.ts has its machine dataset, witness.csv). Only for
- * runs that ran a witness. Pure.
+ * and the witness's over the same blocks, and whether they agree (stats/witness.ts), as a table
+ * whose note opens with a warning line when any disagree (the summary's witness-disagrees warning
+ * gives the figures; datasets.ts has the machine dataset, witness.csv). Only for runs that ran a
+ * witness. Pure.
  */
 import type { Summary } from "../stats/summary.js";
-import { witnessDisagreement } from "../stats/witness.js";
 import { METRICS } from "../vocabulary/vocabulary.js";
 import { count, estimateRatioCell, type Table, text } from "./cells.js";
 import { pointName } from "./points.js";
@@ -14,6 +14,10 @@ import { pointName } from "./points.js";
 export function witnessTable(summary: Summary): Table | null {
   const rows = summary.witness ?? [];
   if (rows.length === 0) return null;
+  const disagreeing = rows.filter((row) => row.agreement === "disagree");
+  const warning = disagreeing.length
+    ? `Warning: the tools disagree at ${disagreeing.map((row) => `${pointName(row.point)} (${METRICS[row.metric].name})`).join(", ")}; do not quote netperf's ratio there without saying so (see Warnings). `
+    : "";
   return {
     id: "witness",
     title: "Second witness: eBPF / legacy by two tools",
@@ -35,14 +39,6 @@ export function witnessTable(summary: Summary): Table | null {
       estimateRatioCell(row.witnessRatio),
       text(row.agreement),
     ]),
-    note: "Both ratios use only the blocks where both tools completed both modes, with the same estimator (geometric mean of per-pair ratios, 95% t interval). The tools disagree when their intervals do not overlap, and the verdict is undecided when either has no interval (fewer than 6 common blocks). Non-overlap is a conservative rule: it flags few disagreements when both tools measure the same ratio, and needs a clear difference to flag one.",
+    note: `${warning}Both ratios use only the blocks where both tools completed both modes, with the same estimator (geometric mean of per-pair ratios, 95% t interval). The tools disagree when their intervals do not overlap, and the verdict is undecided when either has no interval (fewer than 6 common blocks). Non-overlap is a conservative rule: it flags few disagreements when both tools measure the same ratio, and needs a clear difference to flag one.`,
   };
-}
-
-/** The warning line of a run whose witness and netperf disagree somewhere, or null. */
-export function witnessWarning(summary: Summary): string | null {
-  const disagreement = witnessDisagreement(summary.witness ?? []);
-  if (!disagreement) return null;
-  const { reason, hint } = disagreement;
-  return `Witnesses disagree: ${reason}. ${hint.charAt(0).toUpperCase()}${hint.slice(1)}.`;
 }

@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { resolvedSweepSchema } from "../sweep/schema.js";
 import { METRIC_NAMES, MODES, NETPERF_TESTS, PLACEMENTS } from "../vocabulary/vocabulary.js";
+import { WITNESSES } from "../witness/witness.js";
 import { summarySchema } from "./summary-schema.js";
 
 /**
@@ -119,6 +120,9 @@ export const modeEvidenceSchema = z.strictObject({
 });
 export type ModeEvidence = z.output<typeof modeEvidenceSchema>;
 
+/** A trial's figures by metric name. */
+const metricsSchema = z.partialRecord(z.enum(METRIC_NAMES), z.number());
+
 /** One trial attempt: a results.json trial, and one line of trials.jsonl. */
 export const trialRecordSchema = z.strictObject({
   id: z.string(),
@@ -138,7 +142,7 @@ export const trialRecordSchema = z.strictObject({
   /** netperf's stdout as printed. */
   stdout: z.string(),
   stderrTail: z.string(),
-  metrics: z.partialRecord(z.enum(METRIC_NAMES), z.number()).optional(),
+  metrics: metricsSchema.optional(),
   error: z.string().optional(),
   path: pathCheckSchema.optional(),
   rejection: rejectionSchema.optional(),
@@ -154,6 +158,41 @@ export const trialRecordSchema = z.strictObject({
   phasesMs: z.record(z.string(), z.number()).optional(),
   /** The evidence taken when the backend switched to this trial's mode. */
   modeEvidence: modeEvidenceSchema.optional(),
+  /**
+   * streams > 1: each netperf instance's own metrics (launch order) and how the latency
+   * percentiles were merged (`bound`: guaranteed brackets, no single value; `histogram`).
+   * `stdout` then holds the instances' outputs one after another.
+   */
+  streams: z
+    .strictObject({
+      count: z.number().int().min(2),
+      perInstance: z.array(metricsSchema),
+      latency: z
+        .strictObject({
+          method: z.enum(["histogram", "bound"]),
+          percentiles: z.array(
+            z.strictObject({
+              percent: z.number(),
+              valueUs: z.number().nullable(),
+              lowerUs: z.number(),
+              upperUs: z.number(),
+            }),
+          ),
+        })
+        .nullable(),
+    })
+    .optional(),
+  /** The second witness run right after netperf in the same mode and block (sweep `witness`). */
+  witness: z
+    .strictObject({
+      tool: z.enum(WITNESSES),
+      argv: z.array(z.string()),
+      metrics: metricsSchema.optional(),
+      elapsedSec: z.number().optional(),
+      /** Why the witness gave no figure; netperf's figure still counts. */
+      error: z.string().optional(),
+    })
+    .optional(),
 });
 export type TrialRecord = z.output<typeof trialRecordSchema>;
 

@@ -83,13 +83,14 @@ const warningSchema = z.strictObject({
     "path-mismatch",
     "datapath",
     "wide-interval",
+    "witness-disagrees",
   ]),
   reason: z.string(),
   hint: z.string(),
   subjects: z.array(z.string()),
 });
 
-/** stats/ratio.ts's `RatioEstimate`: one tool's eBPF/legacy ratio over a set of blocks. */
+/** stats/ratio.ts's `RatioEstimate`, as stored. */
 const ratioEstimateSchema = z.strictObject({
   ratio: z.number(),
   ciLow: z.number().nullable(),
@@ -101,10 +102,10 @@ const ratioEstimateSchema = z.strictObject({
   decidable: z.boolean(),
 });
 
-/** stats/witness.ts's `WitnessRow`: netperf's ratio and a second witness's, and whether they agree. */
+/** stats/witness.ts's `WitnessRow`: netperf's and a second witness's ratio at one point and metric. */
 const witnessRowSchema = z.strictObject({
   point: z.string(),
-  metric,
+  metric: z.enum(METRIC_NAMES),
   witness: z.enum(WITNESSES),
   blocks: z.array(z.number().int()),
   netperf: ratioEstimateSchema.nullable(),
@@ -122,7 +123,6 @@ export const summarySchema = z.strictObject({
   comparisons: z.array(comparisonSchema),
   precision: z.array(pointPrecisionSchema),
   warnings: z.array(warningSchema),
-  /** Per witnessed point and metric, when the sweep ran a second witness. */
   witness: z.array(witnessRowSchema).optional(),
 });
 export type PersistedSummary = z.output<typeof summarySchema>;

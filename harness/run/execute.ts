@@ -5,10 +5,11 @@
  */
 
 import { cpus } from "node:os";
-import type { BackendSession } from "../backends/backend.js";
+import type { BackendSession, TrialOutcome } from "../backends/backend.js";
 import { NOISE_RULE_REPEATS, NoiseSampler, noiseViolation } from "../machine/noise.js";
-import { NetperfParseError, parseNetperfOutput } from "../netperf/parse.js";
+import { type Metrics, NetperfParseError, parseNetperfOutput } from "../netperf/parse.js";
 import type { ModeEvidence, NoiseSample, TrialRecord } from "../results/schema.js";
+import { mergeStreams } from "../stats/merge-streams.js";
 import {
   comparedMetrics,
   compareModes,
@@ -20,6 +21,10 @@ import { type Point, planBlock, type Trial } from "../sweep/plan.js";
 import type { Sweep } from "../sweep/schema.js";
 import { EnvironmentError, tailLines } from "../util/errors.js";
 import { lowerIsBetter, type Mode, ROUTING_MODES } from "../vocabulary/vocabulary.js";
+import { parseIperf3Output } from "../witness/iperf3.js";
+import { parseSockperfOutput } from "../witness/sockperf.js";
+import { WITNESSED_TEST } from "../witness/witness.js";
+import { cpuCostMetrics } from "./cpu-cost.js";
 
 export interface RunControl {
   /** Set: finish the running trial, then stop. */
@@ -132,17 +137,22 @@ async function attempt(
     };
     if (result.exitCode !== 0) return { ...record, error: describeFailure(record) };
     try {
-      const sample = parseNetperfOutput(trial.point.test, result.stdout);
+      const sample = parseTrialOutput(context.sweep, trial, outcome);
       const measured = {
         ...record,
-        metrics: sample.metrics,
+        metrics: {
+          ...sample.metrics,
+          ...cpuCostMetrics(trial.point.test, sample.metrics, noise, sample.elapsedSec),
+        },
         ...(sample.elapsedSec !== null ? { elapsedSec: sample.elapsedSec } : {}),
+        ...(sample.streams ? { streams: sample.streams } : {}),
       };
       if (outcome.path && !outcome.path.ok) {
         const kind = outcome.path.kind === "mode" ? "mode" : "path";
         return { ...measured, state: "rejected", rejection: { kind, reason: outcome.path.reason } };
       }
-      const violation = noiseViolation(noise, cpus().length);
+      // judged where the trial ran: the backend's reading of the test nodes when it has one
+      const violation = noiseViolation(outcome.noise ?? noise, cpus().length);
       const repeatsLeft = violation
         ? Math.min(
             NOISE_REPEATS - noiseRepeats.length,
@@ -161,7 +171,13 @@ async function attempt(
           },
         };
       }
-      return { ...measured, state: "completed", ...(violation ? { noisy: true } : {}) };
+      const witness = await runWitness(context, trial);
+      return {
+        ...measured,
+        state: "completed",
+        ...(violation ? { noisy: true } : {}),
+        ...(witness ? { witness } : {}),
+      };
     } catch (error) {
       if (error instanceof NetperfParseError)
         return { ...record, error: `unparseable netperf output: ${error.message}` };
@@ -186,6 +202,54 @@ async function attempt(
       error: (error as Error).message,
       noise: sampler.stop(),
     };
+  }
+}
+
+/** A trial's figures: one netperf's, or several instances' merged (streams > 1). */
+function parseTrialOutput(
+  sweep: Sweep,
+  trial: Trial,
+  outcome: TrialOutcome,
+): { metrics: Metrics; elapsedSec: number | null; streams?: TrialRecord["streams"] } {
+  const instances = outcome.instances ?? [];
+  if (instances.length < 2) return parseNetperfOutput(trial.point.test, outcome.result.stdout);
+  const samples = instances.map((instance) => ({
+    sample: parseNetperfOutput(trial.point.test, instance.stdout),
+    histogram: null,
+  }));
+  const entry = sweep.tests.find((t) => t.test === trial.point.test);
+  const percents = entry && "percentiles" in entry ? entry.percentiles : [50, 90, 99];
+  const merged = mergeStreams(samples, percents);
+  const elapsed = samples.map((s) => s.sample.elapsedSec).filter((e): e is number => e !== null);
+  return {
+    metrics: merged.metrics,
+    // the instances' common window is as long as the shortest
+    elapsedSec: elapsed.length === samples.length ? Math.min(...elapsed) : null,
+    streams: { count: merged.streams, perInstance: merged.perInstance, latency: merged.latency },
+  };
+}
+
+/**
+ * The sweep's second witnesses for this trial's test, run right after netperf in the same mode
+ * and block. A witness that fails or cannot be parsed leaves its error; netperf's figure stands.
+ */
+async function runWitness(context: ExecuteContext, trial: Trial): Promise<TrialRecord["witness"]> {
+  // one flow per tool: a point with several netperf instances has no single-flow witness
+  if ((trial.point.streams ?? 1) > 1) return undefined;
+  const tool = (context.sweep.witness ?? []).find((w) => WITNESSED_TEST[w] === trial.point.test);
+  if (!tool || !context.session.runWitness) return undefined;
+  let argv: string[] = [];
+  try {
+    const run = await context.session.runWitness(trial, tool, context.control.kill.signal);
+    argv = run.argv;
+    if (run.result.exitCode !== 0)
+      return { tool, argv, error: `${tool} exited with ${run.result.exitCode ?? run.result.signal}` };
+    const sample =
+      tool === "sockperf" ? parseSockperfOutput(run.result.stdout) : parseIperf3Output(run.result.stdout);
+    return { tool, argv, metrics: sample.metrics, elapsedSec: sample.elapsedSec };
+  } catch (error) {
+    if (error instanceof EnvironmentError) throw error;
+    return { tool, argv, error: (error as Error).message };
   }
 }
 

@@ -42,9 +42,9 @@ function sum(values: readonly (number | undefined)[]): number | undefined {
   return known.length === values.length ? known.reduce((a, b) => a + b, 0) : undefined;
 }
 
-/** An instance's transactions: netperf prints the rate and the elapsed time, not the count. */
+/** An instance's transactions (TCP_CRR: connections): netperf prints the rate and the elapsed time, not the count. */
 function transactions(sample: NetperfSample): number | undefined {
-  const rate = sample.metrics.transactionsPerSec;
+  const rate = sample.metrics.transactionsPerSec ?? sample.metrics.connectionsPerSec;
   return rate !== undefined && sample.elapsedSec !== null ? rate * sample.elapsedSec : undefined;
 }
 
@@ -105,6 +105,12 @@ export function mergeStreams(
   };
   set("throughputMbps", sum(perInstance.map((m) => m.throughputMbps)));
   set("transactionsPerSec", sum(perInstance.map((m) => m.transactionsPerSec)));
+  set("connectionsPerSec", sum(perInstance.map((m) => m.connectionsPerSec)));
+  const sent = sum(perInstance.map((m) => m.sentMbps));
+  set("sentMbps", sent);
+  // UDP_STREAM: the loss of all the datagrams together, from the summed sent and received rates
+  if (sent !== undefined && sent > 0 && metrics.throughputMbps !== undefined)
+    set("lossPct", Math.max(0, 100 * (1 - metrics.throughputMbps / sent)));
   set("retransmissions", sum(perInstance.map((m) => m.retransmissions)));
   for (const cpu of ["localCpuPct", "remoteCpuPct"] as const) {
     const total = sum(perInstance.map((m) => m[cpu]));
@@ -113,7 +119,9 @@ export function mergeStreams(
   set("meanLatencyUs", pooledMeanUs(instances));
   const maxima = perInstance.map((m) => m.maxLatencyUs);
   if (maxima.every((m) => m !== undefined)) set("maxLatencyUs", Math.max(...(maxima as number[])));
-  const isRr = perInstance.every((m) => m.transactionsPerSec !== undefined);
+  const isRr = perInstance.every(
+    (m) => m.transactionsPerSec !== undefined || m.connectionsPerSec !== undefined,
+  );
   const latency = isRr ? mergeLatency(instances, percents) : null;
   if (latency?.method === "histogram") {
     for (const estimate of latency.percentiles) {

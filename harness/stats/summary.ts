@@ -23,7 +23,7 @@ import { holmAdjust } from "./holm.js";
 import { medianInterval } from "./median-interval.js";
 import { MIN_PAIRS, pairedRatio, relativeHalfWidth, unpairedRatio } from "./ratio.js";
 import { collectWarnings, type Warning } from "./warnings.js";
-import type { WitnessRow } from "./witness.js";
+import { type WitnessRow, witnessDisagreement, witnessRows } from "./witness.js";
 
 /** Seconds the records' attempts took (start to finish). */
 export function trialSeconds(records: readonly TrialRecord[]): number {
@@ -104,7 +104,7 @@ export interface Summary {
   /** Per point: pairs, time and the precision reached (what --target-ci and the profiles stop on). */
   precision: PointPrecision[];
   warnings: Warning[];
-  /** Per witnessed point and metric, when the sweep ran a second witness. */
+  /** The second witnesses' ratios beside netperf's, where the sweep ran any (stats/witness.ts). */
   witness?: WitnessRow[];
 }
 
@@ -116,8 +116,12 @@ export const ESTIMATOR =
 
 /** Metrics summarised for each test: its outcome, then what the CPU spent on it. */
 export function summaryMetrics(sweep: Sweep, test: Point["test"]): MetricName[] {
+  const cost: MetricName[] = isStreamTest(test) ? ["cpuSecPerGB"] : ["cpuUsPerTrans"];
   const cpu: MetricName[] = [
-    ...(sweep.cpu.serviceDemand ? serviceDemandMetrics(test) : []),
+    // CPU cost per unit of work: netperf's service demand and, on the lab, the benchmark CPU's time
+    ...(sweep.cpu.serviceDemand
+      ? [...serviceDemandMetrics(test), ...(sweep.backend === "lab" ? cost : [])]
+      : []),
     "localCpuPct",
     ...(remoteCpuMeasured(test) ? (["remoteCpuPct"] as const) : []),
   ];
@@ -343,6 +347,10 @@ export function summarise(sweep: Sweep, points: readonly Point[], trials: readon
       reached: sweep.targetCiPct === undefined ? null : worst !== null && worst <= sweep.targetCiPct / 100,
     };
   });
+  const witness = witnessRows(sweep.witness ?? [], points, trials);
+  const disagreement = witnessDisagreement(witness);
+  const warnings = collectWarnings(sweep, points, trials, pointSummaries, judged);
+  if (disagreement) warnings.push({ kind: "witness-disagrees", ...disagreement });
   return {
     completedTrials: trials.filter((t) => t.state === "completed").length,
     failedTrials: trials.filter((t) => t.state === "failed").length,
@@ -351,6 +359,7 @@ export function summarise(sweep: Sweep, points: readonly Point[], trials: readon
     points: pointSummaries,
     comparisons: judged,
     precision,
-    warnings: collectWarnings(sweep, points, trials, pointSummaries, judged),
+    warnings,
+    ...(witness.length > 0 ? { witness } : {}),
   };
 }

@@ -22,7 +22,8 @@ export type WarningKind =
   | "missing-points"
   | "path-mismatch"
   | "datapath"
-  | "wide-interval";
+  | "wide-interval"
+  | "witness-disagrees";
 
 export interface Warning {
   kind: WarningKind;

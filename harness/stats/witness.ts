@@ -19,8 +19,10 @@
  * Either interval missing (fewer than MIN_PAIRS common blocks) leaves the verdict undecided.
  * Pure.
  */
+
+import type { TrialRecord } from "../results/schema.js";
 import type { MetricName } from "../vocabulary/vocabulary.js";
-import type { WitnessName } from "../witness/witness.js";
+import { WITNESS_METRICS, WITNESSED_TEST, type WitnessName } from "../witness/witness.js";
 import { pairedRatio, type RatioEstimate } from "./ratio.js";
 import type { Warning } from "./warnings.js";
 
@@ -120,4 +122,54 @@ export function witnessDisagreement(rows: readonly WitnessRow[]): Omit<Warning, 
     hint: "the tools measure differently (message sizes, timing, one message or stream vs another): check the witness's trials, and do not quote netperf's ratio at these points without saying so",
     subjects: disagreeing.map((row) => `${row.point}/${row.metric}/${row.witness}`),
   };
+}
+
+/** A trial's value of `metric`, from netperf or from its witness. */
+type ValueOf = (trial: TrialRecord) => number | undefined;
+
+/** Per block, the completed legacy and eBPF values at a point (the last completed attempt of each). */
+function blockPairs(trials: readonly TrialRecord[], pointKey: string, pick: ValueOf): BlockPair[] {
+  const byBlock = new Map<number, { legacy?: number; ebpf?: number }>();
+  for (const trial of trials) {
+    if (trial.point.key !== pointKey || trial.state !== "completed") continue;
+    if (trial.mode !== "legacy" && trial.mode !== "ebpf") continue;
+    const value = pick(trial);
+    if (value === undefined) continue;
+    byBlock.set(trial.block, { ...byBlock.get(trial.block), [trial.mode]: value });
+  }
+  return [...byBlock].flatMap(([block, { legacy, ebpf }]) =>
+    legacy !== undefined && ebpf !== undefined ? [{ block, baseline: legacy, candidate: ebpf }] : [],
+  );
+}
+
+/**
+ * The witness table of a run: for every point a witness ran at, and every metric it shares with
+ * netperf, both tools' eBPF/legacy ratios over their common blocks and the verdict.
+ */
+export function witnessRows(
+  witnesses: readonly WitnessName[],
+  points: readonly { key: string; test: string }[],
+  trials: readonly TrialRecord[],
+): WitnessRow[] {
+  const rows: WitnessRow[] = [];
+  for (const witness of witnesses) {
+    for (const point of points.filter((p) => p.test === WITNESSED_TEST[witness])) {
+      for (const metric of WITNESS_METRICS[witness]) {
+        const witnessPairs = blockPairs(trials, point.key, (t) =>
+          t.witness?.tool === witness ? t.witness.metrics?.[metric] : undefined,
+        );
+        if (witnessPairs.length === 0) continue;
+        rows.push(
+          compareWitness({
+            point: point.key,
+            metric,
+            witness,
+            netperf: blockPairs(trials, point.key, (t) => t.metrics?.[metric]),
+            witnessPairs,
+          }),
+        );
+      }
+    }
+  }
+  return rows;
 }

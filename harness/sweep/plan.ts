@@ -70,7 +70,10 @@ export function sweepPoints(sweep: Sweep): Point[] {
 
 /** A point run by `streams` netperf instances at once: its own key, e.g. `same-node/TCP_RR/1,1/streams=8`. */
 function withStreams(point: Point, streams: number): Point {
-  return streams === 1 ? point : { ...point, key: `${point.key}/streams=${streams}`, streams };
+  // the size names the stream count too: summaries, comparisons and reports match points by size
+  return streams === 1
+    ? point
+    : { ...point, key: `${point.key}/streams=${streams}`, size: `${point.size} ×${streams}`, streams };
 }
 
 function trial(block: number, mode: Mode, point: Point, durationSec: number): Trial {

@@ -122,6 +122,12 @@ export const NETSERVER_PORT = 12865;
  * NetworkPolicy or host firewall can allow it (see manifests/netserver-pod.yaml).
  */
 export const NETSERVER_DATA_PORT = 12866;
+/**
+ * The first data port of a Kubernetes trial with several netperf instances: instance i takes
+ * STREAMS_DATA_PORT_BASE + i (at most 64), clear of the single-instance data port and of the
+ * witnesses' servers.
+ */
+export const STREAMS_DATA_PORT_BASE = 12870;
 /** sockperf's server (TCP). */
 export const SOCKPERF_PORT = 12867;
 /** iperf3's server: its control and data connections alike. */

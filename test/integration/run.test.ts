@@ -102,6 +102,52 @@ describe.skipIf(skipRootTests)("run on the lab (root)", () => {
     expect((await runCli(["lab", "down"])).exitCode).toBe(0);
   });
 
+  it("measures the direct baseline, parallel streams, both witnesses and CPU cost on the lab", async () => {
+    const sweep = join(out, "breadth.yaml");
+    writeFileSync(
+      sweep,
+      [
+        "name: breadth",
+        "modes: [legacy, ebpf, direct]",
+        "placements: [same-node]",
+        'tests: [{test: TCP_RR, sizes: ["1,1"]}, {test: TCP_STREAM, messageSizes: [1024]}]',
+        "streams: [1, 2]",
+        "witness: [sockperf, iperf3]",
+        "cpu: {serviceDemand: true}",
+        "duration: 1",
+        "repetitions: 1",
+        "lab: {iptablesServices: 10}",
+        "",
+      ].join("\n"),
+    );
+    const dir = join(out, "breadth");
+    const result = await runCli(["run", sweep, "--out", dir], 300_000);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const results: Results = await readResults(dir);
+    const completed = results.trials.filter((t) => t.state === "completed");
+    expect(completed).toHaveLength(12); // 2 tests × 2 stream counts × 3 modes
+    for (const trial of completed.filter((t) => t.mode === "direct"))
+      expect(trial.path?.reason).toBe("over the direct veth pair: no node saw a packet");
+    for (const trial of completed.filter((t) => t.point.streams === 2)) {
+      expect(trial.streams?.perInstance).toHaveLength(2);
+      expect(trial.witness).toBeUndefined();
+    }
+    for (const trial of completed.filter((t) => t.point.streams === undefined)) {
+      expect(trial.witness?.error, JSON.stringify(trial.witness)).toBeUndefined();
+      const metric = trial.point.test === "TCP_RR" ? "p50Us" : "throughputMbps";
+      expect(trial.witness?.metrics?.[metric]).toBeGreaterThan(0);
+    }
+    // one-CPU placement: the benchmark CPU's time per unit of work
+    expect(
+      completed.filter((t) => t.point.test === "TCP_RR").every((t) => (t.metrics?.cpuUsPerTrans ?? 0) > 0),
+    ).toBe(true);
+    expect(
+      completed.filter((t) => t.point.test === "TCP_STREAM").every((t) => (t.metrics?.cpuSecPerGB ?? 0) > 0),
+    ).toBe(true);
+    expect(results.summary.witness?.length).toBeGreaterThan(0);
+    expect(results.summary.comparisons.some((c) => c.baseline === "direct")).toBe(true);
+  });
+
   it("stops after the running trial on Ctrl-C, keeps finished trials, takes its lab down, and resumes", async () => {
     const dir = join(out, "interrupted");
     const run = startRun([MINI, "--out", dir], 3);

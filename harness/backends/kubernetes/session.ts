@@ -9,12 +9,18 @@ import type { ModeEvidence, NoiseSample, SystemUnderTest } from "../../results/s
 import type { Trial } from "../../sweep/plan.js";
 import type { Sweep } from "../../sweep/schema.js";
 import { EnvironmentError, UsageError } from "../../util/errors.js";
-import { type Mode, NETSERVER_DATA_PORT, NETSERVER_PORT } from "../../vocabulary/vocabulary.js";
+import {
+  type Mode,
+  NETSERVER_DATA_PORT,
+  NETSERVER_PORT,
+  STREAMS_DATA_PORT_BASE,
+} from "../../vocabulary/vocabulary.js";
 import {
   type BackendSession,
+  combineInstances,
   resolveSocketBuffer,
-  TRIAL_TIMEOUT_MARGIN_SEC,
-  trialNetperfArgv,
+  trialNetperfArgvs,
+  trialTimeoutSec,
 } from "../backend.js";
 import type { Cluster } from "./connect.js";
 import type { PodRole } from "./manifests.js";
@@ -92,21 +98,26 @@ export class KubernetesSession implements BackendSession {
     const serverIp = cluster.podIps.get(serverRole);
     if (!serverIp || !cluster.plans.some((p) => p.role === clientRole))
       throw new EnvironmentError(`no ${serverRole} pod for ${trial.id}`);
-    const argv = trialNetperfArgv(
+    const streams = trial.point.streams ?? 1;
+    const argvs = trialNetperfArgvs(
       trial,
       serverIp,
       NETSERVER_PORT,
       this.cpuPlacement,
-      NETSERVER_DATA_PORT,
+      // several instances take one data port each from their own range, clear of the other servers'
+      streams > 1 ? STREAMS_DATA_PORT_BASE : NETSERVER_DATA_PORT,
       this.socketBufferBytes,
     );
     // the nodes' CPU before and after: the steal and load of the machines under test, not of this one
     const ends: PodRole[] = side === "cross" ? [clientRole, serverRole] : [clientRole];
     const before = await Promise.all(ends.map((role) => readNodeCpu(cluster, role)));
-    const result = await execIn(cluster, clientRole, argv, {
-      timeoutMs: (trial.durationSec + TRIAL_TIMEOUT_MARGIN_SEC) * 1000,
-      signal,
-    });
+    // the instances start together (one exec each) and wait netperf's -s delay before measuring
+    const instances = await Promise.all(
+      argvs.map((argv) =>
+        execIn(cluster, clientRole, argv, { timeoutMs: trialTimeoutSec(trial) * 1000, signal }),
+      ),
+    );
+    const result = combineInstances(instances);
     const after = await Promise.all(ends.map((role) => readNodeCpu(cluster, role)));
     const samples: NoiseSample[] = [];
     ends.forEach((role, i) => {
@@ -121,7 +132,12 @@ export class KubernetesSession implements BackendSession {
           ),
         );
     });
-    return { argv: result.argv, result, noise: worstNoise(samples) };
+    return {
+      argv: result.argv,
+      result,
+      noise: worstNoise(samples),
+      ...(instances.length > 1 ? { instances } : {}),
+    };
   }
 
   async close(): Promise<void> {

@@ -12,17 +12,26 @@ import type { Sweep } from "../../sweep/schema.js";
 import { EnvironmentError, UsageError } from "../../util/errors.js";
 import { processRunner, type Runner } from "../../util/runner.js";
 import type { RoutingMode } from "../../vocabulary/vocabulary.js";
+import { IPERF3_PORT, SOCKPERF_PORT } from "../../vocabulary/vocabulary.js";
+import { buildIperf3ClientArgv, buildIperf3ServerArgv } from "../../witness/iperf3.js";
+import {
+  buildSockperfClientArgv,
+  buildSockperfServerArgv,
+  sockperfMessageSize,
+} from "../../witness/sockperf.js";
+import type { WitnessName } from "../../witness/witness.js";
 import {
   type Backend,
   type BackendSession,
+  combineInstances,
   resolveSocketBuffer,
-  TRIAL_TIMEOUT_MARGIN_SEC,
-  trialNetperfArgv,
+  trialNetperfArgvs,
+  trialTimeoutSec,
 } from "../backend.js";
 import { cleanupLab, labUp } from "./lab.js";
 import { acquireLabLock, type LabLock } from "./lock.js";
 import { listForeignRules, setLabMode } from "./mode.js";
-import { netserverServing, startNetserver } from "./netserver.js";
+import { alive, killProcesses, netserverServing, startListener, startNetserver } from "./netserver.js";
 import { directLinks, nodePair, pathNodes, podPair } from "./pairs.js";
 import type { LabPlan, NodePlan } from "./plan.js";
 import {
@@ -194,7 +203,7 @@ class LabSession implements BackendSession {
       ...new Set([target.clientNetns, target.serverNetns, ...target.nodes.map((n) => n.netns)]),
     ];
     const restarts = await this.superviseNetservers(onPath);
-    const argv = trialNetperfArgv(
+    const argvs = trialNetperfArgvs(
       trial,
       target.serverIp,
       this.plan.netserverPort,
@@ -214,10 +223,16 @@ class LabSession implements BackendSession {
         : await readProbe(this.runner, target.nodes, readNamespaces);
     this.lastReading = null;
     marks.push(performance.now());
-    const result = await this.runner.run(inNetns(target.clientNetns, argv), {
-      timeoutMs: (trial.durationSec + TRIAL_TIMEOUT_MARGIN_SEC) * 1000,
-      signal,
-    });
+    // several instances start together and wait netperf's -s delay before measuring (netperf/streams.ts)
+    const instances = await Promise.all(
+      argvs.map((argv) =>
+        this.runner.run(inNetns(target.clientNetns, argv), {
+          timeoutMs: trialTimeoutSec(trial) * 1000,
+          signal,
+        }),
+      ),
+    );
+    const result = combineInstances(instances);
     marks.push(performance.now());
     const after = await readProbe(this.runner, target.nodes, readNamespaces);
     marks.push(performance.now());
@@ -247,12 +262,65 @@ class LabSession implements BackendSession {
       : undefined;
     const ms = (i: number) => Math.round(((marks[i + 1] as number) - (marks[i] as number)) * 10) / 10;
     const phasesMs = { supervise: ms(0), readBefore: ms(1), netperf: ms(2), readAfter: ms(3) };
-    return { argv: result.argv, result, path, datapath, restarts, phasesMs };
+    return {
+      argv: result.argv,
+      result,
+      path,
+      datapath,
+      restarts,
+      phasesMs,
+      ...(instances.length > 1 ? { instances } : {}),
+    };
+  }
+
+  /** Witness servers this session started, by `tool@netns`: stopped by pid at close. */
+  private readonly witnessServers = new Map<string, number>();
+
+  /**
+   * A second witness at the trial's point, in the mode the trial just ran in: its server in the
+   * server's namespace (started once, on the server's CPU), its client in the client's (on the
+   * client's CPU), against the same address netperf used.
+   */
+  async runWitness(trial: Trial, tool: WitnessName, signal: AbortSignal) {
+    const target = endpoints(this.plan, trial);
+    const pin = (cpu: number | null, argv: string[]) =>
+      cpu === null ? argv : ["taskset", "-c", String(cpu), ...argv];
+    const port = tool === "sockperf" ? SOCKPERF_PORT : IPERF3_PORT;
+    const key = `${tool}@${target.serverNetns}`;
+    const running = this.witnessServers.get(key);
+    if (running === undefined || !alive(running)) {
+      const server =
+        tool === "sockperf" ? buildSockperfServerArgv({ port }) : buildIperf3ServerArgv({ port });
+      this.witnessServers.set(
+        key,
+        await startListener(target.serverNetns, pin(this.cpuPlacement.server, server), port),
+      );
+    }
+    const { point } = trial;
+    const client =
+      tool === "sockperf"
+        ? buildSockperfClientArgv({
+            host: target.serverIp,
+            port,
+            durationSec: trial.durationSec,
+            messageSize: sockperfMessageSize(point.requestSize ?? 1, point.responseSize ?? 1),
+          })
+        : buildIperf3ClientArgv({
+            host: target.serverIp,
+            port,
+            durationSec: trial.durationSec,
+            messageSize: point.messageSize ?? 16384,
+          });
+    const argv = inNetns(target.clientNetns, pin(this.cpuPlacement.client, client));
+    // sockperf waits ≈2.1 s before its test (witness/sockperf.ts)
+    const result = await this.runner.run(argv, { timeoutMs: trialTimeoutSec(trial) * 1000 + 5000, signal });
+    return { argv, result };
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await killProcesses([...this.witnessServers.values()].filter(alive));
     try {
       if (this.foundMode === null) await cleanupLab(this.runner);
       else await setLabMode(this.runner, this.foundMode, { force: true, checkRules: false });

@@ -51,13 +51,19 @@ async function listening(pid: number, port: number): Promise<boolean> {
 
 /** Starts netserver in a namespace, detached so it outlives this process; resolves with its pid when it listens. */
 export async function startNetserver(netns: string, port: number): Promise<number> {
-  const child = spawn("nsenter", [`--net=/run/netns/${netns}`, "netserver", "-D", "-p", String(port)], {
-    detached: true,
-    stdio: "ignore",
-  });
+  return startListener(netns, ["netserver", "-D", "-p", String(port)], port);
+}
+
+/**
+ * Starts a TCP server (`argv`) in a namespace, detached; resolves with its pid once it listens
+ * on `port`. The lab's cleanup stops every process in its namespaces, so none outlives the lab.
+ */
+export async function startListener(netns: string, argv: readonly string[], port: number): Promise<number> {
+  const name = argv[0] === "taskset" ? argv[2] : argv[0];
+  const child = spawn("nsenter", [`--net=/run/netns/${netns}`, ...argv], { detached: true, stdio: "ignore" });
   const pid = child.pid;
   child.unref();
-  if (pid === undefined) throw new EnvironmentError(`could not start netserver in ${netns}`);
+  if (pid === undefined) throw new EnvironmentError(`could not start ${name} in ${netns}`);
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline) {
     if (await listening(pid, port)) return pid;
@@ -65,7 +71,7 @@ export async function startNetserver(netns: string, port: number): Promise<numbe
     await sleep(10);
   }
   await killProcesses([pid]);
-  throw new EnvironmentError(`netserver in ${netns} did not listen on port ${port} within 5 s`);
+  throw new EnvironmentError(`${name} in ${netns} did not listen on port ${port} within 5 s`);
 }
 
 /**

@@ -22,7 +22,6 @@ import type { Results, TrialRecord } from "../../../harness/results/schema.js";
 import { summarySchema } from "../../../harness/results/summary-schema.js";
 import { parseSweep } from "../../../harness/sweep/load.js";
 import type { MetricName, Mode } from "../../../harness/vocabulary/vocabulary.js";
-import { withCostSummaries } from "./cost-summary.js";
 
 const SWEEP = `
 modes: [legacy, ebpf, direct]
@@ -35,6 +34,7 @@ tests:
   - {test: UDP_STREAM, messageSizes: [1024]}
 repetitions: 8
 duration: 1
+cpu: {serviceDemand: true}
 `;
 
 // eBPF 25% faster than legacy, the direct path 50% faster: eBPF reaches 1.25/1.5 ≈ 83% of it
@@ -45,7 +45,7 @@ const BIASED = "same-node/TCP_RR/1,1";
 function run(): Results {
   const sweep = parseSweep(SWEEP, "issue14.yaml");
   const trials = syntheticTrials(sweep, { effect: EFFECT, drift: 0.05, cv: 0.02, seed: 14, cpuCost: true });
-  const results = withCostSummaries(syntheticResults(sweep, trials, "issue14"));
+  const results = syntheticResults(sweep, trials, "issue14");
   results.summary.witness = syntheticWitness(trials, {
     witness: "sockperf",
     metric: "transactionsPerSec",
@@ -230,7 +230,7 @@ describe("CPU per unit of work", () => {
 
   it("states the method and its caveats", () => {
     const note = table("cpu-cpuUsPerTrans").note ?? "";
-    expect(note).toMatch(/user \+ system \+ softirq, from \/proc\/stat/);
+    expect(note).toMatch(/\/proc\/stat counts but idle and steal: user, system, irq and softirq/);
     expect(note).toMatch(/netperf, netserver and the nodes' softirq work share that one CPU/);
   });
 
@@ -288,7 +288,9 @@ describe("second witness", () => {
     const netperf = geometricRatio(BIASED, "transactionsPerSec", "legacy", "ebpf");
     expect(biased?.[4]).toMatch(new RegExp(`^${netperf.toFixed(2).replace(".", "\\.")}× \\[`));
     expect(rows.find((r) => r[0] === "Cross node TCP_RR 1,1")?.[6]).toBe("agree");
-    expect(model.notes.some((n) => n.startsWith("Witnesses disagree") && n.includes(BIASED))).toBe(true);
+    expect(table("witness").note).toMatch(
+      /^Warning: the tools disagree at Same node TCP_RR 1,1 \(transaction rate\);/,
+    );
     const line = model.headlines.at(-1);
     expect(line?.verdict).toBe("warning");
     expect(line?.text).toMatch(
@@ -328,7 +330,7 @@ describe("a witness with too few common blocks", () => {
       ["4", "undecided"],
     ]);
     expect(rows.every((r) => r[4]?.endsWith("× [no CI]") && r[5]?.endsWith("× [no CI]"))).toBe(true);
-    expect(undecided.notes.some((n) => n.startsWith("Witnesses disagree"))).toBe(false);
+    expect(undecided.tables.find((t) => t.id === "witness")?.note).toMatch(/^Both ratios/);
     const line = undecided.headlines.at(-1);
     expect(line?.text).toBe(
       "Second witness (sockperf): agrees with netperf's eBPF/legacy ratio at 0 of 2 witnessed points and metrics; undecided at 2 (too few common blocks for an interval).",
@@ -348,7 +350,6 @@ describe("a run without the new measurements", () => {
       [],
     );
     expect(plain.headlines.filter((h) => /direct path|CPU per|witness/i.test(h.text))).toEqual([]);
-    expect(plain.notes.filter((n) => n.startsWith("Witnesses"))).toEqual([]);
     expect(plain.datasets.witness).toBeUndefined();
   });
 });

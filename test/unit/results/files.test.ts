@@ -174,7 +174,7 @@ describe("run.json and trials.jsonl (what --resume reads)", () => {
 
 describe("results of the datapath tests (TCP_CRR, UDP_RR, UDP_STREAM, service demand)", () => {
   const datapath = parseSweep(
-    `${readFileSync("sweeps/full-datapath.yaml", "utf8")}repetitions: 2\ncpu: {serviceDemand: true}\n`,
+    `${readFileSync("sweeps/full-datapath.yaml", "utf8")}repetitions: 2\n`,
     "full-datapath.yaml",
   );
   const results = syntheticResults(

@@ -2,6 +2,7 @@
  * The run loop (harness/run/execute.ts) against a scripted backend: what it records, retries,
  * rejects, keeps on a stop, and asks of the backend. No process, namespace or /proc reading.
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { installInterruptHandlers } from "../../../harness/cli/run.js";
 import { NOISE_RULE_REPEATS } from "../../../harness/machine/noise.js";
@@ -298,5 +299,70 @@ describe("executeTrials", () => {
     );
     await expect(executeTrials(gone.context, trials, {})).rejects.toThrow(/the lab is gone/);
     expect(gone.written).toHaveLength(1);
+  });
+});
+
+describe("streams, witnesses and CPU cost in the run loop", () => {
+  const fixture = (name: string) => readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), "utf8");
+  const instances = [0, 1, 2, 3].map((i) => fixture(`netperf/tcp_rr_1_1.streams4.${i}.csv`));
+
+  it("merges a streams point's instances: rates summed, each instance kept, percentiles as brackets", async () => {
+    const sweep = parseSweep(
+      'name: s\nmodes: [legacy, ebpf]\ntests: [{test: TCP_RR, sizes: ["1,1"]}]\nplacements: [same-node]\nstreams: [4]\nduration: 1\nrepetitions: 1\n',
+      "s.yaml",
+    );
+    const session = new FakeSession(() => ({ instances }));
+    const { context, written } = contextOf(sweep, session);
+    await executeTrials(context, planSweep(sweep), {});
+    expect(written).toHaveLength(2);
+    for (const record of written) {
+      expect(record.state).toBe("completed");
+      expect(record.point.streams).toBe(4);
+      // 41379.902 + 26584.301 + 34944.090 + 26175.115, the fixtures' TRANSACTION_RATE
+      expect(record.metrics?.transactionsPerSec).toBeCloseTo(129083.408, 3);
+      expect(record.streams?.perInstance.map((m) => m.transactionsPerSec)).toEqual([
+        41379.902, 26584.301, 34944.09, 26175.115,
+      ]);
+      expect(record.streams?.latency?.method).toBe("bound");
+      expect(record.metrics?.p50Us).toBeUndefined();
+    }
+  });
+
+  it("runs the witness after a completed trial at its test's points and puts both ratios in the summary", async () => {
+    const sweep = sweepOf("witness: sockperf\nplacements: [same-node]\n");
+    const sockperf = fixture("witness/sockperf-pp-tcp-rtt.txt");
+    const session = new FakeSession(undefined, undefined, () => ({ stdout: sockperf }));
+    const { context, written } = contextOf(sweep, session);
+    await executeTrials(context, planSweep(sweep), {});
+    expect(session.calls.filter((c) => c.startsWith("witness sockperf"))).toHaveLength(written.length);
+    expect(
+      written.every((r) => r.witness?.tool === "sockperf" && r.witness.metrics?.p50Us !== undefined),
+    ).toBe(true);
+    const summary = summarise(sweep, sweepPoints(sweep), written);
+    const rows = summary.witness ?? [];
+    expect(rows.map((r) => r.metric)).toContain("p50Us");
+    // two blocks: too few pairs for an interval, so no verdict either way
+    expect(rows.every((r) => r.blocks.length === 2 && r.agreement === "undecided")).toBe(true);
+  });
+
+  it("keeps netperf's figure when the witness fails, with the witness's error", async () => {
+    const sweep = sweepOf("witness: sockperf\nplacements: [same-node]\n");
+    const refused = fixture("witness/sockperf-pp-refused.txt");
+    const session = new FakeSession(undefined, undefined, () => ({ stdout: refused }));
+    const { context, written } = contextOf(sweep, session);
+    await executeTrials(context, planSweep(sweep), {});
+    expect(written.every((r) => r.state === "completed" && r.witness?.error !== undefined)).toBe(true);
+  });
+
+  it("derives CPU per transaction from the benchmark CPU's busy seconds", async () => {
+    const sweep = sweepOf("placements: [same-node]\n");
+    const busy = { ...QUIET, benchCpus: [1], benchCpuSec: { user: 0.3, system: 0.4, softirq: 0.3, busy: 1 } };
+    const session = new FakeSession();
+    const { context, written } = contextOf(sweep, session, { noise: Array(8).fill(busy) });
+    await executeTrials(context, planSweep(sweep), {});
+    const [first] = written;
+    const rate = first?.metrics?.transactionsPerSec as number;
+    // 1 CPU second over rate × 1.00 s elapsed transactions
+    expect(first?.metrics?.cpuUsPerTrans).toBeCloseTo(1e6 / (rate * 1.0), 6);
   });
 });

@@ -49,10 +49,12 @@ describe("metrics of each test", () => {
   });
 
   it("adds service demand, per KB or per transaction, when the sweep asks for it", () => {
+    // and, on the lab, the benchmark CPU's time per GB or per transaction
     expect(comparedMetrics(withDemand, "TCP_STREAM")).toEqual([
       "throughputMbps",
       "localSdUsPerKB",
       "remoteSdUsPerKB",
+      "cpuSecPerGB",
     ]);
     // TCP_CRR's remote figure is measured over netserver's padded timer: left out
     expect(comparedMetrics(withDemand, "TCP_CRR")).toEqual([
@@ -60,6 +62,7 @@ describe("metrics of each test", () => {
       "p99Us",
       "meanLatencyUs",
       "localSdUsPerTrans",
+      "cpuUsPerTrans",
     ]);
   });
 });

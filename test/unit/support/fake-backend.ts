@@ -8,7 +8,9 @@ import type { Backend, BackendSession, TrialOutcome } from "../../../harness/bac
 import type { CpuPlacement } from "../../../harness/machine/cpu-placement.js";
 import type { ModeEvidence, NoiseSample } from "../../../harness/results/schema.js";
 import type { Trial } from "../../../harness/sweep/plan.js";
+import type { ProcessResult } from "../../../harness/util/runner.js";
 import type { Mode } from "../../../harness/vocabulary/vocabulary.js";
+import type { WitnessName } from "../../../harness/witness/witness.js";
 
 /** Real netperf 2.7 output (test/fixtures/netperf), so the loop parses what netperf prints. */
 export const NETPERF_STDOUT = {
@@ -24,7 +26,15 @@ export interface ScriptedOutcome {
   path?: TrialOutcome["path"];
   /** Thrown instead of returning (an EnvironmentError stops the run). */
   throws?: Error;
+  /** streams > 1: each instance's stdout, in launch order. */
+  instances?: string[];
 }
+
+/** What the fake's second witness prints for a trial, or undefined when it has none. */
+export type WitnessScript = (
+  trial: Trial,
+  tool: WitnessName,
+) => { stdout: string; exitCode?: number } | undefined;
 
 export type TrialScript = (
   trial: Trial,
@@ -49,7 +59,27 @@ export class FakeSession implements BackendSession {
   constructor(
     private readonly script: TrialScript = () => undefined,
     private readonly modeOk: (mode: Mode) => boolean = () => true,
+    private readonly witness?: WitnessScript,
   ) {}
+
+  async runWitness(trial: Trial, tool: WitnessName): Promise<{ argv: string[]; result: ProcessResult }> {
+    this.calls.push(`witness ${tool} ${trial.id}`);
+    const scripted = this.witness?.(trial, tool);
+    if (!scripted) throw new Error(`no ${tool} scripted for ${trial.id}`);
+    const argv = [tool];
+    return {
+      argv,
+      result: {
+        argv,
+        exitCode: scripted.exitCode ?? 0,
+        signal: null,
+        stdout: scripted.stdout,
+        stderr: "",
+        durationMs: 1,
+        timedOut: false,
+      },
+    };
+  }
 
   topology(): Record<string, unknown> {
     return { fake: true };
@@ -69,7 +99,17 @@ export class FakeSession implements BackendSession {
     const scripted = (await this.script(trial, attempt, signal)) ?? {};
     if (scripted.throws) throw scripted.throws;
     const argv = ["netperf", "-t", trial.point.test];
+    const instances = scripted.instances?.map((stdout) => ({
+      argv,
+      exitCode: 0,
+      signal: null,
+      stdout,
+      stderr: "",
+      durationMs: 1,
+      timedOut: false,
+    }));
     return {
+      ...(instances ? { instances } : {}),
       argv,
       result: {
         argv,

@@ -44,10 +44,13 @@ describe("parseSweep", () => {
     });
     expect(sweep.tests.find((t) => t.test === "TCP_CRR")).toEqual({
       test: "TCP_CRR",
-      sizes: ["1,1", "1024,1024"],
+      sizes: ["1,1"],
       percentiles: [50, 90, 99],
     });
-    expect(sweep.cpu.serviceDemand).toBe(false);
+    expect(sweep.cpu.serviceDemand).toBe(true);
+    expect(sweep.modes).toEqual(["legacy", "ebpf", "direct"]);
+    expect(sweep.streams).toEqual([1, 4]);
+    expect(sweep.witness).toEqual(["sockperf", "iperf3"]);
   });
 
   it("accepts the new tests with their defaults and service demand, and refuses what netperf cannot send", () => {
