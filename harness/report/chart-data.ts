@@ -15,7 +15,7 @@ import {
   type RequestResponseTest,
 } from "../vocabulary/vocabulary.js";
 import { shownUnit } from "./format.js";
-import { COST_METRICS, mainMetric, sizeOrder } from "./points.js";
+import { COST_METRICS, mainMetric, sizeOrder, streamsOf } from "./points.js";
 import { type PublishedSource, shortSourceLabel } from "./published.js";
 
 /** A bar with its 95% interval, grouped on the x axis by `x` and coloured by mode. */
@@ -50,6 +50,8 @@ export interface ChartData {
     high: number | null;
     n: number;
   }[];
+  /** TCP_STREAM points run by several netperf instances at once: summed throughput (Gbit/s). */
+  streamThroughput: BarRow[];
   gain: {
     placement: string;
     size: number;
@@ -108,8 +110,9 @@ export function chartData(
   published: PublishedSource[],
 ): ChartData {
   const points = results.summary.points;
+  // the line charts' x axis is the message size: one stream only; several go to `streamThroughput`
   const throughput = points
-    .filter((p) => p.test === "TCP_STREAM" && p.metric === "throughputMbps")
+    .filter((p) => p.test === "TCP_STREAM" && p.metric === "throughputMbps" && streamsOf(p.size) === 1)
     .map((p) => ({
       placement: p.placement,
       mode: p.mode,
@@ -119,8 +122,12 @@ export function chartData(
       high: p.ciHigh === null ? null : p.ciHigh / 1000,
       n: p.n,
     }));
+  const streamThroughput = points
+    .filter((p) => p.test === "TCP_STREAM" && p.metric === "throughputMbps" && streamsOf(p.size) > 1)
+    .sort((a, b) => sizeOrder(a.size, b.size))
+    .map((p) => bar(p, `${p.size.replace(/ ×/, " B ×")} streams`, shownUnit(p.metric).scale));
   const gain = comparisons
-    .filter((c) => c.test === "TCP_STREAM" && c.metric === "throughputMbps")
+    .filter((c) => c.test === "TCP_STREAM" && c.metric === "throughputMbps" && streamsOf(c.size) === 1)
     .map((c) => ({
       placement: c.placement,
       size: Number(c.size),
@@ -140,8 +147,9 @@ export function chartData(
   );
   const latency = REQUEST_RESPONSE_TESTS.map((test) => ({
     test,
+    // one stream: several streams' merged percentiles are brackets, in the latency tables
     rows: points
-      .filter((p) => p.test === test && /^p\d+Us$/.test(p.metric))
+      .filter((p) => p.test === test && /^p\d+Us$/.test(p.metric) && streamsOf(p.size) === 1)
       .map((p) => ({
         placement: p.placement,
         mode: p.mode,
@@ -184,7 +192,13 @@ export function chartData(
   const repetitions = REQUEST_RESPONSE_TESTS.map((test) => {
     const metric = rateMetric(test);
     const rows = results.trials
-      .filter((t) => t.state === "completed" && t.point.test === test && t.metrics?.[metric] !== undefined)
+      .filter(
+        (t) =>
+          t.state === "completed" &&
+          t.point.test === test &&
+          (t.point.streams ?? 1) === 1 &&
+          t.metrics?.[metric] !== undefined,
+      )
       .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
       .map((t, order) => ({
         placement: t.point.placement,
@@ -227,5 +241,16 @@ export function chartData(
       high: c.ciHigh === null ? null : c.ciHigh * 100,
       verdict: c.verdict,
     }));
-  return { throughput, gain, publishedGain, latency, rates, repetitions, udpStream, cost, direct };
+  return {
+    throughput,
+    streamThroughput,
+    gain,
+    publishedGain,
+    latency,
+    rates,
+    repetitions,
+    udpStream,
+    cost,
+    direct,
+  };
 }

@@ -360,6 +360,18 @@ function udpStreamCharts(data: ChartData): (ChartSpec | null)[] {
   ];
 }
 
+function streamThroughputChart(data: ChartData): ChartSpec | null {
+  return barsByX({
+    id: "throughput-streams",
+    title: "TCP_STREAM throughput, several streams",
+    caption:
+      "TCP_STREAM run by several netperf instances at once: their throughputs summed, median across repetitions with its distribution-free 95% interval (whiskers).",
+    heading: "TCP_STREAM throughput with several streams (Gbit/s)",
+    rows: data.streamThroughput,
+    y: { field: "value", title: "throughput (Gbit/s)", format: ".2f" },
+  });
+}
+
 function costCharts(data: ChartData): (ChartSpec | null)[] {
   return data.cost.map(({ metric, rows }) => {
     const { name, unit } = METRICS[metric];
@@ -392,6 +404,7 @@ export function buildCharts(data: ChartData): ChartSpec[] {
   return [
     throughputChart(data, "same-node"),
     throughputChart(data, "cross-node"),
+    streamThroughputChart(data),
     gainChart(data),
     ...latencyCharts(data),
     ...data.rates.map(rateChart),

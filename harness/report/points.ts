@@ -29,9 +29,15 @@ export function pointName(key: string): string {
 export const placementName = (p: string) =>
   p === "same-node" ? "Same node" : p === "cross-node" ? "Cross node" : p;
 
-/** Orders sizes ("64", "1,1") by their first number. */
+/** The netperf instances a point ran ("1024 ×4" → 4, sweep/plan.ts names them so), 1 for one. */
+export function streamsOf(size: string): number {
+  const match = / ×(\d+)$/.exec(size);
+  return match ? Number(match[1]) : 1;
+}
+
+/** Orders sizes ("64", "1,1", "1024 ×4") by their first number, then by streams. */
 export function sizeOrder(a: string, b: string): number {
-  return Number(a.split(",")[0]) - Number(b.split(",")[0]);
+  return parseFloat(a.split(",")[0] ?? "") - parseFloat(b.split(",")[0] ?? "") || streamsOf(a) - streamsOf(b);
 }
 
 /** The point of one placement, mode, test, size and metric, if the run measured it. */

@@ -13,6 +13,7 @@ import {
   syntheticWitness,
 } from "../../../harness/bench/synthetic.js";
 import { type Cell, cellText, type Table, tableText } from "../../../harness/report/cells.js";
+import type { ChartSpec } from "../../../harness/report/chart-style.js";
 import { buildCharts } from "../../../harness/report/charts.js";
 import { datasetCsv } from "../../../harness/report/csv.js";
 import { renderMarkdown } from "../../../harness/report/markdown.js";
@@ -311,6 +312,28 @@ describe("second witness", () => {
       "### Second witness",
     ])
       expect(md).toContain(title);
+  });
+});
+
+describe("points run by several streams", () => {
+  const sweep = parseSweep(
+    `placements: [same-node]\ntests: [{test: TCP_STREAM, messageSizes: [1024]}, {test: TCP_RR, sizes: ["1,1"]}]\nstreams: [1, 4]\nrepetitions: 6\nduration: 1\n`,
+    "streams.yaml",
+  );
+  const trials = syntheticTrials(sweep, { effect: { ebpf: 1.2 }, drift: 0, cv: 0.02, seed: 2 });
+  const many = buildReportModel(syntheticResults(sweep, trials, "streams"), []);
+  const manyCharts = buildCharts(many.charts);
+
+  it("keeps them off the message-size axis and the single-stream latency and trial charts", async () => {
+    expect(many.charts.throughput.map((r) => r.size)).toEqual([1024, 1024]);
+    expect(many.charts.gain.map((r) => r.size)).toEqual([1024]);
+    expect(many.charts.streamThroughput.map((r) => r.x)).toEqual(["1024 B ×4 streams", "1024 B ×4 streams"]);
+    const single = trials.filter((t) => t.point.test === "TCP_RR" && t.point.streams === undefined);
+    expect(many.charts.repetitions[0]?.rows).toHaveLength(single.length);
+    // 2 modes × 3 percentiles of the single-stream point
+    expect(many.charts.latency[0]?.rows).toHaveLength(6);
+    const chart = manyCharts.find((c) => c.id === "throughput-streams") as ChartSpec;
+    expect(await renderSvg(chart.spec)).toMatch(/class="mark-rect role-mark/);
   });
 });
 
