@@ -15,7 +15,7 @@ import {
   type RequestResponseTest,
 } from "../vocabulary/vocabulary.js";
 import { shownUnit } from "./format.js";
-import { COST_METRICS, mainMetric, sizeOrder, streamsOf } from "./points.js";
+import { bytesLabel, COST_METRICS, mainMetric, sizeOrder, streamsOf } from "./points.js";
 import { type PublishedSource, shortSourceLabel } from "./published.js";
 
 /** A bar with its 95% interval, grouped on the x axis by `x` and coloured by mode. */
@@ -125,7 +125,7 @@ export function chartData(
   const streamThroughput = points
     .filter((p) => p.test === "TCP_STREAM" && p.metric === "throughputMbps" && streamsOf(p.size) > 1)
     .sort((a, b) => sizeOrder(a.size, b.size))
-    .map((p) => bar(p, `${p.size.replace(/ ×/, " B ×")} streams`, shownUnit(p.metric).scale));
+    .map((p) => bar(p, bytesLabel(p.size), shownUnit(p.metric).scale));
   const gain = comparisons
     .filter((c) => c.test === "TCP_STREAM" && c.metric === "throughputMbps" && streamsOf(c.size) === 1)
     .map((c) => ({
@@ -218,12 +218,16 @@ export function chartData(
         udp
           .filter((p) => p.size === size && p.metric === metric)
           .map((p) =>
-            bar(p, `${size} B ${metric === "sentMbps" ? "sent" : "received"}`, shownUnit(metric).scale),
+            bar(
+              p,
+              `${bytesLabel(size)} ${metric === "sentMbps" ? "sent" : "received"}`,
+              shownUnit(metric).scale,
+            ),
           ),
       ),
     ),
     loss: udpSizes.flatMap((size) =>
-      udp.filter((p) => p.size === size && p.metric === "lossPct").map((p) => bar(p, `${size} B`)),
+      udp.filter((p) => p.size === size && p.metric === "lossPct").map((p) => bar(p, bytesLabel(size))),
     ),
   };
   const cost = COST_METRICS.map((metric) => ({

@@ -9,7 +9,15 @@ import { type Comparison, summaryMetrics } from "../stats/summary.js";
 import { METRICS } from "../vocabulary/vocabulary.js";
 import { directComparisons } from "./direct.js";
 import { comparisonEvidence, formatPercentChange, formatRatio, formatWithInterval } from "./format.js";
-import { COST_METRICS, findPoint, mainMetric, placementName, pointName, sizeOrder } from "./points.js";
+import {
+  bytesLabel,
+  COST_METRICS,
+  findPoint,
+  mainMetric,
+  placementName,
+  pointName,
+  sizeOrder,
+} from "./points.js";
 
 /**
  * A headline sentence and the verdict it reports (which colours it): `context` states figures
@@ -42,7 +50,8 @@ function throughputHeadline(placement: string, test: string, comparisons: Compar
     };
   const better = stream.filter((c) => c.verdict === "better");
   const worse = stream.filter((c) => c.verdict === "worse");
-  const at = (c: Comparison) => `${formatRatio(c.ratio)}× at ${c.size} B (${comparisonEvidence(c)})`;
+  const at = (c: Comparison) =>
+    `${formatRatio(c.ratio)}× at ${bytesLabel(c.size)} (${comparisonEvidence(c)})`;
   /** "ratio at size" for one comparison, "from lowest to highest" for several. */
   const span = (group: Comparison[]) => {
     const low = group.reduce((a, b) => (b.ratio < a.ratio ? b : a));

@@ -35,6 +35,12 @@ export function streamsOf(size: string): number {
   return match ? Number(match[1]) : 1;
 }
 
+/** A stream size in bytes as text: "1024 B", or "1024 B ×4 streams" for several instances. */
+export function bytesLabel(size: string): string {
+  const streams = streamsOf(size);
+  return streams === 1 ? `${size} B` : `${size.replace(/ ×\d+$/, "")} B ×${streams} streams`;
+}
+
 /** Orders sizes ("64", "1,1", "1024 ×4") by their first number, then by streams. */
 export function sizeOrder(a: string, b: string): number {
   return parseFloat(a.split(",")[0] ?? "") - parseFloat(b.split(",")[0] ?? "") || streamsOf(a) - streamsOf(b);

@@ -332,6 +332,7 @@ describe("points run by several streams", () => {
     expect(many.charts.repetitions[0]?.rows).toHaveLength(single.length);
     // 2 modes × 3 percentiles of the single-stream point
     expect(many.charts.latency[0]?.rows).toHaveLength(6);
+    expect(many.headlines[0]?.text).toMatch(/× at 1024 B \(.*× at 1024 B ×4 streams \(/);
     const chart = manyCharts.find((c) => c.id === "throughput-streams") as ChartSpec;
     expect(await renderSvg(chart.spec)).toMatch(/class="mark-rect role-mark/);
   });
