@@ -6,10 +6,12 @@ import { isStreamTest } from "../netperf/argv.js";
 import { type Metrics, rateMetric, serviceDemandMetrics } from "../netperf/parse.js";
 import { RESULTS_SCHEMA_VERSION, type Results, type TrialRecord } from "../results/schema.js";
 import { summarise } from "../stats/summary.js";
+import { type BlockPair, compareWitness, type WitnessRow } from "../stats/witness.js";
 import { planSweep, sweepPoints } from "../sweep/plan.js";
 import type { Sweep } from "../sweep/schema.js";
 import { seededRandom } from "../util/random.js";
-import type { Mode } from "../vocabulary/vocabulary.js";
+import type { MetricName, Mode } from "../vocabulary/vocabulary.js";
+import { WITNESSED_TEST, type WitnessName } from "../witness/witness.js";
 
 export interface SyntheticOptions {
   /** Multiplier on throughput and transaction rate per mode (latency gets the inverse). */
@@ -31,12 +33,31 @@ export interface SyntheticOptions {
   metricCv?: number;
   /** Round latency percentiles to whole microseconds, as netperf prints them. */
   wholeMicroseconds?: boolean;
+  /**
+   * Record the bench CPU's cost per unit of work (cpuUsPerTrans for request/response,
+   * cpuSecPerGB for streams), inversely proportional to the trial's speed: a faster mode
+   * spends less CPU per transaction.
+   */
+  cpuCost?: boolean;
+}
+
+/** Bench CPU µs per transaction and s per GB of a trial at speed factor 1. */
+export const SYNTHETIC_CPU_COST = { cpuUsPerTrans: 25, cpuSecPerGB: 2 } as const;
+
+/** A standard normal draw (Box–Muller) from a seeded uniform source: two draws of `random`. */
+function standardNormal(random: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
+/** A lognormal draw with median 1 and coefficient of variation `cv`. */
+function lognormalDraw(random: () => number, cv: number): number {
+  return Math.exp(Math.sqrt(Math.log(1 + cv ** 2)) * standardNormal(random));
 }
 
 export function syntheticTrials(sweep: Sweep, options: SyntheticOptions): TrialRecord[] {
   const random = seededRandom(options.seed);
-  const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  const lognormal = (cv: number) => Math.exp(Math.sqrt(Math.log(1 + cv ** 2)) * normal());
+  const normal = () => standardNormal(random);
+  const lognormal = (cv: number) => lognormalDraw(random, cv);
   const trialNoise = () =>
     options.noise === "lognormal" ? lognormal(options.cv) : 1 + options.cv * normal();
   const metricCv = options.metricCv ?? 0;
@@ -68,6 +89,10 @@ export function syntheticTrials(sweep: Sweep, options: SyntheticOptions): TrialR
     }
     // a faster mode spends less CPU per unit of work
     if (sweep.cpu.serviceDemand) for (const m of serviceDemandMetrics(test)) metrics[m] = 30 / factor;
+    if (options.cpuCost) {
+      const cost = isStreamTest(test) ? "cpuSecPerGB" : "cpuUsPerTrans";
+      metrics[cost] = SYNTHETIC_CPU_COST[cost] / factor;
+    }
     const at = new Date(start + index * 1000 * (trial.durationSec + 0.1)).toISOString();
     return {
       id: trial.id,
@@ -91,7 +116,56 @@ export function syntheticTrials(sweep: Sweep, options: SyntheticOptions): TrialR
   });
 }
 
-/** A complete results object around synthetic trials (summary computed), for tests and benchmarks. */
+/** What a synthetic second witness measures beside netperf's trials. */
+export interface SyntheticWitnessOptions {
+  witness: WitnessName;
+  metric: MetricName;
+  seed: number;
+  /** CV of the witness's own lognormal noise per value. */
+  cv: number;
+  /** Per point key: the witness's eBPF/legacy ratio over netperf's (1, or absent, when they agree). */
+  bias?: Record<string, number>;
+}
+
+/**
+ * Witness rows beside synthetic trials: at every point of the witnessed test, netperf's
+ * legacy/eBPF pairs read from the trials, and a witness that measured each of those values
+ * again with its own noise (and its eBPF values times `bias`), compared by stats/witness.ts.
+ */
+export function syntheticWitness(
+  trials: readonly TrialRecord[],
+  options: SyntheticWitnessOptions,
+): WitnessRow[] {
+  const random = seededRandom(options.seed);
+  const noise = () => lognormalDraw(random, options.cv);
+  const witnessed = trials.filter(
+    (t) => t.state === "completed" && t.point.test === WITNESSED_TEST[options.witness],
+  );
+  return [...new Set(witnessed.map((t) => t.point.key))].map((point) => {
+    const value = (mode: Mode, block: number) =>
+      witnessed.find((t) => t.point.key === point && t.mode === mode && t.block === block)?.metrics?.[
+        options.metric
+      ];
+    const netperf: BlockPair[] = [];
+    for (const block of [...new Set(witnessed.map((t) => t.block))].sort((a, b) => a - b)) {
+      const [baseline, candidate] = [value("legacy", block), value("ebpf", block)];
+      if (baseline !== undefined && candidate !== undefined) netperf.push({ block, baseline, candidate });
+    }
+    const bias = options.bias?.[point] ?? 1;
+    return compareWitness({
+      point,
+      metric: options.metric,
+      witness: options.witness,
+      netperf,
+      witnessPairs: netperf.map((pair) => ({
+        block: pair.block,
+        baseline: pair.baseline * noise(),
+        candidate: pair.candidate * bias * noise(),
+      })),
+    });
+  });
+}
+
 /** The environment of a generated run: every field says it is synthetic. */
 export const SYNTHETIC_ENVIRONMENT = {
   kernel: "synthetic",
@@ -108,6 +182,7 @@ export const SYNTHETIC_ENVIRONMENT = {
   topology: {},
 };
 
+/** A complete results object around synthetic trials (summary computed), for tests and benchmarks. */
 export function syntheticResults(
   sweep: Sweep,
   trials: TrialRecord[],

@@ -3,6 +3,7 @@
  * and the two ways exporters show them: as text for people (HTML, Markdown) and as a plain
  * value for machines (CSV). Pure.
  */
+import type { RatioEstimate } from "../stats/ratio.js";
 import type { Comparison, PointSummary } from "../stats/summary.js";
 import { formatNumber, formatRatio, formatWithInterval, ratioRange, shownUnit } from "./format.js";
 
@@ -26,13 +27,13 @@ export type Cell =
   | { kind: "estimate"; median: number; low: number | null; high: number | null; n: number; unit: string }
   /** A figure from elsewhere (a published source), shown for orientation. */
   | { kind: "reference"; value: number; unit: string }
-  /** A candidate/baseline ratio with its interval and verdict. */
+  /** A candidate/baseline ratio with its interval and, when it is a judged comparison, its verdict. */
   | {
       kind: "ratio";
       ratio: number;
       low: number | null;
       high: number | null;
-      verdict: Comparison["verdict"];
+      verdict?: Comparison["verdict"];
     }
   /** The widest relative interval half-width a point reached (0.012 = ±1.2%), `null` when none. */
   | { kind: "halfWidth"; value: number | null }
@@ -64,6 +65,12 @@ export function ratioCell(c: Comparison | undefined): Cell {
   return { kind: "ratio", ratio: c.ratio, low: c.ciLow, high: c.ciHigh, verdict: c.verdict };
 }
 
+/** An estimated ratio and its interval, without a verdict (a witness's), or "n/a" when there is none. */
+export function estimateRatioCell(e: RatioEstimate | null): Cell {
+  if (!e) return empty("n/a");
+  return { kind: "ratio", ratio: e.ratio, low: e.ciLow, high: e.ciHigh };
+}
+
 /** The cell as people read it in HTML and Markdown (units are in the column header). */
 export function cellText(cell: Cell): string {
   switch (cell.kind) {
@@ -87,7 +94,7 @@ export function cellText(cell: Cell): string {
     case "ratio": {
       const ci = ratioRange(cell.low, cell.high) ?? "no CI";
       const verdict = cell.verdict === "no significant difference" ? "n.s." : cell.verdict;
-      return `${formatRatio(cell.ratio)}× [${ci}] ${verdict}`;
+      return `${formatRatio(cell.ratio)}× [${ci}]${verdict ? ` ${verdict}` : ""}`;
     }
     case "halfWidth":
       return cell.value === null ? "no interval" : `±${(cell.value * 100).toFixed(1)}%`;

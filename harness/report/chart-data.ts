@@ -1,11 +1,43 @@
 /**
  * The numbers behind the report's charts, one row per mark, in the units the charts show
- * (throughput in Gbit/s, latency in µs), with the published figures set beside them. Pure.
+ * (throughput in Gbit/s, latency in µs), with the published figures set beside them. Charts of
+ * one netperf test select its points by `p.test`, so one test's figures never mix into another's
+ * chart (UDP_STREAM's received rate is a throughputMbps too). Pure.
  */
+import { isStreamTest } from "../netperf/argv.js";
+import { rateMetric } from "../netperf/parse.js";
 import type { Results } from "../results/schema.js";
-import type { Comparison } from "../stats/summary.js";
-import type { Mode } from "../vocabulary/vocabulary.js";
+import type { Comparison, PointSummary } from "../stats/summary.js";
+import {
+  type MetricName,
+  type Mode,
+  NETPERF_TESTS,
+  type RequestResponseTest,
+} from "../vocabulary/vocabulary.js";
+import { shownUnit } from "./format.js";
+import { bytesLabel, COST_METRICS, mainMetric, sizeOrder, streamsOf } from "./points.js";
 import { type PublishedSource, shortSourceLabel } from "./published.js";
+
+/** A bar with its 95% interval, grouped on the x axis by `x` and coloured by mode. */
+export interface BarRow {
+  placement: string;
+  mode: Mode;
+  x: string;
+  value: number;
+  low: number | null;
+  high: number | null;
+}
+
+/** A request/response test's rate rows: this run's and, for TCP_RR, published figures. */
+export interface RateRow {
+  source: string;
+  placement: string;
+  mode: string;
+  tps: number;
+  low: number | null;
+  high: number | null;
+  ours: boolean;
+}
 
 /** Chart rows by chart: each array is one vega-lite data set. */
 export interface ChartData {
@@ -18,6 +50,8 @@ export interface ChartData {
     high: number | null;
     n: number;
   }[];
+  /** TCP_STREAM points run by several netperf instances at once: summed throughput (Gbit/s). */
+  streamThroughput: BarRow[];
   gain: {
     placement: string;
     size: number;
@@ -27,25 +61,47 @@ export interface ChartData {
     verdict: string;
   }[];
   publishedGain: { placement: string; ratio: number; label: string }[];
+  /** Per request/response test: each latency percentile by placement and mode. */
   latency: {
-    placement: string;
-    mode: Mode;
-    percentile: string;
-    us: number;
-    low: number | null;
-    high: number | null;
+    test: RequestResponseTest;
+    rows: {
+      placement: string;
+      mode: Mode;
+      percentile: string;
+      us: number;
+      low: number | null;
+      high: number | null;
+    }[];
   }[];
-  tps: {
-    source: string;
-    placement: string;
-    mode: string;
-    tps: number;
-    low: number | null;
-    high: number | null;
-    ours: boolean;
+  /** Per request/response test: its rate (transactions or connections per second). */
+  rates: { test: RequestResponseTest; metric: MetricName; rows: RateRow[] }[];
+  /** Per request/response test: every completed trial's rate, in run order. */
+  repetitions: {
+    test: RequestResponseTest;
+    metric: MetricName;
+    rows: { placement: string; mode: Mode; order: number; block: number; tps: number }[];
   }[];
-  repetitions: { placement: string; mode: Mode; order: number; block: number; tps: number }[];
+  /** UDP_STREAM: the rate sent and the rate received (Gbit/s), and the datagrams lost (%). */
+  udpStream: { rate: BarRow[]; loss: BarRow[] };
+  /** Per CPU cost metric the run summarised: every mode's cost per placement, test and size. */
+  cost: { metric: MetricName; rows: BarRow[] }[];
+  /** Legacy and eBPF as a percentage of the direct path's rate or throughput, per point. */
+  direct: (BarRow & { verdict: string })[];
 }
+
+/** A point as a bar at `x`, in the stored unit times `scale`. */
+function bar(p: PointSummary, x: string, scale = 1): BarRow {
+  return {
+    placement: p.placement,
+    mode: p.mode,
+    x,
+    value: p.median * scale,
+    low: p.ciLow === null ? null : p.ciLow * scale,
+    high: p.ciHigh === null ? null : p.ciHigh * scale,
+  };
+}
+
+const REQUEST_RESPONSE_TESTS = NETPERF_TESTS.filter((t): t is RequestResponseTest => !isStreamTest(t));
 
 /** The chart rows of a run; `comparisons` are its eBPF/legacy comparisons. */
 export function chartData(
@@ -54,8 +110,9 @@ export function chartData(
   published: PublishedSource[],
 ): ChartData {
   const points = results.summary.points;
+  // the line charts' x axis is the message size: one stream only; several go to `streamThroughput`
   const throughput = points
-    .filter((p) => p.metric === "throughputMbps")
+    .filter((p) => p.test === "TCP_STREAM" && p.metric === "throughputMbps" && streamsOf(p.size) === 1)
     .map((p) => ({
       placement: p.placement,
       mode: p.mode,
@@ -65,8 +122,12 @@ export function chartData(
       high: p.ciHigh === null ? null : p.ciHigh / 1000,
       n: p.n,
     }));
+  const streamThroughput = points
+    .filter((p) => p.test === "TCP_STREAM" && p.metric === "throughputMbps" && streamsOf(p.size) > 1)
+    .sort((a, b) => sizeOrder(a.size, b.size))
+    .map((p) => bar(p, bytesLabel(p.size), shownUnit(p.metric).scale));
   const gain = comparisons
-    .filter((c) => c.metric === "throughputMbps")
+    .filter((c) => c.test === "TCP_STREAM" && c.metric === "throughputMbps" && streamsOf(c.size) === 1)
     .map((c) => ({
       placement: c.placement,
       size: Number(c.size),
@@ -84,54 +145,116 @@ export function chartData(
         label: `${shortSourceLabel(s)}: ${f.placement} ${f.metric.endsWith("SmallMessages") ? "small messages " : ""}~${f.value}×`,
       })),
   );
-  const latency = points
-    .filter((p) => p.test === "TCP_RR" && /^p\d+Us$/.test(p.metric))
-    .map((p) => ({
-      placement: p.placement,
-      mode: p.mode,
-      percentile: p.metric.replace(/^p(\d+)Us$/, "P$1"),
-      us: p.median,
-      low: p.ciLow,
-      high: p.ciHigh,
-    }));
-  const tps: ChartData["tps"] = points
-    .filter((p) => p.metric === "transactionsPerSec")
-    .map((p) => ({
-      source: `this run (${p.size})`,
-      placement: p.placement,
-      mode: p.mode,
-      tps: p.median,
-      low: p.ciLow,
-      high: p.ciHigh,
-      ours: true,
-    }));
-  for (const source of published) {
-    for (const f of source.figures.filter(
-      (f) => f.metric === "transactionsPerSec" && (f.streams ?? 1) === 1,
-    )) {
-      tps.push({
-        source: shortSourceLabel(source),
-        placement: f.placement,
-        mode: f.mode,
-        tps: f.value,
-        low: null,
-        high: null,
-        ours: false,
-      });
+  const latency = REQUEST_RESPONSE_TESTS.map((test) => ({
+    test,
+    // one stream: several streams' merged percentiles are brackets, in the latency tables
+    rows: points
+      .filter((p) => p.test === test && /^p\d+Us$/.test(p.metric) && streamsOf(p.size) === 1)
+      .map((p) => ({
+        placement: p.placement,
+        mode: p.mode,
+        percentile: p.metric.replace(/^p(\d+)Us$/, "P$1"),
+        us: p.median,
+        low: p.ciLow,
+        high: p.ciHigh,
+      })),
+  })).filter((g) => g.rows.length > 0);
+  const rates = REQUEST_RESPONSE_TESTS.map((test) => {
+    const metric = rateMetric(test);
+    const rows: RateRow[] = points
+      .filter((p) => p.test === test && p.metric === metric)
+      .map((p) => ({
+        source: `this run (${p.size})`,
+        placement: p.placement,
+        mode: p.mode,
+        tps: p.median,
+        low: p.ciLow,
+        high: p.ciHigh,
+        ours: true,
+      }));
+    for (const source of published) {
+      for (const f of source.figures.filter(
+        (f) => f.test === test && f.metric === metric && (f.streams ?? 1) === 1,
+      )) {
+        rows.push({
+          source: shortSourceLabel(source),
+          placement: f.placement,
+          mode: f.mode,
+          tps: f.value,
+          low: null,
+          high: null,
+          ours: false,
+        });
+      }
     }
-  }
-  const rrTrials = results.trials
-    .filter(
-      (t) =>
-        t.state === "completed" && t.point.test === "TCP_RR" && t.metrics?.transactionsPerSec !== undefined,
-    )
-    .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
-  const repetitions = rrTrials.map((t, order) => ({
-    placement: t.point.placement,
-    mode: t.mode,
-    order: order + 1,
-    block: t.block,
-    tps: t.metrics?.transactionsPerSec as number,
-  }));
-  return { throughput, gain, publishedGain, latency, tps, repetitions };
+    return { test, metric, rows };
+  }).filter((g) => g.rows.some((r) => r.ours));
+  const repetitions = REQUEST_RESPONSE_TESTS.map((test) => {
+    const metric = rateMetric(test);
+    const rows = results.trials
+      .filter(
+        (t) =>
+          t.state === "completed" &&
+          t.point.test === test &&
+          (t.point.streams ?? 1) === 1 &&
+          t.metrics?.[metric] !== undefined,
+      )
+      .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
+      .map((t, order) => ({
+        placement: t.point.placement,
+        mode: t.mode,
+        order: order + 1,
+        block: t.block,
+        tps: t.metrics?.[metric] as number,
+      }));
+    return { test, metric, rows };
+  }).filter((g) => g.rows.length > 0);
+  const udp = points.filter((p) => p.test === "UDP_STREAM");
+  const udpSizes = [...new Set(udp.map((p) => p.size))].sort(sizeOrder);
+  const udpStream = {
+    // per size, sent before received: the offered load, then what arrived of it
+    rate: udpSizes.flatMap((size) =>
+      (["sentMbps", "throughputMbps"] as const).flatMap((metric) =>
+        udp
+          .filter((p) => p.size === size && p.metric === metric)
+          .map((p) =>
+            bar(
+              p,
+              `${bytesLabel(size)} ${metric === "sentMbps" ? "sent" : "received"}`,
+              shownUnit(metric).scale,
+            ),
+          ),
+      ),
+    ),
+    loss: udpSizes.flatMap((size) =>
+      udp.filter((p) => p.size === size && p.metric === "lossPct").map((p) => bar(p, bytesLabel(size))),
+    ),
+  };
+  const cost = COST_METRICS.map((metric) => ({
+    metric,
+    rows: points.filter((p) => p.metric === metric).map((p) => bar(p, `${p.test} ${p.size}`)),
+  })).filter((g) => g.rows.length > 0);
+  const direct = results.summary.comparisons
+    .filter((c) => c.baseline === "direct" && c.metric === mainMetric(c.test))
+    .map((c) => ({
+      placement: c.placement,
+      mode: c.candidate,
+      x: `${c.test} ${c.size}`,
+      value: c.ratio * 100,
+      low: c.ciLow === null ? null : c.ciLow * 100,
+      high: c.ciHigh === null ? null : c.ciHigh * 100,
+      verdict: c.verdict,
+    }));
+  return {
+    throughput,
+    streamThroughput,
+    gain,
+    publishedGain,
+    latency,
+    rates,
+    repetitions,
+    udpStream,
+    cost,
+    direct,
+  };
 }

@@ -13,7 +13,12 @@ export interface ChartSpec {
   spec: TopLevelSpec;
 }
 
-const MODE_PALETTE: Record<string, string> = { legacy: "#d9822b", ebpf: "#2b6cb0", host: "#718096" };
+const MODE_PALETTE: Record<string, string> = {
+  legacy: "#d9822b",
+  ebpf: "#2b6cb0",
+  host: "#718096",
+  direct: "#6b46c1",
+};
 
 /** Colours for the modes present, in a fixed order, so legends list no mode the run lacks. */
 export function modeColors(modes: Iterable<string>) {

@@ -4,8 +4,8 @@
  * Their shared look is in chart-style.ts.
  */
 import type { TopLevelSpec } from "vega-lite";
-import { MODES, PLACEMENTS } from "../vocabulary/vocabulary.js";
-import type { ChartData } from "./chart-data.js";
+import { METRICS, MODES, PLACEMENTS } from "../vocabulary/vocabulary.js";
+import type { BarRow, ChartData } from "./chart-data.js";
 import {
   base,
   type ChartSpec,
@@ -132,81 +132,144 @@ function gainChart(data: ChartData): ChartSpec | null {
   };
 }
 
-function latencyChart(data: ChartData): ChartSpec | null {
-  if (data.latency.length === 0) return null;
-  const color = modeColor(data.latency.map((r) => r.mode));
+/** A faceted grouped-bar chart: one panel per placement, bars by mode at each `x`, with 95% whiskers. */
+interface FacetedBars {
+  id: string;
+  title: string;
+  caption: string;
+  /** The title drawn on the chart. */
+  heading: string;
+  rows: readonly { placement: string; mode: string; low: number | null; high: number | null }[];
+  x: { field: string; sort: string[] };
+  y: { field: string; title: string; format: string };
+  /** Panel width in pixels. */
+  width?: number;
+  /** A dashed rule at this y value (e.g. 100 on a percentage-of-baseline axis). */
+  reference?: number;
+}
+
+function facetedBars(chart: FacetedBars): ChartSpec {
+  const { x, y } = chart;
+  const color = modeColor(chart.rows.map((r) => r.mode));
+  const xOffset = { field: "mode", sort: [...MODES] };
+  const reference =
+    chart.reference === undefined
+      ? []
+      : [
+          {
+            mark: { type: "rule", color: "#4a5568", strokeDash: [4, 3] },
+            encoding: { y: { datum: chart.reference } },
+          },
+        ];
   return {
-    id: "latency",
-    title: "TCP_RR latency percentiles",
-    caption:
-      "Median of each percentile across repetitions with its distribution-free 95% interval (whiskers). Lower is better.",
+    id: chart.id,
+    title: chart.title,
+    caption: chart.caption,
     spec: {
-      ...frame("TCP_RR latency by percentile (µs, lower is better)"),
-      data: { values: data.latency },
+      ...frame(chart.heading),
+      data: { values: chart.rows },
       facet: {
         column: { field: "placement", type: "nominal", title: null, sort: [...PLACEMENTS] },
       },
       spec: {
-        width: 260,
+        width: chart.width ?? 260,
         height: 260,
         layer: [
           {
             mark: "bar",
             encoding: {
-              x: {
-                field: "percentile",
-                type: "nominal",
-                title: null,
-                sort: ["P50", "P90", "P99"],
-                axis: { labelAngle: 0 },
-              },
-              xOffset: { field: "mode", sort: [...MODES] },
-              y: { field: "us", type: "quantitative", title: "latency (µs)" },
+              x: { field: x.field, type: "nominal", title: null, sort: x.sort, axis: { labelAngle: 0 } },
+              xOffset,
+              y: { field: y.field, type: "quantitative", title: y.title },
               color,
               tooltip: [
                 { field: "mode" },
-                { field: "percentile" },
-                { field: "us", format: ".1f" },
-                { field: "low", format: ".1f" },
-                { field: "high", format: ".1f" },
+                { field: x.field },
+                { field: y.field, format: y.format },
+                { field: "low", format: y.format },
+                { field: "high", format: y.format },
               ],
             },
           },
           {
             mark: { type: "errorbar", ticks: true, color: "#1a202c" },
             encoding: {
-              x: { field: "percentile", type: "nominal", sort: ["P50", "P90", "P99"] },
-              xOffset: { field: "mode", sort: [...MODES] },
-              y: { field: "low", type: "quantitative", title: "latency (µs)" },
+              x: { field: x.field, type: "nominal", sort: x.sort },
+              xOffset,
+              y: { field: "low", type: "quantitative", title: y.title },
               y2: { field: "high" },
             },
           },
+          ...reference,
         ],
       },
     } as TopLevelSpec,
   };
 }
 
-function tpsChart(data: ChartData): ChartSpec | null {
-  if (data.tps.length === 0) return null;
-  const rows = data.tps.map((r) => ({ ...r, row: `${r.source} · ${r.placement}` }));
+/** Bars grouped by `x` (in first-seen order), wide enough for labels such as "TCP_CRR 1024,1024". */
+function barsByX(
+  chart: Omit<FacetedBars, "x" | "width" | "rows"> & { rows: readonly BarRow[] },
+): ChartSpec | null {
+  if (chart.rows.length === 0) return null;
+  const sort = [...new Set(chart.rows.map((r) => r.x))];
+  return facetedBars({ ...chart, x: { field: "x", sort }, width: Math.max(260, 120 * sort.length) });
+}
+
+/** TCP_RR keeps its plain chart ids (chart-latency.svg); other tests' ids name the test. */
+const testId = (prefix: string, test: string) => (test === "TCP_RR" ? prefix : `${prefix}-${test}`);
+
+function latencyCharts(data: ChartData): ChartSpec[] {
+  return data.latency.map(({ test, rows }) =>
+    facetedBars({
+      id: testId("latency", test),
+      title: `${test} latency percentiles`,
+      caption:
+        "Median of each percentile across repetitions with its distribution-free 95% interval (whiskers). Lower is better.",
+      heading: `${test} latency by percentile (µs, lower is better)`,
+      rows,
+      x: { field: "percentile", sort: ["P50", "P90", "P99"] },
+      y: { field: "us", title: "latency (µs)", format: ".1f" },
+    }),
+  );
+}
+
+/** "transactions" or "connections": what a request/response test's rate counts. */
+const countedUnit = (metric: string) => (metric === "connectionsPerSec" ? "connections" : "transactions");
+
+function rateChart({ test, metric, rows: data }: ChartData["rates"][number]): ChartSpec {
+  const rows = data.map((r) => ({ ...r, row: `${r.source} · ${r.placement}` }));
+  const withPublished = rows.some((r) => !r.ours);
+  const per = countedUnit(metric);
   const y = {
     field: "row",
     type: "nominal" as const,
     title: null,
-    sort: { field: "ours", order: "descending" as const },
+    // published bars below this run's; with none, the data's own order
+    sort: withPublished ? { field: "ours", order: "descending" as const } : null,
     axis: { labelLimit: 320 },
   };
   const yOffset = { field: "mode", sort: [...MODES] };
   const color = modeColor(rows.map((r) => r.mode));
+  const opacity = withPublished
+    ? {
+        opacity: {
+          field: "ours",
+          type: "ordinal" as const,
+          scale: { domain: [true, false], range: [1, 0.4] },
+          legend: { title: "source", labelExpr: "datum.label == 'true' ? 'this run' : 'published'" },
+        },
+      }
+    : {};
   return {
-    id: "tps",
-    title: "Transactions per second",
-    caption:
-      "TCP_RR transactions per second, median with 95% CI, beside published figures (lighter bars) measured on other machines with other setups: they orient, they do not validate.",
+    id: testId("tps", test),
+    title: test === "TCP_RR" ? "Transactions per second" : `${test} ${per} per second`,
+    caption: withPublished
+      ? `${test} ${per} per second, median with 95% CI, beside published figures (lighter bars) measured on other machines with other setups: they orient, they do not validate.`
+      : `${test} ${per} per second, median with 95% CI.`,
     spec: {
       ...base(
-        "TCP_RR transactions per second: this run and published figures",
+        `${test} ${per} per second${withPublished ? ": this run and published figures" : ""}`,
         520,
         Math.max(160, 42 * new Set(rows.map((r) => r.row)).size),
       ),
@@ -217,14 +280,9 @@ function tpsChart(data: ChartData): ChartSpec | null {
           encoding: {
             y,
             yOffset,
-            x: { field: "tps", type: "quantitative", title: "transactions/second" },
+            x: { field: "tps", type: "quantitative", title: `${per}/second` },
             color,
-            opacity: {
-              field: "ours",
-              type: "ordinal",
-              scale: { domain: [true, false], range: [1, 0.4] },
-              legend: { title: "source", labelExpr: "datum.label == 'true' ? 'this run' : 'published'" },
-            },
+            ...opacity,
             tooltip: [
               { field: "source" },
               { field: "placement" },
@@ -241,7 +299,7 @@ function tpsChart(data: ChartData): ChartSpec | null {
           encoding: {
             y,
             yOffset,
-            x: { field: "low", type: "quantitative", title: "transactions/second" },
+            x: { field: "low", type: "quantitative", title: `${per}/second` },
             x2: { field: "high" },
           },
         },
@@ -250,28 +308,26 @@ function tpsChart(data: ChartData): ChartSpec | null {
   };
 }
 
-function repetitionsChart(data: ChartData): ChartSpec | null {
-  if (data.repetitions.length === 0) return null;
+function repetitionsChart({ test, metric, rows }: ChartData["repetitions"][number]): ChartSpec {
   return {
-    id: "repetitions",
-    title: "Every TCP_RR repetition",
-    caption:
-      "Each dot is one TCP_RR trial in run order: the noise, drift and outliers the medians summarise.",
+    id: testId("repetitions", test),
+    title: `Every ${test} repetition`,
+    caption: `Each dot is one ${test} trial in run order: the noise, drift and outliers the medians summarise.`,
     spec: {
-      ...frame("Every TCP_RR repetition, in run order"),
-      data: { values: data.repetitions },
+      ...frame(`Every ${test} repetition, in run order`),
+      data: { values: rows },
       facet: { row: { field: "placement", type: "nominal", title: null, sort: [...PLACEMENTS] } },
       spec: {
         width: 560,
         height: 150,
         mark: { type: "point", filled: true, size: 50, opacity: 0.85 },
         encoding: {
-          x: { field: "order", type: "quantitative", title: "trial order in the run (TCP_RR trials)" },
-          y: { field: "tps", type: "quantitative", title: "trans/s", scale: { zero: false } },
+          x: { field: "order", type: "quantitative", title: `trial order in the run (${test} trials)` },
+          y: { field: "tps", type: "quantitative", title: METRICS[metric].unit, scale: { zero: false } },
           color: {
             field: "mode",
             type: "nominal",
-            scale: modeColors(data.repetitions.map((r) => r.mode)),
+            scale: modeColors(rows.map((r) => r.mode)),
             title: "host routing",
           },
           tooltip: [{ field: "mode" }, { field: "block" }, { field: "tps", format: ",.0f" }],
@@ -281,14 +337,80 @@ function repetitionsChart(data: ChartData): ChartSpec | null {
   };
 }
 
+function udpStreamCharts(data: ChartData): (ChartSpec | null)[] {
+  return [
+    barsByX({
+      id: "udp-stream-rate",
+      title: "UDP_STREAM rate sent and received",
+      caption:
+        "UDP_STREAM per message size: the rate the sender offered and the rate the receiver got, medians with their distribution-free 95% intervals (whiskers). The gap between them is datagrams lost on the way; the received rate is the throughput.",
+      heading: "UDP_STREAM sent and received rate (Gbit/s)",
+      rows: data.udpStream.rate,
+      y: { field: "value", title: "rate (Gbit/s)", format: ".2f" },
+    }),
+    barsByX({
+      id: "udp-stream-loss",
+      title: "UDP_STREAM datagram loss",
+      caption:
+        "Share of the datagrams sent that the receiver did not get, median across repetitions with its distribution-free 95% interval (whiskers). Lower is better. Described, not compared: loss can be 0 in every trial of a mode.",
+      heading: "UDP_STREAM datagram loss (%, lower is better)",
+      rows: data.udpStream.loss,
+      y: { field: "value", title: "datagrams lost (%)", format: ".2f" },
+    }),
+  ];
+}
+
+function streamThroughputChart(data: ChartData): ChartSpec | null {
+  return barsByX({
+    id: "throughput-streams",
+    title: "TCP_STREAM throughput, several streams",
+    caption:
+      "TCP_STREAM run by several netperf instances at once: their throughputs summed, median across repetitions with its distribution-free 95% interval (whiskers).",
+    heading: "TCP_STREAM throughput with several streams (Gbit/s)",
+    rows: data.streamThroughput,
+    y: { field: "value", title: "throughput (Gbit/s)", format: ".2f" },
+  });
+}
+
+function costCharts(data: ChartData): (ChartSpec | null)[] {
+  return data.cost.map(({ metric, rows }) => {
+    const { name, unit } = METRICS[metric];
+    return barsByX({
+      id: `cpu-${metric}`,
+      title: name,
+      caption: `${name}: the benchmark CPU's busy time divided by the work done, median across repetitions with its distribution-free 95% interval (whiskers). Lower is better. The method and its caveats are under the table of the same name.`,
+      heading: `${name} (${unit}, lower is better)`,
+      rows,
+      y: { field: "value", title: `${name} (${unit})`, format: ".2f" },
+    });
+  });
+}
+
+function directChart(data: ChartData): ChartSpec | null {
+  return barsByX({
+    id: "direct",
+    title: "Share of the direct path",
+    caption:
+      "Legacy and eBPF host routing as a percentage of the direct path at the same point (two pods over one veth pair of their own, no host routing: the floor any host routing can reach on this machine): transaction rate for request/response tests, throughput for streams. Geometric mean of per-pair ratios with its 95% t interval (whiskers); the dashed line is the direct path.",
+    heading: "Host routing as % of the direct path (higher is closer)",
+    rows: data.direct,
+    y: { field: "value", title: "% of the direct path", format: ".1f" },
+    reference: 100,
+  });
+}
+
 /** Every chart the data supports, in report order. */
 export function buildCharts(data: ChartData): ChartSpec[] {
   return [
     throughputChart(data, "same-node"),
     throughputChart(data, "cross-node"),
+    streamThroughputChart(data),
     gainChart(data),
-    latencyChart(data),
-    tpsChart(data),
-    repetitionsChart(data),
+    ...latencyCharts(data),
+    ...data.rates.map(rateChart),
+    ...data.repetitions.map(repetitionsChart),
+    ...udpStreamCharts(data),
+    ...costCharts(data),
+    directChart(data),
   ].filter((c): c is ChartSpec => c !== null);
 }

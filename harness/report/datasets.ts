@@ -93,3 +93,37 @@ export function comparisonsDataset(summary: Summary): Dataset {
     ]),
   };
 }
+
+/** witness.csv: one row per witnessed point and metric, both ratios and intervals unformatted. */
+export function witnessDataset(summary: Summary): Dataset | null {
+  const rows = summary.witness ?? [];
+  if (rows.length === 0) return null;
+  return {
+    columns: [
+      "point",
+      "metric",
+      "witness",
+      "blocks",
+      "netperfRatio",
+      "netperfCiLow",
+      "netperfCiHigh",
+      "witnessRatio",
+      "witnessCiLow",
+      "witnessCiHigh",
+      "agreement",
+    ],
+    rows: rows.map((row) => [
+      text(row.point),
+      text(row.metric),
+      text(row.witness),
+      count(row.blocks.length),
+      number(row.netperf?.ratio ?? null),
+      number(row.netperf?.ciLow ?? null),
+      number(row.netperf?.ciHigh ?? null),
+      number(row.witnessRatio?.ratio ?? null),
+      number(row.witnessRatio?.ciLow ?? null),
+      number(row.witnessRatio?.ciHigh ?? null),
+      text(row.agreement),
+    ]),
+  };
+}

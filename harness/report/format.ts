@@ -8,6 +8,7 @@ import { METRICS, type MetricName } from "../vocabulary/vocabulary.js";
  */
 const SHOWN_UNITS: Partial<Record<MetricName, { unit: string; scale: number }>> = {
   throughputMbps: { unit: "Gbit/s", scale: 1e-3 },
+  sentMbps: { unit: "Gbit/s", scale: 1e-3 },
 };
 
 /** The unit a report shows `metric` in, and the factor that turns a stored value into it. */

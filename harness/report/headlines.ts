@@ -1,18 +1,42 @@
 /**
  * The report's headlines: one sentence per placement and test saying how eBPF host routing
- * compared with legacy, with the evidence (interval, adjusted p) or why there is none. Pure.
+ * compared with legacy, with the evidence (interval, adjusted p) or why there is none; then,
+ * when the run measured them, CPU cost per unit of work, the share of the direct path each mode
+ * reaches, and whether the second witness agreed with netperf. Pure.
  */
 import type { Results } from "../results/schema.js";
 import { type Comparison, summaryMetrics } from "../stats/summary.js";
 import { METRICS } from "../vocabulary/vocabulary.js";
+import { directComparisons } from "./direct.js";
 import { comparisonEvidence, formatPercentChange, formatRatio, formatWithInterval } from "./format.js";
-import { findPoint, placementName, sizeOrder } from "./points.js";
+import {
+  bytesLabel,
+  COST_METRICS,
+  findPoint,
+  mainMetric,
+  placementName,
+  pointName,
+  sizeOrder,
+} from "./points.js";
 
-/** A headline sentence and the verdict it reports (which colours it). */
+/**
+ * A headline sentence and the verdict it reports (which colours it): `context` states figures
+ * with no eBPF/legacy verdict (the direct path), `warning` flags a doubt about the figures.
+ */
 export interface Headline {
   text: string;
-  verdict: Comparison["verdict"] | "missing";
+  verdict: Comparison["verdict"] | "missing" | "context" | "warning";
 }
+
+/** One verdict for several comparisons: better only if all are, worse if any is. */
+function overall(list: Comparison[]): Comparison["verdict"] {
+  if (list.every((c) => c.verdict === "better")) return "better";
+  return list.some((c) => c.verdict === "worse") ? "worse" : "no significant difference";
+}
+
+/** "0.82× (CI 0.80–0.84, Holm-adjusted p < 0.001, better)": a ratio, its evidence and its verdict. */
+const judged = (c: Comparison) =>
+  `${formatRatio(c.ratio)}× (${comparisonEvidence(c, "CI")}, ${c.caveat ? "not decided" : c.verdict})`;
 
 /** Throughput of one stream test across its message sizes: which sizes differ, and the range of the rest. */
 function throughputHeadline(placement: string, test: string, comparisons: Comparison[]): Headline {
@@ -26,7 +50,8 @@ function throughputHeadline(placement: string, test: string, comparisons: Compar
     };
   const better = stream.filter((c) => c.verdict === "better");
   const worse = stream.filter((c) => c.verdict === "worse");
-  const at = (c: Comparison) => `${formatRatio(c.ratio)}× at ${c.size} B (${comparisonEvidence(c)})`;
+  const at = (c: Comparison) =>
+    `${formatRatio(c.ratio)}× at ${bytesLabel(c.size)} (${comparisonEvidence(c)})`;
   /** "ratio at size" for one comparison, "from lowest to highest" for several. */
   const span = (group: Comparison[]) => {
     const low = group.reduce((a, b) => (b.ratio < a.ratio ? b : a));
@@ -64,40 +89,105 @@ function rateHeadlines(
   const headlines: Headline[] = [];
   const rr = comparisons.filter((c) => c.placement === placement && c.test === test);
   for (const size of [...new Set(rr.map((c) => c.size))]) {
-    const tps = rr.find((c) => c.size === size && c.metric === "transactionsPerSec");
+    const tps = rr.find(
+      (c) => c.size === size && (c.metric === "transactionsPerSec" || c.metric === "connectionsPerSec"),
+    );
     if (tps) {
-      const e = findPoint(results.summary.points, placement, "ebpf", test, size, "transactionsPerSec");
-      const l = findPoint(results.summary.points, placement, "legacy", test, size, "transactionsPerSec");
+      const e = findPoint(results.summary.points, placement, "ebpf", test, size, tps.metric);
+      const l = findPoint(results.summary.points, placement, "legacy", test, size, tps.metric);
+      const counted = tps.metric === "connectionsPerSec" ? "connections" : "transactions";
       headlines.push({
-        text: `${placementName(placement)} transactions per second (${test} ${size}): eBPF ${e ? formatWithInterval(e.median, e.ciLow, e.ciHigh) : "–"} vs legacy ${l ? formatWithInterval(l.median, l.ciLow, l.ciHigh) : "–"}: ${formatRatio(tps.ratio)}× (${formatPercentChange(tps.ratio)}; ${comparisonEvidence(tps)}): ${tps.caveat ? "not decided" : tps.verdict}.`,
+        text: `${placementName(placement)} ${counted} per second (${test} ${size}): eBPF ${e ? formatWithInterval(e.median, e.ciLow, e.ciHigh) : "–"} vs legacy ${l ? formatWithInterval(l.median, l.ciLow, l.ciHigh) : "–"}: ${formatRatio(tps.ratio)}× (${formatPercentChange(tps.ratio)}; ${comparisonEvidence(tps)}): ${tps.caveat ? "not decided" : tps.verdict}.`,
         verdict: tps.verdict,
       });
     }
     const latency = rr.filter((c) => c.size === size && /^p\d+Us$/.test(c.metric));
     if (latency.length > 0) {
-      const parts = latency.map(
-        (c) =>
-          `${METRICS[c.metric].name.split(" ")[0]} ${formatRatio(c.ratio)}× (${comparisonEvidence(c, "CI")}, ${c.caveat ? "not decided" : c.verdict})`,
-      );
-      const better = latency.filter((c) => c.verdict === "better").length;
+      const parts = latency.map((c) => `${METRICS[c.metric].name.split(" ")[0]} ${judged(c)}`);
       headlines.push({
         text: `${placementName(placement)} latency (${test} ${size}, eBPF / legacy, lower is better): ${parts.join("; ")}.`,
-        verdict:
-          better === latency.length
-            ? "better"
-            : latency.some((c) => c.verdict === "worse")
-              ? "worse"
-              : "no significant difference",
+        verdict: overall(latency),
       });
     }
   }
   return headlines;
 }
 
+/** Per CPU cost metric the run compared at this placement: every test and size's eBPF/legacy ratio. */
+function costHeadlines(placement: string, comparisons: Comparison[]): Headline[] {
+  return COST_METRICS.flatMap((metric) => {
+    const list = comparisons.filter((c) => c.placement === placement && c.metric === metric);
+    if (list.length === 0) return [];
+    const parts = list.map((c) => `${c.test} ${c.size} ${judged(c)}`);
+    return [
+      {
+        text: `${placementName(placement)} ${METRICS[metric].name} (eBPF / legacy, lower is better): ${parts.join("; ")}.`,
+        verdict: overall(list),
+      },
+    ];
+  });
+}
+
+const percent = (x: number) => (x * 100).toFixed(0);
+
+/** "93% (95% CI 91–95%)", or the reason there is no interval. */
+function share(c: Comparison): string {
+  const evidence =
+    c.ciLow === null || c.ciHigh === null
+      ? (c.caveat ?? "no interval")
+      : `95% CI ${percent(c.ciLow)}–${percent(c.ciHigh)}%`;
+  return `${percent(c.ratio)}% (${evidence})`;
+}
+
+/**
+ * One headline per test the direct path ran at this placement, e.g. "Same node TCP_RR, share of
+ * the direct path's transaction rate (…): eBPF reaches 93% (95% CI 91–95%) at 1,1; legacy
+ * reaches 72% (…) at 1,1."
+ */
+function directHeadlines(results: Results, placement: string): Headline[] {
+  const direct = directComparisons(results).filter((c) => c.placement === placement);
+  return [...new Set(direct.map((c) => c.test))].map((test) => {
+    const ofTest = direct.filter((c) => c.test === test).sort((a, b) => sizeOrder(a.size, b.size));
+    const parts = (["ebpf", "legacy"] as const).flatMap((mode) => {
+      const mine = ofTest.filter((c) => c.candidate === mode);
+      if (mine.length === 0) return [];
+      return [
+        `${mode === "ebpf" ? "eBPF" : "legacy"} reaches ${mine.map((c) => `${share(c)} at ${c.size}`).join(", ")}`,
+      ];
+    });
+    return {
+      text: `${placementName(placement)} ${test}, share of the direct path's ${METRICS[mainMetric(test)].name} (two pods over one veth pair, no host routing): ${parts.join("; ")}.`,
+      verdict: "context" as const,
+    };
+  });
+}
+
+/** Whether netperf's eBPF/legacy ratios were borne out by the second witness, when one ran. */
+function witnessHeadline(results: Results): Headline | null {
+  const rows = results.summary.witness ?? [];
+  if (rows.length === 0) return null;
+  const tools = [...new Set(rows.map((r) => r.witness))].join(" and ");
+  const agree = rows.filter((r) => r.agreement === "agree").length;
+  const disagree = rows.filter((r) => r.agreement === "disagree");
+  const undecided = rows.filter((r) => r.agreement === "undecided").length;
+  const parts = [
+    `agrees with netperf's eBPF/legacy ratio at ${agree} of ${rows.length} witnessed points and metrics`,
+    disagree.length
+      ? `disagrees at ${disagree.length} (${disagree.map((r) => `${pointName(r.point)} ${METRICS[r.metric].name}`).join(", ")})`
+      : "",
+    undecided ? `undecided at ${undecided} (too few common blocks for an interval)` : "",
+  ].filter(Boolean);
+  return {
+    text: `Second witness (${tools}): ${parts.join("; ")}.`,
+    verdict: disagree.length ? "warning" : "context",
+  };
+}
+
 /**
  * The headlines of a run, placement by placement: the throughput of every test that measures
- * it, then each size of every test that measures a transaction rate or latency. Which tests
- * those are comes from the metrics each test is summarised by.
+ * it, then each size of every test that measures a transaction rate or latency, then CPU cost
+ * and the direct path when measured; last, the second witness when one ran. Which tests those
+ * are comes from the metrics each test is summarised by.
  */
 export function buildHeadlines(results: Results, comparisons: Comparison[]): Headline[] {
   const tests = [...new Set(results.sweep.tests.map((t) => t.test))].map((test) => ({
@@ -106,12 +196,14 @@ export function buildHeadlines(results: Results, comparisons: Comparison[]): Hea
   }));
   const throughputTests = tests.filter((t) => t.metrics.includes("throughputMbps"));
   const rateTests = tests.filter((t) =>
-    t.metrics.some((m) => m === "transactionsPerSec" || /^p\d+Us$/.test(m)),
+    t.metrics.some((m) => m === "transactionsPerSec" || m === "connectionsPerSec" || /^p\d+Us$/.test(m)),
   );
   const headlines: Headline[] = [];
   for (const placement of results.sweep.placements) {
     for (const { test } of throughputTests) headlines.push(throughputHeadline(placement, test, comparisons));
     for (const { test } of rateTests) headlines.push(...rateHeadlines(placement, test, results, comparisons));
+    headlines.push(...costHeadlines(placement, comparisons), ...directHeadlines(results, placement));
   }
-  return headlines;
+  const witness = witnessHeadline(results);
+  return witness ? [...headlines, witness] : headlines;
 }

@@ -55,6 +55,7 @@ const VERDICT_CLASS: Record<string, string> = {
   worse: "worse",
   "no significant difference": "ns",
   missing: "ns",
+  warning: "worse",
 };
 
 export function renderHtml(model: ReportModel, charts: RenderedChart[]): string {

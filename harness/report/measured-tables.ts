@@ -31,31 +31,35 @@ function perTest(tests: string[], build: (test: string) => Table | null): Table[
   });
 }
 
-/** Transactions per second per placement, size and mode, with the seed's published figure. */
+const isRate = (metric: MetricName) => metric === "transactionsPerSec" || metric === "connectionsPerSec";
+
+/**
+ * Transactions (TCP_CRR: connections) per second per placement, size and mode, with the seed's
+ * published figure.
+ */
 export function tpsTables(results: Results, published: PublishedSource[]): Table[] {
-  const tests = testsReporting(results, (m) => m === "transactionsPerSec");
+  const tests = testsReporting(results, isRate);
   const seed = published.find((s) => s.id.startsWith("azure"));
   return perTest(tests, (test) => {
     const rows: Cell[][] = [];
-    const sizes = [...new Set(results.summary.points.filter((p) => p.test === test).map((p) => p.size))];
+    const ofTest = results.summary.points.filter((p) => p.test === test);
+    const metric = ofTest.find((p) => isRate(p.metric))?.metric ?? "transactionsPerSec";
+    const label = metric === "connectionsPerSec" ? "Connections/second" : "Transactions/second";
+    const sizes = [...new Set(ofTest.map((p) => p.size))];
     for (const placement of results.sweep.placements) {
       for (const size of sizes) {
         for (const mode of ["ebpf", "legacy", "host", "direct"] as const) {
-          const point = findPoint(results.summary.points, placement, mode, test, size, "transactionsPerSec");
+          const point = findPoint(results.summary.points, placement, mode, test, size, metric);
           if (!point && !results.sweep.modes.includes(mode)) continue;
           const ref =
             placement === "same-node" && size === "1,1"
-              ? seed?.figures.find(
-                  (f) => f.test === test && f.metric === "transactionsPerSec" && f.mode === mode,
-                )
+              ? seed?.figures.find((f) => f.test === test && f.metric === metric && f.mode === mode)
               : undefined;
           rows.push([
             text(placementName(placement)),
             text(MODE_NAMES[mode] ?? mode),
             estimateCell(point),
-            ref
-              ? { kind: "reference", value: ref.value, unit: shownUnit("transactionsPerSec").unit }
-              : empty("–"),
+            ref ? { kind: "reference", value: ref.value, unit: shownUnit(metric).unit } : empty("–"),
           ]);
         }
       }
@@ -63,11 +67,11 @@ export function tpsTables(results: Results, published: PublishedSource[]): Table
     if (rows.length === 0) return null;
     return {
       id: "tps",
-      title: tests.length === 1 ? "Transactions/second" : `${test} transactions/second`,
+      title: tests.length === 1 ? label : `${test} ${label.toLowerCase()}`,
       columns: [
         "Placement",
         "Configuration",
-        "Transactions/second (median ± 95% CI half-width)",
+        `${label} (median ± 95% CI half-width)`,
         "Published (Azure blog, AKS 16-core, same node)",
       ],
       rows,
@@ -160,4 +164,39 @@ export function latencyTables(results: Results, comparisons: Comparison[]): Tabl
       note: "Lower is better. netperf's per-transaction latency histogram, one run per repetition; medians across repetitions with 95% CIs.",
     };
   });
+}
+
+/**
+ * UDP_STREAM per placement, size and mode: the rate sent, the rate received and the datagrams
+ * lost. The received rate is the test's throughput (compared in its throughput table); the sent
+ * rate and the loss are described only.
+ */
+export function udpStreamTable(results: Results): Table | null {
+  const points = results.summary.points.filter((p) => p.test === "UDP_STREAM");
+  if (!points.some((p) => p.metric === "sentMbps")) return null;
+  const metrics = ["sentMbps", "throughputMbps", "lossPct"] as const;
+  const rows: Cell[][] = [];
+  for (const placement of results.sweep.placements)
+    for (const size of [...new Set(points.map((p) => p.size))].sort(sizeOrder))
+      for (const mode of results.sweep.modes)
+        rows.push([
+          text(placementName(placement)),
+          text(size),
+          text(MODE_NAMES[mode] ?? mode),
+          ...metrics.map((m) => estimateCell(findPoint(points, placement, mode, "UDP_STREAM", size, m))),
+        ]);
+  return {
+    id: "udp-stream",
+    title: "UDP_STREAM sent, received and lost",
+    columns: [
+      "Placement",
+      "Message size (B)",
+      "Configuration",
+      `Sent (${shownUnit("sentMbps").unit})`,
+      `Received (${shownUnit("throughputMbps").unit})`,
+      `Datagrams lost (${shownUnit("lossPct").unit})`,
+    ],
+    rows,
+    note: "The sender offers what it can; the receiver's rate is the throughput, and the gap is datagrams lost on the way. Medians across repetitions with their distribution-free 95% intervals.",
+  };
 }

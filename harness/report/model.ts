@@ -11,9 +11,11 @@ import type { Warning } from "../stats/warnings.js";
 import { formatArgv } from "../util/errors.js";
 import type { Table } from "./cells.js";
 import { type ChartData, chartData } from "./chart-data.js";
-import { comparisonsDataset, type Dataset, pointsDataset } from "./datasets.js";
+import { costTables } from "./cost-tables.js";
+import { comparisonsDataset, type Dataset, pointsDataset, witnessDataset } from "./datasets.js";
+import { directTable } from "./direct.js";
 import { buildHeadlines, type Headline } from "./headlines.js";
-import { latencyTables, throughputTables, tpsTables } from "./measured-tables.js";
+import { latencyTables, throughputTables, tpsTables, udpStreamTable } from "./measured-tables.js";
 import { mainComparisons } from "./points.js";
 import type { PublishedSource } from "./published.js";
 import {
@@ -24,6 +26,7 @@ import {
   rejectedTable,
   verificationTable,
 } from "./run-tables.js";
+import { witnessTable } from "./witness-table.js";
 
 export interface ReportModel {
   title: string;
@@ -38,8 +41,8 @@ export interface ReportModel {
   headlines: Headline[];
   tables: Table[];
   charts: ChartData;
-  /** The summary for machines: what points.csv and comparisons.csv hold. */
-  datasets: { points: Dataset; comparisons: Dataset };
+  /** The summary for machines: what points.csv, comparisons.csv and (with a witness) witness.csv hold. */
+  datasets: { points: Dataset; comparisons: Dataset; witness?: Dataset };
   warnings: Warning[];
   notes: string[];
 }
@@ -74,6 +77,10 @@ export function buildReportModel(results: Results, published: PublishedSource[])
     ...tpsTables(results, published),
     ...throughputTables(results, comparisons),
     ...latencyTables(results, comparisons),
+    udpStreamTable(results),
+    ...costTables(results, comparisons),
+    directTable(results),
+    witnessTable(results.summary),
     precisionTable(results),
     verificationTable(results),
     datapathTable(results),
@@ -82,6 +89,7 @@ export function buildReportModel(results: Results, published: PublishedSource[])
     environmentTable(results),
   ].filter((t): t is Table => t !== null);
   const s = results.sweep;
+  const witness = witnessDataset(results.summary);
   return {
     title: `routebench: ${s.name} — eBPF vs legacy host routing`,
     runId: results.runId,
@@ -95,7 +103,11 @@ export function buildReportModel(results: Results, published: PublishedSource[])
     headlines: buildHeadlines(results, comparisons),
     tables,
     charts: chartData(results, comparisons, published),
-    datasets: { points: pointsDataset(results.summary), comparisons: comparisonsDataset(results.summary) },
+    datasets: {
+      points: pointsDataset(results.summary),
+      comparisons: comparisonsDataset(results.summary),
+      ...(witness ? { witness } : {}),
+    },
     warnings: results.summary.warnings,
     notes,
   };

@@ -1,4 +1,4 @@
-/** Writes a report folder: index.html, report.md, chart SVGs and PNGs, CSVs. */
+/** Writes a report folder: index.html, report.md, chart SVGs and PNGs, CSVs (witness.csv when a witness ran). */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Results } from "../results/schema.js";
@@ -44,6 +44,7 @@ export async function writeReport(
   if (formats.includes("csv")) {
     await write("points.csv", datasetCsv(model.datasets.points));
     await write("comparisons.csv", datasetCsv(model.datasets.comparisons));
+    if (model.datasets.witness) await write("witness.csv", datasetCsv(model.datasets.witness));
   }
   return written;
 }

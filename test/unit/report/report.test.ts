@@ -61,7 +61,8 @@ describe("report exporters (golden files from a real 24-trial lab run)", () => {
     expect(tps.every((r) => /±|\[|missing|no interval: too few repetitions/.test(r[2] ?? ""))).toBe(true);
     expect(model.headlines.length).toBeGreaterThan(0);
     for (const h of model.headlines) expect(h.text).toMatch(/CI|not measured|too few pairs to decide/);
-    expect(model.charts.tps.filter((r) => !r.ours).map((r) => r.source)).toContain("Azure blog 2025 (AKS)");
+    const tcpRr = model.charts.rates.find((g) => g.test === "TCP_RR")?.rows ?? [];
+    expect(tcpRr.filter((r) => !r.ours).map((r) => r.source)).toContain("Azure blog 2025 (AKS)");
   });
 
   it("renders SVG charts with marks and PNGs that are not blank", async () => {
