@@ -168,7 +168,9 @@ describe.skipIf(skipRootTests)("lab (root: namespaces, BPF, netserver)", () => {
     expect(mode.stderr).toMatch(/no lab is up/);
     const badMode = await runCli(["lab", "mode", "fast"]);
     expect(badMode.exitCode).toBe(2);
-    expect(badMode.stderr).toMatch(/value 'fast' is invalid for argument 'mode'. Allowed choices are legacy, ebpf/);
+    expect(badMode.stderr).toMatch(
+      /value 'fast' is invalid for argument 'mode'. Allowed choices are legacy, ebpf/,
+    );
     const badNodes = await runCli(["lab", "up", "--nodes", "x"]);
     expect(badNodes.exitCode).toBe(2);
     expect(badNodes.stderr).toMatch(/--nodes takes a whole number/);
