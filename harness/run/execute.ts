@@ -5,26 +5,16 @@
  */
 
 import { cpus } from "node:os";
-import type { BackendSession, TrialOutcome } from "../backends/backend.js";
+import type { BackendSession } from "../backends/backend.js";
 import { NOISE_RULE_REPEATS, NoiseSampler, noiseViolation } from "../machine/noise.js";
-import { type Metrics, NetperfParseError, parseNetperfOutput } from "../netperf/parse.js";
+import { NetperfParseError } from "../netperf/parse.js";
 import type { ModeEvidence, NoiseSample, TrialRecord } from "../results/schema.js";
-import { mergeStreams } from "../stats/merge-streams.js";
-import {
-  comparedMetrics,
-  compareModes,
-  trialSeconds,
-  unbalancedBlocks,
-  valuesByBlock,
-} from "../stats/summary.js";
-import { type Point, planBlock, type Trial } from "../sweep/plan.js";
+import type { Trial } from "../sweep/plan.js";
 import type { Sweep } from "../sweep/schema.js";
 import { EnvironmentError, tailLines } from "../util/errors.js";
-import { lowerIsBetter, type Mode, ROUTING_MODES } from "../vocabulary/vocabulary.js";
-import { parseIperf3Output } from "../witness/iperf3.js";
-import { parseSockperfOutput } from "../witness/sockperf.js";
-import { WITNESSED_TEST } from "../witness/witness.js";
+import type { Mode } from "../vocabulary/vocabulary.js";
 import { cpuCostMetrics } from "./cpu-cost.js";
+import { parseTrialOutput, runWitness } from "./trial-output.js";
 
 export interface RunControl {
   /** Set: finish the running trial, then stop. */
@@ -171,7 +161,7 @@ async function attempt(
           },
         };
       }
-      const witness = await runWitness(context, trial);
+      const witness = await runWitness(context.sweep, context.session, trial, context.control.kill.signal);
       return {
         ...measured,
         state: "completed",
@@ -202,54 +192,6 @@ async function attempt(
       error: (error as Error).message,
       noise: sampler.stop(),
     };
-  }
-}
-
-/** A trial's figures: one netperf's, or several instances' merged (streams > 1). */
-function parseTrialOutput(
-  sweep: Sweep,
-  trial: Trial,
-  outcome: TrialOutcome,
-): { metrics: Metrics; elapsedSec: number | null; streams?: TrialRecord["streams"] } {
-  const instances = outcome.instances ?? [];
-  if (instances.length < 2) return parseNetperfOutput(trial.point.test, outcome.result.stdout);
-  const samples = instances.map((instance) => ({
-    sample: parseNetperfOutput(trial.point.test, instance.stdout),
-    histogram: null,
-  }));
-  const entry = sweep.tests.find((t) => t.test === trial.point.test);
-  const percents = entry && "percentiles" in entry ? entry.percentiles : [50, 90, 99];
-  const merged = mergeStreams(samples, percents);
-  const elapsed = samples.map((s) => s.sample.elapsedSec).filter((e): e is number => e !== null);
-  return {
-    metrics: merged.metrics,
-    // the instances' common window is as long as the shortest
-    elapsedSec: elapsed.length === samples.length ? Math.min(...elapsed) : null,
-    streams: { count: merged.streams, perInstance: merged.perInstance, latency: merged.latency },
-  };
-}
-
-/**
- * The sweep's second witnesses for this trial's test, run right after netperf in the same mode
- * and block. A witness that fails or cannot be parsed leaves its error; netperf's figure stands.
- */
-async function runWitness(context: ExecuteContext, trial: Trial): Promise<TrialRecord["witness"]> {
-  // one flow per tool: a point with several netperf instances has no single-flow witness
-  if ((trial.point.streams ?? 1) > 1) return undefined;
-  const tool = (context.sweep.witness ?? []).find((w) => WITNESSED_TEST[w] === trial.point.test);
-  if (!tool || !context.session.runWitness) return undefined;
-  let argv: string[] = [];
-  try {
-    const run = await context.session.runWitness(trial, tool, context.control.kill.signal);
-    argv = run.argv;
-    if (run.result.exitCode !== 0)
-      return { tool, argv, error: `${tool} exited with ${run.result.exitCode ?? run.result.signal}` };
-    const sample =
-      tool === "sockperf" ? parseSockperfOutput(run.result.stdout) : parseIperf3Output(run.result.stdout);
-    return { tool, argv, metrics: sample.metrics, elapsedSec: sample.elapsedSec };
-  } catch (error) {
-    if (error instanceof EnvironmentError) throw error;
-    return { tool, argv, error: (error as Error).message };
   }
 }
 
@@ -296,70 +238,4 @@ export async function executeTrials(
     }
   }
   return true;
-}
-
-/**
- * --target-ci (the adaptive stopping rule): a point needs another block while any compared
- * metric's eBPF/legacy interval is wider than ±targetCiPct % of its ratio (or there is no
- * interval yet), until it has maxRepetitions blocks. Points are judged only after the
- * sweep's minimum repetitions: stopping on a lucky small spread at n = 3 would cost
- * coverage (test/unit/stats/ratio.test.ts simulates the rule).
- */
-export function pointsNeedingRepetitions(
-  sweep: Sweep,
-  points: readonly Point[],
-  records: readonly TrialRecord[],
-): Point[] {
-  const target = sweep.targetCiPct;
-  if (!target) return [];
-  const [baseline, candidate] =
-    sweep.modes.includes("legacy") && sweep.modes.includes("ebpf")
-      ? ROUTING_MODES
-      : [sweep.modes[0], sweep.modes[1]];
-  if (!baseline || !candidate) return [];
-  return points.filter((point) => {
-    const blocks = new Set(
-      records.filter((r) => r.point.key === point.key && r.state === "completed").map((r) => r.block),
-    );
-    if (blocks.size >= sweep.maxRepetitions) return false;
-    if (blocks.size < sweep.repetitions) return true;
-    return comparedMetrics(sweep, point.test).some((metric) => {
-      const unbalanced =
-        sweep.order === "interleaved" ? unbalancedBlocks(records, point.key) : new Set<number>();
-      const compared = compareModes(
-        valuesByBlock(records, point.key, baseline, metric, unbalanced),
-        valuesByBlock(records, point.key, candidate, metric, unbalanced),
-        sweep.order === "interleaved",
-        lowerIsBetter(metric),
-      );
-      return !compared || compared.halfWidth === null || compared.halfWidth > target / 100;
-    });
-  });
-}
-
-/**
- * Plans and runs extra interleaved blocks until every point meets --target-ci, hits
- * maxRepetitions, or the next block would take the trials past the sweep's time budget.
- */
-export async function extendToTargetCi(
-  context: ExecuteContext,
-  points: readonly Point[],
-  currentMode: { mode?: Mode },
-): Promise<boolean> {
-  const { sweep } = context;
-  let block = Math.max(0, ...context.records.map((r) => r.block));
-  for (;;) {
-    const needing = pointsNeedingRepetitions(sweep, points, context.records);
-    // Bounded by block count too, so points whose trials keep failing cannot loop forever.
-    if (needing.length === 0 || block >= sweep.maxRepetitions) return true;
-    if (sweep.timeBudgetMin !== undefined) {
-      const spent = trialSeconds(context.records);
-      const perTrial = spent / Math.max(1, context.records.length);
-      const next = needing.length * sweep.modes.length * perTrial;
-      if (spent + next > sweep.timeBudgetMin * 60) return true;
-    }
-    block++;
-    const finished = await executeTrials(context, planBlock(sweep, needing, block), currentMode);
-    if (!finished) return false;
-  }
 }

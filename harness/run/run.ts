@@ -13,14 +13,9 @@ import { planSweep, sweepPoints } from "../sweep/plan.js";
 import type { Sweep } from "../sweep/schema.js";
 import { processRunner, type Runner } from "../util/runner.js";
 import { type Mode, RESULTS_DIR } from "../vocabulary/vocabulary.js";
+import { extendToTargetCi } from "./adaptive.js";
 import { captureEnvironment } from "./environment.js";
-import {
-  type ExecuteContext,
-  executeTrials,
-  extendToTargetCi,
-  type ProgressEvent,
-  type RunControl,
-} from "./execute.js";
+import { type ExecuteContext, executeTrials, type ProgressEvent, type RunControl } from "./execute.js";
 
 export interface RunRequest {
   sweep: Sweep;

@@ -282,6 +282,8 @@ class LabSession implements BackendSession {
    * client's CPU), against the same address netperf used.
    */
   async runWitness(trial: Trial, tool: WitnessName, signal: AbortSignal) {
+    // the witness's packets move the counters: the next trial reads its opening counters afresh
+    this.lastReading = null;
     const target = endpoints(this.plan, trial);
     const pin = (cpu: number | null, argv: string[]) =>
       cpu === null ? argv : ["taskset", "-c", String(cpu), ...argv];

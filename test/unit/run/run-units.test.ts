@@ -153,7 +153,7 @@ describe("--target-ci", () => {
     const { syntheticTrials } = await import("../../../harness/bench/synthetic.js");
     const { parseSweep } = await import("../../../harness/sweep/load.js");
     const { sweepPoints } = await import("../../../harness/sweep/plan.js");
-    const { pointsNeedingRepetitions } = await import("../../../harness/run/execute.js");
+    const { pointsNeedingRepetitions } = await import("../../../harness/run/adaptive.js");
     const sweep = parseSweep(
       "tests: [{test: TCP_RR}]\nplacements: [same-node]\nrepetitions: 6\nduration: 1\ntargetCiPct: 5\nmaxRepetitions: 20\n",
       "x.yaml",

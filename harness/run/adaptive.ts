@@ -1,0 +1,84 @@
+/**
+ * The adaptive stopping rule (--target-ci and the standard profile): which points need another
+ * interleaved block, and the loop that adds blocks until every point is precise enough, has its
+ * maximum, or the time budget would be passed.
+ */
+
+import type { TrialRecord } from "../results/schema.js";
+import {
+  comparedMetrics,
+  compareModes,
+  trialSeconds,
+  unbalancedBlocks,
+  valuesByBlock,
+} from "../stats/summary.js";
+import { type Point, planBlock } from "../sweep/plan.js";
+import type { Sweep } from "../sweep/schema.js";
+import { lowerIsBetter, type Mode, ROUTING_MODES } from "../vocabulary/vocabulary.js";
+import { type ExecuteContext, executeTrials } from "./execute.js";
+
+/**
+ * --target-ci (the adaptive stopping rule): a point needs another block while any compared
+ * metric's eBPF/legacy interval is wider than ±targetCiPct % of its ratio (or there is no
+ * interval yet), until it has maxRepetitions blocks. Points are judged only after the
+ * sweep's minimum repetitions: stopping on a lucky small spread at n = 3 would cost
+ * coverage (test/unit/stats/ratio.test.ts simulates the rule).
+ */
+export function pointsNeedingRepetitions(
+  sweep: Sweep,
+  points: readonly Point[],
+  records: readonly TrialRecord[],
+): Point[] {
+  const target = sweep.targetCiPct;
+  if (!target) return [];
+  const [baseline, candidate] =
+    sweep.modes.includes("legacy") && sweep.modes.includes("ebpf")
+      ? ROUTING_MODES
+      : [sweep.modes[0], sweep.modes[1]];
+  if (!baseline || !candidate) return [];
+  return points.filter((point) => {
+    const blocks = new Set(
+      records.filter((r) => r.point.key === point.key && r.state === "completed").map((r) => r.block),
+    );
+    if (blocks.size >= sweep.maxRepetitions) return false;
+    if (blocks.size < sweep.repetitions) return true;
+    return comparedMetrics(sweep, point.test).some((metric) => {
+      const unbalanced =
+        sweep.order === "interleaved" ? unbalancedBlocks(records, point.key) : new Set<number>();
+      const compared = compareModes(
+        valuesByBlock(records, point.key, baseline, metric, unbalanced),
+        valuesByBlock(records, point.key, candidate, metric, unbalanced),
+        sweep.order === "interleaved",
+        lowerIsBetter(metric),
+      );
+      return !compared || compared.halfWidth === null || compared.halfWidth > target / 100;
+    });
+  });
+}
+
+/**
+ * Plans and runs extra interleaved blocks until every point meets --target-ci, hits
+ * maxRepetitions, or the next block would take the trials past the sweep's time budget.
+ */
+export async function extendToTargetCi(
+  context: ExecuteContext,
+  points: readonly Point[],
+  currentMode: { mode?: Mode },
+): Promise<boolean> {
+  const { sweep } = context;
+  let block = Math.max(0, ...context.records.map((r) => r.block));
+  for (;;) {
+    const needing = pointsNeedingRepetitions(sweep, points, context.records);
+    // Bounded by block count too, so points whose trials keep failing cannot loop forever.
+    if (needing.length === 0 || block >= sweep.maxRepetitions) return true;
+    if (sweep.timeBudgetMin !== undefined) {
+      const spent = trialSeconds(context.records);
+      const perTrial = spent / Math.max(1, context.records.length);
+      const next = needing.length * sweep.modes.length * perTrial;
+      if (spent + next > sweep.timeBudgetMin * 60) return true;
+    }
+    block++;
+    const finished = await executeTrials(context, planBlock(sweep, needing, block), currentMode);
+    if (!finished) return false;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * What a finished netperf trial yields beyond netperf's own line: several instances merged into
+ * one figure (streams > 1), and the second witness run right after it. Both feed the run loop
+ * (execute.ts), which decides whether the trial counts.
+ */
+import type { BackendSession, TrialOutcome } from "../backends/backend.js";
+import { type Metrics, parseNetperfOutput } from "../netperf/parse.js";
+import type { TrialRecord } from "../results/schema.js";
+import { mergeStreams } from "../stats/merge-streams.js";
+import type { Trial } from "../sweep/plan.js";
+import type { Sweep } from "../sweep/schema.js";
+import { EnvironmentError } from "../util/errors.js";
+import { parseIperf3Output } from "../witness/iperf3.js";
+import { parseSockperfOutput } from "../witness/sockperf.js";
+import { WITNESSED_TEST } from "../witness/witness.js";
+
+/** A trial's figures: one netperf's, or several instances' merged (streams > 1). */
+export function parseTrialOutput(
+  sweep: Sweep,
+  trial: Trial,
+  outcome: TrialOutcome,
+): { metrics: Metrics; elapsedSec: number | null; streams?: TrialRecord["streams"] } {
+  const instances = outcome.instances ?? [];
+  if (instances.length < 2) return parseNetperfOutput(trial.point.test, outcome.result.stdout);
+  const samples = instances.map((instance) => ({
+    sample: parseNetperfOutput(trial.point.test, instance.stdout),
+    histogram: null,
+  }));
+  const entry = sweep.tests.find((t) => t.test === trial.point.test);
+  const percents = entry && "percentiles" in entry ? entry.percentiles : [50, 90, 99];
+  const merged = mergeStreams(samples, percents);
+  const elapsed = samples.map((s) => s.sample.elapsedSec).filter((e): e is number => e !== null);
+  return {
+    metrics: merged.metrics,
+    // the instances' common window is as long as the shortest
+    elapsedSec: elapsed.length === samples.length ? Math.min(...elapsed) : null,
+    streams: { count: merged.streams, perInstance: merged.perInstance, latency: merged.latency },
+  };
+}
+
+/**
+ * The sweep's second witnesses for this trial's test, run right after netperf in the same mode
+ * and block. A witness that fails or cannot be parsed leaves its error; netperf's figure stands.
+ */
+export async function runWitness(
+  sweep: Sweep,
+  session: BackendSession,
+  trial: Trial,
+  signal: AbortSignal,
+): Promise<TrialRecord["witness"]> {
+  // one flow per tool: a point with several netperf instances has no single-flow witness
+  if ((trial.point.streams ?? 1) > 1) return undefined;
+  const tool = (sweep.witness ?? []).find((w) => WITNESSED_TEST[w] === trial.point.test);
+  if (!tool || !session.runWitness) return undefined;
+  let argv: string[] = [];
+  try {
+    const run = await session.runWitness(trial, tool, signal);
+    argv = run.argv;
+    if (run.result.exitCode !== 0)
+      return { tool, argv, error: `${tool} exited with ${run.result.exitCode ?? run.result.signal}` };
+    const sample =
+      tool === "sockperf" ? parseSockperfOutput(run.result.stdout) : parseIperf3Output(run.result.stdout);
+    return { tool, argv, metrics: sample.metrics, elapsedSec: sample.elapsedSec };
+  } catch (error) {
+    if (error instanceof EnvironmentError) throw error;
+    return { tool, argv, error: (error as Error).message };
+  }
+}
