@@ -3,7 +3,6 @@
  * `resolveSweep` applies the profile so the rest of routebench sees one resolved value.
  */
 import { z } from "zod";
-
 import { UsageError } from "../util/errors.js";
 import {
   BACKENDS,
@@ -17,6 +16,7 @@ import {
   type StreamTest,
 } from "../vocabulary/vocabulary.js";
 import { WITNESSES } from "../witness/witness.js";
+import { kubernetesOptions } from "./kubernetes-options.js";
 export const PROFILES = ["quick", "standard", "full"] as const;
 export type Profile = (typeof PROFILES)[number];
 
@@ -117,74 +117,6 @@ const labOptions = z.strictObject({
   iptablesServices: labCount(LAB_SIZE.iptablesServices),
 });
 
-const toleration = z.strictObject({
-  key: z.string().optional(),
-  operator: z.enum(["Exists", "Equal"]).optional(),
-  value: z.string().optional(),
-  effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
-  tolerationSeconds: z.number().int().optional(),
-});
-
-const argv = z.array(z.string()).min(1, { message: "needs a command: a list of program and arguments" });
-
-/**
- * The image `cilium connectivity perf` runs (netperf and netserver in /usr/local/bin), pinned by
- * digest as cilium-cli pins it: cilium/cilium, cilium-cli/defaults/defaults.go,
- * ConnectivityCheckImagesPerf["ConnectivityPerformanceImage"]. A tag alone could move under a run.
- */
-export const NETPERF_IMAGE =
-  "quay.io/cilium/network-perf:3.21-1782913202-88c270c@sha256:c115a00b80bbf4ff49857dd545f0c40025f226d79051b2c8fdab3e8b938c7f92";
-
-/** requests = limits for CPU and memory: the Guaranteed QoS class, so the kubelet does not squeeze netperf first. */
-export const GUARANTEED_RESOURCES = {
-  requests: { cpu: "1", memory: "256Mi" },
-  limits: { cpu: "1", memory: "256Mi" },
-};
-
-const kubernetesOptions = z.strictObject({
-  /** Path of the kubeconfig; default $KUBECONFIG or ~/.kube/config. */
-  kubeconfig: z.string().optional(),
-  context: z.string().optional(),
-  /** An existing namespace to use; default: a namespace created (and deleted) by the run. */
-  namespace: z.string().optional(),
-  /** The two test nodes [A, B]; default: two Ready, schedulable Linux workers. */
-  nodes: z
-    .array(z.string())
-    .length(2, { message: "names exactly two nodes: [nodeA, nodeB]" })
-    // [a, a] would silently measure same-node traffic under the cross-node label
-    .refine((nodes) => nodes[0] !== nodes[1], { message: "names two different nodes: cross-node needs two" })
-    .optional(),
-  image: z.string().default(NETPERF_IMAGE),
-  tolerations: z.array(toleration).default([]),
-  nodeSelector: z.record(z.string(), z.string()).default({}),
-  resources: z
-    .strictObject({
-      requests: z.record(z.string(), z.string()).optional(),
-      limits: z.record(z.string(), z.string()).optional(),
-    })
-    .default(GUARANTEED_RESOURCES),
-  readyTimeoutSec: z.number().int().min(1).max(3600).default(180),
-  routing: z
-    .strictObject({
-      strategy: z.enum(["cilium-configmap", "command", "contexts", "none"]).default("none"),
-      /** command: the argv to run locally to put the cluster in each mode (e.g. az aks update ...). */
-      commands: z.strictObject({ legacy: argv.optional(), ebpf: argv.optional() }).default({}),
-      /** contexts: the kube context of the cluster in each mode. */
-      contexts: z.strictObject({ legacy: z.string().optional(), ebpf: z.string().optional() }).default({}),
-      ciliumNamespace: z.string().default("kube-system"),
-      rolloutTimeoutSec: z.number().int().min(1).max(7200).default(600),
-    })
-    .default({
-      strategy: "none",
-      commands: {},
-      contexts: {},
-      ciliumNamespace: "kube-system",
-      rolloutTimeoutSec: 600,
-    }),
-});
-
-export type KubernetesOptions = z.output<typeof kubernetesOptions>;
-
 /**
  * Where netperf and netserver run, and what their CPU time is used for. placement auto: on the
  * lab both ends share the least busy CPU (one-cpu), on Kubernetes the scheduler decides
@@ -195,8 +127,9 @@ const cpuPinning = z.strictObject({
   client: z.number().int().min(0).optional(),
   server: z.number().int().min(0).optional(),
   /**
-   * Summarise and compare netperf's service demand (CPU µs per KB or per transaction, from
-   * -c -C) between modes. Every trial records it; this makes it a judged metric (lower is better).
+   * Summarise and compare CPU cost per unit of work between modes (lower is better): netperf's
+   * service demand (CPU µs per KB or per transaction, from -c -C) and, on the lab, the
+   * benchmark CPU's busy time per transaction or per GB. Every trial records them.
    */
   serviceDemand: z.boolean().default(false),
 });

@@ -4,7 +4,7 @@
  * objects and the sweep.
  */
 import type { V1Node } from "@kubernetes/client-node";
-import type { KubernetesOptions } from "../../sweep/schema.js";
+import type { KubernetesOptions } from "../../sweep/kubernetes-options.js";
 import { type Check, fail, pass, skip } from "./check-result.js";
 import { agentNotReadyNodes } from "./cilium-status.js";
 import { chooseNodes, type NodeFacts, zoneProblem } from "./nodes.js";

@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
-import type { KubernetesOptions } from "../../sweep/schema.js";
+import type { KubernetesOptions } from "../../sweep/kubernetes-options.js";
 import { EnvironmentError } from "../../util/errors.js";
 import { api } from "./api.js";
 import { backoffDelayMs } from "./api-errors.js";

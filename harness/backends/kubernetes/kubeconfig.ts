@@ -7,7 +7,7 @@ import {
   KubeConfig,
   VersionApi,
 } from "@kubernetes/client-node";
-import type { KubernetesOptions } from "../../sweep/schema.js";
+import type { KubernetesOptions } from "../../sweep/kubernetes-options.js";
 import { UsageError } from "../../util/errors.js";
 
 /** The API clients of one kube context: all the backend talks to a cluster through. */

@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { V1Pod } from "@kubernetes/client-node";
-import type { KubernetesOptions } from "../../sweep/schema.js";
+import type { KubernetesOptions } from "../../sweep/kubernetes-options.js";
 import { EnvironmentError, tailLines } from "../../util/errors.js";
 import type { ProcessResult } from "../../util/runner.js";
 import { api } from "./api.js";

@@ -3,7 +3,7 @@
  * strategy finds its clusters, what it changes to put them in a mode, how the switch is judged
  * when no agent can be read or an agent disagrees, and what it undoes at the end.
  */
-import type { KubernetesOptions } from "../../sweep/schema.js";
+import type { KubernetesOptions } from "../../sweep/kubernetes-options.js";
 import { UsageError } from "../../util/errors.js";
 import { processRunner, runChecked } from "../../util/runner.js";
 import { type Mode, type RoutingMode, switchesRouting } from "../../vocabulary/vocabulary.js";

@@ -3,22 +3,19 @@
  * it. Every trial is read around (BPF counters and mode generation, FORWARD, the kernel's
  * counters of the namespaces on the path) so it proves the path it took; a dead netserver is
  * restarted before the trial that needs it.
+ *
+ * Over 300 lines on purpose: it is one session class, whose trial, switch and witness methods
+ * share the session's state (the lab record, the mode generation, the reading reused between
+ * trials); the pure parts live beside it (pairs.ts, probe.ts, witness.ts, mode.ts).
  */
 import { existsSync } from "node:fs";
 import { type CpuPlacement, keepHarnessOff, resolveCpuPlacement } from "../../machine/cpu-placement.js";
 import type { ModeEvidence, PathCheck } from "../../results/schema.js";
 import type { Trial } from "../../sweep/plan.js";
 import type { Sweep } from "../../sweep/schema.js";
-import { EnvironmentError, UsageError } from "../../util/errors.js";
+import { EnvironmentError } from "../../util/errors.js";
 import { processRunner, type Runner } from "../../util/runner.js";
 import type { RoutingMode } from "../../vocabulary/vocabulary.js";
-import { IPERF3_PORT, SOCKPERF_PORT } from "../../vocabulary/vocabulary.js";
-import { buildIperf3ClientArgv, buildIperf3ServerArgv } from "../../witness/iperf3.js";
-import {
-  buildSockperfClientArgv,
-  buildSockperfServerArgv,
-  sockperfMessageSize,
-} from "../../witness/sockperf.js";
 import type { WitnessName } from "../../witness/witness.js";
 import {
   type Backend,
@@ -31,9 +28,9 @@ import {
 import { cleanupLab, labUp } from "./lab.js";
 import { acquireLabLock, type LabLock } from "./lock.js";
 import { listForeignRules, setLabMode } from "./mode.js";
-import { alive, killProcesses, netserverServing, startListener, startNetserver } from "./netserver.js";
-import { directLinks, nodePair, pathNodes, podPair } from "./pairs.js";
-import type { LabPlan, NodePlan } from "./plan.js";
+import { netserverServing, startNetserver } from "./netserver.js";
+import { trialEndpoints } from "./pairs.js";
+import type { LabPlan } from "./plan.js";
 import {
   inNetns,
   judgeDirectPath,
@@ -43,52 +40,7 @@ import {
   readProbe,
 } from "./probe.js";
 import { type LabState, readLabState, requireLab, writeLabState } from "./state.js";
-
-interface Endpoints {
-  clientNetns: string;
-  serverNetns: string;
-  serverIp: string;
-  /** Nodes the traffic crosses (for `direct`: would cross): their counters are read around the trial. */
-  nodes: NodePlan[];
-  /** `direct`: the server's end of the direct link, `netns/device`, which must receive the packets. */
-  directDevice?: string;
-}
-
-function endpoints(plan: LabPlan, trial: Trial): Endpoints {
-  const { placement } = trial.point;
-  if (trial.mode === "host") {
-    const pair = nodePair(plan, placement);
-    if (!pair) throw new UsageError(`the lab has too few nodes for a ${placement} host baseline`);
-    return {
-      clientNetns: pair.client.netns,
-      serverNetns: pair.server.netns,
-      serverIp: pair.server.underlayIp,
-      nodes: [],
-    };
-  }
-  const pair = podPair(plan, placement);
-  const link = directLinks(plan).find((l) => l.placement === placement);
-  if (trial.mode === "direct" && pair && link)
-    return {
-      clientNetns: link.client.netns,
-      serverNetns: link.server.netns,
-      serverIp: link.server.ip,
-      nodes: pathNodes(plan, pair),
-      directDevice: `${link.server.netns}/${link.server.device}`,
-    };
-  if (!pair) {
-    throw new UsageError(
-      `the lab cannot host ${placement} trials (${plan.options.nodes} nodes, ${plan.options.podsPerNode} pods per node)`,
-      placement === "cross-node" ? "use lab: {nodes: 2} or more" : "use lab: {podsPerNode: 2} or more",
-    );
-  }
-  return {
-    clientNetns: pair.client.netns,
-    serverNetns: pair.server.netns,
-    serverIp: pair.server.ip,
-    nodes: pathNodes(plan, pair),
-  };
-}
+import { WitnessServers, witnessClientArgv } from "./witness.js";
 
 class LabSession implements BackendSession {
   readonly name = "lab";
@@ -198,7 +150,7 @@ class LabSession implements BackendSession {
 
   async runTrial(trial: Trial, signal: AbortSignal) {
     const marks = [performance.now()];
-    const target = endpoints(this.plan, trial);
+    const target = trialEndpoints(this.plan, trial);
     const onPath = [
       ...new Set([target.clientNetns, target.serverNetns, ...target.nodes.map((n) => n.netns)]),
     ];
@@ -273,47 +225,19 @@ class LabSession implements BackendSession {
     };
   }
 
-  /** Witness servers this session started, by `tool@netns`: stopped by pid at close. */
-  private readonly witnessServers = new Map<string, number>();
+  /** Witness servers this session started: stopped by pid at close. */
+  private readonly witnessServers = new WitnessServers();
 
-  /**
-   * A second witness at the trial's point, in the mode the trial just ran in: its server in the
-   * server's namespace (started once, on the server's CPU), its client in the client's (on the
-   * client's CPU), against the same address netperf used.
-   */
+  /** A second witness at the trial's point, in the mode the trial just ran in (lab/witness.ts). */
   async runWitness(trial: Trial, tool: WitnessName, signal: AbortSignal) {
     // the witness's packets move the counters: the next trial reads its opening counters afresh
     this.lastReading = null;
-    const target = endpoints(this.plan, trial);
-    const pin = (cpu: number | null, argv: string[]) =>
-      cpu === null ? argv : ["taskset", "-c", String(cpu), ...argv];
-    const port = tool === "sockperf" ? SOCKPERF_PORT : IPERF3_PORT;
-    const key = `${tool}@${target.serverNetns}`;
-    const running = this.witnessServers.get(key);
-    if (running === undefined || !alive(running)) {
-      const server =
-        tool === "sockperf" ? buildSockperfServerArgv({ port }) : buildIperf3ServerArgv({ port });
-      this.witnessServers.set(
-        key,
-        await startListener(target.serverNetns, pin(this.cpuPlacement.server, server), port),
-      );
-    }
-    const { point } = trial;
-    const client =
-      tool === "sockperf"
-        ? buildSockperfClientArgv({
-            host: target.serverIp,
-            port,
-            durationSec: trial.durationSec,
-            messageSize: sockperfMessageSize(point.requestSize ?? 1, point.responseSize ?? 1),
-          })
-        : buildIperf3ClientArgv({
-            host: target.serverIp,
-            port,
-            durationSec: trial.durationSec,
-            messageSize: point.messageSize ?? 16384,
-          });
-    const argv = inNetns(target.clientNetns, pin(this.cpuPlacement.client, client));
+    const target = trialEndpoints(this.plan, trial);
+    await this.witnessServers.ensure(tool, target.serverNetns, this.cpuPlacement.server);
+    const argv = inNetns(
+      target.clientNetns,
+      witnessClientArgv(trial, tool, target.serverIp, this.cpuPlacement.client),
+    );
     // sockperf waits ≈2.1 s before its test (witness/sockperf.ts)
     const result = await this.runner.run(argv, { timeoutMs: trialTimeoutSec(trial) * 1000 + 5000, signal });
     return { argv, result };
@@ -322,7 +246,7 @@ class LabSession implements BackendSession {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await killProcesses([...this.witnessServers.values()].filter(alive));
+    await this.witnessServers.stopAll();
     try {
       if (this.foundMode === null) await cleanupLab(this.runner);
       else await setLabMode(this.runner, this.foundMode, { force: true, checkRules: false });

@@ -1,4 +1,7 @@
 /** Which lab pods and nodes a placement's trials run between. Pure. */
+
+import type { Trial } from "../../sweep/plan.js";
+import { UsageError } from "../../util/errors.js";
 import { PLACEMENTS, type Placement } from "../../vocabulary/vocabulary.js";
 import type { LabPlan, NodePlan, PodPlan } from "./plan.js";
 
@@ -84,4 +87,52 @@ export function directLinkBatches(link: DirectLink): { client: string[]; server:
 /** The nodes a pod pair's packets cross. */
 export function pathNodes(plan: LabPlan, pair: PodPair): NodePlan[] {
   return plan.nodes.filter((n) => n.name === pair.client.node || n.name === pair.server.node);
+}
+
+/** Where a trial's netperf runs and what it crosses. */
+export interface Endpoints {
+  clientNetns: string;
+  serverNetns: string;
+  serverIp: string;
+  /** Nodes the traffic crosses (for `direct`: would cross): their counters are read around the trial. */
+  nodes: NodePlan[];
+  /** `direct`: the server's end of the direct link, `netns/device`, which must receive the packets. */
+  directDevice?: string;
+}
+
+/** The client, the server and the nodes on the path of a trial in its mode and placement. */
+export function trialEndpoints(plan: LabPlan, trial: Trial): Endpoints {
+  const { placement } = trial.point;
+  if (trial.mode === "host") {
+    const pair = nodePair(plan, placement);
+    if (!pair) throw new UsageError(`the lab has too few nodes for a ${placement} host baseline`);
+    return {
+      clientNetns: pair.client.netns,
+      serverNetns: pair.server.netns,
+      serverIp: pair.server.underlayIp,
+      nodes: [],
+    };
+  }
+  const pair = podPair(plan, placement);
+  const link = directLinks(plan).find((l) => l.placement === placement);
+  if (trial.mode === "direct" && pair && link)
+    return {
+      clientNetns: link.client.netns,
+      serverNetns: link.server.netns,
+      serverIp: link.server.ip,
+      nodes: pathNodes(plan, pair),
+      directDevice: `${link.server.netns}/${link.server.device}`,
+    };
+  if (!pair) {
+    throw new UsageError(
+      `the lab cannot host ${placement} trials (${plan.options.nodes} nodes, ${plan.options.podsPerNode} pods per node)`,
+      placement === "cross-node" ? "use lab: {nodes: 2} or more" : "use lab: {podsPerNode: 2} or more",
+    );
+  }
+  return {
+    clientNetns: pair.client.netns,
+    serverNetns: pair.server.netns,
+    serverIp: pair.server.ip,
+    nodes: pathNodes(plan, pair),
+  };
 }
