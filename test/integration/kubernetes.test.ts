@@ -132,6 +132,44 @@ describe.skipIf(skipRootTests)(
       expect(status.mode).toBe("legacy");
     });
 
+    it("runs TCP_CRR, UDP_RR, UDP_STREAM and parallel streams through pods/exec", async () => {
+      const { kubeconfig } = await startFakes({ fake: {} });
+      const file = join(dir, "datapath.yaml");
+      writeFileSync(
+        file,
+        [
+          "name: datapath",
+          "backend: kubernetes",
+          "modes: [legacy]",
+          "tests: [{test: TCP_CRR}, {test: UDP_RR}, {test: UDP_STREAM, messageSizes: [1024]}]",
+          "streams: [1, 2]",
+          "duration: 1",
+          "repetitions: 1",
+          `kubernetes: ${JSON.stringify({ kubeconfig, readyTimeoutSec: 10 })}`,
+          "",
+        ].join("\n"),
+      );
+      const out = join(dir, "datapath");
+      const result = await runCli(["run", file, "--out", out], 300_000);
+      expect(result.exitCode, result.stderr).toBe(0);
+      const results = await readResults(out);
+      const completed = results.trials.filter((t) => t.state === "completed");
+      expect(completed).toHaveLength(12); // 3 tests × 2 stream counts × 2 placements
+      for (const trial of completed) {
+        expect(trial.argv.slice(0, 3)).toEqual(["pods/exec", expect.stringMatching(/rb-client$/), "netperf"]);
+        const rate =
+          trial.metrics?.connectionsPerSec ??
+          trial.metrics?.transactionsPerSec ??
+          trial.metrics?.throughputMbps;
+        expect(rate, trial.id).toBeGreaterThan(0);
+        if (trial.point.test === "UDP_STREAM") expect(trial.metrics?.lossPct).toBeGreaterThanOrEqual(0);
+        // one data port per instance: 12866 alone, 12870 + i with several
+        const ports = trial.argv.join(" ").match(/-P ,(\d+)/)?.[1];
+        expect(ports).toBe(trial.point.streams === 2 ? "12870" : "12866");
+        if (trial.point.streams === 2) expect(trial.streams?.perInstance).toHaveLength(2);
+      }
+    });
+
     it("command: runs the user's command per mode and verifies where Cilium is present", async () => {
       const { kubeconfig } = await startFakes({ fake: {} });
       const commands = {
