@@ -141,6 +141,7 @@ describe.skipIf(skipRootTests)(
           "name: datapath",
           "backend: kubernetes",
           "modes: [legacy]",
+          "placements: [cross-node]",
           "tests: [{test: TCP_CRR}, {test: UDP_RR}, {test: UDP_STREAM, messageSizes: [1024]}]",
           "streams: [1, 2]",
           "duration: 1",
@@ -154,7 +155,7 @@ describe.skipIf(skipRootTests)(
       expect(result.exitCode, result.stderr).toBe(0);
       const results = await readResults(out);
       const completed = results.trials.filter((t) => t.state === "completed");
-      expect(completed).toHaveLength(12); // 3 tests × 2 stream counts × 2 placements
+      expect(completed).toHaveLength(6); // 3 tests × 2 stream counts
       for (const trial of completed) {
         expect(trial.argv.slice(0, 3)).toEqual(["pods/exec", expect.stringMatching(/rb-client$/), "netperf"]);
         const rate =
