@@ -81,10 +81,19 @@ export function trialNetperfArgvs(
   dataPort?: number,
   socketBufferBytes?: number | null,
 ): string[][] {
-  return buildStreamArgvs(
-    trialInvocation(trial, host, port, cpu, dataPort, socketBufferBytes),
-    trial.point.streams ?? 1,
-  );
+  const invocation: NetperfInvocation = {
+    test: trial.point.test,
+    host,
+    port,
+    durationSec: trial.durationSec,
+    messageSize: trial.point.messageSize,
+    requestSize: trial.point.requestSize,
+    responseSize: trial.point.responseSize,
+    cpu: { client: cpu.client ?? undefined, server: cpu.server ?? undefined },
+    dataPort,
+    ...(socketBufferBytes ? { socketBufferBytes } : {}),
+  };
+  return buildStreamArgvs(invocation, trial.point.streams ?? 1);
 }
 
 /** The argv of a one-instance trial (what trialNetperfArgvs gives when streams is 1). */
@@ -115,28 +124,6 @@ export function combineInstances(results: readonly ProcessResult[]): ProcessResu
     stderr: results.map((r) => r.stderr).join(""),
     durationMs: Math.max(...results.map((r) => r.durationMs)),
     timedOut: results.some((r) => r.timedOut),
-  };
-}
-
-function trialInvocation(
-  trial: Trial,
-  host: string,
-  port: number,
-  cpu: Pick<CpuPlacement, "client" | "server">,
-  dataPort?: number,
-  socketBufferBytes?: number | null,
-): NetperfInvocation {
-  return {
-    test: trial.point.test,
-    host,
-    port,
-    durationSec: trial.durationSec,
-    messageSize: trial.point.messageSize,
-    requestSize: trial.point.requestSize,
-    responseSize: trial.point.responseSize,
-    cpu: { client: cpu.client ?? undefined, server: cpu.server ?? undefined },
-    dataPort,
-    ...(socketBufferBytes ? { socketBufferBytes } : {}),
   };
 }
 
