@@ -96,11 +96,6 @@ export function trialNetperfArgvs(
   return buildStreamArgvs(invocation, trial.point.streams ?? 1);
 }
 
-/** The argv of a one-instance trial (what trialNetperfArgvs gives when streams is 1). */
-export function trialNetperfArgv(...args: Parameters<typeof trialNetperfArgvs>): string[] {
-  return trialNetperfArgvs(...args)[0] as string[];
-}
-
 /** Seconds a trial's netperf may run before it is killed: its length, the streams' start delay, a margin. */
 export function trialTimeoutSec(trial: Trial): number {
   return (

@@ -160,7 +160,8 @@ export const trialRecordSchema = z.strictObject({
   modeEvidence: modeEvidenceSchema.optional(),
   /**
    * streams > 1: each netperf instance's own metrics (launch order) and how the latency
-   * percentiles were merged (`bound`: guaranteed brackets, no single value; `histogram`).
+   * percentiles were merged (`bound`: guaranteed brackets from each instance's own
+   * percentiles, no single value).
    * `stdout` then holds the instances' outputs one after another.
    */
   streams: z
@@ -169,7 +170,7 @@ export const trialRecordSchema = z.strictObject({
       perInstance: z.array(metricsSchema),
       latency: z
         .strictObject({
-          method: z.enum(["histogram", "bound"]),
+          method: z.literal("bound"),
           percentiles: z.array(
             z.strictObject({
               percent: z.number(),

@@ -22,14 +22,11 @@ export function parseTrialOutput(
 ): { metrics: Metrics; elapsedSec: number | null; streams?: TrialRecord["streams"] } {
   const instances = outcome.instances ?? [];
   if (instances.length < 2) return parseNetperfOutput(trial.point.test, outcome.result.stdout);
-  const samples = instances.map((instance) => ({
-    sample: parseNetperfOutput(trial.point.test, instance.stdout),
-    histogram: null,
-  }));
+  const samples = instances.map((instance) => parseNetperfOutput(trial.point.test, instance.stdout));
   const entry = sweep.tests.find((t) => t.test === trial.point.test);
   const percents = entry && "percentiles" in entry ? entry.percentiles : [50, 90, 99];
   const merged = mergeStreams(samples, percents);
-  const elapsed = samples.map((s) => s.sample.elapsedSec).filter((e): e is number => e !== null);
+  const elapsed = samples.map((s) => s.elapsedSec).filter((e): e is number => e !== null);
   return {
     metrics: merged.metrics,
     // the instances' common window is as long as the shortest

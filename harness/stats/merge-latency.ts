@@ -4,74 +4,23 @@
  * percentiles (merge-latency.test.ts shows a skewed case where the average lies outside the
  * truth's bracket). Pure.
  *
- * Two methods, by what netperf gives:
- * - histogram: builds with --enable-histogram print every instance's histogram; the counts add
- *   up exactly, and the pooled percentile lies in the bucket that holds its rank.
- * - bound: Debian's netperf 2.7.0 prints only MIN/P50/P90/P99/MAX_LATENCY per instance. Each one
- *   pins a point of that instance's distribution function (within netperf's sub-bucket
- *   resolution), so the pooled distribution function is bracketed and so is its percentile.
- *   The result is an interval, labelled as such, never a point.
+ * netperf 2.7.0 as Debian builds it prints only MIN/P50/P90/P99/MAX_LATENCY per instance (no
+ * histogram: it is built without --enable-histogram). Each one pins a point of that instance's
+ * distribution function (within netperf's sub-bucket resolution), so the pooled distribution
+ * function is bracketed and so is its percentile: an interval, labelled as such, never a point.
  */
-import type { HistogramBucket, LatencyHistogram } from "../netperf/histogram.js";
-
-/** A percentile as a guaranteed interval, with a point estimate only where the data give one. */
+/** A percentile as a guaranteed interval. */
 export interface PercentileEstimate {
   percent: number;
-  /** histogram: interpolated within the bucket; bound: null (any value in the bracket fits the data). */
+  /** Always null: any value in the bracket fits the data. */
   valueUs: number | null;
   lowerUs: number;
   upperUs: number;
 }
 
-/** Sums the instances' bucket counts. Throws when the layouts differ (netperfs built differently). */
-export function mergeHistograms(histograms: readonly LatencyHistogram[]): LatencyHistogram {
-  const [first, ...rest] = histograms;
-  if (!first) throw new Error("mergeHistograms needs at least one histogram");
-  const sameEdges = (a: HistogramBucket, b: HistogramBucket | undefined) =>
-    b !== undefined && a.lowerUs === b.lowerUs && a.upperUs === b.upperUs;
-  for (const [i, h] of rest.entries()) {
-    if (
-      h.buckets.length !== first.buckets.length ||
-      !first.buckets.every((b, j) => sameEdges(b, h.buckets[j]))
-    ) {
-      throw new Error(
-        `histogram ${i + 1} has other buckets than histogram 0: were the netperfs built alike?`,
-      );
-    }
-  }
-  return {
-    buckets: first.buckets.map((b, j) => ({
-      ...b,
-      count: histograms.reduce((sum, h) => sum + (h.buckets[j]?.count ?? 0), 0),
-    })),
-    overflow: histograms.reduce((sum, h) => sum + h.overflow, 0),
-    total: histograms.reduce((sum, h) => sum + h.total, 0),
-  };
-}
-
 /** The 1-based rank of the p-th percentile of n values: the smallest value with at least p% at or below it. */
 function percentileRank(percent: number, n: number): number {
   return Math.max(1, Math.ceil((percent / 100) * n));
-}
-
-/**
- * The p-th percentile of a histogram. The exact percentile of the counted latencies is in
- * [lowerUs, upperUs), the edges of the bucket that holds its rank (so the resolution is that
- * bucket's width: 1 µs below 10 µs, 10 µs up to 100 µs, 100 µs up to 1 ms in stock netperf);
- * valueUs interpolates linearly within it.
- */
-export function histogramPercentile(histogram: LatencyHistogram, percent: number): PercentileEstimate {
-  if (histogram.total === 0) throw new Error("histogramPercentile: the histogram is empty");
-  const rank = percentileRank(percent, histogram.total);
-  let below = 0;
-  for (const bucket of histogram.buckets) {
-    if (below + bucket.count >= rank) {
-      const valueUs = bucket.lowerUs + ((bucket.upperUs - bucket.lowerUs) * (rank - below)) / bucket.count;
-      return { percent, valueUs, lowerUs: bucket.lowerUs, upperUs: bucket.upperUs };
-    }
-    below += bucket.count;
-  }
-  throw new Error(`the ${percent}th percentile latency is beyond netperf's last bucket (100 s)`);
 }
 
 /** What one instance's omni selectors tell of its latency distribution. */

@@ -3,28 +3,15 @@
  * (issue 14): rates add up, latency percentiles come from the pooled distribution
  * (merge-latency.ts), never from averaging the instances' percentiles. Pure.
  */
-import type { LatencyHistogram } from "../netperf/histogram.js";
 import type { Metrics, NetperfSample } from "../netperf/parse.js";
-import {
-  boundPooledPercentile,
-  histogramPercentile,
-  type InstanceLatency,
-  mergeHistograms,
-  type PercentileEstimate,
-} from "./merge-latency.js";
-
-/** One instance's output: its parsed CSV line and, from --enable-histogram builds, its histogram. */
-export interface StreamInstance {
-  sample: NetperfSample;
-  histogram: LatencyHistogram | null;
-}
+import { boundPooledPercentile, type InstanceLatency, type PercentileEstimate } from "./merge-latency.js";
 
 export interface MergedStreams {
   streams: number;
   /**
    * The trial's metrics: throughputMbps and transactionsPerSec summed; meanLatencyUs the
    * transaction-weighted mean (exact up to netperf's rounding); maxLatencyUs the largest;
-   * p50/p90/p99Us only from histograms (the bound method gives intervals, in `latency`);
+   * no p50/p90/p99Us (a pooled percentile is an interval, in `latency`);
    * retransmissions summed (each instance counts its own connection); CPU shares averaged
    * (each instance measured the whole machine over the same window).
    */
@@ -32,7 +19,7 @@ export interface MergedStreams {
   /** Each instance's own metrics, in launch order. */
   perInstance: Metrics[];
   /** How the percentiles were merged, or null for a test without latency (TCP_STREAM). */
-  latency: { method: "histogram" | "bound"; percentiles: PercentileEstimate[] } | null;
+  latency: { method: "bound"; percentiles: PercentileEstimate[] } | null;
 }
 
 const PERCENTILE_METRICS = { 50: "p50Us", 90: "p90Us", 99: "p99Us" } as const;
@@ -61,10 +48,10 @@ function instanceLatency(sample: NetperfSample): InstanceLatency | null {
 }
 
 /** The mean latency of all the instances' transactions together. */
-function pooledMeanUs(instances: readonly StreamInstance[]): number | undefined {
+function pooledMeanUs(instances: readonly NetperfSample[]): number | undefined {
   let weighted = 0;
   let pooled = 0;
-  for (const { sample } of instances) {
+  for (const sample of instances) {
     const n = transactions(sample);
     const mean = sample.metrics.meanLatencyUs;
     if (n === undefined || mean === undefined) return undefined;
@@ -74,17 +61,12 @@ function pooledMeanUs(instances: readonly StreamInstance[]): number | undefined 
   return pooled > 0 ? weighted / pooled : undefined;
 }
 
-/** The requested latency percentiles of the pool: from histograms when every instance has one. */
+/** The requested latency percentiles of the pool, as guaranteed brackets. */
 function mergeLatency(
-  instances: readonly StreamInstance[],
+  instances: readonly NetperfSample[],
   percents: readonly number[],
 ): MergedStreams["latency"] {
-  const histograms = instances.map((i) => i.histogram);
-  if (histograms.every((h): h is LatencyHistogram => h !== null)) {
-    const pooled = mergeHistograms(histograms);
-    return { method: "histogram", percentiles: percents.map((p) => histogramPercentile(pooled, p)) };
-  }
-  const latencies = instances.map((i) => instanceLatency(i.sample));
+  const latencies = instances.map(instanceLatency);
   if (!latencies.every((l): l is InstanceLatency => l !== null)) return null;
   return { method: "bound", percentiles: percents.map((p) => boundPooledPercentile(latencies, p)) };
 }
@@ -94,11 +76,11 @@ function mergeLatency(
  * (50, 90, 99). Throws when there is no instance.
  */
 export function mergeStreams(
-  instances: readonly StreamInstance[],
+  instances: readonly NetperfSample[],
   percents: readonly number[],
 ): MergedStreams {
   if (instances.length === 0) throw new Error("mergeStreams needs at least one netperf instance");
-  const perInstance = instances.map((i) => i.sample.metrics);
+  const perInstance = instances.map((i) => i.metrics);
   const metrics: Metrics = {};
   const set = (name: keyof Metrics, value: number | undefined) => {
     if (value !== undefined) metrics[name] = value;
@@ -123,11 +105,5 @@ export function mergeStreams(
     (m) => m.transactionsPerSec !== undefined || m.connectionsPerSec !== undefined,
   );
   const latency = isRr ? mergeLatency(instances, percents) : null;
-  if (latency?.method === "histogram") {
-    for (const estimate of latency.percentiles) {
-      const metric = PERCENTILE_METRICS[estimate.percent as keyof typeof PERCENTILE_METRICS];
-      if (metric && estimate.valueUs !== null) metrics[metric] = estimate.valueUs;
-    }
-  }
   return { streams: instances.length, metrics, perInstance, latency };
 }

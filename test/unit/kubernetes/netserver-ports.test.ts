@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { trialNetperfArgv } from "../../../harness/backends/backend.js";
+import { trialNetperfArgvs } from "../../../harness/backends/backend.js";
 import { podPlans, renderPod } from "../../../harness/backends/kubernetes/manifests.js";
 import { parseSweep } from "../../../harness/sweep/load.js";
 import { planSweep } from "../../../harness/sweep/plan.js";
@@ -35,7 +35,7 @@ describe("the netserver pod's ports", () => {
     const trials = planSweep(sweep);
     expect(new Set(trials.map((t) => t.point.test))).toEqual(new Set(NETPERF_TESTS));
     for (const trial of trials) {
-      const argv = trialNetperfArgv(
+      const [argv = []] = trialNetperfArgvs(
         trial,
         "10.0.0.2",
         NETSERVER_PORT,

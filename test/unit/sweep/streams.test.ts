@@ -90,7 +90,7 @@ describe("buildStreamArgvs", () => {
     ]);
   });
 
-  it("gives each instance its own fixed data port, and bulk tests no histogram request", () => {
+  it("gives each instance its own fixed data port, and asks no test for -v 2", () => {
     const argvs = buildStreamArgvs({ ...rr, dataPort: 12866 }, 3);
     expect(argvs.map((argv) => argv[argv.lastIndexOf("-P") + 1])).toEqual([",12866", ",12867", ",12868"]);
     const bulk = buildStreamArgvs({ ...rr, test: "TCP_STREAM", messageSize: 64 }, 2);
