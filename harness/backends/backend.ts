@@ -6,7 +6,7 @@
 
 import type { CpuPlacement } from "../machine/cpu-placement.js";
 import type { NetperfInvocation } from "../netperf/argv.js";
-import { buildStreamArgvs, STREAM_START_DELAY_SEC } from "../netperf/streams.js";
+import { buildStreamArgvs } from "../netperf/streams.js";
 import type {
   DatapathCounters,
   ModeEvidence,
@@ -14,7 +14,7 @@ import type {
   PathCheck,
   SystemUnderTest,
 } from "../results/schema.js";
-import type { Trial } from "../sweep/plan.js";
+import { type Trial, trialWallSec } from "../sweep/plan.js";
 import type { Sweep } from "../sweep/schema.js";
 import type { ProcessResult } from "../util/runner.js";
 import type { Mode } from "../vocabulary/vocabulary.js";
@@ -96,13 +96,9 @@ export function trialNetperfArgvs(
   return buildStreamArgvs(invocation, trial.point.streams ?? 1);
 }
 
-/** Seconds a trial's netperf may run before it is killed: its length, the streams' start delay, a margin. */
+/** Seconds a trial's netperf may run before it is killed: what it should take, and a margin. */
 export function trialTimeoutSec(trial: Trial): number {
-  return (
-    trial.durationSec +
-    ((trial.point.streams ?? 1) > 1 ? STREAM_START_DELAY_SEC : 0) +
-    TRIAL_TIMEOUT_MARGIN_SEC
-  );
+  return trialWallSec(trial) + TRIAL_TIMEOUT_MARGIN_SEC;
 }
 
 /** The results of a trial's instances as one: the first failure's exit code and signal, every stdout in launch order. */

@@ -14,8 +14,9 @@ import {
   NETPERF_TESTS,
   type RequestResponseTest,
 } from "../vocabulary/vocabulary.js";
+import { directComparisons } from "./direct.js";
 import { shownUnit } from "./format.js";
-import { bytesLabel, COST_METRICS, mainMetric, sizeOrder, streamsOf } from "./points.js";
+import { bytesLabel, COST_METRICS, sizeOrder, streamsOf } from "./points.js";
 import { type PublishedSource, shortSourceLabel } from "./published.js";
 
 /** A bar with its 95% interval, grouped on the x axis by `x` and coloured by mode. */
@@ -234,17 +235,15 @@ export function chartData(
     metric,
     rows: points.filter((p) => p.metric === metric).map((p) => bar(p, `${p.test} ${p.size}`)),
   })).filter((g) => g.rows.length > 0);
-  const direct = results.summary.comparisons
-    .filter((c) => c.baseline === "direct" && c.metric === mainMetric(c.test))
-    .map((c) => ({
-      placement: c.placement,
-      mode: c.candidate,
-      x: `${c.test} ${c.size}`,
-      value: c.ratio * 100,
-      low: c.ciLow === null ? null : c.ciLow * 100,
-      high: c.ciHigh === null ? null : c.ciHigh * 100,
-      verdict: c.verdict,
-    }));
+  const direct = directComparisons(results).map((c) => ({
+    placement: c.placement,
+    mode: c.candidate,
+    x: `${c.test} ${c.size}`,
+    value: c.ratio * 100,
+    low: c.ciLow === null ? null : c.ciLow * 100,
+    high: c.ciHigh === null ? null : c.ciHigh * 100,
+    verdict: c.verdict,
+  }));
   return {
     throughput,
     streamThroughput,

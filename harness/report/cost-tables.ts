@@ -6,7 +6,7 @@
  */
 import type { Results } from "../results/schema.js";
 import type { Comparison } from "../stats/summary.js";
-import { METRICS, type MetricName, type Mode } from "../vocabulary/vocabulary.js";
+import { METRICS, type MetricName, MODES } from "../vocabulary/vocabulary.js";
 import { type Cell, estimateCell, ratioCell, type Table, text } from "./cells.js";
 import { shownUnit } from "./format.js";
 import { COST_METRICS, MODE_NAMES, placementName } from "./points.js";
@@ -19,9 +19,6 @@ const SERVICE_DEMAND_METRICS = [
   "remoteSdUsPerKB",
 ] as const satisfies readonly MetricName[];
 
-/** Modes in the order the cost tables show them: the two routing modes, then the baselines. */
-const COST_MODE_ORDER: readonly Mode[] = ["legacy", "ebpf", "host", "direct"];
-
 // run/cpu-cost.ts and machine/noise.ts (benchCpuSeconds) compute it: this says what they do
 const CPU_METHOD =
   "How it is measured (lab, one-CPU placement): the busy time of the CPU the benchmark ran on (everything /proc/stat counts but idle and steal: user, system, irq and softirq) over each trial, divided by the work netperf reported for it (transactions, or connections for TCP_CRR; gigabytes of 10^9 bytes received for streams). Median across repetitions with its distribution-free 95% interval; eBPF / legacy is the geometric mean of per-pair ratios [95% t interval], lower is better. Caveats: netperf, netserver and the nodes' softirq work share that one CPU (the harness keeps off it), so the figure is the whole path's cost with both ends summed, and sender and receiver cannot be told apart; anything else that ran on that CPU during the trial is counted too (trials where other tasks wanted it are repeated, then kept as noisy); it is a cost per unit of work, not a utilisation: a faster mode keeps the CPU busier doing more work.";
@@ -33,7 +30,8 @@ function costTable(results: Results, comparisons: Comparison[], metric: MetricNa
   const points = results.summary.points.filter((p) => p.metric === metric);
   if (points.length === 0) return null;
   const { unit } = shownUnit(metric);
-  const modes = COST_MODE_ORDER.filter((m) => results.sweep.modes.includes(m));
+  // the two routing modes, then the baselines, as the vocabulary lists them
+  const modes = MODES.filter((m) => results.sweep.modes.includes(m));
   const compared = modes.includes("legacy") && modes.includes("ebpf");
   const rows = [...new Set(points.map((p) => `${p.placement}|${p.test}|${p.size}`))].map((key): Cell[] => {
     const [placement = "", test = "", size = ""] = key.split("|");

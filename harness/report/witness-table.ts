@@ -5,6 +5,7 @@
  * gives the figures; datasets.ts has the machine dataset, witness.csv). Only for runs that ran a
  * witness. Pure.
  */
+import { MIN_PAIRS } from "../stats/ratio.js";
 import type { Summary } from "../stats/summary.js";
 import { METRICS } from "../vocabulary/vocabulary.js";
 import { count, estimateRatioCell, type Table, text } from "./cells.js";
@@ -39,6 +40,6 @@ export function witnessTable(summary: Summary): Table | null {
       estimateRatioCell(row.witnessRatio),
       text(row.agreement),
     ]),
-    note: `${warning}Both ratios use only the blocks where both tools completed both modes, with the same estimator (geometric mean of per-pair ratios, 95% t interval). The tools disagree when their intervals do not overlap, and the verdict is undecided when either has no interval (fewer than 6 common blocks). Non-overlap is a conservative rule: it flags few disagreements when both tools measure the same ratio, and needs a clear difference to flag one.`,
+    note: `${warning}Both ratios use only the blocks where both tools completed both modes, with the same estimator (geometric mean of per-pair ratios, 95% t interval). The tools disagree when their intervals do not overlap, and the verdict is undecided when either has no interval (fewer than ${MIN_PAIRS} common blocks). Non-overlap is a conservative rule: it flags few disagreements when both tools measure the same ratio, and needs a clear difference to flag one.`,
   };
 }

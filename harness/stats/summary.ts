@@ -277,12 +277,14 @@ export function summarise(sweep: Sweep, points: readonly Point[], trials: readon
   const pointSummaries: PointSummary[] = [];
   const comparisons: Comparison[] = [];
   for (const point of points) {
-    const unbalanced =
-      sweep.order === "interleaved" ? unbalancedBlocks(trials, point.key) : new Set<number>();
+    // this point's trials, sliced once: every helper below scans them per metric and mode
+    const mine = trials.filter((t) => t.point.key === point.key);
+    const unbalanced = sweep.order === "interleaved" ? unbalancedBlocks(mine, point.key) : new Set<number>();
+    const noisy = noisyBlocks(mine, point.key);
     for (const metric of summaryMetrics(sweep, point.test)) {
       const byMode = new Map<Mode, Map<number, number>>();
       for (const mode of sweep.modes) {
-        const values = valuesByBlock(trials, point.key, mode, metric, unbalanced);
+        const values = valuesByBlock(mine, point.key, mode, metric, unbalanced);
         byMode.set(mode, values);
         if (values.size === 0) continue;
         const data = [...values.values()];
@@ -305,7 +307,6 @@ export function summarise(sweep: Sweep, points: readonly Point[], trials: readon
         if (!b || !c) continue;
         const compared = compareModes(b, c, sweep.order === "interleaved", lowerIsBetter(metric));
         if (compared) {
-          const noisy = noisyBlocks(trials, point.key);
           comparisons.push({
             placement: point.placement,
             test: point.test,
@@ -350,7 +351,7 @@ export function summarise(sweep: Sweep, points: readonly Point[], trials: readon
   const witness = witnessRows(sweep.witness ?? [], points, trials);
   const disagreement = witnessDisagreement(witness);
   const warnings = collectWarnings(sweep, points, trials, pointSummaries, judged);
-  if (disagreement) warnings.push({ kind: "witness-disagrees", ...disagreement });
+  if (disagreement) warnings.push(disagreement);
   return {
     completedTrials: trials.filter((t) => t.state === "completed").length,
     failedTrials: trials.filter((t) => t.state === "failed").length,

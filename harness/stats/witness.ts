@@ -106,11 +106,8 @@ export function compareWitness(input: {
 const formatRatio = (estimate: RatioEstimate) =>
   `${estimate.ratio.toFixed(3)} [${estimate.ciLow?.toFixed(3)}, ${estimate.ciHigh?.toFixed(3)}]`;
 
-/**
- * The warning for rows whose tools disagree, without its kind: the lead adds a kind
- * ("witness-disagrees") to WarningKind and to the stored summary's schema when wiring it in.
- */
-export function witnessDisagreement(rows: readonly WitnessRow[]): Omit<Warning, "kind"> | null {
+/** The run's warning for rows whose tools disagree, or null when none does. */
+export function witnessDisagreement(rows: readonly WitnessRow[]): Warning | null {
   const disagreeing = rows.filter((row) => row.agreement === "disagree");
   if (disagreeing.length === 0) return null;
   const details = disagreeing.map(
@@ -118,6 +115,7 @@ export function witnessDisagreement(rows: readonly WitnessRow[]): Omit<Warning, 
       `${row.point} ${row.metric}: netperf ${formatRatio(row.netperf as RatioEstimate)}, ${row.witness} ${formatRatio(row.witnessRatio as RatioEstimate)}`,
   );
   return {
+    kind: "witness-disagrees",
     reason: `netperf and a second witness measured eBPF/legacy ratios whose 95% intervals do not overlap (${details.join("; ")})`,
     hint: "the tools measure differently (message sizes, timing, one message or stream vs another): check the witness's trials, and do not quote netperf's ratio at these points without saying so",
     subjects: disagreeing.map((row) => `${row.point}/${row.metric}/${row.witness}`),

@@ -9,6 +9,7 @@
  *   points shuffled within each repetition.
  */
 import { netserverPadSec } from "../netperf/argv.js";
+import { STREAM_START_DELAY_SEC } from "../netperf/streams.js";
 import { type Random, seededRandom, shuffled } from "../util/random.js";
 import { type Mode, type NetperfTest, type Placement, switchesRouting } from "../vocabulary/vocabulary.js";
 import type { Sweep } from "./schema.js";
@@ -120,10 +121,16 @@ export function modeSwitches(trials: readonly Trial[]): number {
   return switches;
 }
 
-/** Seconds the plan should take: the tests, netserver's padding, and a per-trial overhead measured on the lab. */
+/**
+ * Seconds a trial's netperf runs: its length, netserver's padding of connection tests, and
+ * the start delay of several stream instances (netperf/streams.ts).
+ */
+export function trialWallSec(trial: Trial): number {
+  const streams = trial.point.streams ?? 1;
+  return trial.durationSec + netserverPadSec(trial.point.test) + (streams > 1 ? STREAM_START_DELAY_SEC : 0);
+}
+
+/** Seconds the plan should take: each trial's netperf time and a per-trial overhead measured on the lab. */
 export function estimateSeconds(trials: readonly Trial[], overheadPerTrialSec = 0.1): number {
-  return trials.reduce(
-    (sum, t) => sum + t.durationSec + netserverPadSec(t.point.test) + overheadPerTrialSec,
-    0,
-  );
+  return trials.reduce((sum, t) => sum + trialWallSec(t) + overheadPerTrialSec, 0);
 }

@@ -7,13 +7,9 @@ import { z } from "zod";
 import type { Metrics } from "../netperf/parse.js";
 import { WitnessParseError } from "./witness.js";
 
+/** The server stays and serves tests one after another, like netserver. */
 export interface Iperf3ServerInvocation {
   port: number;
-  /**
-   * Serve one test, then exit (-1): the caller starts a server per trial and waits for it to exit.
-   * Without it the server stays and serves tests one after another, like netserver.
-   */
-  oneOff?: boolean;
 }
 
 export interface Iperf3ClientInvocation {
@@ -31,7 +27,7 @@ export interface Iperf3ClientInvocation {
 const CONNECT_TIMEOUT_MS = 5000;
 
 export function buildIperf3ServerArgv(invocation: Iperf3ServerInvocation): string[] {
-  return ["iperf3", "-s", ...(invocation.oneOff ? ["-1"] : []), "-p", String(invocation.port)];
+  return ["iperf3", "-s", "-p", String(invocation.port)];
 }
 
 /** The client: send for durationSec, report as JSON on stdout. */

@@ -19,7 +19,6 @@ import {
 failUnlessRootInCi();
 
 const MINI = fileURLToPath(new URL("../fixtures/sweeps/mini.yaml", import.meta.url));
-const _BIN = fileURLToPath(new URL("../../bin/routebench.js", import.meta.url));
 
 function labNamespaces(): string[] {
   try {

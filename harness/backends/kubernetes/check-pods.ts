@@ -2,6 +2,7 @@
  * The checks of the test pods themselves: Pod Security admits them in the namespace the run
  * will use, and the image pulls and runs netperf (in a throw-away namespace, removed at once).
  */
+import { parseNetperfVersion } from "../../netperf/parse.js";
 import type { Sweep } from "../../sweep/schema.js";
 import { type Check, fail, pass, skip } from "./check-result.js";
 import { makeKubeRunId } from "./connect.js";
@@ -76,8 +77,8 @@ export async function imageCheck(
     scope = await openNamespace(clients, sweep.kubernetes, `check-${makeKubeRunId()}`, plans);
     await startPods(scope, plans);
     const out = await execIn({ ...scope, plans }, "client", ["netperf", "-V"]);
-    const version = /Netperf version (\S+)/.exec(out.stdout)?.[1];
-    return version
+    const version = parseNetperfVersion(out.stdout);
+    return version !== "unknown"
       ? pass("image", title, `${sweep.kubernetes.image.split("@")[0]}: netperf ${version}`)
       : fail(
           "image",

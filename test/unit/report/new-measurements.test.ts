@@ -170,6 +170,7 @@ describe("charts per netperf test", () => {
       median([...values(key, "legacy", "throughputMbps").values()]) / 1000,
       9,
     );
+    expect(model.charts.udpStream.loss.length).toBeGreaterThan(0);
     expect(model.charts.udpStream.loss.every((r) => r.value === 20)).toBe(true);
     const cells = row("udp-stream", "Cross node", "1024", "Legacy host routing");
     expect(median_(cells[3])).toBeCloseTo(median([...values(key, "legacy", "sentMbps").values()]) / 1000, 9);

@@ -100,13 +100,6 @@ describe("sockperf", () => {
 describe("iperf3", () => {
   it("builds a server and a JSON client without tool-level affinity", () => {
     expect(buildIperf3ServerArgv({ port: 12868 })).toEqual(["iperf3", "-s", "-p", "12868"]);
-    expect(buildIperf3ServerArgv({ port: 12868, oneOff: true })).toEqual([
-      "iperf3",
-      "-s",
-      "-1",
-      "-p",
-      "12868",
-    ]);
     const client = buildIperf3ClientArgv({
       host: "198.19.2.11",
       port: 12868,
