@@ -1,13 +1,12 @@
-/** `routebench compare`, `history` and `export`: release qualification over results files. */
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+/** `routebench compare` and `export`: release qualification over results files (`history` is in history.ts). */
+import { writeFile } from "node:fs/promises";
 import { type Command, Option } from "@commander-js/extra-typings";
 import { compareMarkdown, junitXml, terminalTable } from "../report/compare-output.js";
 import { comparisonsCsv, pointsCsv } from "../report/csv.js";
 import { readResults } from "../results/read.js";
 import { compareRuns, GATE_EXIT_CODES } from "../stats/regression.js";
 import { UsageError } from "../util/errors.js";
-import { METRIC_NAMES, MODES, PACKAGE_ROOT } from "../vocabulary/vocabulary.js";
+import { METRIC_NAMES, MODES } from "../vocabulary/vocabulary.js";
 import { printJson, printLine } from "./output.js";
 
 function parsePercentage(value: string): number {
@@ -52,22 +51,6 @@ export function registerCompare(program: Command): void {
       if (opts.json) printJson(report);
       else printLine(terminalTable(report, Boolean(process.stdout.isTTY) && !process.env.NO_COLOR));
       process.exitCode = report.gate.exitCode;
-    });
-
-  program
-    .command("history")
-    .description("an HTML trend page: each point's median and CI across runs, in time order")
-    .argument("<results...>", "results.json files or run folders")
-    .option("--out <dir>", "output folder (default reports/history)")
-    .action(async (paths: string[], opts) => {
-      const runs = [];
-      for (const path of paths) runs.push(await readResults(path));
-      const dir = opts.out ?? join(PACKAGE_ROOT, "reports", "history");
-      await mkdir(dir, { recursive: true });
-      const file = join(dir, "index.html");
-      const { renderHistory } = await import("../report/history.js");
-      await writeFile(file, await renderHistory(runs));
-      printLine(`history: ${file}`);
     });
 
   program

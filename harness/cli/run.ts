@@ -93,6 +93,7 @@ export function registerRun(program: Command): void {
     .option("--report", "render the report right after the run")
     .option("--report-out <dir>", "with --report: the report folder (default reports/<runId>)")
     .option("--json", "print one JSON object at the end instead of progress")
+    .option("--history <db>", "add the finished run to this history store (created if missing)")
     .action(async (file: string | undefined, opts) => {
       if (opts.resume && (file || opts.profile || opts.seed !== undefined)) {
         throw new UsageError(
@@ -151,6 +152,7 @@ export function registerRun(program: Command): void {
           resume: Boolean(resume),
         },
       );
+      if (opts.history) await (await import("./history.js")).checkHistoryStore(opts.history);
       if (sweep.backend === "kubernetes" && !resume) {
         // the preflight first: a run that cannot succeed should fail before it switches anything
         const { formatChecks } = await import("../backends/kubernetes/check.js");
@@ -214,6 +216,12 @@ export function registerRun(program: Command): void {
         printLine(`results: ${join(dir, "results.json")}`);
         if (report) printLine(`report: ${report.main}`);
       }
+      if (opts.history && results.state === "completed")
+        await (await import("./history.js")).addToHistory(
+          opts.history,
+          [results],
+          opts.json ? warn : printLine,
+        );
       if (outcome.error) throw outcome.error;
       const gaveUp = givenUpTrials(results.trials, results.sweep.retries);
       if (results.state === "aborted") {
