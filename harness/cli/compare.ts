@@ -55,10 +55,14 @@ export function registerCompare(program: Command): void {
 
   program
     .command("export")
-    .description("the summary of a run as CSV or JSON, for dashboards")
+    .description(
+      "the summary of a run as CSV or JSON, for dashboards; OpenSearch bulk NDJSON or a Prometheus/OpenMetrics exposition, for pipelines",
+    )
     .argument("<results>", "results.json or run folder")
     .addOption(
-      new Option("--format <format>", "file format").choices(["csv", "json"] as const).default("csv"),
+      new Option("--format <format>", "file format")
+        .choices(["csv", "json", "opensearch", "openmetrics"] as const)
+        .default("csv"),
     )
     .addOption(
       new Option("--table <table>", "with csv: which table")
@@ -66,10 +70,19 @@ export function registerCompare(program: Command): void {
         .default("points"),
     )
     .option("--out <file>", "write to a file instead of standard output")
+    .option("--index <name>", "with opensearch: the index the bulk actions name", "routebench")
+    .option("--mapping <file>", "with opensearch: also write the index mapping (JSON) to this file")
     .action(async (path: string, opts) => {
       const results = await readResults(path);
       let text: string;
-      if (opts.format === "json") {
+      if (opts.format === "opensearch") {
+        const { OPENSEARCH_MAPPING, opensearchBulk } = await import("../report/opensearch.js");
+        text = opensearchBulk(results, opts.index);
+        if (opts.mapping)
+          await writeFile(opts.mapping, `${JSON.stringify({ mappings: OPENSEARCH_MAPPING }, null, 2)}\n`);
+      } else if (opts.format === "openmetrics") {
+        text = (await import("../report/openmetrics.js")).openMetricsText(results);
+      } else if (opts.format === "json") {
         text = `${JSON.stringify(
           {
             runId: results.runId,
