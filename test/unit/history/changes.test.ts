@@ -11,7 +11,7 @@ import {
   type Observation,
 } from "../../../harness/history/changes.js";
 import { checkHistory } from "../../../harness/history/check.js";
-import type { HistoryRun } from "../../../harness/history/runs.js";
+import { run } from "./history-runs.js";
 
 const observations = (values: number[], halfWidth = 0.01): Observation[] =>
   values.map((value) => ({ value, low: value * (1 - halfWidth), high: value * (1 + halfWidth) }));
@@ -48,45 +48,6 @@ describe("step detection in one series", () => {
     expect(newestSuspect(observations(values.slice(0, 11)), [], { alpha: 0.001 })).toBeNull();
   });
 });
-
-function run(index: number, factor: number): HistoryRun {
-  const day = String(index + 1).padStart(2, "0");
-  return {
-    runId: `run-${day}`,
-    label: `build ${index + 1}`,
-    state: "completed",
-    startedAt: `2026-12-${day}T00:00:00.000Z`,
-    finishedAt: `2026-12-${day}T00:10:00.000Z`,
-    gitCommit: `abc${day}`,
-    routebenchVersion: "0.1.0",
-    backend: "lab",
-    kernel: "6.8",
-    hostname: "h",
-    sweepName: "blog",
-    sweepDesign: "d1",
-    points: (["legacy", "ebpf"] as const).map((mode) => {
-      const median =
-        (mode === "ebpf" ? 1200 : 1000) * factor * (1 + 0.004 * Math.sin(index * 2.3 + mode.length));
-      return {
-        n: 8,
-        median,
-        mean: median,
-        stddev: null,
-        cv: null,
-        min: median,
-        max: median,
-        mode,
-        placement: "cross-node" as const,
-        test: "TCP_STREAM" as const,
-        size: "1024",
-        metric: "throughputMbps" as const,
-        ciLow: median * 0.99,
-        ciHigh: median * 1.01,
-      };
-    }),
-    comparisons: [],
-  };
-}
 
 describe("history check decisions", () => {
   it("passes a flat history, fails a step for the worse, and tolerates a small one", () => {
