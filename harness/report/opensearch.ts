@@ -22,7 +22,13 @@ import type { Results } from "../results/schema.js";
 import { sweepPoints } from "../sweep/plan.js";
 import { METRIC_NAMES, type MetricName } from "../vocabulary/vocabulary.js";
 
-const keyword = { type: "keyword" } as const;
+/**
+ * Strings as OpenSearch's dynamic mapping would map them (text with a `.keyword` subfield), so
+ * queries written for k8s-netperf's indices (`profile.keyword`, `driver.keyword`,
+ * `uuid.keyword` in cloud-bulldozer/performance-dashboards' k8s-netperf dashboard and Orion's
+ * configs) work unchanged on routebench's documents.
+ */
+const keyword = { type: "text", fields: { keyword: { type: "keyword", ignore_above: 256 } } } as const;
 const double = { type: "double" } as const;
 const integer = { type: "integer" } as const;
 const bool = { type: "boolean" } as const;

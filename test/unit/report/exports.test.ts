@@ -69,7 +69,7 @@ describe("openmetrics export", () => {
   });
 });
 
-type Mapping = { type?: string; properties?: Record<string, Mapping> };
+type Mapping = { type?: string; properties?: Record<string, Mapping>; fields?: Record<string, Mapping> };
 
 /** A JSON Schema that accepts what an OpenSearch index with this strict mapping accepts (null = absent). */
 function schemaOf(mapping: Mapping): object {
@@ -80,7 +80,7 @@ function schemaOf(mapping: Mapping): object {
       properties: Object.fromEntries(Object.entries(mapping.properties).map(([k, v]) => [k, schemaOf(v)])),
     };
   const scalar =
-    mapping.type === "keyword"
+    mapping.type === "keyword" || mapping.type === "text"
       ? { type: "string" }
       : mapping.type === "date"
         ? { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$" }
