@@ -132,7 +132,8 @@ export function trendCharts(rows: readonly TrendRow[]): ChartSpec[] {
             encoding: {
               x,
               y,
-              color: {
+              // fill, not color: color is the mode's scale, and sharing it would merge the two
+              fill: {
                 field: "step",
                 type: "nominal",
                 title: "step starts",

@@ -74,3 +74,47 @@ describe("history check on twelve noisy copies of the blog run", () => {
     expect(check.stdout).toMatch(/decision: PASS \(exit 0\)/);
   });
 });
+
+describe("history add, run --history's store and the trend page", () => {
+  it("adds a run once, refuses a store of another version before a run starts, and warns on mixed sweeps", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rb-history-"));
+    const db = join(dir, "history.db");
+    const runs = noisyCopies({ runs: 3, seed: 9 });
+    const { addToHistory, checkHistoryStore } = await import("../../../harness/cli/history.js");
+    const lines: string[] = [];
+    await addToHistory(db, runs.slice(0, 2), (line) => lines.push(line));
+    await addToHistory(db, runs.slice(1), (line) => lines.push(line));
+    expect(lines).toEqual([
+      `history: added ${runs[0]?.runId} to ${db}`,
+      `history: added ${runs[1]?.runId} to ${db}`,
+      `history: added ${runs[2]?.runId} to ${db}`,
+      `history: ${runs[1]?.runId} is already in ${db}; left as it is`,
+    ]);
+    const other = join(dir, "other.db");
+    const { DatabaseSync } = await import("node:sqlite");
+    const sqlite = new DatabaseSync(other);
+    sqlite.exec("PRAGMA user_version = 7; CREATE TABLE runs (x)");
+    sqlite.close();
+    await expect(checkHistoryStore(other)).rejects.toThrow(`${other} is a history store of schema version 7`);
+
+    const longer = {
+      ...runs[2],
+      runId: "longer-trials",
+      startedAt: "2026-12-20T00:00:00.000Z",
+    } as (typeof runs)[number];
+    longer.sweep = { ...longer.sweep, durationSec: longer.sweep.durationSec + 1 };
+    const file = join(dir, "longer.json");
+    writeFileSync(file, JSON.stringify(longer));
+    await cli("history", "add", db, file);
+    const out = join(dir, "page");
+    const page = await cli("history", db, "--out", out);
+    expect(page.exitCode, page.stderr).toBe(0);
+    expect(page.stderr).toMatch(
+      /warning: the runs are of different sweeps \(sweep blog \(design \w+\): 3 runs; sweep blog \(design \w+\): 1 run\)/,
+    );
+    const html = readFileSync(join(out, "index.html"), "utf8");
+    expect(html).toContain("Runs of different sweeps");
+    expect(html).toContain("Detected steps");
+    expect(html).toContain('<tr id="run-4">');
+  });
+});

@@ -19,6 +19,8 @@ describe("history page", () => {
     const spec = JSON.stringify(trendCharts(rows)[0]?.spec);
     expect(spec).toContain('"href":{"field":"href"}');
     expect(spec).toContain('"filter":"datum.step != null"');
+    // the step marks have a scale of their own: sharing the modes' colour scale hid the lines
+    expect(spec).toContain('"fill":{"field":"step"');
   });
 
   it("lists each step with links to the runs on either side, and every run with its neighbours", async () => {
