@@ -186,6 +186,8 @@ export function checkHistory(allRuns: readonly HistoryRun[], options: CheckOptio
   };
 }
 
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? "" : "s"}`;
+
 function decide(series: readonly SeriesCheck[], runCount: number, pct: number): HistoryCheck["decision"] {
   const result = (decision: GateDecision, reason: string) => ({
     decision,
@@ -205,7 +207,7 @@ function decide(series: readonly SeriesCheck[], runCount: number, pct: number): 
   if (runCount < 2 * MIN_SEGMENT)
     return result(
       "undecided",
-      `${runCount} runs: a step needs ${MIN_SEGMENT} runs on each side (${2 * MIN_SEGMENT} runs)`,
+      `${plural(runCount, "run")}: a step needs ${MIN_SEGMENT} runs on each side (${2 * MIN_SEGMENT} runs)`,
     );
   const suspects = series.filter((s) => s.verdict === "suspect");
   if (suspects.length)
@@ -215,6 +217,6 @@ function decide(series: readonly SeriesCheck[], runCount: number, pct: number): 
     );
   return result(
     "pass",
-    `no step for the worse beyond ${pct}% in ${series.length} series over ${runCount} runs`,
+    `no step for the worse beyond ${pct}% in ${series.length} series over ${plural(runCount, "run")}`,
   );
 }

@@ -41,7 +41,7 @@ function seriesLines(s: SeriesCheck): string[] {
 /** What `history check` prints. */
 export function historyCheckText(check: HistoryCheck): string {
   const lines = [
-    `history check: ${check.runs.length} runs, ${check.series.length} series, tolerance ${check.maxRegressionPct}%`,
+    `history check: ${check.runs.length} run${check.runs.length === 1 ? "" : "s"}, ${check.series.length} series, tolerance ${check.maxRegressionPct}%`,
     `method: ${check.method}`,
     ...check.series.flatMap(seriesLines),
     `decision: ${TITLES[check.decision.decision]} (exit ${check.decision.exitCode}): ${check.decision.reason}`,
