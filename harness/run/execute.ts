@@ -195,6 +195,32 @@ async function attempt(
   }
 }
 
+/**
+ * Asks the backend for a mode and times it: each switch's wall time, verification included,
+ * goes with its evidence. A switch that throws is recorded too (not ok, with its error and how
+ * long it ran) before the error ends the run.
+ */
+async function timedSwitch(context: ExecuteContext, mode: Mode): Promise<ModeEvidence> {
+  const started = new Date();
+  const timing = () => ({
+    switchStartedAt: started.toISOString(),
+    switchSec: (Date.now() - started.getTime()) / 1000,
+  });
+  try {
+    return { ...(await context.session.useMode(mode)), ...timing() };
+  } catch (error) {
+    context.modeEvidence.push({
+      mode,
+      at: new Date().toISOString(),
+      nodes: {},
+      ok: false,
+      detail: `the switch failed: ${(error as Error).message}`,
+      ...timing(),
+    });
+    throw error;
+  }
+}
+
 /** Runs the trials (skipping finished ones). Returns false when stopped early. */
 export async function executeTrials(
   context: ExecuteContext,
@@ -209,7 +235,8 @@ export async function executeTrials(
     context.onProgress({ kind: "trial-start", trial, done, planned: trials.length });
     for (;;) {
       if (trial.mode !== currentMode.mode) {
-        const evidence = await context.session.useMode(trial.mode);
+        // each switch's wall time, verification included, recorded with its evidence
+        const evidence = await timedSwitch(context, trial.mode);
         context.modeEvidence.push(evidence);
         currentMode.mode = trial.mode;
         context.onProgress({ kind: "mode", evidence, done, planned: trials.length });
