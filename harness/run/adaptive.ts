@@ -14,7 +14,7 @@ import {
 } from "../stats/summary.js";
 import { type Point, planBlock } from "../sweep/plan.js";
 import type { Sweep } from "../sweep/schema.js";
-import { lowerIsBetter, type Mode, ROUTING_MODES } from "../vocabulary/vocabulary.js";
+import { lowerIsBetter, ROUTING_MODES } from "../vocabulary/vocabulary.js";
 import { type CurrentMode, type ExecuteContext, executeTrials } from "./execute.js";
 
 /**

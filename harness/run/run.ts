@@ -12,7 +12,7 @@ import { summarise } from "../stats/summary.js";
 import { planSweep, sweepPoints } from "../sweep/plan.js";
 import type { Sweep } from "../sweep/schema.js";
 import { processRunner, type Runner } from "../util/runner.js";
-import { type Mode, RESULTS_DIR } from "../vocabulary/vocabulary.js";
+import { RESULTS_DIR } from "../vocabulary/vocabulary.js";
 import { extendToTargetCi } from "./adaptive.js";
 import { captureEnvironment } from "./environment.js";
 import {
