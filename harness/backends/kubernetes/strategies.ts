@@ -92,8 +92,8 @@ export const STRATEGIES: Readonly<Record<StrategyName, SwitchStrategy>> = {
       return { ...cluster, podIps: await restartPods(cluster) };
     },
     withoutAgents: "refuse",
-    mismatch: refuseToMeasure,
     switchCost: SWITCH_COSTS["cilium-configmap"],
+    mismatch: refuseToMeasure,
     async undo({ cluster, routing, log }) {
       log(`restoring ${LEGACY_KEY} as it was before the run`);
       try {
@@ -131,8 +131,8 @@ export const STRATEGIES: Readonly<Record<StrategyName, SwitchStrategy>> = {
       return { ...cluster, podIps: await restartPods(cluster) };
     },
     withoutAgents: "set",
-    mismatch: refuseToMeasure,
     switchCost: SWITCH_COSTS.command,
+    mismatch: refuseToMeasure,
     async undo({ routing, state, log }) {
       const original = state.originalMode;
       if (!original || original === state.lastMode) return;
@@ -159,8 +159,8 @@ export const STRATEGIES: Readonly<Record<StrategyName, SwitchStrategy>> = {
     },
     apply: async ({ cluster }) => cluster,
     withoutAgents: "set",
-    mismatch: refuseToMeasure,
     switchCost: SWITCH_COSTS.contexts,
+    mismatch: refuseToMeasure,
     undo: nothingToUndo,
   },
 
