@@ -1,13 +1,12 @@
 /** The history store: round trip, idempotent adding (the file unchanged byte for byte), refusals. */
-import { readFileSync, writeFileSync } from "node:fs";
-import { mkdtempSync } from "node:fs";
-import { DatabaseSync } from "node:sqlite";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { describe, expect, it } from "vitest";
 import { historyRun } from "../../../harness/history/runs.js";
-import { HISTORY_SCHEMA_VERSION, HistoryStore, storedRun } from "../../../harness/history/store.js";
 import { isSqliteExperimentalWarning } from "../../../harness/history/sqlite.js";
+import { HISTORY_SCHEMA_VERSION, HistoryStore, storedRun } from "../../../harness/history/store.js";
 import { noisyCopies } from "./noisy-copies.js";
 
 const runs = noisyCopies({ runs: 2, seed: 3 });
