@@ -284,8 +284,13 @@ describe("the backend against the test API server", () => {
         "any",
       ) as Cluster;
       const reading = await readNodeCpu(cluster, "client");
-      expect(reading?.stat).toMatch(/^cpu /m);
-      expect(Number(reading?.loadavg.split(" ")[0])).toBeGreaterThanOrEqual(0);
+      // the test server's exec runs `cat` on this machine: its /proc/stat, then its /proc/loadavg
+      // ("0.52 0.58 0.59 2/345 12345": three averages, running/total tasks, last pid), which
+      // /proc/uptime ("12345.67 23456.78") or any other file would not match
+      expect(reading?.stat).toMatch(/^cpu {2}\d+( \d+){6,}$/m);
+      expect(reading?.stat.split("\n")[0]).toMatch(/^cpu /);
+      expect(reading?.stat).not.toContain("/");
+      expect(reading?.loadavg).toMatch(/^\d+\.\d\d \d+\.\d\d \d+\.\d\d \d+\/\d+ \d+$/);
     } finally {
       await session.close();
     }

@@ -248,21 +248,25 @@ describe("compare outputs (golden files)", () => {
     "modes: [legacy, ebpf]\nplacements: [same-node]\ntests: [{test: TCP_RR}, {test: TCP_STREAM, messageSizes: [1024]}]\nrepetitions: 5\nduration: 1\n",
     "x.yaml",
   );
-  const baseline = syntheticResults(
-    sweep,
-    syntheticTrials(sweep, { effect: { ebpf: 1.25 }, drift: 0, cv: 0.04, seed: 11 }),
-    "20260101-000000-base",
-    "v1.0 abc1234",
-    "2026-01-01T00:00:00.000Z",
-  );
-  const candidate = syntheticResults(
-    sweep,
-    syntheticTrials(sweep, { effect: { ebpf: 1.05 }, drift: 0, cv: 0.04, seed: 12 }),
-    "20260102-000000-cand",
-    "v1.1 def5678",
-    "2026-01-02T00:00:00.000Z",
-  );
-  const report = compareRuns(baseline, candidate, { maxRegressionPct: 5 });
+  // built inside each test, not in the describe body: mutation testing (Stryker) attributes
+  // the code a test runs to that test only when it runs inside it
+  const compared = () => {
+    const baseline = syntheticResults(
+      sweep,
+      syntheticTrials(sweep, { effect: { ebpf: 1.25 }, drift: 0, cv: 0.04, seed: 11 }),
+      "20260101-000000-base",
+      "v1.0 abc1234",
+      "2026-01-01T00:00:00.000Z",
+    );
+    const candidate = syntheticResults(
+      sweep,
+      syntheticTrials(sweep, { effect: { ebpf: 1.05 }, drift: 0, cv: 0.04, seed: 12 }),
+      "20260102-000000-cand",
+      "v1.1 def5678",
+      "2026-01-02T00:00:00.000Z",
+    );
+    return compareRuns(baseline, candidate, { maxRegressionPct: 5 });
+  };
 
   const golden = (name: string, actual: string) => {
     const file = new URL(`../../fixtures/compare/${name}`, import.meta.url);
@@ -272,6 +276,7 @@ describe("compare outputs (golden files)", () => {
   };
 
   it("finds the planted eBPF regression and leaves legacy unchanged", () => {
+    const report = compared();
     const tps = (mode: string) =>
       report.analysis.points.find((p) => p.mode === mode && p.metric === "transactionsPerSec");
     expect(tps("ebpf")?.verdict).toBe("regression");
@@ -280,6 +285,7 @@ describe("compare outputs (golden files)", () => {
   });
 
   it("writes JUnit, Markdown and JSON as committed", () => {
+    const report = compared();
     golden("junit.xml", junitXml(report));
     golden("comment.md", compareMarkdown(report));
     golden("report.json", `${JSON.stringify(report, null, 2)}\n`);
