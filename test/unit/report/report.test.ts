@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import { tableText } from "../../../harness/report/cells.js";
@@ -124,8 +125,14 @@ describe("reports of incomplete runs", () => {
 
 describe("published figures", () => {
   const shared = new URL("../../../../shared/reference/published.json", import.meta.url);
-  // shared/ sits beside the checkout in CI and on the team's machines; a user's clone has none
-  it.skipIf(!existsSync(shared))("match the shared reference beside the checkout", () => {
+  // shared/ sits beside the checkout in CI and on the team's machines; a user's clone has none.
+  // In CI (CI=true, which .ci/run sets) its absence fails instead of skipping the check.
+  const inCi = process.env.CI === "true";
+  it.skipIf(!existsSync(shared) && !inCi)("match the shared reference beside the checkout", () => {
+    expect(
+      existsSync(shared),
+      `${fileURLToPath(shared)} is missing (CI needs ../shared beside the checkout)`,
+    ).toBe(true);
     expect(loadPublished()).toEqual(
       (JSON.parse(readFileSync(shared, "utf8")) as { sources: unknown }).sources,
     );
