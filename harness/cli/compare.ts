@@ -78,12 +78,17 @@ export function registerCompare(program: Command): void {
       new Option("--format <format>", "file format").choices(["csv", "json"] as const).default("csv"),
     )
     .addOption(
-      new Option("--table <table>", "with csv: which table")
+      new Option("--table <table>", "with csv: which table (json has both; refused with --format json)")
         .choices(["points", "comparisons"] as const)
         .default("points"),
     )
     .option("--out <file>", "write to a file instead of standard output")
-    .action(async (path: string, opts) => {
+    .action(async (path: string, opts, command) => {
+      if (opts.format === "json" && command.getOptionValueSource("table") === "cli")
+        throw new UsageError(
+          "export: --table chooses a CSV table; --format json carries both (points and comparisons)",
+          "drop --table, or use --format csv --table TABLE",
+        );
       const results = await readResults(path);
       let text: string;
       if (opts.format === "json") {

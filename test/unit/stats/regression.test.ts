@@ -336,6 +336,16 @@ describe("incompatible inputs", () => {
       verdict: "missing",
       reason: "measured in the baseline only",
     });
+    // the sweeps differ (two modes against one): the gate says so before any count of missing points
+    expect(report.gate.decision).toBe("undecided");
+    expect(report.gate.reason).toMatch(
+      /^the runs are of different sweeps \(baseline "sweep", 2 mode × point combinations, candidate "sweep", 1 mode × point combinations; 1 in the baseline's sweep only, 0 in the candidate's only\): no regression shown/,
+    );
+    expect(report.notes[0]).toMatch(/^the runs are of different sweeps/);
+    // the same sweep: no such note
+    const same = compareRuns(run(1, 1), run(1, 2), { maxRegressionPct: 5 });
+    expect(same.gate.reason).not.toMatch(/different sweeps/);
+    expect(same.notes.join("\n")).not.toMatch(/different sweeps/);
   });
 });
 
