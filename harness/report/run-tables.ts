@@ -65,7 +65,7 @@ function evidenceSummary(evidence: readonly ModeEvidence[]): string {
   const detail =
     !first || !last
       ? ""
-      : first === last
+      : first.detail === last.detail
         ? `: ${first.detail}`
         : `: first ${first.detail}; last ${last.detail}`;
   return `${evidence.length} switch(es), ${verified} verified${unverified ? `, ${unverified} NOT verified` : ""}${detail}`;
