@@ -120,6 +120,19 @@ describe("reports of incomplete runs", () => {
       /has no schemaVersion: it is not a routebench results.json/,
     );
     await expect(readResults(join(dir, "missing"))).rejects.toThrow(/no results at/);
+    // a killed run: trials.jsonl but no results.json — named as interrupted, with the way on
+    const killed = join(dir, "killed");
+    mkdirSync(killed);
+    writeFileSync(join(killed, "trials.jsonl"), '{"id":"1:legacy:a"}\n{"id":"1:ebpf:a"}\n');
+    await expect(readResults(killed)).rejects.toThrow(
+      `${killed} holds no results.json: the run was interrupted or killed before it finished; its 2 finished trial(s) are in ${join(killed, "trials.jsonl")}`,
+    );
+    await expect(readResults(killed)).rejects.toMatchObject({
+      hint: expect.stringMatching(/routebench run --resume/),
+    });
+    const empty = join(dir, "empty");
+    mkdirSync(empty);
+    await expect(readResults(empty)).rejects.toThrow(`no results.json in ${empty}`);
   });
 });
 
