@@ -72,6 +72,11 @@ fi
 # the LTS the project runs on whatever the machine has: npm scripts find node_modules/.bin/node
 # first on PATH, and bin/routebench.js runs itself again with it when started by an older Node.
 minimum_node_major=22
+if ! command -v npm >/dev/null 2>&1; then
+  log "npm is missing: install Node.js and npm first (Debian 12: apt-get install nodejs npm);" \
+    "npm ci then installs the project's Node.js 24. This script does not install them."
+  exit 3
+fi
 project_node=node_modules/.bin/node
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]] ||
   ! "$project_node" --version >/dev/null 2>&1; then

@@ -65,14 +65,19 @@ export function registerCompare(program: Command): void {
         .default("csv"),
     )
     .addOption(
-      new Option("--table <table>", "with csv: which table")
+      new Option("--table <table>", "with csv: which table (the other formats carry both; refused with them)")
         .choices(["points", "comparisons"] as const)
         .default("points"),
     )
     .option("--out <file>", "write to a file instead of standard output")
     .option("--index <name>", "with opensearch: the index the bulk actions name", "routebench")
     .option("--mapping <file>", "with opensearch: also write the index mapping (JSON) to this file")
-    .action(async (path: string, opts) => {
+    .action(async (path: string, opts, command) => {
+      if (opts.format !== "csv" && command.getOptionValueSource("table") === "cli")
+        throw new UsageError(
+          `export: --table chooses a CSV table; --format ${opts.format} carries both (points and comparisons)`,
+          "drop --table, or use --format csv --table TABLE",
+        );
       const results = await readResults(path);
       let text: string;
       if (opts.format === "opensearch") {

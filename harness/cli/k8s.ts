@@ -40,10 +40,11 @@ export function registerK8s(program: Command): void {
   program
     .command("manifests")
     .description("write the Kubernetes YAML a run would apply, for review")
-    .argument("[sweep]", "sweep file (YAML)")
+    .argument("[sweep]", "sweep file (YAML)", DEFAULT_K8S_SWEEP)
     .option("--out <dir>", "output folder", "manifests-out")
-    .action(async (file: string | undefined, opts) => {
-      const sweep = await loadSweep(file ?? DEFAULT_SWEEP, { backend: "kubernetes" });
+    .action(async (file: string, opts) => {
+      // the same default as `k8s check`: the cluster sweep a first run on a cluster uses
+      const sweep = await loadSweep(file, { backend: "kubernetes" });
       const k = sweep.kubernetes;
       const runId = "RUN_ID";
       const nodes = (k.nodes ?? ["NODE_A", "NODE_B"]) as [string, string];

@@ -60,7 +60,15 @@ export function verificationTable(results: Results): Table {
 function evidenceSummary(evidence: readonly ModeEvidence[]): string {
   const verified = evidence.filter((e) => e.ok && e.verified !== false).length;
   const unverified = evidence.filter((e) => e.ok && e.verified === false).length;
-  return `${evidence.length} switch(es), ${verified} verified${unverified ? `, ${unverified} NOT verified` : ""}${evidence[0] ? `: ${evidence[0].detail}` : ""}`;
+  const [first, last] = [evidence[0], evidence.at(-1)];
+  // each switch has its own detail (its generation): the first and the last, not the first for all
+  const detail =
+    !first || !last
+      ? ""
+      : first.detail === last.detail
+        ? `: ${first.detail}`
+        : `: first ${first.detail}; last ${last.detail}`;
+  return `${evidence.length} switch(es), ${verified} verified${unverified ? `, ${unverified} NOT verified` : ""}${detail}`;
 }
 
 export function environmentTable(results: Results): Table {

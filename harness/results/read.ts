@@ -15,6 +15,7 @@ export async function readResults(pathOrDir: string): Promise<Results> {
   } catch {
     throw new UsageError(`no results at ${pathOrDir}`, "give a results.json or the run folder that holds it");
   }
+  if (file !== pathOrDir) await refuseUnfinished(pathOrDir, file);
   let parsed: { schemaVersion?: unknown };
   try {
     parsed = JSON.parse(await readFile(file, "utf8")) as { schemaVersion?: unknown };
@@ -36,4 +37,26 @@ export async function readResults(pathOrDir: string): Promise<Results> {
     file,
     "was it edited or cut short? routebench writes it whole, at the end of a run",
   );
+}
+
+/** A run folder without results.json: a run that was killed before it wrote one, named as such. */
+async function refuseUnfinished(dir: string, file: string): Promise<void> {
+  if (await exists(file)) return;
+  const log = join(dir, "trials.jsonl");
+  if (!(await exists(log)))
+    throw new UsageError(`no results.json in ${dir}`, "give a results.json or the run folder that holds it");
+  const finished = (await readFile(log, "utf8")).split("\n").filter((line) => line.trim() !== "").length;
+  throw new UsageError(
+    `${dir} holds no results.json: the run was interrupted or killed before it finished; its ${finished} finished trial(s) are in ${log}, one JSON record per line`,
+    `finish it with \`routebench run --resume ${dir}\` (it keeps those trials, runs the rest and writes results.json), then report it`,
+  );
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -28,6 +28,7 @@
  * `npm run bench:gate`.
  */
 
+import { sweepPoints } from "../sweep/plan.js";
 import { UsageError } from "../util/errors.js";
 import type { MetricName, Mode } from "../vocabulary/vocabulary.js";
 import { incompatibility, indexRun, modesOf } from "./regression-match.js";
@@ -85,7 +86,15 @@ export function compareRuns(
       }
     : { kind: "raw" };
   const analysis = basis.kind === "raw" ? raw : analyse(baseIndex, candIndex, basis, threshold);
-  const { gate, requirement } = decide(analysis, options.maxRegressionPct);
+  const decided = decide(analysis, options.maxRegressionPct);
+  const { requirement } = decided;
+  const differ = sweepDifference(baseline, candidate);
+  // two different sweeps: their points in one run only are "missing" and the gate cannot pass;
+  // the reason says so first instead of counting missing points
+  const gate =
+    differ && decided.gate.decision !== "regression"
+      ? { ...decided.gate, reason: `the runs are of different sweeps (${differ}): ${decided.gate.reason}` }
+      : decided.gate;
   return {
     baseline: { runId: baseline.runId, label: baseline.label },
     candidate: { runId: candidate.runId, label: candidate.label },
@@ -100,11 +109,28 @@ export function compareRuns(
     analysis,
     raw: basis.kind === "raw" ? null : raw,
     notes: [
+      ...(differ
+        ? [
+            `the runs are of different sweeps (${differ}): only the points both measured are compared; compare runs of the same sweep for a gate that can pass`,
+          ]
+        : []),
       ...designNotes(baseline, candidate, basis),
       ...environmentNotes(baseline, candidate),
       ...sharedShiftNotes(raw, basis),
     ],
   };
+}
+
+/** How two runs' sweeps differ in what they plan (modes × points), or null when they plan the same. */
+export function sweepDifference(baseline: CompareInput, candidate: CompareInput): string | null {
+  const planned = (run: CompareInput) =>
+    new Set(run.sweep.modes.flatMap((mode) => sweepPoints(run.sweep).map((p) => `${mode} ${p.key}`)));
+  const [b, c] = [planned(baseline), planned(candidate)];
+  const onlyB = [...b].filter((k) => !c.has(k)).length;
+  const onlyC = [...c].filter((k) => !b.has(k)).length;
+  if (onlyB === 0 && onlyC === 0) return null;
+  const name = (run: CompareInput) => `"${run.sweep.name}", ${planned(run).size} mode × point combinations`;
+  return `baseline ${name(baseline)}, candidate ${name(candidate)}; ${onlyB} in the baseline's sweep only, ${onlyC} in the candidate's only`;
 }
 
 /** The gate's decision from one analysis, and the repetitions a decision needs when there is none. */

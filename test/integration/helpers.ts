@@ -11,14 +11,22 @@ import { LAB_STATE_FILE } from "../../harness/backends/lab/state.js";
 import { type ProcessResult, processRunner } from "../../harness/util/runner.js";
 
 export const isRoot = process.getuid?.() === 0;
-/** Root tests run as root; in CI (CI=true) not being root is a failure, never a silent skip. */
-export const skipRootTests = !isRoot && process.env.CI !== "true";
+/** Root tests need root: without it their suites do not run (they would fail on every step). */
+export const skipRootTests = !isRoot;
+/**
+ * Without root the root tests are skipped only on request (RB_SKIP_ROOT_TESTS=1, e.g. a
+ * developer's non-root `npx vitest run`), and never in CI (CI=true): otherwise not being root
+ * is a failure, never a silent skip, whether or not CI is set.
+ */
+const skipAllowed = process.env.RB_SKIP_ROOT_TESTS === "1" && process.env.CI !== "true";
 
-/** In CI without root, this registers a failing test in place of the suite. */
+/** Without root (and without RB_SKIP_ROOT_TESTS=1 outside CI), a failing test in place of the suite. */
 export function failUnlessRootInCi(): void {
-  if (!isRoot && process.env.CI === "true") {
-    it("runs as root in CI", () => {
-      throw new Error("root integration tests must run as root in CI; .ci/run runs as root");
+  if (!isRoot && !skipAllowed) {
+    it("runs as root", () => {
+      throw new Error(
+        "root integration tests must run as root (.ci/run and npm test run as root); set RB_SKIP_ROOT_TESTS=1 to skip them knowingly outside CI",
+      );
     });
   }
 }

@@ -168,7 +168,13 @@ describe.skipIf(skipRootTests)(
           trial.metrics?.transactionsPerSec ??
           trial.metrics?.throughputMbps;
         expect(rate, trial.id).toBeGreaterThan(0);
-        if (trial.point.test === "UDP_STREAM") expect(trial.metrics?.lossPct).toBeGreaterThanOrEqual(0);
+        if (trial.point.test === "UDP_STREAM") {
+          // the loss is what the receiver did not get of what was sent, not merely some number ≥ 0
+          const { lossPct, throughputMbps, sentMbps } = trial.metrics ?? {};
+          expect(sentMbps).toBeGreaterThan(0);
+          expect(lossPct).toBeCloseTo(100 * (1 - (throughputMbps as number) / (sentMbps as number)), 1);
+          expect(lossPct).toBeLessThanOrEqual(100);
+        }
         // one data port per instance: 12866 alone, 12870 + i with several
         const ports = trial.argv.join(" ").match(/-P ,(\d+)/)?.[1];
         expect(ports).toBe(trial.point.streams === 2 ? "12870" : "12866");
@@ -269,6 +275,7 @@ describe.skipIf(skipRootTests)(
       );
       const results = await readResults(out);
       expect(results.state).toBe("failed");
+      expect(results.trials.length).toBeGreaterThan(0);
       expect(results.trials.every((t) => t.mode === "legacy")).toBe(true); // legacy ran before the refused switch
       expect((f.fake as FakeApiServer).testPods()).toEqual([]);
     });

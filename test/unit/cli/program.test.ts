@@ -18,6 +18,21 @@ async function parse(...args: string[]) {
   return { exitCode, stderr: stderr.join("") };
 }
 
+describe("export", () => {
+  it("refuses --table with --format json instead of ignoring it (exit 2, before reading the run)", async () => {
+    const { exitCode, stderr } = await parse(
+      "export",
+      "no-such-run",
+      "--format",
+      "json",
+      "--table",
+      "comparisons",
+    );
+    expect(exitCode).toBe(2);
+    expect(stderr).toMatch(/--table chooses a CSV table; --format json carries both/);
+  });
+});
+
 describe("runProgram", () => {
   it.each([
     [

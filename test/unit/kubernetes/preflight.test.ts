@@ -284,8 +284,76 @@ describe("the backend against the test API server", () => {
         "any",
       ) as Cluster;
       const reading = await readNodeCpu(cluster, "client");
-      expect(reading?.stat).toMatch(/^cpu /m);
-      expect(Number(reading?.loadavg.split(" ")[0])).toBeGreaterThanOrEqual(0);
+      // the test server's exec runs `cat` on this machine: its /proc/stat, then its /proc/loadavg
+      // ("0.52 0.58 0.59 2/345 12345": three averages, running/total tasks, last pid), which
+      // /proc/uptime ("12345.67 23456.78") or any other file would not match
+      expect(reading?.stat).toMatch(/^cpu {2}\d+( \d+){6,}$/m);
+      expect(reading?.stat.split("\n")[0]).toMatch(/^cpu /);
+      expect(reading?.stat).not.toContain("/");
+      expect(reading?.loadavg).toMatch(/^\d+\.\d\d \d+\.\d\d \d+\.\d\d \d+\/\d+ \d+$/);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe("the Kubernetes trial's netperf argv, whole", () => {
+  it("passes the sweep's CPUs (-T) and socket buffers (-s/-S) to the netperf it execs in the client pod", async () => {
+    const { kubeconfig } = await start();
+    const s = sweep(kubeconfig, "cpu: {client: 1, server: 0}\nsocketBuffers: 65536\n");
+    const session = await kubernetesBackend().open(
+      { ...s, tests: [{ test: "TCP_STREAM", messageSizes: [16384] }] },
+      () => undefined,
+    );
+    try {
+      const point = {
+        key: "cross-node/TCP_STREAM/16384",
+        placement: "cross-node" as const,
+        test: "TCP_STREAM" as const,
+        size: "16384",
+        messageSize: 16384,
+      };
+      const trial = { id: "1:legacy:x", block: 1, mode: "legacy" as const, point, durationSec: 3 };
+      // the simulated test server runs no measuring netperf (exit 127), but the trial's argv is what it was asked to run
+      const outcome = await session.runTrial(trial, new AbortController().signal);
+      const cluster = (session as unknown as { clusters: Map<string, Cluster> }).clusters.get(
+        "any",
+      ) as Cluster;
+      const serverIp = cluster.podIps.get("server-cross");
+      expect(serverIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      // pods/exec in the test namespace's client pod; netperf's global options (no banner, the
+      // sweep's CPUs client,server, both ends' CPU), then the test's: message size, socket
+      // buffers both ends, the data port, the output selectors
+      expect(outcome.argv).toEqual([
+        "pods/exec",
+        expect.stringMatching(/^rb-[\da-f-]+\/rb-client$/),
+        "netperf",
+        "-H",
+        serverIp,
+        "-p",
+        "12865",
+        "-t",
+        "TCP_STREAM",
+        "-l",
+        "3",
+        "-P",
+        "0",
+        "-T",
+        "1,0",
+        "-c",
+        "-C",
+        "--",
+        "-m",
+        "16384",
+        "-s",
+        "65536",
+        "-S",
+        "65536",
+        "-P",
+        ",12866",
+        "-o",
+        "THROUGHPUT,THROUGHPUT_UNITS,TRANSACTION_RATE,MEAN_LATENCY,P50_LATENCY,P90_LATENCY,P99_LATENCY,MIN_LATENCY,MAX_LATENCY,STDDEV_LATENCY,LOCAL_CPU_UTIL,REMOTE_CPU_UTIL,LOCAL_TRANSPORT_RETRANS,REMOTE_TRANSPORT_RETRANS,ELAPSED_TIME,LOCAL_SEND_THROUGHPUT,LOCAL_SEND_CALLS,REMOTE_RECV_CALLS,LOCAL_SD,REMOTE_SD,SD_UNITS",
+      ]);
     } finally {
       await session.close();
     }

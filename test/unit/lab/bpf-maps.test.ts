@@ -2,13 +2,20 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
+  addCounters,
+  BpfDumpError,
+  COUNTER_NAMES,
+  type Counters,
   configUpdateCommands,
+  dumpCommands,
   endpointUpdateCommand,
   parseBatchOutput,
   parseConfigDump,
   parseCountersDump,
   redirects,
   stackPasses,
+  subtractCounters,
+  zeroCounters,
 } from "../../../harness/backends/lab/bpf-maps.js";
 import { planLab } from "../../../harness/backends/lab/plan.js";
 import { judgeDirectPath, judgeTrialPath, type ProbeDelta } from "../../../harness/backends/lab/probe.js";
@@ -41,10 +48,60 @@ const fixture = (name: string) => readFileSync(join(FIXTURES, "bpftool", name), 
 describe("BPF map decoding (real bpftool output)", () => {
   it("sums per-CPU counters with BTF", () => {
     const counters = parseCountersDump(fixture("counters-btf.json"));
-    // The capture followed a 1 s same-node TCP_RR in legacy mode: every IPv4 packet passed to the stack.
-    expect(counters.passLegacy).toBeGreaterThan(1000);
+    // The capture followed a 1 s same-node TCP_RR in legacy mode: every IPv4 packet passed to the
+    // stack. Exact totals of the fixture's two CPUs (slot 0: 109337 + 342; slot 4: 15 + 1).
+    expect(counters).toEqual({ ...zeroCounters(), passLegacy: 109337 + 342, stackNonIpv4: 15 + 1 });
     expect(redirects(counters)).toBe(0);
-    expect(stackPasses(counters)).toBe(counters.passLegacy);
+    expect(stackPasses(counters)).toBe(109679);
+  });
+
+  it("reads the same totals from the raw bytes of the same dump (BTF stripped)", () => {
+    const entries = JSON.parse(fixture("counters-btf.json")) as { formatted?: unknown }[];
+    const raw = entries.map(({ formatted: _, ...rest }) => rest);
+    expect(parseCountersDump(JSON.stringify(raw))).toEqual(parseCountersDump(fixture("counters-btf.json")));
+  });
+
+  it("sums every CPU's value and keeps each slot to itself (synthetic, distinct per CPU and slot)", () => {
+    // slot k, CPU c holds 10^c * (k + 1): a sum over some CPUs only, or a slot read for another, shows
+    const dump = (btf: boolean) =>
+      JSON.stringify(
+        COUNTER_NAMES.map((_, k) => {
+          const values = [0, 1, 2].map((c) => 10 ** c * (k + 1));
+          const le = (n: number) =>
+            Array.from({ length: 8 }, (_, b) => `0x${(b < 4 ? (n >>> (8 * b)) & 0xff : 0).toString(16)}`);
+          return btf
+            ? { formatted: { key: k, values: values.map((value, cpu) => ({ cpu, value })) } }
+            : { key: le(k).slice(0, 4), values: values.map((value, cpu) => ({ cpu, value: le(value) })) };
+        }),
+      );
+    const expected = Object.fromEntries(COUNTER_NAMES.map((name, k) => [name, 111 * (k + 1)]));
+    expect(parseCountersDump(dump(true))).toEqual(expected);
+    expect(parseCountersDump(dump(false))).toEqual(expected);
+    // a newer program's extra slot is ignored; the known ones still count
+    const extra = [...JSON.parse(dump(true)), { formatted: { key: 8, values: [{ cpu: 0, value: 5 }] } }];
+    expect(parseCountersDump(JSON.stringify(extra))).toEqual(expected);
+  });
+
+  it("adds and subtracts counters slot by slot; redirects and stack passes sum their own slots", () => {
+    const a = Object.fromEntries(COUNTER_NAMES.map((name, k) => [name, 2 ** (k + 10)])) as Counters;
+    const b = Object.fromEntries(COUNTER_NAMES.map((name, k) => [name, 2 ** k])) as Counters;
+    expect(addCounters(a, b)).toEqual(
+      Object.fromEntries(COUNTER_NAMES.map((name, k) => [name, 2 ** (k + 10) + 2 ** k])),
+    );
+    expect(subtractCounters(a, b)).toEqual(
+      Object.fromEntries(COUNTER_NAMES.map((name, k) => [name, 2 ** (k + 10) - 2 ** k])),
+    );
+    expect(zeroCounters()).toEqual(Object.fromEntries(COUNTER_NAMES.map((name) => [name, 0])));
+    // slots 1-3 redirect; slots 0, 5, 6, 7 pass to the stack; slot 4 (non-IPv4) is neither
+    expect(redirects(b)).toBe(2 + 4 + 8);
+    expect(stackPasses(b)).toBe(1 + 32 + 64 + 128);
+  });
+
+  it("names the dump commands of a node's pin directory, counters first", () => {
+    expect(dumpCommands("/sys/fs/bpf/rb-node1")).toEqual([
+      "map dump pinned /sys/fs/bpf/rb-node1/maps/rb_counters",
+      "map dump pinned /sys/fs/bpf/rb-node1/maps/rb_config",
+    ]);
   });
 
   it("decodes raw bytes when the map has no BTF", () => {
@@ -61,21 +118,80 @@ describe("BPF map decoding (real bpftool output)", () => {
     expect(parseConfigDump(outputs[1] as string).mode).toBe("legacy");
     expect(() => parseCountersDump(outputs[2] as string)).not.toThrow();
     expect(() => parseBatchOutput(fixture("batch-btf.json"), 3)).toThrow(/expected 3 results, got 4/);
+    const batch = JSON.parse(fixture("batch-btf.json")) as unknown[];
+    const failed = batch.map((r, i) => (i === 2 ? { error: "No such file" } : r));
+    expect(() => parseBatchOutput(JSON.stringify(failed), 4)).toThrow(
+      'bpftool batch: command 3 failed: "No such file"',
+    );
+    const both = batch.map((r, i) => (i === 0 ? { ...(r as object), error: "partial" } : r));
+    expect(() => parseBatchOutput(JSON.stringify(both), 4)).toThrow(/command 1 failed: "partial"/);
+    const silent = batch.map((r, i) => (i === 3 ? {} : r));
+    expect(() => parseBatchOutput(JSON.stringify(silent), 4)).toThrow(/command 4 failed: "no output"/);
   });
 
   it("refuses what it cannot read instead of reading zeros", () => {
     const entries = JSON.parse(fixture("counters-btf.json")) as { formatted?: unknown }[];
     expect(() => parseCountersDump(JSON.stringify(entries.slice(0, 3)))).toThrow(
-      /no value for redirectNeigh/,
+      "rb_counters: no value for redirectNeigh, stackNonIpv4, stackNotRouted, stackTtl, stackIpOptions",
     );
-    const broken = entries.map((e, i) =>
-      i === 1 ? { ...e, formatted: { key: 1, values: [{ cpu: 0, value: "x" }] } } : e,
+    expect(new BpfDumpError("x").name).toBe("BpfDumpError");
+    const withValue = (value: unknown) =>
+      JSON.stringify(
+        entries.map((e, i) => (i === 1 ? { ...e, formatted: { key: 1, values: [{ cpu: 0, value }] } } : e)),
+      );
+    expect(() => parseCountersDump(withValue("x"))).toThrow(
+      'rb_counters[redirectPeer]: expected a non-negative integer, got "x"',
     );
-    expect(() => parseCountersDump(JSON.stringify(broken))).toThrow(/non-negative integer/);
+    expect(() => parseCountersDump(withValue(-1))).toThrow(/got -1/);
+    expect(() => parseCountersDump(withValue(1.5))).toThrow(/got 1.5/);
+    expect(() => parseCountersDump(withValue(2 ** 53))).toThrow(/non-negative integer/);
+    expect(parseCountersDump(withValue(0)).redirectPeer).toBe(0);
+    const noValues = entries.map((e, i) => (i === 2 ? { formatted: { key: 2, values: [] } } : e));
+    expect(() => parseCountersDump(JSON.stringify(noValues))).toThrow(
+      "rb_counters[redirectFib]: no per-CPU values",
+    );
+    const noList = entries.map((e, i) => (i === 2 ? { formatted: { key: 2 } } : e));
+    expect(() => parseCountersDump(JSON.stringify(noList))).toThrow(/redirectFib\]: no per-CPU values/);
+    const nullCpu = entries.map((e, i) => (i === 2 ? { formatted: { key: 2, values: [null] } } : e));
+    expect(() => parseCountersDump(JSON.stringify(nullCpu))).toThrow(BpfDumpError);
     const noFields = entries.map(() => ({}));
-    expect(() => parseCountersDump(JSON.stringify(noFields))).toThrow(/raw bytes missing/);
+    expect(() => parseCountersDump(JSON.stringify(noFields))).toThrow("rb_counters key: raw bytes missing");
+    // raw bytes: each must be one byte in hex, at most 8 of them, at least one
+    const rawWith = (value: unknown) =>
+      JSON.stringify([{ key: ["0x00", "0x00", "0x00", "0x00"], values: [{ cpu: 0, value }] }]);
+    const rawError = (value: unknown) => {
+      try {
+        parseCountersDump(rawWith(value));
+      } catch (error) {
+        return String(error);
+      }
+      return "no error";
+    };
+    // a single slot parses, then the other slots are missing: the byte itself was accepted
+    expect(rawError(["0xff"])).toMatch(/no value for redirectPeer/);
+    expect(rawError(["0x100"])).toBe("BpfDumpError: rb_counters[passLegacy]: unreadable byte 0x100");
+    expect(rawError(["-0x1"])).toMatch(/unreadable byte -0x1/);
+    expect(rawError(["zz"])).toMatch(/unreadable byte zz/);
+    expect(rawError([])).toMatch(/passLegacy\]: raw bytes missing or of an unexpected size/);
+    expect(rawError(Array(9).fill("0x00"))).toMatch(/unexpected size/);
+    expect(rawError(Array(8).fill("0x00"))).toMatch(/no value for redirectPeer/);
+    expect(rawError("0x00")).toMatch(/raw bytes missing/);
     expect(() => parseCountersDump("Error: bpf obj get (/sys/fs/bpf/x): No such file")).toThrow(
-      /printed no JSON/,
+      'rb_counters: bpftool printed no JSON: "Error: bpf obj get (/sys/fs/bpf/x): No such file"',
+    );
+    expect(() => parseCountersDump(`x${"y".repeat(200)}`)).toThrow(`printed no JSON: "x${"y".repeat(119)}"`);
+    expect(() => parseCountersDump('{"key": 1}')).toThrow(
+      "rb_counters: expected a JSON array of map entries",
+    );
+    expect(() => parseConfigDump("{}")).toThrow("rb_config: expected a JSON array of map entries");
+    expect(() => parseConfigDump(JSON.stringify([{ formatted: { key: -1, value: 1 } }]))).toThrow(
+      "rb_config key: expected a non-negative integer, got -1",
+    );
+    expect(() => parseConfigDump(JSON.stringify([{ formatted: { key: 0, value: "1" } }]))).toThrow(
+      'rb_config: expected a non-negative integer, got "1"',
+    );
+    expect(() => parseConfigDump(JSON.stringify([{ formatted: { key: 1, value: 1 } }]))).toThrow(
+      /the mode or generation slot is missing/,
     );
     expect(() => parseConfigDump(JSON.stringify([{ formatted: { key: 0, value: 1 } }]))).toThrow(
       /generation slot/,

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import { tableText } from "../../../harness/report/cells.js";
@@ -119,13 +120,32 @@ describe("reports of incomplete runs", () => {
       /has no schemaVersion: it is not a routebench results.json/,
     );
     await expect(readResults(join(dir, "missing"))).rejects.toThrow(/no results at/);
+    // a killed run: trials.jsonl but no results.json — named as interrupted, with the way on
+    const killed = join(dir, "killed");
+    mkdirSync(killed);
+    writeFileSync(join(killed, "trials.jsonl"), '{"id":"1:legacy:a"}\n{"id":"1:ebpf:a"}\n');
+    await expect(readResults(killed)).rejects.toThrow(
+      `${killed} holds no results.json: the run was interrupted or killed before it finished; its 2 finished trial(s) are in ${join(killed, "trials.jsonl")}`,
+    );
+    await expect(readResults(killed)).rejects.toMatchObject({
+      hint: expect.stringMatching(/routebench run --resume/),
+    });
+    const empty = join(dir, "empty");
+    mkdirSync(empty);
+    await expect(readResults(empty)).rejects.toThrow(`no results.json in ${empty}`);
   });
 });
 
 describe("published figures", () => {
   const shared = new URL("../../../../shared/reference/published.json", import.meta.url);
-  // shared/ sits beside the checkout in CI and on the team's machines; a user's clone has none
-  it.skipIf(!existsSync(shared))("match the shared reference beside the checkout", () => {
+  // shared/ sits beside the checkout in CI and on the team's machines; a user's clone has none.
+  // In CI (CI=true, which .ci/run sets) its absence fails instead of skipping the check.
+  const inCi = process.env.CI === "true";
+  it.skipIf(!existsSync(shared) && !inCi)("match the shared reference beside the checkout", () => {
+    expect(
+      existsSync(shared),
+      `${fileURLToPath(shared)} is missing (CI needs ../shared beside the checkout)`,
+    ).toBe(true);
     expect(loadPublished()).toEqual(
       (JSON.parse(readFileSync(shared, "utf8")) as { sources: unknown }).sources,
     );
