@@ -63,7 +63,12 @@ function startUpdate(s: FakeApiServer, mode: "None" | "BpfVeth", acns: boolean):
   const old = modeChanges ? [...s.nodes] : [];
   old.forEach((node, i) => {
     const at = t0 + (3 * i + 1) * step;
-    aks.events.push({ at, run: () => void (node.unschedulable = true) });
+    aks.events.push({
+      at,
+      run: () => {
+        node.unschedulable = true;
+      },
+    });
     aks.events.push({
       at: at + step,
       run: () => {
