@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { podSecurityViolations } from "../../harness/backends/kubernetes/podsecurity.js";
+import { cpuMillis } from "../../harness/backends/kubernetes/resources.js";
 import type { FakeApiServer } from "./fake-apiserver.js";
 import { type Json, nodeObject, status } from "./fake-wire.js";
 
@@ -92,13 +93,34 @@ export function view(s: FakeApiServer, pod: Json): Json {
 const holdsNodePort = (pod: Json) =>
   Boolean(pod.spec?.hostNetwork) && pod.spec?.containers?.[0]?.command?.[0] === "netserver";
 
+const cpuRequest = (pod: Json) =>
+  (pod.spec?.containers ?? []).reduce(
+    (sum: number, c: Json) => sum + (cpuMillis(c.resources?.requests?.cpu ?? c.resources?.limits?.cpu) ?? 0),
+    0,
+  );
+
+/** The scheduler's fit: the CPU requests of the node's pods and this one within its allocatable. */
+function fitsCpu(s: FakeApiServer, pod: Json, node: string, allocatable: string): boolean {
+  const used = s
+    .testPods()
+    .filter((p) => p.spec?.nodeName === node)
+    .reduce((sum, p) => sum + cpuRequest(p), 0);
+  return used + cpuRequest(pod) <= (cpuMillis(allocatable) ?? Number.POSITIVE_INFINITY);
+}
+
 /** Places a new pod on a lab pod namespace of its node (or the node namespace for hostNetwork). */
 export function allocate(s: FakeApiServer, pod: Json): void {
   const nodeName = pod.spec.nodeSelector?.["kubernetes.io/hostname"];
   const node = s.nodes.find((n) => n.name === nodeName);
   const image: string = pod.spec.containers[0]?.image ?? "";
   let fault: string | null = null;
-  if (!node || node.unschedulable || s.faults.unschedulable) fault = "unschedulable";
+  if (
+    !node ||
+    node.unschedulable ||
+    s.faults.unschedulable ||
+    !fitsCpu(s, pod, node.name, node.allocatableCpu)
+  )
+    fault = "unschedulable";
   else if (image.includes(s.faults.badImage)) fault = "image";
   else if (s.faults.crashLoop && pod.spec.containers[0]?.command?.[0] === "netserver") fault = "crash";
   else if (s.faults.neverReady) fault = "never";

@@ -57,7 +57,7 @@ export async function connect(
         zone: n.zone,
         cpuCount: n.cpuCount,
       })),
-      cilium: await ciliumFacts(clients, options.routing.ciliumNamespace),
+      cilium: await ciliumFacts(clients, options.routing.ciliumNamespace, log),
     };
     const podIps = await startPods(scope, plans);
     return { ...scope, context: kc.getCurrentContext(), nodes, plans, podIps, facts };

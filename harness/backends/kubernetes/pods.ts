@@ -78,17 +78,28 @@ export async function restartPods(pods: TestPods): Promise<ReadonlyMap<PodRole, 
   return startPods(pods, pods.plans);
 }
 
+/**
+ * Deletes the run's pods gracefully and waits until their objects are gone. Not with grace 0:
+ * a forced deletion removes the object at once while the kubelet kills the container later, so
+ * a host-network netserver started next would find port 12865 still taken and exit. With a
+ * grace period the object stays until the kubelet has killed the containers (the manifests'
+ * terminationGracePeriodSeconds: 1), so an empty list means the ports are free.
+ */
 async function deletePods(scope: PodScope): Promise<void> {
   const selector = { namespace: scope.namespace, labelSelector: `${RUN_LABEL}=${scope.runId}` };
-  await api("deleting the test pods", () =>
-    scope.clients.core.deleteCollectionNamespacedPod({ ...selector, gracePeriodSeconds: 0 }),
-  );
+  await api("deleting the test pods", () => scope.clients.core.deleteCollectionNamespacedPod(selector));
   const deadline = Date.now() + scope.options.readyTimeoutSec * 1000;
+  let left: string[] = [];
   for (let look = 0; Date.now() < deadline; look++) {
-    const left = await api("listing the test pods", () => scope.clients.core.listNamespacedPod(selector));
-    if (left.items.length === 0) return;
+    const list = await api("listing the test pods", () => scope.clients.core.listNamespacedPod(selector));
+    left = list.items.map((p) => p.metadata?.name ?? "");
+    if (left.length === 0) return;
     await sleep(backoffDelayMs(look));
   }
+  throw new EnvironmentError(
+    `the test pods ${left.join(", ")} were still terminating after ${scope.options.readyTimeoutSec} s`,
+    "kubectl describe pod in the test namespace shows what holds them (a finalizer, a node that is gone)",
+  );
 }
 
 /** Waits until the pod is Running and Ready; says why in the user's terms when it will not be. */

@@ -1,0 +1,160 @@
+/**
+ * The first-run breakers of issue 18 (points 1–12), each against the test API server in
+ * simulated mode (no lab): a preflight that refused valid runs, pods that did not fit small
+ * nodes, netkit clusters, the host-network netserver restart race, Cilium ≤ 1.14 agents, RBAC,
+ * a timed-out exec, cleanup, the AKS node label, and sweeps the backend cannot run.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { runChecks } from "../../../harness/backends/kubernetes/check.js";
+import { agentStatus } from "../../../harness/backends/kubernetes/cilium-agents.js";
+import { type Cluster, connect } from "../../../harness/backends/kubernetes/connect.js";
+import { loadKubeConfig } from "../../../harness/backends/kubernetes/kubeconfig.js";
+import { closeNamespace, restartPods } from "../../../harness/backends/kubernetes/pods.js";
+import { initialSwitchState, STRATEGIES } from "../../../harness/backends/kubernetes/strategies.js";
+import { parseSweep } from "../../../harness/sweep/load.js";
+import { FakeApiServer, type FakeOptions, kubeconfigFor } from "../../k8s/fake-apiserver.js";
+
+vi.mock("node:timers/promises", () => import("../support/fast-timers.js"));
+
+const dir = mkdtempSync(join(tmpdir(), "rb-first-run-"));
+const log = () => undefined;
+const fakes: FakeApiServer[] = [];
+const clusters: Cluster[] = [];
+afterEach(async () => {
+  for (const cluster of clusters.splice(0)) await closeNamespace(cluster, log);
+  await Promise.all(fakes.splice(0).map((f) => f.stop()));
+});
+
+/** A simulated fake cluster and a sweep on it: `body` is YAML after the kubernetes section's kubeconfig. */
+async function setup(options: FakeOptions, sweepText: string, kubernetes = "") {
+  const fake = new FakeApiServer({ simulated: true, readyDelayMs: 20, rolloutDelayMs: 20, ...options });
+  fakes.push(fake);
+  const kubeconfig = join(dir, `kubeconfig-${fakes.length}`);
+  writeFileSync(kubeconfig, kubeconfigFor({ fake: await fake.start() }));
+  const sweep = parseSweep(
+    `backend: kubernetes\ntests: [{test: TCP_RR}]\n${sweepText}\nkubernetes:\n  kubeconfig: ${kubeconfig}\n  readyTimeoutSec: 10\n${kubernetes}`,
+    "k8s.yaml",
+  );
+  return { fake, sweep, kubeconfig };
+}
+
+const checksOf = async (sweep: ReturnType<typeof parseSweep>) =>
+  runChecks(sweep, loadKubeConfig(sweep.kubernetes), log);
+const byId = (checks: Awaited<ReturnType<typeof checksOf>>, id: string) => checks.find((c) => c.id === id);
+
+const AZ = (mode: string) =>
+  `[az, aks, update, --resource-group, rg, --name, c1, --enable-acns, --acns-datapath-acceleration-mode, ${mode}]`;
+
+describe("point 1: the preflight refuses no valid run", () => {
+  it("AKS checks only for the AKS strategy; dual-stack AKS clusters pass", async () => {
+    const nodes = [
+      { name: "aks-a", dualStack: true },
+      { name: "aks-b", dualStack: true },
+    ];
+    const configmap = await setup(
+      { aks: true, nodes },
+      "modes: [legacy, ebpf]",
+      "  routing: {strategy: cilium-configmap}\n",
+    );
+    expect(byId(await checksOf(configmap.sweep), "aks")?.status).toBe("skip");
+    const az = await setup(
+      { aks: true, nodes },
+      "modes: [legacy, ebpf]",
+      `  routing: {strategy: command, commands: {ebpf: ${AZ("BpfVeth")}, legacy: ${AZ("None")}}}\n`,
+    );
+    const aks = byId(await checksOf(az.sweep), "aks");
+    expect(aks?.status, aks?.detail).toBe("pass");
+  });
+
+  it("kube-proxy replacement and masquerading are not required of a sweep that never measures ebpf", async () => {
+    const { fake, sweep } = await setup({}, "modes: [legacy, host]");
+    fake.faults.noKubeProxyReplacement = true;
+    const checks = await checksOf(sweep);
+    expect(byId(checks, "kpr")?.status).toBe("skip");
+    expect(byId(checks, "masquerade")?.status).toBe("skip");
+    expect(checks.filter((c) => c.status === "fail").map((c) => c.id)).toEqual([]);
+  });
+});
+
+describe("point 2: pod resources against allocatable", () => {
+  const small = [
+    { name: "node-a", cpu: "2", allocatableCpu: "1900m", allocatableMemory: "5Gi" },
+    { name: "node-b", cpu: "2", allocatableCpu: "1900m", allocatableMemory: "5Gi" },
+  ];
+
+  it("the default pods (host baseline: 4 on node A) fit 2-vCPU nodes, with no CPU limit", async () => {
+    const { sweep } = await setup({ nodes: small }, "modes: [legacy, host]");
+    const resources = byId(await checksOf(sweep), "resources");
+    expect(resources?.status, resources?.detail).toBe("pass");
+    expect(resources?.detail).toMatch(/node-a: 4 pods request 400m CPU/);
+    const cluster = await connect(loadKubeConfig(sweep.kubernetes), sweep, "r1", log);
+    clusters.push(cluster);
+    expect(cluster.podIps.size).toBe(6);
+  });
+
+  it("requests beyond allocatable fail before anything is created, naming the node; a CPU limit warns", async () => {
+    const { sweep } = await setup(
+      { nodes: small },
+      "modes: [legacy, host]",
+      '  resources: {requests: {cpu: "1", memory: 256Mi}, limits: {cpu: "1", memory: 256Mi}}\n',
+    );
+    const resources = byId(await checksOf(sweep), "resources");
+    expect(resources?.status).toBe("fail");
+    expect(resources?.detail).toMatch(/node-a: 4 pods request 4000m CPU and 1024 Mi of 1900m/);
+    const limited = await setup(
+      {},
+      "modes: [legacy]",
+      '  resources: {requests: {cpu: 100m}, limits: {cpu: "1"}}\n',
+    );
+    const warned = byId(await checksOf(limited.sweep), "resources");
+    expect(warned?.status).toBe("warn");
+    expect(warned?.detail).toMatch(/CFS quota/);
+  });
+});
+
+describe("point 3: netkit clusters", () => {
+  it("refuses legacy on a netkit cluster in the preflight and in the switch, naming datapath-mode", async () => {
+    const { fake, sweep } = await setup(
+      { datapathMode: "netkit" },
+      "modes: [legacy, ebpf]",
+      "  routing: {strategy: cilium-configmap, rolloutTimeoutSec: 10}\n",
+    );
+    const check = byId(await checksOf(sweep), "cilium-config");
+    expect(check?.status).toBe("fail");
+    expect(check?.detail).toMatch(/datapath-mode is netkit/);
+    fake.configMap.data["enable-host-legacy-routing"] = "false";
+    const cluster = await connect(loadKubeConfig(sweep.kubernetes), sweep, "r1", log);
+    clusters.push(cluster);
+    const context = { cluster, routing: sweep.kubernetes.routing, state: initialSwitchState(), log };
+    await expect(STRATEGIES["cilium-configmap"].apply(context, "legacy")).rejects.toThrow(/netkit/);
+    expect(fake.requests.some((r) => r.startsWith("PATCH"))).toBe(false);
+  });
+});
+
+describe("point 4: the host-network netserver restart race", () => {
+  it("a pod restart waits for the kubelet to free port 12865 before the new host-network netserver starts", async () => {
+    const { fake, sweep } = await setup(
+      { forcedKillDelayMs: 400, terminationDelayMs: 60 },
+      "modes: [legacy, host]",
+    );
+    const cluster = await connect(loadKubeConfig(sweep.kubernetes), sweep, "r1", log);
+    clusters.push(cluster);
+    const ips = await restartPods(cluster);
+    expect(ips.get("host-server-cross")).toBe("198.18.0.2");
+    expect(fake.testPods().every((p) => p.internal.fault === null)).toBe(true);
+  });
+});
+
+describe("point 5: Cilium ≤ 1.14 agents", () => {
+  it("reads `cilium status` where the agent image has no cilium-dbg", async () => {
+    const { fake, sweep } = await setup({ agentCommand: "cilium" }, "modes: [legacy]");
+    const cluster = await connect(loadKubeConfig(sweep.kubernetes), sweep, "r1", log);
+    clusters.push(cluster);
+    const readings = await agentStatus(cluster.clients, "kube-system", cluster.nodes);
+    expect(readings?.["node-a"]?.status.hostRouting).toBe("Legacy");
+    expect(fake.requests.length).toBeGreaterThan(0);
+  });
+});
