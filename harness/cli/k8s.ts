@@ -22,6 +22,7 @@ import { printJson, printLine } from "./output.js";
 export async function preflight(sweep: Sweep, log: (message: string) => void): Promise<Check[]> {
   const { loadKubeConfig } = await import("../backends/kubernetes/kubeconfig.js");
   const { runChecks } = await import("../backends/kubernetes/check.js");
+  (await import("../backends/kubernetes/sweep-fit.js")).assertRunnableOnKubernetes(sweep);
   const contexts =
     sweep.kubernetes.routing.strategy === "contexts"
       ? [...new Set(Object.values(sweep.kubernetes.routing.contexts))]

@@ -410,7 +410,11 @@ describe.skipIf(skipRootTests)(
         [
           BIN,
           "run",
-          sweepFile("interrupted", { kubeconfig }),
+          // legacy and ebpf need a strategy that switches (strategy none is refused before anything is created)
+          sweepFile("interrupted", {
+            kubeconfig,
+            routing: { strategy: "cilium-configmap", rolloutTimeoutSec: 30 },
+          }),
           "--out",
           join(dir, "interrupted"),
           "--backend",

@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { kubernetesBackend } from "../../../harness/backends/kubernetes/backend.js";
 import { runChecks } from "../../../harness/backends/kubernetes/check.js";
 import { agentStatus } from "../../../harness/backends/kubernetes/cilium-agents.js";
 import { type Cluster, connect } from "../../../harness/backends/kubernetes/connect.js";
@@ -156,5 +157,24 @@ describe("point 5: Cilium ≤ 1.14 agents", () => {
     const readings = await agentStatus(cluster.clients, "kube-system", cluster.nodes);
     expect(readings?.["node-a"]?.status.hostRouting).toBe("Legacy");
     expect(fake.requests.length).toBeGreaterThan(0);
+  });
+});
+
+describe("points 10 and 11: sweeps the backend cannot run are refused before anything is created", () => {
+  it("legacy and ebpf with strategy none (README's first example), and witness:", async () => {
+    const { fake, sweep } = await setup({}, "modes: [legacy, ebpf]\norder: interleaved");
+    await expect(kubernetesBackend().open(sweep, log)).rejects.toThrow(/strategy is none/);
+    const witnessed = await setup(
+      {},
+      "modes: [legacy, ebpf]\nwitness: sockperf",
+      "  routing: {strategy: cilium-configmap}\n",
+    );
+    await expect(kubernetesBackend().open(witnessed.sweep, log)).rejects.toThrow(
+      /witness: sockperf runs on the lab only/,
+    );
+    for (const f of [fake, witnessed.fake]) {
+      expect(f.requests.filter((r) => !r.startsWith("GET"))).toEqual([]);
+      expect([...f.namespaces.keys()].filter((n) => n.startsWith("rb-"))).toEqual([]);
+    }
   });
 });
