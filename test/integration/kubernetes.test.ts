@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { kubernetesBackend } from "../../harness/backends/kubernetes/backend.js";
+import { runOwner } from "../../harness/backends/kubernetes/manifests.js";
 import { readResults } from "../../harness/results/read.js";
 import { parseSweep } from "../../harness/sweep/load.js";
 import { FakeApiServer, type FakeOptions, kubeconfigFor } from "../k8s/fake-apiserver.js";
@@ -358,26 +359,32 @@ describe.skipIf(skipRootTests)(
     it("k8s cleanup removes what earlier runs left; manifests writes YAML that validates", async () => {
       const { fakes: f, kubeconfig } = await startFakes({ fake: {} });
       const fake = f.fake as FakeApiServer;
-      fake.namespaces.set("rb-old", {
-        metadata: { name: "rb-old", labels: { "app.kubernetes.io/managed-by": "routebench" } },
+      const owner = runOwner(); // the CLI runs as this user on this machine
+      const labels = { "app.kubernetes.io/managed-by": "routebench", "routebench.io/owner": owner };
+      fake.namespaces.set("rb-old", { metadata: { name: "rb-old", labels } });
+      fake.namespaces.set("rb-other", {
+        metadata: { name: "rb-other", labels: { ...labels, "routebench.io/owner": "someone.else" } },
       });
       fake.pods.set("default/rb-client", {
-        metadata: {
-          name: "rb-client",
-          namespace: "default",
-          labels: { "app.kubernetes.io/managed-by": "routebench" },
-        },
-        spec: { containers: [{ name: "netperf" }] },
+        metadata: { name: "rb-client", namespace: "default", labels },
+        spec: { containers: [{ name: "netperf" }], terminationGracePeriodSeconds: 0 },
         internal: { createdAt: Date.now(), fault: "never" },
       });
       const cleanup = await runCli(["k8s", "cleanup", "--kubeconfig", kubeconfig, "--json"]);
       expect(cleanup.exitCode, cleanup.stderr).toBe(0);
-      expect(parseJsonOutput(cleanup)).toEqual({
-        namespaces: ["rb-old"],
-        pods: ["default/rb-client"],
-        restored: null,
-      });
+      expect(parseJsonOutput(cleanup)).toEqual({ owner, namespaces: ["rb-old"], pods: [], restored: null });
+      const pods = await runCli([
+        "k8s",
+        "cleanup",
+        "--kubeconfig",
+        kubeconfig,
+        "--namespace",
+        "default",
+        "--json",
+      ]);
+      expect(parseJsonOutput(pods)).toMatchObject({ pods: ["default/rb-client"] });
       expect(fake.namespaces.has("rb-old")).toBe(false);
+      expect(fake.namespaces.has("rb-other")).toBe(true);
       expect(fake.namespaces.has("default")).toBe(true);
 
       const out = join(dir, "manifests");

@@ -37,9 +37,10 @@ function finisher(ws: WebSocket) {
   };
 }
 
-/** The program a test pod's exec runs: the argv itself, or what routebench's `sh -c '… exec "$@"'` wrapper runs. */
+/** The program a test pod's exec runs: the argv itself, what routebench's `sh -c '… exec "$@"'` wrapper runs, or its `kill`. */
 function program(command: string[]): string[] {
-  return command[0] === "sh" && command[1] === "-c" ? command.slice(4) : command;
+  if (command[0] !== "sh" || command[1] !== "-c") return command;
+  return command[2]?.startsWith("kill") ? ["kill", ...command.slice(4)] : command.slice(4);
 }
 
 async function agentExec(s: FakeApiServer, pod: Json, command: string[], ws: WebSocket): Promise<void> {

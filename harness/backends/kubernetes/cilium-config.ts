@@ -36,6 +36,8 @@ export interface RestoreMarker {
   value: string | null;
   runId: string;
   at: string;
+  /** Who ran it (OWNER_LABEL's value); absent in markers of older routebench. */
+  owner?: string;
 }
 
 export function readRestoreMarker(config: V1ConfigMap): RestoreMarker | null {
@@ -54,11 +56,18 @@ export function readRestoreMarker(config: V1ConfigMap): RestoreMarker | null {
  * no moment exists where the cluster is switched and nothing says how to undo it); a marker
  * already there (an earlier killed run) keeps the true original.
  */
-export function switchPatch(config: V1ConfigMap, value: string, runId: string, at: string): object {
+export function switchPatch(
+  config: V1ConfigMap,
+  value: string,
+  runId: string,
+  at: string,
+  owner?: string,
+): object {
   const marker: RestoreMarker = readRestoreMarker(config) ?? {
     value: config.data?.[LEGACY_KEY] ?? null,
     runId,
     at,
+    ...(owner ? { owner } : {}),
   };
   return {
     metadata: { annotations: { [RESTORE_ANNOTATION]: JSON.stringify(marker) } },

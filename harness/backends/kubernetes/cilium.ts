@@ -23,6 +23,7 @@ import {
   switchPatch,
 } from "./cilium-config.js";
 import type { KubeClients } from "./kubeconfig.js";
+import { runOwner } from "./manifests.js";
 import type { NodeFacts } from "./nodes.js";
 
 /** The cilium-config keys results.json records: host routing and what BPF host routing depends on. */
@@ -138,7 +139,7 @@ export async function writeLegacyRouting(
       "remove the key from the CiliumNodeConfig for the run, or use routing.strategy none and measure the mode the nodes are in",
     );
   if (current === change.value) return false;
-  const body = switchPatch(config, change.value, change.runId, new Date().toISOString());
+  const body = switchPatch(config, change.value, change.runId, new Date().toISOString(), runOwner());
   await api(`patching ${namespace}/${CILIUM_CONFIG}`, () =>
     clients.core.patchNamespacedConfigMap({ name: CILIUM_CONFIG, namespace, body }, MERGE),
   );
@@ -200,12 +201,13 @@ export async function waitRollout(
 export async function restoreFromMarker(
   clients: Pick<KubeClients, "core" | "apps">,
   namespace: string,
+  mine: (marker: RestoreMarker) => boolean = () => true,
 ): Promise<RestoreMarker | null> {
   const config = await api(`reading ${namespace}/${CILIUM_CONFIG}`, () =>
     clients.core.readNamespacedConfigMap({ name: CILIUM_CONFIG, namespace }),
   );
   const marker = readRestoreMarker(config);
-  if (!marker) return null;
+  if (!marker || !mine(marker)) return null;
   await api(`restoring ${namespace}/${CILIUM_CONFIG}`, () =>
     clients.core.patchNamespacedConfigMap(
       { name: CILIUM_CONFIG, namespace, body: restorePatch(marker) },

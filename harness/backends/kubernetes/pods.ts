@@ -178,6 +178,39 @@ export function execIn(
   );
 }
 
+/** The shell wrapper a trial's command runs in: it prints its pid, then becomes the command (same pid). */
+const PID_WRAPPER = 'echo "routebench-pid $$" >&2; exec "$@"';
+const PID_LINE = /^routebench-pid (\d+)\n/m;
+
+/**
+ * Runs a trial's command in a pod so that it can be stopped: closing a pods/exec stream does not
+ * end the process in the container, so where the exec ends without an exit status (timed out,
+ * aborted, the stream dropped) the process is killed by its pid inside the pod before this
+ * returns, and never runs into the next trial. The image needs `sh` (cilium-cli's network-perf,
+ * Alpine, has it). The result's argv is the command's own, not the wrapper's.
+ */
+export async function execStoppable(
+  pods: Pick<TestPods, "clients" | "namespace" | "plans">,
+  role: PodRole,
+  argv: string[],
+  options: { timeoutMs: number; signal?: AbortSignal },
+): Promise<ProcessResult> {
+  const result = await execIn(pods, role, ["sh", "-c", PID_WRAPPER, "sh", ...argv], options);
+  const pid = PID_LINE.exec(result.stderr)?.[1];
+  const out = {
+    ...result,
+    argv: [...result.argv.slice(0, 2), ...argv],
+    stderr: result.stderr.replace(PID_LINE, ""),
+  };
+  if (result.exitCode !== null || !pid) return out;
+  const kill = await execIn(pods, role, ["sh", "-c", 'kill -KILL "$1"', "sh", pid], { timeoutMs: 15_000 });
+  out.stderr +=
+    kill.exitCode === 0
+      ? `routebench: the exec ended without an exit status; killed process ${pid} in the pod\n`
+      : `routebench: the exec ended without an exit status and process ${pid} could not be killed (it may have ended): ${kill.stderr.trim()}\n`;
+  return out;
+}
+
 /** Removes what the run made: its namespace, or only its pods in the sweep's own namespace. Logs, never throws. */
 export async function closeNamespace(scope: PodScope, log: (message: string) => void): Promise<void> {
   if (scope.createdNamespace) {

@@ -26,7 +26,7 @@ import type { Cluster } from "./connect.js";
 import type { PodRole } from "./manifests.js";
 import { verifyMode } from "./mode-evidence.js";
 import { cpuCountOf, readNodeCpu, systemUnderTest } from "./node-readings.js";
-import { closeNamespace, execIn } from "./pods.js";
+import { closeNamespace, execStoppable } from "./pods.js";
 import { initialSwitchState, STRATEGIES, type SwitchStrategy } from "./strategies.js";
 
 /** The clusters of a run by the mode they serve; "any" serves every mode without its own. */
@@ -114,7 +114,7 @@ export class KubernetesSession implements BackendSession {
     // the instances start together (one exec each) and wait netperf's -s delay before measuring
     const instances = await Promise.all(
       argvs.map((argv) =>
-        execIn(cluster, clientRole, argv, { timeoutMs: trialTimeoutSec(trial) * 1000, signal }),
+        execStoppable(cluster, clientRole, argv, { timeoutMs: trialTimeoutSec(trial) * 1000, signal }),
       ),
     );
     const result = combineInstances(instances);

@@ -13,7 +13,8 @@ import { runChecks } from "../../../harness/backends/kubernetes/check.js";
 import { agentStatus } from "../../../harness/backends/kubernetes/cilium-agents.js";
 import { type Cluster, connect } from "../../../harness/backends/kubernetes/connect.js";
 import { loadKubeConfig } from "../../../harness/backends/kubernetes/kubeconfig.js";
-import { closeNamespace, restartPods } from "../../../harness/backends/kubernetes/pods.js";
+import { runOwner } from "../../../harness/backends/kubernetes/manifests.js";
+import { closeNamespace, execStoppable, restartPods } from "../../../harness/backends/kubernetes/pods.js";
 import { initialSwitchState, STRATEGIES } from "../../../harness/backends/kubernetes/strategies.js";
 import { parseSweep } from "../../../harness/sweep/load.js";
 import { FakeApiServer, type FakeOptions, kubeconfigFor } from "../../k8s/fake-apiserver.js";
@@ -176,5 +177,68 @@ describe("points 10 and 11: sweeps the backend cannot run are refused before any
       expect(f.requests.filter((r) => !r.startsWith("GET"))).toEqual([]);
       expect([...f.namespaces.keys()].filter((n) => n.startsWith("rb-"))).toEqual([]);
     }
+  });
+});
+
+/** Runs `routebench k8s …` in this process; returns what it printed. */
+async function k8sCli(args: string[]): Promise<string> {
+  const { Command } = await import("@commander-js/extra-typings");
+  const { registerK8s } = await import("../../../harness/cli/k8s.js");
+  const program = new Command().exitOverride();
+  registerK8s(program);
+  const printed: string[] = [];
+  const write = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+    printed.push(String(chunk));
+    return true;
+  });
+  try {
+    await program.parseAsync(["node", "routebench", "k8s", ...args]);
+  } finally {
+    write.mockRestore();
+  }
+  return printed.join("");
+}
+
+describe("point 7: a timed-out exec, and cleanup of only one's own runs", () => {
+  it("a trial's exec that times out has its process killed inside the pod before it returns", async () => {
+    const { fake, sweep } = await setup({}, "modes: [legacy]");
+    const cluster = await connect(loadKubeConfig(sweep.kubernetes), sweep, "r1", log);
+    clusters.push(cluster);
+    const result = await execStoppable(cluster, "client", ["sleep", "30"], { timeoutMs: 300 });
+    expect(result.timedOut).toBe(true);
+    expect(result.argv).toEqual(["pods/exec", `${cluster.namespace}/rb-client`, "sleep", "30"]);
+    expect(result.stderr).toMatch(/killed process \d+ in the pod/);
+    expect(fake.execLog.some((e) => e.command.join(" ").includes("kill -KILL"))).toBe(true);
+    await vi.waitFor(() => expect(fake.children.size).toBe(0));
+  });
+
+  it("k8s cleanup deletes only this user's namespaces (or one run's), and says when the cluster is unreachable", async () => {
+    const { fake, kubeconfig } = await setup({}, "modes: [legacy]");
+    const ns = (name: string, owner: string, run: string) =>
+      fake.namespaces.set(name, {
+        metadata: {
+          name,
+          labels: {
+            "app.kubernetes.io/managed-by": "routebench",
+            "routebench.io/owner": owner,
+            "routebench.io/run": run,
+          },
+        },
+      });
+    ns("rb-mine-1", runOwner(), "mine-1");
+    ns("rb-mine-2", runOwner(), "mine-2");
+    ns("rb-theirs", "someone.else", "theirs");
+    const one = JSON.parse(
+      await k8sCli(["cleanup", "--kubeconfig", kubeconfig, "--run", "mine-1", "--json"]),
+    );
+    expect(one.namespaces).toEqual(["rb-mine-1"]);
+    const rest = JSON.parse(await k8sCli(["cleanup", "--kubeconfig", kubeconfig, "--json"]));
+    expect(rest.namespaces).toEqual(["rb-mine-2"]);
+    expect(fake.namespaces.has("rb-theirs")).toBe(true); // another user's run, maybe live
+
+    await fake.stop();
+    await expect(k8sCli(["cleanup", "--kubeconfig", kubeconfig])).rejects.toThrow(
+      /cleaning up http:\/\/127\.0\.0\.1:\d+: the API server cannot be reached \(ECONNREFUSED/,
+    );
   });
 });

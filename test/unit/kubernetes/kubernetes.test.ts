@@ -26,8 +26,8 @@ const sweep = parseSweep(
 describe("manifests", () => {
   const plans = podPlans(["node-a", "node-b"], sweep.placements, true);
   const objects = [
-    renderNamespace("rb-run1", "run1", "privileged"),
-    ...plans.map((p) => renderPod(p, sweep.kubernetes, "rb-run1", "run1")),
+    renderNamespace("rb-run1", "run1", "privileged", "tester.host"),
+    ...plans.map((p) => renderPod(p, sweep.kubernetes, "rb-run1", "run1", "tester.host")),
   ];
 
   it("places client and servers same-node and cross-node, with host-network twins for the baseline", () => {
