@@ -14,11 +14,12 @@ import { chooseNodes, type NodeFacts, zoneProblem } from "./nodes.js";
 export function nodeChecks(
   nodes: readonly V1Node[],
   named: KubernetesOptions["nodes"],
+  selector: KubernetesOptions["nodeSelector"] = {},
 ): { testNodes: [NodeFacts, NodeFacts] | null; checks: Check[] } {
   const title = "Two Ready Linux test nodes";
   let testNodes: [NodeFacts, NodeFacts];
   try {
-    testNodes = chooseNodes(nodes, named);
+    testNodes = chooseNodes(nodes, named, selector);
   } catch (error) {
     return {
       testNodes: null,

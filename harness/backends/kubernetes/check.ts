@@ -49,7 +49,7 @@ export async function runChecks(
   checks.push(await rbacCheck(sweep, kc));
 
   const nodeList = await api("listing nodes", () => clients.core.listNode());
-  const { testNodes, checks: nodeLines } = nodeChecks(nodeList.items, k.nodes);
+  const { testNodes, checks: nodeLines } = nodeChecks(nodeList.items, k.nodes, k.nodeSelector);
   checks.push(...nodeLines);
   const plans = podPlans(
     testNodes ? [testNodes[0].name, testNodes[1].name] : ["A", "B"],

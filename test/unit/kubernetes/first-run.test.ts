@@ -14,6 +14,7 @@ import { agentStatus } from "../../../harness/backends/kubernetes/cilium-agents.
 import { type Cluster, connect } from "../../../harness/backends/kubernetes/connect.js";
 import { loadKubeConfig } from "../../../harness/backends/kubernetes/kubeconfig.js";
 import { runOwner } from "../../../harness/backends/kubernetes/manifests.js";
+import { labelEvidence, verifyMode } from "../../../harness/backends/kubernetes/mode-evidence.js";
 import { closeNamespace, execStoppable, restartPods } from "../../../harness/backends/kubernetes/pods.js";
 import { initialSwitchState, STRATEGIES } from "../../../harness/backends/kubernetes/strategies.js";
 import { parseSweep } from "../../../harness/sweep/load.js";
@@ -240,5 +241,31 @@ describe("point 7: a timed-out exec, and cleanup of only one's own runs", () => 
     await expect(k8sCli(["cleanup", "--kubeconfig", kubeconfig])).rejects.toThrow(
       /cleaning up http:\/\/127\.0\.0\.1:\d+: the API server cannot be reached \(ECONNREFUSED/,
     );
+  });
+});
+
+describe("point 9: AKS's per-node label is mode evidence", () => {
+  it("a test node labelled kubernetes.azure.com/ebpf-host-routing=true refuses legacy, whatever the agents say", async () => {
+    const labels = { "kubernetes.azure.com/ebpf-host-routing": "true" };
+    const { sweep } = await setup(
+      { aks: true, nodes: [{ name: "aks-a", labels }, { name: "aks-b" }] },
+      "modes: [legacy]",
+    );
+    const cluster = await connect(loadKubeConfig(sweep.kubernetes), sweep, "r1", log);
+    clusters.push(cluster);
+    await expect(verifyMode(cluster, "legacy", STRATEGIES.none, "t")).rejects.toThrow(
+      /AKS labels aks-a: kubernetes\.azure\.com\/ebpf-host-routing=true/,
+    );
+    // under the AKS strategy an unlabelled AKS node contradicts ebpf
+    expect(
+      labelEvidence(
+        [{ metadata: { name: "n", labels: { "kubernetes.azure.com/cluster": "x" } } }],
+        ["n"],
+        "ebpf",
+        true,
+      ),
+    ).toEqual({
+      n: { line: "no kubernetes.azure.com/ebpf-host-routing=true label", contradicts: true },
+    });
   });
 });
