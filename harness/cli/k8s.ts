@@ -36,6 +36,9 @@ export async function preflight(sweep: Sweep, log: (message: string) => void): P
   return checks;
 }
 
+/** The RBAC manifests: cluster-wide, the run's namespace, Cilium's namespace. */
+export const RBAC_FILES = ["rbac.yaml", "rbac-run.yaml", "rbac-cilium.yaml"];
+
 const MANAGED_SELECTOR = Object.entries(MANAGED_BY)
   .map(([k, v]) => `${k}=${v}`)
   .join(",");
@@ -58,9 +61,10 @@ export function registerK8s(program: Command): void {
       for (const plan of plans) objects.push(renderPod(plan, k, namespace, runId));
       await mkdir(opts.out, { recursive: true });
       await writeFile(join(opts.out, "run.yaml"), manifestsYaml(objects));
-      await copyFile(join(PACKAGE_ROOT, "manifests", "rbac.yaml"), join(opts.out, "rbac.yaml"));
+      for (const rbac of RBAC_FILES)
+        await copyFile(join(PACKAGE_ROOT, "manifests", rbac), join(opts.out, rbac));
       printLine(
-        `wrote ${join(opts.out, "run.yaml")} (${objects.length} objects; nodes ${nodes.join(", ")}, run id ${runId} is filled in at run time) and rbac.yaml`,
+        `wrote ${join(opts.out, "run.yaml")} (${objects.length} objects; nodes ${nodes.join(", ")}, run id ${runId} is filled in at run time) and ${RBAC_FILES.join(", ")}`,
       );
     });
 

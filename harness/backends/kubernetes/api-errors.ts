@@ -73,7 +73,7 @@ export function translateApiError(error: unknown, action: string): Error {
         `${action}: forbidden (403): ${message}`,
         isPodSecurityDenial(message)
           ? "Pod Security admission refused the pod, not RBAC: label the namespace pod-security.kubernetes.io/enforce=privileged (the host baseline needs hostNetwork), or leave kubernetes.namespace unset so routebench creates a labelled one"
-          : "grant the permissions in manifests/rbac.yaml to the kubeconfig's user (`routebench k8s check` lists what is missing)",
+          : "grant the permissions in manifests/rbac.yaml, rbac-run.yaml and rbac-cilium.yaml to the kubeconfig's user (`routebench k8s check` lists what is missing)",
       );
     case 429:
       return new EnvironmentError(

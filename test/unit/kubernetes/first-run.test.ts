@@ -174,7 +174,15 @@ describe("points 10 and 11: sweeps the backend cannot run are refused before any
     await expect(kubernetesBackend().open(witnessed.sweep, log)).rejects.toThrow(
       /witness: sockperf runs on the lab only/,
     );
-    for (const f of [fake, witnessed.fake]) {
+    const named = await setup(
+      {},
+      "modes: [legacy, ebpf]",
+      `  nodes: [node-a, node-b]\n  routing: {strategy: command, commands: {ebpf: ${AZ("BpfVeth")}, legacy: ${AZ("None")}}}\n`,
+    );
+    await expect(kubernetesBackend().open(named.sweep, log)).rejects.toThrow(
+      /replaces every node under a new name/,
+    );
+    for (const f of [fake, witnessed.fake, named.fake]) {
       expect(f.requests.filter((r) => !r.startsWith("GET"))).toEqual([]);
       expect([...f.namespaces.keys()].filter((n) => n.startsWith("rb-"))).toEqual([]);
     }
@@ -267,5 +275,31 @@ describe("point 9: AKS's per-node label is mode evidence", () => {
     ).toEqual({
       n: { line: "no kubernetes.azure.com/ebpf-host-routing=true label", contradicts: true },
     });
+  });
+});
+
+describe("points 6 and 12: least privilege, proved by k8s check", () => {
+  it("asks pods/exec only in the run's and Cilium's namespaces; a cilium-config it may not read is reported, not recorded as null", async () => {
+    const { fake, sweep } = await setup({}, "modes: [legacy]", "  namespace: perf\n");
+    fake.namespaces.set("perf", { metadata: { name: "perf" } });
+    fake.faults.denied = ["get configmaps"];
+    const checks = await checksOf(sweep);
+    const exec = fake.reviews.filter((r) => r.subresource === "exec");
+    expect(new Set(exec.map((r) => r.namespace))).toEqual(new Set(["perf", "kube-system"]));
+    expect(
+      fake.reviews.filter((r) => r.namespace === undefined).map((r) => `${r.verb} ${r.resource}`),
+    ).toEqual(["list nodes", "create selfsubjectaccessreviews"]);
+    expect(byId(checks, "rbac")?.detail).toMatch(/get configmaps in kube-system/);
+    const config = byId(checks, "cilium-config");
+    expect(config?.status).toBe("fail");
+    expect(config?.detail).toMatch(/forbidden \(403\)/);
+    const logged: string[] = [];
+    const cluster = await connect(loadKubeConfig(sweep.kubernetes), sweep, "r1", (m) => logged.push(m));
+    clusters.push(cluster);
+    expect(cluster.facts.cilium).toMatchObject({
+      config: null,
+      configError: expect.stringMatching(/forbidden/),
+    });
+    expect(logged.join("\n")).toMatch(/cilium-config could not be read/);
   });
 });

@@ -64,7 +64,8 @@ describe("manifests", () => {
           : new Pod(object as never);
       expect(() => model.validate()).not.toThrow();
     }
-    for (const doc of parseAllDocuments(readFileSync("manifests/rbac.yaml", "utf8"))) {
+    const rbac = ["rbac.yaml", "rbac-run.yaml", "rbac-cilium.yaml"];
+    for (const doc of rbac.flatMap((f) => parseAllDocuments(readFileSync(`manifests/${f}`, "utf8")))) {
       const object = doc.toJS() as { kind: string };
       expect(() =>
         (object.kind === "ClusterRole"
