@@ -13,6 +13,7 @@ import type { Table } from "./cells.js";
 import { type ChartData, chartData } from "./chart-data.js";
 import { costTables } from "./cost-tables.js";
 import { comparisonsDataset, type Dataset, pointsDataset, witnessDataset } from "./datasets.js";
+import { designNote, switchesTable } from "./design.js";
 import { directTable } from "./direct.js";
 import { buildHeadlines, type Headline } from "./headlines.js";
 import { latencyTables, throughputTables, tpsTables, udpStreamTable } from "./measured-tables.js";
@@ -61,6 +62,7 @@ export function buildReportModel(results: Results, published: PublishedSource[])
       `This run measured ${results.sweep.modes.join(", ")} only: there is no eBPF/legacy comparison.`,
     );
   }
+  notes.push(designNote(results));
   const placement = results.environment.topology.cpuPlacement as CpuPlacement | undefined;
   if (placement) notes.push(`CPU placement: ${placement.reason}`);
   const buffers = results.environment.topology.tcpStreamSocketBufferBytes;
@@ -83,6 +85,7 @@ export function buildReportModel(results: Results, published: PublishedSource[])
     witnessTable(results.summary),
     precisionTable(results),
     verificationTable(results),
+    switchesTable(results),
     datapathTable(results),
     rejectedTable(results),
     failedTable(results),

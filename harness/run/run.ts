@@ -12,10 +12,16 @@ import { summarise } from "../stats/summary.js";
 import { planSweep, sweepPoints } from "../sweep/plan.js";
 import type { Sweep } from "../sweep/schema.js";
 import { processRunner, type Runner } from "../util/runner.js";
-import { type Mode, RESULTS_DIR } from "../vocabulary/vocabulary.js";
+import { RESULTS_DIR } from "../vocabulary/vocabulary.js";
 import { extendToTargetCi } from "./adaptive.js";
 import { captureEnvironment } from "./environment.js";
-import { type ExecuteContext, executeTrials, type ProgressEvent, type RunControl } from "./execute.js";
+import {
+  type CurrentMode,
+  type ExecuteContext,
+  executeTrials,
+  type ProgressEvent,
+  type RunControl,
+} from "./execute.js";
 
 export interface RunRequest {
   sweep: Sweep;
@@ -94,7 +100,7 @@ export async function runSweep(request: RunRequest): Promise<RunOutcome> {
       records,
       sampleNoise: request.sampleNoise,
     };
-    const currentMode: { mode?: Mode } = {};
+    const currentMode: CurrentMode = {};
     let finished = await executeTrials(context, trials, currentMode);
     if (finished && sweep.targetCiPct) finished = await extendToTargetCi(context, points, currentMode);
     if (!finished) state = "aborted";
