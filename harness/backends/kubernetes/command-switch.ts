@@ -8,15 +8,28 @@
  * and, where the run turned ACNS on, turns it off again.
  */
 import { setInterval } from "node:timers";
+import type { KubernetesOptions } from "../../sweep/kubernetes-options.js";
 import { UsageError } from "../../util/errors.js";
 import { processRunner, runChecked } from "../../util/runner.js";
-import type { RoutingMode } from "../../vocabulary/vocabulary.js";
-import { AKS_EBPF_LABEL, aksTarget, showAks, waitAksOperation } from "./aks.js";
+import type { Mode, RoutingMode } from "../../vocabulary/vocabulary.js";
+import { AKS_EBPF_LABEL, type AksState, aksTarget, showAks, waitAksOperation } from "./aks.js";
 import { agentStatus, waitForHostRouting } from "./cilium-agents.js";
 import { hostRoutingFor } from "./cilium-status.js";
 import type { Cluster } from "./connect.js";
-import type { SwitchContext } from "./strategies.js";
 import { movePods } from "./test-nodes.js";
+
+/** What the command switch works on: strategies.ts's SwitchContext, as far as this file reads it (no import back). */
+interface SwitchContext {
+  readonly cluster: Cluster;
+  readonly routing: KubernetesOptions["routing"];
+  readonly state: {
+    switched: boolean;
+    originalMode: RoutingMode | null;
+    lastMode: Mode | null;
+    aksBefore: AksState | null;
+  };
+  readonly log: (message: string) => void;
+}
 
 /** Runs argv to its end, however long; notes every `noteSec` that it is still running. Throws when it fails. */
 export async function runToTheEnd(argv: readonly string[], noteSec: number, log: (message: string) => void) {
