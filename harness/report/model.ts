@@ -73,7 +73,7 @@ export function buildReportModel(results: Results, published: PublishedSource[])
   const method = results.summary.method;
   if (method)
     notes.push(
-      `How modes are compared: ${method.estimator}. Verdicts control the family-wise error over the run's ${results.summary.comparisons.length} comparisons: ${method.multiplicity}. A comparison with fewer than 6 pairs has no interval and no verdict; one whose pairs ran on a machine that stayed too busy is shown but not called a finding.`,
+      `How modes are compared: ${method.estimator}. Verdicts control the family-wise error over the run's ${results.summary.comparisons.length} comparisons: ${method.multiplicity}.${results.sweep.order === "segmented" ? " eBPF/legacy rests on the segments between switches (n = segments), not on pairs; the baselines pair by block, and" : ""} A comparison with fewer than 6 pairs has no interval and no verdict; one whose pairs ran on a machine that stayed too busy is shown but not called a finding.`,
     );
   const tables = [
     ...tpsTables(results, published),

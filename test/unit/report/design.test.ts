@@ -63,6 +63,9 @@ describe("the report's design", () => {
       ["3", "legacy", "2026-12-06T10:59:00.000Z", "28.5 min"],
     ]);
     expect(renderMarkdown(model, [])).toContain("### Mode switches");
+    expect(model.notes.find((n) => n.startsWith("How modes are compared"))).toMatch(
+      /eBPF\/legacy: ratio of the modes' mean segment geometric means.*rests on the segments between switches/,
+    );
   });
 
   it("says a before/after design confounds drift with the mode", () => {
