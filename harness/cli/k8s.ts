@@ -33,6 +33,16 @@ export async function preflight(sweep: Sweep, log: (message: string) => void): P
   const checks: Check[] = [];
   for (const context of contexts)
     checks.push(...(await runChecks(sweep, loadKubeConfig(sweep.kubernetes, context), log)));
+  if (sweep.kubernetes.routing.strategy === "contexts") {
+    const { clustersCheck } = await import("../backends/kubernetes/check-clusters.js");
+    const byMode = Object.fromEntries(
+      Object.entries(sweep.kubernetes.routing.contexts).map(([mode, context]) => [
+        mode,
+        loadKubeConfig(sweep.kubernetes, context),
+      ]),
+    );
+    checks.push(await clustersCheck(sweep, byMode));
+  }
   return checks;
 }
 

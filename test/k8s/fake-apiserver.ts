@@ -67,6 +67,9 @@ export interface FakeNode {
   /** Two pod CIDRs (IPv4 and IPv6). */
   dualStack?: boolean;
   cordoned?: boolean;
+  /** Default Standard_D16s_v5 and 6.8.0-1021-azure. */
+  instanceType?: string;
+  kernel?: string;
 }
 
 export interface FakeOptions {
@@ -187,6 +190,8 @@ export class FakeApiServer {
       dualStack: n.dualStack ?? false,
       aks: options.aks ?? false,
       mode: null,
+      instanceType: n.instanceType ?? "Standard_D16s_v5",
+      kernel: n.kernel ?? "6.8.0-1021-azure",
     });
     this.nodes = (options.nodes ?? NODES).map(state);
     this.controlPlane = { ...state({ name: "control-plane" }, 99), ip: "198.18.0.100", aks: false };

@@ -45,6 +45,8 @@ export interface NodeState {
   aks: boolean;
   /** simulated: the host routing this node's agent runs; null: the cluster-wide one. */
   mode: RoutingMode | null;
+  instanceType: string;
+  kernel: string;
 }
 
 /** The Node object of a NodeState (or of the control-plane node). */
@@ -56,7 +58,7 @@ export function nodeObject(n: NodeState, controlPlane = false): Json {
         "kubernetes.io/hostname": n.name,
         "topology.kubernetes.io/zone": n.zone,
         "kubernetes.io/os": "linux",
-        "node.kubernetes.io/instance-type": "Standard_D16s_v5",
+        "node.kubernetes.io/instance-type": n.instanceType,
         ...(n.aks
           ? { "kubernetes.azure.com/cluster": "MC_rg_fake", "kubernetes.azure.com/agentpool": n.pool }
           : {}),
@@ -79,7 +81,7 @@ export function nodeObject(n: NodeState, controlPlane = false): Json {
       capacity: { cpu: n.capacityCpu, memory: "65851948Ki" },
       allocatable: { cpu: n.allocatableCpu, memory: n.allocatableMemory },
       nodeInfo: {
-        kernelVersion: "6.8.0-1021-azure",
+        kernelVersion: n.kernel,
         osImage: "Ubuntu 24.04.1 LTS",
         operatingSystem: "linux",
         architecture: "amd64",

@@ -303,3 +303,32 @@ describe("points 6 and 12: least privilege, proved by k8s check", () => {
     expect(logged.join("\n")).toMatch(/cilium-config could not be read/);
   });
 });
+
+describe("one cluster per mode (contexts)", () => {
+  it("the preflight compares the two clusters and names each difference", async () => {
+    const a = new FakeApiServer({ simulated: true, readyDelayMs: 20 });
+    const b = new FakeApiServer({
+      simulated: true,
+      readyDelayMs: 20,
+      nodes: [
+        { name: "b-1", instanceType: "Standard_D4s_v5", kernel: "6.8.0-1030-azure", zone: "zone-2" },
+        { name: "b-2", instanceType: "Standard_D4s_v5", kernel: "6.8.0-1030-azure", zone: "zone-2" },
+      ],
+    });
+    fakes.push(a, b);
+    b.simulatedMode = "ebpf";
+    const kubeconfig = join(dir, "kubeconfig-two");
+    writeFileSync(kubeconfig, kubeconfigFor({ "legacy-ctx": await a.start(), "ebpf-ctx": await b.start() }));
+    const sweep = parseSweep(
+      `backend: kubernetes\nmodes: [legacy, ebpf]\ntests: [{test: TCP_RR}]\nkubernetes:\n  kubeconfig: ${kubeconfig}\n  routing: {strategy: contexts, contexts: {legacy: legacy-ctx, ebpf: ebpf-ctx}}\n`,
+      "k8s.yaml",
+    );
+    const { preflight } = await import("../../../harness/cli/k8s.js");
+    const clustersCheck = (await preflight(sweep, log)).find((c) => c.id === "clusters");
+    expect(clustersCheck?.status).toBe("warn");
+    expect(clustersCheck?.detail).toMatch(/instance type: legacy Standard_D16s_v5, ebpf Standard_D4s_v5/);
+    expect(clustersCheck?.detail).toMatch(/kernel: legacy 6\.8\.0-1021-azure, ebpf 6\.8\.0-1030-azure/);
+    expect(clustersCheck?.detail).toMatch(/zone: legacy zone-1, ebpf zone-2/);
+    expect(clustersCheck?.detail).not.toMatch(/Kubernetes version/);
+  });
+});
