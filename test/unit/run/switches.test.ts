@@ -164,3 +164,32 @@ describe("the summary of a segmented or blocked run", () => {
     expect(summary.design?.description).toMatch(/drift over the run and the mode are confounded/);
   });
 });
+
+describe("progress", () => {
+  it("announces a slow switch every time, with its duration; fast ones once per mode", async () => {
+    const { Progress } = await import("../../../harness/cli/progress.js");
+    const written: string[] = [];
+    const stream = { isTTY: false, columns: 80, write: (chunk: string) => written.push(chunk) > 0 };
+    const progress = Progress.for(stream as unknown as NodeJS.WriteStream, false, 2);
+    const evidence = (mode: "legacy" | "ebpf", switchSec: number): ModeEvidence => ({
+      mode,
+      at: "2026-12-06T10:00:00.000Z",
+      nodes: {},
+      ok: true,
+      detail: `agents report ${mode}`,
+      switchSec,
+    });
+    for (const e of [
+      evidence("legacy", 0.004),
+      evidence("legacy", 0.004),
+      evidence("ebpf", 1520),
+      evidence("ebpf", 1710),
+    ])
+      progress.handle({ kind: "mode", evidence: e, done: 0, planned: 4 });
+    expect(written.filter((w) => w.startsWith("mode "))).toEqual([
+      "mode legacy: agents report legacy\n",
+      "mode ebpf: agents report ebpf (the switch took 25m20s)\n",
+      "mode ebpf: agents report ebpf (the switch took 28m30s)\n",
+    ]);
+  });
+});
