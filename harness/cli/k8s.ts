@@ -8,10 +8,13 @@ import type { Check } from "../backends/kubernetes/check-result.js";
 import {
   MANAGED_BY,
   manifestsYaml,
+  OWNER_LABEL,
   podPlans,
   podSecurityLevel,
+  RUN_LABEL,
   renderNamespace,
   renderPod,
+  runOwner,
 } from "../backends/kubernetes/manifests.js";
 import { loadSweep } from "../sweep/load.js";
 import type { Sweep } from "../sweep/schema.js";
@@ -22,6 +25,7 @@ import { printJson, printLine } from "./output.js";
 export async function preflight(sweep: Sweep, log: (message: string) => void): Promise<Check[]> {
   const { loadKubeConfig } = await import("../backends/kubernetes/kubeconfig.js");
   const { runChecks } = await import("../backends/kubernetes/check.js");
+  (await import("../backends/kubernetes/sweep-fit.js")).assertRunnableOnKubernetes(sweep);
   const contexts =
     sweep.kubernetes.routing.strategy === "contexts"
       ? [...new Set(Object.values(sweep.kubernetes.routing.contexts))]
@@ -29,8 +33,21 @@ export async function preflight(sweep: Sweep, log: (message: string) => void): P
   const checks: Check[] = [];
   for (const context of contexts)
     checks.push(...(await runChecks(sweep, loadKubeConfig(sweep.kubernetes, context), log)));
+  if (sweep.kubernetes.routing.strategy === "contexts") {
+    const { clustersCheck } = await import("../backends/kubernetes/check-clusters.js");
+    const byMode = Object.fromEntries(
+      Object.entries(sweep.kubernetes.routing.contexts).map(([mode, context]) => [
+        mode,
+        loadKubeConfig(sweep.kubernetes, context),
+      ]),
+    );
+    checks.push(await clustersCheck(sweep, byMode));
+  }
   return checks;
 }
+
+/** The RBAC manifests: cluster-wide, the run's namespace, Cilium's namespace. */
+export const RBAC_FILES = ["rbac.yaml", "rbac-run.yaml", "rbac-cilium.yaml"];
 
 const MANAGED_SELECTOR = Object.entries(MANAGED_BY)
   .map(([k, v]) => `${k}=${v}`)
@@ -55,9 +72,10 @@ export function registerK8s(program: Command): void {
       for (const plan of plans) objects.push(renderPod(plan, k, namespace, runId));
       await mkdir(opts.out, { recursive: true });
       await writeFile(join(opts.out, "run.yaml"), manifestsYaml(objects));
-      await copyFile(join(PACKAGE_ROOT, "manifests", "rbac.yaml"), join(opts.out, "rbac.yaml"));
+      for (const rbac of RBAC_FILES)
+        await copyFile(join(PACKAGE_ROOT, "manifests", rbac), join(opts.out, rbac));
       printLine(
-        `wrote ${join(opts.out, "run.yaml")} (${objects.length} objects; nodes ${nodes.join(", ")}, run id ${runId} is filled in at run time) and rbac.yaml`,
+        `wrote ${join(opts.out, "run.yaml")} (${objects.length} objects; nodes ${nodes.join(", ")}, run id ${runId} is filled in at run time) and ${RBAC_FILES.join(", ")}`,
       );
     });
 
@@ -86,11 +104,17 @@ export function registerK8s(program: Command): void {
   k8s
     .command("cleanup")
     .description(
-      "delete what earlier runs left (namespaces and pods labelled app.kubernetes.io/managed-by=routebench) and restore a cilium-config a killed run left switched",
+      "delete what your earlier runs left (namespaces, or with --namespace pods, labelled managed-by=routebench and owner=<you>) and restore a cilium-config a killed run of yours left switched",
     )
     .option("--kubeconfig <file>", "the kubeconfig")
     .option("--context <name>", "the kube context")
     .option("--cilium-namespace <name>", "where Cilium runs", "kube-system")
+    .option(
+      "--namespace <name>",
+      "delete your runs' pods in this namespace (runs given kubernetes.namespace)",
+    )
+    .option("--run <id>", "only what this run left (its id: rb-<id> namespaces, routebench.io/run=<id>)")
+    .option("--owner <owner>", "whose leftovers (default: you on this machine, user.host)")
     .option("--json", "machine-readable output")
     .action(async (opts) => {
       const sweep = await loadSweep(DEFAULT_SWEEP, {
@@ -100,43 +124,62 @@ export function registerK8s(program: Command): void {
       });
       const { kubeClients, loadKubeConfig } = await import("../backends/kubernetes/kubeconfig.js");
       const { restoreFromMarker } = await import("../backends/kubernetes/cilium.js");
-      const clients = kubeClients(loadKubeConfig(sweep.kubernetes));
+      const kc = loadKubeConfig(sweep.kubernetes);
+      const clients = kubeClients(kc);
       const core = clients.core;
-      const deleted = { namespaces: [] as string[], pods: [] as string[], restored: null as string | null };
+      const owner = opts.owner ?? runOwner();
+      const selector = [
+        MANAGED_SELECTOR,
+        `${OWNER_LABEL}=${owner}`,
+        ...(opts.run ? [`${RUN_LABEL}=${opts.run}`] : []),
+      ].join(",");
+      const done = {
+        owner,
+        namespaces: [] as string[],
+        pods: [] as string[],
+        restored: null as string | null,
+      };
+      const server = kc.getCurrentCluster()?.server ?? "the cluster";
       try {
-        const marker = await restoreFromMarker(clients, opts.ciliumNamespace).catch(
-          (error: { message: string }) => {
-            // no Cilium, or no right to read its config: nothing of ours can be there to restore
-            if (/not found|forbidden/.test(error.message)) return null;
-            throw error;
-          },
-        );
+        // reachable at all? (else the first call below would name its own action, not the cluster)
+        await clients.version.getCode();
+        const marker = await restoreFromMarker(
+          clients,
+          opts.ciliumNamespace,
+          // another user's run may still be live: its switch is theirs to undo
+          (m) => (opts.run ? m.runId === opts.run : !m.owner || m.owner === owner),
+        ).catch((error: { message: string }) => {
+          // no Cilium, or no right to read its config: nothing of ours can be there to restore
+          if (/not found|forbidden/.test(error.message)) return null;
+          throw error;
+        });
         if (marker)
-          deleted.restored = `enable-host-legacy-routing ${marker.value === null ? "removed (it was absent)" : `set back to ${marker.value}`}, as before run ${marker.runId}; the Cilium agents restart`;
-        for (const ns of (await core.listNamespace({ labelSelector: MANAGED_SELECTOR })).items) {
-          const name = ns.metadata?.name ?? "";
-          await core.deleteNamespace({ name });
-          deleted.namespaces.push(name);
-        }
-        for (const pod of (await core.listPodForAllNamespaces({ labelSelector: MANAGED_SELECTOR })).items) {
-          const namespace = pod.metadata?.namespace ?? "";
-          if (deleted.namespaces.includes(namespace)) continue;
-          await core.deleteNamespacedPod({
-            name: pod.metadata?.name ?? "",
-            namespace,
-            gracePeriodSeconds: 0,
-          });
-          deleted.pods.push(`${namespace}/${pod.metadata?.name}`);
+          done.restored = `enable-host-legacy-routing ${marker.value === null ? "removed (it was absent)" : `set back to ${marker.value}`}, as before run ${marker.runId}; the Cilium agents restart`;
+        if (opts.namespace) {
+          const namespace = opts.namespace;
+          for (const pod of (await core.listNamespacedPod({ namespace, labelSelector: selector })).items) {
+            // graceful: the kubelet frees a host-network netserver's port before the object goes
+            await core.deleteNamespacedPod({ name: pod.metadata?.name ?? "", namespace });
+            done.pods.push(`${namespace}/${pod.metadata?.name}`);
+          }
+        } else {
+          for (const ns of (await core.listNamespace({ labelSelector: selector })).items) {
+            const name = ns.metadata?.name ?? "";
+            await core.deleteNamespace({ name });
+            done.namespaces.push(name);
+          }
         }
       } catch (error) {
-        throw translateApiError(error, "cleaning up");
+        throw translateApiError(error, `cleaning up ${server}`);
       }
-      if (opts.json) printJson(deleted);
+      if (opts.json) printJson(done);
       else {
         printLine(
-          `deleted ${deleted.namespaces.length} namespaces and ${deleted.pods.length} pods left by earlier runs`,
+          opts.namespace
+            ? `deleted ${done.pods.length} pods of ${owner}'s runs in ${opts.namespace}`
+            : `deleted ${done.namespaces.length} namespaces left by ${owner}'s runs${opts.run ? ` (run ${opts.run})` : ""}; runs in a namespace of their own: k8s cleanup --namespace NS`,
         );
-        if (deleted.restored) printLine(deleted.restored);
+        if (done.restored) printLine(done.restored);
       }
     });
 }

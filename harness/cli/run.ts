@@ -128,6 +128,9 @@ export function registerRun(program: Command): void {
             context: opts.context,
             namespace: opts.namespace,
           });
+      // a sweep the cluster backend cannot run is refused before anything is planned or created
+      if (sweep.backend === "kubernetes")
+        (await import("../backends/kubernetes/sweep-fit.js")).assertRunnableOnKubernetes(sweep);
       const trials = planSweep(sweep);
 
       if (opts.dryRun) {

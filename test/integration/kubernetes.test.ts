@@ -4,14 +4,18 @@
  * through pods/exec, every routing strategy, and the failure paths. Needs root (the lab).
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { kubernetesBackend } from "../../harness/backends/kubernetes/backend.js";
+import { runOwner } from "../../harness/backends/kubernetes/manifests.js";
+import { renderReport } from "../../harness/cli/report.js";
 import { readResults } from "../../harness/results/read.js";
+import { runSweep } from "../../harness/run/run.js";
 import { parseSweep } from "../../harness/sweep/load.js";
+import { fakeAzScript } from "../k8s/fake-aks.js";
 import { FakeApiServer, type FakeOptions, kubeconfigFor } from "../k8s/fake-apiserver.js";
 import {
   cleanupEverything,
@@ -54,6 +58,12 @@ function sweepFile(name: string, kubernetes: object, extra = ""): string {
 }
 
 const log = () => {};
+
+/** The API server address of a kubeconfig written by startFakes (its first context). */
+function kubeconfigServer(kubeconfig: string): string {
+  return (JSON.parse(readFileSync(kubeconfig, "utf8")) as { clusters: { cluster: { server: string } }[] })
+    .clusters[0]?.cluster.server as string;
+}
 
 describe.skipIf(skipRootTests)(
   "Kubernetes backend against a local API server backed by the lab (root)",
@@ -135,6 +145,90 @@ describe.skipIf(skipRootTests)(
       expect(fake.requests.filter((r) => r.startsWith("PATCH") && r.includes("configmaps")).length).toBe(3); // ebpf, legacy, then restore (the first legacy found it so)
       const status = parseJsonOutput<{ mode: string }>(await runCli(["lab", "status", "--json"]));
       expect(status.mode).toBe("legacy");
+    });
+
+    it("a switch that replaces the nodes and outlasts its timeout (AKS, scaled down): the segmented design, each switch timed in the report, no trial on a draining node", async () => {
+      const { fakes: f, kubeconfig } = await startFakes({
+        fake: { aks: true, aksStepMs: 400, nodes: [{ name: "aks-pool1-a" }, { name: "aks-pool1-b" }] },
+      });
+      const fake = f.fake as FakeApiServer;
+      fake.aks.acnsEnabled = false;
+      const bin = mkdtempSync(join(dir, "az-"));
+      const az = join(bin, "az");
+      writeFileSync(az, fakeAzScript(kubeconfigServer(kubeconfig)));
+      chmodSync(az, 0o755);
+      const update = (mode: string) => [
+        az,
+        "aks",
+        "update",
+        "--resource-group",
+        "rg",
+        "--name",
+        "c1",
+        "--enable-acns",
+        "--acns-datapath-acceleration-mode",
+        mode,
+      ];
+      const sweep = parseSweep(
+        `name: aks-scaled\nbackend: kubernetes\nmodes: [legacy, ebpf]\nplacements: [same-node, cross-node]\ntests: [{test: TCP_RR}]\nduration: 1\nrepetitions: 4\nkubernetes: ${JSON.stringify(
+          {
+            kubeconfig,
+            readyTimeoutSec: 20,
+            nodeSelector: { "kubernetes.azure.com/agentpool": "pool1" },
+            // one rolling update takes (3 × 2 + 1) × 0.4 s = 2.8 s: longer than this timeout, and not killed
+            routing: {
+              strategy: "command",
+              rolloutTimeoutSec: 2,
+              commands: { ebpf: update("BpfVeth"), legacy: update("None") },
+            },
+          },
+        )}\n`,
+        "aks-scaled.yaml",
+      );
+      expect(sweep.order).toBe("segmented"); // the planner's choice for a node-replacing switch
+      const out = join(dir, "aks-scaled");
+      const logged: string[] = [];
+      const { results } = await runSweep({
+        sweep,
+        backend: kubernetesBackend(),
+        outDir: out,
+        command: ["routebench", "run", "aks-scaled.yaml"],
+        control: { stopRequested: false, kill: new AbortController() },
+        log: (m) => logged.push(m),
+        onProgress: () => undefined,
+      });
+      expect(results.state, logged.join("\n")).toBe("completed");
+      expect(results.trials.filter((t) => t.state === "completed")).toHaveLength(16);
+      // legacy | ebpf ebpf | legacy: three switches, each replacing both nodes under new names
+      const switched = results.modeEvidence.map((e) => e.mode);
+      expect(switched).toEqual(["legacy", "ebpf", "legacy"]);
+      expect(results.summary.design).toMatchObject({ order: "segmented", plannedSwitches: 3 });
+      const rolling = fake.aks.updates.filter((u) => u.finished !== null && u.finished - u.started > 2000);
+      expect(rolling.length).toBeGreaterThanOrEqual(2); // ebpf, and back to legacy: longer than rolloutTimeoutSec
+      for (const e of results.modeEvidence.slice(1)) expect(e.switchSec ?? 0).toBeGreaterThan(2);
+      expect(Object.values(results.modeEvidence[1]?.nodes ?? {})).toEqual([
+        "Host Routing: BPF; kubernetes.azure.com/ebpf-host-routing=true",
+        "Host Routing: BPF; kubernetes.azure.com/ebpf-host-routing=true",
+      ]);
+      expect(logged.some((m) => /still running after \d+ s; waiting \(not killed/.test(m))).toBe(true);
+      expect(logged.some((m) => /^test nodes now aks-pool1-/.test(m))).toBe(true);
+      // no exec into a pod on a cordoned (draining) node, ever
+      expect(fake.execLog.length).toBeGreaterThan(16);
+      expect(fake.execLog.filter((e) => e.cordoned)).toEqual([]);
+      // the report states the design and each switch's measured duration
+      const report = await renderReport(results, join(dir, "aks-scaled-report"), ["md"]);
+      const md = readFileSync(report.files.find((f) => f.endsWith(".md")) as string, "utf8");
+      expect(md).toMatch(/segmented/);
+      expect(md).toMatch(/3 made, measured legacy [\d.]+ ?m?s, ebpf [\d.]+ s, legacy [\d.]+ s/);
+      expect(md).toMatch(/### Mode switches/);
+      // put back as found: legacy (None), and ACNS off again
+      expect(fake.aks).toMatchObject({
+        accelerationMode: "None",
+        acnsEnabled: false,
+        provisioningState: "Succeeded",
+      });
+      expect([...fake.namespaces.keys()].filter((n) => n.startsWith("rb-"))).toEqual([]);
+      expect(fake.testPods()).toEqual([]);
     });
 
     it("runs TCP_CRR, UDP_RR, UDP_STREAM and parallel streams through pods/exec", async () => {
@@ -222,10 +316,12 @@ describe.skipIf(skipRootTests)(
       expect(result.exitCode, result.stderr).toBe(0);
       const results = await readResults(out);
       expect(results.trials.filter((t) => t.state === "completed")).toHaveLength(8);
-      expect(results.modeEvidence.map((e) => e.nodes["node-a"])).toEqual([
-        "Host Routing: Legacy",
-        "Host Routing: BPF",
-      ]);
+      // one cluster per mode switches nothing, so the planner interleaves block by block (issue 18):
+      // each move between the clusters is verified in the cluster of its mode
+      expect(results.sweep.order).toBe("interleaved");
+      expect(results.modeEvidence.length).toBeGreaterThan(2);
+      for (const e of results.modeEvidence)
+        expect(e.nodes["node-a"]).toBe(e.mode === "ebpf" ? "Host Routing: BPF" : "Host Routing: Legacy");
       for (const fake of Object.values(f)) {
         expect(fake.requests.some((r) => r.startsWith("PATCH"))).toBe(false);
         expect(fake.testPods()).toEqual([]);
@@ -370,26 +466,32 @@ describe.skipIf(skipRootTests)(
     it("k8s cleanup removes what earlier runs left; manifests writes YAML that validates", async () => {
       const { fakes: f, kubeconfig } = await startFakes({ fake: {} });
       const fake = f.fake as FakeApiServer;
-      fake.namespaces.set("rb-old", {
-        metadata: { name: "rb-old", labels: { "app.kubernetes.io/managed-by": "routebench" } },
+      const owner = runOwner(); // the CLI runs as this user on this machine
+      const labels = { "app.kubernetes.io/managed-by": "routebench", "routebench.io/owner": owner };
+      fake.namespaces.set("rb-old", { metadata: { name: "rb-old", labels } });
+      fake.namespaces.set("rb-other", {
+        metadata: { name: "rb-other", labels: { ...labels, "routebench.io/owner": "someone.else" } },
       });
       fake.pods.set("default/rb-client", {
-        metadata: {
-          name: "rb-client",
-          namespace: "default",
-          labels: { "app.kubernetes.io/managed-by": "routebench" },
-        },
-        spec: { containers: [{ name: "netperf" }] },
+        metadata: { name: "rb-client", namespace: "default", labels },
+        spec: { containers: [{ name: "netperf" }], terminationGracePeriodSeconds: 0 },
         internal: { createdAt: Date.now(), fault: "never" },
       });
       const cleanup = await runCli(["k8s", "cleanup", "--kubeconfig", kubeconfig, "--json"]);
       expect(cleanup.exitCode, cleanup.stderr).toBe(0);
-      expect(parseJsonOutput(cleanup)).toEqual({
-        namespaces: ["rb-old"],
-        pods: ["default/rb-client"],
-        restored: null,
-      });
+      expect(parseJsonOutput(cleanup)).toEqual({ owner, namespaces: ["rb-old"], pods: [], restored: null });
+      const pods = await runCli([
+        "k8s",
+        "cleanup",
+        "--kubeconfig",
+        kubeconfig,
+        "--namespace",
+        "default",
+        "--json",
+      ]);
+      expect(parseJsonOutput(pods)).toMatchObject({ pods: ["default/rb-client"] });
       expect(fake.namespaces.has("rb-old")).toBe(false);
+      expect(fake.namespaces.has("rb-other")).toBe(true);
       expect(fake.namespaces.has("default")).toBe(true);
 
       const out = join(dir, "manifests");
@@ -422,7 +524,11 @@ describe.skipIf(skipRootTests)(
         [
           BIN,
           "run",
-          sweepFile("interrupted", { kubeconfig }),
+          // legacy and ebpf need a strategy that switches (strategy none is refused before anything is created)
+          sweepFile("interrupted", {
+            kubeconfig,
+            routing: { strategy: "cilium-configmap", rolloutTimeoutSec: 30 },
+          }),
           "--out",
           join(dir, "interrupted"),
           "--backend",

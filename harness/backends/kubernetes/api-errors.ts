@@ -31,9 +31,30 @@ export function backoffDelayMs(attempt: number): number {
   return Math.min(250 * 2 ** attempt, 5_000);
 }
 
+/** The network error under a failed request (fetch's "fetch failed" wraps it as cause), or null. */
+export function networkCause(error: unknown): string | null {
+  const e = error as { message?: string; code?: unknown; cause?: { code?: string; message?: string } };
+  const code = typeof e?.code === "string" ? e.code : e?.cause?.code;
+  if (
+    code &&
+    /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT)$/.test(
+      code,
+    )
+  )
+    return `${code}${e.cause?.message && !e.cause.message.startsWith(code) ? `: ${e.cause.message}` : ""}`;
+  if (e?.message === "fetch failed") return e.cause?.message ?? "fetch failed";
+  return null;
+}
+
 /** Turns an API failure into an error that says what was refused and what to do. */
 export function translateApiError(error: unknown, action: string): Error {
   const e = error as ApiErrorLike;
+  const unreachable = networkCause(error);
+  if (unreachable)
+    return new EnvironmentError(
+      `${action}: the API server cannot be reached (${unreachable})`,
+      "check the kubeconfig's server address and context, your network or VPN, and that the cluster is running (a stopped AKS cluster: az aks start)",
+    );
   if (typeof e?.code !== "number") return error instanceof Error ? error : new Error(String(error));
   let message = "";
   try {
@@ -52,7 +73,7 @@ export function translateApiError(error: unknown, action: string): Error {
         `${action}: forbidden (403): ${message}`,
         isPodSecurityDenial(message)
           ? "Pod Security admission refused the pod, not RBAC: label the namespace pod-security.kubernetes.io/enforce=privileged (the host baseline needs hostNetwork), or leave kubernetes.namespace unset so routebench creates a labelled one"
-          : "grant the permissions in manifests/rbac.yaml to the kubeconfig's user (`routebench k8s check` lists what is missing)",
+          : "grant the permissions in manifests/rbac.yaml, rbac-run.yaml and rbac-cilium.yaml to the kubeconfig's user (`routebench k8s check` lists what is missing)",
       );
     case 429:
       return new EnvironmentError(

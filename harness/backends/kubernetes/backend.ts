@@ -10,11 +10,13 @@ import { loadKubeConfig } from "./kubeconfig.js";
 import { closeNamespace } from "./pods.js";
 import { type ClusterMap, KubernetesSession } from "./session.js";
 import { STRATEGIES } from "./strategies.js";
+import { assertRunnableOnKubernetes } from "./sweep-fit.js";
 
 /** The backend `run --backend kubernetes` opens. */
 export function kubernetesBackend(): Backend {
   return {
     async open(sweep, log) {
+      assertRunnableOnKubernetes(sweep);
       const options = sweep.kubernetes;
       const runId = makeKubeRunId();
       const perMode = STRATEGIES[options.routing.strategy].kubeContexts(options.routing, sweep.modes);

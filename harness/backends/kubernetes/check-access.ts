@@ -27,15 +27,23 @@ function execPermissions(namespace: string | undefined): Permission[] {
   }));
 }
 
-/** Every permission the sweep's run needs, as manifests/rbac.yaml grants them. Pure. */
+/**
+ * Every permission the sweep's run needs, as manifests/rbac*.yaml grant them: nodes and access
+ * reviews cluster-wide (rbac.yaml); the pods, their exec, logs and events in the run's namespace
+ * (rbac-run.yaml; without a named namespace, creating and deleting rb-<run> and the same rights
+ * everywhere); Cilium's daemonset, config, agents and their exec in Cilium's namespace, and the
+ * switch's patches for cilium-configmap (rbac-cilium.yaml). Pure.
+ */
 export function requiredPermissions(sweep: Sweep): Permission[] {
   const k = sweep.kubernetes;
   const ns = k.namespace;
   const cilium = k.routing.ciliumNamespace;
   const perms: Permission[] = [
     { verb: "list", group: "", resource: "nodes" },
+    { verb: "create", group: "authorization.k8s.io", resource: "selfsubjectaccessreviews" },
     ...(ns
-      ? [{ verb: "get", group: "", resource: "namespaces" }]
+      ? // a namespace's own Role may read it: the request's namespace is the namespace's name
+        [{ verb: "get", group: "", resource: "namespaces", namespace: ns, name: ns }]
       : ["create", "delete"].map((verb) => ({ verb, group: "", resource: "namespaces" }))),
     ...["get", "list", "create", "delete", "deletecollection"].map((verb) => ({
       verb,
@@ -46,13 +54,13 @@ export function requiredPermissions(sweep: Sweep): Permission[] {
     { verb: "get", group: "", resource: "pods", subresource: "log", namespace: ns },
     { verb: "list", group: "", resource: "events", namespace: ns },
     ...execPermissions(ns),
+    { verb: "get", group: "apps", resource: "daemonsets", namespace: cilium, name: CILIUM_DAEMONSET },
+    { verb: "get", group: "", resource: "configmaps", namespace: cilium, name: CILIUM_CONFIG },
     { verb: "list", group: "", resource: "pods", namespace: cilium },
     ...execPermissions(cilium),
-    { verb: "get", group: "apps", resource: "daemonsets", namespace: cilium },
   ];
   if (k.routing.strategy === "cilium-configmap")
     perms.push(
-      { verb: "get", group: "", resource: "configmaps", namespace: cilium, name: CILIUM_CONFIG },
       { verb: "patch", group: "", resource: "configmaps", namespace: cilium, name: CILIUM_CONFIG },
       { verb: "patch", group: "apps", resource: "daemonsets", namespace: cilium, name: CILIUM_DAEMONSET },
       { verb: "list", group: "cilium.io", resource: "ciliumnodeconfigs", namespace: cilium },
@@ -91,6 +99,6 @@ export async function rbacCheck(sweep: Sweep, kc: KubeConfig): Promise<Check> {
         "rbac",
         "Permissions (SelfSubjectAccessReview)",
         `missing: ${missing.join("; ")}`,
-        `kubectl apply -f manifests/rbac.yaml, then bind both roles (see its header; the Role goes in ${sweep.kubernetes.routing.ciliumNamespace})`,
+        `apply and bind manifests/rbac.yaml (cluster-wide), rbac-run.yaml in ${sweep.kubernetes.namespace ?? "the run's namespace (name one: kubernetes.namespace)"} and rbac-cilium.yaml in ${sweep.kubernetes.routing.ciliumNamespace} (each file's header says how)`,
       );
 }

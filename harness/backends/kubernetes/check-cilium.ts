@@ -7,9 +7,16 @@ import type { V1DaemonSet } from "@kubernetes/client-node";
 import type { Sweep } from "../../sweep/schema.js";
 import { switchesRouting } from "../../vocabulary/vocabulary.js";
 import { type Check, fail, pass, skip } from "./check-result.js";
-import { readNodeConfigOverrides } from "./cilium.js";
+import { readCiliumConfig, readNodeConfigOverrides } from "./cilium.js";
 import { agentStatus } from "./cilium-agents.js";
-import { CILIUM_CONFIG, CILIUM_DAEMONSET, LEGACY_KEY, readRestoreMarker } from "./cilium-config.js";
+import {
+  CILIUM_CONFIG,
+  CILIUM_DAEMONSET,
+  DATAPATH_MODE_KEY,
+  datapathProblem,
+  LEGACY_KEY,
+  readRestoreMarker,
+} from "./cilium-config.js";
 import { hostRoutingFallbacks } from "./cilium-status.js";
 import type { KubeClients } from "./kubeconfig.js";
 import type { NodeFacts } from "./nodes.js";
@@ -45,31 +52,34 @@ const AGENT_CHECKS = [
   ["masquerade", "Masquerading not by iptables"],
 ] as const;
 
-/** What the test nodes' agents report: readable, kube-proxy replacement on, masquerading not by iptables. */
+/**
+ * What the test nodes' agents report: readable and, where the sweep measures ebpf, kube-proxy
+ * replacement on and masquerading not by iptables (BPF host routing's preconditions; a sweep of
+ * legacy and the host baseline needs neither).
+ */
 export async function agentChecks(
   clients: KubeClients,
   ciliumNamespace: string,
   testNodes: readonly NodeFacts[] | null,
+  measuresEbpf: boolean,
 ): Promise<Check[]> {
   const readings = testNodes ? await agentStatus(clients, ciliumNamespace, testNodes) : null;
   if (!readings) return AGENT_CHECKS.map(([id, title]) => skip(id, title, "no Cilium or no test nodes"));
   const [agents, kpr, masquerade] = AGENT_CHECKS;
-  const modes = Object.entries(readings).map(
-    ([n, r]) => `${n}: ${r.status.hostRouting ?? `unreadable (${r.tail})`}`,
-  );
+  const agentLine = agentsLine(agents, readings, ciliumNamespace);
+  if (!measuresEbpf)
+    return [
+      agentLine,
+      skip(...kpr, "the sweep does not measure ebpf"),
+      skip(...masquerade, "the sweep does not measure ebpf"),
+    ];
   const statuses = Object.values(readings).map((r) => r.status);
   const withoutKpr = statuses.filter(
     (s) => s.kubeProxyReplacement && s.kubeProxyReplacement.toLowerCase() !== "true",
   );
   const iptablesMasquerade = statuses.some((s) => s.masquerading?.toLowerCase() === "iptables");
   return [
-    statuses.some((s) => !s.hostRouting)
-      ? fail(
-          ...agents,
-          modes.join("; "),
-          `kubectl -n ${ciliumNamespace} get pods -l k8s-app=cilium -o wide: each test node needs a running agent`,
-        )
-      : pass(...agents, `host routing now: ${modes.join("; ")}; ${statuses[0]?.version ?? ""}`),
+    agentLine,
     withoutKpr[0]
       ? fail(
           ...kpr,
@@ -85,6 +95,56 @@ export async function agentChecks(
         )
       : pass(...masquerade, statuses[0]?.masquerading ?? "unknown"),
   ];
+}
+
+function agentsLine(
+  [id, title]: readonly [string, string],
+  readings: NonNullable<Awaited<ReturnType<typeof agentStatus>>>,
+  ciliumNamespace: string,
+): Check {
+  const modes = Object.entries(readings).map(
+    ([n, r]) => `${n}: ${r.status.hostRouting ?? `unreadable (${r.tail})`}`,
+  );
+  const statuses = Object.values(readings).map((r) => r.status);
+  return statuses.some((s) => !s.hostRouting)
+    ? fail(
+        id,
+        title,
+        modes.join("; "),
+        `kubectl -n ${ciliumNamespace} get pods -l k8s-app=cilium -o wide: each test node needs a running agent`,
+      )
+    : pass(id, title, `host routing now: ${modes.join("; ")}; ${statuses[0]?.version ?? ""}`);
+}
+
+/**
+ * cilium-config readable (the results record it), and its datapath-mode: netkit cannot run
+ * legacy host routing (cilium/cilium#44713, #46032: a netkit or netkit-l2 agent refuses to
+ * start with legacy host routing; `auto` falls back to veth, so legacy and ebpf would differ in
+ * the device too).
+ */
+export async function ciliumConfigCheck(sweep: Sweep, clients: KubeClients): Promise<Check> {
+  const { ciliumNamespace } = sweep.kubernetes.routing;
+  const title = "Cilium config readable; datapath mode";
+  let data: Record<string, string>;
+  try {
+    data = (await readCiliumConfig(clients, ciliumNamespace)) ?? {};
+  } catch (error) {
+    return fail(
+      "cilium-config",
+      title,
+      (error as Error).message,
+      `bind the routebench-cilium Role in ${ciliumNamespace} (manifests/rbac-cilium.yaml): the results record cilium-config`,
+    );
+  }
+  const problem = datapathProblem(data, sweep.modes);
+  if (problem)
+    return fail(
+      "cilium-config",
+      title,
+      problem,
+      "measure only ebpf (and host) on this cluster, or use a veth cluster",
+    );
+  return pass("cilium-config", title, `datapath-mode ${data[DATAPATH_MODE_KEY] ?? "veth (default)"}`);
 }
 
 /** What a strategy's check reads: the sweep, the clients, and the nodes whose overrides matter. */

@@ -1,10 +1,11 @@
 /**
- * The checks of the nodes the pods will run on: two Ready Linux test nodes in one zone, the
- * pods' QoS class, and on AKS the requirements of eBPF host routing. Pure: each reads the node
+ * The checks of the nodes the pods will run on: two Ready Linux test nodes in one zone and,
+ * when the sweep switches AKS, the requirements of eBPF host routing. Pure: each reads the node
  * objects and the sweep.
  */
 import type { V1Node } from "@kubernetes/client-node";
 import type { KubernetesOptions } from "../../sweep/kubernetes-options.js";
+import { switchesAks } from "./aks.js";
 import { type Check, fail, pass, skip } from "./check-result.js";
 import { agentNotReadyNodes } from "./cilium-status.js";
 import { chooseNodes, type NodeFacts, zoneProblem } from "./nodes.js";
@@ -13,11 +14,12 @@ import { chooseNodes, type NodeFacts, zoneProblem } from "./nodes.js";
 export function nodeChecks(
   nodes: readonly V1Node[],
   named: KubernetesOptions["nodes"],
+  selector: KubernetesOptions["nodeSelector"] = {},
 ): { testNodes: [NodeFacts, NodeFacts] | null; checks: Check[] } {
   const title = "Two Ready Linux test nodes";
   let testNodes: [NodeFacts, NodeFacts];
   try {
-    testNodes = chooseNodes(nodes, named);
+    testNodes = chooseNodes(nodes, named, selector);
   } catch (error) {
     return {
       testNodes: null,
@@ -50,32 +52,6 @@ export function nodeChecks(
   };
 }
 
-/** The QoS class the pods will get from the sweep's resources (kubernetes.io/docs/concepts/workloads/pods/pod-qos). Pure. */
-export function qosClass(
-  resources: KubernetesOptions["resources"],
-): "Guaranteed" | "Burstable" | "BestEffort" {
-  const { requests = {}, limits = {} } = resources;
-  if (Object.keys(requests).length === 0 && Object.keys(limits).length === 0) return "BestEffort";
-  const guaranteed = ["cpu", "memory"].every(
-    (r) => limits[r] !== undefined && (requests[r] === undefined || requests[r] === limits[r]),
-  );
-  return guaranteed ? "Guaranteed" : "Burstable";
-}
-
-/** Guaranteed passes; Burstable warns and BestEffort fails, as both show up as noise. */
-export function qosCheck(resources: KubernetesOptions["resources"]): Check {
-  const qos = qosClass(resources);
-  return qos === "Guaranteed"
-    ? pass("qos", "Pods' QoS class", "Guaranteed (requests = limits for CPU and memory)")
-    : {
-        id: "qos",
-        title: "Pods' QoS class",
-        status: qos === "BestEffort" ? "fail" : "warn",
-        detail: `${qos}: the kubelet throttles or evicts such pods first, which shows up as noise`,
-        fix: "set kubernetes.resources.requests equal to .limits for cpu and memory",
-      };
-}
-
 /** The AKS eBPF host routing requirements a node object shows (learn.microsoft.com, aks/how-to-enable-ebpf-host-routing). Pure. */
 export function aksProblems(version: { major: string; minor: string }, nodes: readonly V1Node[]): string[] {
   const problems: string[] = [];
@@ -86,8 +62,6 @@ export function aksProblems(version: { major: string; minor: string }, nodes: re
     const os = node.status?.nodeInfo?.osImage ?? "";
     if (!/Ubuntu 24\.04|Azure Linux 3\.0|CBL-Mariner\/Linux 3/.test(os))
       problems.push(`${node.metadata?.name}: ${os || "unknown OS"} (needs Ubuntu 24.04 or Azure Linux 3.0)`);
-    if ((node.spec?.podCIDRs?.length ?? 0) > 1)
-      problems.push(`${node.metadata?.name}: dual-stack (not supported)`);
   }
   return problems;
 }
@@ -100,9 +74,19 @@ function isAks(nodes: readonly V1Node[]): boolean {
   );
 }
 
-/** On AKS: the version, OS and single-stack requirements, and no agent held back; skipped elsewhere. */
-export function aksCheck(version: { major: string; minor: string }, nodes: readonly V1Node[]): Check {
+/**
+ * When the sweep switches by `az aks update` on an AKS cluster: the version and OS requirements,
+ * and no agent held back; skipped for any other strategy, which does not ask AKS for eBPF host
+ * routing. Dual-stack clusters are supported (the overview article, 2026).
+ */
+export function aksCheck(
+  version: { major: string; minor: string },
+  nodes: readonly V1Node[],
+  routing: KubernetesOptions["routing"],
+): Check {
   const title = "AKS eBPF host routing requirements";
+  if (!switchesAks(routing))
+    return skip("aks", title, `routing strategy ${routing.strategy} does not switch AKS's eBPF host routing`);
   if (!isAks(nodes)) return skip("aks", title, "not an AKS cluster");
   const problems = aksProblems(version, nodes);
   const held = agentNotReadyNodes(nodes);
@@ -112,9 +96,5 @@ export function aksCheck(version: { major: string; minor: string }, nodes: reado
     );
   return problems.length
     ? fail("aks", title, problems.join("; "), "see README, First run on a real cluster: AKS")
-    : pass(
-        "aks",
-        title,
-        "Kubernetes ≥ 1.33, Ubuntu 24.04 / Azure Linux 3.0, single-stack, no agent held back",
-      );
+    : pass("aks", title, "Kubernetes ≥ 1.33, Ubuntu 24.04 / Azure Linux 3.0, no agent held back");
 }

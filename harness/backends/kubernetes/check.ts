@@ -8,13 +8,15 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import type { Sweep } from "../../sweep/schema.js";
 import { api } from "./api.js";
 import { rbacCheck } from "./check-access.js";
-import { agentChecks, ciliumInstalledCheck, strategyCheck } from "./check-cilium.js";
-import { aksCheck, nodeChecks, qosCheck } from "./check-nodes.js";
+import { agentChecks, ciliumConfigCheck, ciliumInstalledCheck, strategyCheck } from "./check-cilium.js";
+import { aksCheck, nodeChecks } from "./check-nodes.js";
 import { imageCheck, podSecurityCheck } from "./check-pods.js";
 import { type Check, type CheckStatus, fail, pass } from "./check-result.js";
 import { CILIUM_DAEMONSET } from "./cilium-config.js";
 import { kubeClients } from "./kubeconfig.js";
+import { podPlans } from "./manifests.js";
 import { nodeFacts } from "./nodes.js";
+import { resourcesCheck } from "./resources.js";
 
 /**
  * Runs every check against the cluster of `kc`. Never changes the cluster, except the image check's
@@ -47,15 +49,22 @@ export async function runChecks(
   checks.push(await rbacCheck(sweep, kc));
 
   const nodeList = await api("listing nodes", () => clients.core.listNode());
-  const { testNodes, checks: nodeLines } = nodeChecks(nodeList.items, k.nodes);
-  checks.push(...nodeLines, qosCheck(k.resources));
+  const { testNodes, checks: nodeLines } = nodeChecks(nodeList.items, k.nodes, k.nodeSelector);
+  checks.push(...nodeLines);
+  const plans = podPlans(
+    testNodes ? [testNodes[0].name, testNodes[1].name] : ["A", "B"],
+    sweep.placements,
+    sweep.modes.includes("host"),
+  );
+  checks.push(resourcesCheck(k.resources, plans, nodeList.items));
 
   const cilium = k.routing.ciliumNamespace;
   const ds = await clients.apps
     .readNamespacedDaemonSet({ name: CILIUM_DAEMONSET, namespace: cilium })
     .catch(() => null);
   checks.push(ciliumInstalledCheck(sweep, ds));
-  checks.push(...(await agentChecks(clients, cilium, ds ? testNodes : null)));
+  if (ds) checks.push(await ciliumConfigCheck(sweep, clients));
+  checks.push(...(await agentChecks(clients, cilium, ds ? testNodes : null, sweep.modes.includes("ebpf"))));
   checks.push(
     await strategyCheck({
       sweep,
@@ -63,7 +72,7 @@ export async function runChecks(
       testNodes: testNodes ?? nodeList.items.slice(0, 2).map(nodeFacts),
     }),
   );
-  checks.push(aksCheck(version, nodeList.items));
+  checks.push(aksCheck(version, nodeList.items, k.routing));
   checks.push(await podSecurityCheck(sweep, clients, testNodes));
   checks.push(await imageCheck(sweep, clients, testNodes, log));
   return checks;

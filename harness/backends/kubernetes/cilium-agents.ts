@@ -4,6 +4,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { tailLines } from "../../util/errors.js";
+import type { ProcessResult } from "../../util/runner.js";
 import { api } from "./api.js";
 import { backoffDelayMs } from "./api-errors.js";
 import {
@@ -28,7 +29,8 @@ export interface AgentReading {
 export type AgentReadings = Record<string, AgentReading>;
 
 /**
- * `cilium-dbg status -o json` in the agent of each test node (never a Terminating one). The
+ * `cilium-dbg status -o json` in the agent of each test node (never a Terminating one), its text
+ * form where -o json is unknown, and `cilium status` in agents of Cilium ≤ 1.14. The
  * output is read whatever the exit code: the agent exits 1 with a full report when not fully Ok.
  */
 export async function agentStatus(
@@ -53,18 +55,30 @@ export async function agentStatus(
       continue;
     }
     const target = { namespace, pod: name, container: "cilium-agent" };
-    let out = await execInPod(clients.exec, target, ["cilium-dbg", "status", "-o", "json"], {
-      timeoutMs: 30_000,
-    });
-    let status = parseCiliumStatus(out.stdout);
-    if (!status.hostRouting) {
-      // an agent whose cilium-dbg predates -o json: its text report has the same line
-      out = await execInPod(clients.exec, target, ["cilium-dbg", "status"], { timeoutMs: 30_000 });
-      status = parseCiliumStatus(out.stdout);
+    let out: ProcessResult | null = null;
+    let status = parseCiliumStatus("");
+    // cilium-dbg since Cilium 1.15; before, the in-pod CLI was `cilium` (cilium/cilium#28085)
+    for (const cli of ["cilium-dbg", "cilium"]) {
+      for (const argv of [
+        [cli, "status", "-o", "json"],
+        [cli, "status"],
+      ]) {
+        out = await execInPod(clients.exec, target, argv, { timeoutMs: 30_000 });
+        status = parseCiliumStatus(out.stdout);
+        // the text report has the same line where a CLI does not know -o json
+        if (status.hostRouting || notInImage(out)) break;
+      }
+      if (!out || !notInImage(out)) break;
     }
-    result[node.name] = { pod: name, status, tail: tailLines(out.stdout + out.stderr, 3) };
+    const tail = out ? tailLines(out.stdout + out.stderr, 3) : "";
+    result[node.name] = { pod: name, status, tail };
   }
   return result;
+}
+
+/** The container runtime's answer for a program the image lacks (exit 126/127, "executable file not found"). */
+function notInImage(out: ProcessResult): boolean {
+  return /executable file not found|no such file or directory/i.test(out.stderr) || out.exitCode === 127;
 }
 
 /** Waits until every test node's agent reports `wanted` (a rollout, or an AKS update, takes a while). */

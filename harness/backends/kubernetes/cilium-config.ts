@@ -10,6 +10,24 @@ export const CILIUM_CONFIG = "cilium-config";
 export const CILIUM_DAEMONSET = "cilium";
 /** Helm's bpf.hostLegacyRouting; Helm writes the key only when the value is set (install/kubernetes/cilium/templates/cilium-configmap.yaml). */
 export const LEGACY_KEY = "enable-host-legacy-routing";
+/** Cilium's device mode: veth (default), netkit, netkit-l2 or auto (Helm bpf.datapathMode). */
+export const DATAPATH_MODE_KEY = "datapath-mode";
+
+/**
+ * Why the sweep's modes cannot all run on a cluster of this datapath mode, or null. netkit and
+ * netkit-l2 agents refuse to start with legacy host routing (cilium/cilium#44713, #46032); with
+ * `auto` they fall back to veth, so a legacy/ebpf comparison would also compare two devices.
+ */
+export function datapathProblem(data: Record<string, string>, modes: readonly string[]): string | null {
+  const mode = data[DATAPATH_MODE_KEY];
+  if (!modes.includes("legacy")) return null;
+  if (mode === "netkit" || mode === "netkit-l2")
+    return `datapath-mode is ${mode}: Cilium refuses to start a netkit datapath with legacy host routing, so mode legacy cannot be measured on this cluster`;
+  if (mode === "auto")
+    return "datapath-mode is auto: with legacy host routing Cilium falls back from netkit to veth, so legacy and ebpf would differ in the pods' device too";
+  return null;
+}
+
 /** On cilium-config while a run has it switched: what to put back. */
 export const RESTORE_ANNOTATION = "routebench.io/restore-enable-host-legacy-routing";
 
@@ -18,6 +36,8 @@ export interface RestoreMarker {
   value: string | null;
   runId: string;
   at: string;
+  /** Who ran it (OWNER_LABEL's value); absent in markers of older routebench. */
+  owner?: string;
 }
 
 export function readRestoreMarker(config: V1ConfigMap): RestoreMarker | null {
@@ -36,11 +56,18 @@ export function readRestoreMarker(config: V1ConfigMap): RestoreMarker | null {
  * no moment exists where the cluster is switched and nothing says how to undo it); a marker
  * already there (an earlier killed run) keeps the true original.
  */
-export function switchPatch(config: V1ConfigMap, value: string, runId: string, at: string): object {
+export function switchPatch(
+  config: V1ConfigMap,
+  value: string,
+  runId: string,
+  at: string,
+  owner?: string,
+): object {
   const marker: RestoreMarker = readRestoreMarker(config) ?? {
     value: config.data?.[LEGACY_KEY] ?? null,
     runId,
     at,
+    ...(owner ? { owner } : {}),
   };
   return {
     metadata: { annotations: { [RESTORE_ANNOTATION]: JSON.stringify(marker) } },

@@ -13,6 +13,8 @@ import { stallHint } from "./cilium-agents.js";
 import {
   CILIUM_CONFIG,
   CILIUM_DAEMONSET,
+  DATAPATH_MODE_KEY,
+  datapathProblem,
   LEGACY_KEY,
   nodeConfigOverrides,
   type RestoreMarker,
@@ -21,11 +23,13 @@ import {
   switchPatch,
 } from "./cilium-config.js";
 import type { KubeClients } from "./kubeconfig.js";
+import { runOwner } from "./manifests.js";
 import type { NodeFacts } from "./nodes.js";
 
 /** The cilium-config keys results.json records: host routing and what BPF host routing depends on. */
 const CILIUM_KEYS = [
   LEGACY_KEY,
+  DATAPATH_MODE_KEY,
   "kube-proxy-replacement",
   "enable-bpf-masquerade",
   "enable-ipv4-masquerade",
@@ -35,23 +39,50 @@ const CILIUM_KEYS = [
 ];
 const MERGE = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
-/** Cilium's version and the recorded keys of cilium-config; null where there is no Cilium. */
+/** cilium-config's data; null where there is none (404); any other failure (403: no right to read it) throws. */
+export async function readCiliumConfig(
+  clients: Pick<KubeClients, "core">,
+  namespace: string,
+): Promise<Record<string, string> | null> {
+  try {
+    const config = await api(`reading ${namespace}/${CILIUM_CONFIG}`, () =>
+      clients.core.readNamespacedConfigMap({ name: CILIUM_CONFIG, namespace }),
+    );
+    return config.data ?? {};
+  } catch (error) {
+    if (/\(404\)/.test((error as Error).message)) return null;
+    throw error;
+  }
+}
+
+/**
+ * Cilium's version and the recorded keys of cilium-config; null where there is no Cilium. A
+ * config that cannot be read is recorded as such (configError) and logged, never as a silent null.
+ */
 export async function ciliumFacts(
   clients: Pick<KubeClients, "core" | "apps">,
   namespace: string,
+  log: (message: string) => void = () => undefined,
 ): Promise<Record<string, unknown> | null> {
+  let image: string;
   try {
     const ds = await clients.apps.readNamespacedDaemonSet({ name: CILIUM_DAEMONSET, namespace });
-    const image = ds.spec?.template.spec?.containers[0]?.image ?? "";
-    const config = await clients.core
-      .readNamespacedConfigMap({ name: CILIUM_CONFIG, namespace })
-      .catch(() => null);
-    return {
-      version: /:(v?[\w.-]+)/.exec(image.split("@")[0] ?? "")?.[1] ?? image,
-      config: Object.fromEntries(CILIUM_KEYS.map((k) => [k, config?.data?.[k] ?? null])),
-    };
+    image = ds.spec?.template.spec?.containers[0]?.image ?? "";
   } catch {
     return null; // no Cilium: nothing to record or verify
+  }
+  const version = /:(v?[\w.-]+)/.exec(image.split("@")[0] ?? "")?.[1] ?? image;
+  try {
+    const data = await readCiliumConfig(clients, namespace);
+    return {
+      version,
+      config: data ? Object.fromEntries(CILIUM_KEYS.map((k) => [k, data[k] ?? null])) : null,
+      ...(data ? {} : { configError: `no ${namespace}/${CILIUM_CONFIG}` }),
+    };
+  } catch (error) {
+    const message = (error as Error).message;
+    log(`cilium-config could not be read, so the results do not record it: ${message}`);
+    return { version, config: null, configError: message };
   }
 }
 
@@ -90,6 +121,12 @@ export async function writeLegacyRouting(
     clients.core.readNamespacedConfigMap({ name: CILIUM_CONFIG, namespace }),
   );
   const current = config.data?.[LEGACY_KEY];
+  const netkit = change.value === "true" ? datapathProblem(config.data ?? {}, ["legacy"]) : null;
+  if (netkit)
+    throw new EnvironmentError(
+      `refusing to switch to legacy: ${netkit}`,
+      "measure only ebpf (and host) on this cluster",
+    );
   if (change.written !== null && current !== change.written)
     throw new EnvironmentError(
       `${namespace}/${CILIUM_CONFIG} ${LEGACY_KEY} is ${current ?? "absent"}, but this run set it to ${change.written}: something else (GitOps, Helm, an operator) changed it mid-run`,
@@ -102,7 +139,7 @@ export async function writeLegacyRouting(
       "remove the key from the CiliumNodeConfig for the run, or use routing.strategy none and measure the mode the nodes are in",
     );
   if (current === change.value) return false;
-  const body = switchPatch(config, change.value, change.runId, new Date().toISOString());
+  const body = switchPatch(config, change.value, change.runId, new Date().toISOString(), runOwner());
   await api(`patching ${namespace}/${CILIUM_CONFIG}`, () =>
     clients.core.patchNamespacedConfigMap({ name: CILIUM_CONFIG, namespace, body }, MERGE),
   );
@@ -164,12 +201,13 @@ export async function waitRollout(
 export async function restoreFromMarker(
   clients: Pick<KubeClients, "core" | "apps">,
   namespace: string,
+  mine: (marker: RestoreMarker) => boolean = () => true,
 ): Promise<RestoreMarker | null> {
   const config = await api(`reading ${namespace}/${CILIUM_CONFIG}`, () =>
     clients.core.readNamespacedConfigMap({ name: CILIUM_CONFIG, namespace }),
   );
   const marker = readRestoreMarker(config);
-  if (!marker) return null;
+  if (!marker || !mine(marker)) return null;
   await api(`restoring ${namespace}/${CILIUM_CONFIG}`, () =>
     clients.core.patchNamespacedConfigMap(
       { name: CILIUM_CONFIG, namespace, body: restorePatch(marker) },

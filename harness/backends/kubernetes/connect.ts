@@ -20,6 +20,18 @@ export interface Cluster extends TestPods {
   readonly facts: Readonly<Record<string, unknown>>;
 }
 
+/** What results record of the test nodes. */
+export function describeNodes(nodes: readonly NodeFacts[]) {
+  return nodes.map((n) => ({
+    name: n.name,
+    kernel: n.kernel,
+    osImage: n.osImage,
+    instanceType: n.instanceType,
+    zone: n.zone,
+    cpuCount: n.cpuCount,
+  }));
+}
+
 /** A run id: the UTC minute and 16 random bits, short enough for a namespace name (rb-<id>). */
 export function makeKubeRunId(date = new Date()): string {
   return `${date.toISOString().replace(/[-:T]/g, "").slice(2, 14)}-${Math.floor(Math.random() * 0xffff)
@@ -41,7 +53,7 @@ export async function connect(
   const clients = kubeClients(kc);
   const version = await api("reading the Kubernetes version", () => clients.version.getCode());
   const nodeList = await api("listing nodes", () => clients.core.listNode());
-  const nodes = chooseNodes(nodeList.items, options.nodes);
+  const nodes = chooseNodes(nodeList.items, options.nodes, options.nodeSelector);
   const plans = podPlans([nodes[0].name, nodes[1].name], sweep.placements, sweep.modes.includes("host"));
   const scope = await openNamespace(clients, options, runId, plans);
   try {
@@ -49,15 +61,8 @@ export async function connect(
       context: kc.getCurrentContext(),
       kubernetesVersion: version.gitVersion,
       namespace: scope.namespace,
-      nodes: nodes.map((n) => ({
-        name: n.name,
-        kernel: n.kernel,
-        osImage: n.osImage,
-        instanceType: n.instanceType,
-        zone: n.zone,
-        cpuCount: n.cpuCount,
-      })),
-      cilium: await ciliumFacts(clients, options.routing.ciliumNamespace),
+      nodes: describeNodes(nodes),
+      cilium: await ciliumFacts(clients, options.routing.ciliumNamespace, log),
     };
     const podIps = await startPods(scope, plans);
     return { ...scope, context: kc.getCurrentContext(), nodes, plans, podIps, facts };

@@ -3,6 +3,7 @@
  * (parsed with the yaml library, then filled in as objects). Pure but for reading templates.
  */
 import { readFileSync } from "node:fs";
+import { hostname, userInfo } from "node:os";
 import { join } from "node:path";
 import type { V1Namespace, V1Pod } from "@kubernetes/client-node";
 import { parse, stringify } from "yaml";
@@ -12,6 +13,20 @@ import { ENFORCE_LABEL, ENFORCE_VERSION_LABEL, type PodSecurityLevel } from "./p
 
 export const MANAGED_BY = { "app.kubernetes.io/managed-by": "routebench" };
 export const RUN_LABEL = "routebench.io/run";
+/** Who started the run (user@host, as a label value): `k8s cleanup` deletes only its own user's leftovers. */
+export const OWNER_LABEL = "routebench.io/owner";
+
+/** This machine's user and host as a label value (63 characters of [A-Za-z0-9._-], alphanumeric at both ends). */
+export function runOwner(): string {
+  let user = "unknown";
+  try {
+    user = userInfo().username;
+  } catch {
+    // no passwd entry (a container): the host alone
+  }
+  const value = `${user}.${hostname()}`.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 63);
+  return value.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "") || "unknown";
+}
 
 function template<T>(name: string): T {
   return parse(readFileSync(join(PACKAGE_ROOT, "manifests", name), "utf8")) as T;
@@ -86,12 +101,23 @@ export function podSecurityLevel(plans: readonly PodPlan[]): PodSecurityLevel {
  * (kubernetes.io/docs/concepts/security/pod-security-admission: `pod-security.kubernetes.io/enforce`),
  * so a cluster whose default is baseline or restricted admits them.
  */
-export function renderNamespace(name: string, runId: string, level: PodSecurityLevel): V1Namespace {
+export function renderNamespace(
+  name: string,
+  runId: string,
+  level: PodSecurityLevel,
+  owner = runOwner(),
+): V1Namespace {
   const ns = template<V1Namespace>("namespace.yaml");
   ns.metadata = {
     ...ns.metadata,
     name,
-    labels: { ...MANAGED_BY, [RUN_LABEL]: runId, [ENFORCE_LABEL]: level, [ENFORCE_VERSION_LABEL]: "latest" },
+    labels: {
+      ...MANAGED_BY,
+      [RUN_LABEL]: runId,
+      [OWNER_LABEL]: owner,
+      [ENFORCE_LABEL]: level,
+      [ENFORCE_VERSION_LABEL]: "latest",
+    },
   };
   return ns;
 }
@@ -101,9 +127,15 @@ export function renderPod(
   options: KubernetesOptions,
   namespace: string,
   runId: string,
+  owner = runOwner(),
 ): V1Pod {
   const pod = template<V1Pod>(plan.netserver ? "netserver-pod.yaml" : "client-pod.yaml");
-  const labels = { ...pod.metadata?.labels, [RUN_LABEL]: runId, "routebench.io/role": plan.role };
+  const labels = {
+    ...pod.metadata?.labels,
+    [RUN_LABEL]: runId,
+    [OWNER_LABEL]: owner,
+    "routebench.io/role": plan.role,
+  };
   pod.metadata = { ...pod.metadata, name: plan.name, namespace, labels };
   const spec = pod.spec as NonNullable<V1Pod["spec"]>;
   // nodeSelector, not nodeName: the scheduler still checks taints and resources and says why it cannot place a pod

@@ -68,9 +68,15 @@ function unusable(f: NodeFacts): string[] {
 
 /**
  * Node A and node B: the named ones (checked to exist, differ, and be Ready Linux nodes; a taint
- * is left to the sweep's tolerations), or the first two Ready, schedulable Linux workers by name.
+ * is left to the sweep's tolerations), or the first two Ready, schedulable Linux workers by name
+ * that carry the sweep's nodeSelector labels (a pool: after a node-replacing switch the same
+ * selector finds the new machines, where remembered names would be gone).
  */
-export function chooseNodes(nodes: readonly V1Node[], named?: readonly string[]): [NodeFacts, NodeFacts] {
+export function chooseNodes(
+  nodes: readonly V1Node[],
+  named?: readonly string[],
+  selector: Readonly<Record<string, string>> = {},
+): [NodeFacts, NodeFacts] {
   const facts = nodes.map(nodeFacts);
   if (named) {
     if (named[0] === named[1])
@@ -93,11 +99,15 @@ export function chooseNodes(nodes: readonly V1Node[], named?: readonly string[])
     });
     return [picked[0] as NodeFacts, picked[1] as NodeFacts];
   }
+  const selected = (f: NodeFacts) => Object.entries(selector).every(([k, v]) => f.labels[k] === v);
   const usable = facts
-    .filter((f) => f.ready && f.schedulable && f.linux && !f.controlPlane)
+    .filter((f) => f.ready && f.schedulable && f.linux && !f.controlPlane && selected(f))
     .sort((a, b) => a.name.localeCompare(b.name));
   if (usable.length < 2) {
-    const why = facts.map((f) => `${f.name}: ${unusable(f).join(", ") || "usable"}`);
+    const why = facts.map(
+      (f) =>
+        `${f.name}: ${[...unusable(f), ...(selected(f) ? [] : ["not selected by kubernetes.nodeSelector"])].join(", ") || "usable"}`,
+    );
     throw new EnvironmentError(
       `cross-node tests need two Ready, schedulable Linux worker nodes; found ${usable.length}:\n  ${why.join("\n  ")}`,
       "name two nodes in the sweep (kubernetes.nodes: [a, b]) and add tolerations if they are tainted",

@@ -78,17 +78,28 @@ export async function restartPods(pods: TestPods): Promise<ReadonlyMap<PodRole, 
   return startPods(pods, pods.plans);
 }
 
+/**
+ * Deletes the run's pods gracefully and waits until their objects are gone. Not with grace 0:
+ * a forced deletion removes the object at once while the kubelet kills the container later, so
+ * a host-network netserver started next would find port 12865 still taken and exit. With a
+ * grace period the object stays until the kubelet has killed the containers (the manifests'
+ * terminationGracePeriodSeconds: 1), so an empty list means the ports are free.
+ */
 async function deletePods(scope: PodScope): Promise<void> {
   const selector = { namespace: scope.namespace, labelSelector: `${RUN_LABEL}=${scope.runId}` };
-  await api("deleting the test pods", () =>
-    scope.clients.core.deleteCollectionNamespacedPod({ ...selector, gracePeriodSeconds: 0 }),
-  );
+  await api("deleting the test pods", () => scope.clients.core.deleteCollectionNamespacedPod(selector));
   const deadline = Date.now() + scope.options.readyTimeoutSec * 1000;
+  let left: string[] = [];
   for (let look = 0; Date.now() < deadline; look++) {
-    const left = await api("listing the test pods", () => scope.clients.core.listNamespacedPod(selector));
-    if (left.items.length === 0) return;
+    const list = await api("listing the test pods", () => scope.clients.core.listNamespacedPod(selector));
+    left = list.items.map((p) => p.metadata?.name ?? "");
+    if (left.length === 0) return;
     await sleep(backoffDelayMs(look));
   }
+  throw new EnvironmentError(
+    `the test pods ${left.join(", ")} were still terminating after ${scope.options.readyTimeoutSec} s`,
+    "kubectl describe pod in the test namespace shows what holds them (a finalizer, a node that is gone)",
+  );
 }
 
 /** Waits until the pod is Running and Ready; says why in the user's terms when it will not be. */
@@ -165,6 +176,39 @@ export function execIn(
     argv,
     options,
   );
+}
+
+/** The shell wrapper a trial's command runs in: it prints its pid, then becomes the command (same pid). */
+const PID_WRAPPER = 'echo "routebench-pid $$" >&2; exec "$@"';
+const PID_LINE = /^routebench-pid (\d+)\n/m;
+
+/**
+ * Runs a trial's command in a pod so that it can be stopped: closing a pods/exec stream does not
+ * end the process in the container, so where the exec ends without an exit status (timed out,
+ * aborted, the stream dropped) the process is killed by its pid inside the pod before this
+ * returns, and never runs into the next trial. The image needs `sh` (cilium-cli's network-perf,
+ * Alpine, has it). The result's argv is the command's own, not the wrapper's.
+ */
+export async function execStoppable(
+  pods: Pick<TestPods, "clients" | "namespace" | "plans">,
+  role: PodRole,
+  argv: string[],
+  options: { timeoutMs: number; signal?: AbortSignal },
+): Promise<ProcessResult> {
+  const result = await execIn(pods, role, ["sh", "-c", PID_WRAPPER, "sh", ...argv], options);
+  const pid = PID_LINE.exec(result.stderr)?.[1];
+  const out = {
+    ...result,
+    argv: [...result.argv.slice(0, 2), ...argv],
+    stderr: result.stderr.replace(PID_LINE, ""),
+  };
+  if (result.exitCode !== null || !pid) return out;
+  const kill = await execIn(pods, role, ["sh", "-c", 'kill -KILL "$1"', "sh", pid], { timeoutMs: 15_000 });
+  out.stderr +=
+    kill.exitCode === 0
+      ? `routebench: the exec ended without an exit status; killed process ${pid} in the pod\n`
+      : `routebench: the exec ended without an exit status and process ${pid} could not be killed (it may have ended): ${kill.stderr.trim()}\n`;
+  return out;
 }
 
 /** Removes what the run made: its namespace, or only its pods in the sweep's own namespace. Logs, never throws. */

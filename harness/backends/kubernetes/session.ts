@@ -14,6 +14,7 @@ import {
   NETSERVER_DATA_PORT,
   NETSERVER_PORT,
   STREAMS_DATA_PORT_BASE,
+  switchesRouting,
 } from "../../vocabulary/vocabulary.js";
 import {
   type BackendSession,
@@ -26,8 +27,9 @@ import type { Cluster } from "./connect.js";
 import type { PodRole } from "./manifests.js";
 import { verifyMode } from "./mode-evidence.js";
 import { cpuCountOf, readNodeCpu, systemUnderTest } from "./node-readings.js";
-import { closeNamespace, execIn } from "./pods.js";
+import { closeNamespace, execStoppable } from "./pods.js";
 import { initialSwitchState, STRATEGIES, type SwitchStrategy } from "./strategies.js";
+import { leavingTestNodes, movePods } from "./test-nodes.js";
 
 /** The clusters of a run by the mode they serve; "any" serves every mode without its own. */
 export type ClusterMap = Map<Mode | "any", Cluster>;
@@ -89,8 +91,27 @@ export class KubernetesSession implements BackendSession {
     return verifyMode(switched, mode, this.strategy, at);
   }
 
+  /**
+   * The cluster of `mode` with its test nodes checked right before a trial: a node gone, not
+   * Ready, cordoned or being drained never carries one; the pods move to two usable nodes first
+   * (and a routing mode is verified again on them).
+   */
+  private async usableCluster(mode: Mode): Promise<{ cluster: Cluster; restarts: string[] }> {
+    const cluster = this.clusterFor(mode);
+    const leaving = await leavingTestNodes(cluster);
+    if (leaving.length === 0) return { cluster, restarts: [] };
+    this.log(`${leaving.join("; ")}: moving the test pods before the next trial`);
+    const moved = await movePods(cluster, this.sweep.kubernetes.routing.rolloutTimeoutSec, this.log);
+    this.replace(cluster, moved);
+    if (switchesRouting(mode)) await verifyMode(moved, mode, this.strategy, new Date().toISOString());
+    return {
+      cluster: moved,
+      restarts: [`test pods moved to ${moved.nodes.map((n) => n.name).join(", ")}: ${leaving.join("; ")}`],
+    };
+  }
+
   async runTrial(trial: Trial, signal: AbortSignal) {
-    const cluster = this.clusterFor(trial.mode);
+    const { cluster, restarts } = await this.usableCluster(trial.mode);
     const host = trial.mode === "host";
     const side = trial.point.placement === "same-node" ? "same" : "cross";
     const serverRole = `${host ? "host-" : ""}server-${side}` as PodRole;
@@ -114,7 +135,7 @@ export class KubernetesSession implements BackendSession {
     // the instances start together (one exec each) and wait netperf's -s delay before measuring
     const instances = await Promise.all(
       argvs.map((argv) =>
-        execIn(cluster, clientRole, argv, { timeoutMs: trialTimeoutSec(trial) * 1000, signal }),
+        execStoppable(cluster, clientRole, argv, { timeoutMs: trialTimeoutSec(trial) * 1000, signal }),
       ),
     );
     const result = combineInstances(instances);
@@ -136,6 +157,7 @@ export class KubernetesSession implements BackendSession {
       argv: result.argv,
       result,
       noise: worstNoise(samples),
+      ...(restarts.length ? { restarts } : {}),
       ...(instances.length > 1 ? { instances } : {}),
     };
   }

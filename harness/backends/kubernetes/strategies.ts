@@ -6,14 +6,14 @@
 import type { KubernetesOptions } from "../../sweep/kubernetes-options.js";
 import { SWITCH_COSTS, type SwitchCost } from "../../sweep/switch-cost.js";
 import { UsageError } from "../../util/errors.js";
-import { processRunner, runChecked } from "../../util/runner.js";
 import { type Mode, type RoutingMode, switchesRouting } from "../../vocabulary/vocabulary.js";
+import type { AksState } from "./aks.js";
 import { restartAgents, restoreFromMarker, waitRollout, writeLegacyRouting } from "./cilium.js";
-import { agentStatus, waitForHostRouting } from "./cilium-agents.js";
 import { LEGACY_KEY } from "./cilium-config.js";
 import { hostRoutingFor } from "./cilium-status.js";
+import { applyCommand, undoCommand } from "./command-switch.js";
 import type { Cluster } from "./connect.js";
-import { restartPods } from "./pods.js";
+import { movePods } from "./test-nodes.js";
 
 type Routing = KubernetesOptions["routing"];
 /** kubernetes.routing.strategy in the sweep. */
@@ -29,11 +29,13 @@ export interface SwitchState {
   originalMode: RoutingMode | null;
   /** The mode of the last switch. */
   lastMode: Mode | null;
+  /** command with az aks update: ACNS as `az aks show` found it before the first switch (null: unread). */
+  aksBefore: AksState | null;
 }
 
 /** A fresh state: nothing switched yet. */
 export function initialSwitchState(): SwitchState {
-  return { switched: false, written: null, originalMode: null, lastMode: null };
+  return { switched: false, written: null, originalMode: null, lastMode: null, aksBefore: null };
 }
 
 /** What a strategy works on: the cluster of the mode, the sweep's routing options, the run's switch state. */
@@ -88,8 +90,8 @@ export const STRATEGIES: Readonly<Record<StrategyName, SwitchStrategy>> = {
       state.switched = true;
       await restartAgents(cluster.clients, routing.ciliumNamespace);
       await waitRollout(cluster.clients, routing);
-      // host routing applies to endpoints created after the restart
-      return { ...cluster, podIps: await restartPods(cluster) };
+      // host routing applies to endpoints created after the restart; the nodes are found again
+      return movePods(cluster, routing.rolloutTimeoutSec, log);
     },
     withoutAgents: "refuse",
     switchCost: SWITCH_COSTS["cilium-configmap"],
@@ -107,42 +109,18 @@ export const STRATEGIES: Readonly<Record<StrategyName, SwitchStrategy>> = {
     },
   },
 
-  /** Runs the sweep's command for the mode (e.g. az aks update), waits for the agents to report it, restarts the test pods. */
+  /**
+   * Runs the sweep's command for the mode (e.g. az aks update) to its end, waits for the managed
+   * cluster's operation, finds the test nodes again, waits for their agents, re-creates the pods
+   * (command-switch.ts).
+   */
   command: {
     kubeContexts: oneCluster,
-    async apply({ cluster, routing, state, log }, mode) {
-      const argv = routing.commands[mode];
-      if (!argv)
-        throw new UsageError(
-          `kubernetes.routing.commands.${mode} is not set: the command strategy needs a command per mode`,
-        );
-      const agents = [cluster.clients, routing.ciliumNamespace, cluster.nodes] as const;
-      if (state.originalMode === null) {
-        const before = await agentStatus(...agents);
-        const modes = new Set(Object.values(before ?? {}).map((r) => r.status.hostRouting));
-        if (modes.size === 1 && modes.has("BPF")) state.originalMode = "ebpf";
-        if (modes.size === 1 && modes.has("Legacy")) state.originalMode = "legacy";
-      }
-      log(`running ${argv.join(" ")}`);
-      await runChecked(processRunner, argv, { timeoutMs: routing.rolloutTimeoutSec * 1000 });
-      state.switched = true;
-      // the command returns before every agent has restarted: wait for them to report the mode
-      await waitForHostRouting(...agents, hostRoutingFor(mode), routing.rolloutTimeoutSec);
-      return { ...cluster, podIps: await restartPods(cluster) };
-    },
+    apply: applyCommand,
     withoutAgents: "set",
     switchCost: SWITCH_COSTS.command,
     mismatch: refuseToMeasure,
-    async undo({ routing, state, log }) {
-      const original = state.originalMode;
-      if (!original || original === state.lastMode) return;
-      const argv = routing.commands[original];
-      if (!argv) return;
-      log(`switching back to ${original}: ${argv.join(" ")}`);
-      await runChecked(processRunner, argv, { timeoutMs: routing.rolloutTimeoutSec * 1000 }).catch((e) =>
-        log(`could not switch back to ${original}: ${e.message}`),
-      );
-    },
+    undo: undoCommand,
   },
 
   /** One cluster per mode, each already in its mode: nothing is changed, each is verified. */

@@ -26,8 +26,8 @@ const sweep = parseSweep(
 describe("manifests", () => {
   const plans = podPlans(["node-a", "node-b"], sweep.placements, true);
   const objects = [
-    renderNamespace("rb-run1", "run1", "privileged"),
-    ...plans.map((p) => renderPod(p, sweep.kubernetes, "rb-run1", "run1")),
+    renderNamespace("rb-run1", "run1", "privileged", "tester.host"),
+    ...plans.map((p) => renderPod(p, sweep.kubernetes, "rb-run1", "run1", "tester.host")),
   ];
 
   it("places client and servers same-node and cross-node, with host-network twins for the baseline", () => {
@@ -64,7 +64,8 @@ describe("manifests", () => {
           : new Pod(object as never);
       expect(() => model.validate()).not.toThrow();
     }
-    for (const doc of parseAllDocuments(readFileSync("manifests/rbac.yaml", "utf8"))) {
+    const rbac = ["rbac.yaml", "rbac-run.yaml", "rbac-cilium.yaml"];
+    for (const doc of rbac.flatMap((f) => parseAllDocuments(readFileSync(`manifests/${f}`, "utf8")))) {
       const object = doc.toJS() as { kind: string };
       expect(() =>
         (object.kind === "ClusterRole"

@@ -14,7 +14,6 @@ import {
 } from "../../../harness/backends/kubernetes/api-errors.js";
 import { kubernetesBackend } from "../../../harness/backends/kubernetes/backend.js";
 import { formatChecks, runChecks } from "../../../harness/backends/kubernetes/check.js";
-import { qosClass } from "../../../harness/backends/kubernetes/check-nodes.js";
 import {
   RESTORE_ANNOTATION,
   restorePatch,
@@ -28,6 +27,7 @@ import type { Cluster } from "../../../harness/backends/kubernetes/connect.js";
 import { kubeClients, loadKubeConfig } from "../../../harness/backends/kubernetes/kubeconfig.js";
 import { readNodeCpu } from "../../../harness/backends/kubernetes/node-readings.js";
 import { chooseNodes } from "../../../harness/backends/kubernetes/nodes.js";
+import { qosClass } from "../../../harness/backends/kubernetes/resources.js";
 import { parseSweep } from "../../../harness/sweep/load.js";
 import {
   type FakeApiServer as Fake,
@@ -388,9 +388,10 @@ describe("pure pieces", () => {
     expect(() => chooseNodes([], ["a", "a"])).toThrow(/names a twice/);
   });
 
-  it("defaults to Guaranteed pods and a digest-pinned image", () => {
+  it("defaults to small requests without a CPU limit (Burstable) and a digest-pinned image", () => {
     const s = parseSweep("backend: kubernetes\ntests: [{test: TCP_RR}]\n", "x.yaml");
-    expect(qosClass(s.kubernetes.resources)).toBe("Guaranteed");
+    expect(qosClass(s.kubernetes.resources)).toBe("Burstable");
+    expect(s.kubernetes.resources.limits?.cpu).toBeUndefined();
     expect(s.kubernetes.image).toMatch(/^quay\.io\/cilium\/network-perf:.+@sha256:[0-9a-f]{64}$/);
     expect(qosClass({ requests: { cpu: "1" } })).toBe("Burstable");
     expect(qosClass({})).toBe("BestEffort");
