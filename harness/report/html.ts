@@ -80,6 +80,7 @@ export function renderHtml(model: ReportModel, charts: RenderedChart[]): string 
 <p class="meta">Sweep: ${escapeHtml(model.sweepLine)}</p></header>
 ${notes}
 <h2>Headlines</h2>
+<p class="machine">${escapeHtml(model.machineLine)}</p>
 <ul class="headlines">${headlines}</ul>
 <h2>Charts</h2>
 <div class="charts">${figures}</div>

@@ -27,7 +27,7 @@ export function renderMarkdown(model: ReportModel, charts: ChartSpec[]): string 
     `Sweep: ${model.sweepLine}.`,
   ];
   for (const note of model.notes) out.push("", `> **Note:** ${note}`);
-  out.push("", "## Headlines", "");
+  out.push("", "## Headlines", "", model.machineLine, "");
   for (const h of model.headlines) out.push(`- ${h.text}`);
   out.push("", "## Charts", "");
   for (const chart of charts)
