@@ -90,6 +90,10 @@ export function registerRun(program: Command): void {
       "--namespace <name>",
       "kubernetes: an existing namespace to use (default: one created and deleted by the run)",
     )
+    .option(
+      "--explain",
+      "lab: after each measured trial, run its twin with the benchmark CPU sampled by perf, and attribute each mode's CPU time to kernel subsystems",
+    )
     .option("--report", "render the report right after the run")
     .option("--report-out <dir>", "with --report: the report folder (default reports/<runId>)")
     .option("--json", "print one JSON object at the end instead of progress")
@@ -101,7 +105,7 @@ export function registerRun(program: Command): void {
       }
       const sweepFile = file ?? DEFAULT_SWEEP;
       const resume = opts.resume ? { dir: opts.resume, ...(await readRunFolder(opts.resume)) } : undefined;
-      const sweep = resume
+      const loaded = resume
         ? resume.meta.sweep
         : await loadSweep(sweepFile, {
             profile: opts.profile,
@@ -112,6 +116,12 @@ export function registerRun(program: Command): void {
             context: opts.context,
             namespace: opts.namespace,
           });
+      const sweep = opts.explain && !resume ? { ...loaded, explain: true } : loaded;
+      if (sweep.explain && sweep.backend === "kubernetes")
+        throw new UsageError(
+          "explain is not available on Kubernetes yet: it needs a privileged profiling pod (hostPID, perf on each test node) that routebench does not deploy, and a pod's perf cannot sample the node's CPUs without it",
+          "run explain on the lab; `routebench k8s check` says whether the cluster would allow such a pod",
+        );
       const trials = planSweep(sweep);
 
       if (opts.dryRun) {
@@ -191,7 +201,7 @@ export function registerRun(program: Command): void {
       const { results, dir } = outcome;
       const report =
         opts.report && results.summary.completedTrials > 0
-          ? await renderReport(results, opts.reportOut)
+          ? await renderReport(results, opts.reportOut, undefined, dir)
           : undefined;
       if (opts.json) {
         printJson({

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { resolvedSweepSchema } from "../sweep/schema.js";
 import { METRIC_NAMES, MODES, NETPERF_TESTS, PLACEMENTS } from "../vocabulary/vocabulary.js";
 import { WITNESSES } from "../witness/witness.js";
+import { explainSchema, trialProfileSchema } from "./profile-schema.js";
 import { summarySchema } from "./summary-schema.js";
 
 /**
@@ -194,6 +195,8 @@ export const trialRecordSchema = z.strictObject({
       error: z.string().optional(),
     })
     .optional(),
+  /** explain: the profiled twin run right after this trial (results/profile-schema.ts). */
+  profile: trialProfileSchema.optional(),
 });
 export type TrialRecord = z.output<typeof trialRecordSchema>;
 
@@ -275,6 +278,8 @@ export const resultsSchema = z.strictObject({
   modeEvidence: z.array(modeEvidenceSchema),
   trials: z.array(trialRecordSchema),
   summary: summarySchema,
+  /** explain: CPU time per unit of work by kernel subsystem (results/profile-schema.ts). */
+  explain: explainSchema.optional(),
 });
 export type Results = z.output<typeof resultsSchema>;
 
