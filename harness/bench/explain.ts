@@ -1,0 +1,116 @@
+/**
+ * `npm run bench:explain -- RUN [RUN2]`: the figures behind explain's claims, from one or two
+ * runs made with `explain: true` (their results.json or folders). Per point:
+ * - the eBPF/legacy ratio in the measured trials and in their profiled twins (same blocks):
+ *   what sampling does to the ratio;
+ * - the legacy − eBPF difference in CPU per unit of work, measured and read from the samples
+ *   alone, and the attributed differences by subsystem;
+ * - with two runs: each subsystem's figure in both, and whether their intervals overlap
+ *   (the attribution's agreement between runs).
+ * Prints Markdown; asserts nothing.
+ */
+import { explainRun } from "../profile/explain.js";
+import type { Explain, ExplainPoint, Interval } from "../results/profile-schema.js";
+import { readResults } from "../results/read.js";
+import { SUBSYSTEM_NAMES, SUBSYSTEMS } from "../vocabulary/vocabulary.js";
+
+const f = (v: number) =>
+  Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(3);
+const show = (i: Interval | null | undefined) =>
+  !i
+    ? "–"
+    : i.lower === null || i.upper === null
+      ? `${f(i.mean)} (n=${i.n})`
+      : `${f(i.mean)} [${f(i.lower)}, ${f(i.upper)}]`;
+const overlap = (a: Interval | undefined, b: Interval | undefined) =>
+  !a || !b || a.lower === null || a.upper === null || b.lower === null || b.upper === null
+    ? "–"
+    : a.lower <= b.upper && b.lower <= a.upper
+      ? "yes"
+      : "NO";
+
+async function load(path: string): Promise<Explain> {
+  const results = await readResults(path);
+  const explain = results.explain ?? explainRun(results.trials);
+  if (!explain) throw new Error(`${path}: no profiled trials (run with explain: true)`);
+  return explain;
+}
+
+function pointReport(p: ExplainPoint): string[] {
+  const out = [`### ${p.key} (${p.unit})`, ""];
+  if (p.sampling)
+    out.push(
+      `- eBPF/legacy ${p.sampling.metric}: measured trials ${show(p.sampling.unsampled)}, profiled twins ${show(p.sampling.sampled)}`,
+    );
+  for (const m of p.modes)
+    out.push(
+      `- ${m.mode}: measured ${show(m.measured)}, read from samples ${show(m.sampled)}, ${m.blocks} blocks, ${m.samples} samples, other tasks ${(m.foreignShare * 100).toFixed(1)}% of samples`,
+    );
+  const d = p.difference;
+  if (d) {
+    out.push(
+      `- legacy − eBPF: measured ${show(d.measured)}; sum of attributed differences ${f(d.attributedSum)}; read from samples ${show(d.sampled)}; within the measured interval: ${d.sampledWithinMeasured === null ? "–" : d.sampledWithinMeasured ? "yes" : `no, by ${f(d.missBy ?? 0)}`}`,
+    );
+    out.push("", "| subsystem | legacy | eBPF | legacy − eBPF |", "| --- | --- | --- | --- |");
+    const mode = (name: string) => p.modes.find((m) => m.mode === name);
+    for (const s of SUBSYSTEMS)
+      out.push(
+        `| ${SUBSYSTEM_NAMES[s]} | ${show(mode("legacy")?.bySubsystem[s])} | ${show(mode("ebpf")?.bySubsystem[s])} | ${show(d.bySubsystem[s])} |`,
+      );
+  }
+  out.push("");
+  return out;
+}
+
+function agreement(a: Explain, b: Explain): string[] {
+  const out = [
+    "## Agreement between the two runs",
+    "",
+    "| point | mode | subsystem | run 1 | run 2 | intervals overlap |",
+    "| --- | --- | --- | --- | --- | --- |",
+  ];
+  let pairs = 0;
+  let overlapping = 0;
+  for (const p of a.points) {
+    const q = b.points.find((x) => x.key === p.key);
+    if (!q) continue;
+    for (const m of p.modes) {
+      const n = q.modes.find((x) => x.mode === m.mode);
+      if (!n) continue;
+      for (const s of SUBSYSTEMS) {
+        const i = m.bySubsystem[s];
+        const j = n.bySubsystem[s];
+        if (!i || !j || (i.mean === 0 && j.mean === 0)) continue;
+        const o = overlap(i, j);
+        if (o !== "–") {
+          pairs++;
+          if (o === "yes") overlapping++;
+        }
+        out.push(`| ${p.key} | ${m.mode} | ${SUBSYSTEM_NAMES[s]} | ${show(i)} | ${show(j)} | ${o} |`);
+      }
+    }
+  }
+  out.push(
+    "",
+    `${overlapping} of ${pairs} subsystem figures have overlapping 95% intervals in the two runs.`,
+    "",
+  );
+  return out;
+}
+
+const [first, second] = process.argv.slice(2);
+if (!first) {
+  console.error(
+    "usage: npm run bench:explain -- RUN [RUN2]   (results.json or run folders of runs with explain: true)",
+  );
+  process.exit(2);
+}
+const a = await load(first);
+console.log(`# explain: ${first}\n`);
+for (const p of a.points) console.log(pointReport(p).join("\n"));
+if (second) {
+  const b = await load(second);
+  console.log(`# explain: ${second}\n`);
+  for (const p of b.points) console.log(pointReport(p).join("\n"));
+  console.log(agreement(a, b).join("\n"));
+}
