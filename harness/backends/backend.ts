@@ -81,6 +81,8 @@ export interface BackendSession {
   runProfiledTrial?(
     trial: Trial,
     signal: AbortSignal,
+    /** Called as soon as the trial's netperf ends, before perf's output is read (the twin's CPU reading stops there). */
+    afterTrial?: () => void,
   ): Promise<{ outcome: TrialOutcome; capture: ProfileCapture }>;
   /** Leaves the cluster as it was found. Safe to call twice. */
   close(): Promise<void>;

@@ -106,6 +106,19 @@ export function differenceSentence(point: ExplainPoint): string | null {
   return `${head} ${sum} ${check}`;
 }
 
+/** Above this share of the benchmark CPU's samples held by other tasks, the measured CPU per unit is mostly theirs. */
+export const FOREIGN_SHARE_CAVEAT = 0.1;
+
+/** Other tasks on the benchmark CPU: /proc/stat's busy time counts theirs too, the benchmark's own samples do not. */
+export function foreignSentence(point: ExplainPoint): string | null {
+  const busy = point.modes.filter((m) => m.foreignShare > FOREIGN_SHARE_CAVEAT);
+  if (busy.length === 0) return null;
+  const own = point.modes
+    .map((m) => `${modeName(m.mode)} ${m.sampled ? formatInterval(m.sampled) : "–"}`)
+    .join(", ");
+  return `${pointName(point.key)}: other tasks held ${busy.map((m) => `${(m.foreignShare * 100).toFixed(0)}% (${modeName(m.mode)})`).join(", ")} of the benchmark CPU's samples. The measured CPU time per unit counts their time too, so the figures by subsystem overstate the benchmark's own cost in proportion (the shares stand); read from the benchmark's own samples it is ${own} ${point.unit}. Run on a quieter machine for figures that add up.`;
+}
+
 function samplingSentence(point: ExplainPoint): string | null {
   const s = point.sampling;
   if (!s) return null;
@@ -128,6 +141,7 @@ export function explainSection(results: Results): ExplainSection | null {
     tables: explain.points.map(pointTable),
     findings: [
       ...explain.points.flatMap((p) => differenceSentence(p) ?? []),
+      ...explain.points.flatMap((p) => foreignSentence(p) ?? []),
       ...explain.points.flatMap((p) => samplingSentence(p) ?? []),
     ],
     method: explain.method,

@@ -57,9 +57,14 @@ export async function profileTwin(
   const benchCpus = session.cpuPlacement.cpus;
   const sampler = sampleNoise?.(benchCpus) ?? new NoiseSampler(benchCpus);
   const startedAt = new Date().toISOString();
+  // the CPU reading covers the twin's netperf only, not perf script's work afterwards
+  let noise: NoiseSample | undefined;
+  const stop = () => {
+    noise ??= sampler.stop();
+  };
   try {
-    const { outcome, capture } = await session.runProfiledTrial(trial, signal);
-    const noise = sampler.stop();
+    const { outcome, capture } = await session.runProfiledTrial(trial, signal, stop);
+    stop();
     const a = attribute(capture.stacks);
     const base: TrialProfile = {
       argv: capture.argv,
@@ -92,7 +97,7 @@ export async function profileTwin(
     if (outcome.path && !outcome.path.ok) return { ...measured, error: `path: ${outcome.path.reason}` };
     return measured;
   } catch (error) {
-    sampler.stop();
+    stop();
     if (error instanceof EnvironmentError) throw error;
     if (signal.aborted) return undefined; // stopped: the measured trial stands without its twin
     return {

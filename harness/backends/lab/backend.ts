@@ -227,14 +227,18 @@ class LabSession implements BackendSession {
   }
 
   /** The trial again with its CPUs sampled by call chain (lab/profile.ts): sweep `explain`. */
-  async runProfiledTrial(trial: Trial, signal: AbortSignal) {
+  async runProfiledTrial(trial: Trial, signal: AbortSignal, afterTrial?: () => void) {
     const cpus = this.cpuPlacement.cpus;
     if (!cpus)
       throw new EnvironmentError(
         "explain samples the benchmark's CPUs, but netperf and netserver are not pinned (cpu.placement: unpinned)",
         "pin them (cpu.placement: auto or explicit CPUs), or run without explain",
       );
-    return withProfile(this.runner, cpus, trial.durationSec, () => this.runTrial(trial, signal));
+    return withProfile(this.runner, cpus, trial.durationSec, async () => {
+      const outcome = await this.runTrial(trial, signal);
+      afterTrial?.();
+      return outcome;
+    });
   }
 
   /** Witness servers this session started: stopped by pid at close. */

@@ -9,7 +9,12 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { attribute } from "../../../harness/profile/attribute.js";
 import { formatFolded, parseFolded } from "../../../harness/profile/folded.js";
-import { differenceSentence, explainSection, runExplain } from "../../../harness/report/explain-section.js";
+import {
+  differenceSentence,
+  explainSection,
+  foreignSentence,
+  runExplain,
+} from "../../../harness/report/explain-section.js";
 import { writeReport } from "../../../harness/report/write.js";
 import { type Results, resultsSchema } from "../../../harness/results/schema.js";
 
@@ -90,6 +95,18 @@ describe("the report's Where the time goes", () => {
     expect([...legacy.keys()].some((c) => c.includes("nf_hook_slow_[k]"))).toBe(true);
     expect([...legacy.keys()].every((c) => !c.startsWith("V8Worker"))).toBe(true); // other tasks left out
     expect(readFileSync(join(out, "report.md"), "utf8")).toContain("## Where the time goes");
+  });
+
+  it("says when other tasks held the benchmark CPU, and gives the benchmark's own figure", () => {
+    const point = runExplain(results)?.points.find((p) => p.key === "same-node/TCP_RR/1,1");
+    if (!point) throw new Error("no same-node TCP_RR point");
+    const quiet = { ...point, modes: point.modes.map((m) => ({ ...m, foreignShare: 0.02 })) };
+    expect(foreignSentence(quiet)).toBeNull();
+    const busy = { ...point, modes: point.modes.map((m) => ({ ...m, foreignShare: 0.6 })) };
+    expect(foreignSentence(busy)).toMatch(
+      /other tasks held 60% \(.*\), 60% \(.*\) of the benchmark CPU's samples/,
+    );
+    expect(foreignSentence(busy)).toMatch(/read from the benchmark's own samples it is/);
   });
 
   it("has no such section for a run without explain", () => {

@@ -32,9 +32,11 @@ class ProfilingSession extends FakeSession {
   async runProfiledTrial(
     trial: Trial,
     signal: AbortSignal,
+    afterTrial?: () => void,
   ): Promise<{ outcome: TrialOutcome; capture: ProfileCapture }> {
     this.calls.push(`profile ${trial.id}`);
     const outcome = await this.runTrial(trial, signal);
+    afterTrial?.();
     const stacks = STACKS[trial.mode as "legacy" | "ebpf"];
     const samples = [...stacks.values()].reduce((a, b) => a + b, 0);
     return {
