@@ -7,11 +7,17 @@
  *   alone, and the attributed differences by subsystem;
  * - with two runs: each subsystem's figure in both, and whether their intervals overlap
  *   (the attribution's agreement between runs).
+ * --reattribute attributes each twin's folded stacks again with today's symbol table.
  * Prints Markdown; asserts nothing.
  */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { attribute } from "../profile/attribute.js";
 import { explainRun } from "../profile/explain.js";
+import { parseFolded } from "../profile/folded.js";
 import type { Explain, ExplainPoint, Interval } from "../results/profile-schema.js";
 import { readResults } from "../results/read.js";
+import type { TrialRecord } from "../results/schema.js";
 import { SUBSYSTEM_NAMES, SUBSYSTEMS } from "../vocabulary/vocabulary.js";
 
 const f = (v: number) =>
@@ -29,9 +35,30 @@ const overlap = (a: Interval | undefined, b: Interval | undefined) =>
       ? "yes"
       : "NO";
 
+/** With --reattribute: each twin's samples attributed again from its folded stacks with today's table. */
+function reattribute(trials: TrialRecord[], runDir: string): TrialRecord[] {
+  return trials.map((t) => {
+    const file = t.profile?.foldedFile;
+    if (!t.profile || !file || !existsSync(join(runDir, file))) return t;
+    const a = attribute(parseFolded(readFileSync(join(runDir, file), "utf8"), file));
+    return {
+      ...t,
+      profile: {
+        ...t.profile,
+        bySubsystem: a.bySubsystem,
+        busySamples: a.busy,
+        idleSamples: a.idle,
+        foreignSamples: a.foreign,
+      },
+    };
+  });
+}
+
 async function load(path: string): Promise<Explain> {
   const results = await readResults(path);
-  const explain = results.explain ?? explainRun(results.trials);
+  const runDir = statSync(path).isDirectory() ? path : dirname(path);
+  const trials = REATTRIBUTE ? reattribute(results.trials, runDir) : results.trials;
+  const explain = REATTRIBUTE ? explainRun(trials) : (results.explain ?? explainRun(trials));
   if (!explain) throw new Error(`${path}: no profiled trials (run with explain: true)`);
   return explain;
 }
@@ -98,10 +125,12 @@ function agreement(a: Explain, b: Explain): string[] {
   return out;
 }
 
-const [first, second] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const REATTRIBUTE = args.includes("--reattribute");
+const [first, second] = args.filter((a) => a !== "--reattribute");
 if (!first) {
   console.error(
-    "usage: npm run bench:explain -- RUN [RUN2]   (results.json or run folders of runs with explain: true)",
+    "usage: npm run bench:explain -- [--reattribute] RUN [RUN2]   (results.json or run folders of runs with explain: true; --reattribute: attribute the folded stacks again with today's table)",
   );
   process.exit(2);
 }

@@ -29,6 +29,9 @@ export const NETWORK_SUBSYSTEMS: readonly Subsystem[] = [
   "tcp-udp",
 ];
 
+/** Bridge frames: a netfilter hook called straight from one is br_netfilter's, run on bridged frames. */
+const BRIDGE_FRAME = /^(__)?br_/;
+
 export type SampleKind = "busy" | "idle" | "foreign";
 
 export interface ChainClass {
@@ -42,6 +45,7 @@ export function classifyChain(chain: string): ChainClass {
   let innermost: Subsystem | null = null;
   let scoped: Subsystem | null = null;
   let user = false;
+  let caller = "";
   // root first: the last match is the innermost
   for (const frame of frames) {
     if (!frame.kernel) {
@@ -49,9 +53,13 @@ export function classifyChain(chain: string): ChainClass {
       continue;
     }
     const c = classifySymbol(frame.name);
+    const bridgeHook = c?.subsystem === "netfilter" && BRIDGE_FRAME.test(caller);
+    caller = frame.name;
     if (!c) continue;
-    innermost = c.subsystem;
-    if (c.scope) scoped = c.subsystem;
+    // a netfilter hook the bridge runs (br_netfilter) is the bridge's: the underlay's, not host routing's
+    const subsystem = bridgeHook ? "devices" : c.subsystem;
+    innermost = subsystem;
+    if (c.scope) scoped = subsystem;
   }
   const subsystem: Subsystem =
     scoped ?? innermost ?? (user && !frames.some((f) => f.kernel) ? "user" : "other");

@@ -14,6 +14,10 @@
  *    the route lookup; the veth transmit at the end of forwarding is the device's; a sample in
  *    a function no rule names (`kmem_cache_free`, `memcpy`) goes to its nearest named caller.
  * 3. **Otherwise `other`** (or `user`, for netperf's and netserver's own code).
+ * 4. **A netfilter hook called straight from a bridge frame** (`br_nf_*`, `__br_forward`: the
+ *    underlay bridge's br_netfilter) counts as the bridge's (`devices`): it runs on bridged
+ *    frames in both modes and is not host routing's cost. Tables it walks are still
+ *    netfilter's (rule 1: `nft_do_chain` is the innermost scope).
  *
  * Why scopes: netfilter's hooks run to completion and return before the packet moves on
  * (NF_HOOK calls the next step after `nf_hook_slow` returns), and a tc program's redirect

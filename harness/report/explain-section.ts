@@ -171,7 +171,7 @@ export function stackedBarsSvg(section: ExplainSection): string {
   }
   const height = legendHeight + section.bars.length * rowHeight + 10;
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${labelWidth + barWidth + 120}" height="${height}" font-family="DejaVu Sans, sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${labelWidth + barWidth + 200}" height="${height}" font-family="DejaVu Sans, sans-serif" font-size="11">`,
   ];
   SUBSYSTEMS.forEach((s, i) => {
     const x = (i % 4) * 220;

@@ -61,6 +61,14 @@ describe("attribution by call chain, on captured lab chains", () => {
         ),
       ).subsystem,
     ).toBe("devices");
+    // the bridge's own netfilter hook (br_netfilter, empty): the underlay's, in both modes, not netfilter's
+    expect(
+      classifyChain(chainEndingWith(ebpfCross, "br_handle_frame", "br_nf_pre_routing", "nf_hook_slow"))
+        .subsystem,
+    ).toBe("devices");
+    expect(classifyChain(chainEndingWith(ebpfCross, "br_forward_finish", "nf_hook_slow")).subsystem).toBe(
+      "devices",
+    );
   });
 
   it("otherwise lets the innermost named frame decide, and sends unnamed frames to their caller", () => {
