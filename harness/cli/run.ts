@@ -175,7 +175,9 @@ export function registerRun(program: Command): void {
       const progress = Progress.for(process.stderr, Boolean(opts.json), sweep.durationSec + 0.2);
       const control: RunControl = { stopRequested: false, kill: new AbortController() };
       const uninstall = installInterruptHandlers(control, progress.log);
-      progress.log(`${trials.length} trials, about ${formatDuration(estimateSeconds(trials))}`);
+      progress.log(
+        `${trials.length} trials, about ${formatDuration(estimateSeconds(trials) * (sweep.explain ? 2 : 1))}${sweep.explain ? " (explain: a profiled twin after each counted trial)" : ""}`,
+      );
       let outcome: Awaited<ReturnType<typeof runSweep>>;
       try {
         outcome = await runSweep({
