@@ -71,7 +71,11 @@ function pointReport(p: ExplainPoint): string[] {
     );
   for (const m of p.modes)
     out.push(
-      `- ${m.mode}: measured ${show(m.measured)}, read from samples ${show(m.sampled)}, ${m.blocks} blocks, ${m.samples} samples, other tasks ${(m.foreignShare * 100).toFixed(1)}% of samples`,
+      `- ${m.mode}: measured ${show(m.measured)}, read from samples ${show(m.sampled)}, ${m.blocks} blocks, ${m.samples} samples, other tasks ${(m.foreignShare * 100).toFixed(1)}% of samples; share of the benchmark's busy samples: ${SUBSYSTEMS.filter(
+        (s) => (m.shares[s] ?? 0) > 0,
+      )
+        .map((s) => `${s} ${((m.shares[s] ?? 0) * 100).toFixed(1)}%`)
+        .join(", ")}`,
     );
   const d = p.difference;
   if (d) {
