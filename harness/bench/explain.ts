@@ -126,6 +126,25 @@ function agreement(a: Explain, b: Explain): string[] {
     `${overlapping} of ${pairs} subsystem figures have overlapping 95% intervals in the two runs.`,
     "",
   );
+  // shares need no interval: how far apart the two runs put each subsystem's share of busy samples
+  out.push(
+    "| point | mode | largest share difference | mean absolute share difference |",
+    "| --- | --- | --- | --- |",
+  );
+  for (const p of a.points) {
+    const q = b.points.find((x) => x.key === p.key);
+    for (const m of p.modes) {
+      const n = q?.modes.find((x) => x.mode === m.mode);
+      if (!n) continue;
+      const diffs = SUBSYSTEMS.map((s) => [s, ((m.shares[s] ?? 0) - (n.shares[s] ?? 0)) * 100] as const);
+      const [worst, by] = diffs.reduce((x, y) => (Math.abs(y[1]) > Math.abs(x[1]) ? y : x));
+      const mean = diffs.reduce((t, [, d]) => t + Math.abs(d), 0) / diffs.length;
+      out.push(
+        `| ${p.key} | ${m.mode} | ${SUBSYSTEM_NAMES[worst]} ${by >= 0 ? "+" : ""}${by.toFixed(1)} points | ${mean.toFixed(2)} points |`,
+      );
+    }
+  }
+  out.push("");
   return out;
 }
 
