@@ -14,7 +14,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { attribute } from "../profile/attribute.js";
 import { explainRun } from "../profile/explain.js";
-import { parseFolded } from "../profile/folded.js";
+import { foldedText, parseFolded } from "../profile/folded.js";
 import type { Explain, ExplainPoint, Interval } from "../results/profile-schema.js";
 import { readResults } from "../results/read.js";
 import type { TrialRecord } from "../results/schema.js";
@@ -40,7 +40,7 @@ function reattribute(trials: TrialRecord[], runDir: string): TrialRecord[] {
   return trials.map((t) => {
     const file = t.profile?.foldedFile;
     if (!t.profile || !file || !existsSync(join(runDir, file))) return t;
-    const a = attribute(parseFolded(readFileSync(join(runDir, file), "utf8"), file));
+    const a = attribute(parseFolded(foldedText(readFileSync(join(runDir, file))), file));
     return {
       ...t,
       profile: {

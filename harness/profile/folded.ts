@@ -2,8 +2,10 @@
  * `perf script` output to folded stacks, the format of Brendan Gregg's flamegraph.pl and most
  * flame-graph tools: one line per distinct call chain, `comm;outermost;…;innermost count`.
  * Kernel frames carry flamegraph.pl's `_[k]` annotation (its --color=java/--kernel readers
- * know it), so the attribution can tell the kernel's functions from netperf's own. Pure.
+ * know it), so the attribution can tell the kernel's functions from netperf's own. Pure
+ * (`foldedText` only inflates bytes it is given).
  */
+import { gunzipSync } from "node:zlib";
 
 export interface FoldedStacks {
   /** chain (root first, `;`-separated, comm first) → samples. */
@@ -72,6 +74,11 @@ export function formatFolded(stacks: ReadonlyMap<string, number>): string {
     .map(([chain, n]) => `${chain} ${n}`)
     .join("\n")
     .concat(stacks.size > 0 ? "\n" : "");
+}
+
+/** Folded text from a file's bytes, gzipped (`.gz`, as a run folder keeps them) or not. */
+export function foldedText(bytes: Buffer): string {
+  return bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes).toString("utf8") : bytes.toString("utf8");
 }
 
 /** Reads folded text (ours or another tool's): `chain count` per line; malformed lines are refused with their number. */

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { classifyChain } from "../profile/attribute.js";
-import { formatFolded, parseFolded } from "../profile/folded.js";
+import { foldedText, formatFolded, parseFolded } from "../profile/folded.js";
 import type { Results } from "../results/schema.js";
 import { differentialFlameSvg } from "./flame-svg.js";
 import { MODE_NAMES, pointName } from "./points.js";
@@ -36,7 +36,7 @@ export function explainFiles(results: Results, runDir: string): ExplainFiles {
     }
     const key = `${t.point.key}|${t.mode}`;
     const into = merged.get(key) ?? new Map<string, number>();
-    for (const [chain, n] of parseFolded(readFileSync(path, "utf8"), path))
+    for (const [chain, n] of parseFolded(foldedText(readFileSync(path)), path))
       if (classifyChain(chain).kind === "busy") into.set(chain, (into.get(chain) ?? 0) + n);
     merged.set(key, into);
   }

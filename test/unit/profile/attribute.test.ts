@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { attribute, classifyChain } from "../../../harness/profile/attribute.js";
-import { foldPerfScript, formatFolded, parseFolded } from "../../../harness/profile/folded.js";
+import { foldedText, foldPerfScript, formatFolded, parseFolded } from "../../../harness/profile/folded.js";
 import { baseSymbol, classifySymbol } from "../../../harness/profile/subsystems.js";
 
 /** Call chains captured in the lab (perf record -e cpu-clock -C 1 -g -F 999, 3 s of TCP_RR 1,1), trimmed. */
@@ -141,6 +142,12 @@ describe("perf script to folded stacks", () => {
     expect(program && classifyChain(program).subsystem).toBe("ebpf");
     // round trip through the text form
     expect(parseFolded(formatFolded(folded.stacks))).toEqual(folded.stacks);
+  });
+
+  it("reads folded stacks gzipped (as a run folder keeps them) or plain", () => {
+    const text = "netperf;__send 3\n";
+    expect(foldedText(gzipSync(text))).toBe(text);
+    expect(foldedText(Buffer.from(text))).toBe(text);
   });
 
   it("refuses a malformed folded line with its number", () => {
