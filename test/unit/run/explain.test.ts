@@ -3,14 +3,17 @@
  * trial, its samples are attributed and its folded stacks written, and the run's figures per
  * subsystem are computed from them. The backend is scripted; the call chains are the lab's.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ProfileCapture, TrialOutcome } from "../../../harness/backends/backend.js";
 import type { CpuPlacement } from "../../../harness/machine/cpu-placement.js";
 import { explainRun, meanInterval } from "../../../harness/profile/explain.js";
-import { parseFolded } from "../../../harness/profile/folded.js";
+import { foldedText, parseFolded } from "../../../harness/profile/folded.js";
 import { type NoiseSample, resultsSchema, type TrialRecord } from "../../../harness/results/schema.js";
 import { type ExecuteContext, executeTrials, type RunControl } from "../../../harness/run/execute.js";
+import { folderProfileWriter } from "../../../harness/run/profile-twin.js";
 import { parseSweep } from "../../../harness/sweep/load.js";
 import { planSweep, type Trial } from "../../../harness/sweep/plan.js";
 import { UsageError } from "../../../harness/util/errors.js";
@@ -153,6 +156,18 @@ describe("explain in the run loop", () => {
     expect(point?.sampling?.sampled.n).toBe(3);
     // what run.ts stores parses with the results schema's part
     expect(resultsSchema.shape.explain.parse(explain)).toEqual(explain);
+  });
+});
+
+describe("the run folder's folded stacks", () => {
+  it("are written gzipped under profiles/, one file per trial id, and read back as written", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rb-profiles-"));
+    const text = "netperf;__send;entry_SYSCALL_64_after_hwframe_[k] 12\n";
+    const relative = folderProfileWriter(dir)("2:legacy:same-node/TCP_RR/1,1", text);
+    expect(relative).toBe("profiles/2_legacy_same-node_TCP_RR_1,1.folded.gz");
+    const bytes = readFileSync(join(dir, relative));
+    expect(bytes[0]).toBe(0x1f);
+    expect(foldedText(bytes)).toBe(text);
   });
 });
 
