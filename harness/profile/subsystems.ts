@@ -29,6 +29,9 @@
  * IP's receive and output frames shared by local delivery and forwarding (`ip_rcv`,
  * `ip_output`, `ip_finish_output2`) are deliberately not named: they go to their caller, so
  * that the node's forwarding output counts as forwarding and a pod's own output as TCP/UDP.
+ *
+ * Over 300 lines only because the formatter puts each symbol of the table on its own line: it
+ * is one table and its lookup.
  */
 import type { Subsystem } from "../vocabulary/vocabulary.js";
 
