@@ -1,13 +1,12 @@
-/** `routebench compare`, `history` and `export`: release qualification over results files. */
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+/** `routebench compare` and `export`: release qualification over results files (`history` is in history.ts). */
+import { writeFile } from "node:fs/promises";
 import { type Command, Option } from "@commander-js/extra-typings";
 import { compareMarkdown, junitXml, terminalTable } from "../report/compare-output.js";
 import { comparisonsCsv, pointsCsv } from "../report/csv.js";
 import { readResults } from "../results/read.js";
 import { compareRuns, GATE_EXIT_CODES } from "../stats/regression.js";
 import { UsageError } from "../util/errors.js";
-import { METRIC_NAMES, MODES, PACKAGE_ROOT } from "../vocabulary/vocabulary.js";
+import { METRIC_NAMES, MODES } from "../vocabulary/vocabulary.js";
 import { printJson, printLine } from "./output.js";
 
 function parsePercentage(value: string): number {
@@ -55,27 +54,15 @@ export function registerCompare(program: Command): void {
     });
 
   program
-    .command("history")
-    .description("an HTML trend page: each point's median and CI across runs, in time order")
-    .argument("<results...>", "results.json files or run folders")
-    .option("--out <dir>", "output folder (default reports/history)")
-    .action(async (paths: string[], opts) => {
-      const runs = [];
-      for (const path of paths) runs.push(await readResults(path));
-      const dir = opts.out ?? join(PACKAGE_ROOT, "reports", "history");
-      await mkdir(dir, { recursive: true });
-      const file = join(dir, "index.html");
-      const { renderHistory } = await import("../report/history.js");
-      await writeFile(file, await renderHistory(runs));
-      printLine(`history: ${file}`);
-    });
-
-  program
     .command("export")
-    .description("the summary of a run as CSV or JSON, for dashboards")
+    .description(
+      "the summary of a run as CSV or JSON, for dashboards; OpenSearch bulk NDJSON or a Prometheus/OpenMetrics exposition, for pipelines",
+    )
     .argument("<results>", "results.json or run folder")
     .addOption(
-      new Option("--format <format>", "file format").choices(["csv", "json"] as const).default("csv"),
+      new Option("--format <format>", "file format")
+        .choices(["csv", "json", "opensearch", "openmetrics"] as const)
+        .default("csv"),
     )
     .addOption(
       new Option("--table <table>", "with csv: which table")
@@ -83,10 +70,19 @@ export function registerCompare(program: Command): void {
         .default("points"),
     )
     .option("--out <file>", "write to a file instead of standard output")
+    .option("--index <name>", "with opensearch: the index the bulk actions name", "routebench")
+    .option("--mapping <file>", "with opensearch: also write the index mapping (JSON) to this file")
     .action(async (path: string, opts) => {
       const results = await readResults(path);
       let text: string;
-      if (opts.format === "json") {
+      if (opts.format === "opensearch") {
+        const { OPENSEARCH_MAPPING, opensearchBulk } = await import("../report/opensearch.js");
+        text = opensearchBulk(results, opts.index);
+        if (opts.mapping)
+          await writeFile(opts.mapping, `${JSON.stringify({ mappings: OPENSEARCH_MAPPING }, null, 2)}\n`);
+      } else if (opts.format === "openmetrics") {
+        text = (await import("../report/openmetrics.js")).openMetricsText(results);
+      } else if (opts.format === "json") {
         text = `${JSON.stringify(
           {
             runId: results.runId,

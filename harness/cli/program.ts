@@ -11,7 +11,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   run: async () => (await import("./run.js")).registerRun,
   report: async () => (await import("./report.js")).registerReport,
   compare: async () => (await import("./compare.js")).registerCompare,
-  history: async () => (await import("./compare.js")).registerCompare,
+  history: async () => (await import("./history.js")).registerHistory,
   export: async () => (await import("./compare.js")).registerCompare,
   manifests: async () => (await import("./k8s.js")).registerK8s,
   k8s: async () => (await import("./k8s.js")).registerK8s,

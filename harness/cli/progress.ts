@@ -57,10 +57,14 @@ export class Progress {
   handle = (event: ProgressEvent): void => {
     if (this.mode === "silent") return;
     if (event.kind === "mode" && event.evidence) {
-      if (this.announced.has(event.evidence.mode)) return;
+      // a slow switch (an agent rollout, a node-pool upgrade) is announced every time, with its duration
+      const took = event.evidence.switchSec ?? 0;
+      if (this.announced.has(event.evidence.mode) && took < 1) return;
       this.announced.add(event.evidence.mode);
       if (this.mode === "tty") this.clear();
-      this.stream.write(`mode ${event.evidence.mode}: ${event.evidence.detail}\n`);
+      this.stream.write(
+        `mode ${event.evidence.mode}: ${event.evidence.detail}${took >= 1 ? ` (the switch took ${formatDuration(took)})` : ""}\n`,
+      );
       return;
     }
     const counter = `[${String(event.done).padStart(String(event.planned).length)}/${event.planned}]`;

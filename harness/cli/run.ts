@@ -10,7 +10,17 @@ import type { RunControl } from "../run/execute.js";
 import { givenUpTrials } from "../run/execute.js";
 import { makeRunId, runSweep } from "../run/run.js";
 import { loadSweep } from "../sweep/load.js";
-import { estimateSeconds, modeSwitches, planSweep, sweepPoints } from "../sweep/plan.js";
+import {
+  designLine,
+  estimateSeconds,
+  estimateSwitchSeconds,
+  plannedSwitches,
+  planSweep,
+  sweepPoints,
+  sweepSegments,
+  switchCap,
+  switchCostOf,
+} from "../sweep/plan.js";
 import { PROFILE_SETTINGS, PROFILES } from "../sweep/schema.js";
 import { EnvironmentError, UsageError } from "../util/errors.js";
 import { BACKENDS, DEFAULT_SWEEP, RESULTS_DIR } from "../vocabulary/vocabulary.js";
@@ -50,6 +60,11 @@ export function installInterruptHandlers(control: RunControl, log: (message: str
     process.off("SIGTERM", onTerminate);
     process.off("SIGHUP", onTerminate);
   };
+}
+
+/** A switch's time: milliseconds below a second (the lab), else as a duration. */
+function switchTime(seconds: number): string {
+  return seconds < 1 ? `${Math.round(seconds * 1000)} ms` : formatDuration(seconds);
 }
 
 /** Each profile's settings as `--help` shows them, from PROFILE_SETTINGS so they cannot drift apart. */
@@ -97,6 +112,7 @@ export function registerRun(program: Command): void {
     .option("--report", "render the report right after the run")
     .option("--report-out <dir>", "with --report: the report folder (default reports/<runId>)")
     .option("--json", "print one JSON object at the end instead of progress")
+    .option("--history <db>", "add the finished run to this history store (created if missing)")
     .action(async (file: string | undefined, opts) => {
       if (opts.resume && (file || opts.profile || opts.seed !== undefined)) {
         throw new UsageError(
@@ -125,23 +141,43 @@ export function registerRun(program: Command): void {
       const trials = planSweep(sweep);
 
       if (opts.dryRun) {
+        const cost = switchCostOf(sweep);
+        const switches = plannedSwitches(sweep, trials);
+        const switchSec = estimateSwitchSeconds(sweep, trials);
         const plan = {
           sweep: sweep.name,
           points: sweepPoints(sweep).length,
           trials: trials.length,
-          modeSwitches: modeSwitches(trials),
+          modeSwitches: switches,
+          switchCost: { ...cost, typicalSec: cost.typicalSec },
+          maxSwitches: switchCap(sweep) ?? null,
+          segments: sweepSegments(sweep),
           durationSec: sweep.durationSec,
           repetitions: sweep.repetitions,
           order: sweep.order,
           seed: sweep.seed,
-          estimatedSec: Math.round(estimateSeconds(trials)),
+          estimatedSec: Math.round(estimateSeconds(trials) + switchSec),
+          trialsSec: Math.round(estimateSeconds(trials)),
+          switchesSec: Math.round(switchSec),
           trialOrder: trials.map((t) => t.id),
         };
         if (opts.json) return printJson(plan);
         printLine(
-          `${plan.trials} trials (${plan.points} points × ${sweep.modes.length} modes × ${sweep.repetitions} repetitions), ${sweep.durationSec} s each, ${sweep.order} order (seed ${sweep.seed}), ${plan.modeSwitches} mode switches`,
+          `${plan.trials} trials (${plan.points} points × ${sweep.order === "interleaved" ? `${sweep.modes.length} modes × ${sweep.repetitions} repetitions` : `blocks per mode: ${sweep.modes.map((m) => `${m} ${new Set(trials.filter((t) => t.mode === m).map((t) => t.block)).size}`).join(", ")}`}), ${sweep.durationSec} s each, ${sweep.order} order (seed ${sweep.seed}), ${switches} mode switches${plan.maxSwitches === null ? "" : ` (at most ${plan.maxSwitches})`}`,
         );
-        printLine(`estimated duration: ${formatDuration(plan.estimatedSec)}`);
+        printLine(`design: ${designLine(sweep)}`);
+        printLine(
+          cost.switches
+            ? `mode switches: ${switches} × ~${switchTime(cost.typicalSec)} expected (${cost.what}; ${switchTime(cost.rangeSec[0])}–${switchTime(cost.rangeSec[1])}${cost.replacesNodes ? ", replaces the nodes" : ""}${sweep.switchCostSec === undefined ? "" : ", switchCostSec from the sweep"}) = ${formatDuration(plan.switchesSec)}`
+            : `mode switches: none (${cost.what})`,
+        );
+        if (sweep.order !== "interleaved" && PROFILE_SETTINGS[sweep.profile].targetCiPct !== undefined)
+          printLine(
+            `adaptive phase: off (the ${sweep.order} design plans its switches up front; more precision: more repetitions)`,
+          );
+        printLine(
+          `estimated duration: ${formatDuration(plan.estimatedSec)} (trials ${formatDuration(plan.trialsSec)}, switches ${formatDuration(plan.switchesSec)})`,
+        );
         printLine("order:");
         for (const id of plan.trialOrder.slice(0, 20)) printLine(`  ${id}`);
         if (plan.trialOrder.length > 20)
@@ -161,6 +197,7 @@ export function registerRun(program: Command): void {
           resume: Boolean(resume),
         },
       );
+      if (opts.history) await (await import("./history.js")).checkHistoryStore(opts.history);
       if (sweep.backend === "kubernetes" && !resume) {
         // the preflight first: a run that cannot succeed should fail before it switches anything
         const { formatChecks } = await import("../backends/kubernetes/check.js");
@@ -176,7 +213,7 @@ export function registerRun(program: Command): void {
       const control: RunControl = { stopRequested: false, kill: new AbortController() };
       const uninstall = installInterruptHandlers(control, progress.log);
       progress.log(
-        `${trials.length} trials, about ${formatDuration(estimateSeconds(trials) * (sweep.explain ? 2 : 1))}${sweep.explain ? " (explain: a profiled twin after each counted trial)" : ""}`,
+        `${trials.length} trials, ${sweep.order} order, ${plannedSwitches(sweep, trials)} mode switches, about ${formatDuration(estimateSeconds(trials) * (sweep.explain ? 2 : 1) + estimateSwitchSeconds(sweep, trials))}${sweep.explain ? " (explain: a profiled twin after each counted trial)" : ""}`,
       );
       let outcome: Awaited<ReturnType<typeof runSweep>>;
       try {
@@ -226,6 +263,12 @@ export function registerRun(program: Command): void {
         printLine(`results: ${join(dir, "results.json")}`);
         if (report) printLine(`report: ${report.main}`);
       }
+      if (opts.history && results.state === "completed")
+        await (await import("./history.js")).addToHistory(
+          opts.history,
+          [results],
+          opts.json ? warn : printLine,
+        );
       if (outcome.error) throw outcome.error;
       const gaveUp = givenUpTrials(results.trials, results.sweep.retries);
       if (results.state === "aborted") {

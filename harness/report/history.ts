@@ -1,14 +1,17 @@
 /**
  * `routebench history`: each point's median and 95% CI across runs, in time order, labelled
- * by run label. Built from the same pieces as the report (vega-lite specs, headless SVG, the
- * HTML page shell). The specs are pure; `renderHistory` renders them.
+ * by run label, with the steps `history check` detects marked on the charts and listed with
+ * links to the runs on either side. Built from the same pieces as the report (vega-lite specs,
+ * headless SVG, the HTML page shell). The specs are pure; `renderHistory` renders them.
  */
 import type { TopLevelSpec } from "vega-lite";
-import type { Results } from "../results/schema.js";
+import type { HistoryCheck, StepKind } from "../history/check.js";
+import { chronological, type HistoryRun } from "../history/runs.js";
 import { METRICS, type MetricName } from "../vocabulary/vocabulary.js";
-import { count, text } from "./cells.js";
+import { text } from "./cells.js";
 import { type ChartSpec, FONT, VEGA_LITE_SCHEMA } from "./chart-style.js";
 import { formatWithInterval } from "./format.js";
+import { stepLine } from "./history-output.js";
 import { escapeHtml, htmlFigures, htmlPage, htmlTable } from "./html.js";
 import { renderSvg } from "./render.js";
 
@@ -24,25 +27,43 @@ export interface TrendRow {
   median: number;
   low: number | null;
   high: number | null;
+  /** The run's row in the page's run table. */
+  href: string;
+  /** A detected step starts at this run in this series. */
+  step: StepKind | null;
 }
 
-/** Trend rows of the given runs, oldest first. */
-export function trendRows(runs: readonly Results[]): TrendRow[] {
-  const sorted = [...runs].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
-  return sorted.flatMap((results, order) =>
-    results.summary.points
+/** The anchor of a run's row on the page (1-based, oldest first). */
+export const runAnchor = (index: number) => `run-${index + 1}`;
+
+/** Trend rows of the given runs, oldest first; the steps of `check` (if given) marked on the run they start at. */
+export function trendRows(runs: readonly HistoryRun[], check?: HistoryCheck): TrendRow[] {
+  const steps = new Map<string, StepKind>();
+  for (const s of check?.series ?? [])
+    for (const step of s.steps)
+      steps.set(
+        `${step.run.runId}\u0000${s.placement} ${s.test} ${s.size}\u0000${s.mode}\u0000${s.metric}`,
+        step.kind,
+      );
+  return chronological(runs).flatMap((run, order) =>
+    run.points
       .filter((p) => TREND_METRICS.includes(p.metric))
-      .map((p) => ({
-        run: `${order + 1}. ${results.label}`,
-        order,
-        startedAt: results.startedAt,
-        point: `${p.placement} ${p.test} ${p.size}`,
-        mode: p.mode,
-        metric: p.metric,
-        median: p.median,
-        low: p.ciLow,
-        high: p.ciHigh,
-      })),
+      .map((p) => {
+        const point = `${p.placement} ${p.test} ${p.size}`;
+        return {
+          run: `${order + 1}. ${run.label}`,
+          order,
+          startedAt: run.startedAt,
+          point,
+          mode: p.mode,
+          metric: p.metric,
+          median: p.median,
+          low: p.ciLow,
+          high: p.ciHigh,
+          href: `#${runAnchor(order)}`,
+          step: steps.get(`${run.runId}\u0000${point}\u0000${p.mode}\u0000${p.metric}`) ?? null,
+        };
+      }),
   );
 }
 
@@ -95,6 +116,7 @@ export function trendCharts(rows: readonly TrendRow[]): ChartSpec[] {
               x,
               y,
               color,
+              href: { field: "href" },
               tooltip: [
                 { field: "run" },
                 { field: "mode" },
@@ -104,6 +126,26 @@ export function trendCharts(rows: readonly TrendRow[]): ChartSpec[] {
               ],
             },
           },
+          {
+            transform: [{ filter: "datum.step != null" }],
+            mark: { type: "point", shape: "triangle-down", size: 160, filled: true, yOffset: -12 },
+            encoding: {
+              x,
+              y,
+              // fill, not color: color is the mode's scale, and sharing it would merge the two
+              fill: {
+                field: "step",
+                type: "nominal",
+                title: "step starts",
+                scale: {
+                  domain: ["worse", "better", "within tolerance"],
+                  range: ["#9b2c2c", "#276749", "#744210"],
+                },
+              },
+              href: { field: "href" },
+              tooltip: [{ field: "run" }, { field: "mode" }, { field: "step" }],
+            },
+          },
         ],
       },
     } as TopLevelSpec;
@@ -111,33 +153,54 @@ export function trendCharts(rows: readonly TrendRow[]): ChartSpec[] {
       {
         id: `trend-${metric}`,
         title: `${label.name} across runs`,
-        caption: `Median and 95% CI of ${label.name} per point and mode, run by run.`,
+        caption: `Median and 95% CI of ${label.name} per point and mode, run by run; a triangle marks the run where a detected step starts. Each point links to its run.`,
         spec,
       },
     ];
   });
 }
 
-/** The history page: trend charts and a table of every run's medians. */
-export async function renderHistory(runs: readonly Results[]): Promise<string> {
-  const rows = trendRows(runs);
+function runLink(index: number, label: string): string {
+  return `<a href="#${runAnchor(index)}">${escapeHtml(`${index + 1}. ${label}`)}</a>`;
+}
+
+/** The detected steps, each with links to the last run before it and the first after it. */
+function stepsSection(check: HistoryCheck): string {
+  const rows = check.series.flatMap((s) =>
+    s.steps.map(
+      (step) =>
+        `<tr class="${step.kind === "worse" ? "worse" : step.kind === "better" ? "better" : "ns"}"><td>${escapeHtml(s.name)}</td><td>${runLink(step.previous.index, step.previous.label)} → ${runLink(step.run.index, step.run.label)}</td><td>${escapeHtml(step.run.gitCommit ?? "–")}</td><td>${escapeHtml(stepLine(step))}</td></tr>`,
+    ),
+  );
+  const body = rows.length
+    ? `<table><thead><tr><th>Series</th><th>Between runs</th><th>Commit</th><th>Step</th></tr></thead><tbody>\n${rows.join("\n")}\n</tbody></table>`
+    : "<p>No step detected.</p>";
+  return `<section class="table" id="table-steps"><h3>Detected steps</h3>${body}<p class="table-note">${escapeHtml(
+    `${check.decision.reason}. Method: ${check.method}.`,
+  )}</p></section>`;
+}
+
+/** The runs, each row an anchor the charts and the steps link to, with links to its neighbours. */
+function runsSection(sorted: readonly HistoryRun[]): string {
+  const rows = sorted.map((r, i) => {
+    const previous = i > 0 ? runLink(i - 1, sorted[i - 1]?.label ?? "") : "–";
+    const next = i + 1 < sorted.length ? runLink(i + 1, sorted[i + 1]?.label ?? "") : "–";
+    const cells = [r.label, r.runId, r.startedAt, r.state, r.kernel, r.gitCommit ?? "–", r.sweepName].map(
+      (c) => `<td>${escapeHtml(c)}</td>`,
+    );
+    return `<tr id="${runAnchor(i)}"><td>${i + 1}</td>${cells.join("")}<td>${previous}</td><td>${next}</td></tr>`;
+  });
+  return `<section class="table" id="table-runs"><h3>Runs</h3><table><thead><tr><th>#</th><th>Label</th><th>Run</th><th>Started</th><th>State</th><th>Kernel</th><th>Commit</th><th>Sweep</th><th>Previous</th><th>Next</th></tr></thead><tbody>
+${rows.join("\n")}
+</tbody></table></section>`;
+}
+
+/** The history page: trend charts with detected steps, the steps, the runs and every run's medians. */
+export async function renderHistory(runs: readonly HistoryRun[], check?: HistoryCheck): Promise<string> {
+  const rows = trendRows(runs, check);
   const charts = [];
   for (const chart of trendCharts(rows)) charts.push({ ...chart, svg: await renderSvg(chart.spec) });
-  const sorted = [...runs].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
-  const table = htmlTable({
-    id: "runs",
-    title: "Runs",
-    columns: ["#", "Label", "Run", "Started", "State", "Kernel", "Commit"],
-    rows: sorted.map((r, i) => [
-      count(i + 1),
-      text(r.label),
-      text(r.runId),
-      text(r.startedAt),
-      text(r.state),
-      text(r.environment.kernel),
-      text(r.environment.gitCommit ?? "–"),
-    ]),
-  });
+  const sorted = chronological(runs);
   const medians = htmlTable({
     id: "medians",
     title: "Medians with 95% CIs",
@@ -150,10 +213,14 @@ export async function renderHistory(runs: readonly Results[]): Promise<string> {
       text(formatWithInterval(r.median, r.low, r.high)),
     ]),
   });
+  const warning = check?.mixedSweeps
+    ? `<p class="note">${escapeHtml(`Runs of different sweeps: ${check.mixedSweeps}. Their figures are drawn side by side but measure different things; steps were searched in the newest sweep's runs only.`)}</p>`
+    : "";
   return htmlPage(
     "routebench history",
     `<header><h1>routebench history</h1><p class="meta">${escapeHtml(`${runs.length} runs, ${sorted[0]?.startedAt ?? ""} → ${sorted.at(-1)?.startedAt ?? ""}`)}</p></header>
-<h2>Trends</h2><div class="charts">${htmlFigures(charts)}</div>
-<h2>Runs</h2>${table}${medians}`,
+${warning}<h2>Trends</h2><div class="charts">${htmlFigures(charts)}</div>
+${check ? `<h2>Changes</h2>${stepsSection(check)}` : ""}
+<h2>Runs</h2>${runsSection(sorted)}${medians}`,
   );
 }

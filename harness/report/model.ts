@@ -13,6 +13,7 @@ import type { Table } from "./cells.js";
 import { type ChartData, chartData } from "./chart-data.js";
 import { costTables } from "./cost-tables.js";
 import { comparisonsDataset, type Dataset, pointsDataset, witnessDataset } from "./datasets.js";
+import { designNote, switchesTable } from "./design.js";
 import { directTable } from "./direct.js";
 import { buildHeadlines, type Headline } from "./headlines.js";
 import { machineLine } from "./machine-line.js";
@@ -64,6 +65,7 @@ export function buildReportModel(results: Results, published: PublishedSource[])
       `This run measured ${results.sweep.modes.join(", ")} only: there is no eBPF/legacy comparison.`,
     );
   }
+  notes.push(designNote(results));
   const placement = results.environment.topology.cpuPlacement as CpuPlacement | undefined;
   if (placement) notes.push(`CPU placement: ${placement.reason}`);
   const buffers = results.environment.topology.tcpStreamSocketBufferBytes;
@@ -74,7 +76,7 @@ export function buildReportModel(results: Results, published: PublishedSource[])
   const method = results.summary.method;
   if (method)
     notes.push(
-      `How modes are compared: ${method.estimator}. Verdicts control the family-wise error over the run's ${results.summary.comparisons.length} comparisons: ${method.multiplicity}. A comparison with fewer than 6 pairs has no interval and no verdict; one whose pairs ran on a machine that stayed too busy is shown but not called a finding.`,
+      `How modes are compared: ${method.estimator}. Verdicts control the family-wise error over the run's ${results.summary.comparisons.length} comparisons: ${method.multiplicity}.${results.sweep.order === "segmented" ? " eBPF/legacy rests on the segments between switches (n = segments), not on pairs; the baselines pair by block, and" : ""} A comparison with fewer than 6 pairs has no interval and no verdict; one whose pairs ran on a machine that stayed too busy is shown but not called a finding.`,
     );
   const tables = [
     ...tpsTables(results, published),
@@ -86,6 +88,7 @@ export function buildReportModel(results: Results, published: PublishedSource[])
     witnessTable(results.summary),
     precisionTable(results),
     verificationTable(results),
+    switchesTable(results),
     datapathTable(results),
     rejectedTable(results),
     failedTable(results),

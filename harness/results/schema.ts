@@ -118,6 +118,10 @@ export const modeEvidenceSchema = z.strictObject({
   /** false where the mode is as set or assumed but nothing in the cluster confirmed it; absent in older files (confirmed). */
   verified: z.boolean().optional(),
   detail: z.string(),
+  /** When the run asked the backend for this mode (run/execute.ts); absent in older files. */
+  switchStartedAt: timestamp.optional(),
+  /** Seconds from that request to the evidence: the switch's measured duration, verification included. */
+  switchSec: z.number().optional(),
 });
 export type ModeEvidence = z.output<typeof modeEvidenceSchema>;
 

@@ -5,7 +5,8 @@
  * stats, so that the results layer does not import upward.
  */
 import { z } from "zod";
-import { METRIC_NAMES, MODES, NETPERF_TESTS, PLACEMENTS } from "../vocabulary/vocabulary.js";
+import { ORDERS } from "../sweep/schema.js";
+import { METRIC_NAMES, MODES, NETPERF_TESTS, PLACEMENTS, ROUTING_MODES } from "../vocabulary/vocabulary.js";
 import { WITNESSES } from "../witness/witness.js";
 
 const mode = z.enum(MODES);
@@ -46,6 +47,8 @@ const comparisonSchema = z.strictObject({
   pAdjusted: z.number().nullable(),
   paired: z.boolean(),
   n: z.number().int(),
+  /** Segmented design: the segments the eBPF/legacy interval rests on. */
+  segments: z.number().int().optional(),
   halfWidth: z.number().nullable(),
   noisyPairs: z.number().int(),
   /** Pairs not counted because the machine's other CPUs were busy in one trial of the pair and not the other. */
@@ -124,6 +127,17 @@ export const summarySchema = z.strictObject({
   precision: z.array(pointPrecisionSchema),
   warnings: z.array(warningSchema),
   witness: z.array(witnessRowSchema).optional(),
+  /** stats/summary.ts's `DesignSummary`: absent in files written before the design was recorded. */
+  design: z
+    .strictObject({
+      order: z.enum(ORDERS),
+      description: z.string(),
+      plannedSwitches: z.number().int(),
+      expectedSwitchSec: z.number(),
+      replacesNodes: z.boolean(),
+      segments: z.array(z.strictObject({ mode: z.enum(ROUTING_MODES), blocks: z.array(z.number().int()) })),
+    })
+    .optional(),
 });
 export type PersistedSummary = z.output<typeof summarySchema>;
 export type PersistedPointSummary = z.output<typeof pointSummarySchema>;

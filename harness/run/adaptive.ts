@@ -14,8 +14,8 @@ import {
 } from "../stats/summary.js";
 import { type Point, planBlock } from "../sweep/plan.js";
 import type { Sweep } from "../sweep/schema.js";
-import { lowerIsBetter, type Mode, ROUTING_MODES } from "../vocabulary/vocabulary.js";
-import { type ExecuteContext, executeTrials } from "./execute.js";
+import { lowerIsBetter, ROUTING_MODES } from "../vocabulary/vocabulary.js";
+import { type CurrentMode, type ExecuteContext, executeTrials } from "./execute.js";
 
 /**
  * --target-ci (the adaptive stopping rule): a point needs another block while any compared
@@ -63,7 +63,7 @@ export function pointsNeedingRepetitions(
 export async function extendToTargetCi(
   context: ExecuteContext,
   points: readonly Point[],
-  currentMode: { mode?: Mode },
+  currentMode: CurrentMode,
 ): Promise<boolean> {
   const { sweep } = context;
   let block = Math.max(0, ...context.records.map((r) => r.block));

@@ -12,7 +12,7 @@ import type { ModeEvidence, NoiseSample, TrialRecord } from "../results/schema.j
 import type { Trial } from "../sweep/plan.js";
 import type { Sweep } from "../sweep/schema.js";
 import { EnvironmentError, tailLines } from "../util/errors.js";
-import type { Mode } from "../vocabulary/vocabulary.js";
+import { type Mode, switchesRouting } from "../vocabulary/vocabulary.js";
 import { cpuCostMetrics } from "./cpu-cost.js";
 import { profileTwin, requireProfiling } from "./profile-twin.js";
 import { parseTrialOutput, runWitness } from "./trial-output.js";
@@ -198,11 +198,44 @@ async function attempt(
   }
 }
 
+/**
+ * Asks the backend for a mode and times it: each switch's wall time, verification included,
+ * goes with its evidence. A switch that throws is recorded too (not ok, with its error and how
+ * long it ran) before the error ends the run.
+ */
+async function timedSwitch(context: ExecuteContext, mode: Mode): Promise<ModeEvidence> {
+  const started = new Date();
+  const timing = () => ({
+    switchStartedAt: started.toISOString(),
+    switchSec: (Date.now() - started.getTime()) / 1000,
+  });
+  try {
+    return { ...(await context.session.useMode(mode)), ...timing() };
+  } catch (error) {
+    context.modeEvidence.push({
+      mode,
+      at: new Date().toISOString(),
+      nodes: {},
+      ok: false,
+      detail: `the switch failed: ${(error as Error).message}`,
+      ...timing(),
+    });
+    throw error;
+  }
+}
+
+/** What the loop last asked of the backend: the mode, and the routing mode in force. */
+export interface CurrentMode {
+  mode?: Mode;
+  routing?: Mode;
+}
+
 /** Runs the trials (skipping finished ones). Returns false when stopped early. */
 export async function executeTrials(
   context: ExecuteContext,
   trials: readonly Trial[],
-  currentMode: { mode?: Mode },
+  /** The last mode asked for, and the routing mode in force (baselines leave it). */
+  currentMode: CurrentMode,
 ): Promise<boolean> {
   const { sweep, control } = context;
   requireProfiling(sweep, context.session);
@@ -212,13 +245,17 @@ export async function executeTrials(
     if (trialFinished(context.records, trial.id, sweep.retries)) continue;
     context.onProgress({ kind: "trial-start", trial, done, planned: trials.length });
     for (;;) {
-      if (trial.mode !== currentMode.mode) {
-        const evidence = await context.session.useMode(trial.mode);
+      // a baseline (host) leaves the routing mode as it was: back from it, no switch is needed
+      const routingSet = switchesRouting(trial.mode) && trial.mode === currentMode.routing;
+      if (trial.mode !== currentMode.mode && !routingSet) {
+        // each switch's wall time, verification included, recorded with its evidence
+        const evidence = await timedSwitch(context, trial.mode);
         context.modeEvidence.push(evidence);
-        currentMode.mode = trial.mode;
         context.onProgress({ kind: "mode", evidence, done, planned: trials.length });
         if (!evidence.ok) throw new Error(`mode ${trial.mode} could not be verified: ${evidence.detail}`);
+        if (switchesRouting(trial.mode)) currentMode.routing = trial.mode;
       }
+      currentMode.mode = trial.mode;
       const mine = context.records.filter((r) => r.id === trial.id);
       const measured = await attempt(
         context,
@@ -241,7 +278,7 @@ export async function executeTrials(
       const record = {
         ...measured,
         ...(profile ? { profile } : {}),
-        modeEvidence: context.modeEvidence.at(-1),
+        modeEvidence: [...context.modeEvidence].reverse().find((e) => e.mode === trial.mode),
       };
       if (control.kill.signal.aborted && record.state !== "completed") return false; // killed by the second Ctrl-C: not a result
       context.records.push(record);
@@ -252,7 +289,10 @@ export async function executeTrials(
       if (finished) break;
       if (control.kill.signal.aborted) return false;
       // the mode moved under the trial: switch again (a new generation) before the retry
-      if (record.rejection?.kind === "mode") currentMode.mode = undefined;
+      if (record.rejection?.kind === "mode") {
+        currentMode.mode = undefined;
+        currentMode.routing = undefined;
+      }
     }
   }
   return true;

@@ -13,10 +13,16 @@ import { summarise } from "../stats/summary.js";
 import { planSweep, sweepPoints } from "../sweep/plan.js";
 import type { Sweep } from "../sweep/schema.js";
 import { processRunner, type Runner } from "../util/runner.js";
-import { type Mode, RESULTS_DIR } from "../vocabulary/vocabulary.js";
+import { RESULTS_DIR } from "../vocabulary/vocabulary.js";
 import { extendToTargetCi } from "./adaptive.js";
 import { captureEnvironment } from "./environment.js";
-import { type ExecuteContext, executeTrials, type ProgressEvent, type RunControl } from "./execute.js";
+import {
+  type CurrentMode,
+  type ExecuteContext,
+  executeTrials,
+  type ProgressEvent,
+  type RunControl,
+} from "./execute.js";
 import { folderProfileWriter } from "./profile-twin.js";
 
 export interface RunRequest {
@@ -97,7 +103,7 @@ export async function runSweep(request: RunRequest): Promise<RunOutcome> {
       sampleNoise: request.sampleNoise,
       ...(sweep.explain ? { writeFolded: folderProfileWriter(dir) } : {}),
     };
-    const currentMode: { mode?: Mode } = {};
+    const currentMode: CurrentMode = {};
     let finished = await executeTrials(context, trials, currentMode);
     if (finished && sweep.targetCiPct) finished = await extendToTargetCi(context, points, currentMode);
     if (!finished) state = "aborted";

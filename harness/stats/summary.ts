@@ -15,13 +15,28 @@
 import { isStreamTest } from "../netperf/argv.js";
 import { rateMetric, remoteCpuMeasured, serviceDemandMetrics } from "../netperf/parse.js";
 import type { TrialRecord } from "../results/schema.js";
-import type { Point } from "../sweep/plan.js";
+import {
+  designLine,
+  type Point,
+  plannedSwitches,
+  planSweep,
+  type Segment,
+  sweepSegments,
+  switchCostOf,
+} from "../sweep/plan.js";
 import type { Sweep } from "../sweep/schema.js";
-import { lowerIsBetter, type MetricName, type Mode, type Placement } from "../vocabulary/vocabulary.js";
+import {
+  lowerIsBetter,
+  type MetricName,
+  type Mode,
+  type Placement,
+  switchesRouting,
+} from "../vocabulary/vocabulary.js";
 import { type Description, describe } from "./describe.js";
 import { holmAdjust } from "./holm.js";
 import { medianInterval } from "./median-interval.js";
-import { MIN_PAIRS, pairedRatio, relativeHalfWidth, unpairedRatio } from "./ratio.js";
+import { MIN_PAIRS, pairedRatio, type RatioEstimate, relativeHalfWidth, unpairedRatio } from "./ratio.js";
+import { segmentRatio } from "./segments.js";
 import { collectWarnings, type Warning } from "./warnings.js";
 import { type WitnessRow, witnessDisagreement, witnessRows } from "./witness.js";
 
@@ -63,7 +78,10 @@ export interface Comparison {
   pAdjusted: number | null;
   /** Paired by block (interleaved order) or independent samples. */
   paired: boolean;
+  /** Pairs, or (segmented design) the segments the interval rests on. */
   n: number;
+  /** Segmented design: the contrast of segment means (stats/segments.ts) from this many segments. */
+  segments?: number;
   /** Half the interval's width relative to the ratio (0.03 = ±3%). */
   halfWidth: number | null;
   /** Pairs in which a trial was kept although the machine stayed above the noise thresholds. */
@@ -106,6 +124,23 @@ export interface Summary {
   warnings: Warning[];
   /** The second witnesses' ratios beside netperf's, where the sweep ran any (stats/witness.ts). */
   witness?: WitnessRow[];
+  /** The run's design (sweep/plan.ts): absent in files written before it was recorded. */
+  design?: DesignSummary;
+}
+
+/** How the modes were ordered in time, what a switch costs, and what the design can and cannot separate. */
+export interface DesignSummary {
+  order: Sweep["order"];
+  /** designLine: the design and what it can and cannot separate from the mode, in words. */
+  description: string;
+  /** Switches the plan makes on the system under test (0: one cluster per mode). */
+  plannedSwitches: number;
+  /** Seconds one switch was expected to take (sweep/switch-cost.ts, or the sweep's switchCostSec). */
+  expectedSwitchSec: number;
+  /** A switch replaces the nodes under the run. */
+  replacesNodes: boolean;
+  /** Segmented: each segment's routing mode and blocks, in time order. */
+  segments: Segment[];
 }
 
 /** Family-wise error rate of a run's verdicts (Holm across all its comparisons). */
@@ -113,6 +148,13 @@ export const SIGNIFICANCE = 0.05;
 export const MULTIPLICITY_METHOD = "Holm (family-wise α = 5% over the run's comparisons)";
 export const ESTIMATOR =
   "geometric mean of per-block candidate/baseline ratios, 95% Student-t interval and paired t test on their logs (Welch on log values when modes ran in separate blocks)";
+/** The estimator of the segmented design's eBPF/legacy contrast (stats/segments.ts). */
+export const SEGMENT_ESTIMATOR =
+  "eBPF/legacy: ratio of the modes' mean segment geometric means, 95% Student-t interval on the segments' pooled spread (segments − 2 degrees of freedom); baselines: per-block ratios as above";
+
+/** The caveat of a before/after (blocked) comparison of the two routing modes: it is not a test of the mode. */
+export const BLOCKED_CAVEAT =
+  "before/after design (one switch): drift over the run and the mode are confounded, not a finding";
 
 /** Metrics summarised for each test: its outcome, then what the CPU spent on it. */
 export function summaryMetrics(sweep: Sweep, test: Point["test"]): MetricName[] {
@@ -220,6 +262,8 @@ export function compareModes(
   candidateByBlock: Map<number, number>,
   interleaved: boolean,
   lower: boolean,
+  /** Segmented design: each segment's blocks and whether it ran the candidate mode; empty otherwise. */
+  segments: readonly { candidate: boolean; blocks: readonly number[] }[] = [],
 ): Omit<
   Comparison,
   | "placement"
@@ -238,14 +282,30 @@ export function compareModes(
     .filter((block) => candidateByBlock.has(block))
     .sort((a, b) => a - b);
   const paired = interleaved && shared.length >= 1;
-  const estimate = paired
-    ? pairedRatio(
-        shared.map((b) => baselineByBlock.get(b) as number),
-        shared.map((b) => candidateByBlock.get(b) as number),
-      )
-    : unpairedRatio([...baselineByBlock.values()], [...candidateByBlock.values()]);
+  // segmented design: the two routing modes never share a block; their segments are the replication
+  const bySegment =
+    !paired && segments.length > 0
+      ? segmentRatio(
+          segments.map((segment) => {
+            const values = segment.candidate ? candidateByBlock : baselineByBlock;
+            return {
+              candidate: segment.candidate,
+              values: segment.blocks.flatMap((b) => (values.has(b) ? [values.get(b) as number] : [])),
+            };
+          }),
+        )
+      : null;
+  const estimate: RatioEstimate | null =
+    bySegment ??
+    (paired
+      ? pairedRatio(
+          shared.map((b) => baselineByBlock.get(b) as number),
+          shared.map((b) => candidateByBlock.get(b) as number),
+        )
+      : unpairedRatio([...baselineByBlock.values()], [...candidateByBlock.values()]));
   if (!estimate) return null;
   return {
+    ...(bySegment ? { segments: bySegment.segments } : {}),
     ratio: estimate.ratio,
     ciLow: estimate.ciLow,
     ciHigh: estimate.ciHigh,
@@ -263,8 +323,11 @@ export function judgeFamily(comparisons: Comparison[]): Comparison[] {
   const adjusted = holmAdjust(comparisons.map((c) => c.pValue));
   return comparisons.map((c, i) => {
     const pAdjusted = adjusted[i] ?? null;
-    let caveat: string | undefined;
-    if (c.ciLow === null) caveat = `too few pairs to decide (n = ${c.n}; an interval needs ${MIN_PAIRS})`;
+    let caveat = c.caveat;
+    if (caveat) {
+      // set by the design (before/after, too few segments): kept
+    } else if (c.ciLow === null)
+      caveat = `too few pairs to decide (n = ${c.n}; an interval needs ${MIN_PAIRS})`;
     else if (c.noisyPairs > 0)
       caveat = `the machine stayed too busy in ${c.noisyPairs} of ${c.n} pairs (kept after every allowed repeat): not a finding`;
     const verdict = caveat ? "no significant difference" : judge(c.ratio, pAdjusted, c.lowerIsBetter);
@@ -274,12 +337,13 @@ export function judgeFamily(comparisons: Comparison[]): Comparison[] {
 
 /** Summarises a run's trials. `points` are the sweep's points (missing ones are reported as warnings). */
 export function summarise(sweep: Sweep, points: readonly Point[], trials: readonly TrialRecord[]): Summary {
+  const segments = sweepSegments(sweep);
   const pointSummaries: PointSummary[] = [];
   const comparisons: Comparison[] = [];
   for (const point of points) {
     // this point's trials, sliced once: every helper below scans them per metric and mode
     const mine = trials.filter((t) => t.point.key === point.key);
-    const unbalanced = sweep.order === "interleaved" ? unbalancedBlocks(mine, point.key) : new Set<number>();
+    const unbalanced = sweep.order !== "blocked" ? unbalancedBlocks(mine, point.key) : new Set<number>();
     const noisy = noisyBlocks(mine, point.key);
     for (const metric of summaryMetrics(sweep, point.test)) {
       const byMode = new Map<Mode, Map<number, number>>();
@@ -305,8 +369,21 @@ export function summarise(sweep: Sweep, points: readonly Point[], trials: readon
         const b = byMode.get(baseline);
         const c = byMode.get(candidate);
         if (!b || !c) continue;
-        const compared = compareModes(b, c, sweep.order === "interleaved", lowerIsBetter(metric));
+        const routing = switchesRouting(baseline) && switchesRouting(candidate);
+        const compared = compareModes(
+          b,
+          c,
+          sweep.order !== "blocked",
+          lowerIsBetter(metric),
+          routing ? segments.map((s) => ({ candidate: s.mode === candidate, blocks: s.blocks })) : [],
+        );
         if (compared) {
+          const caveat =
+            routing && sweep.order === "blocked"
+              ? BLOCKED_CAVEAT
+              : compared.segments !== undefined && compared.ciLow === null
+                ? `${compared.segments} segments: an interval needs 3 (A BB A)`
+                : undefined;
           comparisons.push({
             placement: point.placement,
             test: point.test,
@@ -318,6 +395,7 @@ export function summarise(sweep: Sweep, points: readonly Point[], trials: readon
             pAdjusted: null,
             noisyPairs: [...b.keys()].filter((block) => c.has(block) && noisy.has(block)).length,
             unbalancedPairs: unbalanced.size,
+            ...(caveat ? { caveat } : {}),
           });
         }
       }
@@ -356,11 +434,29 @@ export function summarise(sweep: Sweep, points: readonly Point[], trials: readon
     completedTrials: trials.filter((t) => t.state === "completed").length,
     failedTrials: trials.filter((t) => t.state === "failed").length,
     rejectedTrials: trials.filter((t) => t.state === "rejected").length,
-    method: { estimator: ESTIMATOR, multiplicity: MULTIPLICITY_METHOD, significance: SIGNIFICANCE },
+    method: {
+      estimator: sweep.order === "segmented" ? SEGMENT_ESTIMATOR : ESTIMATOR,
+      multiplicity: MULTIPLICITY_METHOD,
+      significance: SIGNIFICANCE,
+    },
     points: pointSummaries,
     comparisons: judged,
     precision,
     warnings,
     ...(witness.length > 0 ? { witness } : {}),
+    design: designSummary(sweep, segments),
+  };
+}
+
+/** The design as the summary records it. */
+export function designSummary(sweep: Sweep, segments: Segment[] = sweepSegments(sweep)): DesignSummary {
+  const cost = switchCostOf(sweep);
+  return {
+    order: sweep.order,
+    description: designLine(sweep),
+    plannedSwitches: plannedSwitches(sweep, planSweep(sweep)),
+    expectedSwitchSec: cost.typicalSec,
+    replacesNodes: cost.replacesNodes,
+    segments,
   };
 }

@@ -10,6 +10,7 @@ import { isStreamTest } from "../netperf/argv.js";
 import { UsageError } from "../util/errors.js";
 import { closest } from "../util/suggest.js";
 import { NETPERF_TESTS } from "../vocabulary/vocabulary.js";
+import { checkDesign } from "./plan.js";
 import { resolveSweep, type Sweep, type SweepOverrides, sweepSchema } from "./schema.js";
 
 export interface SweepProblem {
@@ -162,7 +163,14 @@ export function parseSweep(text: string, file: string, overrides: SweepOverrides
     problems.sort((a, b) => a.line - b.line || a.column - b.column);
     throw new SweepError(file, problems);
   }
-  return resolveSweep(result.data, overrides);
+  const sweep = resolveSweep(result.data, overrides);
+  try {
+    checkDesign(sweep);
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(`${file}: ${error.message}`, error.hint);
+    throw error;
+  }
+  return sweep;
 }
 
 /** Reads and parses a sweep file. */

@@ -5,14 +5,34 @@
  * interleaved (default): repetitions are blocks; each block runs every point once in every
  *   mode, points in seeded random order and a point's modes back to back in seeded random
  *   order, so drift hits every mode alike and each block pairs the modes of a point.
- * blocked: mode by mode (one switch per mode), for backends where switching is expensive;
- *   points shuffled within each repetition.
+ * segmented: for slow switches (sweep/switch-cost.ts). The two routing modes run in few
+ *   replicated segments mirrored in time, A B B A (A BB A: 3 switches; more cycles A BB AA BB A
+ *   where maxSwitches allows), each segment many interleaved blocks: inside a block every point
+ *   runs once in the segment's routing mode and in each baseline mode, points in seeded random
+ *   order. The mirror makes a linear drift cancel in the contrast of segment means
+ *   (stats/segments.ts); the segments' spread is the interval's replication.
+ * blocked: mode by mode (one switch per mode), only when asked for: a before/after design in
+ *   which drift and the mode are confounded. Points shuffled within each repetition.
  */
 import { netserverPadSec } from "../netperf/argv.js";
 import { STREAM_START_DELAY_SEC } from "../netperf/streams.js";
+import { UsageError } from "../util/errors.js";
 import { type Random, seededRandom, shuffled } from "../util/random.js";
-import { type Mode, type NetperfTest, type Placement, switchesRouting } from "../vocabulary/vocabulary.js";
+import {
+  type Mode,
+  type NetperfTest,
+  type Placement,
+  type RoutingMode,
+  switchesRouting,
+} from "../vocabulary/vocabulary.js";
 import type { Sweep } from "./schema.js";
+import {
+  DEFAULT_SLOW_MAX_SWITCHES,
+  SLOW_SWITCH_SEC,
+  SWITCH_COSTS,
+  type SwitchCost,
+  switchKind,
+} from "./switch-cost.js";
 
 export interface Point {
   /** e.g. `cross-node/TCP_STREAM/1024`, `same-node/TCP_RR/1,1` or `same-node/UDP_STREAM/1024` */
@@ -88,10 +108,63 @@ function blockRandom(seed: number, block: number): Random {
 
 /** One interleaved block of the given points (every mode of a point back to back). */
 export function planBlock(sweep: Sweep, points: readonly Point[], block: number): Trial[] {
+  return blockOf(sweep, points, block, sweep.modes);
+}
+
+function blockOf(sweep: Sweep, points: readonly Point[], block: number, modes: readonly Mode[]): Trial[] {
   const random = blockRandom(sweep.seed, block);
   return shuffled(points, random).flatMap((point) =>
-    shuffled(sweep.modes, random).map((mode) => trial(block, mode, point, sweep.durationSec)),
+    shuffled(modes, random).map((mode) => trial(block, mode, point, sweep.durationSec)),
   );
+}
+
+/** A segment of the segmented design: one routing mode between two switches, and its blocks in time order. */
+export interface Segment {
+  mode: RoutingMode;
+  blocks: number[];
+}
+
+/** The switch cost the sweep plans with: its strategy's declaration, with the sweep's own `switchCostSec`. */
+export function switchCostOf(sweep: Sweep): SwitchCost {
+  const declared = SWITCH_COSTS[switchKind(sweep.backend, sweep.kubernetes.routing.strategy)];
+  return sweep.switchCostSec === undefined ? declared : { ...declared, typicalSec: sweep.switchCostSec };
+}
+
+/** Whether one switch is slow enough that the plan must keep switches few (SLOW_SWITCH_SEC). */
+export function slowSwitches(cost: SwitchCost): boolean {
+  return cost.switches && cost.typicalSec >= SLOW_SWITCH_SEC;
+}
+
+/** The switches a sweep may make: its `maxSwitches`, else DEFAULT_SLOW_MAX_SWITCHES where switches are slow. */
+export function switchCap(sweep: Sweep): number | undefined {
+  return sweep.maxSwitches ?? (slowSwitches(switchCostOf(sweep)) ? DEFAULT_SLOW_MAX_SWITCHES : undefined);
+}
+
+/** ABBA cycles that fit the cap: A BB A is 3 switches, each further cycle (BB A → … AA BB A) 2 more. */
+function cycles(sweep: Sweep): number {
+  return Math.max(1, Math.floor(((switchCap(sweep) ?? DEFAULT_SLOW_MAX_SWITCHES) - 1) / 2));
+}
+
+/**
+ * The segments of a segmented sweep, in time order (empty for other orders): ABBA cycles,
+ * adjacent halves of one mode merged into one segment between two switches, each half
+ * ⌈repetitions / (2 × cycles)⌉ blocks, so each mode gets at least `repetitions` blocks.
+ */
+export function sweepSegments(sweep: Sweep): Segment[] {
+  const routing = sweep.modes.filter(switchesRouting);
+  if (sweep.order !== "segmented" || routing.length === 0) return [];
+  const [a, b = a] = routing as [RoutingMode, RoutingMode?];
+  const m = cycles(sweep);
+  const perHalf = Math.ceil(sweep.repetitions / (2 * m));
+  const halves = Array.from({ length: m }, () => [a, b, b, a]).flat();
+  const segments: Segment[] = [];
+  halves.forEach((mode, i) => {
+    const blocks = Array.from({ length: perHalf }, (_, j) => i * perHalf + j + 1);
+    const last = segments.at(-1);
+    if (last && last.mode === mode) last.blocks.push(...blocks);
+    else segments.push({ mode, blocks });
+  });
+  return segments;
 }
 
 /** The whole plan of a sweep, in the order it runs. */
@@ -99,6 +172,13 @@ export function planSweep(sweep: Sweep): Trial[] {
   const points = sweepPoints(sweep);
   const blocks = Array.from({ length: sweep.repetitions }, (_, i) => i + 1);
   if (sweep.order === "interleaved") return blocks.flatMap((block) => planBlock(sweep, points, block));
+  if (sweep.order === "segmented") {
+    // a segment's blocks run its routing mode and every baseline (host), interleaved
+    return sweepSegments(sweep).flatMap((segment) => {
+      const modes = sweep.modes.filter((mode) => mode === segment.mode || !switchesRouting(mode));
+      return segment.blocks.flatMap((block) => blockOf(sweep, points, block, modes));
+    });
+  }
   return sweep.modes.flatMap((mode) =>
     blocks.flatMap((block) =>
       shuffled(points, blockRandom(sweep.seed, block)).map((point) =>
@@ -133,4 +213,89 @@ export function trialWallSec(trial: Trial): number {
 /** Seconds the plan should take: each trial's netperf time and a per-trial overhead measured on the lab. */
 export function estimateSeconds(trials: readonly Trial[], overheadPerTrialSec = 0.1): number {
   return trials.reduce((sum, t) => sum + trialWallSec(t) + overheadPerTrialSec, 0);
+}
+
+/** Switches the plan makes on the system under test: none where the strategy never switches (one cluster per mode). */
+export function plannedSwitches(sweep: Sweep, trials: readonly Trial[]): number {
+  return switchCostOf(sweep).switches ? modeSwitches(trials) : 0;
+}
+
+/** Seconds the plan's switches should take: switches × the expected seconds per switch. */
+export function estimateSwitchSeconds(sweep: Sweep, trials: readonly Trial[]): number {
+  return plannedSwitches(sweep, trials) * switchCostOf(sweep).typicalSec;
+}
+
+function hours(seconds: number): string {
+  return seconds >= 3600 ? `${(seconds / 3600).toFixed(1)} h` : `${Math.round(seconds / 60)} min`;
+}
+
+/**
+ * Refuses a design that does not fit its switch cost, before
+ * anything is created: a plan over its switch cap (maxSwitches, 4 by default for slow
+ * switches), segments that do not fit the cap, an adaptive phase (--target-ci) that would add
+ * switches the design planned up front.
+ */
+export function checkDesign(sweep: Sweep): void {
+  const cost = switchCostOf(sweep);
+  const routing = sweep.modes.filter(switchesRouting);
+  const where = `${sweep.backend === "lab" ? "the lab" : `routing.strategy ${sweep.kubernetes.routing.strategy}`}: ${cost.what}`;
+  if (sweep.order === "segmented" && routing.length < 2)
+    throw new UsageError(
+      `order segmented alternates the two routing modes (legacy, ebpf); modes lists ${routing.length === 0 ? "none" : routing.join("")}`,
+      "use order: interleaved",
+    );
+  const switches = plannedSwitches(sweep, planSweep(sweep));
+  const limit = switchCap(sweep);
+  if (sweep.order === "segmented" && routing.length === 2 && limit !== undefined && limit < 3)
+    throw new UsageError(
+      `maxSwitches ${limit} is too few for the segmented design (A BB A takes 3 switches); with ${limit} only a before/after design fits, in which drift and the mode are confounded`,
+      "raise maxSwitches to 3 or more, or write `order: blocked` to accept a before/after design that cannot separate drift from the mode",
+    );
+  if (limit !== undefined && switches > limit)
+    throw new UsageError(
+      `the ${sweep.order} order makes ${switches} mode switches, over maxSwitches ${limit} (${where}; ~${hours(switches * cost.typicalSec)} of switching)`,
+      sweep.order === "interleaved"
+        ? "write `order: segmented` (A BB A: 3 switches), or raise maxSwitches"
+        : "raise maxSwitches",
+    );
+  if (sweep.targetCiPct !== undefined && sweep.order !== "interleaved")
+    throw new UsageError(
+      `--target-ci (targetCiPct) adds interleaved blocks, one switch per point per block; the ${sweep.order} order of this sweep (${where}) plans its switches up front`,
+      "set `repetitions` instead (each segment runs its share), or drop --target-ci",
+    );
+  if (sweep.targetCiPct !== undefined && limit !== undefined && cost.switches) {
+    const worst = plannedSwitches(sweep, planSweep({ ...sweep, repetitions: sweep.maxRepetitions }));
+    if (worst > limit)
+      throw new UsageError(
+        `--target-ci could add blocks up to ${sweep.maxRepetitions} repetitions: ${worst} mode switches, over maxSwitches ${limit}`,
+        "lower maxRepetitions, raise maxSwitches, or drop --target-ci",
+      );
+  }
+}
+
+/** Blocks as a range, e.g. `1–4`, or a list where they are not consecutive. */
+function blockRange(blocks: readonly number[]): string {
+  const first = blocks[0];
+  const last = blocks.at(-1);
+  if (first === undefined || last === undefined) return "none";
+  return last - first + 1 === blocks.length
+    ? first === last
+      ? `${first}`
+      : `${first}–${last}`
+    : blocks.join(",");
+}
+
+/** The design in one sentence: what it runs, and what drift it can and cannot separate from the mode. */
+export function designLine(sweep: Sweep): string {
+  const contexts = sweep.backend === "kubernetes" && sweep.kubernetes.routing.strategy === "contexts";
+  const clusters = contexts
+    ? "; one cluster per mode: differences between the two clusters (nodes, kernel, versions, zone) are confounded with the mode"
+    : "";
+  if (sweep.order === "interleaved")
+    return `interleaved: each block runs every point in every mode back to back, so drift between blocks cancels in each block's pair${clusters}`;
+  if (sweep.order === "blocked")
+    return `blocked (before/after, as the sweep asks): every ${sweep.modes.filter(switchesRouting).join(" trial, then every ")} trial: drift over the run and the mode are confounded, and no interval can separate them${clusters}`;
+  const segments = sweepSegments(sweep);
+  const runs = segments.map((s) => `${s.mode} blocks ${blockRange(s.blocks)}`).join(" | ");
+  return `segmented (${segments.length} segments, mirrored in time): ${runs}; a linear drift cancels in the contrast of segment means, other segment-to-segment changes widen the interval, which rests on ${segments.length} segments (${segments.length - 2} degree${segments.length - 2 === 1 ? "" : "s"} of freedom); a drift that is not linear, or a change that one switch brought and kept, is not separated from the mode${clusters}`;
 }

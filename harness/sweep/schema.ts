@@ -14,11 +14,16 @@ import {
   type RequestResponseTest,
   ROUTING_MODES,
   type StreamTest,
+  switchesRouting,
 } from "../vocabulary/vocabulary.js";
 import { WITNESSES } from "../witness/witness.js";
 import { kubernetesOptions } from "./kubernetes-options.js";
+import { SLOW_SWITCH_SEC, SWITCH_COSTS, switchKind } from "./switch-cost.js";
 export const PROFILES = ["quick", "standard", "full"] as const;
 export type Profile = (typeof PROFILES)[number];
+
+/** The designs (sweep/plan.ts): how trials of the modes are ordered in time. */
+export const ORDERS = ["interleaved", "segmented", "blocked"] as const;
 
 export interface ProfileSettings {
   durationSec: number;
@@ -180,10 +185,18 @@ export const sweepSchema = z.strictObject({
   /** Repetitions of every point; default from the profile. */
   repetitions: z.number().int().min(1).max(1000).optional(),
   /**
-   * interleaved: each block runs every point and mode once in seeded random order; blocked: mode
-   * by mode. Default: interleaved on the lab, blocked on Kubernetes (where a switch is expensive).
+   * The design (sweep/plan.ts). interleaved: each block runs every point and mode once in
+   * seeded random order. segmented: few replicated segments per routing mode mirrored in time
+   * (A BB A), for slow switches. blocked: mode by mode, a before/after design that cannot
+   * separate drift from the mode: only when written here. Default: from the switch cost of the
+   * backend and strategy (sweep/switch-cost.ts): segmented where one switch takes
+   * SLOW_SWITCH_SEC or more, else interleaved.
    */
-  order: z.enum(["interleaved", "blocked"]).optional(),
+  order: z.enum(ORDERS).optional(),
+  /** The most mode switches the plan may make (the first setting counts); default 4 where switches are slow. */
+  maxSwitches: z.number().int().min(1).max(10_000).optional(),
+  /** Seconds one switch is expected to take, instead of the strategy's declared figure (sweep/switch-cost.ts). */
+  switchCostSec: z.number().min(0).max(86_400).optional(),
   seed: z.number().int().min(0).default(1),
   /**
    * TCP_STREAM socket buffers (netperf -s/-S on both ends): bytes, `autotune` (TCP's own), or
@@ -238,7 +251,7 @@ export const resolvedSweepSchema = sweepSchema
   })
   .extend({
     timeBudgetMin: z.number().positive().optional(),
-    order: z.enum(["interleaved", "blocked"]),
+    order: z.enum(ORDERS),
     kubernetes: kubernetesOptions,
     durationSec: z.number().int().min(1),
     repetitions: z.number().int().min(1),
@@ -280,7 +293,10 @@ export function resolveSweep(parsed: ParsedSweep, overrides: SweepOverrides = {}
       "mode direct is a lab baseline (two pods joined by a veth pair of their own): a cluster has no such path",
       "remove direct from modes for a Kubernetes run; use host for a node-to-node baseline",
     );
-  const resolvedOrder = order ?? (backend === "kubernetes" ? "blocked" : "interleaved");
+  const cost = SWITCH_COSTS[switchKind(backend, k8s.routing.strategy)];
+  const slow = cost.switches && (parsed.switchCostSec ?? cost.typicalSec) >= SLOW_SWITCH_SEC;
+  const resolvedOrder =
+    order ?? (slow && parsed.modes.filter(switchesRouting).length > 1 ? "segmented" : "interleaved");
   const adaptive: Partial<ProfileSettings> =
     profileDrives && resolvedOrder === "interleaved" ? fromProfile : {};
   const targetCiPct = overrides.targetCiPct ?? parsed.targetCiPct ?? adaptive.targetCiPct;

@@ -89,7 +89,8 @@ describe.skipIf(skipRootTests)(
       expect(result.exitCode, result.stderr).toBe(0);
       const results = await readResults(out);
       expect(results.state).toBe("completed");
-      expect(results.sweep.order).toBe("blocked"); // the Kubernetes default: switches are expensive
+      // the default where a switch is slow (an agent rollout): legacy | ebpf ebpf | legacy, 3 switches
+      expect(results.sweep.order).toBe("segmented");
       expect(results.trials.filter((t) => t.state === "completed")).toHaveLength(16);
       for (const trial of results.trials) {
         expect(trial.argv.slice(0, 3)).toEqual([
@@ -103,7 +104,11 @@ describe.skipIf(skipRootTests)(
       expect(evidence).toEqual([
         ["legacy", "Host Routing: Legacy", "Host Routing: Legacy"],
         ["ebpf", "Host Routing: BPF", "Host Routing: BPF"],
+        ["legacy", "Host Routing: Legacy", "Host Routing: Legacy"],
       ]);
+      // each switch timed, and the design recorded
+      expect(results.modeEvidence.every((e) => (e.switchSec ?? -1) >= 0)).toBe(true);
+      expect(results.summary.design).toMatchObject({ order: "segmented", plannedSwitches: 3 });
       const topology = results.environment.topology as {
         clusters: {
           any: {
@@ -127,7 +132,7 @@ describe.skipIf(skipRootTests)(
       // nothing left in the cluster, and Cilium back as it was found
       expect([...fake.namespaces.keys()].filter((n) => n.startsWith("rb-"))).toEqual([]);
       expect(fake.testPods()).toEqual([]);
-      expect(fake.requests.filter((r) => r.startsWith("PATCH") && r.includes("configmaps")).length).toBe(2); // ebpf, then restore
+      expect(fake.requests.filter((r) => r.startsWith("PATCH") && r.includes("configmaps")).length).toBe(3); // ebpf, legacy, then restore (the first legacy found it so)
       const status = parseJsonOutput<{ mode: string }>(await runCli(["lab", "status", "--json"]));
       expect(status.mode).toBe("legacy");
     });

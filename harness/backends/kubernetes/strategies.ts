@@ -4,6 +4,7 @@
  * when no agent can be read or an agent disagrees, and what it undoes at the end.
  */
 import type { KubernetesOptions } from "../../sweep/kubernetes-options.js";
+import { SWITCH_COSTS, type SwitchCost } from "../../sweep/switch-cost.js";
 import { UsageError } from "../../util/errors.js";
 import { processRunner, runChecked } from "../../util/runner.js";
 import { type Mode, type RoutingMode, switchesRouting } from "../../vocabulary/vocabulary.js";
@@ -55,6 +56,8 @@ export interface SwitchStrategy {
   mismatch(mode: RoutingMode, seen: string, causes: readonly string[]): string;
   /** Leaves the cluster in the mode it was found in, at the end of a run that switched it. */
   undo(context: SwitchContext): Promise<void>;
+  /** What one switch costs and whether it replaces nodes: declared in sweep/switch-cost.ts, where the planner reads it. */
+  readonly switchCost: SwitchCost;
 }
 
 /** The refusal of a strategy that switched: the agents did not follow, with why Cilium falls back when it can tell. */
@@ -89,6 +92,7 @@ export const STRATEGIES: Readonly<Record<StrategyName, SwitchStrategy>> = {
       return { ...cluster, podIps: await restartPods(cluster) };
     },
     withoutAgents: "refuse",
+    switchCost: SWITCH_COSTS["cilium-configmap"],
     mismatch: refuseToMeasure,
     async undo({ cluster, routing, log }) {
       log(`restoring ${LEGACY_KEY} as it was before the run`);
@@ -127,6 +131,7 @@ export const STRATEGIES: Readonly<Record<StrategyName, SwitchStrategy>> = {
       return { ...cluster, podIps: await restartPods(cluster) };
     },
     withoutAgents: "set",
+    switchCost: SWITCH_COSTS.command,
     mismatch: refuseToMeasure,
     async undo({ routing, state, log }) {
       const original = state.originalMode;
@@ -154,6 +159,7 @@ export const STRATEGIES: Readonly<Record<StrategyName, SwitchStrategy>> = {
     },
     apply: async ({ cluster }) => cluster,
     withoutAgents: "set",
+    switchCost: SWITCH_COSTS.contexts,
     mismatch: refuseToMeasure,
     undo: nothingToUndo,
   },
@@ -163,6 +169,7 @@ export const STRATEGIES: Readonly<Record<StrategyName, SwitchStrategy>> = {
     kubeContexts: oneCluster,
     apply: async ({ cluster }) => cluster,
     withoutAgents: "assumed",
+    switchCost: SWITCH_COSTS.none,
     mismatch: (mode, seen) =>
       `the cluster is not in ${mode} mode (${seen}); with routing.strategy none routebench measures the mode the cluster is in: list only that mode`,
     undo: nothingToUndo,

@@ -19,6 +19,7 @@ const LAYERS = [
   "sweep",
   "results",
   "stats",
+  "history",
   "profile",
   "machine",
   "backends",

@@ -45,7 +45,7 @@ describe("runProgram", () => {
     [
       ["export", "a.json", "--format", "xml"],
       /option '--format <format>' argument 'xml' is invalid/,
-      "csv, json",
+      "csv, json, opensearch, openmetrics",
     ],
   ])("%j exits 2 naming the option and its choices", async (args, message, choices) => {
     const { exitCode, stderr } = await parse(...args);

@@ -163,12 +163,12 @@ describe("parseSweep", () => {
     expect(problems("")).toEqual(["1:1 tests: is required (array)"]);
   });
 
-  it("defaults to blocked order on Kubernetes, where a mode switch is expensive", () => {
+  it("defaults to the segmented order where a mode switch is slow (Cilium's agent rollout)", () => {
     const k8s = parseSweep(
       "backend: kubernetes\ntests: [{test: TCP_RR}]\nkubernetes: {routing: {strategy: cilium-configmap}}\n",
       "x.yaml",
     );
-    expect(k8s.order).toBe("blocked");
+    expect(k8s.order).toBe("segmented");
     expect(k8s.kubernetes.routing).toMatchObject({
       strategy: "cilium-configmap",
       ciliumNamespace: "kube-system",
