@@ -22,6 +22,7 @@ required=(
   "iptables iptables"
   "iptables-save iptables"
   "conntrack conntrack"
+  "perf linux-perf"
   "nsenter util-linux"
   "mountpoint util-linux"
   "sysctl procps"

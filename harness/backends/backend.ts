@@ -41,6 +41,19 @@ export interface TrialOutcome {
   instances?: ProcessResult[];
 }
 
+/** What sampling the benchmark CPUs during a trial gave (backends/lab/profile.ts). */
+export interface ProfileCapture {
+  argv: string[];
+  frequencyHz: number;
+  windowSec: number;
+  cpus: number[];
+  startedAt: string;
+  /** Folded call chains (profile/folded.ts) → samples. */
+  stacks: Map<string, number>;
+  samples: number;
+  error?: string;
+}
+
 export interface BackendSession {
   readonly name: string;
   /** Facts about the cluster for results.environment.topology. */
@@ -61,6 +74,16 @@ export interface BackendSession {
     tool: WitnessName,
     signal: AbortSignal,
   ): Promise<{ argv: string[]; result: ProcessResult }>;
+  /**
+   * Runs one trial with the benchmark CPUs sampled by call chain (sweep `explain`), where the
+   * backend can: the lab can; Kubernetes refuses explain (cli/run.ts says why).
+   */
+  runProfiledTrial?(
+    trial: Trial,
+    signal: AbortSignal,
+    /** Called as soon as the trial's netperf ends, before perf's output is read (the twin's CPU reading stops there). */
+    afterTrial?: () => void,
+  ): Promise<{ outcome: TrialOutcome; capture: ProfileCapture }>;
   /** Leaves the cluster as it was found. Safe to call twice. */
   close(): Promise<void>;
 }

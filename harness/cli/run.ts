@@ -105,6 +105,10 @@ export function registerRun(program: Command): void {
       "--namespace <name>",
       "kubernetes: an existing namespace to use (default: one created and deleted by the run)",
     )
+    .option(
+      "--explain",
+      "lab: after each measured trial, run its twin with the benchmark CPU sampled by perf, and attribute each mode's CPU time to kernel subsystems",
+    )
     .option("--report", "render the report right after the run")
     .option("--report-out <dir>", "with --report: the report folder (default reports/<runId>)")
     .option("--json", "print one JSON object at the end instead of progress")
@@ -117,7 +121,7 @@ export function registerRun(program: Command): void {
       }
       const sweepFile = file ?? DEFAULT_SWEEP;
       const resume = opts.resume ? { dir: opts.resume, ...(await readRunFolder(opts.resume)) } : undefined;
-      const sweep = resume
+      const loaded = resume
         ? resume.meta.sweep
         : await loadSweep(sweepFile, {
             profile: opts.profile,
@@ -128,6 +132,12 @@ export function registerRun(program: Command): void {
             context: opts.context,
             namespace: opts.namespace,
           });
+      const sweep = opts.explain && !resume ? { ...loaded, explain: true } : loaded;
+      if (sweep.explain && sweep.backend === "kubernetes")
+        throw new UsageError(
+          "explain is not available on Kubernetes yet: it needs a privileged profiling pod (hostPID, perf on each test node) that routebench does not deploy, and a pod's perf cannot sample the node's CPUs without it",
+          "run explain on the lab; `routebench k8s check` says whether the cluster would allow such a pod",
+        );
       // a sweep the cluster backend cannot run is refused before anything is planned or created
       if (sweep.backend === "kubernetes")
         (await import("../backends/kubernetes/sweep-fit.js")).assertRunnableOnKubernetes(sweep);
@@ -206,7 +216,7 @@ export function registerRun(program: Command): void {
       const control: RunControl = { stopRequested: false, kill: new AbortController() };
       const uninstall = installInterruptHandlers(control, progress.log);
       progress.log(
-        `${trials.length} trials, ${sweep.order} order, ${plannedSwitches(sweep, trials)} mode switches, about ${formatDuration(estimateSeconds(trials) + estimateSwitchSeconds(sweep, trials))}`,
+        `${trials.length} trials, ${sweep.order} order, ${plannedSwitches(sweep, trials)} mode switches, about ${formatDuration(estimateSeconds(trials) * (sweep.explain ? 2 : 1) + estimateSwitchSeconds(sweep, trials))}${sweep.explain ? " (explain: a profiled twin after each counted trial)" : ""}`,
       );
       let outcome: Awaited<ReturnType<typeof runSweep>>;
       try {
@@ -233,7 +243,7 @@ export function registerRun(program: Command): void {
       const { results, dir } = outcome;
       const report =
         opts.report && results.summary.completedTrials > 0
-          ? await renderReport(results, opts.reportOut)
+          ? await renderReport(results, opts.reportOut, undefined, dir)
           : undefined;
       if (opts.json) {
         printJson({

@@ -58,7 +58,7 @@ const VERDICT_CLASS: Record<string, string> = {
   warning: "worse",
 };
 
-export function renderHtml(model: ReportModel, charts: RenderedChart[]): string {
+export function renderHtml(model: ReportModel, charts: RenderedChart[], explain = ""): string {
   const notes = model.notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join("\n");
   const headlines = model.headlines
     .map((h) => `<li class="${VERDICT_CLASS[h.verdict] ?? ""}">${escapeHtml(h.text)}</li>`)
@@ -80,7 +80,9 @@ export function renderHtml(model: ReportModel, charts: RenderedChart[]): string 
 <p class="meta">Sweep: ${escapeHtml(model.sweepLine)}</p></header>
 ${notes}
 <h2>Headlines</h2>
+<p class="machine">${escapeHtml(model.machineLine)}</p>
 <ul class="headlines">${headlines}</ul>
+${explain}
 <h2>Charts</h2>
 <div class="charts">${figures}</div>
 <h2>Tables</h2>

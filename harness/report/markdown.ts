@@ -18,7 +18,7 @@ export function markdownTable(table: Table): string {
 }
 
 /** Markdown with charts linked as SVG files beside it (`chart-<id>.svg`). */
-export function renderMarkdown(model: ReportModel, charts: ChartSpec[]): string {
+export function renderMarkdown(model: ReportModel, charts: ChartSpec[], explain = ""): string {
   const out = [
     `# ${model.title}`,
     "",
@@ -27,8 +27,9 @@ export function renderMarkdown(model: ReportModel, charts: ChartSpec[]): string 
     `Sweep: ${model.sweepLine}.`,
   ];
   for (const note of model.notes) out.push("", `> **Note:** ${note}`);
-  out.push("", "## Headlines", "");
+  out.push("", "## Headlines", "", model.machineLine, "");
   for (const h of model.headlines) out.push(`- ${h.text}`);
+  if (explain) out.push("", explain);
   out.push("", "## Charts", "");
   for (const chart of charts)
     out.push(`![${chart.title}](chart-${chart.id}.svg)`, "", `_${chart.caption}_`, "");

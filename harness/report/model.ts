@@ -16,6 +16,7 @@ import { comparisonsDataset, type Dataset, pointsDataset, witnessDataset } from 
 import { designNote, switchesTable } from "./design.js";
 import { directTable } from "./direct.js";
 import { buildHeadlines, type Headline } from "./headlines.js";
+import { machineLine } from "./machine-line.js";
 import { latencyTables, throughputTables, tpsTables, udpStreamTable } from "./measured-tables.js";
 import { mainComparisons } from "./points.js";
 import type { PublishedSource } from "./published.js";
@@ -39,6 +40,8 @@ export interface ReportModel {
   reproduce: string;
   sweepLine: string;
   environment: Environment;
+  /** Which machine the figures belong to, said above the headlines (report/machine-line.ts). */
+  machineLine: string;
   headlines: Headline[];
   tables: Table[];
   charts: ChartData;
@@ -103,6 +106,7 @@ export function buildReportModel(results: Results, published: PublishedSource[])
     reproduce: formatArgv(results.command),
     sweepLine: `${s.modes.join(", ")} × ${s.placements.join(", ")}; ${s.durationSec} s tests × ${s.repetitions} repetitions${s.targetCiPct ? ` then more where an interval is wider than ±${s.targetCiPct}% (up to ${s.maxRepetitions}${s.timeBudgetMin ? `, ${s.timeBudgetMin} min` : ""})` : ""}, ${s.order} order, seed ${s.seed}, profile ${s.profile}`,
     environment: results.environment,
+    machineLine: machineLine(results),
     headlines: buildHeadlines(results, comparisons),
     tables,
     charts: chartData(results, comparisons, published),

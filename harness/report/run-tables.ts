@@ -2,6 +2,7 @@
  * The tables about how the run went rather than what it measured: time to precision, datapath
  * verification and health, attempts not counted or failed, and the environment. Pure.
  */
+import { describeMachine } from "../machine/identity.js";
 import type { ModeEvidence, Results, TrialRecord } from "../results/schema.js";
 import { datapathByMode } from "../stats/warnings.js";
 import { type Cell, count, empty, type Table, text } from "./cells.js";
@@ -86,6 +87,12 @@ export function environmentTable(results: Results): Table {
         [`Kernel${sut}`, e.kernel],
         [`OS${sut}`, e.os],
         [`CPU${sut}`, `${e.cpuModel} × ${e.cpuCount}`],
+        ...(e.machine
+          ? ([
+              [`Machine${sut}`, describeMachine(e.machine, e.kernel)],
+              [`Kernel build${sut}`, e.machine.kernelBuild],
+            ] as const)
+          : []),
         [`Memory${sut}`, `${e.memoryGiB} GiB`],
         [`netperf${sut}`, e.netperfVersion],
         ["Node.js", e.nodeVersion],

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { resolvedSweepSchema } from "../sweep/schema.js";
 import { METRIC_NAMES, MODES, NETPERF_TESTS, PLACEMENTS } from "../vocabulary/vocabulary.js";
 import { WITNESSES } from "../witness/witness.js";
+import { explainSchema, trialProfileSchema } from "./profile-schema.js";
 import { summarySchema } from "./summary-schema.js";
 
 /**
@@ -198,6 +199,8 @@ export const trialRecordSchema = z.strictObject({
       error: z.string().optional(),
     })
     .optional(),
+  /** explain: the profiled twin run right after this trial (results/profile-schema.ts). */
+  profile: trialProfileSchema.optional(),
 });
 export type TrialRecord = z.output<typeof trialRecordSchema>;
 
@@ -211,6 +214,32 @@ export const controllerMachineSchema = z.strictObject({
 });
 export type ControllerMachine = z.output<typeof controllerMachineSchema>;
 
+/**
+ * Which machine the figures belong to (machine/identity.ts): a ratio is a property of the
+ * machine it was measured on. Absent in files written before it was recorded.
+ */
+export const machineIdentitySchema = z.strictObject({
+  /** /proc/cpuinfo vendor_id, e.g. AuthenticAMD, GenuineIntel. */
+  vendor: z.string(),
+  family: z.number().int().nullable(),
+  model: z.number().int().nullable(),
+  stepping: z.number().int().nullable(),
+  /** null where the hypervisor hides it. */
+  microcode: z.string().nullable(),
+  modelName: z.string(),
+  nominalMHz: z.number().nullable(),
+  /** Where the nominal clock came from: the model name's "@ x GHz", cpufreq, or the (current) cpuinfo clock. */
+  nominalMHzSource: z.enum(["model name", "cpufreq base_frequency", "cpuinfo cpu MHz", "unknown"]),
+  /** From the kernel log ("Hypervisor detected: KVM"), /sys/hypervisor or DMI; null on bare metal. */
+  hypervisor: z.string().nullable(),
+  /** DMI vendor and product (e.g. "Microsoft Corporation Virtual Machine"), where exposed. */
+  platform: z.string().optional(),
+  /** /proc/version: kernel release, compiler and build. */
+  kernelBuild: z.string(),
+  cpuCount: z.number().int(),
+});
+export type MachineIdentity = z.output<typeof machineIdentitySchema>;
+
 /** The system under test as a backend sees it, where that is not the machine routebench runs on. */
 export const systemUnderTestSchema = z.strictObject({
   kernel: z.string(),
@@ -219,6 +248,8 @@ export const systemUnderTestSchema = z.strictObject({
   cpuCount: z.number().int(),
   memoryGiB: z.number(),
   netperfVersion: z.string(),
+  /** The machine under test's identity; on Kubernetes read in the client pod (its node's CPU and kernel). */
+  machine: machineIdentitySchema.optional(),
 });
 export type SystemUnderTest = z.output<typeof systemUnderTestSchema>;
 
@@ -251,6 +282,8 @@ export const resultsSchema = z.strictObject({
   modeEvidence: z.array(modeEvidenceSchema),
   trials: z.array(trialRecordSchema),
   summary: summarySchema,
+  /** explain: CPU time per unit of work by kernel subsystem (results/profile-schema.ts). */
+  explain: explainSchema.optional(),
 });
 export type Results = z.output<typeof resultsSchema>;
 

@@ -2,6 +2,7 @@
 
 import { readFileSync } from "node:fs";
 import { cpus, hostname, release, totalmem } from "node:os";
+import { readMachineIdentity } from "../machine/identity.js";
 import { parseNetperfVersion } from "../netperf/parse.js";
 import type { Environment, SystemUnderTest } from "../results/schema.js";
 import type { Runner } from "../util/runner.js";
@@ -55,6 +56,7 @@ export async function captureEnvironment(
     ...local,
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     netperfVersion: parseNetperfVersion((await runner.run(["netperf", "-V"])).stdout),
+    machine: readMachineIdentity(),
   };
   return {
     ...measured,

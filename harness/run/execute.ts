@@ -14,6 +14,7 @@ import type { Sweep } from "../sweep/schema.js";
 import { EnvironmentError, tailLines } from "../util/errors.js";
 import { type Mode, switchesRouting } from "../vocabulary/vocabulary.js";
 import { cpuCostMetrics } from "./cpu-cost.js";
+import { profileTwin, requireProfiling } from "./profile-twin.js";
 import { parseTrialOutput, runWitness } from "./trial-output.js";
 
 export interface RunControl {
@@ -42,6 +43,8 @@ export interface ExecuteContext {
   modeEvidence: ModeEvidence[];
   /** Every record so far (resumed ones included); the loop adds to it. */
   records: TrialRecord[];
+  /** explain: writes a profiled twin's folded stacks into the run folder, returns the relative path. */
+  writeFolded?: (trialId: string, folded: string) => string;
   /** Starts reading the machine's noise over one trial; default NoiseSampler (from /proc). Tests give their own. */
   sampleNoise?: (benchCpus: readonly number[] | null) => { stop(): NoiseSample };
 }
@@ -235,6 +238,7 @@ export async function executeTrials(
   currentMode: CurrentMode,
 ): Promise<boolean> {
   const { sweep, control } = context;
+  requireProfiling(sweep, context.session);
   let done = trials.filter((t) => trialFinished(context.records, t.id, sweep.retries)).length;
   for (const trial of trials) {
     if (control.stopRequested || control.kill.signal.aborted) return false;
@@ -253,13 +257,27 @@ export async function executeTrials(
       }
       currentMode.mode = trial.mode;
       const mine = context.records.filter((r) => r.id === trial.id);
+      const measured = await attempt(
+        context,
+        trial,
+        mine.length + 1,
+        mine.filter((r) => r.rejection?.kind === "noise"),
+      );
+      // explain: the profiled twin runs right after a counted trial, in the same block and mode
+      const profile =
+        measured.state === "completed" && !control.kill.signal.aborted
+          ? await profileTwin(
+              sweep,
+              context.session,
+              trial,
+              control.kill.signal,
+              context.writeFolded,
+              context.sampleNoise,
+            )
+          : undefined;
       const record = {
-        ...(await attempt(
-          context,
-          trial,
-          mine.length + 1,
-          mine.filter((r) => r.rejection?.kind === "noise"),
-        )),
+        ...measured,
+        ...(profile ? { profile } : {}),
         modeEvidence: [...context.modeEvidence].reverse().find((e) => e.mode === trial.mode),
       };
       if (control.kill.signal.aborted && record.state !== "completed") return false; // killed by the second Ctrl-C: not a result

@@ -1,6 +1,7 @@
 /** One run of a sweep: plan, open the backend, execute, summarise, write results. */
 import { join } from "node:path";
 import type { Backend } from "../backends/backend.js";
+import { explainRun } from "../profile/explain.js";
 import { RunLog, type RunMeta } from "../results/log.js";
 import {
   type ModeEvidence,
@@ -22,6 +23,7 @@ import {
   type ProgressEvent,
   type RunControl,
 } from "./execute.js";
+import { folderProfileWriter } from "./profile-twin.js";
 
 export interface RunRequest {
   sweep: Sweep;
@@ -99,6 +101,7 @@ export async function runSweep(request: RunRequest): Promise<RunOutcome> {
       modeEvidence,
       records,
       sampleNoise: request.sampleNoise,
+      ...(sweep.explain ? { writeFolded: folderProfileWriter(dir) } : {}),
     };
     const currentMode: CurrentMode = {};
     let finished = await executeTrials(context, trials, currentMode);
@@ -128,6 +131,8 @@ export async function runSweep(request: RunRequest): Promise<RunOutcome> {
     trials: records,
     summary: summarise(sweep, points, records),
   };
+  const explain = sweep.explain ? explainRun(records) : null;
+  if (explain) results.explain = explain;
   try {
     await runLog.finish(results);
   } catch (error) {

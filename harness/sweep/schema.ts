@@ -220,6 +220,11 @@ export const sweepSchema = z.strictObject({
     .default("auto"),
   cpu: cpuPinning.default({ placement: "auto", serviceDemand: false }),
   witness: witnesses.optional(),
+  /**
+   * Attribute each mode's CPU time to kernel subsystems: after each measured trial a profiled
+   * twin runs with the benchmark CPU sampled by call chain (perf, lab only; CLI --explain).
+   */
+  explain: z.boolean().optional(),
   /** Extra attempts for a failed trial. */
   retries: z.number().int().min(0).max(10).default(1),
   /** --target-ci: keep adding repetitions until each comparison's CI is within ±targetCiPct %. */

@@ -133,6 +133,44 @@ export const SOCKPERF_PORT = 12867;
 /** iperf3's server: its control and data connections alike. */
 export const IPERF3_PORT = 12868;
 
+/**
+ * The kernel subsystems a profiled trial's CPU samples are attributed to (profile/subsystems.ts
+ * holds which symbols belong to each, and the precedence when a call chain passes several).
+ * `user` is netperf's and netserver's own code; `other` is what no rule claims (memory
+ * management, timers, interrupts).
+ */
+export const SUBSYSTEMS = [
+  "netfilter",
+  "conntrack",
+  "forwarding",
+  "route",
+  "neighbour",
+  "ebpf",
+  "devices",
+  "tcp-udp",
+  "socket",
+  "scheduler",
+  "user",
+  "other",
+] as const;
+export type Subsystem = (typeof SUBSYSTEMS)[number];
+
+/** What a report calls each subsystem. */
+export const SUBSYSTEM_NAMES: Record<Subsystem, string> = {
+  netfilter: "netfilter (iptables)",
+  conntrack: "conntrack",
+  forwarding: "IP forwarding",
+  route: "route lookup",
+  neighbour: "neighbour",
+  ebpf: "eBPF program and helpers",
+  devices: "veth, bridge and backlog",
+  "tcp-udp": "TCP/UDP",
+  socket: "socket and syscall",
+  scheduler: "scheduler and idle",
+  user: "user space (netperf, netserver)",
+  other: "other",
+};
+
 /** The lab's size: the limits `lab up` and a sweep's `lab:` section accept, and the default. */
 export const LAB_SIZE = {
   nodes: { min: 1, max: 16, default: 2 },

@@ -11,6 +11,7 @@ import { rbacCheck } from "./check-access.js";
 import { agentChecks, ciliumConfigCheck, ciliumInstalledCheck, strategyCheck } from "./check-cilium.js";
 import { aksCheck, nodeChecks } from "./check-nodes.js";
 import { imageCheck, podSecurityCheck } from "./check-pods.js";
+import { profilingCheck } from "./check-profiling.js";
 import { type Check, type CheckStatus, fail, pass } from "./check-result.js";
 import { CILIUM_DAEMONSET } from "./cilium-config.js";
 import { kubeClients } from "./kubeconfig.js";
@@ -74,6 +75,7 @@ export async function runChecks(
   );
   checks.push(aksCheck(version, nodeList.items, k.routing));
   checks.push(await podSecurityCheck(sweep, clients, testNodes));
+  checks.push(await profilingCheck(sweep, clients));
   checks.push(await imageCheck(sweep, clients, testNodes, log));
   return checks;
 }

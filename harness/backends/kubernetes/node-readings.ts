@@ -2,6 +2,7 @@
  * What the test pods read about the nodes under test: kernel, OS, CPU and netperf for the
  * results, and /proc/stat and /proc/loadavg around each trial for its noise.
  */
+import { parseMachineIdentity } from "../../machine/identity.js";
 import { parseNetperfVersion } from "../../netperf/parse.js";
 import type { SystemUnderTest } from "../../results/schema.js";
 import type { Cluster } from "./connect.js";
@@ -16,6 +17,8 @@ export async function systemUnderTest(cluster: Cluster): Promise<SystemUnderTest
     f(a) !== f(b) ? `${a.name}: ${f(a)}, ${b.name}: ${f(b)}` : String(f(a));
   const netperf = await execIn(cluster, "client", ["netperf", "-V"]);
   const cpuinfo = await execIn(cluster, "client", ["cat", "/proc/cpuinfo"]);
+  // /proc is not namespaced for these: the client pod's node (the server's may differ: cpuModel says so)
+  const version = await execIn(cluster, "client", ["cat", "/proc/version"]);
   const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo.stdout)?.[1]?.trim() ?? "unknown CPU";
   return {
     kernel: both((n) => n.kernel),
@@ -24,6 +27,14 @@ export async function systemUnderTest(cluster: Cluster): Promise<SystemUnderTest
     cpuCount: Math.min(a.cpuCount ?? 0, b.cpuCount ?? a.cpuCount ?? 0),
     memoryGiB: Math.min(a.memoryGiB ?? 0, b.memoryGiB ?? a.memoryGiB ?? 0),
     netperfVersion: parseNetperfVersion(netperf.stdout),
+    ...(cpuinfo.exitCode === 0 && cpuinfo.stdout.trim()
+      ? {
+          machine: parseMachineIdentity({
+            cpuinfo: cpuinfo.stdout,
+            procVersion: version.exitCode === 0 ? version.stdout : "unknown",
+          }),
+        }
+      : {}),
   };
 }
 

@@ -39,6 +39,7 @@ import {
   probeDelta,
   readProbe,
 } from "./probe.js";
+import { withProfile } from "./profile.js";
 import { type LabState, readLabState, requireLab, writeLabState } from "./state.js";
 import { WitnessServers, witnessClientArgv } from "./witness.js";
 
@@ -223,6 +224,21 @@ class LabSession implements BackendSession {
       phasesMs,
       ...(instances.length > 1 ? { instances } : {}),
     };
+  }
+
+  /** The trial again with its CPUs sampled by call chain (lab/profile.ts): sweep `explain`. */
+  async runProfiledTrial(trial: Trial, signal: AbortSignal, afterTrial?: () => void) {
+    const cpus = this.cpuPlacement.cpus;
+    if (!cpus)
+      throw new EnvironmentError(
+        "explain samples the benchmark's CPUs, but netperf and netserver are not pinned (cpu.placement: unpinned)",
+        "pin them (cpu.placement: auto or explicit CPUs), or run without explain",
+      );
+    return withProfile(this.runner, cpus, trial.durationSec, async () => {
+      const outcome = await this.runTrial(trial, signal);
+      afterTrial?.();
+      return outcome;
+    });
   }
 
   /** Witness servers this session started: stopped by pid at close. */

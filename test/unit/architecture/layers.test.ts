@@ -20,6 +20,7 @@ const LAYERS = [
   "results",
   "stats",
   "history",
+  "profile",
   "machine",
   "backends",
   "run",

@@ -75,6 +75,20 @@ describe("runProgram", () => {
     expect(stderr).toMatch(/--seed takes a whole number, got "1\.5"/);
   });
 
+  it("refuses --explain on Kubernetes (exit 2) with the reason, before anything runs", async () => {
+    const { exitCode, stderr } = await parse(
+      "run",
+      new URL("../../../sweeps/cilium.yaml", import.meta.url).pathname,
+      "--explain",
+      "--dry-run",
+    );
+    expect(exitCode).toBe(2);
+    expect(stderr).toMatch(
+      /explain is not available on Kubernetes yet: it needs a privileged profiling pod \(hostPID, perf on each test node\)/,
+    );
+    expect(stderr).toMatch(/k8s check/);
+  });
+
   it("exits 0 for --version and for help", async () => {
     expect((await parse("--version")).exitCode).toBe(0);
     expect((await parse("lab", "--help")).exitCode).toBe(0);
