@@ -7,6 +7,7 @@
 
 import type { CpuPlacement } from "../machine/cpu-placement.js";
 import type { Environment, Results } from "../results/schema.js";
+import { MIN_PAIRS } from "../stats/ratio.js";
 import type { Warning } from "../stats/warnings.js";
 import { formatArgv } from "../util/errors.js";
 import type { Table } from "./cells.js";
@@ -71,7 +72,7 @@ export function buildReportModel(results: Results, published: PublishedSource[])
   const method = results.summary.method;
   if (method)
     notes.push(
-      `How modes are compared: ${method.estimator}. Verdicts control the family-wise error over the run's ${results.summary.comparisons.length} comparisons: ${method.multiplicity}. A comparison with fewer than 6 pairs has no interval and no verdict; one whose pairs ran on a machine that stayed too busy is shown but not called a finding.`,
+      `How modes are compared: ${method.estimator}. Verdicts control the family-wise error over the run's ${results.summary.comparisons.length} comparisons: ${method.multiplicity}. A comparison with fewer than ${MIN_PAIRS} pairs has no interval and is undecided; one whose pairs ran on a machine that stayed too busy is shown but undecided, not a finding. No significant difference means tested and not significant.`,
     );
   const tables = [
     ...tpsTables(results, published),

@@ -43,7 +43,20 @@ export interface PointSummary extends Description {
   ciHigh: number | null;
 }
 
-export type Verdict = "better" | "worse" | "no significant difference";
+/**
+ * Each word means one thing: `better` / `worse` (tested, significant after Holm), `no
+ * significant difference` (tested, not significant) and `undecided` (not tested, or tested on
+ * pairs that cannot decide: `undecidedReason` says which, `caveat` says it in words).
+ */
+export type Verdict = "better" | "worse" | "no significant difference" | "undecided";
+
+/**
+ * Why a comparison is undecided: fewer than MIN_PAIRS pairs; pairs whose log ratios have no
+ * spread (no interval can be formed); or pairs in which a trial was kept although the machine
+ * stayed noisy (busy, stolen, or unsteady within the trial) after every allowed repeat.
+ */
+export const UNDECIDED_REASONS = ["too-few-pairs", "no-interval", "noisy-pairs"] as const;
+export type UndecidedReason = (typeof UNDECIDED_REASONS)[number];
 
 export interface Comparison {
   placement: Placement;
@@ -72,7 +85,9 @@ export interface Comparison {
   unbalancedPairs: number;
   lowerIsBetter: boolean;
   verdict: Verdict;
-  /** Why the comparison is not a finding although its figures are shown (too few pairs, too noisy). */
+  /** Set exactly when the verdict is `undecided`: why. */
+  undecidedReason?: UndecidedReason;
+  /** Why the comparison is not a finding although its figures are shown (too few pairs, too noisy), in words. */
   caveat?: string;
 }
 
@@ -159,9 +174,13 @@ export const COMPARED_PAIRS: readonly { baseline: Mode; candidate: Mode }[] = [
   { baseline: "direct", candidate: "legacy" },
 ];
 
-/** better/worse only when the adjusted p is below SIGNIFICANCE (lower is better for latency). */
+/**
+ * better/worse only when the adjusted p is below SIGNIFICANCE (lower is better for latency);
+ * no p (no test) is `undecided`, never "no significant difference".
+ */
 export function judge(ratio: number, pAdjusted: number | null, lower: boolean): Verdict {
-  if (pAdjusted === null || pAdjusted >= SIGNIFICANCE) return "no significant difference";
+  if (pAdjusted === null) return "undecided";
+  if (pAdjusted >= SIGNIFICANCE) return "no significant difference";
   const higher = ratio > 1;
   return higher !== lower ? "better" : "worse";
 }
@@ -231,6 +250,7 @@ export function compareModes(
   | "pAdjusted"
   | "noisyPairs"
   | "unbalancedPairs"
+  | "undecidedReason"
   | "caveat"
 > | null {
   if (baselineByBlock.size === 0 || candidateByBlock.size === 0) return null;
@@ -258,17 +278,38 @@ export function compareModes(
   };
 }
 
+/** Why a comparison cannot decide, in a word and in words; null when it can. */
+export function undecided(
+  c: Pick<Comparison, "n" | "ciLow" | "noisyPairs">,
+): { reason: UndecidedReason; caveat: string } | null {
+  if (c.n < MIN_PAIRS)
+    return {
+      reason: "too-few-pairs",
+      caveat: `too few pairs to decide (n = ${c.n}; an interval needs ${MIN_PAIRS})`,
+    };
+  if (c.ciLow === null)
+    return {
+      reason: "no-interval",
+      caveat: `no interval: the ${c.n} pairs' ratios do not vary, so nothing can be tested`,
+    };
+  if (c.noisyPairs > 0)
+    return {
+      reason: "noisy-pairs",
+      caveat: `the machine stayed too busy in ${c.noisyPairs} of ${c.n} pairs (kept after every allowed repeat): not a finding`,
+    };
+  return null;
+}
+
 /** Applies the run's multiplicity adjustment and caveats to its comparisons (in place order). */
 export function judgeFamily(comparisons: Comparison[]): Comparison[] {
   const adjusted = holmAdjust(comparisons.map((c) => c.pValue));
   return comparisons.map((c, i) => {
     const pAdjusted = adjusted[i] ?? null;
-    let caveat: string | undefined;
-    if (c.ciLow === null) caveat = `too few pairs to decide (n = ${c.n}; an interval needs ${MIN_PAIRS})`;
-    else if (c.noisyPairs > 0)
-      caveat = `the machine stayed too busy in ${c.noisyPairs} of ${c.n} pairs (kept after every allowed repeat): not a finding`;
-    const verdict = caveat ? "no significant difference" : judge(c.ratio, pAdjusted, c.lowerIsBetter);
-    return { ...c, pAdjusted, verdict, ...(caveat ? { caveat } : {}) };
+    const { undecidedReason: _reason, caveat: _caveat, ...rest } = c;
+    const open = undecided(c);
+    if (open)
+      return { ...rest, pAdjusted, verdict: "undecided", undecidedReason: open.reason, caveat: open.caveat };
+    return { ...rest, pAdjusted, verdict: judge(c.ratio, pAdjusted, c.lowerIsBetter) };
   });
 }
 

@@ -210,7 +210,7 @@ export function collectWarnings(
   if (few.length > 0) {
     warnings.push({
       kind: "few-repetitions",
-      reason: `${few.length} comparison(s) rest on fewer than ${THRESHOLDS.minPairs} pairs (n=${Math.min(...few.map((c) => c.n))}): too few for an interval that keeps its coverage, so no difference is called`,
+      reason: `${few.length} comparison(s) rest on fewer than ${THRESHOLDS.minPairs} pairs (n=${Math.min(...few.map((c) => c.n))}): too few for an interval that keeps its coverage, so each is undecided`,
       hint: `use --profile standard or full, or repetitions: ${THRESHOLDS.minPairs} or more`,
       subjects: [...new Set(few.map((c) => `${c.placement}/${c.test}/${c.size}`))],
     });

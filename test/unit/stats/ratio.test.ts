@@ -229,7 +229,7 @@ describe("a run's verdicts (Holm over its comparisons)", () => {
     expect(judged?.pAdjusted).toBeLessThan(0.05);
   });
 
-  it("does not call a comparison with too few pairs or with noisy pairs a finding", () => {
+  it("calls a comparison with too few pairs, no spread or noisy pairs undecided, with its reason", () => {
     const random = seededRandom(6);
     const strong = pairs(random, 6, 1.5, 0.02, normal);
     const base = comparison(
@@ -241,12 +241,33 @@ describe("a run's verdicts (Holm over its comparisons)", () => {
       strong.candidate,
     );
     const [noisy] = judgeFamily([{ ...base, noisyPairs: 2 }]);
-    expect(noisy?.verdict).toBe("no significant difference");
+    expect(noisy).toMatchObject({ verdict: "undecided", undecidedReason: "noisy-pairs" });
     expect(noisy?.caveat).toMatch(/too busy in 2 of 6 pairs/);
     const few = pairs(random, 3, 1.5, 0.02, normal);
     const [tooFew] = judgeFamily([
       comparison("same-node", "TCP_RR", "1,1", "transactionsPerSec", few.baseline, few.candidate),
     ]);
+    expect(tooFew).toMatchObject({ verdict: "undecided", undecidedReason: "too-few-pairs" });
     expect(tooFew?.caveat).toMatch(/too few pairs to decide \(n = 3; an interval needs 6\)/);
+    // six pairs with the same ratio: no spread, no interval, no test
+    const flat = [100.5, 110.5, 120.5, 130.5, 140.5, 150.5];
+    const [still] = judgeFamily([
+      comparison(
+        "same-node",
+        "TCP_RR",
+        "1,1",
+        "transactionsPerSec",
+        flat,
+        flat.map((v) => v * 2),
+      ),
+    ]);
+    expect(still).toMatchObject({ verdict: "undecided", undecidedReason: "no-interval", ciLow: null });
+    // a tested comparison keeps neither a reason nor a caveat
+    const [tested] = judgeFamily([
+      { ...base, verdict: "undecided", undecidedReason: "noisy-pairs", caveat: "x" },
+    ]);
+    expect(tested).toMatchObject({ verdict: "better" });
+    expect(tested).not.toHaveProperty("undecidedReason");
+    expect(tested).not.toHaveProperty("caveat");
   });
 });
