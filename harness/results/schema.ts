@@ -150,6 +150,8 @@ export const trialRecordSchema = z.strictObject({
   rejection: rejectionSchema.optional(),
   /** Completed although the machine stayed above the noise thresholds after every allowed repeat. */
   noisy: z.boolean().optional(),
+  /** With `noisy`: the rule its last attempt still broke, with threshold and measured value. */
+  noisyRule: z.strictObject({ name: z.string(), threshold: z.number(), value: z.number() }).optional(),
   noise: noiseSampleSchema.optional(),
   datapath: datapathCountersSchema.optional(),
   /** netperf's own ELAPSED_TIME (seconds): the measured test length. */

@@ -287,15 +287,15 @@ export function undecided(
       reason: "too-few-pairs",
       caveat: `too few pairs to decide (n = ${c.n}; an interval needs ${MIN_PAIRS})`,
     };
+  if (c.noisyPairs > 0)
+    return {
+      reason: "noisy-pairs",
+      caveat: `a trial stayed noisy (the machine too busy, or its rate unsteady within the trial) in ${c.noisyPairs} of ${c.n} pairs (kept after every allowed repeat): not a finding`,
+    };
   if (c.ciLow === null)
     return {
       reason: "no-interval",
       caveat: `no interval: the ${c.n} pairs' ratios do not vary, so nothing can be tested`,
-    };
-  if (c.noisyPairs > 0)
-    return {
-      reason: "noisy-pairs",
-      caveat: `the machine stayed too busy in ${c.noisyPairs} of ${c.n} pairs (kept after every allowed repeat): not a finding`,
     };
   return null;
 }

@@ -140,9 +140,14 @@ export function collectWarnings(
   }
   const kept = trials.filter((t) => t.state === "completed" && t.noisy);
   if (kept.length > 0) {
+    const rules = [
+      ...new Set(
+        kept.flatMap((t) => (t.noisyRule ? [`${t.noisyRule.name} > ${t.noisyRule.threshold}`] : [])),
+      ),
+    ];
     warnings.push({
       kind: "noisy-kept",
-      reason: `${kept.length} trial(s) stayed above the noise thresholds after every allowed repeat and were kept: the machine stayed too noisy for the requested precision, and their points are not headlined as findings`,
+      reason: `${kept.length} trial(s) stayed above the noise thresholds${rules.length ? ` (${rules.join(", ")})` : ""} after every allowed repeat and were kept: the machine stayed too noisy for the requested precision, and their points are not headlined as findings`,
       hint: "stop the competing work (see each trial's noise: competingTasks, benchCpuStealPct) and run again, or resume later",
       subjects: kept.map((t) => t.id),
     });

@@ -242,7 +242,7 @@ describe("a run's verdicts (Holm over its comparisons)", () => {
     );
     const [noisy] = judgeFamily([{ ...base, noisyPairs: 2 }]);
     expect(noisy).toMatchObject({ verdict: "undecided", undecidedReason: "noisy-pairs" });
-    expect(noisy?.caveat).toMatch(/too busy in 2 of 6 pairs/);
+    expect(noisy?.caveat).toMatch(/unsteady within the trial\) in 2 of 6 pairs/);
     const few = pairs(random, 3, 1.5, 0.02, normal);
     const [tooFew] = judgeFamily([
       comparison("same-node", "TCP_RR", "1,1", "transactionsPerSec", few.baseline, few.candidate),

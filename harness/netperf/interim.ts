@@ -1,0 +1,60 @@
+/**
+ * netperf's interim results (`-D seconds`, "demo mode": Debian's netperf 2.7.0 is built with
+ * it): while a test runs, netperf prints one line per interval, `rate,units,seconds,epoch`
+ * (e.g. `51121.21,Trans/s,0.250,1796556303.952`), before the `-o` selector line, which stays
+ * the last line of stdout (parse.ts reads that one). An interval is timed by netperf itself
+ * and ends at the first unit of work after the interval elapsed: when the client is stopped
+ * (descheduled, stolen, SIGSTOPped), the interval stretches over the stop and its rate falls.
+ * That is what the guest's /proc cannot see, so a trial is judged from inside: its `dip`, how
+ * far its slowest full interval fell below the trial's median interval. A netperf built
+ * without demo mode prints no such lines: then there is nothing to judge (null). Pure.
+ */
+
+/** Interim interval asked of netperf (-D), seconds: 8 intervals in a 2 s trial. */
+export const INTERIM_SEC = 0.25;
+
+/**
+ * A trial whose slowest full interval ran this far (percent) below its median interval is
+ * unsteady: repeated like a trial on a busy machine (machine/noise.ts's rules). Chosen by
+ * `npm run bench:unsteady` (loopback, client SIGSTOPped for 200–400 ms in half the trials);
+ * see the README for the figures.
+ */
+export const DIP_THRESHOLD_PCT = 35;
+
+export interface InterimInterval {
+  rate: number;
+  seconds: number;
+}
+
+const INTERIM_LINE = /^(\d+(?:\.\d+)?),([^,]+\/s),(\d+(?:\.\d+)?),\d+(?:\.\d+)?$/;
+
+/** The interim lines of one netperf's stdout, in order; lines that are not interim results are skipped. */
+export function parseInterim(stdout: string): InterimInterval[] {
+  const intervals: InterimInterval[] = [];
+  for (const line of stdout.split("\n")) {
+    const match = INTERIM_LINE.exec(line.trim());
+    if (match) intervals.push({ rate: Number(match[1]), seconds: Number(match[3]) });
+  }
+  return intervals;
+}
+
+/**
+ * How far (percent, 0–100) the slowest full interval fell below the median interval's rate;
+ * null with fewer than 3 full intervals. The last interval is cut short by the test's end and
+ * one shorter than half of `intervalSec` is too short to judge: both are left out when short.
+ */
+export function interimDipPct(
+  intervals: readonly InterimInterval[],
+  intervalSec = INTERIM_SEC,
+): number | null {
+  const full = intervals.filter((i) => i.seconds >= intervalSec / 2 && i.rate >= 0);
+  if (full.length < 3) return null;
+  const rates = full.map((i) => i.rate).sort((a, b) => a - b);
+  const mid = rates.length / 2;
+  const median =
+    rates.length % 2
+      ? (rates[Math.floor(mid)] as number)
+      : ((rates[mid - 1] as number) + (rates[mid] as number)) / 2;
+  if (!(median > 0)) return null;
+  return Math.round(Math.max(0, 1 - (rates[0] as number) / median) * 1000) / 10;
+}
