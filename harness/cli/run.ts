@@ -10,7 +10,8 @@ import type { RunControl } from "../run/execute.js";
 import { givenUpTrials } from "../run/execute.js";
 import { makeRunId, runSweep } from "../run/run.js";
 import { loadSweep } from "../sweep/load.js";
-import { estimateSeconds, modeSwitches, planSweep, sweepPoints } from "../sweep/plan.js";
+import { allSweepPoints, estimateSeconds, modeSwitches, planSweep, sweepPoints } from "../sweep/plan.js";
+import { quickLeftOutText, quickSelection } from "../sweep/quick.js";
 import { PROFILE_SETTINGS, PROFILES } from "../sweep/schema.js";
 import { EnvironmentError, UsageError } from "../util/errors.js";
 import { BACKENDS, DEFAULT_SWEEP, RESULTS_DIR } from "../vocabulary/vocabulary.js";
@@ -113,6 +114,9 @@ export function registerRun(program: Command): void {
             namespace: opts.namespace,
           });
       const trials = planSweep(sweep);
+      const all = allSweepPoints(sweep);
+      const leftOut =
+        sweep.profile === "quick" ? quickLeftOutText(quickSelection(all).leftOut, all.length) : null;
 
       if (opts.dryRun) {
         const plan = {
@@ -132,6 +136,7 @@ export function registerRun(program: Command): void {
           `${plan.trials} trials (${plan.points} points × ${sweep.modes.length} modes × ${sweep.repetitions} repetitions), ${sweep.durationSec} s each, ${sweep.order} order (seed ${sweep.seed}), ${plan.modeSwitches} mode switches`,
         );
         printLine(`estimated duration: ${formatDuration(plan.estimatedSec)}`);
+        if (leftOut) printLine(leftOut);
         printLine("order:");
         for (const id of plan.trialOrder.slice(0, 20)) printLine(`  ${id}`);
         if (plan.trialOrder.length > 20)
@@ -166,6 +171,7 @@ export function registerRun(program: Command): void {
       const control: RunControl = { stopRequested: false, kill: new AbortController() };
       const uninstall = installInterruptHandlers(control, progress.log);
       progress.log(`${trials.length} trials, about ${formatDuration(estimateSeconds(trials))}`);
+      if (leftOut) progress.log(leftOut);
       let outcome: Awaited<ReturnType<typeof runSweep>>;
       try {
         outcome = await runSweep({

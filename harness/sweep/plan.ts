@@ -11,6 +11,7 @@
 import { netserverPadSec } from "../netperf/argv.js";
 import { STREAM_START_DELAY_SEC } from "../netperf/streams.js";
 import { type Random, seededRandom, shuffled } from "../util/random.js";
+import { quickSelection } from "./quick.js";
 import { type Mode, type NetperfTest, type Placement, switchesRouting } from "../vocabulary/vocabulary.js";
 import type { Sweep } from "./schema.js";
 
@@ -39,6 +40,12 @@ export interface Trial {
 
 /** Every point of the sweep, in file order. */
 export function sweepPoints(sweep: Sweep): Point[] {
+  const points = allSweepPoints(sweep);
+  return sweep.profile === "quick" ? quickSelection(points).kept : points;
+}
+
+/** Every point the sweep file names, whatever the profile (the quick profile measures some: quick.ts). */
+export function allSweepPoints(sweep: Sweep): Point[] {
   const points: Point[] = [];
   for (const placement of sweep.placements) {
     for (const entry of sweep.tests) {

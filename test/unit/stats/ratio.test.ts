@@ -65,7 +65,7 @@ describe("pairedRatio and unpairedRatio", () => {
   });
 
   it("gives no interval below the minimum pairs, and a floor for whole-number latencies", () => {
-    // 3 pairs (the quick profile): too few for an interval that keeps its coverage
+    // 3 pairs: too few for an interval that keeps its coverage
     expect(pairedRatio([10, 11, 12], [12, 13, 14])).toMatchObject({
       decidable: false,
       ciLow: null,
