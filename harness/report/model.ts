@@ -8,9 +8,9 @@
 import type { CpuPlacement } from "../machine/cpu-placement.js";
 import type { Environment, Results } from "../results/schema.js";
 import { MIN_PAIRS } from "../stats/ratio.js";
+import type { Warning } from "../stats/warnings.js";
 import { allSweepPoints } from "../sweep/plan.js";
 import { quickLeftOutText, quickSelection } from "../sweep/quick.js";
-import type { Warning } from "../stats/warnings.js";
 import { formatArgv } from "../util/errors.js";
 import type { Table } from "./cells.js";
 import { type ChartData, chartData } from "./chart-data.js";

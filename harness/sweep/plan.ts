@@ -11,8 +11,8 @@
 import { netserverPadSec } from "../netperf/argv.js";
 import { STREAM_START_DELAY_SEC } from "../netperf/streams.js";
 import { type Random, seededRandom, shuffled } from "../util/random.js";
-import { quickSelection } from "./quick.js";
 import { type Mode, type NetperfTest, type Placement, switchesRouting } from "../vocabulary/vocabulary.js";
+import { quickSelection } from "./quick.js";
 import type { Sweep } from "./schema.js";
 
 export interface Point {
