@@ -6,8 +6,9 @@ import { requireRoot } from "../backends/lab/preflight.js";
 import { comparisonSentence } from "../report/format.js";
 import { readRunFolder } from "../results/log.js";
 import { prepareRunFolder } from "../results/out-dir.js";
+import { estimateRun, estimateText } from "../run/estimate.js";
 import type { RunControl } from "../run/execute.js";
-import { givenUpTrials } from "../run/execute.js";
+import { givenUpTrials, trialFinished } from "../run/execute.js";
 import { makeRunId, runSweep } from "../run/run.js";
 import { loadSweep } from "../sweep/load.js";
 import { allSweepPoints, estimateSeconds, modeSwitches, planSweep, sweepPoints } from "../sweep/plan.js";
@@ -118,24 +119,39 @@ export function registerRun(program: Command): void {
       const leftOut =
         sweep.profile === "quick" ? quickLeftOutText(quickSelection(all).leftOut, all.length) : null;
 
+      const estimate = estimateRun(sweep, sweepPoints(sweep), trials, resume?.trials);
       if (opts.dryRun) {
+        const left = resume
+          ? trials.filter((t) => !trialFinished(resume.trials, t.id, sweep.retries))
+          : trials;
         const plan = {
           sweep: sweep.name,
           points: sweepPoints(sweep).length,
           trials: trials.length,
+          ...(resume ? { trialsLeft: left.length } : {}),
           modeSwitches: modeSwitches(trials),
           durationSec: sweep.durationSec,
           repetitions: sweep.repetitions,
           order: sweep.order,
           seed: sweep.seed,
-          estimatedSec: Math.round(estimateSeconds(trials)),
-          trialOrder: trials.map((t) => t.id),
+          estimatedSec: Math.round(estimate.minSec),
+          ...(estimate.adaptive
+            ? {
+                estimatedMaxSec: Math.round(estimate.adaptive.maxSec),
+                maxTrials: estimate.adaptive.maxTrials,
+              }
+            : {}),
+          trialOrder: left.map((t) => t.id),
         };
         if (opts.json) return printJson(plan);
         printLine(
           `${plan.trials} trials (${plan.points} points × ${sweep.modes.length} modes × ${sweep.repetitions} repetitions), ${sweep.durationSec} s each, ${sweep.order} order (seed ${sweep.seed}), ${plan.modeSwitches} mode switches`,
         );
-        printLine(`estimated duration: ${formatDuration(plan.estimatedSec)}`);
+        if (resume)
+          printLine(
+            `resuming ${resume.dir}: ${left.length} of the ${trials.length} planned trials left (${resume.trials.length} attempts recorded)`,
+          );
+        printLine(`estimated duration: ${estimateText(estimate, formatDuration)}`);
         if (leftOut) printLine(leftOut);
         printLine("order:");
         for (const id of plan.trialOrder.slice(0, 20)) printLine(`  ${id}`);
@@ -170,7 +186,11 @@ export function registerRun(program: Command): void {
       const progress = Progress.for(process.stderr, Boolean(opts.json), sweep.durationSec + 0.2);
       const control: RunControl = { stopRequested: false, kill: new AbortController() };
       const uninstall = installInterruptHandlers(control, progress.log);
-      progress.log(`${trials.length} trials, about ${formatDuration(estimateSeconds(trials))}`);
+      progress.log(
+        estimate.adaptive || resume
+          ? `${estimate.trials} trials${resume ? " left" : " planned"}, about ${estimateText(estimate, formatDuration)}`
+          : `${trials.length} trials, about ${formatDuration(estimateSeconds(trials))}`,
+      );
       if (leftOut) progress.log(leftOut);
       let outcome: Awaited<ReturnType<typeof runSweep>>;
       try {
