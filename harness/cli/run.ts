@@ -1,7 +1,6 @@
 /** `routebench run`: plan, execute and summarise a sweep; Ctrl-C keeps every finished trial. */
 import { join } from "node:path";
 import { type Command, Option } from "@commander-js/extra-typings";
-import { labBackend } from "../backends/lab/backend.js";
 import { requireRoot } from "../backends/lab/preflight.js";
 import { comparisonSentence } from "../report/format.js";
 import { readRunFolder } from "../results/log.js";
@@ -200,7 +199,7 @@ export function registerRun(program: Command): void {
           backend:
             sweep.backend === "kubernetes"
               ? (await import("../backends/kubernetes/backend.js")).kubernetesBackend()
-              : labBackend(),
+              : (await import("../backends/lab/backend.js")).labBackend(),
           outDir,
           runId,
           resume,
