@@ -15,11 +15,17 @@ export const INTERIM_SEC = 0.25;
 
 /**
  * A trial whose slowest full interval ran this far (percent) below its median interval is
- * unsteady: repeated like a trial on a busy machine (machine/noise.ts's rules). Chosen by
- * `npm run bench:unsteady` (loopback, client SIGSTOPped for 200–400 ms in half the trials);
- * see the README for the figures.
+ * unsteady: repeated like a trial on a busy machine (machine/noise.ts's rules). A 300 ms stop
+ * in a 0.25 s interval stretches it to 0.55 s at 45% of the rate: a dip of about 55% on a
+ * steady machine. Measured by `npm run bench:unsteady` (loopback, 2 s TCP_RR, the client
+ * SIGSTOPped for 300 ms in every other trial) on the shared 2-core VM at load average 12–20,
+ * where the "quiet" trials were themselves disturbed: at 40%, 15/20 planted stops called and
+ * 7/20 quiet trials (dips: quiet median 30%, planted 52%); at 35%, 17/20 and 9/20; at 50%,
+ * 12/20 and 4/20. 40% keeps three quarters of the detections while a quiet trial is kept
+ * noisy after 3 repeats only when all four attempts dip (0.35⁴ ≈ 1.5% even at that load).
+ * Provisional: the false-alarm rate on a quiet host is still to be measured (lab, issue 21).
  */
-export const DIP_THRESHOLD_PCT = 35;
+export const DIP_THRESHOLD_PCT = 40;
 
 export interface InterimInterval {
   rate: number;

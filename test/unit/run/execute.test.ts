@@ -228,7 +228,7 @@ describe("executeTrials", () => {
       ["rejected", "interim-dip-pct"],
       ["completed", undefined],
     ]);
-    expect(mine[0]?.rejection?.rule).toEqual({ name: "interim-dip-pct", threshold: 35, value: 60 });
+    expect(mine[0]?.rejection?.rule).toEqual({ name: "interim-dip-pct", threshold: 40, value: 60 });
     expect(mine[3]).toMatchObject({ noisy: true, noisyRule: { name: "interim-dip-pct", value: 60 } });
     // a steady trial with interim lines counts as before
     const other = byId(written, trials[1]?.id ?? "");
