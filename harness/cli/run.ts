@@ -140,6 +140,7 @@ export function registerRun(program: Command): void {
                 maxTrials: estimate.adaptive.maxTrials,
               }
             : {}),
+          ...(sweep.profile === "quick" ? { leftOut: quickSelection(all).leftOut.map((p) => p.key) } : {}),
           trialOrder: left.map((t) => t.id),
         };
         if (opts.json) return printJson(plan);
