@@ -7,7 +7,9 @@
  * (descheduled, stolen, SIGSTOPped), the interval stretches over the stop and its rate falls.
  * That is what the guest's /proc cannot see, so a trial is judged from inside: its `dip`, how
  * far its slowest full interval fell below the trial's median interval. A netperf built
- * without demo mode prints no such lines: then there is nothing to judge (null). Pure.
+ * without demo mode prints "Sorry, Demo Mode not configured into this netperf." on stdout and
+ * runs the test (netperf 2.7.0 src/netsh.c, case 'D'): no interim lines, the -o line still
+ * last, nothing to judge (null). Pure.
  */
 
 /** Interim interval asked of netperf (-D), seconds: 8 intervals in a 2 s trial. */
