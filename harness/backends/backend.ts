@@ -6,6 +6,7 @@
 
 import type { CpuPlacement } from "../machine/cpu-placement.js";
 import type { NetperfInvocation } from "../netperf/argv.js";
+import { INTERIM_SEC } from "../netperf/interim.js";
 import { buildStreamArgvs } from "../netperf/streams.js";
 import type {
   DatapathCounters,
@@ -115,6 +116,7 @@ export function trialNetperfArgvs(
     cpu: { client: cpu.client ?? undefined, server: cpu.server ?? undefined },
     dataPort,
     ...(socketBufferBytes ? { socketBufferBytes } : {}),
+    interimSec: INTERIM_SEC,
   };
   return buildStreamArgvs(invocation, trial.point.streams ?? 1);
 }

@@ -37,7 +37,7 @@ const lat = (p: string) =>
   main.filter((c) => c.placement === p && c.test === "TCP_RR" && /^p\d+Us$/.test(c.metric));
 const sameRr = rr("same-node");
 const crossRr = rr("cross-node");
-const decided = main.filter((c) => c.verdict !== "no significant difference").length;
+const decided = main.filter((c) => c.verdict === "better" || c.verdict === "worse").length;
 const pairs = results.summary.precision.map((p) => p.pairs);
 console.log(
   [

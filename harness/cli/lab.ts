@@ -1,10 +1,10 @@
 /** `routebench lab ...`: build, switch, inspect, verify and remove the embedded lab. */
 import { Argument, type Command, Option } from "@commander-js/extra-typings";
-import { cleanupLab, labUp, setLabMode, type VerifyReport, verifyLab } from "../backends/lab/lab.js";
+import type { VerifyReport } from "../backends/lab/lab.js";
 import { withLabLock } from "../backends/lab/lock.js";
 import { DEFAULT_LAB_OPTIONS } from "../backends/lab/plan.js";
 import { requireRoot } from "../backends/lab/preflight.js";
-import { type LabStatus, labStatus } from "../backends/lab/status.js";
+import type { LabStatus } from "../backends/lab/status.js";
 import { processRunner } from "../util/runner.js";
 import { LAB_SIZE, ROUTING_MODES } from "../vocabulary/vocabulary.js";
 import { parseIntegerFlag, printJson, printLine } from "./output.js";
@@ -95,6 +95,9 @@ export function registerLab(program: Command): void {
     .option("--force", "with --mode ebpf: switch even when foreign iptables rules exist")
     .option("--json", "machine-readable output")
     .action(async (opts) => {
+      // each action loads what it needs: `lab mode` pays for the mode switch only, not for lab up
+      const { labUp } = await import("../backends/lab/lab.js");
+      const { labStatus } = await import("../backends/lab/status.js");
       const report = await withLabLock("routebench lab up", () =>
         labUp(
           processRunner,
@@ -120,6 +123,7 @@ export function registerLab(program: Command): void {
     .option("--force", "enable eBPF even when foreign iptables rules exist (they will be bypassed)")
     .option("--json", "machine-readable output")
     .action(async (mode, opts) => {
+      const { setLabMode } = await import("../backends/lab/mode.js");
       const report = await withLabLock(`routebench lab mode ${mode}`, () =>
         setLabMode(processRunner, mode, { force: Boolean(opts.force) }),
       );
@@ -135,6 +139,7 @@ export function registerLab(program: Command): void {
     .description("topology, mode, netservers and safeguard drift")
     .option("--json", "machine-readable output")
     .action(async (opts) => {
+      const { labStatus } = await import("../backends/lab/status.js");
       const status = await labStatus(processRunner);
       if (opts.json) printJson(status);
       else printStatus(status);
@@ -145,6 +150,7 @@ export function registerLab(program: Command): void {
     .description("send short netperf traffic per placement and show which path carried it")
     .option("--json", "machine-readable output")
     .action(async (opts) => {
+      const { verifyLab } = await import("../backends/lab/lab.js");
       const report = await withLabLock("routebench lab verify", () => verifyLab(processRunner));
       if (opts.json) printJson(report);
       else printVerify(report);
@@ -157,6 +163,7 @@ export function registerLab(program: Command): void {
     .option("--json", "machine-readable output")
     .action(async (opts) => {
       requireRoot("lab down");
+      const { cleanupLab } = await import("../backends/lab/lab.js");
       const report = await withLabLock("routebench lab down", () => cleanupLab(processRunner));
       if (opts.json) return printJson(report);
       printLine(

@@ -1,18 +1,18 @@
 /** `routebench run`: plan, execute and summarise a sweep; Ctrl-C keeps every finished trial. */
 import { join } from "node:path";
 import { type Command, Option } from "@commander-js/extra-typings";
-import { labBackend } from "../backends/lab/backend.js";
 import { requireRoot } from "../backends/lab/preflight.js";
 import { comparisonSentence } from "../report/format.js";
 import { readRunFolder } from "../results/log.js";
 import { prepareRunFolder } from "../results/out-dir.js";
+import { estimateRun, estimateText } from "../run/estimate.js";
 import type { RunControl } from "../run/execute.js";
-import { givenUpTrials } from "../run/execute.js";
+import { givenUpTrials, trialFinished } from "../run/execute.js";
 import { makeRunId, runSweep } from "../run/run.js";
 import { loadSweep } from "../sweep/load.js";
 import {
+  allSweepPoints,
   designLine,
-  estimateSeconds,
   estimateSwitchSeconds,
   plannedSwitches,
   planSweep,
@@ -21,6 +21,7 @@ import {
   switchCap,
   switchCostOf,
 } from "../sweep/plan.js";
+import { quickLeftOutText, quickSelection } from "../sweep/quick.js";
 import { PROFILE_SETTINGS, PROFILES } from "../sweep/schema.js";
 import { EnvironmentError, UsageError } from "../util/errors.js";
 import { BACKENDS, DEFAULT_SWEEP, RESULTS_DIR } from "../vocabulary/vocabulary.js";
@@ -142,15 +143,23 @@ export function registerRun(program: Command): void {
       if (sweep.backend === "kubernetes")
         (await import("../backends/kubernetes/sweep-fit.js")).assertRunnableOnKubernetes(sweep);
       const trials = planSweep(sweep);
+      const all = allSweepPoints(sweep);
+      const leftOut =
+        sweep.profile === "quick" ? quickLeftOutText(quickSelection(all).leftOut, all.length) : null;
 
+      const estimate = estimateRun(sweep, sweepPoints(sweep), trials, resume?.trials);
       if (opts.dryRun) {
+        const left = resume
+          ? trials.filter((t) => !trialFinished(resume.trials, t.id, sweep.retries))
+          : trials;
         const cost = switchCostOf(sweep);
         const switches = plannedSwitches(sweep, trials);
-        const switchSec = estimateSwitchSeconds(sweep, trials);
+        const switchSec = estimateSwitchSeconds(sweep, left);
         const plan = {
           sweep: sweep.name,
           points: sweepPoints(sweep).length,
           trials: trials.length,
+          ...(resume ? { trialsLeft: left.length } : {}),
           modeSwitches: switches,
           switchCost: { ...cost, typicalSec: cost.typicalSec },
           maxSwitches: switchCap(sweep) ?? null,
@@ -159,10 +168,17 @@ export function registerRun(program: Command): void {
           repetitions: sweep.repetitions,
           order: sweep.order,
           seed: sweep.seed,
-          estimatedSec: Math.round(estimateSeconds(trials) + switchSec),
-          trialsSec: Math.round(estimateSeconds(trials)),
+          estimatedSec: Math.round(estimate.minSec + switchSec),
+          ...(estimate.adaptive
+            ? {
+                estimatedMaxSec: Math.round(estimate.adaptive.maxSec + switchSec),
+                maxTrials: estimate.adaptive.maxTrials,
+              }
+            : {}),
+          trialsSec: Math.round(estimate.minSec),
           switchesSec: Math.round(switchSec),
-          trialOrder: trials.map((t) => t.id),
+          ...(sweep.profile === "quick" ? { leftOut: quickSelection(all).leftOut.map((p) => p.key) } : {}),
+          trialOrder: left.map((t) => t.id),
         };
         if (opts.json) return printJson(plan);
         printLine(
@@ -178,9 +194,16 @@ export function registerRun(program: Command): void {
           printLine(
             `adaptive phase: off (the ${sweep.order} design plans its switches up front; more precision: more repetitions)`,
           );
+        if (resume)
+          printLine(
+            `resuming ${resume.dir}: ${left.length} of the ${trials.length} planned trials left (${resume.trials.length} attempts recorded)`,
+          );
         printLine(
-          `estimated duration: ${formatDuration(plan.estimatedSec)} (trials ${formatDuration(plan.trialsSec)}, switches ${formatDuration(plan.switchesSec)})`,
+          estimate.adaptive
+            ? `estimated duration: ${estimateText(estimate, formatDuration)}${plan.switchesSec >= 1 ? `, plus switches ${formatDuration(plan.switchesSec)}` : ""}`
+            : `estimated duration: ${formatDuration(plan.estimatedSec)} (trials ${formatDuration(plan.trialsSec)}, switches ${formatDuration(plan.switchesSec)})`,
         );
+        if (leftOut) printLine(leftOut);
         printLine("order:");
         for (const id of plan.trialOrder.slice(0, 20)) printLine(`  ${id}`);
         if (plan.trialOrder.length > 20)
@@ -216,8 +239,13 @@ export function registerRun(program: Command): void {
       const control: RunControl = { stopRequested: false, kill: new AbortController() };
       const uninstall = installInterruptHandlers(control, progress.log);
       progress.log(
-        `${trials.length} trials, ${sweep.order} order, ${plannedSwitches(sweep, trials)} mode switches, about ${formatDuration(estimateSeconds(trials) * (sweep.explain ? 2 : 1) + estimateSwitchSeconds(sweep, trials))}${sweep.explain ? " (explain: a profiled twin after each counted trial)" : ""}`,
+        `${estimate.trials} trials${resume ? " left" : ""}, ${sweep.order} order, ${plannedSwitches(sweep, trials)} mode switches, about ${
+          estimate.adaptive
+            ? estimateText(estimate, formatDuration)
+            : formatDuration(estimate.minSec * (sweep.explain ? 2 : 1) + estimateSwitchSeconds(sweep, trials))
+        }${sweep.explain ? " (explain: a profiled twin after each counted trial)" : ""}`,
       );
+      if (leftOut) progress.log(leftOut);
       let outcome: Awaited<ReturnType<typeof runSweep>>;
       try {
         outcome = await runSweep({
@@ -226,7 +254,7 @@ export function registerRun(program: Command): void {
           backend:
             sweep.backend === "kubernetes"
               ? (await import("../backends/kubernetes/backend.js")).kubernetesBackend()
-              : labBackend(),
+              : (await import("../backends/lab/backend.js")).labBackend(),
           outDir,
           runId,
           resume,

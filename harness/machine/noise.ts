@@ -216,6 +216,8 @@ export const NOISE_RULE_REPEATS: Record<string, number> = {
   "cpu-steal-pct": 3,
   "competing-tasks": 3,
   "other-cpus-busy": 1,
+  /** run/trial-output.ts: a trial whose rate collapsed for part of its length (netperf's interim results). */
+  "interim-dip-pct": 3,
 };
 
 /** Which noise rule a trial broke, or null. Pure. */

@@ -42,6 +42,8 @@ export interface NetperfInvocation {
    * caps it at twice net.core.{w,r}mem_max. Absent: autotuning.
    */
   socketBufferBytes?: number;
+  /** Print interim results every this many seconds (-D, netperf/interim.ts): the trial's steadiness. */
+  interimSec?: number;
 }
 
 /**
@@ -68,6 +70,7 @@ export function buildNetperfArgv(invocation: NetperfInvocation): string[] {
   }
   if (invocation.measureCpu ?? true) argv.push("-c", "-C");
   if (invocation.startDelaySec) argv.push("-s", String(invocation.startDelaySec));
+  if (invocation.interimSec) argv.push("-D", String(invocation.interimSec));
   argv.push("--");
   if (isStreamTest(invocation.test)) {
     if (!invocation.messageSize) throw new Error(`${invocation.test} needs a message size`);

@@ -4,7 +4,7 @@
  */
 import type { Summary } from "../stats/summary.js";
 import { METRICS } from "../vocabulary/vocabulary.js";
-import { type Cell, count, text } from "./cells.js";
+import { type Cell, count, empty, text } from "./cells.js";
 
 /** Named columns of typed cells. */
 export interface Dataset {
@@ -74,6 +74,7 @@ export function comparisonsDataset(summary: Summary): Dataset {
       "n",
       "lowerIsBetter",
       "verdict",
+      "undecidedReason",
     ],
     rows: summary.comparisons.map((c) => [
       text(c.placement),
@@ -90,6 +91,7 @@ export function comparisonsDataset(summary: Summary): Dataset {
       count(c.n),
       flag(c.lowerIsBetter),
       text(c.verdict),
+      c.undecidedReason ? text(c.undecidedReason) : empty("–"),
     ]),
   };
 }

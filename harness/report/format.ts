@@ -72,7 +72,7 @@ export function comparisonSentence(c: Comparison): string {
   const range = ratioRange(c.ciLow, c.ciHigh);
   const size = c.test === "TCP_STREAM" ? `${c.size} B messages` : `${c.size} B request,response`;
   if (!range)
-    return `${c.placement} ${c.test} (${size}): ${c.candidate} had ${formatRatio(c.ratio)} × the ${c.baseline} ${what}: ${c.caveat ?? "no interval: too few repetitions"}`;
+    return `${c.placement} ${c.test} (${size}): ${c.candidate} had ${formatRatio(c.ratio)} × the ${c.baseline} ${what}: undecided: ${c.caveat ?? "no interval: too few repetitions"}`;
   const adjusted =
     c.pAdjusted === null || c.pAdjusted === undefined ? "" : `, Holm-adjusted ${formatPValue(c.pAdjusted)}`;
   return `${c.placement} ${c.test} (${size}): ${c.candidate} had ${formatRatio(c.ratio)} × the ${c.baseline} ${what} (${formatPercentChange(c.ratio)}; 95% CI ${range}, ${formatPValue(c.pValue)}${adjusted}): ${c.verdict}${c.caveat ? ` (${c.caveat})` : ""}`;

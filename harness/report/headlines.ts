@@ -28,15 +28,18 @@ export interface Headline {
   verdict: Comparison["verdict"] | "missing" | "context" | "warning";
 }
 
-/** One verdict for several comparisons: better only if all are, worse if any is. */
+/**
+ * One verdict for several comparisons: better only if all are, worse if any is; else
+ * undecided if any is, and no significant difference only when every one was tested.
+ */
 function overall(list: Comparison[]): Comparison["verdict"] {
   if (list.every((c) => c.verdict === "better")) return "better";
-  return list.some((c) => c.verdict === "worse") ? "worse" : "no significant difference";
+  if (list.some((c) => c.verdict === "worse")) return "worse";
+  return list.some((c) => c.verdict === "undecided") ? "undecided" : "no significant difference";
 }
 
 /** "0.82× (CI 0.80–0.84, Holm-adjusted p < 0.001, better)": a ratio, its evidence and its verdict. */
-const judged = (c: Comparison) =>
-  `${formatRatio(c.ratio)}× (${comparisonEvidence(c, "CI")}, ${c.caveat ? "not decided" : c.verdict})`;
+const judged = (c: Comparison) => `${formatRatio(c.ratio)}× (${comparisonEvidence(c, "CI")}, ${c.verdict})`;
 
 /** Throughput of one stream test across its message sizes: which sizes differ, and the range of the rest. */
 function throughputHeadline(placement: string, test: string, comparisons: Comparison[]): Headline {
@@ -59,12 +62,24 @@ function throughputHeadline(placement: string, test: string, comparisons: Compar
     return group.length === 1 ? at(high) : `from ${at(low)} to ${at(high)}`;
   };
   const others = stream.filter((c) => c.verdict === "no significant difference");
+  const open = stream.filter((c) => c.verdict === "undecided");
   const range = others.length ? span(others) : "";
+  const openRange = open.length ? span(open) : "";
+  const ratios = (n: number) => (n === 1 ? "ratio" : "ratios");
   if (better.length === 0 && worse.length === 0) {
-    const undecided = stream.every((c) => c.caveat);
+    if (open.length === stream.length)
+      return {
+        text: `${placementName(placement)} ${test} throughput, eBPF vs legacy host routing: undecided ${stream.length === 1 ? "" : `at each of ${stream.length} message sizes `}(${ratios(stream.length)} ${openRange}).`,
+        verdict: "undecided",
+      };
+    if (open.length === 0)
+      return {
+        text: `${placementName(placement)} ${test} throughput, eBPF vs legacy host routing: no significant difference ${stream.length === 1 ? "" : `at any of ${stream.length} message sizes `}(${ratios(stream.length)} ${range}).`,
+        verdict: "no significant difference",
+      };
     return {
-      text: `${placementName(placement)} ${test} throughput, eBPF vs legacy host routing: ${undecided ? "not decided" : "no significant difference"} ${stream.length === 1 ? "" : `at any of ${stream.length} message sizes `}(${stream.length === 1 ? "ratio" : "ratios"} ${range}).`,
-      verdict: "no significant difference",
+      text: `${placementName(placement)} ${test} throughput, eBPF vs legacy host routing: no significant difference at ${others.length} of ${stream.length} message sizes (${ratios(others.length)} ${range}); undecided at ${open.length} (${ratios(open.length)} ${openRange}).`,
+      verdict: "undecided",
     };
   }
   const listed = (group: Comparison[]) => group.map(at).join("; ");
@@ -72,9 +87,9 @@ function throughputHeadline(placement: string, test: string, comparisons: Compar
     better.length ? `better at ${better.length} of ${stream.length} message sizes (${listed(better)})` : "",
     worse.length ? `worse at ${worse.length} (${listed(worse)})` : "",
   ].filter(Boolean);
-  const rest = stream.length - better.length - worse.length;
+  const rest = others.length;
   return {
-    text: `${placementName(placement)} ${test} throughput: eBPF host routing was ${parts.join(", ")}${rest ? `; no significant difference at the other ${rest} (${rest === 1 ? "ratio" : "ratios"} ${range})` : ""}.`,
+    text: `${placementName(placement)} ${test} throughput: eBPF host routing was ${parts.join(", ")}${rest ? `; no significant difference at ${open.length ? "" : "the other "}${rest} (${ratios(rest)} ${range})` : ""}${open.length ? `; undecided at ${open.length} (${ratios(open.length)} ${openRange})` : ""}.`,
     verdict: better.length >= worse.length ? "better" : "worse",
   };
 }
@@ -97,7 +112,7 @@ function rateHeadlines(
       const l = findPoint(results.summary.points, placement, "legacy", test, size, tps.metric);
       const counted = tps.metric === "connectionsPerSec" ? "connections" : "transactions";
       headlines.push({
-        text: `${placementName(placement)} ${counted} per second (${test} ${size}): eBPF ${e ? formatWithInterval(e.median, e.ciLow, e.ciHigh) : "–"} vs legacy ${l ? formatWithInterval(l.median, l.ciLow, l.ciHigh) : "–"}: ${formatRatio(tps.ratio)}× (${formatPercentChange(tps.ratio)}; ${comparisonEvidence(tps)}): ${tps.caveat ? "not decided" : tps.verdict}.`,
+        text: `${placementName(placement)} ${counted} per second (${test} ${size}): eBPF ${e ? formatWithInterval(e.median, e.ciLow, e.ciHigh) : "–"} vs legacy ${l ? formatWithInterval(l.median, l.ciLow, l.ciHigh) : "–"}: ${formatRatio(tps.ratio)}× (${formatPercentChange(tps.ratio)}; ${comparisonEvidence(tps)}): ${tps.verdict}.`,
         verdict: tps.verdict,
       });
     }

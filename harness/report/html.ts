@@ -54,6 +54,7 @@ const VERDICT_CLASS: Record<string, string> = {
   better: "better",
   worse: "worse",
   "no significant difference": "ns",
+  undecided: "ns",
   missing: "ns",
   warning: "worse",
 };

@@ -120,7 +120,7 @@ export function throughputTables(results: Results, comparisons: Comparison[]): T
         title: `${test} throughput by message size`,
         columns,
         rows,
-        note: "Cells: median ± half its distribution-free 95% interval (or [low, high] when asymmetric); ratios: geometric mean of per-pair ratios [95% t interval], n.s. = no significant difference after Holm.",
+        note: "Cells: median ± half its distribution-free 95% interval (or [low, high] when asymmetric); ratios: geometric mean of per-pair ratios [95% t interval], n.s. = no significant difference after Holm; undecided = not tested (too few pairs) or not a finding (see the comparison's reason).",
       };
     },
   );

@@ -7,7 +7,10 @@
 
 import type { CpuPlacement } from "../machine/cpu-placement.js";
 import type { Environment, Results } from "../results/schema.js";
+import { MIN_PAIRS } from "../stats/ratio.js";
 import type { Warning } from "../stats/warnings.js";
+import { allSweepPoints } from "../sweep/plan.js";
+import { quickLeftOutText, quickSelection } from "../sweep/quick.js";
 import { formatArgv } from "../util/errors.js";
 import type { Table } from "./cells.js";
 import { type ChartData, chartData } from "./chart-data.js";
@@ -73,10 +76,20 @@ export function buildReportModel(results: Results, published: PublishedSource[])
     notes.push(
       `TCP_STREAM socket buffers: fixed at ${buffers / 1048576} MiB per end (netperf -s/-S), TCP autotuning off. With both ends on one CPU, autotuning ended each connection's receive buffer anywhere from 5.6 to 32 MiB and throughput fell into two regimes ~15% apart at random; fixed buffers gave the same eBPF/legacy ratio with a quarter of the spread (same-node 16 KiB: 1.076, per-pair sd 0.073, against 1.070, sd 0.018).`,
     );
+  if (results.sweep.profile === "quick") {
+    // what this run left out: points of the sweep it never ran (older quick runs ran them all)
+    const ran = new Set(results.trials.map((t) => t.point.key));
+    const all = allSweepPoints(results.sweep);
+    const leftOut = quickLeftOutText(
+      quickSelection(all).leftOut.filter((p) => !ran.has(p.key)),
+      all.length,
+    );
+    if (leftOut) notes.push(`Quick profile: ${leftOut}.`);
+  }
   const method = results.summary.method;
   if (method)
     notes.push(
-      `How modes are compared: ${method.estimator}. Verdicts control the family-wise error over the run's ${results.summary.comparisons.length} comparisons: ${method.multiplicity}.${results.sweep.order === "segmented" ? " eBPF/legacy rests on the segments between switches (n = segments), not on pairs; the baselines pair by block, and" : ""} A comparison with fewer than 6 pairs has no interval and no verdict; one whose pairs ran on a machine that stayed too busy is shown but not called a finding.`,
+      `How modes are compared: ${method.estimator}. Verdicts control the family-wise error over the run's ${results.summary.comparisons.length} comparisons: ${method.multiplicity}.${results.sweep.order === "segmented" ? " eBPF/legacy rests on the segments between switches (n = segments), not on pairs; the baselines pair by block, and" : ""} A comparison with fewer than ${MIN_PAIRS} pairs has no interval and is undecided; one whose pairs ran on a machine that stayed too busy is shown but undecided, not a finding. No significant difference means tested and not significant.`,
     );
   const tables = [
     ...tpsTables(results, published),

@@ -1,12 +1,43 @@
 /**
- * Reads a results.json (or the folder holding it): refuses other schema versions, then checks
- * every field against the schema, naming the first fields that do not fit.
+ * Reads a results.json (or the folder holding it): refuses other schema versions (version 2
+ * is read as version 3, see `upgradeV2`), then checks every field against the schema, naming
+ * the first fields that do not fit.
  */
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { UsageError } from "../util/errors.js";
 import { parseFile } from "../util/validate.js";
 import { RESULTS_SCHEMA_VERSION, type Results, resultsSchema } from "./schema.js";
+
+/** The results versions this routebench reads. */
+export const READABLE_RESULTS_VERSIONS = [2, RESULTS_SCHEMA_VERSION] as const;
+
+/** A version 2 caveat's opening words, and the reason version 3 stores for it. */
+const V2_CAVEATS: readonly [string, string][] = [
+  ["too few pairs", "too-few-pairs"],
+  ["the machine stayed too busy", "noisy-pairs"],
+];
+
+/**
+ * Version 2 gave every comparison that could not decide (too few pairs, or noisy pairs) the
+ * verdict "no significant difference" with a caveat; the caveat was set for nothing else. Its
+ * stored figures are version 3's: only the verdict word and its reason change. Pure: returns
+ * a copy, leaves anything it does not recognise for the schema to refuse.
+ */
+export function upgradeV2(json: Record<string, unknown>): Record<string, unknown> {
+  const summary = json.summary as { comparisons?: unknown } | undefined;
+  if (!summary || !Array.isArray(summary.comparisons))
+    return { ...json, schemaVersion: RESULTS_SCHEMA_VERSION };
+  const comparisons = summary.comparisons.map((c: unknown) => {
+    const comparison = c as { verdict?: unknown; caveat?: unknown };
+    if (typeof comparison?.caveat !== "string" || comparison.verdict !== "no significant difference")
+      return c;
+    const caveat = comparison.caveat;
+    const reason = V2_CAVEATS.find(([opening]) => caveat.startsWith(opening))?.[1] ?? "no-interval";
+    return { ...comparison, verdict: "undecided", undecidedReason: reason };
+  });
+  return { ...json, schemaVersion: RESULTS_SCHEMA_VERSION, summary: { ...summary, comparisons } };
+}
 
 export async function readResults(pathOrDir: string): Promise<Results> {
   let file = pathOrDir;
@@ -16,24 +47,24 @@ export async function readResults(pathOrDir: string): Promise<Results> {
     throw new UsageError(`no results at ${pathOrDir}`, "give a results.json or the run folder that holds it");
   }
   if (file !== pathOrDir) await refuseUnfinished(pathOrDir, file);
-  let parsed: { schemaVersion?: unknown };
+  let parsed: Record<string, unknown>;
   try {
-    parsed = JSON.parse(await readFile(file, "utf8")) as { schemaVersion?: unknown };
+    parsed = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
   }
   if (parsed.schemaVersion === undefined) {
     throw new UsageError(`${file} has no schemaVersion: it is not a routebench results.json`);
   }
-  if (parsed.schemaVersion !== RESULTS_SCHEMA_VERSION) {
+  if (!(READABLE_RESULTS_VERSIONS as readonly unknown[]).includes(parsed.schemaVersion)) {
     throw new UsageError(
-      `${file} has results schema version ${JSON.stringify(parsed.schemaVersion)}; this routebench reads version ${RESULTS_SCHEMA_VERSION}`,
+      `${file} has results schema version ${JSON.stringify(parsed.schemaVersion)}; this routebench reads versions ${READABLE_RESULTS_VERSIONS.join(" and ")}`,
       "use the routebench version that wrote it",
     );
   }
   return parseFile(
     resultsSchema,
-    parsed,
+    parsed.schemaVersion === 2 ? upgradeV2(parsed) : parsed,
     file,
     "was it edited or cut short? routebench writes it whole, at the end of a run",
   );

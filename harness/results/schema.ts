@@ -16,8 +16,10 @@ import { summarySchema } from "./summary-schema.js";
  * The version of results.json, run.json and trials.jsonl (its lines are results.json's trials).
  * 2: trials can be `rejected` (path, mode or noise), carry datapath counters and netperf's
  * elapsed time; one paired estimator; run.json carries the version.
+ * 3: a comparison that was not tested, or cannot decide, is `undecided` with its
+ * `undecidedReason` (2 called it "no significant difference" with a caveat; read.ts reads 2).
  */
-export const RESULTS_SCHEMA_VERSION = 2;
+export const RESULTS_SCHEMA_VERSION = 3;
 
 const mode = z.enum(MODES);
 const timestamp = z.string();
@@ -153,6 +155,8 @@ export const trialRecordSchema = z.strictObject({
   rejection: rejectionSchema.optional(),
   /** Completed although the machine stayed above the noise thresholds after every allowed repeat. */
   noisy: z.boolean().optional(),
+  /** With `noisy`: the rule its last attempt still broke, with threshold and measured value. */
+  noisyRule: z.strictObject({ name: z.string(), threshold: z.number(), value: z.number() }).optional(),
   noise: noiseSampleSchema.optional(),
   datapath: datapathCountersSchema.optional(),
   /** netperf's own ELAPSED_TIME (seconds): the measured test length. */

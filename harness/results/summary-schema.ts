@@ -54,7 +54,12 @@ const comparisonSchema = z.strictObject({
   /** Pairs not counted because the machine's other CPUs were busy in one trial of the pair and not the other. */
   unbalancedPairs: z.number().int(),
   lowerIsBetter: z.boolean(),
-  verdict: z.enum(["better", "worse", "no significant difference"]),
+  /** better/worse: tested, significant after Holm; no significant difference: tested, not; undecided: see undecidedReason. */
+  verdict: z.enum(["better", "worse", "no significant difference", "undecided"]),
+  /** Set exactly when the verdict is undecided (stats/summary.ts `UNDECIDED_REASONS`). */
+  undecidedReason: z
+    .enum(["too-few-pairs", "no-interval", "noisy-pairs", "too-few-segments", "confounded-design"])
+    .optional(),
   caveat: z.string().optional(),
 });
 

@@ -15,7 +15,7 @@ import { EnvironmentError, tailLines } from "../util/errors.js";
 import { type Mode, switchesRouting } from "../vocabulary/vocabulary.js";
 import { cpuCostMetrics } from "./cpu-cost.js";
 import { profileTwin, requireProfiling } from "./profile-twin.js";
-import { parseTrialOutput, runWitness } from "./trial-output.js";
+import { parseTrialOutput, runWitness, unsteadyViolation } from "./trial-output.js";
 
 export interface RunControl {
   /** Set: finish the running trial, then stop. */
@@ -145,7 +145,8 @@ async function attempt(
         return { ...measured, state: "rejected", rejection: { kind, reason: outcome.path.reason } };
       }
       // judged where the trial ran: the backend's reading of the test nodes when it has one
-      const violation = noiseViolation(outcome.noise ?? noise, cpus().length);
+      // then from inside the measurement: a rate that collapsed for part of the trial
+      const violation = noiseViolation(outcome.noise ?? noise, cpus().length) ?? unsteadyViolation(outcome);
       const repeatsLeft = violation
         ? Math.min(
             NOISE_REPEATS - noiseRepeats.length,
@@ -168,7 +169,7 @@ async function attempt(
       return {
         ...measured,
         state: "completed",
-        ...(violation ? { noisy: true } : {}),
+        ...(violation ? { noisy: true, noisyRule: violation } : {}),
         ...(witness ? { witness } : {}),
       };
     } catch (error) {

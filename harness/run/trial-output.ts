@@ -1,9 +1,11 @@
 /**
  * What a finished netperf trial yields beyond netperf's own line: several instances merged into
- * one figure (streams > 1), and the second witness run right after it. Both feed the run loop
+ * one figure (streams > 1), whether it ran steadily (its interim results), and the second
+ * witness run right after it. Both feed the run loop
  * (execute.ts), which decides whether the trial counts.
  */
 import type { BackendSession, TrialOutcome } from "../backends/backend.js";
+import { DIP_THRESHOLD_PCT, interimDipPct, parseInterim } from "../netperf/interim.js";
 import { type Metrics, parseNetperfOutput } from "../netperf/parse.js";
 import type { TrialRecord } from "../results/schema.js";
 import { mergeStreams } from "../stats/merge-streams.js";
@@ -15,6 +17,26 @@ import { parseSockperfOutput } from "../witness/sockperf.js";
 import { WITNESSED_TEST } from "../witness/witness.js";
 
 /** A trial's figures: one netperf's, or several instances' merged (streams > 1). */
+/**
+ * The trial's steadiness rule broken, or null: the largest interim dip over its netperf
+ * instances (netperf/interim.ts) above DIP_THRESHOLD_PCT. Null also when netperf printed no
+ * interim results (built without demo mode): then nothing is judged.
+ */
+export function unsteadyViolation(
+  outcome: Pick<TrialOutcome, "result" | "instances">,
+): { name: string; threshold: number; value: number } | null {
+  const outputs = outcome.instances && outcome.instances.length > 1 ? outcome.instances : [outcome.result];
+  const dips = outputs
+    .map((o) => interimDipPct(parseInterim(o.stdout)))
+    .filter((d): d is number => d !== null);
+  if (dips.length === 0) return null;
+  const value = Math.max(...dips);
+  return value > DIP_THRESHOLD_PCT ? { name: UNSTEADY_RULE, threshold: DIP_THRESHOLD_PCT, value } : null;
+}
+
+/** The steadiness rule's name, as trial records carry it. */
+export const UNSTEADY_RULE = "interim-dip-pct";
+
 export function parseTrialOutput(
   sweep: Sweep,
   trial: Trial,

@@ -8,6 +8,8 @@ export interface Series {
   key: PointKey;
   /** Completed values by repetition (block). */
   byBlock: Map<number, number>;
+  /** Repetitions whose trial was kept although the machine stayed noisy after every allowed repeat. */
+  noisy: Set<number>;
 }
 
 /** Every compared point of a run with its values by repetition. */
@@ -27,8 +29,9 @@ export function indexRun(run: CompareInput, metrics?: readonly MetricName[]): Ma
         metric,
       };
       const name = pointName(key);
-      const series = index.get(name) ?? { key, byBlock: new Map() };
+      const series = index.get(name) ?? { key, byBlock: new Map(), noisy: new Set<number>() };
       series.byBlock.set(t.block, value);
+      if (t.noisy) series.noisy.add(t.block);
       index.set(name, series);
     }
   }

@@ -101,6 +101,26 @@ export function analyse(
       });
       continue;
     }
+    // a trial kept on a noisy machine never decides a comparison: the point is not tested
+    const noisy = ([baseIndex, candIndex] as const).map((index) => {
+      const series = index.get(name);
+      const reference = referenceOf(index, key);
+      const blocks = new Set(series?.noisy);
+      for (const block of reference?.noisy ?? []) if (series?.byBlock.has(block)) blocks.add(block);
+      return blocks.size;
+    });
+    const noisyTrials = (noisy[0] ?? 0) + (noisy[1] ?? 0);
+    if (noisyTrials > 0) {
+      points.push({
+        ...emptyPoint(key, name, lower, baseN, candN),
+        baselineMedian: b.median,
+        candidateMedian: c.median,
+        verdict: "inconclusive",
+        noisyTrials,
+        reason: `not tested: ${noisy[0]} baseline and ${noisy[1]} candidate repetition(s) were kept although the machine stayed noisy after every allowed repeat, and a noisy trial never decides a comparison; re-run on a quieter machine`,
+      });
+      continue;
+    }
     const contrast = good(welchDifference(b.sample, c.sample), lower);
     const above = pBelow(contrast, upperLog);
     tested.push({

@@ -62,6 +62,12 @@ export interface PointComparison extends PointKey {
   verdict: RegressionVerdict;
   /** For inconclusive points: repetitions per run that would likely decide it at this spread. */
   repetitionsToDecide?: number;
+  /**
+   * Trials of the point (either run, its reference mode's included) kept although the machine
+   * stayed noisy after every allowed repeat: the point is not tested (inconclusive), and the
+   * gate cannot pass on the rest. Absent when there are none.
+   */
+  noisyTrials?: number;
   reason: string;
 }
 

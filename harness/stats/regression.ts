@@ -20,8 +20,11 @@
  *   not worse    (modes) the one-sided 95% bound lies above 1 − T (ALPHA_PASS)
  *   inconclusive otherwise, with the repetitions per run that would decide it at this spread
  *   missing      the point is in one run only
+ * A point with a trial kept although the machine stayed noisy (either run) is not tested:
+ * inconclusive, with the count (a noisy trial never decides a comparison).
  * The gate: regression (exit 1) when a point or a mode regressed; pass (exit 0) when none did,
- * every mode is shown not worse than 1 − T and no point was lost; undecided (exit 5) otherwise.
+ * every mode is shown not worse than 1 − T, no point was lost and none was left untested as
+ * noisy; undecided (exit 5) otherwise.
  * Optionally each run is first normalised by an in-run reference mode (per point and
  * repetition), so drift every mode shares cancels; the raw comparison is kept beside it.
  * Error rates and power are measured by seeded simulation in regression.test.ts and
@@ -158,7 +161,8 @@ export function decide(
   }
   const lost = analysis.points.filter((p) => p.verdict === "missing" && p.candidateN === 0);
   const open = analysis.modes.filter((m) => m.verdict === "inconclusive");
-  if (lost.length === 0 && open.length === 0 && analysis.modes.length > 0) {
+  const noisy = analysis.points.filter((p) => p.noisyTrials !== undefined);
+  if (lost.length === 0 && open.length === 0 && noisy.length === 0 && analysis.modes.length > 0) {
     return {
       gate: {
         decision: "pass",
@@ -174,6 +178,9 @@ export function decide(
       : []),
     ...(lost.length > 0
       ? [`${lost.length} point(s) of the baseline were not measured in the candidate`]
+      : []),
+    ...(noisy.length > 0
+      ? [`${noisy.length} point(s) were not tested: trials kept on a machine that stayed noisy`]
       : []),
     ...(analysis.modes.length === 0 ? ["no mode could be tested"] : []),
   ];

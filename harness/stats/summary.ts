@@ -58,7 +58,28 @@ export interface PointSummary extends Description {
   ciHigh: number | null;
 }
 
-export type Verdict = "better" | "worse" | "no significant difference";
+/**
+ * Each word means one thing: `better` / `worse` (tested, significant after Holm), `no
+ * significant difference` (tested, not significant) and `undecided` (not tested, or tested on
+ * pairs that cannot decide: `undecidedReason` says which, `caveat` says it in words).
+ */
+export type Verdict = "better" | "worse" | "no significant difference" | "undecided";
+
+/**
+ * Why a comparison is undecided: fewer than MIN_PAIRS pairs; pairs whose log ratios have no
+ * spread (no interval can be formed); or pairs in which a trial was kept although the machine
+ * stayed noisy (busy, stolen, or unsteady within the trial) after every allowed repeat; a
+ * segmented run with fewer than 3 segments; a before/after (blocked) run, whose drift and mode
+ * are confounded.
+ */
+export const UNDECIDED_REASONS = [
+  "too-few-pairs",
+  "no-interval",
+  "noisy-pairs",
+  "too-few-segments",
+  "confounded-design",
+] as const;
+export type UndecidedReason = (typeof UNDECIDED_REASONS)[number];
 
 export interface Comparison {
   placement: Placement;
@@ -90,7 +111,9 @@ export interface Comparison {
   unbalancedPairs: number;
   lowerIsBetter: boolean;
   verdict: Verdict;
-  /** Why the comparison is not a finding although its figures are shown (too few pairs, too noisy). */
+  /** Set exactly when the verdict is `undecided`: why. */
+  undecidedReason?: UndecidedReason;
+  /** Why the comparison is not a finding although its figures are shown (too few pairs, too noisy), in words. */
   caveat?: string;
 }
 
@@ -201,9 +224,13 @@ export const COMPARED_PAIRS: readonly { baseline: Mode; candidate: Mode }[] = [
   { baseline: "direct", candidate: "legacy" },
 ];
 
-/** better/worse only when the adjusted p is below SIGNIFICANCE (lower is better for latency). */
+/**
+ * better/worse only when the adjusted p is below SIGNIFICANCE (lower is better for latency);
+ * no p (no test) is `undecided`, never "no significant difference".
+ */
 export function judge(ratio: number, pAdjusted: number | null, lower: boolean): Verdict {
-  if (pAdjusted === null || pAdjusted >= SIGNIFICANCE) return "no significant difference";
+  if (pAdjusted === null) return "undecided";
+  if (pAdjusted >= SIGNIFICANCE) return "no significant difference";
   const higher = ratio > 1;
   return higher !== lower ? "better" : "worse";
 }
@@ -275,6 +302,7 @@ export function compareModes(
   | "pAdjusted"
   | "noisyPairs"
   | "unbalancedPairs"
+  | "undecidedReason"
   | "caveat"
 > | null {
   if (baselineByBlock.size === 0 || candidateByBlock.size === 0) return null;
@@ -318,20 +346,44 @@ export function compareModes(
   };
 }
 
+/** Why a comparison cannot decide, in a word and in words; null when it can. */
+export function undecided(
+  c: Pick<Comparison, "n" | "ciLow" | "noisyPairs" | "segments" | "caveat">,
+): { reason: UndecidedReason; caveat: string } | null {
+  // the design's own limits (summarise sets these caveats): a before/after run tests nothing
+  if (c.caveat === BLOCKED_CAVEAT) return { reason: "confounded-design", caveat: BLOCKED_CAVEAT };
+  if (c.segments !== undefined) {
+    // segmented: n counts segments, and 3 of them (A BB A) give an interval
+    if (c.ciLow === null)
+      return { reason: "too-few-segments", caveat: `${c.segments} segments: an interval needs 3 (A BB A)` };
+  } else if (c.n < MIN_PAIRS)
+    return {
+      reason: "too-few-pairs",
+      caveat: `too few pairs to decide (n = ${c.n}; an interval needs ${MIN_PAIRS})`,
+    };
+  if (c.noisyPairs > 0)
+    return {
+      reason: "noisy-pairs",
+      caveat: `a trial stayed noisy (the machine too busy, or its rate unsteady within the trial) in ${c.noisyPairs} of ${c.n} pairs (kept after every allowed repeat): not a finding`,
+    };
+  if (c.ciLow === null)
+    return {
+      reason: "no-interval",
+      caveat: `no interval: the ${c.n} pairs' ratios do not vary, so nothing can be tested`,
+    };
+  return null;
+}
+
 /** Applies the run's multiplicity adjustment and caveats to its comparisons (in place order). */
 export function judgeFamily(comparisons: Comparison[]): Comparison[] {
   const adjusted = holmAdjust(comparisons.map((c) => c.pValue));
   return comparisons.map((c, i) => {
     const pAdjusted = adjusted[i] ?? null;
-    let caveat = c.caveat;
-    if (caveat) {
-      // set by the design (before/after, too few segments): kept
-    } else if (c.ciLow === null)
-      caveat = `too few pairs to decide (n = ${c.n}; an interval needs ${MIN_PAIRS})`;
-    else if (c.noisyPairs > 0)
-      caveat = `the machine stayed too busy in ${c.noisyPairs} of ${c.n} pairs (kept after every allowed repeat): not a finding`;
-    const verdict = caveat ? "no significant difference" : judge(c.ratio, pAdjusted, c.lowerIsBetter);
-    return { ...c, pAdjusted, verdict, ...(caveat ? { caveat } : {}) };
+    const { undecidedReason: _reason, caveat: _caveat, ...rest } = c;
+    const open = undecided(c);
+    if (open)
+      return { ...rest, pAdjusted, verdict: "undecided", undecidedReason: open.reason, caveat: open.caveat };
+    return { ...rest, pAdjusted, verdict: judge(c.ratio, pAdjusted, c.lowerIsBetter) };
   });
 }
 

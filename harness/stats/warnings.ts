@@ -140,9 +140,14 @@ export function collectWarnings(
   }
   const kept = trials.filter((t) => t.state === "completed" && t.noisy);
   if (kept.length > 0) {
+    const rules = [
+      ...new Set(
+        kept.flatMap((t) => (t.noisyRule ? [`${t.noisyRule.name} > ${t.noisyRule.threshold}`] : [])),
+      ),
+    ];
     warnings.push({
       kind: "noisy-kept",
-      reason: `${kept.length} trial(s) stayed above the noise thresholds after every allowed repeat and were kept: the machine stayed too noisy for the requested precision, and their points are not headlined as findings`,
+      reason: `${kept.length} trial(s) stayed above the noise thresholds${rules.length ? ` (${rules.join(", ")})` : ""} after every allowed repeat and were kept: the machine stayed too noisy for the requested precision, and their points are not headlined as findings`,
       hint: "stop the competing work (see each trial's noise: competingTasks, benchCpuStealPct) and run again, or resume later",
       subjects: kept.map((t) => t.id),
     });
@@ -210,7 +215,7 @@ export function collectWarnings(
   if (few.length > 0) {
     warnings.push({
       kind: "few-repetitions",
-      reason: `${few.length} comparison(s) rest on fewer than ${THRESHOLDS.minPairs} pairs (n=${Math.min(...few.map((c) => c.n))}): too few for an interval that keeps its coverage, so no difference is called`,
+      reason: `${few.length} comparison(s) rest on fewer than ${THRESHOLDS.minPairs} pairs (n=${Math.min(...few.map((c) => c.n))}): too few for an interval that keeps its coverage, so each is undecided`,
       hint: `use --profile standard or full, or repetitions: ${THRESHOLDS.minPairs} or more`,
       subjects: [...new Set(few.map((c) => `${c.placement}/${c.test}/${c.size}`))],
     });

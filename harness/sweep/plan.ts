@@ -25,6 +25,7 @@ import {
   type RoutingMode,
   switchesRouting,
 } from "../vocabulary/vocabulary.js";
+import { quickSelection } from "./quick.js";
 import type { Sweep } from "./schema.js";
 import {
   DEFAULT_SLOW_MAX_SWITCHES,
@@ -59,6 +60,12 @@ export interface Trial {
 
 /** Every point of the sweep, in file order. */
 export function sweepPoints(sweep: Sweep): Point[] {
+  const points = allSweepPoints(sweep);
+  return sweep.profile === "quick" ? quickSelection(points).kept : points;
+}
+
+/** Every point the sweep file names, whatever the profile (the quick profile measures some: quick.ts). */
+export function allSweepPoints(sweep: Sweep): Point[] {
   const points: Point[] = [];
   for (const placement of sweep.placements) {
     for (const entry of sweep.tests) {

@@ -38,13 +38,15 @@ export interface ProfileSettings {
 
 /**
  * Test length and repetitions of each profile; a sweep's own `duration`/`repetitions` win.
- * quick is a first look (3 pairs: too few for an interval that keeps its coverage, and it
- * says so). standard is precision by design: short trials, at least 8 pairs (the stopping
+ * quick is a first look that decides: the key points only (sweep/quick.ts: per placement and
+ * test the smallest and largest message size, the first request/response size, one stream),
+ * 1 s × 8 pairs, so each gets an interval and a verdict (about 2 minutes for blog.yaml); it
+ * names what it left out. standard is precision by design: short trials, at least 8 pairs (the stopping
  * rule keeps its coverage from 8, ratio.test.ts), then blocks only where the eBPF/legacy
  * interval is still wider than ±3%, within a time budget. full runs the seed's 20 s tests.
  */
 export const PROFILE_SETTINGS: Record<Profile, ProfileSettings> = {
-  quick: { durationSec: 1, repetitions: 3 },
+  quick: { durationSec: 1, repetitions: 8 },
   standard: { durationSec: 2, repetitions: 8, targetCiPct: 3, maxRepetitions: 40, timeBudgetMin: 14 },
   full: { durationSec: 20, repetitions: 8 },
 };

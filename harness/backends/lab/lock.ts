@@ -7,7 +7,7 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { LAB_STATE_FILE } from "./state.js";
+import { LAB_STATE_FILE } from "./state-file.js";
 
 export const LAB_LOCK_FILE = `${dirname(LAB_STATE_FILE)}/lab.lock`;
 

@@ -8,7 +8,9 @@ import { parseFile } from "../../util/validate.js";
 import { ROUTING_MODES, type RoutingMode } from "../../vocabulary/vocabulary.js";
 import { type LabOptions, type LabPlan, planLab } from "./plan.js";
 
-export const LAB_STATE_FILE = process.env.ROUTEBENCH_LAB_STATE ?? "/run/routebench/lab.json";
+import { LAB_STATE_FILE } from "./state-file.js";
+
+export { LAB_STATE_FILE };
 
 export interface LabState {
   version: 1;

@@ -322,7 +322,7 @@ describe("the Kubernetes trial's netperf argv, whole", () => {
       const serverIp = cluster.podIps.get("server-cross");
       expect(serverIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
       // pods/exec in the test namespace's client pod; netperf's global options (no banner, the
-      // sweep's CPUs client,server, both ends' CPU), then the test's: message size, socket
+      // sweep's CPUs client,server, both ends' CPU, interim results every 0.25 s), then the test's: message size, socket
       // buffers both ends, the data port, the output selectors
       expect(outcome.argv).toEqual([
         "pods/exec",
@@ -342,6 +342,8 @@ describe("the Kubernetes trial's netperf argv, whole", () => {
         "1,0",
         "-c",
         "-C",
+        "-D",
+        "0.25",
         "--",
         "-m",
         "16384",

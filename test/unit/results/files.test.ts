@@ -15,7 +15,7 @@ import { parseTrialLog, RunLog, readRunFolder } from "../../../harness/results/l
 import { readResults } from "../../../harness/results/read.js";
 import type { pointSchema, Results, RunMeta, TrialRecord } from "../../../harness/results/schema.js";
 import type { PersistedSummary } from "../../../harness/results/summary-schema.js";
-import type { Summary } from "../../../harness/stats/summary.js";
+import type { Comparison, Summary } from "../../../harness/stats/summary.js";
 import { parseSweep } from "../../../harness/sweep/load.js";
 import type { Point } from "../../../harness/sweep/plan.js";
 import { formatPath } from "../../../harness/util/validate.js";
@@ -121,7 +121,45 @@ describe("results.json", () => {
   it("still refuses other schema versions before looking at fields", async () => {
     const dir = tmp();
     writeFileSync(join(dir, "results.json"), JSON.stringify({ schemaVersion: 1, trials: "old" }));
-    await expect(readResults(dir)).rejects.toThrow(/schema version 1; this routebench reads version 2/);
+    await expect(readResults(dir)).rejects.toThrow(
+      /schema version 1; this routebench reads versions 2 and 3/,
+    );
+  });
+
+  it("reads version 2, whose undecided comparisons said no significant difference, as undecided", async () => {
+    const dir = tmp();
+    const results = sampleResults();
+    const tested = results.summary.comparisons[0] as Comparison;
+    // version 2: no reason field, and a caveat beside "no significant difference" where nothing was decided
+    const { undecidedReason: _r, caveat: _c, ...bare } = tested;
+    const comparisons = [
+      { ...bare, verdict: "no significant difference" },
+      {
+        ...bare,
+        n: 3,
+        ciLow: null,
+        ciHigh: null,
+        verdict: "no significant difference",
+        caveat: "too few pairs to decide (n = 3; an interval needs 6)",
+      },
+      {
+        ...bare,
+        verdict: "no significant difference",
+        caveat:
+          "the machine stayed too busy in 2 of 6 pairs (kept after every allowed repeat): not a finding",
+      },
+    ];
+    writeFileSync(
+      join(dir, "results.json"),
+      JSON.stringify({ ...results, schemaVersion: 2, summary: { ...results.summary, comparisons } }),
+    );
+    const read = await readResults(dir);
+    expect(read.schemaVersion).toBe(3);
+    expect(read.summary.comparisons.map((c) => [c.verdict, c.undecidedReason])).toEqual([
+      ["no significant difference", undefined],
+      ["undecided", "too-few-pairs"],
+      ["undecided", "noisy-pairs"],
+    ]);
   });
 });
 
@@ -141,7 +179,7 @@ describe("run.json and trials.jsonl (what --resume reads)", () => {
     const log = new RunLog(dir);
     await log.start(meta);
     for (const trial of results.trials) log.append(trial);
-    expect(JSON.parse(readFileSync(join(dir, "run.json"), "utf8")).schemaVersion).toBe(2);
+    expect(JSON.parse(readFileSync(join(dir, "run.json"), "utf8")).schemaVersion).toBe(3);
     expect(await readRunFolder(dir)).toEqual({ meta, trials: results.trials });
   });
 
@@ -150,11 +188,11 @@ describe("run.json and trials.jsonl (what --resume reads)", () => {
     const file = join(dir, "run.json");
     writeFileSync(file, JSON.stringify(meta));
     await expect(readRunFolder(dir)).rejects.toThrow(
-      `${file} has schema version (none); this routebench resumes version 2`,
+      `${file} has schema version (none); this routebench resumes version 3`,
     );
     writeFileSync(
       file,
-      JSON.stringify({ schemaVersion: 2, ...meta, sweep: { ...meta.sweep, durationSec: "2" } }),
+      JSON.stringify({ schemaVersion: 3, ...meta, sweep: { ...meta.sweep, durationSec: "2" } }),
     );
     await expect(readRunFolder(dir)).rejects.toThrow(`${file}: sweep.durationSec: expected number, got "2"`);
   });

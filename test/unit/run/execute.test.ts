@@ -21,6 +21,7 @@ import type { Sweep } from "../../../harness/sweep/schema.js";
 import { EnvironmentError } from "../../../harness/util/errors.js";
 import {
   FakeSession,
+  NETPERF_STDOUT,
   QUIET,
   type ScriptedOutcome,
   scriptedNoise,
@@ -205,6 +206,41 @@ describe("executeTrials", () => {
       ["completed", true],
     ]);
     expect(givenUpTrials(written, 0)).toEqual([]);
+  });
+
+  it("repeats a trial whose rate collapsed for part of its length (interim results), and never lets it decide", async () => {
+    const sweep = parseSweep(
+      "modes: [legacy, ebpf]\nplacements: [same-node]\ntests: [{test: TCP_RR}]\nduration: 1\nrepetitions: 6\nretries: 0\n",
+      "loop.yaml",
+    );
+    const trials = planSweep(sweep);
+    const interval = (rate: number, seconds = 0.25) =>
+      `${rate.toFixed(2)},Trans/s,${seconds.toFixed(3)},1796556303.433\n`;
+    const steady = [50_000, 51_000, 49_500, 50_500].map((r) => interval(r)).join("");
+    const collapsed = `${steady}${interval(20_000, 0.55)}${steady}`;
+    const unsteady = onTrial(trials, 0, () => ({ stdout: `${collapsed}${NETPERF_STDOUT.TCP_RR}` }));
+    const { context, written } = contextOf(sweep, new FakeSession(unsteady));
+    await executeTrials(context, trials, {});
+    const mine = byId(written, trials[0]?.id ?? "");
+    expect(NOISE_RULE_REPEATS["interim-dip-pct"]).toBe(3);
+    expect(mine.map((r) => [r.state, r.rejection?.rule?.name])).toEqual([
+      ["rejected", "interim-dip-pct"],
+      ["rejected", "interim-dip-pct"],
+      ["rejected", "interim-dip-pct"],
+      ["completed", undefined],
+    ]);
+    expect(mine[0]?.rejection?.rule).toEqual({ name: "interim-dip-pct", threshold: 40, value: 60 });
+    expect(mine[3]).toMatchObject({ noisy: true, noisyRule: { name: "interim-dip-pct", value: 60 } });
+    // a steady trial with interim lines counts as before
+    const other = byId(written, trials[1]?.id ?? "");
+    expect(other.map((r) => r.state)).toEqual(["completed"]);
+    // the kept trial's point is undecided, not a finding
+    const summary = summarise(sweep, sweepPoints(sweep), written);
+    const point = trials[0]?.point.key;
+    const rate = summary.comparisons.find(
+      (c) => `${c.placement}/${c.test}/${c.size}` === point && c.metric === "transactionsPerSec",
+    );
+    expect(rate).toMatchObject({ verdict: "undecided", undecidedReason: "noisy-pairs", noisyPairs: 1 });
   });
 
   it("on a stop request finishes the running trial, keeps it, and runs no more", async () => {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { MIN_PAIRS, pairedRatio, relativeHalfWidth, unpairedRatio } from "../../../harness/stats/ratio.js";
-import { type Comparison, judgeFamily } from "../../../harness/stats/summary.js";
+import { BLOCKED_CAVEAT, type Comparison, judgeFamily } from "../../../harness/stats/summary.js";
 import { type Random, seededRandom } from "../../../harness/util/random.js";
 
 function normal(random: Random): number {
@@ -65,7 +65,7 @@ describe("pairedRatio and unpairedRatio", () => {
   });
 
   it("gives no interval below the minimum pairs, and a floor for whole-number latencies", () => {
-    // 3 pairs (the quick profile): too few for an interval that keeps its coverage
+    // 3 pairs: too few for an interval that keeps its coverage
     expect(pairedRatio([10, 11, 12], [12, 13, 14])).toMatchObject({
       decidable: false,
       ciLow: null,
@@ -229,7 +229,7 @@ describe("a run's verdicts (Holm over its comparisons)", () => {
     expect(judged?.pAdjusted).toBeLessThan(0.05);
   });
 
-  it("does not call a comparison with too few pairs or with noisy pairs a finding", () => {
+  it("calls a comparison with too few pairs, no spread or noisy pairs undecided, with its reason", () => {
     const random = seededRandom(6);
     const strong = pairs(random, 6, 1.5, 0.02, normal);
     const base = comparison(
@@ -241,12 +241,59 @@ describe("a run's verdicts (Holm over its comparisons)", () => {
       strong.candidate,
     );
     const [noisy] = judgeFamily([{ ...base, noisyPairs: 2 }]);
-    expect(noisy?.verdict).toBe("no significant difference");
-    expect(noisy?.caveat).toMatch(/too busy in 2 of 6 pairs/);
+    expect(noisy).toMatchObject({ verdict: "undecided", undecidedReason: "noisy-pairs" });
+    expect(noisy?.caveat).toMatch(/unsteady within the trial\) in 2 of 6 pairs/);
     const few = pairs(random, 3, 1.5, 0.02, normal);
     const [tooFew] = judgeFamily([
       comparison("same-node", "TCP_RR", "1,1", "transactionsPerSec", few.baseline, few.candidate),
     ]);
+    expect(tooFew).toMatchObject({ verdict: "undecided", undecidedReason: "too-few-pairs" });
     expect(tooFew?.caveat).toMatch(/too few pairs to decide \(n = 3; an interval needs 6\)/);
+    // six pairs with the same ratio: no spread, no interval, no test
+    const flat = [100.5, 110.5, 120.5, 130.5, 140.5, 150.5];
+    const [still] = judgeFamily([
+      comparison(
+        "same-node",
+        "TCP_RR",
+        "1,1",
+        "transactionsPerSec",
+        flat,
+        flat.map((v) => v * 2),
+      ),
+    ]);
+    expect(still).toMatchObject({ verdict: "undecided", undecidedReason: "no-interval", ciLow: null });
+    // a tested comparison keeps neither a reason nor a caveat
+    const [tested] = judgeFamily([
+      { ...base, verdict: "undecided", undecidedReason: "noisy-pairs", caveat: "x" },
+    ]);
+    expect(tested).toMatchObject({ verdict: "better" });
+    expect(tested).not.toHaveProperty("undecidedReason");
+    expect(tested).not.toHaveProperty("caveat");
+  });
+
+  it("calls a before/after comparison undecided (confounded) and judges a segmented one on its segments", () => {
+    const random = seededRandom(7);
+    const strong = pairs(random, 6, 1.5, 0.02, normal);
+    const base = comparison(
+      "same-node",
+      "TCP_RR",
+      "1,1",
+      "transactionsPerSec",
+      strong.baseline,
+      strong.candidate,
+    );
+    const [blocked] = judgeFamily([{ ...base, caveat: BLOCKED_CAVEAT }]);
+    expect(blocked).toMatchObject({
+      verdict: "undecided",
+      undecidedReason: "confounded-design",
+      caveat: BLOCKED_CAVEAT,
+    });
+    // segmented: n counts segments; 3 segments with an interval are tested, not "too few pairs"
+    const [segmented] = judgeFamily([{ ...base, n: 3, segments: 3 }]);
+    expect(segmented).toMatchObject({ verdict: "better" });
+    expect(segmented).not.toHaveProperty("undecidedReason");
+    const [short] = judgeFamily([{ ...base, n: 2, segments: 2, ciLow: null, ciHigh: null, pValue: null }]);
+    expect(short).toMatchObject({ verdict: "undecided", undecidedReason: "too-few-segments" });
+    expect(short?.caveat).toBe("2 segments: an interval needs 3 (A BB A)");
   });
 });

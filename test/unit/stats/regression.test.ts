@@ -235,6 +235,33 @@ describe("decisions at the edges", () => {
     }
   });
 
+  it("never lets a trial kept on a noisy machine decide: the point is untested and the gate undecided (exit 5)", () => {
+    const baseline = run(1, 1);
+    const quiet = run(1, 2);
+    const passed = compareRuns(baseline, quiet, { maxRegressionPct: 5, metrics: ["transactionsPerSec"] });
+    expect(passed.gate).toMatchObject({ decision: "pass", exitCode: 0 });
+    // the same candidate, one repetition kept although the machine stayed noisy
+    const noisy = { ...quiet, trials: quiet.trials.map((t, i) => (i === 0 ? { ...t, noisy: true } : t)) };
+    const report = compareRuns(baseline, noisy, { maxRegressionPct: 5, metrics: ["transactionsPerSec"] });
+    expect(report.analysis.points[0]).toMatchObject({ verdict: "inconclusive", noisyTrials: 1 });
+    expect(report.analysis.points[0]?.reason).toMatch(/0 baseline and 1 candidate repetition\(s\) were kept/);
+    expect(report.gate).toMatchObject({ decision: "undecided", exitCode: 5 });
+    expect(report.gate.reason).toMatch(
+      /1 point\(s\) were not tested: trials kept on a machine that stayed noisy/,
+    );
+    // a regression at another point still fails the gate
+    const two = parseSweep(
+      "modes: [ebpf]\nplacements: [same-node, cross-node]\ntests: [{test: TCP_RR}]\nrepetitions: 5\nduration: 1\n",
+      "x.yaml",
+    );
+    const worse = run(1, 2, two);
+    const trials = everyTrialWorse(worse.trials, 0.3).map((t) =>
+      t.point.placement === "same-node" ? { ...t, noisy: true } : t,
+    );
+    const failed = compareRuns(run(1, 1, two), { ...worse, trials }, { maxRegressionPct: 5 });
+    expect(failed.gate).toMatchObject({ decision: "regression", exitCode: 1 });
+  });
+
   it("normalises by an in-run reference and keeps the raw comparison beside it", () => {
     const two = parseSweep(
       "modes: [legacy, ebpf]\nplacements: [same-node]\ntests: [{test: TCP_RR}]\nrepetitions: 6\nduration: 1\n",

@@ -56,7 +56,8 @@ describe("verdicts", () => {
     expect(judge(1.2, 0.01, true)).toBe("worse");
     expect(judge(0.8, 0.01, true)).toBe("better");
     expect(judge(1.2, 0.2, false)).toBe("no significant difference");
-    expect(judge(1.2, null, false)).toBe("no significant difference");
+    // no p: never tested, so never "no significant difference"
+    expect(judge(1.2, null, false)).toBe("undecided");
   });
 
   it("compares modes paired by block when interleaved, unpaired otherwise", () => {

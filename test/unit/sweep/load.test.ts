@@ -108,7 +108,7 @@ describe("parseSweep", () => {
     expect(parseSweep(text, "x.yaml")).toMatchObject({ durationSec: 30, repetitions: 9 });
     expect(parseSweep(text, "x.yaml", { profile: "quick" })).toMatchObject({
       durationSec: 1,
-      repetitions: 3,
+      repetitions: 8,
       profile: "quick",
     });
     expect(parseSweep(text, "x.yaml", { profile: "full" })).toMatchObject({
