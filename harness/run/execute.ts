@@ -214,6 +214,8 @@ export async function executeTrials(
         currentMode.mode = trial.mode;
         context.onProgress({ kind: "mode", evidence, done, planned: trials.length });
         if (!evidence.ok) throw new Error(`mode ${trial.mode} could not be verified: ${evidence.detail}`);
+        // a stop asked for during the switch (SIGTERM, a second Ctrl-C) starts no trial
+        if (control.kill.signal.aborted) return false;
       }
       const mine = context.records.filter((r) => r.id === trial.id);
       const record = {

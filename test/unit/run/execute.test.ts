@@ -222,6 +222,23 @@ describe("executeTrials", () => {
     expect(run.session.trialCalls()).toHaveLength(2);
   });
 
+  it("on a kill during a mode switch starts no trial after it", async () => {
+    const sweep = sweepOf();
+    const trials = planSweep(sweep);
+    const second = trials.findIndex((t, i) => i > 0 && t.mode !== trials[0]?.mode);
+    let control: RunControl | undefined;
+    // SIGTERM arrives while the session switches to the second trial's mode
+    const run = contextOf(sweep, (c) => {
+      control = c;
+      return new FakeSession(undefined, (mode) => {
+        if (mode === trials[second]?.mode) control?.kill.abort();
+        return true;
+      });
+    });
+    expect(await executeTrials(run.context, trials, {})).toBe(false);
+    expect(run.session.trialCalls()).toEqual(trials.slice(0, second).map((t) => t.id));
+  });
+
   it("on a kill drops the killed attempt (not a result) but keeps the finished trials", async () => {
     const sweep = sweepOf();
     const trials = planSweep(sweep);
