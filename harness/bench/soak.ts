@@ -14,6 +14,7 @@
  * hour), then the legacy TCP_RR level it saw. Asserts nothing.
  *
  *   sudo npm run bench:soak [-- --minutes 40] [--every 30] [--window 5] [--out DIR]
+ *   npm run bench:soak -- --report DIR    (prints a finished soak's figures again from its files)
  */
 import { execFileSync } from "node:child_process";
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -23,7 +24,8 @@ import { parseArgs } from "node:util";
 import { linearRegression, median } from "simple-statistics";
 import type { Backend, BackendSession } from "../backends/backend.js";
 import { labBackend } from "../backends/lab/backend.js";
-import type { TrialRecord } from "../results/schema.js";
+import { readResults } from "../results/read.js";
+import type { Results, TrialRecord } from "../results/schema.js";
 import type { RunControl } from "../run/execute.js";
 import { runSweep } from "../run/run.js";
 import { loadSweep } from "../sweep/load.js";
@@ -35,22 +37,24 @@ const { values: options } = parseArgs({
     every: { type: "string", default: "30" },
     window: { type: "string", default: "5" },
     out: { type: "string" },
+    report: { type: "string" },
   },
 });
 const minutes = Number(options.minutes);
 const everyMs = Number(options.every) * 1000;
 const windowMin = Number(options.window);
-const dir = options.out ?? mkdtempSync(join(tmpdir(), "routebench-soak-"));
+const dir = options.report ?? options.out ?? mkdtempSync(join(tmpdir(), "routebench-soak-"));
 const samplesFile = join(dir, "samples.jsonl");
 const attemptsFile = join(dir, "attempts.jsonl");
 
 const sweepFile = join(dir, "soak.yaml");
-writeFileSync(
-  sweepFile,
-  readFileSync(join(PACKAGE_ROOT, "sweeps", "full-datapath.yaml"), "utf8")
-    .replace(/^name: .*$/m, "name: soak")
-    .replace(/^profile: .*$/m, "duration: 2\nrepetitions: 1000"),
-);
+if (!options.report)
+  writeFileSync(
+    sweepFile,
+    readFileSync(join(PACKAGE_ROOT, "sweeps", "full-datapath.yaml"), "utf8")
+      .replace(/^name: .*$/m, "name: soak")
+      .replace(/^profile: .*$/m, "duration: 2\nrepetitions: 1000"),
+  );
 
 interface NamespaceSample {
   conntrack: number | null;
@@ -161,6 +165,7 @@ interface Attempt {
   mode: string;
   state: string;
   overheadMs: number;
+  elapsedSec?: number;
   phasesMs?: Record<string, number>;
   restarts?: string[];
 }
@@ -175,6 +180,7 @@ function onAttempt(record: TrialRecord): void {
     mode: record.mode,
     state: record.state,
     overheadMs: wallMs - (record.elapsedSec ?? 0) * 1000 - extraMs,
+    ...(record.elapsedSec !== undefined ? { elapsedSec: record.elapsedSec } : {}),
     ...(record.phasesMs ? { phasesMs: record.phasesMs } : {}),
     ...(record.restarts ? { restarts: record.restarts } : {}),
   };
@@ -182,33 +188,53 @@ function onAttempt(record: TrialRecord): void {
   appendFileSync(attemptsFile, `${JSON.stringify(attempt)}\n`);
 }
 
-const sweep = await loadSweep(sweepFile);
-const lab = labBackend();
-const backend: Backend = { open: async (s, log) => sampled(await lab.open(s, log)) };
-const control: RunControl = { stopRequested: false, kill: new AbortController() };
-const stop = () => {
-  control.stopRequested = true;
-};
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
-const timer = setTimeout(stop, minutes * 60_000);
+/** Runs the soak; the samples and attempts are also appended to their files as they come. */
+async function soak(): Promise<Results> {
+  const sweep = await loadSweep(sweepFile);
+  const lab = labBackend();
+  const backend: Backend = { open: async (s, log) => sampled(await lab.open(s, log)) };
+  const control: RunControl = { stopRequested: false, kill: new AbortController() };
+  const stop = () => {
+    control.stopRequested = true;
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  const timer = setTimeout(stop, minutes * 60_000);
+  console.log(
+    `bench:soak — sweeps/full-datapath.yaml, 2 s trials, looped for ${minutes} min, sampled every ${options.every} s; raw samples in ${samplesFile}`,
+  );
+  const outcome = await runSweep({
+    sweep,
+    backend,
+    outDir: runDir,
+    command: ["bench:soak"],
+    control,
+    log: (message) => console.error(message),
+    onProgress: (event) => {
+      if (event.kind === "trial-end" && event.record) onAttempt(event.record);
+    },
+  });
+  clearTimeout(timer);
+  takeSample(); // after the run: the lab is down again (when this run brought it up); the harness's memory after results.json
+  return outcome.results;
+}
+
+/** A finished soak's samples and attempts, from its files. */
+function load(): void {
+  const lines = (file: string) => readFileSync(file, "utf8").trim().split("\n").filter(Boolean);
+  samples.push(...lines(samplesFile).map((l) => JSON.parse(l) as Sample));
+  // attempts that ran netperf (older files lack elapsedSec: those have their phases)
+  const all = lines(attemptsFile).map((l) => JSON.parse(l) as Attempt);
+  attemptList.push(...all.filter((a) => a.elapsedSec !== undefined || a.phasesMs?.netperf !== undefined));
+  attempts = all.length;
+}
+
 runDir = join(dir, "run");
-console.log(
-  `bench:soak — sweeps/full-datapath.yaml, 2 s trials, looped for ${minutes} min, sampled every ${options.every} s; raw samples in ${samplesFile}`,
-);
-const outcome = await runSweep({
-  sweep,
-  backend,
-  outDir: runDir,
-  command: ["bench:soak"],
-  control,
-  log: (message) => console.error(message),
-  onProgress: (event) => {
-    if (event.kind === "trial-end" && event.record) onAttempt(event.record);
-  },
-});
-clearTimeout(timer);
-takeSample(); // after the run: the lab is down again (when this run brought it up); the harness's memory after results.json
+let results: Results;
+if (options.report) {
+  load();
+  results = await readResults(runDir);
+} else results = await soak();
 const resultsMB = statSync(join(runDir, "results.json")).size / 2 ** 20;
 
 // ---- the curve ----
@@ -220,9 +246,15 @@ const podNamespaces = namespaces.filter((n) => /-pod\d+$/.test(n));
 const sum = (s: Sample, names: string[], field: keyof NamespaceSample) =>
   names.reduce((acc, n) => acc + (s.namespaces[n]?.[field] ?? 0), 0);
 const isCrr = (a: Attempt) => a.test === "TCP_CRR";
+/** Overhead groups: TCP_CRR carries netserver's 4 s pad; 4 streams carry netperf's -s start delay. */
+const GROUPS: [string, (a: Attempt) => boolean][] = [
+  ["1 stream", (a) => !isCrr(a) && a.streams === 1],
+  ["4 streams", (a) => !isCrr(a) && a.streams > 1],
+  ["TCP_CRR", isCrr],
+];
 
 console.log(
-  `\n  window    attempts  RSS MB  heap MB  trials.jsonl MB  conntrack (${nodeNamespaces.join(", ")}) max  pods' conntrack max  TIME_WAIT nodes/pods max  TCP sockets max  overhead ms median (other | TCP_CRR)`,
+  `\n  window    attempts  RSS MB  heap MB  trials.jsonl MB  conntrack (${nodeNamespaces.join(", ")}) max  pods' conntrack max  TIME_WAIT nodes/pods max  TCP sockets max  overhead ms median (${GROUPS.map(([name]) => name).join(" | ")})`,
 );
 const windows = Math.ceil(Math.max(...during.map((s) => s.tSec), 1) / (windowMin * 60));
 for (let w = 0; w < windows; w++) {
@@ -236,7 +268,7 @@ for (let w = 0; w < windows; w++) {
   const medianOf = (list: Attempt[]) =>
     list.length > 0 ? median(list.map((a) => a.overheadMs)).toFixed(0) : "–";
   console.log(
-    `  ${`${from / 60}-${to / 60} min`.padEnd(10)}${String(last.attempts).padStart(8)}  ${fmt(last.rssMB).padStart(6)}  ${fmt(last.heapMB).padStart(7)}  ${fmt(last.trialsFileMB, 2).padStart(15)}  ${nodeNamespaces.map((n) => String(max((s) => s.namespaces[n]?.conntrack ?? 0))).join(" / ")}  ${String(max((s) => Math.max(0, ...podNamespaces.map((n) => s.namespaces[n]?.conntrack ?? 0))))}  ${max((s) => sum(s, nodeNamespaces, "timeWait"))} / ${max((s) => sum(s, podNamespaces, "timeWait"))}  ${max((s) => sum(s, namespaces, "tcpSockets"))}  ${medianOf(mine.filter((a) => !isCrr(a)))} | ${medianOf(mine.filter(isCrr))}`,
+    `  ${`${from / 60}-${to / 60} min`.padEnd(10)}${String(last.attempts).padStart(8)}  ${fmt(last.rssMB).padStart(6)}  ${fmt(last.heapMB).padStart(7)}  ${fmt(last.trialsFileMB, 2).padStart(15)}  ${nodeNamespaces.map((n) => String(max((s) => s.namespaces[n]?.conntrack ?? 0))).join(" / ")}  ${String(max((s) => Math.max(0, ...podNamespaces.map((n) => s.namespaces[n]?.conntrack ?? 0))))}  ${max((s) => sum(s, nodeNamespaces, "timeWait"))} / ${max((s) => sum(s, podNamespaces, "timeWait"))}  ${max((s) => sum(s, namespaces, "tcpSockets"))}  ${GROUPS.map(([, member]) => medianOf(mine.filter(member))).join(" | ")}`,
   );
 }
 
@@ -287,16 +319,12 @@ slope(
   "sockets",
 );
 const warmAttempts = attemptList.filter((a) => a.tSec >= windowMin * 60);
-slope(
-  "overhead per attempt, other tests",
-  warmAttempts.filter((a) => !isCrr(a)).map((a) => [a.tSec, a.overheadMs]),
-  "ms",
-);
-slope(
-  "overhead per attempt, TCP_CRR",
-  warmAttempts.filter(isCrr).map((a) => [a.tSec, a.overheadMs]),
-  "ms",
-);
+for (const [name, member] of GROUPS)
+  slope(
+    `overhead per attempt, ${name}`,
+    warmAttempts.filter(member).map((a) => [a.tSec, a.overheadMs]),
+    "ms",
+  );
 for (const phase of ["supervise", "readBefore", "readAfter"])
   slope(
     `phase ${phase}`,
@@ -308,7 +336,7 @@ for (const phase of ["supervise", "readBefore", "readAfter"])
   );
 const kbPerAttempt = attempts > 0 ? ((samples.at(-1)?.trialsFileMB ?? 0) * 1024) / attempts : 0;
 console.log(
-  `\n  ${attempts} attempts (${outcome.results.summary.completedTrials} completed trials), state ${outcome.results.state}; trials.jsonl ${fmt(kbPerAttempt)} kB per attempt, results.json ${fmt(resultsMB, 2)} MB`,
+  `\n  ${attempts} attempts (${results.summary.completedTrials} completed trials), state ${results.state}; trials.jsonl ${fmt(kbPerAttempt)} kB per attempt, results.json ${fmt(resultsMB, 2)} MB`,
 );
 const restarts = attemptList.flatMap((a) => a.restarts ?? []);
 console.log(`  netserver restarts: ${restarts.length}${restarts.length ? ` (${restarts.join(", ")})` : ""}`);
@@ -316,7 +344,7 @@ const after = samples.at(-1);
 console.log(
   `  after the run: harness RSS ${fmt(after?.rssMB)} MB, heap ${fmt(after?.heapMB)} MB; lab namespaces left: ${Object.keys(after?.namespaces ?? {}).length}`,
 );
-const legacyRr = outcome.results.trials.filter(
+const legacyRr = results.trials.filter(
   (t) =>
     t.state === "completed" &&
     t.mode === "legacy" &&
