@@ -23,7 +23,7 @@ export function failUnlessRootInCi(): void {
   }
 }
 
-const BIN = fileURLToPath(new URL("../../bin/routebench.js", import.meta.url));
+export const BIN = fileURLToPath(new URL("../../bin/routebench.js", import.meta.url));
 
 export function runCli(args: string[], timeoutMs = 120_000): Promise<ProcessResult> {
   return processRunner.run(["node", BIN, ...args], { timeoutMs });
@@ -84,9 +84,22 @@ export async function expectNothingLeft(): Promise<void> {
   expect(netservers).toEqual([]);
 }
 
-/** Starts `routebench run` and resolves once `lines` trial lines were printed (non-TTY progress goes to stderr). */
-export function startRun(args: string[], lines: number) {
-  const child = spawn("node", [BIN, "run", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+/**
+ * Starts `routebench run` and resolves once `lines` trial lines were printed (non-TTY progress
+ * goes to stderr). `command` replaces `node bin/routebench.js` (another Node, a bin link run as
+ * a program); `detached` gives the run a process group of its own, as a terminal would (the
+ * test can then signal the group, like Ctrl-C, or the pid alone, like a supervisor).
+ */
+export function startRun(
+  args: string[],
+  lines: number,
+  options: { command?: string[]; detached?: boolean } = {},
+) {
+  const [command, ...prefix] = options.command ?? ["node", BIN];
+  const child = spawn(command as string, [...prefix, "run", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: options.detached ?? false,
+  });
   let stderr = "";
   let stdout = "";
   child.stdout.on("data", (chunk: Buffer) => {
