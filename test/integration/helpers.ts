@@ -1,12 +1,13 @@
 /** Shared by the root integration tests: run the real CLI, require root, leave nothing behind. */
 
-import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
 import { cleanupLab } from "../../harness/backends/lab/lab.js";
-import { LAB_LOCK_FILE } from "../../harness/backends/lab/lock.js";
+import { holderAlive, LAB_LOCK_FILE, type LockHolder } from "../../harness/backends/lab/lock.js";
 import { LAB_STATE_FILE } from "../../harness/backends/lab/state.js";
 import { type ProcessResult, processRunner } from "../../harness/util/runner.js";
 
@@ -45,9 +46,31 @@ function listPrefixed(dir: string): string[] {
   }
 }
 
-/** Removes every rb- object, whatever state a failed test left. */
+/** Runs startRun started that may still run (a test that failed before it waited for them). */
+const startedRuns = new Map<ChildProcess, { group: boolean }>();
+
+/**
+ * Removes every rb- object, whatever state a failed test left: first the runs it started
+ * (SIGKILL, their process group when they have one: a run left behind would hold the lab for
+ * the next test), then the lab, then a lab lock whose holder is gone.
+ */
 export async function cleanupEverything(): Promise<void> {
+  const running = [...startedRuns.keys()].filter((c) => c.exitCode === null && c.signalCode === null);
+  for (const child of running) {
+    try {
+      process.kill(startedRuns.get(child)?.group ? -(child.pid as number) : (child.pid as number), "SIGKILL");
+    } catch {}
+  }
+  await Promise.all(
+    running.map((c) => (c.exitCode === null && c.signalCode === null ? once(c, "close") : null)),
+  );
+  startedRuns.clear();
+  await sleep(300); // a launcher's run notices its launcher's death within 0.2 s and exits
   await cleanupLab(processRunner);
+  try {
+    const holder = JSON.parse(readFileSync(LAB_LOCK_FILE, "utf8")) as LockHolder;
+    if (!holderAlive(holder)) rmSync(LAB_LOCK_FILE, { force: true });
+  } catch {}
 }
 
 /**
@@ -100,6 +123,7 @@ export function startRun(
     stdio: ["ignore", "pipe", "pipe"],
     detached: options.detached ?? false,
   });
+  startedRuns.set(child, { group: options.detached ?? false });
   let stderr = "";
   let stdout = "";
   child.stdout.on("data", (chunk: Buffer) => {
