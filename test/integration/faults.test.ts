@@ -210,8 +210,10 @@ describe.skipIf(skipRootTests)("faults (root)", () => {
   it("kills every lab server mid-trial (netservers and witness servers): all trials complete, exit 0, restarts recorded", async () => {
     const dir = join(out, "all-servers");
     const run = startRun([rrSweep(out, 2, 2, "witness: [sockperf]\n"), "--out", dir], 1);
-    await run.reached; // the first trial and its witness ran: every server is up
-    await sleep(700); // inside the second trial's netperf
+    await run.reached;
+    // a completed trial's line is written after its witness ran: every server is up
+    await waitFor("a completed trial", () => attemptsIn(dir).some((a) => a.state === "completed"), 90_000);
+    await sleep(700); // inside the next trial's netperf
     const netservers = labState().netservers.map((s) => s.pid);
     const sockperf = labProcesses("sockperf");
     expect(netservers.length).toBeGreaterThanOrEqual(6);
@@ -409,6 +411,12 @@ describe.skipIf(skipRootTests)("faults (root)", () => {
           command: [oldNode(), globalBinLink(out)],
         });
         await run.reached;
+        // a busy machine repeats trials (noise): wait for a finished one to resume after
+        await waitFor(
+          "a completed trial",
+          () => attemptsIn(dir).some((a) => a.state === "completed"),
+          90_000,
+        );
         const child = lockHolder() as number;
         expect(parentOf(child)).toBe(run.child.pid);
         run.child.kill("SIGKILL");
@@ -416,7 +424,7 @@ describe.skipIf(skipRootTests)("faults (root)", () => {
         await waitFor("the lab lock is released", () => !existsSync(LAB_LOCK_FILE), 200);
         const before = attemptsIn(dir);
         const finished = new Set(before.filter((a) => a.state === "completed").map((a) => a.id));
-        expect(finished.size).toBeGreaterThanOrEqual(2);
+        expect(finished.size).toBeGreaterThanOrEqual(1);
         const resumed = await runCli(["run", "--resume", dir]);
         expect(resumed.exitCode, resumed.stderr).toBe(0);
         const results = await readResults(dir);
