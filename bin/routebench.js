@@ -1,7 +1,17 @@
-#!/usr/bin/env node
-// The compiled CLI lives in dist/ (built by `npm run setup`); this shim keeps the bin path stable.
-// It also keeps the bin usable when started by a Node.js older than the project's (Debian's Node 20):
-// it runs itself again with the Node the project installs from the npm registry (the `node` package).
+#!/bin/sh
+//bin/sh -c :; d=$(readlink -f "$0" 2>/dev/null); d=${d%/*}; case $d in /*) ;; *) d=/ ;; esac; while [ "$d" != / ]; do d=${d%/*}; d=${d:-/}; case $d in */node_modules) continue ;; esac; if [ -x "$d/node_modules/node/bin/node" ]; then exec "$d/node_modules/node/bin/node" "$0" "$@"; fi; done; exec node "$0" "$@"
+// The line above is both shell and JavaScript. Executed as a file (a global install's bin link,
+// node_modules/.bin, npx, ./bin/routebench.js), /bin/sh runs it: it finds the Node of the
+// registry's `node` package, as Node resolves a package (from this file's real folder upward),
+// and `exec`s it on this file: the process the user started becomes the benchmark, same pid,
+// so every signal, SIGKILL included, reaches the process that holds the lab. Without that
+// package it execs the `node` on PATH. To Node the line is a comment (to sh, `//bin/sh -c :` does nothing).
+//
+// The compiled CLI lives in dist/ (built by `npm run setup`); this file keeps the bin path stable.
+// Started as `node bin/routebench.js` by a Node.js older than the project's (Debian's Node 20,
+// which cannot exec), it runs this file again under the project's Node as its child and stands
+// in for it: it relays SIGINT, SIGTERM and SIGHUP, exits as the child did, and the child stops
+// at once if this launcher dies (harness/cli/signals.ts watches it), so SIGKILL leaves nothing.
 // Keep this file to syntax that Node 14 still parses, so that the message below is what an old Node prints.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -22,13 +32,23 @@ function projectNode() {
   }
 }
 
-/** Runs this script again under `node`, passing signals that target only this process, and exits as it did. */
+/**
+ * Runs this script again under `node` and stands in for it. Every SIGINT, SIGTERM and SIGHUP
+ * is relayed, even a terminal's Ctrl-C that reached the child too: the child counts a SIGINT
+ * that follows another within a second as the same one (harness/cli/signals.ts), which also
+ * makes `npm run` (it relays SIGINT the same way) count one Ctrl-C once.
+ */
 function reexec(node) {
-  const child = spawn(node, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: "inherit" });
-  // Ctrl-C reaches the child from the terminal already (same process group); forwarding it would count
-  // as a second Ctrl-C, which kills the running trial. SIGTERM and SIGHUP mean "stop now" either way.
-  process.on("SIGINT", () => {});
-  for (const signal of ["SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
+  const child = spawn(node, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: "inherit",
+    env: { ...process.env, ROUTEBENCH_LAUNCHER_PID: String(process.pid) },
+  });
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"])
+    process.on(signal, () => {
+      try {
+        child.kill(signal);
+      } catch {}
+    });
   child.on("error", (error) => {
     process.stderr.write(`routebench: cannot start ${node}: ${error.message}\n`);
     process.exit(3);

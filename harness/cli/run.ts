@@ -28,7 +28,7 @@ import { BACKENDS, DEFAULT_SWEEP, RESULTS_DIR } from "../vocabulary/vocabulary.j
 import { parseIntegerFlag, printJson, printLine, warn } from "./output.js";
 import { formatDuration, Progress } from "./progress.js";
 import { renderReport } from "./report.js";
-import { takeOverSignals } from "./signals.js";
+import { LAUNCHER_GONE_EXIT, SAME_INTERRUPT_MS, takeOverSignals } from "./signals.js";
 
 function parsePercent(value: string): number {
   const number = Number(value);
@@ -37,14 +37,32 @@ function parsePercent(value: string): number {
   return number;
 }
 
-/** Ctrl-C once: stop after the running trial. Twice (or SIGTERM, SIGHUP): kill it now. Either way the backend cleans up. */
-export function installInterruptHandlers(control: RunControl, log: (message: string) => void): () => void {
-  takeOverSignals();
+/**
+ * Ctrl-C once: stop after the running trial. Twice (or SIGTERM, SIGHUP): kill it now. Either
+ * way the backend cleans up. A second SIGINT within SAME_INTERRUPT_MS of the first is the
+ * same Ctrl-C, received from the terminal and relayed by a launcher (signals.ts). The
+ * launcher's death (SIGKILL) kills the running trial and exits at once, as SIGKILL would.
+ */
+export function installInterruptHandlers(
+  control: RunControl,
+  log: (message: string) => void,
+  now: () => number = () => performance.now(),
+): () => void {
+  let firstInterruptAt = Number.NEGATIVE_INFINITY;
+  const giveBack = takeOverSignals((launcher) => {
+    control.stopRequested = true;
+    control.kill.abort(); // the runner kills the running netperf (SIGKILL) before this returns
+    log(
+      `\n${launcher.name} (pid ${launcher.pid}), which this run stands in for, is gone: stopping now; finished trials are in trials.jsonl (\`run --resume\`)`,
+    );
+    process.exit(LAUNCHER_GONE_EXIT); // the lab lock is released on exit (lock.ts)
+  });
   const onInterrupt = () => {
     if (!control.stopRequested) {
       control.stopRequested = true;
+      firstInterruptAt = now();
       log("\nstopping after the running trial (Ctrl-C again to stop now); finished trials are kept");
-    } else {
+    } else if (now() - firstInterruptAt >= SAME_INTERRUPT_MS) {
       control.kill.abort();
     }
   };
@@ -60,6 +78,7 @@ export function installInterruptHandlers(control: RunControl, log: (message: str
     process.off("SIGINT", onInterrupt);
     process.off("SIGTERM", onTerminate);
     process.off("SIGHUP", onTerminate);
+    giveBack();
   };
 }
 

@@ -161,7 +161,7 @@ export const trialRecordSchema = z.strictObject({
   datapath: datapathCountersSchema.optional(),
   /** netperf's own ELAPSED_TIME (seconds): the measured test length. */
   elapsedSec: z.number().optional(),
-  /** Netservers found dead and restarted before this attempt (namespaces). */
+  /** Servers found dead and restarted before this attempt: a namespace (its netserver) or `tool@namespace` (a witness's server). */
   restarts: z.array(z.string()).optional(),
   /** Where the attempt's wall time went (milliseconds): what the harness costs beside netperf. */
   phasesMs: z.record(z.string(), z.number()).optional(),

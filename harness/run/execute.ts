@@ -255,6 +255,8 @@ export async function executeTrials(
         context.onProgress({ kind: "mode", evidence, done, planned: trials.length });
         if (!evidence.ok) throw new Error(`mode ${trial.mode} could not be verified: ${evidence.detail}`);
         if (switchesRouting(trial.mode)) currentMode.routing = trial.mode;
+        // a stop asked for during the switch (SIGTERM, a second Ctrl-C) starts no trial
+        if (control.kill.signal.aborted) return false;
       }
       currentMode.mode = trial.mode;
       const mine = context.records.filter((r) => r.id === trial.id);

@@ -1,12 +1,13 @@
 /** Shared by the root integration tests: run the real CLI, require root, leave nothing behind. */
 
-import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
 import { cleanupLab } from "../../harness/backends/lab/lab.js";
-import { LAB_LOCK_FILE } from "../../harness/backends/lab/lock.js";
+import { holderAlive, LAB_LOCK_FILE, type LockHolder } from "../../harness/backends/lab/lock.js";
 import { LAB_STATE_FILE } from "../../harness/backends/lab/state.js";
 import { type ProcessResult, processRunner } from "../../harness/util/runner.js";
 
@@ -31,7 +32,7 @@ export function failUnlessRootInCi(): void {
   }
 }
 
-const BIN = fileURLToPath(new URL("../../bin/routebench.js", import.meta.url));
+export const BIN = fileURLToPath(new URL("../../bin/routebench.js", import.meta.url));
 
 export function runCli(args: string[], timeoutMs = 120_000): Promise<ProcessResult> {
   return processRunner.run(["node", BIN, ...args], { timeoutMs });
@@ -53,9 +54,31 @@ function listPrefixed(dir: string): string[] {
   }
 }
 
-/** Removes every rb- object, whatever state a failed test left. */
+/** Runs startRun started that may still run (a test that failed before it waited for them). */
+const startedRuns = new Map<ChildProcess, { group: boolean }>();
+
+/**
+ * Removes every rb- object, whatever state a failed test left: first the runs it started
+ * (SIGKILL, their process group when they have one: a run left behind would hold the lab for
+ * the next test), then the lab, then a lab lock whose holder is gone.
+ */
 export async function cleanupEverything(): Promise<void> {
+  const running = [...startedRuns.keys()].filter((c) => c.exitCode === null && c.signalCode === null);
+  for (const child of running) {
+    try {
+      process.kill(startedRuns.get(child)?.group ? -(child.pid as number) : (child.pid as number), "SIGKILL");
+    } catch {}
+  }
+  await Promise.all(
+    running.map((c) => (c.exitCode === null && c.signalCode === null ? once(c, "close") : null)),
+  );
+  startedRuns.clear();
+  await sleep(300); // a launcher's run notices its launcher's death within 0.2 s and exits
   await cleanupLab(processRunner);
+  try {
+    const holder = JSON.parse(readFileSync(LAB_LOCK_FILE, "utf8")) as LockHolder;
+    if (!holderAlive(holder)) rmSync(LAB_LOCK_FILE, { force: true });
+  } catch {}
 }
 
 /**
@@ -92,9 +115,23 @@ export async function expectNothingLeft(): Promise<void> {
   expect(netservers).toEqual([]);
 }
 
-/** Starts `routebench run` and resolves once `lines` trial lines were printed (non-TTY progress goes to stderr). */
-export function startRun(args: string[], lines: number) {
-  const child = spawn("node", [BIN, "run", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+/**
+ * Starts `routebench run` and resolves once `lines` trial lines were printed (non-TTY progress
+ * goes to stderr). `command` replaces `node bin/routebench.js` (another Node, a bin link run as
+ * a program); `detached` gives the run a process group of its own, as a terminal would (the
+ * test can then signal the group, like Ctrl-C, or the pid alone, like a supervisor).
+ */
+export function startRun(
+  args: string[],
+  lines: number,
+  options: { command?: string[]; detached?: boolean } = {},
+) {
+  const [command, ...prefix] = options.command ?? ["node", BIN];
+  const child = spawn(command as string, [...prefix, "run", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: options.detached ?? false,
+  });
+  startedRuns.set(child, { group: options.detached ?? false });
   let stderr = "";
   let stdout = "";
   child.stdout.on("data", (chunk: Buffer) => {

@@ -1,8 +1,8 @@
 /**
  * The lab as a run backend: brings the lab up when none is running and leaves it as it found
  * it. Every trial is read around (BPF counters and mode generation, FORWARD, the kernel's
- * counters of the namespaces on the path) so it proves the path it took; a dead netserver is
- * restarted before the trial that needs it.
+ * counters of the namespaces on the path) so it proves the path it took; a dead netserver or
+ * witness server is restarted before the trial that needs it, and recorded in that trial.
  *
  * Over 300 lines on purpose: it is one session class, whose trial, switch and witness methods
  * share the session's state (the lab record, the mode generation, the reading reused between
@@ -28,6 +28,7 @@ import {
 import { cleanupLab, labUp } from "./lab.js";
 import { acquireLabLock, type LabLock } from "./lock.js";
 import { listForeignRules, setLabMode } from "./mode.js";
+import { NamespaceCounterFiles } from "./netns-counters.js";
 import { netserverServing, startNetserver } from "./netserver.js";
 import { trialEndpoints } from "./pairs.js";
 import type { LabPlan } from "./plan.js";
@@ -124,10 +125,11 @@ class LabSession implements BackendSession {
 
   /**
    * Before each trial: every namespace on its path must still exist (else the run stops with
-   * a clear error instead of failing trial after trial), and a netserver that died is
-   * restarted. Returns the namespaces whose netserver was restarted.
+   * a clear error instead of failing trial after trial), and a netserver, or a witness server
+   * this run started, that died is restarted. Returns what was restarted: a namespace (its
+   * netserver) or `tool@namespace` (a witness server), with those the witness restarted since.
    */
-  private async superviseNetservers(namespaces: readonly string[]): Promise<string[]> {
+  private async superviseServers(namespaces: readonly string[]): Promise<string[]> {
     const gone = namespaces.filter((netns) => !existsSync(`/run/netns/${netns}`));
     if (gone.length > 0)
       throw new EnvironmentError(
@@ -142,11 +144,21 @@ class LabSession implements BackendSession {
       this.state.netservers = [...this.state.netservers.filter((s) => s.netns !== netns), { netns, pid }];
       restarted.push(netns);
     }
-    if (restarted.length > 0) {
-      await writeLabState(this.state);
-      this.lastReading = null; // a new netserver: its namespace's counters are read afresh
-    }
+    if (restarted.length > 0) await writeLabState(this.state);
+    restarted.push(...(await this.witnessServers.restartDead(namespaces)), ...this.witnessRestarts.splice(0));
+    if (restarted.length > 0) this.lastReading = null; // a server's start may move its namespace's counters
     return restarted;
+  }
+
+  /** A namespace's counter files, opened through its netserver on first use and kept open (netns-counters.ts). */
+  private async counterFilesOf(netns: string): Promise<NamespaceCounterFiles | null> {
+    const open = this.counterFiles.get(netns);
+    if (open) return open;
+    const pid = this.state.netservers.find((s) => s.netns === netns)?.pid;
+    if (pid === undefined) return null;
+    const files = await NamespaceCounterFiles.open(netns, pid);
+    this.counterFiles.set(netns, files);
+    return files;
   }
 
   async runTrial(trial: Trial, signal: AbortSignal) {
@@ -155,7 +167,7 @@ class LabSession implements BackendSession {
     const onPath = [
       ...new Set([target.clientNetns, target.serverNetns, ...target.nodes.map((n) => n.netns)]),
     ];
-    const restarts = await this.superviseNetservers(onPath);
+    const restarts = await this.superviseServers(onPath);
     const argvs = trialNetperfArgvs(
       trial,
       target.serverIp,
@@ -164,12 +176,13 @@ class LabSession implements BackendSession {
       undefined,
       this.socketBufferBytes,
     );
-    const pids = Object.fromEntries(this.state.netservers.map((s) => [s.netns, s.pid]));
-    const readNamespaces = Object.fromEntries(
-      onPath.flatMap((netns) => (pids[netns] ? [[netns, pids[netns] as number]] : [])),
-    );
+    const readNamespaces: Record<string, NamespaceCounterFiles> = {};
+    for (const netns of onPath) {
+      const files = await this.counterFilesOf(netns);
+      if (files) readNamespaces[netns] = files;
+    }
     marks.push(performance.now());
-    const key = JSON.stringify([target.nodes.map((n) => n.name), readNamespaces]);
+    const key = JSON.stringify([target.nodes.map((n) => n.name), Object.keys(readNamespaces)]);
     const before =
       this.lastReading?.key === key
         ? this.lastReading.reading
@@ -243,13 +256,18 @@ class LabSession implements BackendSession {
 
   /** Witness servers this session started: stopped by pid at close. */
   private readonly witnessServers = new WitnessServers();
+  /** Witness servers found dead and restarted by the witness itself: reported with the next trial. */
+  private readonly witnessRestarts: string[] = [];
+  /** Each namespace's counter files, open for the session. */
+  private readonly counterFiles = new Map<string, NamespaceCounterFiles>();
 
   /** A second witness at the trial's point, in the mode the trial just ran in (lab/witness.ts). */
   async runWitness(trial: Trial, tool: WitnessName, signal: AbortSignal) {
     // the witness's packets move the counters: the next trial reads its opening counters afresh
     this.lastReading = null;
     const target = trialEndpoints(this.plan, trial);
-    await this.witnessServers.ensure(tool, target.serverNetns, this.cpuPlacement.server);
+    const restarted = await this.witnessServers.ensure(tool, target.serverNetns, this.cpuPlacement.server);
+    if (restarted) this.witnessRestarts.push(restarted);
     const argv = inNetns(
       target.clientNetns,
       witnessClientArgv(trial, tool, target.serverIp, this.cpuPlacement.client),
@@ -263,6 +281,8 @@ class LabSession implements BackendSession {
     if (this.closed) return;
     this.closed = true;
     await this.witnessServers.stopAll();
+    await Promise.all([...this.counterFiles.values()].map((f) => f.close()));
+    this.counterFiles.clear();
     try {
       if (this.foundMode === null) await cleanupLab(this.runner);
       else await setLabMode(this.runner, this.foundMode, { force: true, checkRules: false });

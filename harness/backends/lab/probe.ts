@@ -2,10 +2,10 @@
  * One reading of everything that proves which path a lab trial took, taken before and after
  * it: each node's BPF counters and config (mode and switch generation) in one bpftool batch,
  * each node's iptables FORWARD counter, and the kernel counters of the namespaces on the path
- * (read through their netservers' /proc entries, no subprocess). A counter that cannot be
+ * (their /proc/net files held open, netns-counters.ts: no subprocess, and no process whose death
+ * would lose them). A counter that cannot be
  * read is an error, never a zero.
  */
-import { readFile } from "node:fs/promises";
 import { EnvironmentError } from "../../util/errors.js";
 import { type Runner, runChecked } from "../../util/runner.js";
 import type { RoutingMode } from "../../vocabulary/vocabulary.js";
@@ -28,6 +28,7 @@ import {
   type StackCounters,
   subtractStack,
 } from "./kernel-counters.js";
+import type { NamespaceCounterFiles } from "./netns-counters.js";
 import type { NodePlan } from "./plan.js";
 
 /** argv that runs `argv` inside a lab namespace (nsenter keeps /sys/fs/bpf visible; `ip netns exec` hides it). */
@@ -78,39 +79,35 @@ export async function readForward(runner: Runner, node: NodePlan): Promise<numbe
   return packets;
 }
 
-async function readNamespace(netns: string, pid: number) {
-  const read = async (name: string) => {
-    try {
-      return await readFile(`/proc/${pid}/net/${name}`, "utf8");
-    } catch (error) {
-      throw new EnvironmentError(
-        `cannot read the counters of ${netns} through process ${pid} (${(error as Error).message}): its netserver is gone`,
-      );
-    }
-  };
-  const [snmp, netstat, dev] = await Promise.all([read("snmp"), read("netstat"), read("dev")]);
+async function readNamespace(files: NamespaceCounterFiles) {
+  let text: Awaited<ReturnType<NamespaceCounterFiles["read"]>>;
+  try {
+    text = await files.read();
+  } catch (error) {
+    throw new EnvironmentError(`cannot read the counters of ${files.netns} (${(error as Error).message})`);
+  }
   return {
-    stack: parseStackCounters(snmp, netstat, netns),
-    drops: parseDeviceDrops(dev),
-    rxPackets: parseDeviceRxPackets(dev),
+    stack: parseStackCounters(text.snmp, text.netstat, files.netns),
+    drops: parseDeviceDrops(text.dev),
+    rxPackets: parseDeviceRxPackets(text.dev),
   };
 }
 
 /**
- * Reads the nodes' BPF maps and FORWARD counters and, through `namespacePids` (a process in
- * each namespace), those namespaces' kernel counters. Runs the readers side by side.
+ * Reads the nodes' BPF maps and FORWARD counters and, through their open counter files
+ * (netns-counters.ts), the namespaces' kernel counters. Runs the readers side by side.
  */
 export async function readProbe(
   runner: Runner,
   nodes: readonly NodePlan[],
-  namespacePids: Readonly<Record<string, number>>,
+  counterFiles: Readonly<Record<string, NamespaceCounterFiles>>,
 ): Promise<ProbeReading> {
   const [bpf, forwards, namespaces] = await Promise.all([
     readBpf(runner, nodes),
     Promise.all(nodes.map((node) => readForward(runner, node))),
     Promise.all(
-      Object.entries(namespacePids).map(
-        async ([netns, pid]) => [netns, await readNamespace(netns, pid)] as const,
+      Object.entries(counterFiles).map(
+        async ([netns, files]) => [netns, await readNamespace(files)] as const,
       ),
     ),
   ]);

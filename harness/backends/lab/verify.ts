@@ -12,6 +12,7 @@ import {
   type RoutingMode,
 } from "../../vocabulary/vocabulary.js";
 import { readNodeConfigs } from "./mode.js";
+import { NamespaceCounterFiles } from "./netns-counters.js";
 import { pathNodes, podPair } from "./pairs.js";
 import { requireRoot } from "./preflight.js";
 import { inNetns, judgeTrialPath, probeDelta, readProbe } from "./probe.js";
@@ -63,52 +64,60 @@ export async function verifyLab(runner: Runner, durationSec = 1): Promise<Verify
     if (!pair) continue;
     const nodes = pathNodes(plan, pair);
     for (const node of plan.nodes) await runner.run(inNetns(node.netns, ["conntrack", "-F"]));
-    const namespacePids = Object.fromEntries(
-      [pair.client.netns, ...nodes.map((n) => n.netns)].flatMap((netns) =>
-        pids[netns] ? [[netns, pids[netns] as number]] : [],
+    const namespaces = Object.fromEntries(
+      await Promise.all(
+        [pair.client.netns, ...nodes.map((n) => n.netns)].flatMap((netns) =>
+          pids[netns]
+            ? [NamespaceCounterFiles.open(netns, pids[netns] as number).then((f) => [netns, f] as const)]
+            : [],
+        ),
       ),
     );
-    const before = await readProbe(runner, nodes, namespacePids);
-    const traffic: PathEvidence["traffic"] = [];
-    for (const test of ["TCP_RR", "TCP_STREAM"] as const) {
-      const argv = buildNetperfArgv({
-        test,
-        host: pair.server.ip,
-        port: plan.netserverPort,
-        durationSec,
-        messageSize: 16384,
-        measureCpu: false,
+    try {
+      const before = await readProbe(runner, nodes, namespaces);
+      const traffic: PathEvidence["traffic"] = [];
+      for (const test of ["TCP_RR", "TCP_STREAM"] as const) {
+        const argv = buildNetperfArgv({
+          test,
+          host: pair.server.ip,
+          port: plan.netserverPort,
+          durationSec,
+          messageSize: 16384,
+          measureCpu: false,
+        });
+        const result = await runChecked(runner, inNetns(pair.client.netns, argv), {
+          timeoutMs: (durationSec + 10) * 1000,
+        });
+        traffic.push({ test, metrics: parseNetperfOutput(test, result.stdout).metrics });
+      }
+      const delta = probeDelta(before, await readProbe(runner, nodes, namespaces), pair.client.netns);
+      let conntrackEntries = 0;
+      for (const node of nodes) conntrackEntries += await readConntrackCount(runner, node.netns);
+      let judged = judgeTrialPath(state.mode, generation, delta);
+      if (judged.ok && state.mode === "ebpf" && conntrackEntries > 0)
+        judged = {
+          ok: false,
+          kind: "path",
+          reason: `${conntrackEntries} conntrack entries were created on the nodes`,
+        };
+      if (judged.ok && state.mode === "legacy" && conntrackEntries === 0)
+        judged = { ok: false, kind: "path", reason: "conntrack saw no connection on the nodes" };
+      placements.push({
+        placement,
+        client: pair.client.name,
+        server: pair.server.name,
+        bpfRedirects: delta.bpfRedirects,
+        stackPasses: delta.stackPasses,
+        iptablesForwardPackets: delta.iptablesForwardPackets,
+        ipForwarded: delta.ipForwarded,
+        conntrackEntries,
+        traffic,
+        ok: judged.ok,
+        reason: judged.reason,
       });
-      const result = await runChecked(runner, inNetns(pair.client.netns, argv), {
-        timeoutMs: (durationSec + 10) * 1000,
-      });
-      traffic.push({ test, metrics: parseNetperfOutput(test, result.stdout).metrics });
+    } finally {
+      await Promise.all(Object.values(namespaces).map((f) => f.close()));
     }
-    const delta = probeDelta(before, await readProbe(runner, nodes, namespacePids), pair.client.netns);
-    let conntrackEntries = 0;
-    for (const node of nodes) conntrackEntries += await readConntrackCount(runner, node.netns);
-    let judged = judgeTrialPath(state.mode, generation, delta);
-    if (judged.ok && state.mode === "ebpf" && conntrackEntries > 0)
-      judged = {
-        ok: false,
-        kind: "path",
-        reason: `${conntrackEntries} conntrack entries were created on the nodes`,
-      };
-    if (judged.ok && state.mode === "legacy" && conntrackEntries === 0)
-      judged = { ok: false, kind: "path", reason: "conntrack saw no connection on the nodes" };
-    placements.push({
-      placement,
-      client: pair.client.name,
-      server: pair.server.name,
-      bpfRedirects: delta.bpfRedirects,
-      stackPasses: delta.stackPasses,
-      iptablesForwardPackets: delta.iptablesForwardPackets,
-      ipForwarded: delta.ipForwarded,
-      conntrackEntries,
-      traffic,
-      ok: judged.ok,
-      reason: judged.reason,
-    });
   }
   return {
     mode: state.mode,

@@ -24,20 +24,39 @@ function pinned(cpu: number | null, argv: string[]): string[] {
 /** The servers a run started, by `tool@netns`. */
 export class WitnessServers {
   private readonly pids = new Map<string, number>();
+  /** The CPU each was pinned to, to restart it on the same one. */
+  private readonly cpus = new Map<string, number | null>();
 
-  /** Starts `tool`'s server in `netns` unless one of this run's is alive there. */
-  async ensure(tool: WitnessName, netns: string, cpu: number | null): Promise<void> {
+  /**
+   * Starts `tool`'s server in `netns` unless one of this run's is alive there. Returns
+   * `tool@netns` when it replaced one of this run's that had died, else null.
+   */
+  async ensure(tool: WitnessName, netns: string, cpu: number | null): Promise<string | null> {
     const key = `${tool}@${netns}`;
     const running = this.pids.get(key);
-    if (running !== undefined && alive(running)) return;
+    if (running !== undefined && alive(running)) return null;
     const port = PORTS[tool];
     const argv = tool === "sockperf" ? buildSockperfServerArgv({ port }) : buildIperf3ServerArgv({ port });
     this.pids.set(key, await startListener(netns, pinned(cpu, argv), port));
+    this.cpus.set(key, cpu);
+    return running === undefined ? null : key;
+  }
+
+  /** Restarts this run's servers in `namespaces` that died; returns them as `tool@netns`. */
+  async restartDead(namespaces: readonly string[]): Promise<string[]> {
+    const restarted: string[] = [];
+    for (const [key, pid] of this.pids) {
+      const [tool, netns] = key.split("@") as [WitnessName, string];
+      if (!namespaces.includes(netns) || alive(pid)) continue;
+      if (await this.ensure(tool, netns, this.cpus.get(key) ?? null)) restarted.push(key);
+    }
+    return restarted;
   }
 
   async stopAll(): Promise<void> {
     await killProcesses([...this.pids.values()].filter(alive));
     this.pids.clear();
+    this.cpus.clear();
   }
 }
 

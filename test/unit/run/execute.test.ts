@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { installInterruptHandlers } from "../../../harness/cli/run.js";
+import { SAME_INTERRUPT_MS } from "../../../harness/cli/signals.js";
 import { NOISE_RULE_REPEATS } from "../../../harness/machine/noise.js";
 import type { NoiseSample, TrialRecord } from "../../../harness/results/schema.js";
 import {
@@ -258,6 +259,23 @@ describe("executeTrials", () => {
     expect(run.session.trialCalls()).toHaveLength(2);
   });
 
+  it("on a kill during a mode switch starts no trial after it", async () => {
+    const sweep = sweepOf();
+    const trials = planSweep(sweep);
+    const second = trials.findIndex((t, i) => i > 0 && t.mode !== trials[0]?.mode);
+    let control: RunControl | undefined;
+    // SIGTERM arrives while the session switches to the second trial's mode
+    const run = contextOf(sweep, (c) => {
+      control = c;
+      return new FakeSession(undefined, (mode) => {
+        if (mode === trials[second]?.mode) control?.kill.abort();
+        return true;
+      });
+    });
+    expect(await executeTrials(run.context, trials, {})).toBe(false);
+    expect(run.session.trialCalls()).toEqual(trials.slice(0, second).map((t) => t.id));
+  });
+
   it("on a kill drops the killed attempt (not a result) but keeps the finished trials", async () => {
     const sweep = sweepOf();
     const trials = planSweep(sweep);
@@ -285,11 +303,21 @@ describe("executeTrials", () => {
   it("Ctrl-C once asks for a stop, twice kills the running trial (the run command's SIGINT handlers)", () => {
     const control: RunControl = { stopRequested: false, kill: new AbortController() };
     const logged: string[] = [];
-    const uninstall = installInterruptHandlers(control, (message) => logged.push(message));
+    let clock = 0;
+    const uninstall = installInterruptHandlers(
+      control,
+      (message) => logged.push(message),
+      () => clock,
+    );
     try {
       process.emit("SIGINT");
       expect([control.stopRequested, control.kill.signal.aborted]).toEqual([true, false]);
       expect(logged.join("")).toMatch(/stopping after the running trial/);
+      // the same Ctrl-C, relayed by a launcher (node bin/routebench.js under Node 20, npm run)
+      clock += SAME_INTERRUPT_MS - 1;
+      process.emit("SIGINT");
+      expect(control.kill.signal.aborted).toBe(false);
+      clock += 1;
       process.emit("SIGINT");
       expect(control.kill.signal.aborted).toBe(true);
     } finally {
