@@ -324,6 +324,11 @@ export function registerRun(program: Command): void {
       if (results.state === "aborted") {
         warn(`interrupted: resume with routebench run --resume ${dir}`);
         process.exitCode = 130;
+      } else if (control.stopRequested) {
+        // interrupted after the last trial (while the summary was written): nothing is missing,
+        // but an interrupted command does not report success
+        warn("interrupted after the last trial: every planned trial ran and the results are complete");
+        process.exitCode = 130;
       } else if (gaveUp.length > 0) {
         warn(
           `${gaveUp.length} trial(s) failed or were rejected (wrong path, mode switched) in every attempt; their figures are not counted: ${gaveUp.slice(0, 5).join(", ")}${gaveUp.length > 5 ? ", …" : ""}`,

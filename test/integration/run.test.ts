@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { readResults } from "../../harness/results/read.js";
-import type { Results } from "../../harness/results/schema.js";
+import { RESULTS_SCHEMA_VERSION, type Results } from "../../harness/results/schema.js";
 import { processRunner } from "../../harness/util/runner.js";
 import {
   cleanupEverything,
@@ -46,7 +46,7 @@ describe.skipIf(skipRootTests)("run on the lab (root)", () => {
     expect(printed).toMatchObject({ state: "completed", dir });
 
     const results: Results = await readResults(dir);
-    expect(results.schemaVersion).toBe(2);
+    expect(results.schemaVersion).toBe(RESULTS_SCHEMA_VERSION);
     expect(results.state).toBe("completed");
     expect(results.plannedTrials).toBe(24);
     expect(results.trials.filter((t) => t.state === "completed")).toHaveLength(24);
