@@ -84,9 +84,10 @@ describe.skipIf(skipRootTests)("run on the lab (root)", () => {
         );
         expect(comparison, `${placement} ${metric}`).toBeDefined();
         expect(comparison?.ratio).toBeGreaterThan(0);
-        // 2 pairs: too few for an interval that keeps its coverage, and the comparison says so
+        // 2 pairs: too few for an interval that keeps its coverage: not tested, and it says so
         expect(comparison?.ciLow).toBeNull();
-        expect(comparison?.verdict).toBe("no significant difference");
+        expect(comparison?.verdict).toBe("undecided");
+        expect(comparison?.undecidedReason).toBe("too-few-pairs");
         expect(comparison?.caveat).toMatch(/too few pairs to decide \(n = 2; an interval needs 6\)/);
       }
       expect(
