@@ -2,6 +2,7 @@
 import { styleText } from "node:util";
 import type { Analysis, CompareReport, ModeComparison, PointComparison } from "../stats/regression.js";
 import { formatNumber, formatRatio, ratioRange } from "./format.js";
+import { escapeHtml as xml } from "./html.js";
 
 const COLORS: Record<string, Parameters<typeof styleText>[0]> = {
   regression: "red",
@@ -111,13 +112,16 @@ export function terminalTable(report: CompareReport, color: boolean): string {
   return out.join("\n");
 }
 
-function xml(text: string): string {
-  return text
-    .replaceAll("&", "&amp;")
-    .replaceAll("<", "&lt;")
-    .replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;");
-}
+/** JUnit XML's pieces, shared by the gate's report and `history check`'s. */
+export const junit = {
+  testcase: (classname: string, name: string, body: string) =>
+    `    <testcase classname="${xml(classname)}" name="${xml(name)}">${body}</testcase>`,
+  failure: (message: string, detail: string) =>
+    `\n      <failure message="${xml(message)}" type="regression">${xml(detail)}</failure>\n    `,
+  undecided: (message: string) =>
+    `\n      <error message="${xml(`UNDECIDED: ${message}`)}" type="undecided"/>\n    `,
+  passed: (detail: string) => `\n      <system-out>${xml(detail)}</system-out>\n    `,
+};
 
 /**
  * JUnit XML: the gate, each mode's pooled test and each point as test cases. Regressions fail;
@@ -127,13 +131,7 @@ function xml(text: string): string {
  */
 export function junitXml(report: CompareReport): string {
   const { analysis } = report;
-  const testcase = (classname: string, name: string, body: string) =>
-    `    <testcase classname="${xml(classname)}" name="${xml(name)}">${body}</testcase>`;
-  const failure = (message: string, detail: string) =>
-    `\n      <failure message="${xml(message)}" type="regression">${xml(detail)}</failure>\n    `;
-  const undecided = (message: string) =>
-    `\n      <error message="${xml(`UNDECIDED: ${message}`)}" type="undecided"/>\n    `;
-  const passed = (detail: string) => `\n      <system-out>${xml(detail)}</system-out>\n    `;
+  const { testcase, failure, undecided, passed } = junit;
   const gate = testcase(
     "routebench.gate",
     `gate (${basisTitle(analysis)})`,

@@ -1,7 +1,7 @@
 /** The outputs of `routebench history check`: terminal text and JUnit XML. Pure. */
 import type { DetectedStep, HistoryCheck, RunRef, SeriesCheck } from "../history/check.js";
+import { junit } from "./compare-output.js";
 import { formatNumber, formatRatio } from "./format.js";
-import { escapeHtml as xml } from "./html.js";
 
 const TITLES: Record<HistoryCheck["decision"]["decision"], string> = {
   pass: "PASS",
@@ -51,13 +51,7 @@ export function historyCheckText(check: HistoryCheck): string {
 
 /** JUnit XML: one test case for the decision and one per series; a step for the worse is a failure. */
 export function historyJunitXml(check: HistoryCheck): string {
-  const testcase = (classname: string, name: string, body: string) =>
-    `    <testcase classname="${xml(classname)}" name="${xml(name)}">${body}</testcase>`;
-  const failure = (message: string, detail: string) =>
-    `\n      <failure message="${xml(message)}" type="regression">${xml(detail)}</failure>\n    `;
-  const undecided = (message: string) =>
-    `\n      <error message="${xml(`UNDECIDED: ${message}`)}" type="undecided"/>\n    `;
-  const passed = (detail: string) => `\n      <system-out>${xml(detail)}</system-out>\n    `;
+  const { testcase, failure, undecided, passed } = junit;
   const { decision } = check;
   const cases = [
     testcase(

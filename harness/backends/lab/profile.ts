@@ -72,27 +72,19 @@ export async function withProfile(
         "explain needs perf, which is not installed",
         "install Debian's linux-perf (scripts/setup.sh does), or run without --explain",
       );
-    if (recorded.exitCode !== 0)
-      return {
-        outcome,
-        capture: {
-          ...base,
-          stacks: new Map(),
-          samples: 0,
-          error: `perf record exited ${recorded.exitCode}: ${recorded.stderr.trim().slice(-300)}`,
-        },
-      };
+    // a failed perf step leaves the measured outcome as it is and records why there are no samples
+    const failed = (step: string, result: { exitCode: number | null; stderr: string }) => ({
+      outcome,
+      capture: {
+        ...base,
+        stacks: new Map<string, number>(),
+        samples: 0,
+        error: `${step} exited ${result.exitCode}: ${result.stderr.trim().slice(-300)}`,
+      },
+    });
+    if (recorded.exitCode !== 0) return failed("perf record", recorded);
     const script = await runner.run(perfScriptArgv(data), { timeoutMs: 300_000 });
-    if (script.exitCode !== 0)
-      return {
-        outcome,
-        capture: {
-          ...base,
-          stacks: new Map(),
-          samples: 0,
-          error: `perf script exited ${script.exitCode}: ${script.stderr.trim().slice(-300)}`,
-        },
-      };
+    if (script.exitCode !== 0) return failed("perf script", script);
     const folded = foldPerfScript(script.stdout);
     return { outcome, capture: { ...base, stacks: folded.stacks, samples: folded.samples } };
   } finally {
