@@ -1,9 +1,9 @@
 /** Run progress: a live line on a terminal, one line per finished trial otherwise, nothing with --json. */
 import { clearLine, cursorTo } from "node:readline";
-import { isStreamTest } from "../netperf/argv.js";
 import { rateMetric } from "../netperf/parse.js";
 import type { TrialRecord } from "../results/schema.js";
 import type { ProgressEvent } from "../run/execute.js";
+import { isStreamTest } from "../vocabulary/vocabulary.js";
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return "?";

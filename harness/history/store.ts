@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import type { DatabaseSync } from "node:sqlite";
 import type { Results } from "../results/schema.js";
-import type { PersistedComparison, PersistedPointSummary } from "../results/summary-schema.js";
+import type { Comparison, PointSummary } from "../results/summary-schema.js";
 import { UsageError } from "../util/errors.js";
 import { type HistoryRun, historyRun } from "./runs.js";
 import { loadSqlite } from "./sqlite.js";
@@ -290,7 +290,7 @@ export class HistoryStore {
       points: points.filter((p) => p.run_id === r.run_id).map(pointOf),
       comparisons: comparisons
         .filter((c) => c.run_id === r.run_id)
-        .map((c) => JSON.parse(c.record) as PersistedComparison),
+        .map((c) => JSON.parse(c.record) as Comparison),
     }));
   }
 }
@@ -312,11 +312,11 @@ interface RunRow {
 
 interface PointRow {
   run_id: string;
-  placement: PersistedPointSummary["placement"];
-  test: PersistedPointSummary["test"];
+  placement: PointSummary["placement"];
+  test: PointSummary["test"];
   size: string;
-  mode: PersistedPointSummary["mode"];
-  metric: PersistedPointSummary["metric"];
+  mode: PointSummary["mode"];
+  metric: PointSummary["metric"];
   n: number;
   median: number;
   mean: number;
@@ -328,7 +328,7 @@ interface PointRow {
   ci_high: number | null;
 }
 
-function pointOf(p: PointRow): PersistedPointSummary {
+function pointOf(p: PointRow): PointSummary {
   return {
     n: p.n,
     median: p.median,
@@ -349,7 +349,7 @@ function pointOf(p: PointRow): PersistedPointSummary {
 
 /** Per mode and metric: how many points had a positive median, and the geometric mean of those medians. */
 export function modeSummaries(
-  points: readonly PersistedPointSummary[],
+  points: readonly PointSummary[],
 ): { mode: string; metric: string; points: number; geomeanMedian: number }[] {
   const groups = new Map<string, { mode: string; metric: string; logs: number[] }>();
   for (const p of points) {

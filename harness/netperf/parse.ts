@@ -1,6 +1,6 @@
 /** Parses netperf's `-P 0 -o SELECTORS` output into routebench metrics. Pure. */
 import type { MetricName, NetperfTest, RequestResponseTest } from "../vocabulary/vocabulary.js";
-import { isStreamTest } from "./argv.js";
+import { isStreamTest } from "../vocabulary/vocabulary.js";
 import { NETPERF_SELECTORS, type NetperfSelector } from "./selectors.js";
 
 /** The rate a request/response test is judged by: TCP_CRR's transactions are whole connections. */

@@ -12,6 +12,7 @@ import type { Warning } from "../stats/warnings.js";
 import { allSweepPoints } from "../sweep/plan.js";
 import { quickLeftOutText, quickSelection } from "../sweep/quick.js";
 import { formatArgv } from "../util/errors.js";
+import { comparesRouting } from "../vocabulary/vocabulary.js";
 import type { Table } from "./cells.js";
 import { type ChartData, chartData } from "./chart-data.js";
 import { costTables } from "./cost-tables.js";
@@ -63,7 +64,7 @@ export function buildReportModel(results: Results, published: PublishedSource[])
       `This run ${results.state === "aborted" ? "was interrupted" : "failed"}: ${results.summary.completedTrials} of ${results.plannedTrials} planned trials completed. Figures below use what finished.`,
     );
   }
-  if (!(results.sweep.modes.includes("legacy") && results.sweep.modes.includes("ebpf"))) {
+  if (!comparesRouting(results.sweep.modes)) {
     notes.push(
       `This run measured ${results.sweep.modes.join(", ")} only: there is no eBPF/legacy comparison.`,
     );
@@ -93,10 +94,10 @@ export function buildReportModel(results: Results, published: PublishedSource[])
     );
   const tables = [
     ...tpsTables(results, published),
-    ...throughputTables(results, comparisons),
-    ...latencyTables(results, comparisons),
+    ...throughputTables(results),
+    ...latencyTables(results),
     udpStreamTable(results),
-    ...costTables(results, comparisons),
+    ...costTables(results),
     directTable(results),
     witnessTable(results.summary),
     precisionTable(results),

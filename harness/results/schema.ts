@@ -6,8 +6,9 @@
  * field this version does not know means another version or a damaged file.
  */
 import { z } from "zod";
+import { pointKeyShape } from "../sweep/point.js";
 import { resolvedSweepSchema } from "../sweep/schema.js";
-import { METRIC_NAMES, MODES, NETPERF_TESTS, PLACEMENTS } from "../vocabulary/vocabulary.js";
+import { METRIC_NAMES, MODES } from "../vocabulary/vocabulary.js";
 import { WITNESSES } from "../witness/witness.js";
 import { explainSchema, trialProfileSchema } from "./profile-schema.js";
 import { summarySchema } from "./summary-schema.js";
@@ -24,14 +25,11 @@ export const RESULTS_SCHEMA_VERSION = 3;
 const mode = z.enum(MODES);
 const timestamp = z.string();
 
-/** One point of the sweep (sweep/plan.ts's `Point`). */
+/** One point of the sweep (sweep/plan.ts's `Point`): its plan id, its key (sweep/point.ts) and sizes. */
 export const pointSchema = z.strictObject({
-  /** e.g. `cross-node/TCP_STREAM/1024` or `same-node/TCP_RR/1,1` */
+  /** e.g. `cross-node/TCP_STREAM/1024` or `same-node/TCP_RR/1,1` (sweep/point.ts `planKey`) */
   key: z.string(),
-  placement: z.enum(PLACEMENTS),
-  test: z.enum(NETPERF_TESTS),
-  /** The size as written in the sweep: a message size, or "request,response". */
-  size: z.string(),
+  ...pointKeyShape,
   messageSize: z.number().int().optional(),
   requestSize: z.number().int().optional(),
   responseSize: z.number().int().optional(),

@@ -1,7 +1,7 @@
 /** Matching points between two runs: each run's completed values by point and repetition, and why two runs share none. Pure. */
 import type { MetricName, Mode } from "../vocabulary/vocabulary.js";
+import { comparedMetrics } from "./metrics.js";
 import { type CompareInput, type PointKey, pointName } from "./regression-types.js";
-import { comparedMetrics } from "./summary.js";
 
 /** One run's completed values of a point. */
 export interface Series {

@@ -1,37 +1,11 @@
 /** Warnings as data: what looks wrong, why it matters, and what to try given the options in use. Pure. */
 import type { TrialRecord } from "../results/schema.js";
-// the stored shapes (equal to summary.ts's types): importing summary.ts would make a cycle
-import type {
-  PersistedComparison as Comparison,
-  PersistedPointSummary as PointSummary,
-} from "../results/summary-schema.js";
+import type { Comparison, PointSummary, Warning } from "../results/summary-schema.js";
 import type { Point } from "../sweep/plan.js";
 import type { Sweep } from "../sweep/schema.js";
 import { MIN_PAIRS } from "./ratio.js";
 
-export type WarningKind =
-  | "high-cv"
-  | "cpu-steal"
-  | "steal-imbalance"
-  | "high-load"
-  | "noise-repeats"
-  | "noisy-kept"
-  | "unbalanced-pairs"
-  | "failed-trials"
-  | "few-repetitions"
-  | "missing-points"
-  | "path-mismatch"
-  | "datapath"
-  | "wide-interval"
-  | "witness-disagrees";
-
-export interface Warning {
-  kind: WarningKind;
-  reason: string;
-  hint: string;
-  /** Trial ids or point keys concerned. */
-  subjects: string[];
-}
+export type { Warning, WarningKind } from "../results/summary-schema.js";
 
 export const THRESHOLDS = {
   /** Coefficient of variation above which a point is called noisy. */

@@ -21,33 +21,16 @@
  */
 
 import type { TrialRecord } from "../results/schema.js";
+import type { Warning, WitnessRow } from "../results/summary-schema.js";
+import type { Sweep } from "../sweep/schema.js";
 import type { MetricName } from "../vocabulary/vocabulary.js";
 import { WITNESS_METRICS, WITNESSED_TEST, type WitnessName } from "../witness/witness.js";
+import { type BlockPair, PointTrials } from "./point-comparison.js";
 import { pairedRatio, type RatioEstimate } from "./ratio.js";
-import type { Warning } from "./warnings.js";
 
-/** One block's completed pair at a point: the legacy (baseline) and eBPF (candidate) values. */
-export interface BlockPair {
-  block: number;
-  baseline: number;
-  candidate: number;
-}
+export type { BlockPair, WitnessRow };
 
-export type Agreement = "agree" | "disagree" | "undecided";
-
-/** A row of the witness table: netperf's ratio and the witness's, side by side, and the verdict. */
-export interface WitnessRow {
-  /** The point's key, as in trial ids. */
-  point: string;
-  metric: MetricName;
-  witness: WitnessName;
-  /** Blocks where both tools completed both modes: the only ones either ratio uses. */
-  blocks: number[];
-  /** null when a value is not positive (no log ratio) or there is no common block. */
-  netperf: RatioEstimate | null;
-  witnessRatio: RatioEstimate | null;
-  agreement: Agreement;
-}
+export type Agreement = WitnessRow["agreement"];
 
 type Interval = Pick<RatioEstimate, "ciLow" | "ciHigh">;
 
@@ -122,24 +105,6 @@ export function witnessDisagreement(rows: readonly WitnessRow[]): Warning | null
   };
 }
 
-/** A trial's value of `metric`, from netperf or from its witness. */
-type ValueOf = (trial: TrialRecord) => number | undefined;
-
-/** Per block, the completed legacy and eBPF values at a point (the last completed attempt of each). */
-function blockPairs(trials: readonly TrialRecord[], pointKey: string, pick: ValueOf): BlockPair[] {
-  const byBlock = new Map<number, { legacy?: number; ebpf?: number }>();
-  for (const trial of trials) {
-    if (trial.point.key !== pointKey || trial.state !== "completed") continue;
-    if (trial.mode !== "legacy" && trial.mode !== "ebpf") continue;
-    const value = pick(trial);
-    if (value === undefined) continue;
-    byBlock.set(trial.block, { ...byBlock.get(trial.block), [trial.mode]: value });
-  }
-  return [...byBlock].flatMap(([block, { legacy, ebpf }]) =>
-    legacy !== undefined && ebpf !== undefined ? [{ block, baseline: legacy, candidate: ebpf }] : [],
-  );
-}
-
 /**
  * The witness table of a run: for every point a witness ran at, and every metric it shares with
  * netperf, both tools' eBPF/legacy ratios over their common blocks and the verdict.
@@ -148,12 +113,15 @@ export function witnessRows(
   witnesses: readonly WitnessName[],
   points: readonly { key: string; test: string }[],
   trials: readonly TrialRecord[],
+  order: Sweep["order"],
 ): WitnessRow[] {
   const rows: WitnessRow[] = [];
   for (const witness of witnesses) {
     for (const point of points.filter((p) => p.test === WITNESSED_TEST[witness])) {
+      // the blocks summarise counts (stats/point-comparison.ts): netperf's ratio here is the headline's
+      const mine = new PointTrials(point.key, trials, order);
       for (const metric of WITNESS_METRICS[witness]) {
-        const witnessPairs = blockPairs(trials, point.key, (t) =>
+        const witnessPairs = mine.pairs("legacy", "ebpf", (t) =>
           t.witness?.tool === witness ? t.witness.metrics?.[metric] : undefined,
         );
         if (witnessPairs.length === 0) continue;
@@ -162,7 +130,7 @@ export function witnessRows(
             point: point.key,
             metric,
             witness,
-            netperf: blockPairs(trials, point.key, (t) => t.metrics?.[metric]),
+            netperf: mine.pairs("legacy", "ebpf", metric),
             witnessPairs,
           }),
         );

@@ -18,13 +18,8 @@ import { netserverPadSec } from "../netperf/argv.js";
 import { STREAM_START_DELAY_SEC } from "../netperf/streams.js";
 import { UsageError } from "../util/errors.js";
 import { type Random, seededRandom, shuffled } from "../util/random.js";
-import {
-  type Mode,
-  type NetperfTest,
-  type Placement,
-  type RoutingMode,
-  switchesRouting,
-} from "../vocabulary/vocabulary.js";
+import { type Mode, type RoutingMode, switchesRouting } from "../vocabulary/vocabulary.js";
+import { type PointKey, planKey, sizeLabel } from "./point.js";
 import { quickSelection } from "./quick.js";
 import type { Sweep } from "./schema.js";
 import {
@@ -35,13 +30,10 @@ import {
   switchKind,
 } from "./switch-cost.js";
 
-export interface Point {
-  /** e.g. `cross-node/TCP_STREAM/1024`, `same-node/TCP_RR/1,1` or `same-node/UDP_STREAM/1024` */
+/** A point of the sweep: its key (sweep/point.ts), its plan id and its sizes as numbers. */
+export interface Point extends PointKey {
+  /** The plan's id of the point (`planKey`), e.g. `cross-node/TCP_STREAM/1024` or `same-node/TCP_RR/1,1/streams=8`. */
   key: string;
-  placement: Placement;
-  test: NetperfTest;
-  /** The size as written in the sweep: a message size, or "request,response". */
-  size: string;
   messageSize?: number;
   requestSize?: number;
   responseSize?: number;
@@ -72,10 +64,11 @@ export function allSweepPoints(sweep: Sweep): Point[] {
       const base = { placement, test: entry.test };
       if ("messageSizes" in entry) {
         for (const size of entry.messageSizes) {
+          const written = String(size);
           points.push({
             ...base,
-            key: `${placement}/${entry.test}/${size}`,
-            size: String(size),
+            key: planKey({ ...base, size: written }, written),
+            size: written,
             messageSize: size,
           });
         }
@@ -84,7 +77,7 @@ export function allSweepPoints(sweep: Sweep): Point[] {
           const [request, response] = size.split(",").map(Number);
           points.push({
             ...base,
-            key: `${placement}/${entry.test}/${size}`,
+            key: planKey({ ...base, size }, size),
             size,
             requestSize: request,
             responseSize: response,
@@ -96,12 +89,19 @@ export function allSweepPoints(sweep: Sweep): Point[] {
   return points.flatMap((point) => (sweep.streams ?? [1]).map((streams) => withStreams(point, streams)));
 }
 
+/** The size as written in the sweep: the message size, or "request,response". */
+export function writtenSize(point: Point): string {
+  return point.messageSize !== undefined
+    ? String(point.messageSize)
+    : `${point.requestSize},${point.responseSize}`;
+}
+
 /** A point run by `streams` netperf instances at once: its own key, e.g. `same-node/TCP_RR/1,1/streams=8`. */
 function withStreams(point: Point, streams: number): Point {
-  // the size names the stream count too: summaries, comparisons and reports match points by size
-  return streams === 1
-    ? point
-    : { ...point, key: `${point.key}/streams=${streams}`, size: `${point.size} ×${streams}`, streams };
+  if (streams === 1) return point;
+  const written = point.size;
+  const size = sizeLabel(written, streams);
+  return { ...point, key: planKey(point, written, streams), size, streams };
 }
 
 function trial(block: number, mode: Mode, point: Point, durationSec: number): Trial {

@@ -31,9 +31,26 @@ export function switchesRouting(mode: Mode): mode is RoutingMode {
   return !BASELINE_MODES.includes(mode);
 }
 
+/** Whether a sweep's modes include both routing modes, so that eBPF is compared with legacy. */
+export function comparesRouting(modes: readonly Mode[]): boolean {
+  return ROUTING_MODES.every((mode) => modes.includes(mode));
+}
+
 /** Where the server pod runs relative to the client pod. */
 export const PLACEMENTS = ["same-node", "cross-node"] as const;
 export type Placement = (typeof PLACEMENTS)[number];
+
+/**
+ * Where a point's client connects: the server pod's own address (the default), or a Service in
+ * front of it (Kubernetes' service translation on the path). A point names it only when it is not
+ * the default, so that points of earlier sweeps keep their keys.
+ */
+export const DESTINATIONS = ["pod", "service"] as const;
+export type Destination = (typeof DESTINATIONS)[number];
+
+/** The IP family a point's traffic uses; IPv4 is the default and is not named in a point's key. */
+export const IP_FAMILIES = ["ipv4", "ipv6"] as const;
+export type IpFamily = (typeof IP_FAMILIES)[number];
 
 /**
  * The netperf tests routebench runs (netperf -t). Bulk transfer: TCP_STREAM, UDP_STREAM (`-m`
@@ -48,6 +65,14 @@ export const STREAM_TESTS = ["TCP_STREAM", "UDP_STREAM"] as const satisfies read
 export type StreamTest = (typeof STREAM_TESTS)[number];
 /** The request/response tests: sized by request,response bytes, measured per transaction. */
 export type RequestResponseTest = Exclude<NetperfTest, StreamTest>;
+
+/** True for TCP_STREAM and UDP_STREAM. */
+export function isStreamTest(test: NetperfTest): test is StreamTest {
+  return (STREAM_TESTS as readonly NetperfTest[]).includes(test);
+}
+
+/** The request/response tests, in NETPERF_TESTS order. */
+export const REQUEST_RESPONSE_TESTS = NETPERF_TESTS.filter((t): t is RequestResponseTest => !isStreamTest(t));
 
 /** Every metric routebench reads from netperf, as named in results files. */
 export const METRIC_NAMES = [
@@ -73,6 +98,17 @@ export const METRIC_NAMES = [
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
+/**
+ * What kind of figure a metric is: a `rate` of work done, a `latency`, a CPU `utilisation`
+ * (described, never judged: a faster mode keeps the CPU busier), a CPU `cost` per unit of work,
+ * or `loss` (datagrams lost, segments retransmitted).
+ */
+export const METRIC_FAMILIES = ["rate", "latency", "utilisation", "cost", "loss"] as const;
+export type MetricFamily = (typeof METRIC_FAMILIES)[number];
+
+/** The unit of work a rate or a cost counts: a transaction, a whole connection (TCP_CRR), or bytes. */
+export type WorkUnit = "transactions" | "connections" | "bytes";
+
 export interface MetricTerms {
   /** What a reader calls it, e.g. "P99 latency". */
   name: string;
@@ -80,33 +116,100 @@ export interface MetricTerms {
   unit: string;
   /** Which way is an improvement. */
   better: "higher" | "lower";
+  family: MetricFamily;
+  /** Rates and costs: the work they count. */
+  counts?: WorkUnit;
+  /** Latency percentiles: which one (P50 = 50). */
+  percentile?: number;
 }
 
 /**
- * Each metric's name, unit and good direction: up for rates, down for latency, CPU, service
- * demand, loss and retransmissions. A Record, so a new metric cannot come without them.
+ * Each metric's name, unit, good direction and family: up for rates, down for latency, CPU,
+ * service demand, loss and retransmissions. A Record, so a new metric cannot come without them.
  */
 export const METRICS: Record<MetricName, MetricTerms> = {
-  throughputMbps: { name: "throughput", unit: "Mbit/s", better: "higher" },
-  transactionsPerSec: { name: "transaction rate", unit: "trans/s", better: "higher" },
-  connectionsPerSec: { name: "connection rate", unit: "conn/s", better: "higher" },
-  meanLatencyUs: { name: "mean latency", unit: "µs", better: "lower" },
-  p50Us: { name: "P50 latency", unit: "µs", better: "lower" },
-  p90Us: { name: "P90 latency", unit: "µs", better: "lower" },
-  p99Us: { name: "P99 latency", unit: "µs", better: "lower" },
-  maxLatencyUs: { name: "max latency", unit: "µs", better: "lower" },
-  localCpuPct: { name: "client CPU", unit: "%", better: "lower" },
-  remoteCpuPct: { name: "server CPU", unit: "%", better: "lower" },
-  retransmissions: { name: "retransmissions", unit: "", better: "lower" },
-  sentMbps: { name: "sent rate", unit: "Mbit/s", better: "higher" },
-  lossPct: { name: "datagram loss", unit: "%", better: "lower" },
-  localSdUsPerKB: { name: "client service demand", unit: "µs/KB", better: "lower" },
-  remoteSdUsPerKB: { name: "server service demand", unit: "µs/KB", better: "lower" },
-  localSdUsPerTrans: { name: "client service demand", unit: "µs/trans", better: "lower" },
-  remoteSdUsPerTrans: { name: "server service demand", unit: "µs/trans", better: "lower" },
-  cpuUsPerTrans: { name: "CPU per transaction", unit: "µs/trans", better: "lower" },
-  cpuSecPerGB: { name: "CPU per GB", unit: "s/GB", better: "lower" },
+  throughputMbps: { name: "throughput", unit: "Mbit/s", better: "higher", family: "rate", counts: "bytes" },
+  transactionsPerSec: {
+    name: "transaction rate",
+    unit: "trans/s",
+    better: "higher",
+    family: "rate",
+    counts: "transactions",
+  },
+  connectionsPerSec: {
+    name: "connection rate",
+    unit: "conn/s",
+    better: "higher",
+    family: "rate",
+    counts: "connections",
+  },
+  meanLatencyUs: { name: "mean latency", unit: "µs", better: "lower", family: "latency" },
+  p50Us: { name: "P50 latency", unit: "µs", better: "lower", family: "latency", percentile: 50 },
+  p90Us: { name: "P90 latency", unit: "µs", better: "lower", family: "latency", percentile: 90 },
+  p99Us: { name: "P99 latency", unit: "µs", better: "lower", family: "latency", percentile: 99 },
+  maxLatencyUs: { name: "max latency", unit: "µs", better: "lower", family: "latency" },
+  localCpuPct: { name: "client CPU", unit: "%", better: "lower", family: "utilisation" },
+  remoteCpuPct: { name: "server CPU", unit: "%", better: "lower", family: "utilisation" },
+  retransmissions: { name: "retransmissions", unit: "", better: "lower", family: "loss" },
+  sentMbps: { name: "sent rate", unit: "Mbit/s", better: "higher", family: "rate", counts: "bytes" },
+  lossPct: { name: "datagram loss", unit: "%", better: "lower", family: "loss" },
+  localSdUsPerKB: {
+    name: "client service demand",
+    unit: "µs/KB",
+    better: "lower",
+    family: "cost",
+    counts: "bytes",
+  },
+  remoteSdUsPerKB: {
+    name: "server service demand",
+    unit: "µs/KB",
+    better: "lower",
+    family: "cost",
+    counts: "bytes",
+  },
+  localSdUsPerTrans: {
+    name: "client service demand",
+    unit: "µs/trans",
+    better: "lower",
+    family: "cost",
+    counts: "transactions",
+  },
+  remoteSdUsPerTrans: {
+    name: "server service demand",
+    unit: "µs/trans",
+    better: "lower",
+    family: "cost",
+    counts: "transactions",
+  },
+  cpuUsPerTrans: {
+    name: "CPU per transaction",
+    unit: "µs/trans",
+    better: "lower",
+    family: "cost",
+    counts: "transactions",
+  },
+  cpuSecPerGB: { name: "CPU per GB", unit: "s/GB", better: "lower", family: "cost", counts: "bytes" },
 };
+
+/** A rate of transactions or connections (a request/response test's figure), not of bytes. */
+export function isTransactionRate(metric: MetricName): boolean {
+  return METRICS[metric].family === "rate" && METRICS[metric].counts !== "bytes";
+}
+
+/** A latency percentile (P50, P90, P99), not the mean or the maximum. */
+export function isPercentile(metric: MetricName): boolean {
+  return METRICS[metric].percentile !== undefined;
+}
+
+/** The metric of a latency percentile, e.g. 99 → p99Us. */
+export function percentileMetric(percentile: number): MetricName {
+  const found = METRIC_NAMES.find((m) => METRICS[m].percentile === percentile);
+  if (!found) throw new Error(`no latency metric for percentile ${percentile}`);
+  return found;
+}
+
+/** The latency percentiles a request/response test reports when its sweep entry names none. */
+export const DEFAULT_PERCENTILES = [50, 90, 99] as const;
 
 /** True when a smaller value of the metric is an improvement. */
 export function lowerIsBetter(metric: MetricName): boolean {
