@@ -143,13 +143,12 @@ export function datapathTable(results: Results): Table | null {
   const byPoint = datapathByMode(results.trials);
   if (byPoint.size === 0) return null;
   const rows: Cell[][] = [];
-  for (const [key, modes] of byPoint) {
-    const [placement, test, size] = key.split("/");
+  for (const [key, modes] of byPoint.entries()) {
     for (const [mode, v] of modes)
       rows.push([
-        text(placementName(placement ?? "")),
-        text(test ?? ""),
-        text(size ?? ""),
+        text(placementName(key.placement)),
+        text(key.test),
+        text(key.size),
         text(MODE_NAMES[mode] ?? mode),
         { kind: "fixed", value: v.retransPerTrial, digits: 1 },
         { kind: "fixed", value: v.reorderPerTrial, digits: 1 },
