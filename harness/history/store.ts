@@ -8,8 +8,9 @@
 import { existsSync } from "node:fs";
 import type { DatabaseSync } from "node:sqlite";
 import type { Results } from "../results/schema.js";
-import type { Comparison, PointSummary } from "../results/summary-schema.js";
+import { comparisonSchema, type PointSummary } from "../results/summary-schema.js";
 import { UsageError } from "../util/errors.js";
+import { parseJsonFile } from "../util/validate.js";
 import { type HistoryRun, historyRun } from "./runs.js";
 import { loadSqlite } from "./sqlite.js";
 
@@ -290,7 +291,7 @@ export class HistoryStore {
       points: points.filter((p) => p.run_id === r.run_id).map(pointOf),
       comparisons: comparisons
         .filter((c) => c.run_id === r.run_id)
-        .map((c) => JSON.parse(c.record) as Comparison),
+        .map((c) => parseJsonFile(comparisonSchema, c.record, `${this.path}: comparison of run ${r.run_id}`)),
     }));
   }
 }

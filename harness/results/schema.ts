@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { pointKeyShape } from "../sweep/point.js";
 import { resolvedSweepSchema } from "../sweep/schema.js";
-import { METRIC_NAMES, MODES } from "../vocabulary/vocabulary.js";
+import { BACKENDS, METRIC_NAMES, MODES } from "../vocabulary/vocabulary.js";
 import { WITNESSES } from "../witness/witness.js";
 import { explainSchema, trialProfileSchema } from "./profile-schema.js";
 import { summarySchema } from "./summary-schema.js";
@@ -255,6 +255,45 @@ export const systemUnderTestSchema = z.strictObject({
 });
 export type SystemUnderTest = z.output<typeof systemUnderTestSchema>;
 
+/** Where netperf and netserver ran (machine/cpu-placement.ts chooses it; the lab's topology records it). */
+export const cpuPlacementSchema = z.object({
+  /** one-cpu: both ends on `cpus[0]`; explicit: the sweep's client/server CPUs; unpinned: the scheduler decides. */
+  policy: z.enum(["one-cpu", "explicit", "unpinned"]),
+  /** netperf -T client,server, or null. */
+  client: z.number().int().nullable(),
+  server: z.number().int().nullable(),
+  /** The CPUs the benchmark's processes run on (null when unpinned). */
+  cpus: z.array(z.number().int()).nullable(),
+  /** Why, in a sentence a report can print. */
+  reason: z.string(),
+  /** Busy share of each allowed CPU when the choice was made (percent). */
+  busyPct: z.record(z.string(), z.number()).optional(),
+});
+
+/**
+ * The topology facts a report reads (the backend records more: the lab's size, a cluster's
+ * nodes). Checked when a results file is read; the stored record keeps every field in its order.
+ */
+const topologyFactsSchema = z.looseObject({
+  kind: z.enum(BACKENDS).optional(),
+  cpuPlacement: cpuPlacementSchema.optional(),
+  /** TCP_STREAM's fixed socket buffers (netperf -s/-S), where the backend fixed them. */
+  tcpStreamSocketBufferBytes: z.number().optional(),
+});
+export type TopologyFacts = z.output<typeof topologyFactsSchema>;
+
+/** A run's topology: the backend's facts as it recorded them, with the ones the report reads checked. */
+const topologySchema = z.record(z.string(), z.unknown()).superRefine((topology, ctx) => {
+  const facts = topologyFactsSchema.safeParse(topology);
+  if (!facts.success)
+    for (const issue of facts.error.issues) ctx.addIssue({ ...issue, path: issue.path } as never);
+});
+
+/** The typed facts of a topology (already checked when the file was read). */
+export function topologyFacts(topology: Record<string, unknown>): TopologyFacts {
+  return topologyFactsSchema.parse(topology);
+}
+
 /** kernel … netperfVersion describe the system under test (the test nodes on Kubernetes). */
 export const environmentSchema = systemUnderTestSchema.extend({
   nodeVersion: z.string(),
@@ -262,7 +301,7 @@ export const environmentSchema = systemUnderTestSchema.extend({
   gitCommit: z.string().nullable(),
   hostname: z.string(),
   backend: z.string(),
-  topology: z.record(z.string(), z.unknown()),
+  topology: topologySchema,
   /** Set where the controller is not the system under test: its facts, labelled as such. */
   controller: controllerMachineSchema.optional(),
 });

@@ -75,7 +75,7 @@ const pointSummarySchema = z.strictObject({
 });
 
 /** One candidate/baseline comparison and its verdict. */
-const comparisonSchema = z.strictObject({
+export const comparisonSchema = z.strictObject({
   ...pointKeyShape,
   metric,
   baseline: mode,

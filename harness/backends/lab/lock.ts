@@ -7,17 +7,20 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { z } from "zod";
+import { parseJsonOrNull } from "../../util/validate.js";
 import { LAB_STATE_FILE } from "./state-file.js";
 
 export const LAB_LOCK_FILE = `${dirname(LAB_STATE_FILE)}/lab.lock`;
 
-export interface LockHolder {
-  pid: number;
+const lockHolderSchema = z.object({
+  pid: z.number().int(),
   /** Field 22 of /proc/<pid>/stat: with the pid, it names one process for the machine's uptime. */
-  startTime: string;
-  command: string;
-  since: string;
-}
+  startTime: z.string(),
+  command: z.string(),
+  since: z.string(),
+});
+export type LockHolder = z.output<typeof lockHolderSchema>;
 
 /** Another routebench holds the lab. Exit code 6. */
 export class LabBusyError extends Error {
@@ -49,7 +52,7 @@ export function holderAlive(holder: LockHolder): boolean {
 
 function readHolder(): LockHolder | null {
   try {
-    return JSON.parse(readFileSync(LAB_LOCK_FILE, "utf8")) as LockHolder;
+    return parseJsonOrNull(lockHolderSchema, readFileSync(LAB_LOCK_FILE, "utf8"));
   } catch {
     return null;
   }

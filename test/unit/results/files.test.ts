@@ -114,6 +114,15 @@ describe("results.json", () => {
     await expect(readResults(file)).rejects.toThrow(
       /plannedTrials: missing \(expected number\)[\s\S]*unexpected field planned/,
     );
+    // the topology keeps what the backend recorded; the facts a report reads are checked
+    const placed = { ...results.environment.topology, cpuPlacement: { policy: "sometimes" } };
+    writeFileSync(
+      file,
+      JSON.stringify({ ...results, environment: { ...results.environment, topology: placed } }),
+    );
+    await expect(readResults(file)).rejects.toThrow(
+      `${file}: environment.topology.cpuPlacement.policy: expected "one-cpu" | "explicit" | "unpinned", got "sometimes"`,
+    );
   });
 
   it("still refuses other schema versions before looking at fields", async () => {
