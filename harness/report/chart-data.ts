@@ -37,7 +37,8 @@ export interface RateRow {
   source: string;
   placement: string;
   mode: string;
-  tps: number;
+  /** Transactions, or connections (TCP_CRR), per second. */
+  perSec: number;
   low: number | null;
   high: number | null;
   ours: boolean;
@@ -83,7 +84,7 @@ export interface ChartData {
   repetitions: {
     test: RequestResponseTest;
     metric: MetricName;
-    rows: { placement: string; mode: Mode; order: number; block: number; tps: number }[];
+    rows: { placement: string; mode: Mode; order: number; block: number; perSec: number }[];
   }[];
   /** UDP_STREAM: the rate sent and the rate received (Gbit/s), and the datagrams lost (%). */
   udpStream: { rate: BarRow[]; loss: BarRow[] };
@@ -172,7 +173,7 @@ export function chartData(
         source: `this run (${p.size})`,
         placement: p.placement,
         mode: p.mode,
-        tps: p.median,
+        perSec: p.median,
         low: p.ciLow,
         high: p.ciHigh,
         ours: true,
@@ -185,7 +186,7 @@ export function chartData(
           source: shortSourceLabel(source),
           placement: f.placement,
           mode: f.mode,
-          tps: f.value,
+          perSec: f.value,
           low: null,
           high: null,
           ours: false,
@@ -210,7 +211,7 @@ export function chartData(
         mode: t.mode,
         order: order + 1,
         block: t.block,
-        tps: t.metrics?.[metric] as number,
+        perSec: t.metrics?.[metric] as number,
       }));
     return { test, metric, rows };
   }).filter((g) => g.rows.length > 0);

@@ -62,7 +62,9 @@ export const noiseSampleSchema = z.strictObject({
    * CPU seconds the benchmark's CPUs spent during the trial, from /proc/stat: user (netperf and
    * netserver), system (their system calls, the transmit path) and softirq (the receive
    * path: veth backlogs, routing, iptables or BPF). With one-CPU placement and the harness
-   * kept off, that is the benchmark's whole cost: both ends and the nodes' datapath.
+   * kept off, that is the benchmark's whole cost: both ends and the nodes' datapath. The input
+   * of the CPU cost metrics (run/cpu-cost.ts: busy seconds per transaction or per GB); the stored
+   * name stays as results files have it.
    */
   benchCpuSec: z
     .strictObject({ user: z.number(), system: z.number(), softirq: z.number(), busy: z.number() })

@@ -99,7 +99,12 @@ export const comparisonSchema = z.strictObject({
   halfWidth: z.number().nullable(),
   /** Pairs in which a trial was kept although the machine stayed above the noise thresholds. */
   noisyPairs: z.number().int(),
-  /** Pairs not counted because the machine's other CPUs were busy in one trial of the pair and not the other. */
+  /**
+   * The point's blocks left out because the machine's other CPUs were busy in one trial of a
+   * block and not another (stats/point-comparison.ts `PointTrials.unbalanced`): a count of the
+   * point's blocks, the same for each of its comparisons, not of this pair's; the stored name
+   * stays as results files have it.
+   */
   unbalancedPairs: z.number().int(),
   lowerIsBetter: z.boolean(),
   /** better/worse: tested, significant after Holm; no significant difference: tested, not; undecided: see undecidedReason. */

@@ -86,7 +86,8 @@ export function compareWitness(input: {
   };
 }
 
-const formatRatio = (estimate: RatioEstimate) =>
+/** "1.182 [1.101, 1.269]": a ratio estimate and its interval, as the warning quotes it. */
+const estimateText = (estimate: RatioEstimate) =>
   `${estimate.ratio.toFixed(3)} [${estimate.ciLow?.toFixed(3)}, ${estimate.ciHigh?.toFixed(3)}]`;
 
 /** The run's warning for rows whose tools disagree, or null when none does. */
@@ -95,7 +96,7 @@ export function witnessDisagreement(rows: readonly WitnessRow[]): Warning | null
   if (disagreeing.length === 0) return null;
   const details = disagreeing.map(
     (row) =>
-      `${row.point} ${row.metric}: netperf ${formatRatio(row.netperf as RatioEstimate)}, ${row.witness} ${formatRatio(row.witnessRatio as RatioEstimate)}`,
+      `${row.point} ${row.metric}: netperf ${estimateText(row.netperf as RatioEstimate)}, ${row.witness} ${estimateText(row.witnessRatio as RatioEstimate)}`,
   );
   return {
     kind: "witness-disagrees",

@@ -143,13 +143,13 @@ describe("charts per netperf test", () => {
     const crr = model.charts.rates.find((g) => g.test === "TCP_CRR");
     expect(crr?.metric).toBe("connectionsPerSec");
     const sameNodeEbpf = crr?.rows.find((r) => r.placement === "same-node" && r.mode === "ebpf");
-    expect(sameNodeEbpf?.tps).toBeCloseTo(
+    expect(sameNodeEbpf?.perSec).toBeCloseTo(
       median([...values("same-node/TCP_CRR/1,1", "ebpf", "connectionsPerSec").values()]),
       9,
     );
     const udpRrTrials = results.trials.filter((t) => t.point.test === "UDP_RR" && t.state === "completed");
     const reps = model.charts.repetitions.find((g) => g.test === "UDP_RR")?.rows ?? [];
-    expect(reps.map((r) => r.tps).sort()).toEqual(
+    expect(reps.map((r) => r.perSec).sort()).toEqual(
       udpRrTrials.map((t) => t.metrics?.transactionsPerSec).sort(),
     );
     expect(model.charts.latency.find((g) => g.test === "TCP_CRR")?.rows.map((r) => r.percentile)).toContain(
