@@ -15,6 +15,9 @@
  *
  *   sudo npm run bench:soak [-- --minutes 40] [--every 30] [--window 5] [--out DIR]
  *   npm run bench:soak -- --report DIR    (prints a finished soak's figures again from its files)
+ *
+ * Over 300 lines on purpose: one script, sampling, running and reporting a soak, printed in the
+ * order a reader checks it; nothing in it is imported elsewhere.
  */
 import { execFileSync } from "node:child_process";
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";

@@ -1,4 +1,9 @@
-/** `routebench run`: plan, execute and summarise a sweep; Ctrl-C keeps every finished trial. */
+/**
+ * `routebench run`: plan, execute and summarise a sweep; Ctrl-C keeps every finished trial.
+ *
+ * Over 300 lines on purpose: the command's options, its dry-run output and its exit paths (an
+ * interrupt, trials given up, a report) are what a user sees of a run, kept in one reading order.
+ */
 import { join } from "node:path";
 import { type Command, Option } from "@commander-js/extra-typings";
 import { requireRoot } from "../backends/lab/preflight.js";
@@ -10,10 +15,10 @@ import type { RunControl } from "../run/execute.js";
 import { givenUpTrials, trialFinished } from "../run/execute.js";
 import { planRun } from "../run/plan.js";
 import { runSweep } from "../run/run.js";
+import { designLine } from "../sweep/design.js";
 import { loadSweep } from "../sweep/load.js";
 import {
   allSweepPoints,
-  designLine,
   estimateSwitchSeconds,
   plannedSwitches,
   sweepSegments,

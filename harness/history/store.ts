@@ -4,6 +4,9 @@
  * and documented in README ("History store"). A store of another version is refused with its
  * path and version. Adding is idempotent: a run id is stored once, and adding it again writes
  * nothing, so the file stays byte for byte the same.
+ *
+ * Over 300 lines on purpose: the SQL schema, its documentation and the code that reads and writes
+ * it stay together, so a column cannot change on one side only.
  */
 import { existsSync } from "node:fs";
 import type { DatabaseSync } from "node:sqlite";

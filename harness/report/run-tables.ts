@@ -4,7 +4,7 @@
  */
 import { describeMachine } from "../machine/identity.js";
 import type { ModeEvidence, Results, TrialRecord } from "../results/schema.js";
-import { datapathByMode } from "../stats/warnings.js";
+import { datapathByMode } from "../stats/datapath.js";
 import { type Cell, count, empty, type Table, text } from "./cells.js";
 import { MODE_NAMES, placementName } from "./points.js";
 

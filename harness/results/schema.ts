@@ -4,6 +4,10 @@
  * each line of trials.jsonl. Reading a file parses it with its schema (read.ts, log.ts), so a
  * field that is missing, mistyped or unknown is refused with its path. Objects are strict: a
  * field this version does not know means another version or a damaged file.
+ *
+ * Over 300 lines on purpose: every stored field of run.json, trials.jsonl and results.json with
+ * its documentation, in one file a reviewer reads from top to bottom (the summary's own shapes
+ * are in summary-schema.ts).
  */
 import { z } from "zod";
 import { pointKeyShape } from "../sweep/point.js";

@@ -13,8 +13,8 @@
 
 import type { TrialRecord } from "../results/schema.js";
 import type { DesignSummary, PointPrecision, PointSummary, Summary } from "../results/summary-schema.js";
+import { designLine } from "../sweep/design.js";
 import {
-  designLine,
   type Point,
   plannedSwitches,
   planSweep,

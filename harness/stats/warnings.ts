@@ -9,6 +9,7 @@ import type { Comparison, PointSummary, Warning } from "../results/summary-schem
 import type { Point } from "../sweep/plan.js";
 import { distinctPoints, type PointKey, PointMap, pointId } from "../sweep/point.js";
 import type { Sweep } from "../sweep/schema.js";
+import { datapathByMode } from "./datapath.js";
 import { MIN_PAIRS } from "./ratio.js";
 
 export type { Warning, WarningKind } from "../results/summary-schema.js";
@@ -287,37 +288,4 @@ export function collectWarnings(
 ): Warning[] {
   const run = { sweep, points, trials, summaries, comparisons };
   return RULES.flatMap((rule) => rule(run) ?? []);
-}
-
-interface DatapathByMode {
-  retransPerTrial: number;
-  reorderPerTrial: number;
-  drops: number;
-}
-
-/** Per point, per mode: mean retransmissions and reorderings per completed trial, and all drops. */
-export function datapathByMode(trials: readonly TrialRecord[]): PointMap<Map<string, DatapathByMode>> {
-  const sums = new PointMap<Map<string, { n: number; retrans: number; reorder: number; drops: number }>>();
-  for (const t of trials) {
-    if (t.state !== "completed" || !t.datapath) continue;
-    const point = sums.upsert(t.point, () => new Map());
-    const sum = point.get(t.mode) ?? { n: 0, retrans: 0, reorder: 0, drops: 0 };
-    sum.n++;
-    sum.retrans += t.datapath.tcpRetransSegs;
-    sum.reorder += t.datapath.tcpReorder;
-    sum.drops += Object.values(t.datapath.drops).reduce((a, b) => a + b, 0);
-    point.set(t.mode, sum);
-  }
-  const result = new PointMap<Map<string, DatapathByMode>>();
-  for (const [key, modes] of sums.entries())
-    result.set(
-      key,
-      new Map(
-        [...modes].map(([mode, s]) => [
-          mode,
-          { retransPerTrial: s.retrans / s.n, reorderPerTrial: s.reorder / s.n, drops: s.drops },
-        ]),
-      ),
-    );
-  return result;
 }

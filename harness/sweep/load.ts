@@ -9,7 +9,7 @@ import type { z } from "zod";
 import { UsageError } from "../util/errors.js";
 import { closest } from "../util/suggest.js";
 import { isStreamTest, NETPERF_TESTS } from "../vocabulary/vocabulary.js";
-import { checkDesign } from "./plan.js";
+import { checkDesign } from "./design.js";
 import { resolveSweep, type Sweep, type SweepOverrides, sweepSchema } from "./schema.js";
 
 export interface SweepProblem {

@@ -1,6 +1,9 @@
 /**
  * The sweep file's schema. Everything has a default except what makes a sweep yours;
  * `resolveSweep` applies the profile so the rest of routebench sees one resolved value.
+ *
+ * Over 300 lines on purpose: it is the sweep file's whole schema with its field documentation
+ * (what `routebench run` accepts), and `resolveSweep` beside the profiles it applies.
  */
 import { z } from "zod";
 import { UsageError } from "../util/errors.js";
