@@ -3,7 +3,7 @@
  * mode, drift shared by all modes of a block, and per-trial noise. Not measurements.
  */
 
-import { type Metrics, rateMetric, serviceDemandMetrics } from "../netperf/parse.js";
+import { type Metrics, serviceDemandMetrics } from "../netperf/parse.js";
 import { RESULTS_SCHEMA_VERSION, type Results, type TrialRecord } from "../results/schema.js";
 import { PointTrials } from "../stats/point-comparison.js";
 import { summarise } from "../stats/summary.js";
@@ -12,7 +12,7 @@ import { planSweep, sweepPoints } from "../sweep/plan.js";
 import type { Sweep } from "../sweep/schema.js";
 import { seededRandom } from "../util/random.js";
 import type { MetricName, Mode } from "../vocabulary/vocabulary.js";
-import { isStreamTest } from "../vocabulary/vocabulary.js";
+import { isStreamTest, rateMetric } from "../vocabulary/vocabulary.js";
 import { WITNESSED_TEST, type WitnessName } from "../witness/witness.js";
 
 export interface SyntheticOptions {

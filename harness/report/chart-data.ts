@@ -5,7 +5,6 @@
  * chart (UDP_STREAM's received rate is a throughputMbps too). Pure.
  */
 
-import { rateMetric } from "../netperf/parse.js";
 import type { Results } from "../results/schema.js";
 import type { Comparison, PointSummary } from "../stats/summary.js";
 import type { PointKey } from "../sweep/point.js";
@@ -16,6 +15,7 @@ import {
   type Mode,
   REQUEST_RESPONSE_TESTS,
   type RequestResponseTest,
+  rateMetric,
 } from "../vocabulary/vocabulary.js";
 import { directComparisons } from "./direct.js";
 import { shownUnit } from "./format.js";

@@ -4,7 +4,7 @@
  * Their shared look is in chart-style.ts.
  */
 import type { TopLevelSpec } from "vega-lite";
-import { METRICS, MODES, PLACEMENTS } from "../vocabulary/vocabulary.js";
+import { METRICS, type MetricName, MODES, PLACEMENTS } from "../vocabulary/vocabulary.js";
 import {
   costCharts,
   directChart,
@@ -158,7 +158,7 @@ function latencyCharts(data: ChartData): ChartSpec[] {
 }
 
 /** "transactions" or "connections": what a request/response test's rate counts. */
-const countedUnit = (metric: string) => (metric === "connectionsPerSec" ? "connections" : "transactions");
+const countedUnit = (metric: MetricName) => METRICS[metric].counts ?? "transactions";
 
 function rateChart({ test, metric, rows: data }: ChartData["rates"][number]): ChartSpec {
   const rows = data.map((r) => ({ ...r, row: `${r.source} · ${r.placement}` }));

@@ -8,10 +8,10 @@
 import type { Results } from "../results/schema.js";
 import type { Comparison } from "../stats/summary.js";
 import { groupByPoint } from "../sweep/point.js";
-import { METRICS } from "../vocabulary/vocabulary.js";
+import { METRICS, mainMetric } from "../vocabulary/vocabulary.js";
 import { type Cell, estimateCell, ratioCell, type Table, text } from "./cells.js";
 import { shownUnit } from "./format.js";
-import { mainMetric, placementName, runIndex } from "./points.js";
+import { placementName, runIndex } from "./points.js";
 
 /** The run's comparisons against the direct path, on each test's main figure. */
 export function directComparisons(results: Results): Comparison[] {

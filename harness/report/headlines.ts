@@ -8,13 +8,12 @@ import type { Results } from "../results/schema.js";
 import { summaryMetrics } from "../stats/metrics.js";
 import type { Comparison } from "../stats/summary.js";
 import { groupByPoint } from "../sweep/point.js";
-import { isPercentile, isTransactionRate, METRICS } from "../vocabulary/vocabulary.js";
+import { isPercentile, isTransactionRate, METRICS, mainMetric } from "../vocabulary/vocabulary.js";
 import { directComparisons } from "./direct.js";
 import { comparisonEvidence, formatPercentChange, formatRatio, formatWithInterval } from "./format.js";
 import {
   bytesLabel,
   COST_METRICS,
-  mainMetric,
   placementName,
   pointName,
   type RunIndex,

@@ -1,12 +1,10 @@
 /** Finding a run's points and eBPF/legacy comparisons, and naming them in the report's words. Pure. */
 
-import { rateMetric } from "../netperf/parse.js";
 import type { Results } from "../results/schema.js";
 import type { Comparison, PointSummary } from "../stats/summary.js";
 import { allSweepPoints, type Point, writtenSize } from "../sweep/plan.js";
 import { keyOf, type PointKey, PointMap } from "../sweep/point.js";
-import type { MetricName, Mode, NetperfTest, Placement } from "../vocabulary/vocabulary.js";
-import { isStreamTest } from "../vocabulary/vocabulary.js";
+import type { MetricName, Mode, Placement } from "../vocabulary/vocabulary.js";
 
 export const MODE_NAMES: Record<string, string> = {
   ebpf: "eBPF host routing",
@@ -17,11 +15,6 @@ export const MODE_NAMES: Record<string, string> = {
 
 /** The CPU cost metrics the report charts, tabulates and headlines, in report order. */
 export const COST_METRICS = ["cpuUsPerTrans", "cpuSecPerGB"] as const satisfies readonly MetricName[];
-
-/** The figure a test is about: its rate for request/response, its (received) throughput for streams. */
-export function mainMetric(test: NetperfTest): MetricName {
-  return isStreamTest(test) ? "throughputMbps" : rateMetric(test);
-}
 
 /** "Same node TCP_RR 1,1" for a point key ("same-node/TCP_RR/1,1"). */
 export function pointName(key: string): string {

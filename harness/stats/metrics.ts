@@ -1,5 +1,5 @@
 /** Which metrics a test is summarised by and which are compared between modes, and which mode pairs. Pure. */
-import { rateMetric, remoteCpuMeasured, serviceDemandMetrics } from "../netperf/parse.js";
+import { remoteCpuMeasured, serviceDemandMetrics } from "../netperf/parse.js";
 import { type Sweep, testPercentiles } from "../sweep/schema.js";
 import {
   isStreamTest,
@@ -8,6 +8,7 @@ import {
   type Mode,
   type NetperfTest,
   percentileMetric,
+  rateMetric,
 } from "../vocabulary/vocabulary.js";
 
 /** Metrics summarised for each test: its outcome, then what the CPU spent on it. */

@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { MetricName } from "./metrics.js";
 
 /** The systems under test: the embedded lab, or a real Kubernetes cluster. */
 export const BACKENDS = ["lab", "kubernetes"] as const;
@@ -69,6 +70,16 @@ export type RequestResponseTest = Exclude<NetperfTest, StreamTest>;
 /** True for TCP_STREAM and UDP_STREAM. */
 export function isStreamTest(test: NetperfTest): test is StreamTest {
   return (STREAM_TESTS as readonly NetperfTest[]).includes(test);
+}
+
+/** The rate a request/response test is judged by: TCP_CRR's transactions are whole connections. */
+export function rateMetric(test: RequestResponseTest): "transactionsPerSec" | "connectionsPerSec" {
+  return test === "TCP_CRR" ? "connectionsPerSec" : "transactionsPerSec";
+}
+
+/** The figure a test is about: its rate for request/response, its (received) throughput for streams. */
+export function mainMetric(test: NetperfTest): MetricName {
+  return isStreamTest(test) ? "throughputMbps" : rateMetric(test);
 }
 
 /** The request/response tests, in NETPERF_TESTS order. */
