@@ -19,7 +19,7 @@ import {
 } from "../vocabulary/vocabulary.js";
 import { directComparisons } from "./direct.js";
 import { shownUnit } from "./format.js";
-import { bytesLabel, COST_METRICS, runIndex, sizeOrder, sizesOf, streamsAt } from "./points.js";
+import { bytesLabel, COST_METRICS, runIndex, sizeOrder, sizesOf, sizeText, streamsAt } from "./points.js";
 import { type PublishedSource, shortSourceLabel } from "./published.js";
 
 /** A bar with its 95% interval, grouped on the x axis by `x` and coloured by mode. */
@@ -170,7 +170,7 @@ export function chartData(
     const rows: RateRow[] = points
       .filter((p) => p.test === test && p.metric === metric)
       .map((p) => ({
-        source: `this run (${p.size})`,
+        source: `this run (${sizeText(p)})`,
         placement: p.placement,
         mode: p.mode,
         perSec: p.median,
@@ -240,12 +240,12 @@ export function chartData(
   };
   const cost = COST_METRICS.map((metric) => ({
     metric,
-    rows: points.filter((p) => p.metric === metric).map((p) => bar(p, `${p.test} ${p.size}`)),
+    rows: points.filter((p) => p.metric === metric).map((p) => bar(p, `${p.test} ${sizeText(p)}`)),
   })).filter((g) => g.rows.length > 0);
   const direct = directComparisons(results).map((c) => ({
     placement: c.placement,
     mode: c.candidate,
-    x: `${c.test} ${c.size}`,
+    x: `${c.test} ${sizeText(c)}`,
     value: c.ratio * 100,
     low: c.ciLow === null ? null : c.ciLow * 100,
     high: c.ciHigh === null ? null : c.ciHigh * 100,

@@ -9,7 +9,7 @@ import { distinctPoints } from "../sweep/point.js";
 import { comparesRouting, METRICS, type MetricName, MODES } from "../vocabulary/vocabulary.js";
 import { type Cell, estimateCell, ratioCell, type Table, text } from "./cells.js";
 import { shownUnit } from "./format.js";
-import { COST_METRICS, MODE_NAMES, placementName, runIndex } from "./points.js";
+import { COST_METRICS, MODE_NAMES, placementName, runIndex, sizeText } from "./points.js";
 
 /** netperf -c -C: CPU per KB for streams, per transaction for request/response, at each end. */
 const SERVICE_DEMAND_METRICS = [
@@ -35,7 +35,7 @@ function costTable(results: Results, metric: MetricName): Table | null {
   const compared = comparesRouting(modes);
   const index = runIndex(results);
   const rows = distinctPoints(points).map((key): Cell[] => {
-    const row = [text(placementName(key.placement)), text(key.test), text(key.size)];
+    const row = [text(placementName(key.placement)), text(key.test), text(sizeText(key))];
     for (const mode of modes) row.push(estimateCell(index.summary(key, mode, metric)));
     if (compared) row.push(ratioCell(index.comparison(key, metric)));
     return row;

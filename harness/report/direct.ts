@@ -11,7 +11,7 @@ import { groupByPoint } from "../sweep/point.js";
 import { METRICS, mainMetric } from "../vocabulary/vocabulary.js";
 import { type Cell, estimateCell, ratioCell, type Table, text } from "./cells.js";
 import { shownUnit } from "./format.js";
-import { placementName, runIndex } from "./points.js";
+import { placementName, runIndex, sizeText } from "./points.js";
 
 /** The run's comparisons against the direct path, on each test's main figure. */
 export function directComparisons(results: Results): Comparison[] {
@@ -32,7 +32,7 @@ export function directTable(results: Results): Table | null {
       return [
         text(placementName(key.placement)),
         text(key.test),
-        text(key.size),
+        text(sizeText(key)),
         text(`${METRICS[metric].name} (${shownUnit(metric).unit})`),
         estimateCell(index.summary(key, "direct", metric)),
         ratioCell(index.comparison(key, metric, "direct", "legacy")),

@@ -19,6 +19,7 @@ import {
   type RunIndex,
   runIndex,
   sizeOrder,
+  sizeText,
 } from "./points.js";
 
 /**
@@ -117,7 +118,7 @@ function rateHeadlines(
       const e = index.summary(key, "ebpf", rate.metric);
       const l = index.summary(key, "legacy", rate.metric);
       headlines.push({
-        text: `${placementName(placement)} ${METRICS[rate.metric].counts} per second (${test} ${key.size}): eBPF ${e ? formatWithInterval(e.median, e.ciLow, e.ciHigh) : "–"} vs legacy ${l ? formatWithInterval(l.median, l.ciLow, l.ciHigh) : "–"}: ${formatRatio(rate.ratio)}× (${formatPercentChange(rate.ratio)}; ${comparisonEvidence(rate)}): ${rate.verdict}.`,
+        text: `${placementName(placement)} ${METRICS[rate.metric].counts} per second (${test} ${sizeText(key)}): eBPF ${e ? formatWithInterval(e.median, e.ciLow, e.ciHigh) : "–"} vs legacy ${l ? formatWithInterval(l.median, l.ciLow, l.ciHigh) : "–"}: ${formatRatio(rate.ratio)}× (${formatPercentChange(rate.ratio)}; ${comparisonEvidence(rate)}): ${rate.verdict}.`,
         verdict: rate.verdict,
       });
     }
@@ -125,7 +126,7 @@ function rateHeadlines(
     if (latency.length > 0) {
       const parts = latency.map((c) => `${METRICS[c.metric].name.split(" ")[0]} ${judged(c)}`);
       headlines.push({
-        text: `${placementName(placement)} latency (${test} ${key.size}, eBPF / legacy, lower is better): ${parts.join("; ")}.`,
+        text: `${placementName(placement)} latency (${test} ${sizeText(key)}, eBPF / legacy, lower is better): ${parts.join("; ")}.`,
         verdict: overall(latency),
       });
     }
@@ -138,7 +139,7 @@ function costHeadlines(placement: string, comparisons: Comparison[]): Headline[]
   return COST_METRICS.flatMap((metric) => {
     const list = comparisons.filter((c) => c.placement === placement && c.metric === metric);
     if (list.length === 0) return [];
-    const parts = list.map((c) => `${c.test} ${c.size} ${judged(c)}`);
+    const parts = list.map((c) => `${c.test} ${sizeText(c)} ${judged(c)}`);
     return [
       {
         text: `${placementName(placement)} ${METRICS[metric].name} (eBPF / legacy, lower is better): ${parts.join("; ")}.`,
@@ -172,7 +173,7 @@ function directHeadlines(results: Results, placement: string): Headline[] {
       const mine = ofTest.filter((c) => c.candidate === mode);
       if (mine.length === 0) return [];
       return [
-        `${mode === "ebpf" ? "eBPF" : "legacy"} reaches ${mine.map((c) => `${share(c)} at ${c.size}`).join(", ")}`,
+        `${mode === "ebpf" ? "eBPF" : "legacy"} reaches ${mine.map((c) => `${share(c)} at ${sizeText(c)}`).join(", ")}`,
       ];
     });
     return {

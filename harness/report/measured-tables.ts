@@ -9,7 +9,15 @@ import { distinctPoints } from "../sweep/point.js";
 import { comparesRouting, isTransactionRate, METRICS, type MetricName } from "../vocabulary/vocabulary.js";
 import { type Cell, empty, estimateCell, ratioCell, type Table, text } from "./cells.js";
 import { shownUnit } from "./format.js";
-import { atPlacement, distinctSizes, MODE_NAMES, placementName, runIndex, sizesOf } from "./points.js";
+import {
+  atPlacement,
+  distinctSizes,
+  MODE_NAMES,
+  placementName,
+  runIndex,
+  sizesOf,
+  sizeText,
+} from "./points.js";
 import type { PublishedSource } from "./published.js";
 
 /** The latency figures the tables show: the percentiles and the mean (the maximum is not summarised). */
@@ -102,7 +110,7 @@ export function throughputTables(results: Results): Table[] {
         if (compared) columns.push(`${placementName(placement)}: eBPF / legacy`);
       }
       const rows = sizes.map((sized) => {
-        const row: Cell[] = [text(sized.size)];
+        const row: Cell[] = [text(sizeText(sized))];
         for (const placement of results.sweep.placements) {
           const key = atPlacement(sized, placement);
           for (const mode of modes) row.push(estimateCell(index.summary(key, mode, metric)));
@@ -130,7 +138,11 @@ export function latencyTables(results: Results): Table[] {
     const metrics = [...new Set(ofTest.filter((p) => isLatency(p.metric)).map((p) => p.metric))];
     for (const key of distinctPoints(ofTest)) {
       for (const metric of metrics) {
-        const row: Cell[] = [text(placementName(key.placement)), text(key.size), text(METRICS[metric].name)];
+        const row: Cell[] = [
+          text(placementName(key.placement)),
+          text(sizeText(key)),
+          text(METRICS[metric].name),
+        ];
         for (const mode of results.sweep.modes) row.push(estimateCell(index.summary(key, mode, metric)));
         row.push(ratioCell(index.comparison(key, metric)));
         rows.push(row);
@@ -171,7 +183,7 @@ export function udpStreamTable(results: Results): Table | null {
       for (const mode of results.sweep.modes)
         rows.push([
           text(placementName(placement)),
-          text(key.size),
+          text(sizeText(key)),
           text(MODE_NAMES[mode] ?? mode),
           ...metrics.map((m) => estimateCell(index.summary(key, mode, m))),
         ]);

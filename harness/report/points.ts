@@ -3,7 +3,7 @@
 import type { Results } from "../results/schema.js";
 import type { Comparison, PointSummary } from "../stats/summary.js";
 import { allSweepPoints, type Point, writtenSize } from "../sweep/plan.js";
-import { keyOf, type PointKey, PointMap } from "../sweep/point.js";
+import { dimensions, keyOf, type PointKey, PointMap } from "../sweep/point.js";
 import type { MetricName, Mode, Placement } from "../vocabulary/vocabulary.js";
 
 export const MODE_NAMES: Record<string, string> = {
@@ -92,10 +92,19 @@ export function sizeOrder(index: RunIndex): (a: PointKey, b: PointKey) => number
   return (a, b) => first(a) - first(b) || streamsAt(index, a) - streamsAt(index, b);
 }
 
-/** One key per distinct size of some rows (the first row of each), in first-seen order. */
+/**
+ * How the report names a point within its placement and test: its size label, then any further
+ * dimension that is not the default (e.g. "1,1", "1024 ×4", "1,1 service"). The one place the
+ * report labels a point's size.
+ */
+export function sizeText(key: PointKey): string {
+  return [key.size, ...dimensions(key)].join(" ");
+}
+
+/** One key per distinct `sizeText` of some rows (the first row of each), in first-seen order. */
 export function distinctSizes(rows: readonly PointKey[]): PointKey[] {
   const bySize = new Map<string, PointKey>();
-  for (const row of rows) if (!bySize.has(row.size)) bySize.set(row.size, keyOf(row));
+  for (const row of rows) if (!bySize.has(sizeText(row))) bySize.set(sizeText(row), keyOf(row));
   return [...bySize.values()];
 }
 

@@ -36,7 +36,7 @@ export const pointKeySchema = z.strictObject(pointKeyShape);
 export type PointKey = z.output<typeof pointKeySchema>;
 
 /** The dimensions beyond placement, test and size, each named in a key only when not its default. */
-function dimensions(key: PointKey): string[] {
+export function dimensions(key: PointKey): string[] {
   return [
     ...(key.destination !== undefined && key.destination !== "pod" ? [key.destination] : []),
     ...(key.ipFamily !== undefined && key.ipFamily !== "ipv4" ? [key.ipFamily] : []),
