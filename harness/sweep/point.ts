@@ -44,6 +44,17 @@ export function dimensions(key: PointKey): string[] {
   ];
 }
 
+/** The dimensions that are not the default, by field name (e.g. `{ ipFamily: "ipv6" }`), as machine labels. */
+export function dimensionFields(key: PointKey): Record<string, string> {
+  return Object.fromEntries(
+    (["destination", "ipFamily", "services"] as const).flatMap((field) => {
+      const value = key[field];
+      const fallback = { destination: "pod", ipFamily: "ipv4", services: undefined }[field];
+      return value === undefined || value === fallback ? [] : [[field, String(value)]];
+    }),
+  );
+}
+
 /**
  * The canonical lookup string of a point, e.g. `same-node/TCP_RR/1,1` or
  * `cross-node/TCP_STREAM/1024 ×4`; the subject warnings name a point by. The only place a
