@@ -6,9 +6,9 @@
  * comparisons, precision rows and trials' points all carry a `PointKey`, so one `PointMap`
  * indexes any of them. Pure.
  *
- * To add a dimension: add its optional field to `PointKey` (absent = today's default, so stored
- * keys do not change), name it in `pointId` and `planKey` when it is not the default, and let the
- * plan set it and the report label it.
+ * To add a dimension: add its optional field to `pointKeyShape` (absent = the default, so stored
+ * keys do not change) and its row to `DIMENSIONS` (its default and how a key names it); the plan
+ * sets it. Keys, lookups, warning subjects and the report's labels (`sizeText`) follow.
  */
 import { z } from "zod";
 import { DESTINATIONS, IP_FAMILIES, NETPERF_TESTS, PLACEMENTS } from "../vocabulary/vocabulary.js";
@@ -35,24 +35,39 @@ export const pointKeyShape = {
 export const pointKeySchema = z.strictObject(pointKeyShape);
 export type PointKey = z.output<typeof pointKeySchema>;
 
-/** The dimensions beyond placement, test and size, each named in a key only when not its default. */
+/**
+ * The dimensions beyond placement, test and size: each field with its default (absent means the
+ * default too) and how a key names a value that is not the default. The one list a new
+ * dimension is added to, beside its field in `pointKeyShape`.
+ */
+const DIMENSIONS: readonly {
+  field: Exclude<keyof PointKey, "placement" | "test" | "size">;
+  fallback?: string | number;
+  word: (value: string | number) => string;
+}[] = [
+  { field: "destination", fallback: "pod", word: String },
+  { field: "ipFamily", fallback: "ipv4", word: String },
+  { field: "services", word: (value) => `services=${value}` },
+];
+
+/** The dimensions of a key that are not the default, as [field, value]. */
+function notDefault(key: PointKey): [(typeof DIMENSIONS)[number], string | number][] {
+  return DIMENSIONS.flatMap((d) => {
+    const value = key[d.field];
+    return value === undefined || value === d.fallback
+      ? []
+      : [[d, value] as [(typeof DIMENSIONS)[number], string | number]];
+  });
+}
+
+/** The dimensions a key names (those not at their default), as words: `service`, `ipv6`, `services=1000`. */
 export function dimensions(key: PointKey): string[] {
-  return [
-    ...(key.destination !== undefined && key.destination !== "pod" ? [key.destination] : []),
-    ...(key.ipFamily !== undefined && key.ipFamily !== "ipv4" ? [key.ipFamily] : []),
-    ...(key.services !== undefined ? [`services=${key.services}`] : []),
-  ];
+  return notDefault(key).map(([d, value]) => d.word(value));
 }
 
 /** The dimensions that are not the default, by field name (e.g. `{ ipFamily: "ipv6" }`), as machine labels. */
 export function dimensionFields(key: PointKey): Record<string, string> {
-  return Object.fromEntries(
-    (["destination", "ipFamily", "services"] as const).flatMap((field) => {
-      const value = key[field];
-      const fallback = { destination: "pod", ipFamily: "ipv4", services: undefined }[field];
-      return value === undefined || value === fallback ? [] : [[field, String(value)]];
-    }),
-  );
+  return Object.fromEntries(notDefault(key).map(([d, value]) => [d.field, String(value)]));
 }
 
 /**
@@ -85,14 +100,9 @@ export function planKey(key: PointKey, written: string, streams = 1): string {
 
 /** Only the key's own fields of a row that carries one (a summary row, a comparison, a point). */
 export function keyOf(row: PointKey): PointKey {
-  return {
-    placement: row.placement,
-    test: row.test,
-    size: row.size,
-    ...(row.destination !== undefined ? { destination: row.destination } : {}),
-    ...(row.ipFamily !== undefined ? { ipFamily: row.ipFamily } : {}),
-    ...(row.services !== undefined ? { services: row.services } : {}),
-  };
+  const key: Record<string, unknown> = { placement: row.placement, test: row.test, size: row.size };
+  for (const { field } of DIMENSIONS) if (row[field] !== undefined) key[field] = row[field];
+  return key as PointKey;
 }
 
 export function samePoint(a: PointKey, b: PointKey): boolean {

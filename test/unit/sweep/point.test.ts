@@ -5,7 +5,15 @@
 import { describe, expect, it } from "vitest";
 import { parseSweep } from "../../../harness/sweep/load.js";
 import { allSweepPoints } from "../../../harness/sweep/plan.js";
-import { groupByPoint, keyOf, PointMap, planKey, pointId, sizeLabel } from "../../../harness/sweep/point.js";
+import {
+  dimensionFields,
+  groupByPoint,
+  keyOf,
+  PointMap,
+  planKey,
+  pointId,
+  sizeLabel,
+} from "../../../harness/sweep/point.js";
 
 describe("point key", () => {
   it("names a point as the results files always did while every new dimension is at its default", () => {
@@ -32,6 +40,17 @@ describe("point key", () => {
       "cross-node/TCP_CRR/1,1/service/services=1000",
     ]);
     expect(new Set(ids).size).toBe(ids.length);
+    // machine labels: by field, only those not at their default
+    expect(dimensionFields({ ...base, destination: "pod", ipFamily: "ipv6", services: 1000 })).toEqual({
+      ipFamily: "ipv6",
+      services: "1000",
+    });
+    expect(dimensionFields(base)).toEqual({});
+    expect(keyOf({ ...base, ipFamily: "ipv6", services: 1000 })).toEqual({
+      ...base,
+      ipFamily: "ipv6",
+      services: 1000,
+    });
   });
 
   it("keeps the plan's keys and size labels of a sweep with several streams", () => {
