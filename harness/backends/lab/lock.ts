@@ -7,20 +7,29 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { z } from "zod";
-import { parseJsonOrNull } from "../../util/validate.js";
 import { LAB_STATE_FILE } from "./state-file.js";
 
 export const LAB_LOCK_FILE = `${dirname(LAB_STATE_FILE)}/lab.lock`;
 
-const lockHolderSchema = z.object({
-  pid: z.number().int(),
+export interface LockHolder {
+  pid: number;
   /** Field 22 of /proc/<pid>/stat: with the pid, it names one process for the machine's uptime. */
-  startTime: z.string(),
-  command: z.string(),
-  since: z.string(),
-});
-export type LockHolder = z.output<typeof lockHolderSchema>;
+  startTime: string;
+  command: string;
+  since: string;
+}
+
+/** A lock file's content checked by hand: the lock loads no zod (state-file.ts says why). */
+function isLockHolder(value: unknown): value is LockHolder {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    Number.isInteger(v.pid) &&
+    typeof v.startTime === "string" &&
+    typeof v.command === "string" &&
+    typeof v.since === "string"
+  );
+}
 
 /** Another routebench holds the lab. Exit code 6. */
 export class LabBusyError extends Error {
@@ -52,7 +61,8 @@ export function holderAlive(holder: LockHolder): boolean {
 
 function readHolder(): LockHolder | null {
   try {
-    return parseJsonOrNull(lockHolderSchema, readFileSync(LAB_LOCK_FILE, "utf8"));
+    const value: unknown = JSON.parse(readFileSync(LAB_LOCK_FILE, "utf8"));
+    return isLockHolder(value) ? value : null;
   } catch {
     return null;
   }
