@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { readResults } from "../results/read.js";
+import { topologyFacts } from "../results/schema.js";
 import { cli } from "./timing.js";
 
 const { values: options } = parseArgs({
@@ -74,9 +75,7 @@ async function once(seed: number): Promise<Outcome> {
   const mean = logs.reduce((a, b) => a + b, 0) / logs.length;
   const sd =
     logs.length > 1 ? Math.sqrt(logs.reduce((a, b) => a + (b - mean) ** 2, 0) / (logs.length - 1)) : null;
-  const placement = results.environment.topology.cpuPlacement as
-    | { policy: string; cpus: number[] | null }
-    | undefined;
+  const placement = topologyFacts(results.environment.topology).cpuPlacement;
   return {
     wallSec,
     pairs: c.n,

@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { formatRatio } from "../report/format.js";
 import { readResults } from "../results/read.js";
+import { topologyFacts } from "../results/schema.js";
 import type { Comparison } from "../stats/summary.js";
 import { PACKAGE_ROOT } from "../vocabulary/vocabulary.js";
 
@@ -29,9 +30,7 @@ const widest = Math.max(...main.map((c) => c.halfWidth ?? Number.POSITIVE_INFINI
 const within = main.filter(
   (c) => c.halfWidth !== null && c.halfWidth <= (results.sweep.targetCiPct ?? 3) / 100,
 ).length;
-const placement = results.environment.topology.cpuPlacement as
-  | { reason?: string; cpus?: number[] }
-  | undefined;
+const placement = topologyFacts(results.environment.topology).cpuPlacement;
 const rr = (p: string) => find(p, "TCP_RR", "transactionsPerSec")[0];
 const lat = (p: string) =>
   main.filter((c) => c.placement === p && c.test === "TCP_RR" && /^p\d+Us$/.test(c.metric));

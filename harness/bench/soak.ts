@@ -15,6 +15,9 @@
  *
  *   sudo npm run bench:soak [-- --minutes 40] [--every 30] [--window 5] [--out DIR]
  *   npm run bench:soak -- --report DIR    (prints a finished soak's figures again from its files)
+ *
+ * Over 300 lines on purpose: one script, sampling, running and reporting a soak, printed in the
+ * order a reader checks it; nothing in it is imported elsewhere.
  */
 import { execFileSync } from "node:child_process";
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -22,6 +25,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { linearRegression, median } from "simple-statistics";
+import { z } from "zod";
 import type { Backend, BackendSession } from "../backends/backend.js";
 import { labBackend } from "../backends/lab/backend.js";
 import { readResults } from "../results/read.js";
@@ -29,6 +33,7 @@ import type { Results, TrialRecord } from "../results/schema.js";
 import type { RunControl } from "../run/execute.js";
 import { runSweep } from "../run/run.js";
 import { loadSweep } from "../sweep/load.js";
+import { parseJsonFile } from "../util/validate.js";
 import { PACKAGE_ROOT } from "../vocabulary/vocabulary.js";
 
 const { values: options } = parseArgs({
@@ -56,20 +61,23 @@ if (!options.report)
       .replace(/^profile: .*$/m, "duration: 2\nrepetitions: 1000"),
   );
 
-interface NamespaceSample {
-  conntrack: number | null;
-  tcpSockets: number;
-  timeWait: number;
-}
-interface Sample {
-  tSec: number;
-  attempts: number;
-  rssMB: number;
-  heapMB: number;
-  trialsFileMB: number;
-  namespaces: Record<string, NamespaceSample>;
-  sampleMs: number;
-}
+const namespaceSampleSchema = z.object({
+  conntrack: z.number().nullable(),
+  tcpSockets: z.number(),
+  timeWait: z.number(),
+});
+type NamespaceSample = z.output<typeof namespaceSampleSchema>;
+/** One line of the soak's samples file. */
+const sampleSchema = z.object({
+  tSec: z.number(),
+  attempts: z.number(),
+  rssMB: z.number(),
+  heapMB: z.number(),
+  trialsFileMB: z.number(),
+  namespaces: z.record(z.string(), namespaceSampleSchema),
+  sampleMs: z.number(),
+});
+type Sample = z.output<typeof sampleSchema>;
 
 /** The lab's namespaces (rb-*), read from /run/netns. */
 function labNamespaces(): string[] {
@@ -158,17 +166,19 @@ function sampled(session: BackendSession): BackendSession {
   });
 }
 
-interface Attempt {
-  tSec: number;
-  test: string;
-  streams: number;
-  mode: string;
-  state: string;
-  overheadMs: number;
-  elapsedSec?: number;
-  phasesMs?: Record<string, number>;
-  restarts?: string[];
-}
+/** One line of the soak's attempts file. */
+const attemptSchema = z.object({
+  tSec: z.number(),
+  test: z.string(),
+  streams: z.number(),
+  mode: z.string(),
+  state: z.string(),
+  overheadMs: z.number(),
+  elapsedSec: z.number().optional(),
+  phasesMs: z.record(z.string(), z.number()).optional(),
+  restarts: z.array(z.string()).optional(),
+});
+type Attempt = z.output<typeof attemptSchema>;
 const attemptList: Attempt[] = [];
 function onAttempt(record: TrialRecord): void {
   attempts++;
@@ -222,9 +232,11 @@ async function soak(): Promise<Results> {
 /** A finished soak's samples and attempts, from its files. */
 function load(): void {
   const lines = (file: string) => readFileSync(file, "utf8").trim().split("\n").filter(Boolean);
-  samples.push(...lines(samplesFile).map((l) => JSON.parse(l) as Sample));
+  samples.push(
+    ...lines(samplesFile).map((l, i) => parseJsonFile(sampleSchema, l, `${samplesFile}:${i + 1}`)),
+  );
   // attempts that ran netperf (older files lack elapsedSec: those have their phases)
-  const all = lines(attemptsFile).map((l) => JSON.parse(l) as Attempt);
+  const all = lines(attemptsFile).map((l, i) => parseJsonFile(attemptSchema, l, `${attemptsFile}:${i + 1}`));
   attemptList.push(...all.filter((a) => a.elapsedSec !== undefined || a.phasesMs?.netperf !== undefined));
   attempts = all.length;
 }

@@ -2,15 +2,17 @@
  * Seeded synthetic trial records for benchmarks and statistical tests: a known effect per
  * mode, drift shared by all modes of a block, and per-trial noise. Not measurements.
  */
-import { isStreamTest } from "../netperf/argv.js";
-import { type Metrics, rateMetric, serviceDemandMetrics } from "../netperf/parse.js";
+
+import { type Metrics, serviceDemandMetrics } from "../netperf/parse.js";
 import { RESULTS_SCHEMA_VERSION, type Results, type TrialRecord } from "../results/schema.js";
+import { PointTrials } from "../stats/point-comparison.js";
 import { summarise } from "../stats/summary.js";
-import { type BlockPair, compareWitness, type WitnessRow } from "../stats/witness.js";
+import { compareWitness, type WitnessRow } from "../stats/witness.js";
 import { planSweep, sweepPoints } from "../sweep/plan.js";
 import type { Sweep } from "../sweep/schema.js";
 import { seededRandom } from "../util/random.js";
 import type { MetricName, Mode } from "../vocabulary/vocabulary.js";
+import { isStreamTest, rateMetric } from "../vocabulary/vocabulary.js";
 import { WITNESSED_TEST, type WitnessName } from "../witness/witness.js";
 
 export interface SyntheticOptions {
@@ -142,15 +144,8 @@ export function syntheticWitness(
     (t) => t.state === "completed" && t.point.test === WITNESSED_TEST[options.witness],
   );
   return [...new Set(witnessed.map((t) => t.point.key))].map((point) => {
-    const value = (mode: Mode, block: number) =>
-      witnessed.find((t) => t.point.key === point && t.mode === mode && t.block === block)?.metrics?.[
-        options.metric
-      ];
-    const netperf: BlockPair[] = [];
-    for (const block of [...new Set(witnessed.map((t) => t.block))].sort((a, b) => a - b)) {
-      const [baseline, candidate] = [value("legacy", block), value("ebpf", block)];
-      if (baseline !== undefined && candidate !== undefined) netperf.push({ block, baseline, candidate });
-    }
+    // the pairing summarise and the witness table use (stats/point-comparison.ts)
+    const netperf = new PointTrials(point, witnessed, "interleaved").pairs("legacy", "ebpf", options.metric);
     const bias = options.bias?.[point] ?? 1;
     return compareWitness({
       point,

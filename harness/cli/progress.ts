@@ -1,9 +1,8 @@
 /** Run progress: a live line on a terminal, one line per finished trial otherwise, nothing with --json. */
 import { clearLine, cursorTo } from "node:readline";
-import { isStreamTest } from "../netperf/argv.js";
-import { rateMetric } from "../netperf/parse.js";
 import type { TrialRecord } from "../results/schema.js";
 import type { ProgressEvent } from "../run/execute.js";
+import { isStreamTest, METRICS, rateMetric } from "../vocabulary/vocabulary.js";
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return "?";
@@ -23,7 +22,7 @@ export function trialFigure(record: TrialRecord): string {
     return `${(m.throughputMbps ?? 0).toFixed(0)} Mbit/s${loss}`;
   }
   const rate = rateMetric(test);
-  return `${(m[rate] ?? 0).toFixed(0)} ${rate === "connectionsPerSec" ? "conn/s" : "trans/s"}, p50 ${m.p50Us ?? "?"} µs, p99 ${m.p99Us ?? "?"} µs`;
+  return `${(m[rate] ?? 0).toFixed(0)} ${METRICS[rate].unit}, p50 ${m.p50Us ?? "?"} µs, p99 ${m.p99Us ?? "?"} µs`;
 }
 
 function label(event: ProgressEvent): string {

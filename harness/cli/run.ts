@@ -1,4 +1,9 @@
-/** `routebench run`: plan, execute and summarise a sweep; Ctrl-C keeps every finished trial. */
+/**
+ * `routebench run`: plan, execute and summarise a sweep; Ctrl-C keeps every finished trial.
+ *
+ * Over 300 lines on purpose: the command's options, its dry-run output and its exit paths (an
+ * interrupt, trials given up, a report) are what a user sees of a run, kept in one reading order.
+ */
 import { join } from "node:path";
 import { type Command, Option } from "@commander-js/extra-typings";
 import { requireRoot } from "../backends/lab/preflight.js";
@@ -8,15 +13,14 @@ import { prepareRunFolder } from "../results/out-dir.js";
 import { estimateRun, estimateText } from "../run/estimate.js";
 import type { RunControl } from "../run/execute.js";
 import { givenUpTrials, trialFinished } from "../run/execute.js";
-import { makeRunId, runSweep } from "../run/run.js";
+import { planRun } from "../run/plan.js";
+import { runSweep } from "../run/run.js";
+import { designLine } from "../sweep/design.js";
 import { loadSweep } from "../sweep/load.js";
 import {
   allSweepPoints,
-  designLine,
   estimateSwitchSeconds,
   plannedSwitches,
-  planSweep,
-  sweepPoints,
   sweepSegments,
   switchCap,
   switchCostOf,
@@ -24,7 +28,7 @@ import {
 import { quickLeftOutText, quickSelection } from "../sweep/quick.js";
 import { PROFILE_SETTINGS, PROFILES } from "../sweep/schema.js";
 import { EnvironmentError, UsageError } from "../util/errors.js";
-import { BACKENDS, DEFAULT_SWEEP, RESULTS_DIR } from "../vocabulary/vocabulary.js";
+import { BACKENDS, DEFAULT_SWEEP } from "../vocabulary/vocabulary.js";
 import { parseIntegerFlag, printJson, printLine, warn } from "./output.js";
 import { formatDuration, Progress } from "./progress.js";
 import { renderReport } from "./report.js";
@@ -161,12 +165,20 @@ export function registerRun(program: Command): void {
       // a sweep the cluster backend cannot run is refused before anything is planned or created
       if (sweep.backend === "kubernetes")
         (await import("../backends/kubernetes/sweep-fit.js")).assertRunnableOnKubernetes(sweep);
-      const trials = planSweep(sweep);
+      // planned once: the dry-run, the disk-room check and the run read this plan
+      const plan = planRun({
+        sweep,
+        resume,
+        outDir: opts.out,
+        label: opts.label,
+        command: ["routebench", ...process.argv.slice(2)],
+      });
+      const { trials, points } = plan;
       const all = allSweepPoints(sweep);
       const leftOut =
         sweep.profile === "quick" ? quickLeftOutText(quickSelection(all).leftOut, all.length) : null;
 
-      const estimate = estimateRun(sweep, sweepPoints(sweep), trials, resume?.trials);
+      const estimate = estimateRun(sweep, points, trials, resume?.trials);
       if (opts.dryRun) {
         const left = resume
           ? trials.filter((t) => !trialFinished(resume.trials, t.id, sweep.retries))
@@ -174,9 +186,9 @@ export function registerRun(program: Command): void {
         const cost = switchCostOf(sweep);
         const switches = plannedSwitches(sweep, trials);
         const switchSec = estimateSwitchSeconds(sweep, left);
-        const plan = {
+        const dryRun = {
           sweep: sweep.name,
-          points: sweepPoints(sweep).length,
+          points: points.length,
           trials: trials.length,
           ...(resume ? { trialsLeft: left.length } : {}),
           modeSwitches: switches,
@@ -199,14 +211,14 @@ export function registerRun(program: Command): void {
           ...(sweep.profile === "quick" ? { leftOut: quickSelection(all).leftOut.map((p) => p.key) } : {}),
           trialOrder: left.map((t) => t.id),
         };
-        if (opts.json) return printJson(plan);
+        if (opts.json) return printJson(dryRun);
         printLine(
-          `${plan.trials} trials (${plan.points} points × ${sweep.order === "interleaved" ? `${sweep.modes.length} modes × ${sweep.repetitions} repetitions` : `blocks per mode: ${sweep.modes.map((m) => `${m} ${new Set(trials.filter((t) => t.mode === m).map((t) => t.block)).size}`).join(", ")}`}), ${sweep.durationSec} s each, ${sweep.order} order (seed ${sweep.seed}), ${switches} mode switches${plan.maxSwitches === null ? "" : ` (at most ${plan.maxSwitches})`}`,
+          `${dryRun.trials} trials (${dryRun.points} points × ${sweep.order === "interleaved" ? `${sweep.modes.length} modes × ${sweep.repetitions} repetitions` : `blocks per mode: ${sweep.modes.map((m) => `${m} ${new Set(trials.filter((t) => t.mode === m).map((t) => t.block)).size}`).join(", ")}`}), ${sweep.durationSec} s each, ${sweep.order} order (seed ${sweep.seed}), ${switches} mode switches${dryRun.maxSwitches === null ? "" : ` (at most ${dryRun.maxSwitches})`}`,
         );
         printLine(`design: ${designLine(sweep)}`);
         printLine(
           cost.switches
-            ? `mode switches: ${switches} × ~${switchTime(cost.typicalSec)} expected (${cost.what}; ${switchTime(cost.rangeSec[0])}–${switchTime(cost.rangeSec[1])}${cost.replacesNodes ? ", replaces the nodes" : ""}${sweep.switchCostSec === undefined ? "" : ", switchCostSec from the sweep"}) = ${formatDuration(plan.switchesSec)}`
+            ? `mode switches: ${switches} × ~${switchTime(cost.typicalSec)} expected (${cost.what}; ${switchTime(cost.rangeSec[0])}–${switchTime(cost.rangeSec[1])}${cost.replacesNodes ? ", replaces the nodes" : ""}${sweep.switchCostSec === undefined ? "" : ", switchCostSec from the sweep"}) = ${formatDuration(dryRun.switchesSec)}`
             : `mode switches: none (${cost.what})`,
         );
         if (sweep.order !== "interleaved" && PROFILE_SETTINGS[sweep.profile].targetCiPct !== undefined)
@@ -219,29 +231,20 @@ export function registerRun(program: Command): void {
           );
         printLine(
           estimate.adaptive
-            ? `estimated duration: ${estimateText(estimate, formatDuration)}${plan.switchesSec >= 1 ? `, plus switches ${formatDuration(plan.switchesSec)}` : ""}`
-            : `estimated duration: ${formatDuration(plan.estimatedSec)} (trials ${formatDuration(plan.trialsSec)}, switches ${formatDuration(plan.switchesSec)})`,
+            ? `estimated duration: ${estimateText(estimate, formatDuration)}${dryRun.switchesSec >= 1 ? `, plus switches ${formatDuration(dryRun.switchesSec)}` : ""}`
+            : `estimated duration: ${formatDuration(dryRun.estimatedSec)} (trials ${formatDuration(dryRun.trialsSec)}, switches ${formatDuration(dryRun.switchesSec)})`,
         );
         if (leftOut) printLine(leftOut);
         printLine("order:");
-        for (const id of plan.trialOrder.slice(0, 20)) printLine(`  ${id}`);
-        if (plan.trialOrder.length > 20)
-          printLine(`  … and ${plan.trialOrder.length - 20} more (--json lists them all)`);
+        for (const id of dryRun.trialOrder.slice(0, 20)) printLine(`  ${id}`);
+        if (dryRun.trialOrder.length > 20)
+          printLine(`  … and ${dryRun.trialOrder.length - 20} more (--json lists them all)`);
         return;
       }
 
       if (sweep.backend === "lab") requireRoot("run on the lab");
       // everything the run will write is checked before the lab or the cluster is touched
-      const runId = resume ? resume.meta.runId : makeRunId(sweep.name);
-      const outDir = resume ? resume.dir : (opts.out ?? join(RESULTS_DIR, runId));
-      const blocks = sweep.targetCiPct ? sweep.maxRepetitions : sweep.repetitions;
-      prepareRunFolder(
-        outDir,
-        sweepPoints(sweep).length * sweep.modes.length * blocks * (sweep.retries + 1),
-        {
-          resume: Boolean(resume),
-        },
-      );
+      prepareRunFolder(plan.dir, plan.maxAttempts, { resume: plan.resumed });
       if (opts.history) await (await import("./history.js")).checkHistoryStore(opts.history);
       if (sweep.backend === "kubernetes" && !resume) {
         // the preflight first: a run that cannot succeed should fail before it switches anything
@@ -268,17 +271,14 @@ export function registerRun(program: Command): void {
       let outcome: Awaited<ReturnType<typeof runSweep>>;
       try {
         outcome = await runSweep({
+          plan,
           sweep,
           // @kubernetes/client-node loads only for Kubernetes runs (it takes ~0.7 s)
           backend:
             sweep.backend === "kubernetes"
               ? (await import("../backends/kubernetes/backend.js")).kubernetesBackend()
               : (await import("../backends/lab/backend.js")).labBackend(),
-          outDir,
-          runId,
-          resume,
-          label: opts.label,
-          command: ["routebench", ...process.argv.slice(2)],
+          command: plan.command,
           control,
           log: progress.log,
           onProgress: progress.handle,

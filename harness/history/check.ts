@@ -13,7 +13,9 @@
  * worse by more than the tolerance (one run cannot confirm a step: run again), or there are
  * too few runs to find any step; pass (exit 0) otherwise.
  */
+
 import { GATE_EXIT_CODES, type GateDecision } from "../stats/regression-types.js";
+import { keyOf, type PointKey, pointId } from "../sweep/point.js";
 import { lowerIsBetter, type MetricName, type Mode } from "../vocabulary/vocabulary.js";
 import { detectSteps, MIN_SEGMENT, newestSuspect, type Observation } from "./changes.js";
 import { chronological, type HistoryRun, mixedSweeps } from "./runs.js";
@@ -32,10 +34,8 @@ export const HISTORY_METRICS: readonly MetricName[] = [
 
 export type StepKind = "worse" | "better" | "within tolerance";
 
-export interface SeriesKey {
-  placement: string;
-  test: string;
-  size: string;
+/** One series of the history: a point (sweep/point.ts), a mode and a metric. */
+export interface SeriesKey extends PointKey {
   mode: Mode;
   metric: MetricName;
 }
@@ -90,7 +90,7 @@ export interface CheckOptions {
 }
 
 export function seriesName(key: SeriesKey): string {
-  return `${key.placement}/${key.test}/${key.size}/${key.mode}/${key.metric}`;
+  return `${pointId(key)}/${key.mode}/${key.metric}`;
 }
 
 function runRef(run: HistoryRun, index: number): RunRef {
@@ -111,13 +111,7 @@ export function collectSeries(
   runs.forEach((run, index) => {
     for (const p of run.points) {
       if (!metrics.includes(p.metric) || !(p.median > 0)) continue;
-      const key: SeriesKey = {
-        placement: p.placement,
-        test: p.test,
-        size: p.size,
-        mode: p.mode,
-        metric: p.metric,
-      };
+      const key: SeriesKey = { ...keyOf(p), mode: p.mode, metric: p.metric };
       const name = seriesName(key);
       const entry = series.get(name) ?? { key, runs: [], observations: [] };
       entry.runs.push(index);

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Results } from "../results/schema.js";
-import type { PersistedComparison, PersistedPointSummary } from "../results/summary-schema.js";
+import type { Comparison, PointSummary } from "../results/summary-schema.js";
 import type { Sweep } from "../sweep/schema.js";
 
 export interface HistoryRun {
@@ -22,8 +22,8 @@ export interface HistoryRun {
   sweepName: string;
   /** `sweepDesign` of the run's sweep: equal for runs that measured the same thing. */
   sweepDesign: string;
-  points: PersistedPointSummary[];
-  comparisons: PersistedComparison[];
+  points: PointSummary[];
+  comparisons: Comparison[];
 }
 
 /**

@@ -4,12 +4,16 @@
  * and documented in README ("History store"). A store of another version is refused with its
  * path and version. Adding is idempotent: a run id is stored once, and adding it again writes
  * nothing, so the file stays byte for byte the same.
+ *
+ * Over 300 lines on purpose: the SQL schema, its documentation and the code that reads and writes
+ * it stay together, so a column cannot change on one side only.
  */
 import { existsSync } from "node:fs";
 import type { DatabaseSync } from "node:sqlite";
 import type { Results } from "../results/schema.js";
-import type { PersistedComparison, PersistedPointSummary } from "../results/summary-schema.js";
+import { comparisonSchema, type PointSummary } from "../results/summary-schema.js";
 import { UsageError } from "../util/errors.js";
+import { parseJsonFile } from "../util/validate.js";
 import { type HistoryRun, historyRun } from "./runs.js";
 import { loadSqlite } from "./sqlite.js";
 
@@ -290,7 +294,7 @@ export class HistoryStore {
       points: points.filter((p) => p.run_id === r.run_id).map(pointOf),
       comparisons: comparisons
         .filter((c) => c.run_id === r.run_id)
-        .map((c) => JSON.parse(c.record) as PersistedComparison),
+        .map((c) => parseJsonFile(comparisonSchema, c.record, `${this.path}: comparison of run ${r.run_id}`)),
     }));
   }
 }
@@ -312,11 +316,11 @@ interface RunRow {
 
 interface PointRow {
   run_id: string;
-  placement: PersistedPointSummary["placement"];
-  test: PersistedPointSummary["test"];
+  placement: PointSummary["placement"];
+  test: PointSummary["test"];
   size: string;
-  mode: PersistedPointSummary["mode"];
-  metric: PersistedPointSummary["metric"];
+  mode: PointSummary["mode"];
+  metric: PointSummary["metric"];
   n: number;
   median: number;
   mean: number;
@@ -328,7 +332,7 @@ interface PointRow {
   ci_high: number | null;
 }
 
-function pointOf(p: PointRow): PersistedPointSummary {
+function pointOf(p: PointRow): PointSummary {
   return {
     n: p.n,
     median: p.median,
@@ -349,7 +353,7 @@ function pointOf(p: PointRow): PersistedPointSummary {
 
 /** Per mode and metric: how many points had a positive median, and the geometric mean of those medians. */
 export function modeSummaries(
-  points: readonly PersistedPointSummary[],
+  points: readonly PointSummary[],
 ): { mode: string; metric: string; points: number; geomeanMedian: number }[] {
   const groups = new Map<string, { mode: string; metric: string; logs: number[] }>();
   for (const p of points) {

@@ -8,23 +8,14 @@
  */
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { z } from "zod";
+import type { cpuPlacementSchema } from "../results/schema.js";
 import type { Sweep } from "../sweep/schema.js";
 import type { Runner } from "../util/runner.js";
 import { cpuShares, readProcStat } from "./noise.js";
 
-export interface CpuPlacement {
-  /** one-cpu: both ends on `cpus[0]`; explicit: the sweep's client/server CPUs; unpinned: the scheduler decides. */
-  policy: "one-cpu" | "explicit" | "unpinned";
-  /** netperf -T client,server, or null. */
-  client: number | null;
-  server: number | null;
-  /** The CPUs the benchmark's processes run on (null when unpinned). */
-  cpus: number[] | null;
-  /** Why, in a sentence a report can print. */
-  reason: string;
-  /** Busy share of each allowed CPU when the choice was made (percent). */
-  busyPct?: Record<string, number>;
-}
+/** Where netperf and netserver run, as the lab's topology records it (results/schema.ts). */
+export type CpuPlacement = z.output<typeof cpuPlacementSchema>;
 
 /** Parses a CPU list such as "0-3,6" (Cpus_allowed_list). Pure. */
 export function parseCpuList(text: string): number[] {

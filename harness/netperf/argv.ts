@@ -1,11 +1,6 @@
 /** Builds netperf command lines. Pure: the same argv runs in a lab pod or through pods/exec. */
-import { type NetperfTest, STREAM_TESTS, type StreamTest } from "../vocabulary/vocabulary.js";
+import { isStreamTest, type NetperfTest } from "../vocabulary/vocabulary.js";
 import { NETPERF_SELECTORS } from "./selectors.js";
-
-/** True for TCP_STREAM and UDP_STREAM. */
-export function isStreamTest(test: NetperfTest): test is StreamTest {
-  return (STREAM_TESTS as readonly NetperfTest[]).includes(test);
-}
 
 /**
  * Seconds a test keeps netperf waiting past its -l: netserver ends a connection test (TCP_CRR)

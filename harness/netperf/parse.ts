@@ -1,12 +1,7 @@
 /** Parses netperf's `-P 0 -o SELECTORS` output into routebench metrics. Pure. */
-import type { MetricName, NetperfTest, RequestResponseTest } from "../vocabulary/vocabulary.js";
-import { isStreamTest } from "./argv.js";
+import type { MetricName, NetperfTest } from "../vocabulary/vocabulary.js";
+import { isStreamTest, rateMetric } from "../vocabulary/vocabulary.js";
 import { NETPERF_SELECTORS, type NetperfSelector } from "./selectors.js";
-
-/** The rate a request/response test is judged by: TCP_CRR's transactions are whole connections. */
-export function rateMetric(test: RequestResponseTest): "transactionsPerSec" | "connectionsPerSec" {
-  return test === "TCP_CRR" ? "connectionsPerSec" : "transactionsPerSec";
-}
 
 /**
  * False for TCP_CRR: in a connection test netserver ends on its own timer, padded by PAD_TIME

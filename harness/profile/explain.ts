@@ -15,10 +15,10 @@ import type { Explain, ExplainPoint, Interval } from "../results/profile-schema.
 import type { TrialRecord } from "../results/schema.js";
 import { studentTQuantile } from "../stats/student-t.js";
 import {
-  type MetricName,
+  isStreamTest,
   type Mode,
+  mainMetric,
   type NetperfTest,
-  STREAM_TESTS,
   SUBSYSTEMS,
   type Subsystem,
 } from "../vocabulary/vocabulary.js";
@@ -26,33 +26,25 @@ import {
 export const EXPLAIN_METHOD =
   "perf record -e cpu-clock -g on the benchmark CPU during a profiled twin of each measured trial (same block, mode and point, right after it); samples attributed to subsystems by call chain (profile/subsystems.ts); a subsystem's CPU per unit of work = its share of the benchmark's busy samples × the measured trial's CPU per unit (/proc/stat); Student-t 95% intervals over blocks";
 
-const isStream = (test: NetperfTest) => (STREAM_TESTS as readonly NetperfTest[]).includes(test);
-
 /** The unit of a test's figures. */
 export function explainUnit(test: NetperfTest): string {
-  if (isStream(test)) return "ms per GB";
+  if (isStreamTest(test)) return "ms per GB";
   return test === "TCP_CRR" ? "µs per connection" : "µs per transaction";
 }
 
 /** CPU per unit of work of a trial in the explain unit, from its metrics. */
 function costOf(test: NetperfTest, metrics: TrialRecord["metrics"]): number | null {
-  const value = isStream(test) ? metrics?.cpuSecPerGB : metrics?.cpuUsPerTrans;
+  const value = isStreamTest(test) ? metrics?.cpuSecPerGB : metrics?.cpuUsPerTrans;
   if (value === undefined || !(value > 0)) return null;
-  return isStream(test) ? value * 1000 : value;
+  return isStreamTest(test) ? value * 1000 : value;
 }
 
 /** Units of work per second (transactions, connections, GB). */
 function workRate(test: NetperfTest, metrics: TrialRecord["metrics"]): number | null {
-  const rate = isStream(test)
+  const rate = isStreamTest(test)
     ? (metrics?.throughputMbps ?? 0) / 8000
     : (metrics?.transactionsPerSec ?? metrics?.connectionsPerSec ?? 0);
   return rate > 0 ? rate : null;
-}
-
-/** The rate a test is about, for the sampling check. */
-function mainRate(test: NetperfTest): MetricName {
-  if (isStream(test)) return "throughputMbps";
-  return test === "TCP_CRR" ? "connectionsPerSec" : "transactionsPerSec";
 }
 
 /** Mean with a Student-t 95% interval (none below two values). */
@@ -101,8 +93,8 @@ function blockFigures(record: TrialRecord): BlockFigures | null {
   const rate = workRate(test, p.metrics);
   const busySec = p.busySamples / p.frequencyHz;
   const sampled =
-    rate && p.windowSec > 0 ? (busySec / (rate * p.windowSec)) * (isStream(test) ? 1000 : 1e6) : null;
-  const metric = mainRate(test);
+    rate && p.windowSec > 0 ? (busySec / (rate * p.windowSec)) * (isStreamTest(test) ? 1000 : 1e6) : null;
+  const metric = mainMetric(test);
   return {
     block: record.block,
     measured,
@@ -220,7 +212,7 @@ function sampling(
   );
   if (pairs.length === 0) return null;
   return {
-    metric: mainRate(test),
+    metric: mainMetric(test),
     unsampled: ratioInterval(pairs.map(([l, e]) => (e.rateMeasured as number) / (l.rateMeasured as number))),
     sampled: ratioInterval(pairs.map(([l, e]) => (e.rateSampled as number) / (l.rateSampled as number))),
   };

@@ -4,19 +4,22 @@
  * one netperf test select its points by `p.test`, so one test's figures never mix into another's
  * chart (UDP_STREAM's received rate is a throughputMbps too). Pure.
  */
-import { isStreamTest } from "../netperf/argv.js";
-import { rateMetric } from "../netperf/parse.js";
+
 import type { Results } from "../results/schema.js";
 import type { Comparison, PointSummary } from "../stats/summary.js";
+import type { PointKey } from "../sweep/point.js";
 import {
+  isPercentile,
+  METRICS,
   type MetricName,
   type Mode,
-  NETPERF_TESTS,
+  REQUEST_RESPONSE_TESTS,
   type RequestResponseTest,
+  rateMetric,
 } from "../vocabulary/vocabulary.js";
 import { directComparisons } from "./direct.js";
 import { shownUnit } from "./format.js";
-import { bytesLabel, COST_METRICS, sizeOrder, streamsOf } from "./points.js";
+import { bytesLabel, COST_METRICS, runIndex, sizeOrder, sizesOf, sizeText, streamsAt } from "./points.js";
 import { type PublishedSource, shortSourceLabel } from "./published.js";
 
 /** A bar with its 95% interval, grouped on the x axis by `x` and coloured by mode. */
@@ -34,7 +37,8 @@ export interface RateRow {
   source: string;
   placement: string;
   mode: string;
-  tps: number;
+  /** Transactions, or connections (TCP_CRR), per second. */
+  perSec: number;
   low: number | null;
   high: number | null;
   ours: boolean;
@@ -80,7 +84,7 @@ export interface ChartData {
   repetitions: {
     test: RequestResponseTest;
     metric: MetricName;
-    rows: { placement: string; mode: Mode; order: number; block: number; tps: number }[];
+    rows: { placement: string; mode: Mode; order: number; block: number; perSec: number }[];
   }[];
   /** UDP_STREAM: the rate sent and the rate received (Gbit/s), and the datagrams lost (%). */
   udpStream: { rate: BarRow[]; loss: BarRow[] };
@@ -102,8 +106,6 @@ function bar(p: PointSummary, x: string, scale = 1): BarRow {
   };
 }
 
-const REQUEST_RESPONSE_TESTS = NETPERF_TESTS.filter((t): t is RequestResponseTest => !isStreamTest(t));
-
 /** The chart rows of a run; `comparisons` are its eBPF/legacy comparisons. */
 export function chartData(
   results: Results,
@@ -111,27 +113,30 @@ export function chartData(
   published: PublishedSource[],
 ): ChartData {
   const points = results.summary.points;
+  const index = runIndex(results);
+  const oneStream = (key: PointKey) => streamsAt(index, key) === 1;
+  const messageSize = (key: PointKey) => index.point(key)?.messageSize ?? Number(key.size);
   // the line charts' x axis is the message size: one stream only; several go to `streamThroughput`
   const throughput = points
-    .filter((p) => p.test === "TCP_STREAM" && p.metric === "throughputMbps" && streamsOf(p.size) === 1)
+    .filter((p) => p.test === "TCP_STREAM" && p.metric === "throughputMbps" && oneStream(p))
     .map((p) => ({
       placement: p.placement,
       mode: p.mode,
-      size: Number(p.size),
+      size: messageSize(p),
       gbps: p.median / 1000,
       low: p.ciLow === null ? null : p.ciLow / 1000,
       high: p.ciHigh === null ? null : p.ciHigh / 1000,
       n: p.n,
     }));
   const streamThroughput = points
-    .filter((p) => p.test === "TCP_STREAM" && p.metric === "throughputMbps" && streamsOf(p.size) > 1)
-    .sort((a, b) => sizeOrder(a.size, b.size))
-    .map((p) => bar(p, bytesLabel(p.size), shownUnit(p.metric).scale));
+    .filter((p) => p.test === "TCP_STREAM" && p.metric === "throughputMbps" && !oneStream(p))
+    .sort(sizeOrder(index))
+    .map((p) => bar(p, bytesLabel(index, p), shownUnit(p.metric).scale));
   const gain = comparisons
-    .filter((c) => c.test === "TCP_STREAM" && c.metric === "throughputMbps" && streamsOf(c.size) === 1)
+    .filter((c) => c.test === "TCP_STREAM" && c.metric === "throughputMbps" && oneStream(c))
     .map((c) => ({
       placement: c.placement,
-      size: Number(c.size),
+      size: messageSize(c),
       ratio: c.ratio,
       low: c.ciLow,
       high: c.ciHigh,
@@ -150,11 +155,11 @@ export function chartData(
     test,
     // one stream: several streams' merged percentiles are brackets, in the latency tables
     rows: points
-      .filter((p) => p.test === test && /^p\d+Us$/.test(p.metric) && streamsOf(p.size) === 1)
+      .filter((p) => p.test === test && isPercentile(p.metric) && oneStream(p))
       .map((p) => ({
         placement: p.placement,
         mode: p.mode,
-        percentile: p.metric.replace(/^p(\d+)Us$/, "P$1"),
+        percentile: `P${METRICS[p.metric].percentile}`,
         us: p.median,
         low: p.ciLow,
         high: p.ciHigh,
@@ -165,10 +170,10 @@ export function chartData(
     const rows: RateRow[] = points
       .filter((p) => p.test === test && p.metric === metric)
       .map((p) => ({
-        source: `this run (${p.size})`,
+        source: `this run (${sizeText(p)})`,
         placement: p.placement,
         mode: p.mode,
-        tps: p.median,
+        perSec: p.median,
         low: p.ciLow,
         high: p.ciHigh,
         ours: true,
@@ -181,7 +186,7 @@ export function chartData(
           source: shortSourceLabel(source),
           placement: f.placement,
           mode: f.mode,
-          tps: f.value,
+          perSec: f.value,
           low: null,
           high: null,
           ours: false,
@@ -206,39 +211,41 @@ export function chartData(
         mode: t.mode,
         order: order + 1,
         block: t.block,
-        tps: t.metrics?.[metric] as number,
+        perSec: t.metrics?.[metric] as number,
       }));
     return { test, metric, rows };
   }).filter((g) => g.rows.length > 0);
   const udp = points.filter((p) => p.test === "UDP_STREAM");
-  const udpSizes = [...new Set(udp.map((p) => p.size))].sort(sizeOrder);
+  const udpSizes = sizesOf(index, udp);
   const udpStream = {
     // per size, sent before received: the offered load, then what arrived of it
-    rate: udpSizes.flatMap((size) =>
+    rate: udpSizes.flatMap((sized) =>
       (["sentMbps", "throughputMbps"] as const).flatMap((metric) =>
         udp
-          .filter((p) => p.size === size && p.metric === metric)
+          .filter((p) => p.size === sized.size && p.metric === metric)
           .map((p) =>
             bar(
               p,
-              `${bytesLabel(size)} ${metric === "sentMbps" ? "sent" : "received"}`,
+              `${bytesLabel(index, sized)} ${metric === "sentMbps" ? "sent" : "received"}`,
               shownUnit(metric).scale,
             ),
           ),
       ),
     ),
-    loss: udpSizes.flatMap((size) =>
-      udp.filter((p) => p.size === size && p.metric === "lossPct").map((p) => bar(p, bytesLabel(size))),
+    loss: udpSizes.flatMap((sized) =>
+      udp
+        .filter((p) => p.size === sized.size && p.metric === "lossPct")
+        .map((p) => bar(p, bytesLabel(index, sized))),
     ),
   };
   const cost = COST_METRICS.map((metric) => ({
     metric,
-    rows: points.filter((p) => p.metric === metric).map((p) => bar(p, `${p.test} ${p.size}`)),
+    rows: points.filter((p) => p.metric === metric).map((p) => bar(p, `${p.test} ${sizeText(p)}`)),
   })).filter((g) => g.rows.length > 0);
   const direct = directComparisons(results).map((c) => ({
     placement: c.placement,
     mode: c.candidate,
-    x: `${c.test} ${c.size}`,
+    x: `${c.test} ${sizeText(c)}`,
     value: c.ratio * 100,
     low: c.ciLow === null ? null : c.ciLow * 100,
     high: c.ciHigh === null ? null : c.ciHigh * 100,

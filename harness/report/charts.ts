@@ -4,7 +4,7 @@
  * Their shared look is in chart-style.ts.
  */
 import type { TopLevelSpec } from "vega-lite";
-import { METRICS, MODES, PLACEMENTS } from "../vocabulary/vocabulary.js";
+import { METRICS, type MetricName, MODES, PLACEMENTS } from "../vocabulary/vocabulary.js";
 import {
   costCharts,
   directChart,
@@ -158,7 +158,7 @@ function latencyCharts(data: ChartData): ChartSpec[] {
 }
 
 /** "transactions" or "connections": what a request/response test's rate counts. */
-const countedUnit = (metric: string) => (metric === "connectionsPerSec" ? "connections" : "transactions");
+const countedUnit = (metric: MetricName) => METRICS[metric].counts ?? "transactions";
 
 function rateChart({ test, metric, rows: data }: ChartData["rates"][number]): ChartSpec {
   const rows = data.map((r) => ({ ...r, row: `${r.source} · ${r.placement}` }));
@@ -203,14 +203,14 @@ function rateChart({ test, metric, rows: data }: ChartData["rates"][number]): Ch
           encoding: {
             y,
             yOffset,
-            x: { field: "tps", type: "quantitative", title: `${per}/second` },
+            x: { field: "perSec", type: "quantitative", title: `${per}/second` },
             color,
             ...opacity,
             tooltip: [
               { field: "source" },
               { field: "placement" },
               { field: "mode" },
-              { field: "tps", format: ",.0f" },
+              { field: "perSec", title: "tps", format: ",.0f" },
               { field: "low", format: ",.0f" },
               { field: "high", format: ",.0f" },
             ],
@@ -246,14 +246,14 @@ function repetitionsChart({ test, metric, rows }: ChartData["repetitions"][numbe
         mark: { type: "point", filled: true, size: 50, opacity: 0.85 },
         encoding: {
           x: { field: "order", type: "quantitative", title: `trial order in the run (${test} trials)` },
-          y: { field: "tps", type: "quantitative", title: METRICS[metric].unit, scale: { zero: false } },
+          y: { field: "perSec", type: "quantitative", title: METRICS[metric].unit, scale: { zero: false } },
           color: {
             field: "mode",
             type: "nominal",
             scale: modeColors(rows.map((r) => r.mode)),
             title: "host routing",
           },
-          tooltip: [{ field: "mode" }, { field: "block" }, { field: "tps", format: ",.0f" }],
+          tooltip: [{ field: "mode" }, { field: "block" }, { field: "perSec", title: "tps", format: ",.0f" }],
         },
       },
     } as TopLevelSpec,

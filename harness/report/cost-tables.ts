@@ -5,11 +5,11 @@
  * tell. Pure.
  */
 import type { Results } from "../results/schema.js";
-import type { Comparison } from "../stats/summary.js";
-import { METRICS, type MetricName, MODES } from "../vocabulary/vocabulary.js";
+import { distinctPoints } from "../sweep/point.js";
+import { comparesRouting, METRICS, type MetricName, MODES } from "../vocabulary/vocabulary.js";
 import { type Cell, estimateCell, ratioCell, type Table, text } from "./cells.js";
 import { shownUnit } from "./format.js";
-import { COST_METRICS, MODE_NAMES, placementName } from "./points.js";
+import { COST_METRICS, MODE_NAMES, placementName, runIndex, sizeText } from "./points.js";
 
 /** netperf -c -C: CPU per KB for streams, per transaction for request/response, at each end. */
 const SERVICE_DEMAND_METRICS = [
@@ -26,32 +26,18 @@ const CPU_METHOD =
 const SERVICE_DEMAND_METHOD =
   "netperf's service demand (netperf -c -C): the CPU time netperf measured at the client (local) or server (remote) end per KB transferred or per transaction. On the lab both ends see the same machine's CPU counters, so the local and remote figures are the same one; TCP_CRR has no remote figure (netserver ends connection tests on its own padded timer). Lower is better.";
 
-function costTable(results: Results, comparisons: Comparison[], metric: MetricName): Table | null {
+function costTable(results: Results, metric: MetricName): Table | null {
   const points = results.summary.points.filter((p) => p.metric === metric);
   if (points.length === 0) return null;
   const { unit } = shownUnit(metric);
   // the two routing modes, then the baselines, as the vocabulary lists them
   const modes = MODES.filter((m) => results.sweep.modes.includes(m));
-  const compared = modes.includes("legacy") && modes.includes("ebpf");
-  const rows = [...new Set(points.map((p) => `${p.placement}|${p.test}|${p.size}`))].map((key): Cell[] => {
-    const [placement = "", test = "", size = ""] = key.split("|");
-    const row = [text(placementName(placement)), text(test), text(size)];
-    for (const mode of modes)
-      row.push(
-        estimateCell(
-          points.find(
-            (p) => p.mode === mode && p.placement === placement && p.test === test && p.size === size,
-          ),
-        ),
-      );
-    if (compared)
-      row.push(
-        ratioCell(
-          comparisons.find(
-            (c) => c.metric === metric && c.placement === placement && c.test === test && c.size === size,
-          ),
-        ),
-      );
+  const compared = comparesRouting(modes);
+  const index = runIndex(results);
+  const rows = distinctPoints(points).map((key): Cell[] => {
+    const row = [text(placementName(key.placement)), text(key.test), text(sizeText(key))];
+    for (const mode of modes) row.push(estimateCell(index.summary(key, mode, metric)));
+    if (compared) row.push(ratioCell(index.comparison(key, metric)));
     return row;
   });
   const cost = (COST_METRICS as readonly MetricName[]).includes(metric);
@@ -71,8 +57,8 @@ function costTable(results: Results, comparisons: Comparison[], metric: MetricNa
 }
 
 /** The CPU cost tables of a run: per transaction, per GB, then netperf's service demand. */
-export function costTables(results: Results, comparisons: Comparison[]): Table[] {
+export function costTables(results: Results): Table[] {
   return [...COST_METRICS, ...SERVICE_DEMAND_METRICS]
-    .map((metric) => costTable(results, comparisons, metric))
+    .map((metric) => costTable(results, metric))
     .filter((t): t is Table => t !== null);
 }

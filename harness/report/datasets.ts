@@ -5,6 +5,7 @@
 import type { Summary } from "../stats/summary.js";
 import { METRICS } from "../vocabulary/vocabulary.js";
 import { type Cell, count, empty, text } from "./cells.js";
+import { sizeText } from "./points.js";
 
 /** Named columns of typed cells. */
 export interface Dataset {
@@ -39,7 +40,7 @@ export function pointsDataset(summary: Summary): Dataset {
       return [
         text(p.placement),
         text(p.test),
-        text(p.size),
+        text(sizeText(p)),
         text(p.mode),
         text(p.metric),
         count(p.n),
@@ -79,7 +80,7 @@ export function comparisonsDataset(summary: Summary): Dataset {
     rows: summary.comparisons.map((c) => [
       text(c.placement),
       text(c.test),
-      text(c.size),
+      text(sizeText(c)),
       text(c.metric),
       text(c.baseline),
       text(c.candidate),

@@ -7,10 +7,11 @@
  */
 import type { Results } from "../results/schema.js";
 import type { Comparison } from "../stats/summary.js";
-import { METRICS, type Mode } from "../vocabulary/vocabulary.js";
+import { groupByPoint } from "../sweep/point.js";
+import { METRICS, mainMetric } from "../vocabulary/vocabulary.js";
 import { type Cell, estimateCell, ratioCell, type Table, text } from "./cells.js";
 import { shownUnit } from "./format.js";
-import { findPoint, mainMetric, placementName } from "./points.js";
+import { placementName, runIndex, sizeText } from "./points.js";
 
 /** The run's comparisons against the direct path, on each test's main figure. */
 export function directComparisons(results: Results): Comparison[] {
@@ -19,31 +20,25 @@ export function directComparisons(results: Results): Comparison[] {
   );
 }
 
-const against = (list: Comparison[], c: Comparison, candidate: Mode) =>
-  list.find(
-    (d) => d.candidate === candidate && d.placement === c.placement && d.test === c.test && d.size === c.size,
-  );
-
 /** Per point: the direct path's figure, and legacy and eBPF as a ratio of it. */
 export function directTable(results: Results): Table | null {
   const direct = directComparisons(results);
   if (direct.length === 0) return null;
-  const seen = new Set<string>();
-  const rows: Cell[][] = [];
-  for (const c of direct) {
-    const key = `${c.placement}|${c.test}|${c.size}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    rows.push([
-      text(placementName(c.placement)),
-      text(c.test),
-      text(c.size),
-      text(`${METRICS[c.metric].name} (${shownUnit(c.metric).unit})`),
-      estimateCell(findPoint(results.summary.points, c.placement, "direct", c.test, c.size, c.metric)),
-      ratioCell(against(direct, c, "legacy")),
-      ratioCell(against(direct, c, "ebpf")),
-    ]);
-  }
+  const index = runIndex(results);
+  const rows = groupByPoint(direct)
+    .entries()
+    .map(([key, [c]]): Cell[] => {
+      const metric = (c as Comparison).metric;
+      return [
+        text(placementName(key.placement)),
+        text(key.test),
+        text(sizeText(key)),
+        text(`${METRICS[metric].name} (${shownUnit(metric).unit})`),
+        estimateCell(index.summary(key, "direct", metric)),
+        ratioCell(index.comparison(key, metric, "direct", "legacy")),
+        ratioCell(index.comparison(key, metric, "direct", "ebpf")),
+      ];
+    });
   return {
     id: "direct",
     title: "Host routing against the direct path",

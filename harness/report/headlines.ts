@@ -5,18 +5,21 @@
  * reaches, and whether the second witness agreed with netperf. Pure.
  */
 import type { Results } from "../results/schema.js";
-import { type Comparison, summaryMetrics } from "../stats/summary.js";
-import { METRICS } from "../vocabulary/vocabulary.js";
+import { summaryMetrics } from "../stats/metrics.js";
+import type { Comparison } from "../stats/summary.js";
+import { groupByPoint } from "../sweep/point.js";
+import { isPercentile, isTransactionRate, METRICS, mainMetric } from "../vocabulary/vocabulary.js";
 import { directComparisons } from "./direct.js";
 import { comparisonEvidence, formatPercentChange, formatRatio, formatWithInterval } from "./format.js";
 import {
   bytesLabel,
   COST_METRICS,
-  findPoint,
-  mainMetric,
   placementName,
   pointName,
+  type RunIndex,
+  runIndex,
   sizeOrder,
+  sizeText,
 } from "./points.js";
 
 /**
@@ -42,10 +45,15 @@ function overall(list: Comparison[]): Comparison["verdict"] {
 const judged = (c: Comparison) => `${formatRatio(c.ratio)}× (${comparisonEvidence(c, "CI")}, ${c.verdict})`;
 
 /** Throughput of one stream test across its message sizes: which sizes differ, and the range of the rest. */
-function throughputHeadline(placement: string, test: string, comparisons: Comparison[]): Headline {
+function throughputHeadline(
+  index: RunIndex,
+  placement: string,
+  test: string,
+  comparisons: Comparison[],
+): Headline {
   const stream = comparisons
     .filter((c) => c.placement === placement && c.test === test && c.metric === "throughputMbps")
-    .sort((a, b) => sizeOrder(a.size, b.size));
+    .sort(sizeOrder(index));
   if (stream.length === 0)
     return {
       text: `${placementName(placement)} throughput: not measured in both modes.`,
@@ -54,7 +62,7 @@ function throughputHeadline(placement: string, test: string, comparisons: Compar
   const better = stream.filter((c) => c.verdict === "better");
   const worse = stream.filter((c) => c.verdict === "worse");
   const at = (c: Comparison) =>
-    `${formatRatio(c.ratio)}× at ${bytesLabel(c.size)} (${comparisonEvidence(c)})`;
+    `${formatRatio(c.ratio)}× at ${bytesLabel(index, c)} (${comparisonEvidence(c)})`;
   /** "ratio at size" for one comparison, "from lowest to highest" for several. */
   const span = (group: Comparison[]) => {
     const low = group.reduce((a, b) => (b.ratio < a.ratio ? b : a));
@@ -103,24 +111,22 @@ function rateHeadlines(
 ): Headline[] {
   const headlines: Headline[] = [];
   const rr = comparisons.filter((c) => c.placement === placement && c.test === test);
-  for (const size of [...new Set(rr.map((c) => c.size))]) {
-    const tps = rr.find(
-      (c) => c.size === size && (c.metric === "transactionsPerSec" || c.metric === "connectionsPerSec"),
-    );
-    if (tps) {
-      const e = findPoint(results.summary.points, placement, "ebpf", test, size, tps.metric);
-      const l = findPoint(results.summary.points, placement, "legacy", test, size, tps.metric);
-      const counted = tps.metric === "connectionsPerSec" ? "connections" : "transactions";
+  const index = runIndex(results);
+  for (const [key, ofPoint] of groupByPoint(rr).entries()) {
+    const rate = ofPoint.find((c) => isTransactionRate(c.metric));
+    if (rate) {
+      const e = index.summary(key, "ebpf", rate.metric);
+      const l = index.summary(key, "legacy", rate.metric);
       headlines.push({
-        text: `${placementName(placement)} ${counted} per second (${test} ${size}): eBPF ${e ? formatWithInterval(e.median, e.ciLow, e.ciHigh) : "–"} vs legacy ${l ? formatWithInterval(l.median, l.ciLow, l.ciHigh) : "–"}: ${formatRatio(tps.ratio)}× (${formatPercentChange(tps.ratio)}; ${comparisonEvidence(tps)}): ${tps.verdict}.`,
-        verdict: tps.verdict,
+        text: `${placementName(placement)} ${METRICS[rate.metric].counts} per second (${test} ${sizeText(key)}): eBPF ${e ? formatWithInterval(e.median, e.ciLow, e.ciHigh) : "–"} vs legacy ${l ? formatWithInterval(l.median, l.ciLow, l.ciHigh) : "–"}: ${formatRatio(rate.ratio)}× (${formatPercentChange(rate.ratio)}; ${comparisonEvidence(rate)}): ${rate.verdict}.`,
+        verdict: rate.verdict,
       });
     }
-    const latency = rr.filter((c) => c.size === size && /^p\d+Us$/.test(c.metric));
+    const latency = ofPoint.filter((c) => isPercentile(c.metric));
     if (latency.length > 0) {
       const parts = latency.map((c) => `${METRICS[c.metric].name.split(" ")[0]} ${judged(c)}`);
       headlines.push({
-        text: `${placementName(placement)} latency (${test} ${size}, eBPF / legacy, lower is better): ${parts.join("; ")}.`,
+        text: `${placementName(placement)} latency (${test} ${sizeText(key)}, eBPF / legacy, lower is better): ${parts.join("; ")}.`,
         verdict: overall(latency),
       });
     }
@@ -133,7 +139,7 @@ function costHeadlines(placement: string, comparisons: Comparison[]): Headline[]
   return COST_METRICS.flatMap((metric) => {
     const list = comparisons.filter((c) => c.placement === placement && c.metric === metric);
     if (list.length === 0) return [];
-    const parts = list.map((c) => `${c.test} ${c.size} ${judged(c)}`);
+    const parts = list.map((c) => `${c.test} ${sizeText(c)} ${judged(c)}`);
     return [
       {
         text: `${placementName(placement)} ${METRICS[metric].name} (eBPF / legacy, lower is better): ${parts.join("; ")}.`,
@@ -162,12 +168,12 @@ function share(c: Comparison): string {
 function directHeadlines(results: Results, placement: string): Headline[] {
   const direct = directComparisons(results).filter((c) => c.placement === placement);
   return [...new Set(direct.map((c) => c.test))].map((test) => {
-    const ofTest = direct.filter((c) => c.test === test).sort((a, b) => sizeOrder(a.size, b.size));
+    const ofTest = direct.filter((c) => c.test === test).sort(sizeOrder(runIndex(results)));
     const parts = (["ebpf", "legacy"] as const).flatMap((mode) => {
       const mine = ofTest.filter((c) => c.candidate === mode);
       if (mine.length === 0) return [];
       return [
-        `${mode === "ebpf" ? "eBPF" : "legacy"} reaches ${mine.map((c) => `${share(c)} at ${c.size}`).join(", ")}`,
+        `${mode === "ebpf" ? "eBPF" : "legacy"} reaches ${mine.map((c) => `${share(c)} at ${sizeText(c)}`).join(", ")}`,
       ];
     });
     return {
@@ -210,12 +216,11 @@ export function buildHeadlines(results: Results, comparisons: Comparison[]): Hea
     metrics: summaryMetrics(results.sweep, test),
   }));
   const throughputTests = tests.filter((t) => t.metrics.includes("throughputMbps"));
-  const rateTests = tests.filter((t) =>
-    t.metrics.some((m) => m === "transactionsPerSec" || m === "connectionsPerSec" || /^p\d+Us$/.test(m)),
-  );
+  const rateTests = tests.filter((t) => t.metrics.some((m) => isTransactionRate(m) || isPercentile(m)));
   const headlines: Headline[] = [];
   for (const placement of results.sweep.placements) {
-    for (const { test } of throughputTests) headlines.push(throughputHeadline(placement, test, comparisons));
+    for (const { test } of throughputTests)
+      headlines.push(throughputHeadline(runIndex(results), placement, test, comparisons));
     for (const { test } of rateTests) headlines.push(...rateHeadlines(placement, test, results, comparisons));
     headlines.push(...costHeadlines(placement, comparisons), ...directHeadlines(results, placement));
   }

@@ -5,14 +5,23 @@
  * metrics and `shownUnit`), so a new test's metrics appear without new code here. Pure.
  */
 import type { Results } from "../results/schema.js";
-import type { Comparison } from "../stats/summary.js";
-import { METRICS, type MetricName } from "../vocabulary/vocabulary.js";
+import { distinctPoints } from "../sweep/point.js";
+import { comparesRouting, isTransactionRate, METRICS, type MetricName } from "../vocabulary/vocabulary.js";
 import { type Cell, empty, estimateCell, ratioCell, type Table, text } from "./cells.js";
 import { shownUnit } from "./format.js";
-import { findPoint, MODE_NAMES, placementName, sizeOrder } from "./points.js";
+import {
+  atPlacement,
+  distinctSizes,
+  MODE_NAMES,
+  placementName,
+  runIndex,
+  sizesOf,
+  sizeText,
+} from "./points.js";
 import type { PublishedSource } from "./published.js";
 
-const isLatency = (metric: MetricName) => /^p\d+Us$|meanLatencyUs/.test(metric);
+/** The latency figures the tables show: the percentiles and the mean (the maximum is not summarised). */
+const isLatency = (metric: MetricName) => METRICS[metric].family === "latency";
 
 /** The tests of a run with points of a metric `which` accepts, in the order they were summarised. */
 function testsReporting(results: Results, which: (metric: MetricName) => boolean): string[] {
@@ -31,28 +40,29 @@ function perTest(tests: string[], build: (test: string) => Table | null): Table[
   });
 }
 
-const isRate = (metric: MetricName) => metric === "transactionsPerSec" || metric === "connectionsPerSec";
-
 /**
  * Transactions (TCP_CRR: connections) per second per placement, size and mode, with the seed's
  * published figure.
  */
 export function tpsTables(results: Results, published: PublishedSource[]): Table[] {
-  const tests = testsReporting(results, isRate);
+  const tests = testsReporting(results, isTransactionRate);
   const seed = published.find((s) => s.id.startsWith("azure"));
+  const index = runIndex(results);
   return perTest(tests, (test) => {
     const rows: Cell[][] = [];
     const ofTest = results.summary.points.filter((p) => p.test === test);
-    const metric = ofTest.find((p) => isRate(p.metric))?.metric ?? "transactionsPerSec";
-    const label = metric === "connectionsPerSec" ? "Connections/second" : "Transactions/second";
-    const sizes = [...new Set(ofTest.map((p) => p.size))];
+    const metric = ofTest.find((p) => isTransactionRate(p.metric))?.metric ?? "transactionsPerSec";
+    const counted = METRICS[metric].counts === "connections" ? "Connections" : "Transactions";
+    const label = `${counted}/second`;
+    const sizes = distinctSizes(ofTest);
     for (const placement of results.sweep.placements) {
-      for (const size of sizes) {
+      for (const sized of sizes) {
+        const key = atPlacement(sized, placement);
         for (const mode of ["ebpf", "legacy", "host", "direct"] as const) {
-          const point = findPoint(results.summary.points, placement, mode, test, size, metric);
+          const point = index.summary(key, mode, metric);
           if (!point && !results.sweep.modes.includes(mode)) continue;
           const ref =
-            placement === "same-node" && size === "1,1"
+            placement === "same-node" && key.size === "1,1"
               ? seed?.figures.find((f) => f.test === test && f.metric === metric && f.mode === mode)
               : undefined;
           rows.push([
@@ -81,37 +91,30 @@ export function tpsTables(results: Results, published: PublishedSource[]): Table
 }
 
 /** Throughput by message size: each placement's modes side by side, and the eBPF/legacy ratio. */
-export function throughputTables(results: Results, comparisons: Comparison[]): Table[] {
+export function throughputTables(results: Results): Table[] {
   const metric = "throughputMbps";
   const modes = results.sweep.modes;
-  const compared = modes.includes("legacy") && modes.includes("ebpf");
+  const compared = comparesRouting(modes);
+  const index = runIndex(results);
   return perTest(
     testsReporting(results, (m) => m === metric),
     (test) => {
-      const sizes = [
-        ...new Set(results.summary.points.filter((p) => p.test === test).map((p) => p.size)),
-      ].sort(sizeOrder);
+      const sizes = sizesOf(
+        index,
+        results.summary.points.filter((p) => p.test === test),
+      );
       const columns = ["Message size (B)"];
       for (const placement of results.sweep.placements) {
         for (const mode of modes)
           columns.push(`${placementName(placement)}: ${mode} (${shownUnit(metric).unit})`);
         if (compared) columns.push(`${placementName(placement)}: eBPF / legacy`);
       }
-      const rows = sizes.map((size) => {
-        const row: Cell[] = [text(size)];
+      const rows = sizes.map((sized) => {
+        const row: Cell[] = [text(sizeText(sized))];
         for (const placement of results.sweep.placements) {
-          for (const mode of modes)
-            row.push(estimateCell(findPoint(results.summary.points, placement, mode, test, size, metric)));
-          if (compared) {
-            row.push(
-              ratioCell(
-                comparisons.find(
-                  (c) =>
-                    c.placement === placement && c.test === test && c.size === size && c.metric === metric,
-                ),
-              ),
-            );
-          }
+          const key = atPlacement(sized, placement);
+          for (const mode of modes) row.push(estimateCell(index.summary(key, mode, metric)));
+          if (compared) row.push(ratioCell(index.comparison(key, metric)));
         }
         return row;
       });
@@ -127,24 +130,21 @@ export function throughputTables(results: Results, comparisons: Comparison[]): T
 }
 
 /** Latency percentiles and mean per placement and size: each mode, and the eBPF/legacy ratio. */
-export function latencyTables(results: Results, comparisons: Comparison[]): Table[] {
+export function latencyTables(results: Results): Table[] {
+  const index = runIndex(results);
   return perTest(testsReporting(results, isLatency), (test) => {
     const rows: Cell[][] = [];
     const ofTest = results.summary.points.filter((p) => p.test === test);
     const metrics = [...new Set(ofTest.filter((p) => isLatency(p.metric)).map((p) => p.metric))];
-    for (const point of [...new Set(ofTest.map((p) => `${p.placement}|${p.size}`))]) {
-      const [placement = "", size = ""] = point.split("|");
+    for (const key of distinctPoints(ofTest)) {
       for (const metric of metrics) {
-        const row: Cell[] = [text(placementName(placement)), text(size), text(METRICS[metric].name)];
-        for (const mode of results.sweep.modes)
-          row.push(estimateCell(findPoint(results.summary.points, placement, mode, test, size, metric)));
-        row.push(
-          ratioCell(
-            comparisons.find(
-              (c) => c.placement === placement && c.size === size && c.metric === metric && c.test === test,
-            ),
-          ),
-        );
+        const row: Cell[] = [
+          text(placementName(key.placement)),
+          text(sizeText(key)),
+          text(METRICS[metric].name),
+        ];
+        for (const mode of results.sweep.modes) row.push(estimateCell(index.summary(key, mode, metric)));
+        row.push(ratioCell(index.comparison(key, metric)));
         rows.push(row);
       }
     }
@@ -175,16 +175,19 @@ export function udpStreamTable(results: Results): Table | null {
   const points = results.summary.points.filter((p) => p.test === "UDP_STREAM");
   if (!points.some((p) => p.metric === "sentMbps")) return null;
   const metrics = ["sentMbps", "throughputMbps", "lossPct"] as const;
+  const index = runIndex(results);
   const rows: Cell[][] = [];
   for (const placement of results.sweep.placements)
-    for (const size of [...new Set(points.map((p) => p.size))].sort(sizeOrder))
+    for (const sized of sizesOf(index, points)) {
+      const key = atPlacement(sized, placement);
       for (const mode of results.sweep.modes)
         rows.push([
           text(placementName(placement)),
-          text(size),
+          text(sizeText(key)),
           text(MODE_NAMES[mode] ?? mode),
-          ...metrics.map((m) => estimateCell(findPoint(points, placement, mode, "UDP_STREAM", size, m))),
+          ...metrics.map((m) => estimateCell(index.summary(key, mode, m))),
         ]);
+    }
   return {
     id: "udp-stream",
     title: "UDP_STREAM sent, received and lost",

@@ -5,13 +5,13 @@
  * run's notes. Exporters format the cells themselves. Pure.
  */
 
-import type { CpuPlacement } from "../machine/cpu-placement.js";
-import type { Environment, Results } from "../results/schema.js";
+import { type Environment, type Results, topologyFacts } from "../results/schema.js";
 import { MIN_PAIRS } from "../stats/ratio.js";
 import type { Warning } from "../stats/warnings.js";
 import { allSweepPoints } from "../sweep/plan.js";
 import { quickLeftOutText, quickSelection } from "../sweep/quick.js";
 import { formatArgv } from "../util/errors.js";
+import { comparesRouting } from "../vocabulary/vocabulary.js";
 import type { Table } from "./cells.js";
 import { type ChartData, chartData } from "./chart-data.js";
 import { costTables } from "./cost-tables.js";
@@ -63,15 +63,16 @@ export function buildReportModel(results: Results, published: PublishedSource[])
       `This run ${results.state === "aborted" ? "was interrupted" : "failed"}: ${results.summary.completedTrials} of ${results.plannedTrials} planned trials completed. Figures below use what finished.`,
     );
   }
-  if (!(results.sweep.modes.includes("legacy") && results.sweep.modes.includes("ebpf"))) {
+  if (!comparesRouting(results.sweep.modes)) {
     notes.push(
       `This run measured ${results.sweep.modes.join(", ")} only: there is no eBPF/legacy comparison.`,
     );
   }
   notes.push(designNote(results));
-  const placement = results.environment.topology.cpuPlacement as CpuPlacement | undefined;
+  const topology = topologyFacts(results.environment.topology);
+  const placement = topology.cpuPlacement;
   if (placement) notes.push(`CPU placement: ${placement.reason}`);
-  const buffers = results.environment.topology.tcpStreamSocketBufferBytes;
+  const buffers = topology.tcpStreamSocketBufferBytes;
   if (typeof buffers === "number")
     notes.push(
       `TCP_STREAM socket buffers: fixed at ${buffers / 1048576} MiB per end (netperf -s/-S), TCP autotuning off. With both ends on one CPU, autotuning ended each connection's receive buffer anywhere from 5.6 to 32 MiB and throughput fell into two regimes ~15% apart at random; fixed buffers gave the same eBPF/legacy ratio with a quarter of the spread (same-node 16 KiB: 1.076, per-pair sd 0.073, against 1.070, sd 0.018).`,
@@ -93,10 +94,10 @@ export function buildReportModel(results: Results, published: PublishedSource[])
     );
   const tables = [
     ...tpsTables(results, published),
-    ...throughputTables(results, comparisons),
-    ...latencyTables(results, comparisons),
+    ...throughputTables(results),
+    ...latencyTables(results),
     udpStreamTable(results),
-    ...costTables(results, comparisons),
+    ...costTables(results),
     directTable(results),
     witnessTable(results.summary),
     precisionTable(results),

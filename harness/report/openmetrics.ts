@@ -14,6 +14,7 @@
  * (throughputMbps → throughput_megabits_per_second).
  */
 import type { Results } from "../results/schema.js";
+import { dimensionFields } from "../sweep/point.js";
 import { METRICS, type MetricName } from "../vocabulary/vocabulary.js";
 
 /** Each metric's family name, its unit in Prometheus's words. */
@@ -97,7 +98,7 @@ export function openMetricsText(results: Results): string {
       name,
       `${terms.name} (${terms.unit || "count"}) of each point and mode: the median of its repetitions and the median's 95% interval.`,
     );
-    const base = { placement: p.placement, test: p.test, size: p.size, mode: p.mode };
+    const base = { placement: p.placement, test: p.test, size: p.size, ...dimensionFields(p), mode: p.mode };
     f.samples.push(`${name}${labels({ ...base, estimate: "median" })} ${sampleValue(p.median)}`);
     if (p.ciLow !== null)
       f.samples.push(`${name}${labels({ ...base, estimate: "ci_low" })} ${sampleValue(p.ciLow)}`);
@@ -119,6 +120,7 @@ export function openMetricsText(results: Results): string {
       placement: c.placement,
       test: c.test,
       size: c.size,
+      ...dimensionFields(c),
       metric: c.metric,
       baseline: c.baseline,
       candidate: c.candidate,

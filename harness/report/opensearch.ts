@@ -19,8 +19,9 @@
  * in it is refused at index time rather than guessed).
  */
 import type { Results } from "../results/schema.js";
-import { sweepPoints } from "../sweep/plan.js";
+import { type PointKey, pointId } from "../sweep/point.js";
 import { METRIC_NAMES, type MetricName } from "../vocabulary/vocabulary.js";
+import { runIndex } from "./points.js";
 
 /**
  * Strings as OpenSearch's dynamic mapping would map them (text with a `.keyword` subfield), so
@@ -117,15 +118,13 @@ function runFields(results: Results): Doc {
   };
 }
 
-function pointFields(results: Results, placement: string, test: string, size: string): Doc {
-  const point = sweepPoints(results.sweep).find(
-    (p) => p.placement === placement && p.test === test && p.size === size,
-  );
+function pointFields(results: Results, key: PointKey): Doc {
+  const point = runIndex(results).point(key);
   return {
-    profile: test,
-    placement,
-    local: placement === "same-node",
-    size,
+    profile: key.test,
+    placement: key.placement,
+    local: key.placement === "same-node",
+    size: key.size,
     messageSize: point?.messageSize ?? point?.requestSize ?? null,
     responseSize: point?.responseSize ?? null,
     parallelism: point?.streams ?? 1,
@@ -137,7 +136,7 @@ export function opensearchDocuments(results: Results): { id: string; doc: Doc }[
   const run = runFields(results);
   const byPointMode = new Map<string, Results["summary"]["points"]>();
   for (const p of results.summary.points) {
-    const key = `${p.placement}/${p.test}/${p.size}/${p.mode}`;
+    const key = `${pointId(p)}/${p.mode}`;
     byPointMode.set(key, [...(byPointMode.get(key) ?? []), p]);
   }
   const points = [...byPointMode.entries()].map(([key, figures]) => {
@@ -156,7 +155,7 @@ export function opensearchDocuments(results: Results): { id: string; doc: Doc }[
       doc: {
         docType: "point",
         ...run,
-        ...pointFields(results, first.placement, first.test, first.size),
+        ...pointFields(results, first),
         mode: first.mode,
         hostNetwork: first.mode === "host",
         samples: Math.max(...figures.map((f) => f.n)),
@@ -171,11 +170,11 @@ export function opensearchDocuments(results: Results): { id: string; doc: Doc }[
     };
   });
   const comparisons = results.summary.comparisons.map((c) => ({
-    id: `${results.runId}/${c.placement}/${c.test}/${c.size}/${c.metric}/${c.candidate}-vs-${c.baseline}`,
+    id: `${results.runId}/${pointId(c)}/${c.metric}/${c.candidate}-vs-${c.baseline}`,
     doc: {
       docType: "comparison",
       ...run,
-      ...pointFields(results, c.placement, c.test, c.size),
+      ...pointFields(results, c),
       metric: c.metric,
       baseline: c.baseline,
       candidate: c.candidate,

@@ -1,9 +1,10 @@
 /** Finding a run's points and eBPF/legacy comparisons, and naming them in the report's words. Pure. */
-import { isStreamTest } from "../netperf/argv.js";
-import { rateMetric } from "../netperf/parse.js";
+
 import type { Results } from "../results/schema.js";
 import type { Comparison, PointSummary } from "../stats/summary.js";
-import type { MetricName, NetperfTest } from "../vocabulary/vocabulary.js";
+import { allSweepPoints, type Point, writtenSize } from "../sweep/plan.js";
+import { dimensions, keyOf, type PointKey, PointMap } from "../sweep/point.js";
+import type { MetricName, Mode, Placement } from "../vocabulary/vocabulary.js";
 
 export const MODE_NAMES: Record<string, string> = {
   ebpf: "eBPF host routing",
@@ -15,11 +16,6 @@ export const MODE_NAMES: Record<string, string> = {
 /** The CPU cost metrics the report charts, tabulates and headlines, in report order. */
 export const COST_METRICS = ["cpuUsPerTrans", "cpuSecPerGB"] as const satisfies readonly MetricName[];
 
-/** The figure a test is about: its rate for request/response, its (received) throughput for streams. */
-export function mainMetric(test: NetperfTest): MetricName {
-  return isStreamTest(test) ? "throughputMbps" : rateMetric(test);
-}
-
 /** "Same node TCP_RR 1,1" for a point key ("same-node/TCP_RR/1,1"). */
 export function pointName(key: string): string {
   const [placement = "", ...rest] = key.split("/");
@@ -29,40 +25,97 @@ export function pointName(key: string): string {
 export const placementName = (p: string) =>
   p === "same-node" ? "Same node" : p === "cross-node" ? "Cross node" : p;
 
-/** The netperf instances a point ran ("1024 ×4" → 4, sweep/plan.ts names them so), 1 for one. */
-export function streamsOf(size: string): number {
-  const match = / ×(\d+)$/.exec(size);
-  return match ? Number(match[1]) : 1;
+/**
+ * A run's points, summary rows and comparisons, indexed once by point key (sweep/point.ts): the
+ * report's one lookup. `point` gives the plan's typed point behind a key (its stream count and
+ * sizes as numbers), so no label is parsed back.
+ */
+export interface RunIndex {
+  point(key: PointKey): Point | undefined;
+  /** The point's summary row in one mode and metric, if the run measured it. */
+  summary(key: PointKey, mode: Mode, metric: MetricName): PointSummary | undefined;
+  /** The point's comparison of one metric (eBPF against legacy unless asked otherwise). */
+  comparison(key: PointKey, metric: MetricName, baseline?: Mode, candidate?: Mode): Comparison | undefined;
+}
+
+interface Entry {
+  point?: Point;
+  rows: Map<string, PointSummary>;
+  comparisons: Map<string, Comparison>;
+}
+
+const indexes = new WeakMap<Results, RunIndex>();
+
+/** The run's index, built once per results value. */
+export function runIndex(results: Results): RunIndex {
+  const known = indexes.get(results);
+  if (known) return known;
+  const entries = new PointMap<Entry>();
+  const entry = (key: PointKey) => entries.upsert(key, () => ({ rows: new Map(), comparisons: new Map() }));
+  for (const point of [...allSweepPoints(results.sweep), ...results.trials.map((t) => t.point)]) {
+    const e = entry(point);
+    e.point ??= point;
+  }
+  for (const row of results.summary.points) entry(row).rows.set(`${row.mode}/${row.metric}`, row);
+  for (const c of results.summary.comparisons)
+    entry(c).comparisons.set(`${c.baseline}/${c.candidate}/${c.metric}`, c);
+  const index: RunIndex = {
+    point: (key) => entries.get(key)?.point,
+    summary: (key, mode, metric) => entries.get(key)?.rows.get(`${mode}/${metric}`),
+    comparison: (key, metric, baseline = "legacy", candidate = "ebpf") =>
+      entries.get(key)?.comparisons.get(`${baseline}/${candidate}/${metric}`),
+  };
+  indexes.set(results, index);
+  return index;
+}
+
+/** The netperf instances a point ran at once (1 for one). */
+export function streamsAt(index: RunIndex, key: PointKey): number {
+  return index.point(key)?.streams ?? 1;
 }
 
 /** A stream size in bytes as text: "1024 B", or "1024 B ×4 streams" for several instances. */
-export function bytesLabel(size: string): string {
-  const streams = streamsOf(size);
-  return streams === 1 ? `${size} B` : `${size.replace(/ ×\d+$/, "")} B ×${streams} streams`;
+export function bytesLabel(index: RunIndex, key: PointKey): string {
+  const point = index.point(key);
+  const streams = point?.streams ?? 1;
+  return streams === 1 || point === undefined
+    ? `${key.size} B`
+    : `${writtenSize(point)} B ×${streams} streams`;
 }
 
-/** Orders sizes ("64", "1,1", "1024 ×4") by their first number, then by streams. */
-export function sizeOrder(a: string, b: string): number {
-  return parseFloat(a.split(",")[0] ?? "") - parseFloat(b.split(",")[0] ?? "") || streamsOf(a) - streamsOf(b);
+/** Orders points by their size's first number (message or request size), then by streams. */
+export function sizeOrder(index: RunIndex): (a: PointKey, b: PointKey) => number {
+  const first = (key: PointKey) => {
+    const point = index.point(key);
+    return point?.messageSize ?? point?.requestSize ?? Number.parseFloat(key.size);
+  };
+  return (a, b) => first(a) - first(b) || streamsAt(index, a) - streamsAt(index, b);
 }
 
-/** The point of one placement, mode, test, size and metric, if the run measured it. */
-export function findPoint(
-  points: PointSummary[],
-  placement: string,
-  mode: string,
-  test: string,
-  size: string,
-  metric: MetricName,
-): PointSummary | undefined {
-  return points.find(
-    (p) =>
-      p.placement === placement &&
-      p.mode === mode &&
-      p.test === test &&
-      p.size === size &&
-      p.metric === metric,
-  );
+/**
+ * How the report names a point within its placement and test: its size label, then any further
+ * dimension that is not the default (e.g. "1,1", "1024 ×4", "1,1 service"). The one place the
+ * report labels a point's size.
+ */
+export function sizeText(key: PointKey): string {
+  return [key.size, ...dimensions(key)].join(" ");
+}
+
+/** One key per distinct `sizeText` of some rows (the first row of each), in first-seen order. */
+export function distinctSizes(rows: readonly PointKey[]): PointKey[] {
+  const bySize = new Map<string, PointKey>();
+  for (const row of rows) if (!bySize.has(sizeText(row))) bySize.set(sizeText(row), keyOf(row));
+  return [...bySize.values()];
+}
+
+/** `distinctSizes`, ordered by `sizeOrder`. */
+export function sizesOf(index: RunIndex, rows: readonly PointKey[]): PointKey[] {
+  return distinctSizes(rows).sort(sizeOrder(index));
+}
+
+/** The same point at another placement. */
+export function atPlacement(key: PointKey, placement: Placement): PointKey {
+  return { ...keyOf(key), placement };
 }
 
 /** The comparisons the report is about: eBPF against legacy host routing. */

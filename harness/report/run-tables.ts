@@ -4,9 +4,9 @@
  */
 import { describeMachine } from "../machine/identity.js";
 import type { ModeEvidence, Results, TrialRecord } from "../results/schema.js";
-import { datapathByMode } from "../stats/warnings.js";
+import { datapathByMode } from "../stats/datapath.js";
 import { type Cell, count, empty, type Table, text } from "./cells.js";
-import { MODE_NAMES, placementName } from "./points.js";
+import { MODE_NAMES, placementName, sizeText } from "./points.js";
 
 export function verificationTable(results: Results): Table {
   const rows: Cell[][] = [];
@@ -126,7 +126,7 @@ export function precisionTable(results: Results): Table | null {
     rows: precision.map((p): Cell[] => [
       text(placementName(p.placement)),
       text(p.test),
-      text(p.size),
+      text(sizeText(p)),
       count(p.pairs),
       { kind: "fixed", value: p.seconds, digits: 0, unit: "s" },
       { kind: "halfWidth", value: p.worstHalfWidth },
@@ -143,13 +143,12 @@ export function datapathTable(results: Results): Table | null {
   const byPoint = datapathByMode(results.trials);
   if (byPoint.size === 0) return null;
   const rows: Cell[][] = [];
-  for (const [key, modes] of byPoint) {
-    const [placement, test, size] = key.split("/");
+  for (const [key, modes] of byPoint.entries()) {
     for (const [mode, v] of modes)
       rows.push([
-        text(placementName(placement ?? "")),
-        text(test ?? ""),
-        text(size ?? ""),
+        text(placementName(key.placement)),
+        text(key.test),
+        text(sizeText(key)),
         text(MODE_NAMES[mode] ?? mode),
         { kind: "fixed", value: v.retransPerTrial, digits: 1 },
         { kind: "fixed", value: v.reorderPerTrial, digits: 1 },

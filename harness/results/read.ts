@@ -5,8 +5,9 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { z } from "zod";
 import { UsageError } from "../util/errors.js";
-import { parseFile } from "../util/validate.js";
+import { parseFile, parseJsonFile } from "../util/validate.js";
 import { RESULTS_SCHEMA_VERSION, type Results, resultsSchema } from "./schema.js";
 
 /** The results versions this routebench reads. */
@@ -47,12 +48,14 @@ export async function readResults(pathOrDir: string): Promise<Results> {
     throw new UsageError(`no results at ${pathOrDir}`, "give a results.json or the run folder that holds it");
   }
   if (file !== pathOrDir) await refuseUnfinished(pathOrDir, file);
-  let parsed: Record<string, unknown>;
+  let text: string;
   try {
-    parsed = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
+    text = await readFile(file, "utf8");
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
   }
+  // an object first (its version decides how the rest is read), then the whole file against its schema
+  const parsed = parseJsonFile(z.record(z.string(), z.unknown()), text, file);
   if (parsed.schemaVersion === undefined) {
     throw new UsageError(`${file} has no schemaVersion: it is not a routebench results.json`);
   }

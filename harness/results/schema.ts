@@ -4,10 +4,15 @@
  * each line of trials.jsonl. Reading a file parses it with its schema (read.ts, log.ts), so a
  * field that is missing, mistyped or unknown is refused with its path. Objects are strict: a
  * field this version does not know means another version or a damaged file.
+ *
+ * Over 300 lines on purpose: every stored field of run.json, trials.jsonl and results.json with
+ * its documentation, in one file a reviewer reads from top to bottom (the summary's own shapes
+ * are in summary-schema.ts).
  */
 import { z } from "zod";
+import { pointKeyShape } from "../sweep/point.js";
 import { resolvedSweepSchema } from "../sweep/schema.js";
-import { METRIC_NAMES, MODES, NETPERF_TESTS, PLACEMENTS } from "../vocabulary/vocabulary.js";
+import { BACKENDS, METRIC_NAMES, MODES } from "../vocabulary/vocabulary.js";
 import { WITNESSES } from "../witness/witness.js";
 import { explainSchema, trialProfileSchema } from "./profile-schema.js";
 import { summarySchema } from "./summary-schema.js";
@@ -24,14 +29,11 @@ export const RESULTS_SCHEMA_VERSION = 3;
 const mode = z.enum(MODES);
 const timestamp = z.string();
 
-/** One point of the sweep (sweep/plan.ts's `Point`). */
+/** One point of the sweep (sweep/plan.ts's `Point`): its plan id, its key (sweep/point.ts) and sizes. */
 export const pointSchema = z.strictObject({
-  /** e.g. `cross-node/TCP_STREAM/1024` or `same-node/TCP_RR/1,1` */
+  /** e.g. `cross-node/TCP_STREAM/1024` or `same-node/TCP_RR/1,1` (sweep/point.ts `planKey`) */
   key: z.string(),
-  placement: z.enum(PLACEMENTS),
-  test: z.enum(NETPERF_TESTS),
-  /** The size as written in the sweep: a message size, or "request,response". */
-  size: z.string(),
+  ...pointKeyShape,
   messageSize: z.number().int().optional(),
   requestSize: z.number().int().optional(),
   responseSize: z.number().int().optional(),
@@ -64,7 +66,9 @@ export const noiseSampleSchema = z.strictObject({
    * CPU seconds the benchmark's CPUs spent during the trial, from /proc/stat: user (netperf and
    * netserver), system (their system calls, the transmit path) and softirq (the receive
    * path: veth backlogs, routing, iptables or BPF). With one-CPU placement and the harness
-   * kept off, that is the benchmark's whole cost: both ends and the nodes' datapath.
+   * kept off, that is the benchmark's whole cost: both ends and the nodes' datapath. The input
+   * of the CPU cost metrics (run/cpu-cost.ts: busy seconds per transaction or per GB); the stored
+   * name stays as results files have it.
    */
   benchCpuSec: z
     .strictObject({ user: z.number(), system: z.number(), softirq: z.number(), busy: z.number() })
@@ -257,6 +261,45 @@ export const systemUnderTestSchema = z.strictObject({
 });
 export type SystemUnderTest = z.output<typeof systemUnderTestSchema>;
 
+/** Where netperf and netserver ran (machine/cpu-placement.ts chooses it; the lab's topology records it). */
+export const cpuPlacementSchema = z.object({
+  /** one-cpu: both ends on `cpus[0]`; explicit: the sweep's client/server CPUs; unpinned: the scheduler decides. */
+  policy: z.enum(["one-cpu", "explicit", "unpinned"]),
+  /** netperf -T client,server, or null. */
+  client: z.number().int().nullable(),
+  server: z.number().int().nullable(),
+  /** The CPUs the benchmark's processes run on (null when unpinned). */
+  cpus: z.array(z.number().int()).nullable(),
+  /** Why, in a sentence a report can print. */
+  reason: z.string(),
+  /** Busy share of each allowed CPU when the choice was made (percent). */
+  busyPct: z.record(z.string(), z.number()).optional(),
+});
+
+/**
+ * The topology facts a report reads (the backend records more: the lab's size, a cluster's
+ * nodes). Checked when a results file is read; the stored record keeps every field in its order.
+ */
+const topologyFactsSchema = z.looseObject({
+  kind: z.enum(BACKENDS).optional(),
+  cpuPlacement: cpuPlacementSchema.optional(),
+  /** TCP_STREAM's fixed socket buffers (netperf -s/-S), where the backend fixed them. */
+  tcpStreamSocketBufferBytes: z.number().optional(),
+});
+export type TopologyFacts = z.output<typeof topologyFactsSchema>;
+
+/** A run's topology: the backend's facts as it recorded them, with the ones the report reads checked. */
+const topologySchema = z.record(z.string(), z.unknown()).superRefine((topology, ctx) => {
+  const facts = topologyFactsSchema.safeParse(topology);
+  if (!facts.success)
+    for (const issue of facts.error.issues) ctx.addIssue({ ...issue, path: issue.path } as never);
+});
+
+/** The typed facts of a topology (already checked when the file was read). */
+export function topologyFacts(topology: Record<string, unknown>): TopologyFacts {
+  return topologyFactsSchema.parse(topology);
+}
+
 /** kernel … netperfVersion describe the system under test (the test nodes on Kubernetes). */
 export const environmentSchema = systemUnderTestSchema.extend({
   nodeVersion: z.string(),
@@ -264,7 +307,7 @@ export const environmentSchema = systemUnderTestSchema.extend({
   gitCommit: z.string().nullable(),
   hostname: z.string(),
   backend: z.string(),
-  topology: z.record(z.string(), z.unknown()),
+  topology: topologySchema,
   /** Set where the controller is not the system under test: its facts, labelled as such. */
   controller: controllerMachineSchema.optional(),
 });

@@ -5,23 +5,19 @@
  */
 
 import type { TrialRecord } from "../results/schema.js";
-import {
-  comparedMetrics,
-  compareModes,
-  trialSeconds,
-  unbalancedBlocks,
-  valuesByBlock,
-} from "../stats/summary.js";
+import { comparedMetrics } from "../stats/metrics.js";
+import { comparePoint, PointTrials, pointPrecision, precisionPair } from "../stats/point-comparison.js";
+import { trialSeconds } from "../stats/summary.js";
 import { type Point, planBlock } from "../sweep/plan.js";
 import type { Sweep } from "../sweep/schema.js";
-import { lowerIsBetter, ROUTING_MODES } from "../vocabulary/vocabulary.js";
 import { type CurrentMode, type ExecuteContext, executeTrials } from "./execute.js";
 
 /**
- * --target-ci (the adaptive stopping rule): a point needs another block while any compared
- * metric's eBPF/legacy interval is wider than ±targetCiPct % of its ratio (or there is no
- * interval yet), until it has maxRepetitions blocks. Points are judged only after the
- * sweep's minimum repetitions: stopping on a lucky small spread at n = 3 would cost
+ * --target-ci (the adaptive stopping rule): a point needs another block while it has not
+ * reached the target (stats/point-comparison.ts `pointPrecision`, the rule the summary's
+ * precision rows state: every compared metric's interval of the precision pair within
+ * ±targetCiPct % of its ratio), until it has maxRepetitions blocks. Points are judged only after
+ * the sweep's minimum repetitions: stopping on a lucky small spread at n = 3 would cost
  * coverage (test/unit/stats/ratio.test.ts simulates the rule).
  */
 export function pointsNeedingRepetitions(
@@ -31,28 +27,18 @@ export function pointsNeedingRepetitions(
 ): Point[] {
   const target = sweep.targetCiPct;
   if (!target) return [];
-  const [baseline, candidate] =
-    sweep.modes.includes("legacy") && sweep.modes.includes("ebpf")
-      ? ROUTING_MODES
-      : [sweep.modes[0], sweep.modes[1]];
-  if (!baseline || !candidate) return [];
+  const pair = precisionPair(sweep.modes);
+  if (!pair) return [];
   return points.filter((point) => {
-    const blocks = new Set(
-      records.filter((r) => r.point.key === point.key && r.state === "completed").map((r) => r.block),
-    );
+    const mine = new PointTrials(point.key, records, sweep.order);
+    const blocks = new Set(mine.completed.map((r) => r.block));
     if (blocks.size >= sweep.maxRepetitions) return false;
     if (blocks.size < sweep.repetitions) return true;
-    return comparedMetrics(sweep, point.test).some((metric) => {
-      const unbalanced =
-        sweep.order === "interleaved" ? unbalancedBlocks(records, point.key) : new Set<number>();
-      const compared = compareModes(
-        valuesByBlock(records, point.key, baseline, metric, unbalanced),
-        valuesByBlock(records, point.key, candidate, metric, unbalanced),
-        sweep.order === "interleaved",
-        lowerIsBetter(metric),
-      );
-      return !compared || compared.halfWidth === null || compared.halfWidth > target / 100;
-    });
+    const metrics = comparedMetrics(sweep, point.test);
+    const compared = metrics.flatMap(
+      (metric) => comparePoint(sweep, point, mine, metric, pair.baseline, pair.candidate) ?? [],
+    );
+    return pointPrecision(compared, metrics.length, target).reached === false;
   });
 }
 

@@ -2,14 +2,17 @@
 
 import { readFileSync } from "node:fs";
 import { cpus, hostname, release, totalmem } from "node:os";
+import { z } from "zod";
 import { readMachineIdentity } from "../machine/identity.js";
 import { parseNetperfVersion } from "../netperf/parse.js";
 import type { Environment, SystemUnderTest } from "../results/schema.js";
 import type { Runner } from "../util/runner.js";
+import { parseJsonFile } from "../util/validate.js";
 import { PACKAGE_ROOT } from "../vocabulary/vocabulary.js";
 
 export function routebenchVersion(): string {
-  return (JSON.parse(readFileSync(`${PACKAGE_ROOT}package.json`, "utf8")) as { version: string }).version;
+  const file = `${PACKAGE_ROOT}package.json`;
+  return parseJsonFile(z.looseObject({ version: z.string() }), readFileSync(file, "utf8"), file).version;
 }
 
 function osName(): string {

@@ -2,6 +2,9 @@
  * The run loop: trials in plan order, a mode switch (with its evidence) whenever the mode
  * changes, retries for failed attempts, one trials.jsonl line per attempt, and a stop
  * between trials when asked (a second request kills the running netperf).
+ *
+ * Over 300 lines on purpose: the loop and its per-attempt decisions (retry, reject, repeat on
+ * noise, keep) read in one place; split, each decision would have to be followed across files.
  */
 
 import { cpus } from "node:os";

@@ -1,19 +1,10 @@
-/** One run of a sweep: plan, open the backend, execute, summarise, write results. */
-import { join } from "node:path";
+/** One run of a sweep: open the backend, execute its plan (run/plan.ts), summarise, write results. */
 import type { Backend } from "../backends/backend.js";
 import { explainRun } from "../profile/explain.js";
-import { RunLog, type RunMeta } from "../results/log.js";
-import {
-  type ModeEvidence,
-  RESULTS_SCHEMA_VERSION,
-  type Results,
-  type TrialRecord,
-} from "../results/schema.js";
+import { RunLog } from "../results/log.js";
+import { type ModeEvidence, RESULTS_SCHEMA_VERSION, type Results } from "../results/schema.js";
 import { summarise } from "../stats/summary.js";
-import { planSweep, sweepPoints } from "../sweep/plan.js";
-import type { Sweep } from "../sweep/schema.js";
 import { processRunner, type Runner } from "../util/runner.js";
-import { RESULTS_DIR } from "../vocabulary/vocabulary.js";
 import { extendToTargetCi } from "./adaptive.js";
 import { captureEnvironment } from "./environment.js";
 import {
@@ -23,19 +14,13 @@ import {
   type ProgressEvent,
   type RunControl,
 } from "./execute.js";
+import { type PlanRequest, planRun, type RunPlan } from "./plan.js";
 import { folderProfileWriter } from "./profile-twin.js";
 
-export interface RunRequest {
-  sweep: Sweep;
+export interface RunRequest extends PlanRequest {
+  /** The run as the CLI planned it (run/plan.ts); planned here from the rest when absent. */
+  plan?: RunPlan;
   backend: Backend;
-  /** The run folder; default results/<runId>. */
-  outDir?: string;
-  /** The run's id; default from the sweep's name and the time. */
-  runId?: string;
-  /** Continue the run in this folder, as read by readRunFolder. */
-  resume?: { dir: string; meta: RunMeta; trials: TrialRecord[] };
-  label?: string;
-  command: string[];
   control: RunControl;
   log: (message: string) => void;
   onProgress: (event: ProgressEvent) => void;
@@ -51,30 +36,15 @@ export interface RunOutcome {
   error?: unknown;
 }
 
-export function makeRunId(name: string, date = new Date()): string {
-  const stamp = date.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  return `${stamp}-${name.replace(/[^\w.-]+/g, "_")}`;
-}
+export { makeRunId } from "./plan.js";
 
 export async function runSweep(request: RunRequest): Promise<RunOutcome> {
-  let sweep = request.sweep;
-  let records: TrialRecord[] = [];
-  let runId: string;
-  let startedAt = new Date().toISOString();
-  let dir: string;
-  let label = request.label;
-  let command = request.command;
-  if (request.resume) {
-    ({ sweep, runId, startedAt, command, label } = request.resume.meta);
-    records = [...request.resume.trials];
-    dir = request.resume.dir;
-    request.log(`resuming ${runId}: ${records.length} trial attempts already recorded`);
-  } else {
-    runId = request.runId ?? makeRunId(sweep.name);
-    dir = request.outDir ?? join(RESULTS_DIR, runId);
-  }
-  const trials = planSweep(sweep);
-  const points = sweepPoints(sweep);
+  const plan = request.plan ?? planRun(request);
+  const { sweep, runId, command, dir, trials, points } = plan;
+  const startedAt = plan.startedAt ?? new Date().toISOString();
+  const records = plan.records;
+  let label = plan.label;
+  if (plan.resumed) request.log(`resuming ${runId}: ${records.length} trial attempts already recorded`);
   const runLog = new RunLog(dir);
   const modeEvidence: ModeEvidence[] = [];
 
@@ -91,7 +61,7 @@ export async function runSweep(request: RunRequest): Promise<RunOutcome> {
       await session.systemUnderTest?.(),
     );
     label ??= `${environment.gitCommit ?? "unversioned"} ${startedAt.slice(0, 10)}`;
-    if (!request.resume) await runLog.start({ runId, label, startedAt, command, sweep, environment });
+    if (!plan.resumed) await runLog.start({ runId, label, startedAt, command, sweep, environment });
     const context: ExecuteContext = {
       sweep,
       session,

@@ -10,7 +10,7 @@ import { type Metrics, parseNetperfOutput } from "../netperf/parse.js";
 import type { TrialRecord } from "../results/schema.js";
 import { mergeStreams } from "../stats/merge-streams.js";
 import type { Trial } from "../sweep/plan.js";
-import type { Sweep } from "../sweep/schema.js";
+import { type Sweep, testPercentiles } from "../sweep/schema.js";
 import { EnvironmentError } from "../util/errors.js";
 import { parseIperf3Output } from "../witness/iperf3.js";
 import { parseSockperfOutput } from "../witness/sockperf.js";
@@ -45,9 +45,7 @@ export function parseTrialOutput(
   const instances = outcome.instances ?? [];
   if (instances.length < 2) return parseNetperfOutput(trial.point.test, outcome.result.stdout);
   const samples = instances.map((instance) => parseNetperfOutput(trial.point.test, instance.stdout));
-  const entry = sweep.tests.find((t) => t.test === trial.point.test);
-  const percents = entry && "percentiles" in entry ? entry.percentiles : [50, 90, 99];
-  const merged = mergeStreams(samples, percents);
+  const merged = mergeStreams(samples, testPercentiles(sweep, trial.point.test));
   const elapsed = samples.map((s) => s.elapsedSec).filter((e): e is number => e !== null);
   return {
     metrics: merged.metrics,

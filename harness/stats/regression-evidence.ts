@@ -4,13 +4,13 @@
  * and p-values. Shared by the per-point and per-mode tests. Pure.
  */
 import type { Side } from "./regression-normalise.js";
-import type { PointKey } from "./regression-types.js";
+import type { SeriesKey } from "./regression-types.js";
 import { studentTQuantile } from "./student-t.js";
 import type { Contrast } from "./welch.js";
 
 /** A point both runs measured, with its contrast and one-sided p-values. */
 export interface Tested {
-  key: PointKey;
+  key: SeriesKey;
   name: string;
   lower: boolean;
   base: Side;

@@ -1,11 +1,12 @@
 /** Matching points between two runs: each run's completed values by point and repetition, and why two runs share none. Pure. */
+import { dimensions, keyOf } from "../sweep/point.js";
 import type { MetricName, Mode } from "../vocabulary/vocabulary.js";
-import { type CompareInput, type PointKey, pointName } from "./regression-types.js";
-import { comparedMetrics } from "./summary.js";
+import { comparedMetrics } from "./metrics.js";
+import { type CompareInput, pointName, type SeriesKey } from "./regression-types.js";
 
 /** One run's completed values of a point. */
 export interface Series {
-  key: PointKey;
+  key: SeriesKey;
   /** Completed values by repetition (block). */
   byBlock: Map<number, number>;
   /** Repetitions whose trial was kept although the machine stayed noisy after every allowed repeat. */
@@ -21,13 +22,7 @@ export function indexRun(run: CompareInput, metrics?: readonly MetricName[]): Ma
       if (metrics && !metrics.includes(metric)) continue;
       const value = t.metrics?.[metric];
       if (value === undefined) continue;
-      const key: PointKey = {
-        mode: t.mode,
-        placement: t.point.placement,
-        test: t.point.test,
-        size: t.point.size,
-        metric,
-      };
+      const key: SeriesKey = { mode: t.mode, ...keyOf(t.point), metric };
       const name = pointName(key);
       const series = index.get(name) ?? { key, byBlock: new Map(), noisy: new Set<number>() };
       series.byBlock.set(t.block, value);
@@ -38,17 +33,17 @@ export function indexRun(run: CompareInput, metrics?: readonly MetricName[]): Ma
   return index;
 }
 
-function describeSet(keys: PointKey[], pick: (k: PointKey) => string): string {
+function describeSet(keys: SeriesKey[], pick: (k: SeriesKey) => string): string {
   return [...new Set(keys.map(pick))].sort().join(", ") || "none";
 }
 
 /** Explains why two runs share no point: which dimension differs. */
-export function incompatibility(baseline: PointKey[], candidate: PointKey[]): string {
-  const dims: [string, (k: PointKey) => string][] = [
+export function incompatibility(baseline: SeriesKey[], candidate: SeriesKey[]): string {
+  const dims: [string, (k: SeriesKey) => string][] = [
     ["modes", (k) => k.mode],
     ["placements", (k) => k.placement],
     ["tests", (k) => k.test],
-    ["sizes", (k) => `${k.test} ${k.size}`],
+    ["sizes", (k) => [k.test, k.size, ...dimensions(k)].join(" ")],
     ["metrics", (k) => k.metric],
   ];
   const differences = dims

@@ -2,6 +2,7 @@
  * The gate's pooled verdict per mode: each repetition's weighted mean change over the mode's
  * points, a one-sided Welch test between the runs, Holm across modes. Pure.
  */
+import { pointId } from "../sweep/point.js";
 import type { Mode } from "../vocabulary/vocabulary.js";
 import { holmAdjust } from "./holm.js";
 import { detectable, formatP, hintText, pct, signedPct, type Tested } from "./regression-evidence.js";
@@ -23,10 +24,10 @@ export function poolModes(
     // from the same trial and move together, so five TCP_RR metrics are not five witnesses
     const perTest = new Map<string, number>();
     for (const t of group) {
-      const test = `${t.key.placement}/${t.key.test}/${t.key.size}`;
+      const test = pointId(t.key);
       perTest.set(test, (perTest.get(test) ?? 0) + 1);
     }
-    const weight = (t: Tested) => 1 / (perTest.get(`${t.key.placement}/${t.key.test}/${t.key.size}`) ?? 1);
+    const weight = (t: Tested) => 1 / (perTest.get(pointId(t.key)) ?? 1);
     const scores = (pick: (t: Tested) => Side): LogSample => {
       const sums = new Map<number, { value: number; weight: number }>();
       let resolution = 0;

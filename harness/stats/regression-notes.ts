@@ -2,7 +2,9 @@
  * What the gate prints beside its verdict: the method and its α, the design of a two-run
  * comparison, environment and noise differences, and shifts every mode shares. Pure.
  */
+
 import { median } from "simple-statistics";
+import { dimensions } from "../sweep/point.js";
 import { BASELINE_MODES } from "../vocabulary/vocabulary.js";
 import {
   ALPHA,
@@ -86,7 +88,7 @@ export function sharedShiftNotes(raw: Analysis, basis: Basis): string[] {
   const byPoint = new Map<string, PointComparison[]>();
   for (const p of raw.points) {
     if (BASELINE_MODES.includes(p.mode) || p.goodChange === null) continue;
-    const key = `${p.placement} ${p.test} ${p.size} ${p.metric}`;
+    const key = [p.placement, p.test, p.size, ...dimensions(p), p.metric].join(" ");
     byPoint.set(key, [...(byPoint.get(key) ?? []), p]);
   }
   const shared: string[] = [];

@@ -25,14 +25,14 @@ import {
   type Basis,
   type ModeComparison,
   type PointComparison,
-  type PointKey,
   pointName,
   type RegressionVerdict,
+  type SeriesKey,
 } from "./regression-types.js";
 import { bounds, pBelow, repetitionsToClear, welchDifference } from "./welch.js";
 
 /** A point with no test: what it measured, and nulls for what could not be computed. */
-function emptyPoint(key: PointKey, name: string, lower: boolean, baseN: number, candN: number) {
+function emptyPoint(key: SeriesKey, name: string, lower: boolean, baseN: number, candN: number) {
   return {
     ...key,
     name,
@@ -60,9 +60,9 @@ export function analyse(
 ): Analysis {
   const lowerLog = Math.log(1 - threshold);
   const upperLog = Math.log(1 + threshold);
-  const referenceOf = (index: Map<string, Series>, key: PointKey) =>
+  const referenceOf = (index: Map<string, Series>, key: SeriesKey) =>
     basis.kind === "normalised" ? index.get(pointName({ ...key, mode: basis.reference })) : undefined;
-  const names = new Map<string, PointKey>();
+  const names = new Map<string, SeriesKey>();
   for (const series of [...baseIndex.values(), ...candIndex.values()]) {
     if (basis.kind === "normalised" && series.key.mode === basis.reference) continue;
     names.set(pointName(series.key), series.key);

@@ -3,7 +3,9 @@
  * of what it reports (per point, per mode, per run pair). Types and constants only, plus the
  * point's name.
  */
+
 import type { Results } from "../results/schema.js";
+import { type PointKey, pointId } from "../sweep/point.js";
 import type { MetricName, Mode } from "../vocabulary/vocabulary.js";
 
 export type RegressionVerdict = "regression" | "improvement" | "unchanged" | "inconclusive" | "missing";
@@ -27,18 +29,16 @@ export const ALPHA_PASS = 0.05;
 /** What a run's data is read as: measured values, or each mode's ratio to a reference mode of the same run. */
 export type Basis = { kind: "raw" } | { kind: "normalised"; reference: Mode };
 
-export interface PointKey {
+/** What the gate compares between two runs: a point (sweep/point.ts), a mode and a metric. */
+export interface SeriesKey extends PointKey {
   mode: Mode;
-  placement: string;
-  test: string;
-  size: string;
   metric: MetricName;
 }
 
 /** The parts of a results file the gate reads (the summary is not needed). */
 export type CompareInput = Pick<Results, "runId" | "label" | "sweep" | "trials" | "environment">;
 
-export interface PointComparison extends PointKey {
+export interface PointComparison extends SeriesKey {
   name: string;
   /** Median of the values (normalised: of the mode/reference ratios). */
   baselineMedian: number | null;
@@ -118,7 +118,7 @@ export interface CompareReport {
   notes: string[];
 }
 
-/** A point's name: placement/test/size/mode/metric, unique within a run. */
-export function pointName(key: PointKey): string {
-  return `${key.placement}/${key.test}/${key.size}/${key.mode}/${key.metric}`;
+/** A series' name: its point's `pointId`, then mode and metric (placement/test/size/mode/metric), unique within a run. */
+export function pointName(key: SeriesKey): string {
+  return `${pointId(key)}/${key.mode}/${key.metric}`;
 }

@@ -21,33 +21,16 @@
  */
 
 import type { TrialRecord } from "../results/schema.js";
+import type { Warning, WitnessRow } from "../results/summary-schema.js";
+import type { Sweep } from "../sweep/schema.js";
 import type { MetricName } from "../vocabulary/vocabulary.js";
 import { WITNESS_METRICS, WITNESSED_TEST, type WitnessName } from "../witness/witness.js";
+import { type BlockPair, PointTrials } from "./point-comparison.js";
 import { pairedRatio, type RatioEstimate } from "./ratio.js";
-import type { Warning } from "./warnings.js";
 
-/** One block's completed pair at a point: the legacy (baseline) and eBPF (candidate) values. */
-export interface BlockPair {
-  block: number;
-  baseline: number;
-  candidate: number;
-}
+export type { BlockPair, WitnessRow };
 
-export type Agreement = "agree" | "disagree" | "undecided";
-
-/** A row of the witness table: netperf's ratio and the witness's, side by side, and the verdict. */
-export interface WitnessRow {
-  /** The point's key, as in trial ids. */
-  point: string;
-  metric: MetricName;
-  witness: WitnessName;
-  /** Blocks where both tools completed both modes: the only ones either ratio uses. */
-  blocks: number[];
-  /** null when a value is not positive (no log ratio) or there is no common block. */
-  netperf: RatioEstimate | null;
-  witnessRatio: RatioEstimate | null;
-  agreement: Agreement;
-}
+export type Agreement = WitnessRow["agreement"];
 
 type Interval = Pick<RatioEstimate, "ciLow" | "ciHigh">;
 
@@ -103,7 +86,8 @@ export function compareWitness(input: {
   };
 }
 
-const formatRatio = (estimate: RatioEstimate) =>
+/** "1.182 [1.101, 1.269]": a ratio estimate and its interval, as the warning quotes it. */
+const estimateText = (estimate: RatioEstimate) =>
   `${estimate.ratio.toFixed(3)} [${estimate.ciLow?.toFixed(3)}, ${estimate.ciHigh?.toFixed(3)}]`;
 
 /** The run's warning for rows whose tools disagree, or null when none does. */
@@ -112,7 +96,7 @@ export function witnessDisagreement(rows: readonly WitnessRow[]): Warning | null
   if (disagreeing.length === 0) return null;
   const details = disagreeing.map(
     (row) =>
-      `${row.point} ${row.metric}: netperf ${formatRatio(row.netperf as RatioEstimate)}, ${row.witness} ${formatRatio(row.witnessRatio as RatioEstimate)}`,
+      `${row.point} ${row.metric}: netperf ${estimateText(row.netperf as RatioEstimate)}, ${row.witness} ${estimateText(row.witnessRatio as RatioEstimate)}`,
   );
   return {
     kind: "witness-disagrees",
@@ -120,24 +104,6 @@ export function witnessDisagreement(rows: readonly WitnessRow[]): Warning | null
     hint: "the tools measure differently (message sizes, timing, one message or stream vs another): check the witness's trials, and do not quote netperf's ratio at these points without saying so",
     subjects: disagreeing.map((row) => `${row.point}/${row.metric}/${row.witness}`),
   };
-}
-
-/** A trial's value of `metric`, from netperf or from its witness. */
-type ValueOf = (trial: TrialRecord) => number | undefined;
-
-/** Per block, the completed legacy and eBPF values at a point (the last completed attempt of each). */
-function blockPairs(trials: readonly TrialRecord[], pointKey: string, pick: ValueOf): BlockPair[] {
-  const byBlock = new Map<number, { legacy?: number; ebpf?: number }>();
-  for (const trial of trials) {
-    if (trial.point.key !== pointKey || trial.state !== "completed") continue;
-    if (trial.mode !== "legacy" && trial.mode !== "ebpf") continue;
-    const value = pick(trial);
-    if (value === undefined) continue;
-    byBlock.set(trial.block, { ...byBlock.get(trial.block), [trial.mode]: value });
-  }
-  return [...byBlock].flatMap(([block, { legacy, ebpf }]) =>
-    legacy !== undefined && ebpf !== undefined ? [{ block, baseline: legacy, candidate: ebpf }] : [],
-  );
 }
 
 /**
@@ -148,12 +114,15 @@ export function witnessRows(
   witnesses: readonly WitnessName[],
   points: readonly { key: string; test: string }[],
   trials: readonly TrialRecord[],
+  order: Sweep["order"],
 ): WitnessRow[] {
   const rows: WitnessRow[] = [];
   for (const witness of witnesses) {
     for (const point of points.filter((p) => p.test === WITNESSED_TEST[witness])) {
+      // the blocks summarise counts (stats/point-comparison.ts): netperf's ratio here is the headline's
+      const mine = new PointTrials(point.key, trials, order);
       for (const metric of WITNESS_METRICS[witness]) {
-        const witnessPairs = blockPairs(trials, point.key, (t) =>
+        const witnessPairs = mine.pairs("legacy", "ebpf", (t) =>
           t.witness?.tool === witness ? t.witness.metrics?.[metric] : undefined,
         );
         if (witnessPairs.length === 0) continue;
@@ -162,7 +131,7 @@ export function witnessRows(
             point: point.key,
             metric,
             witness,
-            netperf: blockPairs(trials, point.key, (t) => t.metrics?.[metric]),
+            netperf: mine.pairs("legacy", "ebpf", metric),
             witnessPairs,
           }),
         );

@@ -6,11 +6,10 @@
 import { readFile } from "node:fs/promises";
 import { type Document, isMap, isScalar, LineCounter, type Node, parseDocument } from "yaml";
 import type { z } from "zod";
-import { isStreamTest } from "../netperf/argv.js";
 import { UsageError } from "../util/errors.js";
 import { closest } from "../util/suggest.js";
-import { NETPERF_TESTS } from "../vocabulary/vocabulary.js";
-import { checkDesign } from "./plan.js";
+import { isStreamTest, NETPERF_TESTS } from "../vocabulary/vocabulary.js";
+import { checkDesign } from "./design.js";
 import { resolveSweep, type Sweep, type SweepOverrides, sweepSchema } from "./schema.js";
 
 export interface SweepProblem {

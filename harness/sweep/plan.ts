@@ -16,15 +16,9 @@
  */
 import { netserverPadSec } from "../netperf/argv.js";
 import { STREAM_START_DELAY_SEC } from "../netperf/streams.js";
-import { UsageError } from "../util/errors.js";
 import { type Random, seededRandom, shuffled } from "../util/random.js";
-import {
-  type Mode,
-  type NetperfTest,
-  type Placement,
-  type RoutingMode,
-  switchesRouting,
-} from "../vocabulary/vocabulary.js";
+import { type Mode, type RoutingMode, switchesRouting } from "../vocabulary/vocabulary.js";
+import { type PointKey, planKey, sizeLabel } from "./point.js";
 import { quickSelection } from "./quick.js";
 import type { Sweep } from "./schema.js";
 import {
@@ -35,13 +29,10 @@ import {
   switchKind,
 } from "./switch-cost.js";
 
-export interface Point {
-  /** e.g. `cross-node/TCP_STREAM/1024`, `same-node/TCP_RR/1,1` or `same-node/UDP_STREAM/1024` */
+/** A point of the sweep: its key (sweep/point.ts), its plan id and its sizes as numbers. */
+export interface Point extends PointKey {
+  /** The plan's id of the point (`planKey`), e.g. `cross-node/TCP_STREAM/1024` or `same-node/TCP_RR/1,1/streams=8`. */
   key: string;
-  placement: Placement;
-  test: NetperfTest;
-  /** The size as written in the sweep: a message size, or "request,response". */
-  size: string;
   messageSize?: number;
   requestSize?: number;
   responseSize?: number;
@@ -72,10 +63,11 @@ export function allSweepPoints(sweep: Sweep): Point[] {
       const base = { placement, test: entry.test };
       if ("messageSizes" in entry) {
         for (const size of entry.messageSizes) {
+          const written = String(size);
           points.push({
             ...base,
-            key: `${placement}/${entry.test}/${size}`,
-            size: String(size),
+            key: planKey({ ...base, size: written }, written),
+            size: written,
             messageSize: size,
           });
         }
@@ -84,7 +76,7 @@ export function allSweepPoints(sweep: Sweep): Point[] {
           const [request, response] = size.split(",").map(Number);
           points.push({
             ...base,
-            key: `${placement}/${entry.test}/${size}`,
+            key: planKey({ ...base, size }, size),
             size,
             requestSize: request,
             responseSize: response,
@@ -96,12 +88,19 @@ export function allSweepPoints(sweep: Sweep): Point[] {
   return points.flatMap((point) => (sweep.streams ?? [1]).map((streams) => withStreams(point, streams)));
 }
 
+/** The size as written in the sweep: the message size, or "request,response". */
+export function writtenSize(point: Point): string {
+  return point.messageSize !== undefined
+    ? String(point.messageSize)
+    : `${point.requestSize},${point.responseSize}`;
+}
+
 /** A point run by `streams` netperf instances at once: its own key, e.g. `same-node/TCP_RR/1,1/streams=8`. */
 function withStreams(point: Point, streams: number): Point {
-  // the size names the stream count too: summaries, comparisons and reports match points by size
-  return streams === 1
-    ? point
-    : { ...point, key: `${point.key}/streams=${streams}`, size: `${point.size} ×${streams}`, streams };
+  if (streams === 1) return point;
+  const written = point.size;
+  const size = sizeLabel(written, streams);
+  return { ...point, key: planKey(point, written, streams), size, streams };
 }
 
 function trial(block: number, mode: Mode, point: Point, durationSec: number): Trial {
@@ -230,79 +229,4 @@ export function plannedSwitches(sweep: Sweep, trials: readonly Trial[]): number 
 /** Seconds the plan's switches should take: switches × the expected seconds per switch. */
 export function estimateSwitchSeconds(sweep: Sweep, trials: readonly Trial[]): number {
   return plannedSwitches(sweep, trials) * switchCostOf(sweep).typicalSec;
-}
-
-function hours(seconds: number): string {
-  return seconds >= 3600 ? `${(seconds / 3600).toFixed(1)} h` : `${Math.round(seconds / 60)} min`;
-}
-
-/**
- * Refuses a design that does not fit its switch cost, before
- * anything is created: a plan over its switch cap (maxSwitches, 4 by default for slow
- * switches), segments that do not fit the cap, an adaptive phase (--target-ci) that would add
- * switches the design planned up front.
- */
-export function checkDesign(sweep: Sweep): void {
-  const cost = switchCostOf(sweep);
-  const routing = sweep.modes.filter(switchesRouting);
-  const where = `${sweep.backend === "lab" ? "the lab" : `routing.strategy ${sweep.kubernetes.routing.strategy}`}: ${cost.what}`;
-  if (sweep.order === "segmented" && routing.length < 2)
-    throw new UsageError(
-      `order segmented alternates the two routing modes (legacy, ebpf); modes lists ${routing.length === 0 ? "none" : routing.join("")}`,
-      "use order: interleaved",
-    );
-  const switches = plannedSwitches(sweep, planSweep(sweep));
-  const limit = switchCap(sweep);
-  if (sweep.order === "segmented" && routing.length === 2 && limit !== undefined && limit < 3)
-    throw new UsageError(
-      `maxSwitches ${limit} is too few for the segmented design (A BB A takes 3 switches); with ${limit} only a before/after design fits, in which drift and the mode are confounded`,
-      "raise maxSwitches to 3 or more, or write `order: blocked` to accept a before/after design that cannot separate drift from the mode",
-    );
-  if (limit !== undefined && switches > limit)
-    throw new UsageError(
-      `the ${sweep.order} order makes ${switches} mode switches, over maxSwitches ${limit} (${where}; ~${hours(switches * cost.typicalSec)} of switching)`,
-      sweep.order === "interleaved"
-        ? "write `order: segmented` (A BB A: 3 switches), or raise maxSwitches"
-        : "raise maxSwitches",
-    );
-  if (sweep.targetCiPct !== undefined && sweep.order !== "interleaved")
-    throw new UsageError(
-      `--target-ci (targetCiPct) adds interleaved blocks, one switch per point per block; the ${sweep.order} order of this sweep (${where}) plans its switches up front`,
-      "set `repetitions` instead (each segment runs its share), or drop --target-ci",
-    );
-  if (sweep.targetCiPct !== undefined && limit !== undefined && cost.switches) {
-    const worst = plannedSwitches(sweep, planSweep({ ...sweep, repetitions: sweep.maxRepetitions }));
-    if (worst > limit)
-      throw new UsageError(
-        `--target-ci could add blocks up to ${sweep.maxRepetitions} repetitions: ${worst} mode switches, over maxSwitches ${limit}`,
-        "lower maxRepetitions, raise maxSwitches, or drop --target-ci",
-      );
-  }
-}
-
-/** Blocks as a range, e.g. `1–4`, or a list where they are not consecutive. */
-function blockRange(blocks: readonly number[]): string {
-  const first = blocks[0];
-  const last = blocks.at(-1);
-  if (first === undefined || last === undefined) return "none";
-  return last - first + 1 === blocks.length
-    ? first === last
-      ? `${first}`
-      : `${first}–${last}`
-    : blocks.join(",");
-}
-
-/** The design in one sentence: what it runs, and what drift it can and cannot separate from the mode. */
-export function designLine(sweep: Sweep): string {
-  const contexts = sweep.backend === "kubernetes" && sweep.kubernetes.routing.strategy === "contexts";
-  const clusters = contexts
-    ? "; one cluster per mode: differences between the two clusters (nodes, kernel, versions, zone) are confounded with the mode"
-    : "";
-  if (sweep.order === "interleaved")
-    return `interleaved: each block runs every point in every mode back to back, so drift between blocks cancels in each block's pair${clusters}`;
-  if (sweep.order === "blocked")
-    return `blocked (before/after, as the sweep asks): every ${sweep.modes.filter(switchesRouting).join(" trial, then every ")} trial: drift over the run and the mode are confounded, and no interval can separate them${clusters}`;
-  const segments = sweepSegments(sweep);
-  const runs = segments.map((s) => `${s.mode} blocks ${blockRange(s.blocks)}`).join(" | ");
-  return `segmented (${segments.length} segments, mirrored in time): ${runs}; a linear drift cancels in the contrast of segment means, other segment-to-segment changes widen the interval, which rests on ${segments.length} segments (${segments.length - 2} degree${segments.length - 2 === 1 ? "" : "s"} of freedom); a drift that is not linear, or a change that one switch brought and kept, is not separated from the mode${clusters}`;
 }

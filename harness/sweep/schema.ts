@@ -1,15 +1,20 @@
 /**
  * The sweep file's schema. Everything has a default except what makes a sweep yours;
  * `resolveSweep` applies the profile so the rest of routebench sees one resolved value.
+ *
+ * Over 300 lines on purpose: it is the sweep file's whole schema with its field documentation
+ * (what `routebench run` accepts), and `resolveSweep` beside the profiles it applies.
  */
 import { z } from "zod";
 import { UsageError } from "../util/errors.js";
 import {
   BACKENDS,
   type BackendKind,
+  DEFAULT_PERCENTILES,
   LAB_SIZE,
   MODES,
   NETPERF_TESTS,
+  type NetperfTest,
   PLACEMENTS,
   type RequestResponseTest,
   ROUTING_MODES,
@@ -99,7 +104,7 @@ const rrTest = <T extends RequestResponseTest>(test: T, max: number) =>
         }),
       )
       .min(0)
-      .default([50, 90, 99]),
+      .default([...DEFAULT_PERCENTILES]),
   });
 
 const netperfTest = z.discriminatedUnion(
@@ -114,6 +119,15 @@ const netperfTest = z.discriminatedUnion(
   { message: `test must be one of ${NETPERF_TESTS.join(", ")}` },
 );
 export type SweepTest = z.output<typeof netperfTest>;
+
+/** The latency percentiles a sweep's request/response test reports (none for a stream test). */
+export function testPercentiles(
+  sweep: { tests: readonly SweepTest[] },
+  test: NetperfTest,
+): readonly number[] {
+  const entry = sweep.tests.find((t) => t.test === test);
+  return entry && "percentiles" in entry ? entry.percentiles : DEFAULT_PERCENTILES;
+}
 
 const labCount = (size: { min: number; max: number; default: number }) =>
   z.number().int().min(size.min).max(size.max).default(size.default);

@@ -21,6 +21,35 @@ export function parseFile<S extends z.ZodType>(
   throw new UsageError(shown.join("\n"), hint);
 }
 
+/**
+ * Parses JSON `text` read from `file` and checks it against `schema`: text that is not JSON is a
+ * UsageError naming the file, a mismatch is `parseFile`'s.
+ */
+export function parseJsonFile<S extends z.ZodType>(
+  schema: S,
+  text: string,
+  file: string,
+  hint?: string,
+): z.output<S> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`, hint);
+  }
+  return parseFile(schema, value, file, hint);
+}
+
+/** JSON `text` checked against `schema`, or null when it is not JSON or does not fit (output read where a fallback exists). */
+export function parseJsonOrNull<S extends z.ZodType>(schema: S, text: string): z.output<S> | null {
+  try {
+    const parsed = schema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
 /** `trials[3].state`, `environment.topology["a b"]`, or `(the whole file)` for the root. */
 export function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return "(the whole file)";

@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { MetricName } from "./metrics.js";
 
 /** The systems under test: the embedded lab, or a real Kubernetes cluster. */
 export const BACKENDS = ["lab", "kubernetes"] as const;
@@ -31,9 +32,26 @@ export function switchesRouting(mode: Mode): mode is RoutingMode {
   return !BASELINE_MODES.includes(mode);
 }
 
+/** Whether a sweep's modes include both routing modes, so that eBPF is compared with legacy. */
+export function comparesRouting(modes: readonly Mode[]): boolean {
+  return ROUTING_MODES.every((mode) => modes.includes(mode));
+}
+
 /** Where the server pod runs relative to the client pod. */
 export const PLACEMENTS = ["same-node", "cross-node"] as const;
 export type Placement = (typeof PLACEMENTS)[number];
+
+/**
+ * Where a point's client connects: the server pod's own address (the default), or a Service in
+ * front of it (Kubernetes' service translation on the path). A point names it only when it is not
+ * the default, so that points of earlier sweeps keep their keys.
+ */
+export const DESTINATIONS = ["pod", "service"] as const;
+export type Destination = (typeof DESTINATIONS)[number];
+
+/** The IP family a point's traffic uses; IPv4 is the default and is not named in a point's key. */
+export const IP_FAMILIES = ["ipv4", "ipv6"] as const;
+export type IpFamily = (typeof IP_FAMILIES)[number];
 
 /**
  * The netperf tests routebench runs (netperf -t). Bulk transfer: TCP_STREAM, UDP_STREAM (`-m`
@@ -49,69 +67,25 @@ export type StreamTest = (typeof STREAM_TESTS)[number];
 /** The request/response tests: sized by request,response bytes, measured per transaction. */
 export type RequestResponseTest = Exclude<NetperfTest, StreamTest>;
 
-/** Every metric routebench reads from netperf, as named in results files. */
-export const METRIC_NAMES = [
-  "throughputMbps",
-  "transactionsPerSec",
-  "connectionsPerSec",
-  "meanLatencyUs",
-  "p50Us",
-  "p90Us",
-  "p99Us",
-  "maxLatencyUs",
-  "localCpuPct",
-  "remoteCpuPct",
-  "retransmissions",
-  "sentMbps",
-  "lossPct",
-  "localSdUsPerKB",
-  "remoteSdUsPerKB",
-  "localSdUsPerTrans",
-  "remoteSdUsPerTrans",
-  "cpuUsPerTrans",
-  "cpuSecPerGB",
-] as const;
-export type MetricName = (typeof METRIC_NAMES)[number];
-
-export interface MetricTerms {
-  /** What a reader calls it, e.g. "P99 latency". */
-  name: string;
-  /** As printed after a value; "" for a count. */
-  unit: string;
-  /** Which way is an improvement. */
-  better: "higher" | "lower";
+/** True for TCP_STREAM and UDP_STREAM. */
+export function isStreamTest(test: NetperfTest): test is StreamTest {
+  return (STREAM_TESTS as readonly NetperfTest[]).includes(test);
 }
 
-/**
- * Each metric's name, unit and good direction: up for rates, down for latency, CPU, service
- * demand, loss and retransmissions. A Record, so a new metric cannot come without them.
- */
-export const METRICS: Record<MetricName, MetricTerms> = {
-  throughputMbps: { name: "throughput", unit: "Mbit/s", better: "higher" },
-  transactionsPerSec: { name: "transaction rate", unit: "trans/s", better: "higher" },
-  connectionsPerSec: { name: "connection rate", unit: "conn/s", better: "higher" },
-  meanLatencyUs: { name: "mean latency", unit: "µs", better: "lower" },
-  p50Us: { name: "P50 latency", unit: "µs", better: "lower" },
-  p90Us: { name: "P90 latency", unit: "µs", better: "lower" },
-  p99Us: { name: "P99 latency", unit: "µs", better: "lower" },
-  maxLatencyUs: { name: "max latency", unit: "µs", better: "lower" },
-  localCpuPct: { name: "client CPU", unit: "%", better: "lower" },
-  remoteCpuPct: { name: "server CPU", unit: "%", better: "lower" },
-  retransmissions: { name: "retransmissions", unit: "", better: "lower" },
-  sentMbps: { name: "sent rate", unit: "Mbit/s", better: "higher" },
-  lossPct: { name: "datagram loss", unit: "%", better: "lower" },
-  localSdUsPerKB: { name: "client service demand", unit: "µs/KB", better: "lower" },
-  remoteSdUsPerKB: { name: "server service demand", unit: "µs/KB", better: "lower" },
-  localSdUsPerTrans: { name: "client service demand", unit: "µs/trans", better: "lower" },
-  remoteSdUsPerTrans: { name: "server service demand", unit: "µs/trans", better: "lower" },
-  cpuUsPerTrans: { name: "CPU per transaction", unit: "µs/trans", better: "lower" },
-  cpuSecPerGB: { name: "CPU per GB", unit: "s/GB", better: "lower" },
-};
-
-/** True when a smaller value of the metric is an improvement. */
-export function lowerIsBetter(metric: MetricName): boolean {
-  return METRICS[metric].better === "lower";
+/** The rate a request/response test is judged by: TCP_CRR's transactions are whole connections. */
+export function rateMetric(test: RequestResponseTest): "transactionsPerSec" | "connectionsPerSec" {
+  return test === "TCP_CRR" ? "connectionsPerSec" : "transactionsPerSec";
 }
+
+/** The figure a test is about: its rate for request/response, its (received) throughput for streams. */
+export function mainMetric(test: NetperfTest): MetricName {
+  return isStreamTest(test) ? "throughputMbps" : rateMetric(test);
+}
+
+/** The request/response tests, in NETPERF_TESTS order. */
+export const REQUEST_RESPONSE_TESTS = NETPERF_TESTS.filter((t): t is RequestResponseTest => !isStreamTest(t));
+
+export * from "./metrics.js";
 
 // The ports routebench's servers listen on, one plan so none takes another's: all below
 // Linux's ephemeral range (32768–60999), where netperf's lab data connections take theirs.

@@ -8,9 +8,11 @@
  * carries kubernetes.azure.com/ebpf-host-routing=true (the overview article).
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { z } from "zod";
 import type { KubernetesOptions } from "../../sweep/kubernetes-options.js";
 import { EnvironmentError } from "../../util/errors.js";
 import { processRunner, type Runner } from "../../util/runner.js";
+import { parseJsonFile } from "../../util/validate.js";
 
 /** The label AKS puts on every node running eBPF host routing. */
 export const AKS_EBPF_LABEL = "kubernetes.azure.com/ebpf-host-routing";
@@ -58,8 +60,12 @@ export async function showAks(
       `az aks show for ${target.group}/${target.name} failed (exit ${out.exitCode}): ${out.stderr.trim().slice(0, 300)}`,
       "az login, and check the resource group and cluster name in kubernetes.routing.commands",
     );
-  // biome-ignore lint/suspicious/noExplicitAny: az's JSON, read field by field
-  const json = JSON.parse(out.stdout) as Record<string, any>;
+  const json = parseJsonFile(
+    aksShowSchema,
+    out.stdout,
+    `az aks show ${target.group}/${target.name}`,
+    "check that az prints JSON (-o json) and is a current Azure CLI",
+  );
   const advanced = json.networkProfile?.advancedNetworking;
   return {
     provisioningState: String(json.provisioningState ?? "unknown"),
@@ -67,6 +73,26 @@ export async function showAks(
     accelerationMode: advanced?.performance?.accelerationMode ?? null,
   };
 }
+
+/** The fields of `az aks show -o json` read here (the managed cluster); others are ignored. */
+const aksShowSchema = z.looseObject({
+  provisioningState: z.string().nullable().optional(),
+  networkProfile: z
+    .looseObject({
+      advancedNetworking: z
+        .looseObject({
+          enabled: z.boolean().nullable().optional(),
+          performance: z
+            .looseObject({ accelerationMode: z.string().nullable().optional() })
+            .nullable()
+            .optional(),
+        })
+        .nullable()
+        .optional(),
+    })
+    .nullable()
+    .optional(),
+});
 
 /**
  * Polls `az aks show` until the cluster's operation has finished (provisioningState Succeeded);

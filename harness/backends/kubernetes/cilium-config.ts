@@ -4,6 +4,8 @@
  * CiliumNodeConfig objects that override the ConfigMap per node. Pure.
  */
 import type { V1ConfigMap } from "@kubernetes/client-node";
+import { z } from "zod";
+import { parseJsonOrNull } from "../../util/validate.js";
 import type { NodeFacts } from "./nodes.js";
 
 export const CILIUM_CONFIG = "cilium-config";
@@ -32,23 +34,19 @@ export function datapathProblem(data: Record<string, string>, modes: readonly st
 export const RESTORE_ANNOTATION = "routebench.io/restore-enable-host-legacy-routing";
 
 /** What the key was before routebench first changed it: its value, or null where the key was absent. */
-export interface RestoreMarker {
-  value: string | null;
-  runId: string;
-  at: string;
+const restoreMarkerSchema = z.object({
+  value: z.string().nullable(),
+  runId: z.string(),
+  at: z.string(),
   /** Who ran it (OWNER_LABEL's value); absent in markers of older routebench. */
-  owner?: string;
-}
+  owner: z.string().optional(),
+});
+export type RestoreMarker = z.output<typeof restoreMarkerSchema>;
 
 export function readRestoreMarker(config: V1ConfigMap): RestoreMarker | null {
   const raw = config.metadata?.annotations?.[RESTORE_ANNOTATION];
   if (!raw) return null;
-  try {
-    const marker = JSON.parse(raw) as RestoreMarker;
-    return typeof marker.runId === "string" ? marker : null;
-  } catch {
-    return null;
-  }
+  return parseJsonOrNull(restoreMarkerSchema, raw);
 }
 
 /**

@@ -1,5 +1,7 @@
 /** What a Cilium agent reports about host routing: which agent to ask, and how to read its answer. Pure. */
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
+import { z } from "zod";
+import { parseJsonOrNull } from "../../util/validate.js";
 import type { RoutingMode } from "../../vocabulary/vocabulary.js";
 
 /**
@@ -35,6 +37,14 @@ export interface CiliumAgentStatus {
   state: string | null;
 }
 
+/** The fields of `cilium-dbg status -o json` (api/v1 StatusResponse) read here; others are ignored. */
+const ciliumStatusSchema = z.looseObject({
+  routing: z.looseObject({ "intra-host-routing-mode": z.string().optional() }).optional(),
+  "kube-proxy-replacement": z.looseObject({ mode: z.string().optional() }).optional(),
+  masquerading: z.looseObject({ enabled: z.boolean().optional(), mode: z.string().optional() }).optional(),
+  cilium: z.looseObject({ state: z.string().optional(), msg: z.string().optional() }).optional(),
+});
+
 /**
  * Reads `cilium-dbg status -o json` (api/v1 StatusResponse: routing.intra-host-routing-mode,
  * kube-proxy-replacement.mode, masquerading.{enabled,mode}, cilium.{state,msg}; cilium/cilium
@@ -44,9 +54,9 @@ export interface CiliumAgentStatus {
 export function parseCiliumStatus(output: string): CiliumAgentStatus {
   const start = output.indexOf("{");
   if (start >= 0) {
-    try {
-      // biome-ignore lint/suspicious/noExplicitAny: the agent's JSON, read field by field
-      const json = JSON.parse(output.slice(start)) as Record<string, any>;
+    const json = parseJsonOrNull(ciliumStatusSchema, output.slice(start));
+    // null: not JSON after all (an older agent without -o json printed its text report)
+    if (json) {
       const mode = json.routing?.["intra-host-routing-mode"];
       const masq = json.masquerading;
       return {
@@ -56,8 +66,6 @@ export function parseCiliumStatus(output: string): CiliumAgentStatus {
         version: json.cilium?.msg ?? null,
         state: json.cilium?.state ?? null,
       };
-    } catch {
-      // not JSON after all: an older agent without -o json printed its text report
     }
   }
   const line = (name: string) => new RegExp(`^\\s*${name}:\\s*(\\S+)`, "im").exec(output)?.[1] ?? null;

@@ -4,8 +4,10 @@
  * creates is planned by plan.ts and named with the `rb-` prefix.
  */
 import { mkdir, readdir, rm } from "node:fs/promises";
+import { z } from "zod";
 import { EnvironmentError, tailLines } from "../../util/errors.js";
 import { type Runner, runChecked } from "../../util/runner.js";
+import { parseJsonFile } from "../../util/validate.js";
 import { BPF_OBJECT, type RoutingMode } from "../../vocabulary/vocabulary.js";
 import { endpointUpdateCommand } from "./bpf-maps.js";
 import { setLabMode, writeNodeModes } from "./mode.js";
@@ -136,12 +138,11 @@ async function loadBpf(runner: Runner, node: NodePlan): Promise<void> {
   await runChecked(runner, inNetns(node.netns, ["tc", "-batch", "-"]), {
     input: `${nodeTcBatch(node).join("\n")}\n`,
   });
-  const links = JSON.parse(
+  const links = parseJsonFile(
+    z.array(z.looseObject({ ifname: z.string(), ifindex: z.number().int() })),
     (await runChecked(runner, ["ip", "-n", node.netns, "-j", "link", "show"])).stdout,
-  ) as {
-    ifname: string;
-    ifindex: number;
-  }[];
+    `ip -n ${node.netns} -j link show`,
+  );
   const updates = node.pods.map((pod) => {
     const link = links.find((l) => l.ifname === pod.hostDevice);
     if (!link) throw new EnvironmentError(`device ${pod.hostDevice} is missing in ${node.netns}`);

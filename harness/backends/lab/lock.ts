@@ -19,6 +19,18 @@ export interface LockHolder {
   since: string;
 }
 
+/** A lock file's content checked by hand: the lock loads no zod (state-file.ts says why). */
+function isLockHolder(value: unknown): value is LockHolder {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    Number.isInteger(v.pid) &&
+    typeof v.startTime === "string" &&
+    typeof v.command === "string" &&
+    typeof v.since === "string"
+  );
+}
+
 /** Another routebench holds the lab. Exit code 6. */
 export class LabBusyError extends Error {
   override name = "LabBusyError";
@@ -49,7 +61,8 @@ export function holderAlive(holder: LockHolder): boolean {
 
 function readHolder(): LockHolder | null {
   try {
-    return JSON.parse(readFileSync(LAB_LOCK_FILE, "utf8")) as LockHolder;
+    const value: unknown = JSON.parse(readFileSync(LAB_LOCK_FILE, "utf8"));
+    return isLockHolder(value) ? value : null;
   } catch {
     return null;
   }

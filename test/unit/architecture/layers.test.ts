@@ -1,33 +1,35 @@
 /**
  * The layer rule of ARCHITECTURE.md, checked on the code: every import under harness/ (type-only
  * imports, re-exports and dynamic imports included) goes to the same folder or to a folder lower
- * in LAYERS, and no chain of imports comes back to where it started.
+ * in the layer list that ARCHITECTURE.md states (read from it, not copied), sibling backends
+ * never import each other, and no chain of imports comes back to where it started.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
-/** Lowest first: a folder may import only folders before it (and itself). Keep in step with ARCHITECTURE.md. */
-const LAYERS = [
-  "types",
-  "vocabulary",
-  "util",
-  "netperf",
-  "witness",
-  "sweep",
-  "results",
-  "stats",
-  "history",
-  "profile",
-  "machine",
-  "backends",
-  "run",
-  "report",
-  "cli",
-  "bench",
-] as const;
+const ARCHITECTURE = fileURLToPath(new URL("../../../ARCHITECTURE.md", import.meta.url));
+
+/**
+ * The layer list, lowest first, as ARCHITECTURE.md's "Layers" section states it (the one code
+ * block of `a → b → …` there): a folder may import only folders before it (and itself).
+ */
+function documentedLayers(markdown: string): string[] {
+  const section = markdown.split(/^## /m).find((s) => s.startsWith("Layers"));
+  const line = section?.match(/```\n([^`]*→[^`]*)\n```/)?.[1];
+  if (!line) throw new Error("ARCHITECTURE.md has no Layers section with a `a → b → …` code block");
+  return line.split("→").map((name) => name.trim());
+}
+
+const LAYERS = documentedLayers(readFileSync(ARCHITECTURE, "utf8"));
+
+/**
+ * Folders side by side in one layer: neither may import the other (each backend talks to its own
+ * system; what they share is in the folder above them, backends/backend.ts).
+ */
+const SIBLINGS: readonly (readonly string[])[] = [["backends/lab", "backends/kubernetes"]];
 
 const HARNESS = fileURLToPath(new URL("../../../harness", import.meta.url));
 
@@ -56,6 +58,18 @@ function importEdges(): Edge[] {
 }
 
 const folderOf = (path: string) => path.split("/")[0] ?? path;
+
+/** The sibling folder a file is in (e.g. backends/lab), or null. */
+const siblingOf = (path: string, siblings: readonly (readonly string[])[]) =>
+  siblings.flat().find((folder) => path.startsWith(`${folder}/`)) ?? null;
+
+/** Imports between sibling folders (backends/lab ↔ backends/kubernetes). */
+function siblingImports(edges: readonly Edge[], siblings: readonly (readonly string[])[]): string[] {
+  return edges.flatMap(({ from, to }) => {
+    const [a, b] = [siblingOf(from, siblings), siblingOf(to, siblings)];
+    return a && b && a !== b ? [`${from} -> ${to}: ${a} and ${b} are siblings`] : [];
+  });
+}
 
 /** Imports that go to a higher layer, or from or to a folder the rule does not know. */
 function upwardImports(edges: readonly Edge[], layers: readonly string[]): string[] {
@@ -115,8 +129,22 @@ describe("the import graph of harness/", () => {
     expect(edges.some((e) => e.from === "cli/program.ts" && e.to.startsWith("cli/"))).toBe(true);
   });
 
+  it("reads its layer list from ARCHITECTURE.md, which names every folder under harness/", () => {
+    expect(LAYERS[0]).toBe("types");
+    expect(LAYERS.at(-1)).toBe("bench");
+    const folders = readdirSync(HARNESS, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+    expect([...folders].sort()).toEqual([...LAYERS].sort());
+    for (const sibling of SIBLINGS.flat()) expect(existsSync(join(HARNESS, sibling)), sibling).toBe(true);
+  });
+
   it("never imports a higher layer", () => {
     expect(upwardImports(edges, LAYERS)).toEqual([]);
+  });
+
+  it("keeps sibling backends apart", () => {
+    expect(siblingImports(edges, SIBLINGS)).toEqual([]);
   });
 
   it("has no cycle", () => {
@@ -135,5 +163,17 @@ describe("the import graph of harness/", () => {
       "nowhere/z.ts -> util/a.ts: folder nowhere has no layer",
     ]);
     expect(importCycles(bad)).toEqual([["stats/x.ts", "stats/y.ts"]]);
+    expect(
+      siblingImports(
+        [
+          { from: "backends/lab/a.ts", to: "backends/kubernetes/b.ts" },
+          { from: "backends/lab/a.ts", to: "backends/backend.ts" },
+        ],
+        SIBLINGS,
+      ),
+    ).toEqual([
+      "backends/lab/a.ts -> backends/kubernetes/b.ts: backends/lab and backends/kubernetes are siblings",
+    ]);
+    expect(() => documentedLayers("# Architecture\n## Layers\nno list")).toThrow(/no Layers section/);
   });
 });

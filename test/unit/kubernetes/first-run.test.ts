@@ -3,6 +3,9 @@
  * simulated mode (no lab): a preflight that refused valid runs, pods that did not fit small
  * nodes, netkit clusters, the host-network netserver restart race, Cilium ≤ 1.14 agents, RBAC,
  * a timed-out exec, cleanup, the AKS node label, and sweeps the backend cannot run.
+ *
+ * Over 300 lines on purpose: one test per first-run breaker of issue 18, each short, against one
+ * shared simulated cluster setup.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

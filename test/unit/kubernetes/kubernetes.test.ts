@@ -56,6 +56,34 @@ describe("manifests", () => {
     expect(yaml).toBe(readFileSync(file, "utf8"));
   });
 
+  it("commits YAML that deploys what a run needs (read from the file, not from the code that wrote it)", () => {
+    const file = new URL("../../fixtures/manifests/run.yaml", import.meta.url);
+    type Doc = {
+      kind: string;
+      metadata: { name: string };
+      spec?: V1Pod["spec"];
+    };
+    const docs = parseAllDocuments(readFileSync(file, "utf8")).map((d) => d.toJS() as Doc);
+    const summary = docs.map((d) => [
+      d.kind,
+      d.metadata.name,
+      d.spec?.nodeSelector?.["kubernetes.io/hostname"] ?? null,
+      d.spec?.hostNetwork ?? false,
+      (d.spec?.containers?.[0]?.ports ?? []).map((p) => `${p.protocol}:${p.containerPort}`).join(" "),
+    ]);
+    // netserver's control port 12865 and its fixed data port 12866 (TCP and UDP) on every server
+    const server = "TCP:12865 TCP:12866 UDP:12866";
+    expect(summary).toEqual([
+      ["Namespace", "rb-run1", null, false, ""],
+      ["Pod", "rb-client", "node-a", false, ""],
+      ["Pod", "rb-server-same", "node-a", false, server],
+      ["Pod", "rb-server-cross", "node-b", false, server],
+      ["Pod", "rb-host-client", "node-a", true, ""],
+      ["Pod", "rb-host-server-a", "node-a", true, server],
+      ["Pod", "rb-host-server-b", "node-b", true, server],
+    ]);
+  });
+
   it("validates against the Kubernetes schemas (kubernetes-models)", () => {
     for (const object of objects) {
       const model =

@@ -116,6 +116,23 @@ describe("opensearch export", () => {
     );
   });
 
+  it("gives every document its point's sizes and stream count, from the run's own points", () => {
+    const docs = lines
+      .filter((_, i) => i % 2 === 1)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    // each point as the trials ran it (the example's quick profile now keeps fewer points than it ran)
+    const ran = new Map(
+      results.trials.map((t) => [`${t.point.placement}/${t.point.test}/${t.point.size}`, t.point]),
+    );
+    for (const doc of docs) {
+      const point = ran.get(`${doc.placement}/${doc.profile}/${doc.size}`);
+      expect(point, `${doc.placement} ${doc.profile} ${doc.size}`).toBeDefined();
+      expect(doc.parallelism).toBe(point?.streams ?? 1);
+      expect(doc.messageSize).toBe(point?.messageSize ?? point?.requestSize);
+    }
+    expect(docs.some((doc) => doc.parallelism === 4)).toBe(true);
+  });
+
   it("fits its strict index mapping, with k8s-netperf's field names and meanings where they share them", async () => {
     const ajv = new Ajv({ strict: true, allErrors: true });
     const validate = ajv.compile(schemaOf(OPENSEARCH_MAPPING as unknown as Mapping));

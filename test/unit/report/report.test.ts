@@ -54,6 +54,52 @@ describe("report exporters (golden files from a real 24-trial lab run)", () => {
       golden(`specs/${chart.id}.vl.json`, `${JSON.stringify(chart.spec, null, 2)}\n`);
   });
 
+  it("commits CSV files whose figures the fixture's trials give (recomputed here, not by the report code)", () => {
+    const csv = (name: string) =>
+      readFileSync(new URL(name, EXPECTED), "utf8")
+        .trim()
+        .split("\n")
+        // a field with a comma ("1,1") is quoted
+        .map((line) =>
+          line.split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/).map((field) => field.replace(/^"|"$/g, "")),
+        );
+    const completed = (mode: string, key: string) =>
+      results.trials.filter((t) => t.state === "completed" && t.mode === mode && t.point.key === key);
+    const medianOf = (xs: number[]) => {
+      const s = [...xs].sort((a, b) => a - b);
+      const mid = Math.floor(s.length / 2);
+      return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+    };
+    let checked = 0;
+    for (const [placement, test, size, mode, metric, n, median] of csv("points.csv").slice(1)) {
+      const values = completed(mode ?? "", `${placement}/${test}/${size}`).flatMap(
+        (t) => t.metrics?.[metric as "throughputMbps"] ?? [],
+      );
+      expect(Number(n), `${placement} ${test} ${mode} ${metric}`).toBe(values.length);
+      expect(Number(median)).toBeCloseTo(medianOf(values), 2);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(20);
+    // each comparison's ratio: the geometric mean of its per-block candidate/baseline ratios
+    for (const [placement, test, size, metric, baseline, candidate, ratio] of csv("comparisons.csv").slice(
+      1,
+    )) {
+      const key = `${placement}/${test}/${size}`;
+      const by = (mode: string) =>
+        new Map(
+          completed(mode, key).map((t) => [t.block, t.metrics?.[metric as "throughputMbps"] as number]),
+        );
+      const [b, c] = [by(baseline ?? ""), by(candidate ?? "")];
+      const logs = [...b.keys()]
+        .filter((k) => c.has(k))
+        .map((k) => Math.log((c.get(k) as number) / (b.get(k) as number)));
+      expect(Number(ratio), `${key} ${metric} ${candidate}/${baseline}`).toBeCloseTo(
+        Math.exp(logs.reduce((x, y) => x + y, 0) / logs.length),
+        5,
+      );
+    }
+  });
+
   it("states every figure with its interval and sets published figures apart", () => {
     const table = model.tables.find((t) => t.id === "tps");
     const tps = table ? tableText(table) : [];

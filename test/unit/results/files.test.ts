@@ -14,14 +14,12 @@ import type { Metrics } from "../../../harness/netperf/parse.js";
 import { parseTrialLog, RunLog, readRunFolder } from "../../../harness/results/log.js";
 import { readResults } from "../../../harness/results/read.js";
 import type { pointSchema, Results, RunMeta, TrialRecord } from "../../../harness/results/schema.js";
-import type { PersistedSummary } from "../../../harness/results/summary-schema.js";
-import type { Comparison, Summary } from "../../../harness/stats/summary.js";
+import type { Comparison } from "../../../harness/stats/summary.js";
 import { parseSweep } from "../../../harness/sweep/load.js";
 import type { Point } from "../../../harness/sweep/plan.js";
 import { formatPath } from "../../../harness/util/validate.js";
 
-// compile-time: the stored shapes are the computed ones
-expectTypeOf<PersistedSummary>().toEqualTypeOf<Summary>();
+// compile-time: the stored shapes are the computed ones (the summary's types are its schema's: summary-schema.ts)
 expectTypeOf<z.output<typeof pointSchema>>().toEqualTypeOf<Point>();
 expectTypeOf<NonNullable<TrialRecord["metrics"]>>().toEqualTypeOf<Metrics>();
 expectTypeOf<z.output<typeof labStateSchema>>().toEqualTypeOf<LabState>();
@@ -115,6 +113,15 @@ describe("results.json", () => {
     writeFileSync(file, JSON.stringify({ ...withoutPlanned, planned: 3 }));
     await expect(readResults(file)).rejects.toThrow(
       /plannedTrials: missing \(expected number\)[\s\S]*unexpected field planned/,
+    );
+    // the topology keeps what the backend recorded; the facts a report reads are checked
+    const placed = { ...results.environment.topology, cpuPlacement: { policy: "sometimes" } };
+    writeFileSync(
+      file,
+      JSON.stringify({ ...results, environment: { ...results.environment, topology: placed } }),
+    );
+    await expect(readResults(file)).rejects.toThrow(
+      `${file}: environment.topology.cpuPlacement.policy: expected "one-cpu" | "explicit" | "unpinned", got "sometimes"`,
     );
   });
 

@@ -1,6 +1,9 @@
 /**
  * The run loop (harness/run/execute.ts) against a scripted backend: what it records, retries,
  * rejects, keeps on a stop, and asks of the backend. No process, namespace or /proc reading.
+ *
+ * Over 300 lines on purpose: one case per decision of the run loop (execute.ts), against one
+ * scripted backend.
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";

@@ -6,7 +6,8 @@
 import { describe, expect, it } from "vitest";
 import type { ModeEvidence, TrialRecord } from "../../../harness/results/schema.js";
 import { type ExecuteContext, executeTrials, type RunControl } from "../../../harness/run/execute.js";
-import { BLOCKED_CAVEAT, SEGMENT_ESTIMATOR, summarise } from "../../../harness/stats/summary.js";
+import { BLOCKED_CAVEAT } from "../../../harness/stats/judge.js";
+import { SEGMENT_ESTIMATOR, summarise } from "../../../harness/stats/summary.js";
 import { parseSweep } from "../../../harness/sweep/load.js";
 import { planSweep, sweepPoints, type Trial } from "../../../harness/sweep/plan.js";
 import type { Sweep } from "../../../harness/sweep/schema.js";

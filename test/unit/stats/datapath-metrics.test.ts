@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { syntheticResults, syntheticTrials } from "../../../harness/bench/synthetic.js";
+import { comparedMetrics, summaryMetrics } from "../../../harness/stats/metrics.js";
 import { compareRuns } from "../../../harness/stats/regression.js";
-import { comparedMetrics, summarise, summaryMetrics } from "../../../harness/stats/summary.js";
+import { summarise } from "../../../harness/stats/summary.js";
 import { parseSweep } from "../../../harness/sweep/load.js";
 import { sweepPoints } from "../../../harness/sweep/plan.js";
 

@@ -5,8 +5,9 @@
  * points, so "≥ 93%" for a nominal 95% leaves 4 standard errors for real loss of coverage.
  */
 import { describe, expect, it } from "vitest";
+import { judgeFamily } from "../../../harness/stats/judge.js";
 import { MIN_PAIRS, pairedRatio, relativeHalfWidth, unpairedRatio } from "../../../harness/stats/ratio.js";
-import { BLOCKED_CAVEAT, type Comparison, judgeFamily } from "../../../harness/stats/summary.js";
+import type { Comparison } from "../../../harness/stats/summary.js";
 import { type Random, seededRandom } from "../../../harness/util/random.js";
 
 function normal(random: Random): number {
@@ -263,9 +264,8 @@ describe("a run's verdicts (Holm over its comparisons)", () => {
     ]);
     expect(still).toMatchObject({ verdict: "undecided", undecidedReason: "no-interval", ciLow: null });
     // a tested comparison keeps neither a reason nor a caveat
-    const [tested] = judgeFamily([
-      { ...base, verdict: "undecided", undecidedReason: "noisy-pairs", caveat: "x" },
-    ]);
+    const stale: Comparison = { ...base, verdict: "undecided", undecidedReason: "noisy-pairs", caveat: "x" };
+    const [tested] = judgeFamily([stale]);
     expect(tested).toMatchObject({ verdict: "better" });
     expect(tested).not.toHaveProperty("undecidedReason");
     expect(tested).not.toHaveProperty("caveat");
@@ -282,11 +282,12 @@ describe("a run's verdicts (Holm over its comparisons)", () => {
       strong.baseline,
       strong.candidate,
     );
-    const [blocked] = judgeFamily([{ ...base, caveat: BLOCKED_CAVEAT }]);
+    const [blocked] = judgeFamily([{ ...base, confounded: true }]);
     expect(blocked).toMatchObject({
       verdict: "undecided",
       undecidedReason: "confounded-design",
-      caveat: BLOCKED_CAVEAT,
+      caveat:
+        "before/after design (one switch): drift over the run and the mode are confounded, not a finding",
     });
     // segmented: n counts segments; 3 segments with an interval are tested, not "too few pairs"
     const [segmented] = judgeFamily([{ ...base, n: 3, segments: 3 }]);

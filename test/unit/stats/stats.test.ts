@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { describe as describeSample } from "../../../harness/stats/describe.js";
+import { judge } from "../../../harness/stats/judge.js";
 import { medianInterval, medianIntervalRank } from "../../../harness/stats/median-interval.js";
-import { compareModes, judge } from "../../../harness/stats/summary.js";
+import { compareModes } from "../../../harness/stats/point-comparison.js";
 import { seededRandom } from "../../../harness/util/random.js";
 
 const tps = [16003.7, 15210.2, 17120.9, 16544.0, 14980.3];
@@ -72,13 +73,15 @@ describe("verdicts", () => {
     const cand = new Map([...base].map(([block, v]) => [block, v * 1.25]));
     // a constant 1.25× per block (plus a little noise): paired, drift cancels and the test is decisive
     const noisy = new Map([...cand].map(([block, v]) => [block, v * (1 + 0.001 * (block % 2 ? 1 : -1))]));
-    const paired = compareModes(base, noisy, true, false);
-    expect(paired).toMatchObject({ paired: true, n: 6, verdict: "better" });
+    const paired = compareModes(base, noisy, true);
+    expect(paired).toMatchObject({ paired: true, n: 6 });
+    expect(judge(paired?.ratio ?? 0, paired?.pValue ?? null, false)).toBe("better");
     expect(paired?.ratio).toBeCloseTo(1.25, 3);
     expect(paired?.pValue).toBeLessThan(1e-6);
     // unpaired: the drift between blocks (90–200) swamps the 25%
-    const unpaired = compareModes(base, noisy, false, false);
-    expect(unpaired).toMatchObject({ paired: false, verdict: "no significant difference" });
-    expect(compareModes(new Map(), cand, true, false)).toBeNull();
+    const unpaired = compareModes(base, noisy, false);
+    expect(unpaired).toMatchObject({ paired: false });
+    expect(judge(unpaired?.ratio ?? 0, unpaired?.pValue ?? null, false)).toBe("no significant difference");
+    expect(compareModes(new Map(), cand, true)).toBeNull();
   });
 });

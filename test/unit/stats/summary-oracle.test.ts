@@ -4,6 +4,9 @@
  * recomputed here by direct order statistics, exact binomial sums (BigInt) and jStat's t,
  * without the harness's stats helpers. The report goldens come from a stored summary, so
  * only this file says that the summary itself is right.
+ *
+ * Over 300 lines on purpose: the oracle (an independent computation of every figure) and the
+ * checks against it belong together.
  */
 import { readFileSync } from "node:fs";
 import jstatModule from "jstat";

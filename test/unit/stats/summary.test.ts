@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { TrialRecord } from "../../../harness/results/schema.js";
-import { summarise, unbalancedBlocks } from "../../../harness/stats/summary.js";
+import { unbalancedBlocks } from "../../../harness/stats/point-comparison.js";
+import { summarise } from "../../../harness/stats/summary.js";
 import { parseSweep } from "../../../harness/sweep/load.js";
 import { planSweep, sweepPoints, type Trial } from "../../../harness/sweep/plan.js";
 import { seededRandom } from "../../../harness/util/random.js";
@@ -130,6 +131,19 @@ describe("summarise", () => {
     const tps = summary.comparisons.find((c) => c.metric === "transactionsPerSec" && c.baseline === "legacy");
     expect(tps).toMatchObject({ n: 5, unbalancedPairs: 1 });
     expect(tps?.ratio).toBeGreaterThan(1.2); // the disturbed pair does not pull the estimate down
+    // the witness table's netperf ratio rests on the same pairs: one figure for "netperf eBPF/legacy"
+    const witnessed = trials.map((t) => ({
+      ...t,
+      witness: {
+        tool: "sockperf" as const,
+        argv: [],
+        metrics: { transactionsPerSec: t.metrics?.transactionsPerSec ?? 0 },
+      },
+    }));
+    const withWitness = summarise({ ...sweep, witness: ["sockperf"] }, sweepPoints(sweep), witnessed);
+    const row = withWitness.witness?.find((w) => w.metric === "transactionsPerSec");
+    expect(row?.blocks).toEqual([1, 3, 4, 5, 6]);
+    expect(row?.netperf?.ratio).toBe(tps?.ratio);
     // a steady load on the other CPUs hits both trials of every pair: nothing is left out
     for (const t of trials) if (t.noise) t.noise.otherCpusBusyPct = 95;
     expect(unbalancedBlocks(trials, "same-node/TCP_RR/1,1").size).toBe(0);

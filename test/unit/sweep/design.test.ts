@@ -6,9 +6,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { STRATEGIES } from "../../../harness/backends/kubernetes/strategies.js";
+import { designLine } from "../../../harness/sweep/design.js";
 import { parseSweep } from "../../../harness/sweep/load.js";
 import {
-  designLine,
   estimateSwitchSeconds,
   modeSwitches,
   plannedSwitches,

@@ -58,8 +58,18 @@ describe("planSweep", () => {
 
   it("keeps earlier blocks as they were when a block is added (for --target-ci)", () => {
     const s = sweep();
-    const points = sweepPoints(s);
-    expect(planBlock(s, points, 2)).toEqual(planSweep(s).filter((t) => t.block === 2));
+    const before = planSweep(s);
+    const longer = planSweep({ ...s, repetitions: s.repetitions + 2 });
+    // a plan with more repetitions starts with the shorter plan, trial for trial
+    expect(longer.slice(0, before.length)).toEqual(before);
+    expect(longer.length).toBeGreaterThan(before.length);
+    // the block the adaptive phase adds is the one the longer plan runs next
+    const next = s.repetitions + 1;
+    expect(planBlock(s, sweepPoints(s), next)).toEqual(longer.filter((t) => t.block === next));
+    // and it runs every point in every mode once
+    const ids = planBlock(s, sweepPoints(s), next).map((t) => `${t.mode} ${t.point.key}`);
+    expect(new Set(ids).size).toBe(sweepPoints(s).length * s.modes.length);
+    expect(ids).toHaveLength(sweepPoints(s).length * s.modes.length);
   });
 
   it("blocked order switches mode once per mode", () => {

@@ -1,0 +1,227 @@
+/**
+ * The per-point comparison step, used by everything that compares two modes at a point:
+ * `summarise` (every compared pair and metric), the adaptive stopping rule (run/adaptive.ts),
+ * the witness table (stats/witness.ts) and the synthetic benches. One point's trials are sliced
+ * once (`PointTrials`): which blocks count (pairs whose trials ran under unequal load are left
+ * out), which were kept noisy, and the completed values per block (the last completed attempt of
+ * a block and mode). `comparePoint` estimates one pair of modes on one metric; the verdict is
+ * not given here but once, for the run's whole family (judge.ts). `pointPrecision` is the one
+ * "reached" rule: the precision rows and the adaptive rule both read it. Pure.
+ */
+import type { TrialRecord } from "../results/schema.js";
+import type { Comparison } from "../results/summary-schema.js";
+import type { Segment } from "../sweep/plan.js";
+import { keyOf, type PointKey } from "../sweep/point.js";
+import type { Sweep } from "../sweep/schema.js";
+import {
+  comparesRouting,
+  lowerIsBetter,
+  type MetricName,
+  type Mode,
+  ROUTING_MODES,
+  switchesRouting,
+} from "../vocabulary/vocabulary.js";
+import { pairedRatio, type RatioEstimate, relativeHalfWidth, unpairedRatio } from "./ratio.js";
+import { segmentRatio } from "./segments.js";
+
+/**
+ * A pair's two trials must run under the same conditions: when the CPUs the benchmark does
+ * not use were busier by more than this (percentage points) in one trial than in the other,
+ * the pair is not counted. Steady load (a busy loop on the other core) hits both trials and
+ * passes; a burst of other work during one of them does not.
+ */
+export const PAIR_BALANCE_PP = 20;
+
+/** One block's completed pair at a point: the baseline's and the candidate's value. */
+export interface BlockPair {
+  block: number;
+  baseline: number;
+  candidate: number;
+}
+
+/** What a value is read from: a netperf metric, or any value of a trial (a witness's). */
+export type ValueOf = MetricName | ((trial: TrialRecord) => number | undefined);
+
+/** Interleaved blocks of a point whose completed trials differ in other-CPU load by more than PAIR_BALANCE_PP. */
+export function unbalancedBlocks(trials: readonly TrialRecord[], pointKey: string): Set<number> {
+  const loads = new Map<number, number[]>();
+  for (const t of trials) {
+    const busy = t.noise?.otherCpusBusyPct;
+    if (t.state !== "completed" || t.point.key !== pointKey || busy === undefined) continue;
+    loads.set(t.block, [...(loads.get(t.block) ?? []), busy]);
+  }
+  return new Set(
+    [...loads]
+      .filter(([, xs]) => Math.max(...xs) - Math.min(...xs) > PAIR_BALANCE_PP)
+      .map(([block]) => block),
+  );
+}
+
+/** One point's completed trials, sliced once: the blocks that count and the values per mode. */
+export class PointTrials {
+  readonly completed: readonly TrialRecord[];
+  /** Blocks left out: their trials ran under unequal other-CPU load (none in a before/after run, which pairs nothing). */
+  readonly unbalanced: ReadonlySet<number>;
+  /** Blocks whose completed trial in some mode was kept noisy. */
+  readonly noisy: ReadonlySet<number>;
+
+  constructor(pointKey: string, trials: readonly TrialRecord[], order: Sweep["order"]) {
+    this.completed = trials.filter((t) => t.state === "completed" && t.point.key === pointKey);
+    this.unbalanced = order !== "blocked" ? unbalancedBlocks(this.completed, pointKey) : new Set();
+    this.noisy = new Set(this.completed.filter((t) => t.noisy).map((t) => t.block));
+  }
+
+  /** Completed values of one mode by block (the last completed attempt of a block), unbalanced blocks left out. */
+  values(mode: Mode, value: ValueOf): Map<number, number> {
+    const pick = typeof value === "function" ? value : (t: TrialRecord) => t.metrics?.[value];
+    const byBlock = new Map<number, number>();
+    for (const t of this.completed) {
+      if (t.mode !== mode || this.unbalanced.has(t.block)) continue;
+      const v = pick(t);
+      if (v !== undefined) byBlock.set(t.block, v);
+    }
+    return byBlock;
+  }
+
+  /** The blocks in which both modes have a value, in block order. */
+  pairs(baseline: Mode, candidate: Mode, value: ValueOf): BlockPair[] {
+    const b = this.values(baseline, value);
+    const c = this.values(candidate, value);
+    return [...b.keys()]
+      .filter((block) => c.has(block))
+      .sort((x, y) => x - y)
+      .map((block) => ({ block, baseline: b.get(block) as number, candidate: c.get(block) as number }));
+  }
+}
+
+/** The estimate of one mode pair from values by block: what `comparePoint` adds the point and design to. */
+export type Estimate = Pick<
+  Comparison,
+  "segments" | "ratio" | "ciLow" | "ciHigh" | "pValue" | "paired" | "n" | "halfWidth"
+>;
+
+/** Compares two modes' values by block. Pairs by block when the sweep interleaved them. */
+export function compareModes(
+  baselineByBlock: ReadonlyMap<number, number>,
+  candidateByBlock: ReadonlyMap<number, number>,
+  interleaved: boolean,
+  /** Segmented design: each segment's blocks and whether it ran the candidate mode; empty otherwise. */
+  segments: readonly { candidate: boolean; blocks: readonly number[] }[] = [],
+): Estimate | null {
+  if (baselineByBlock.size === 0 || candidateByBlock.size === 0) return null;
+  const shared = [...baselineByBlock.keys()]
+    .filter((block) => candidateByBlock.has(block))
+    .sort((a, b) => a - b);
+  const paired = interleaved && shared.length >= 1;
+  // segmented design: the two routing modes never share a block; their segments are the replication
+  const bySegment =
+    !paired && segments.length > 0
+      ? segmentRatio(
+          segments.map((segment) => {
+            const values = segment.candidate ? candidateByBlock : baselineByBlock;
+            return {
+              candidate: segment.candidate,
+              values: segment.blocks.flatMap((b) => (values.has(b) ? [values.get(b) as number] : [])),
+            };
+          }),
+        )
+      : null;
+  const estimate: RatioEstimate | null =
+    bySegment ??
+    (paired
+      ? pairedRatio(
+          shared.map((b) => baselineByBlock.get(b) as number),
+          shared.map((b) => candidateByBlock.get(b) as number),
+        )
+      : unpairedRatio([...baselineByBlock.values()], [...candidateByBlock.values()]));
+  if (!estimate) return null;
+  return {
+    ...(bySegment ? { segments: bySegment.segments } : {}),
+    ratio: estimate.ratio,
+    ciLow: estimate.ciLow,
+    ciHigh: estimate.ciHigh,
+    pValue: estimate.pValue,
+    paired: estimate.paired,
+    n: estimate.n,
+    halfWidth: relativeHalfWidth(estimate),
+  };
+}
+
+/** A comparison before the run's family is judged (judge.ts `judgeFamily` gives its verdict). */
+export type Estimated = Omit<Comparison, "pAdjusted" | "verdict" | "undecidedReason" | "caveat"> & {
+  /** A before/after (blocked) design of the two routing modes: drift and the mode are confounded. */
+  confounded?: boolean;
+};
+
+/** One mode pair at one point and metric, or null when either mode has no value there. */
+export function comparePoint(
+  sweep: Pick<Sweep, "order">,
+  point: PointKey,
+  trials: PointTrials,
+  metric: MetricName,
+  baseline: Mode,
+  candidate: Mode,
+  /** The sweep's segments (segmented design), else none. */
+  segments: readonly Segment[] = [],
+): Estimated | null {
+  const b = trials.values(baseline, metric);
+  const c = trials.values(candidate, metric);
+  const routing = switchesRouting(baseline) && switchesRouting(candidate);
+  const estimate = compareModes(
+    b,
+    c,
+    sweep.order !== "blocked",
+    routing ? segments.map((s) => ({ candidate: s.mode === candidate, blocks: s.blocks })) : [],
+  );
+  if (!estimate) return null;
+  return {
+    ...keyOf(point),
+    metric,
+    baseline,
+    candidate,
+    ...estimate,
+    lowerIsBetter: lowerIsBetter(metric),
+    noisyPairs: [...b.keys()].filter((block) => c.has(block) && trials.noisy.has(block)).length,
+    unbalancedPairs: trials.unbalanced.size,
+    ...(routing && sweep.order === "blocked" ? { confounded: true } : {}),
+  };
+}
+
+/** The pair whose precision a point is judged by: eBPF against legacy, else the sweep's first two modes. */
+export function precisionPair(modes: readonly Mode[]): { baseline: Mode; candidate: Mode } | null {
+  if (comparesRouting(modes)) return { baseline: ROUTING_MODES[0], candidate: ROUTING_MODES[1] };
+  const [baseline, candidate] = modes;
+  return baseline && candidate ? { baseline, candidate } : null;
+}
+
+/** How precise a point's comparisons of its precision pair got, and whether that reached the target. */
+export interface Precision {
+  /** Blocks (or segments) behind the best-supported comparison. */
+  pairs: number;
+  /** The widest interval (0.03 = ±3%); null when a comparison has none, or there is none. */
+  worstHalfWidth: number | null;
+  /** Every compared metric has a comparison within the target; null without a target. */
+  reached: boolean | null;
+}
+
+/**
+ * The one "reached" rule: a point reached `targetCiPct` when each of its `expected` compared
+ * metrics has a comparison with an interval no wider than ±targetCiPct % of its ratio.
+ */
+export function pointPrecision(
+  comparisons: readonly Pick<Comparison, "n" | "halfWidth">[],
+  expected: number,
+  targetCiPct: number | undefined,
+): Precision {
+  const widths = comparisons.map((c) => c.halfWidth);
+  const worst =
+    widths.length === 0 || widths.some((w) => w === null) ? null : Math.max(...(widths as number[]));
+  return {
+    pairs: Math.max(0, ...comparisons.map((c) => c.n)),
+    worstHalfWidth: worst,
+    reached:
+      targetCiPct === undefined
+        ? null
+        : worst !== null && worst <= targetCiPct / 100 && comparisons.length >= expected,
+  };
+}
