@@ -71,6 +71,18 @@ function plantingRunner(seed: number, planted: { count: number }): Runner {
   };
 }
 
+/** The running sweep's control: Ctrl-C or SIGTERM kills its trial, and runSweep takes the lab down. */
+let current: RunControl | null = null;
+let interrupted = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.on(signal, () => {
+    interrupted = true;
+    if (current) {
+      current.stopRequested = true;
+      current.kill.abort();
+    }
+  });
+
 async function run(
   name: string,
   yaml: string,
@@ -79,7 +91,9 @@ async function run(
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, yaml);
   const sweep = await loadSweep(file);
+  if (interrupted) throw new Error("interrupted");
   const control: RunControl = { stopRequested: false, kill: new AbortController() };
+  current = control;
   const started = performance.now();
   const outcome = await runSweep({
     sweep,
@@ -90,7 +104,9 @@ async function run(
     log: () => undefined,
     onProgress: () => undefined,
   });
+  current = null;
   if (outcome.error) throw outcome.error;
+  if (interrupted) throw new Error(`interrupted: ${name}'s finished trials are in ${outcome.dir}`);
   return { results: outcome.results, wallSec: (performance.now() - started) / 1000 };
 }
 
