@@ -12,6 +12,7 @@ import type { BackendSession } from "../backends/backend.js";
 import { NOISE_RULE_REPEATS, NoiseSampler, noiseViolation } from "../machine/noise.js";
 import { NetperfParseError } from "../netperf/parse.js";
 import type { ModeEvidence, NoiseSample, TrialRecord } from "../results/schema.js";
+import { trialSeconds } from "../stats/summary.js";
 import type { Trial } from "../sweep/plan.js";
 import type { Sweep } from "../sweep/schema.js";
 import { EnvironmentError, tailLines } from "../util/errors.js";
@@ -57,6 +58,15 @@ export interface ExecuteContext {
  * busy is run again up to this many times, then kept and marked `noisy`.
  */
 export const NOISE_REPEATS = 3;
+
+/**
+ * The sweep's time budget is spent (every attempt's wall time counted): noise repeats stop and
+ * a noisy attempt is kept, marked `noisy`, so a busy machine cannot stretch the run past the
+ * duration the dry-run gave (its pairs then make the comparison undecided, never a finding).
+ */
+export function timeBudgetSpent(sweep: Sweep, records: readonly TrialRecord[]): boolean {
+  return sweep.timeBudgetMin !== undefined && trialSeconds(records) >= sweep.timeBudgetMin * 60;
+}
 
 /** Attempts that count against a trial's retries: failures and path or mode rejections (not noise repeats). */
 function failedAttempts(mine: readonly TrialRecord[]): number {
@@ -150,13 +160,14 @@ async function attempt(
       // judged where the trial ran: the backend's reading of the test nodes when it has one
       // then from inside the measurement: a rate that collapsed for part of the trial
       const violation = noiseViolation(outcome.noise ?? noise, cpus().length) ?? unsteadyViolation(outcome);
-      const repeatsLeft = violation
-        ? Math.min(
-            NOISE_REPEATS - noiseRepeats.length,
-            (NOISE_RULE_REPEATS[violation.name] ?? NOISE_REPEATS) -
-              noiseRepeats.filter((r) => r.rejection?.rule?.name === violation.name).length,
-          )
-        : 0;
+      const repeatsLeft =
+        violation && !timeBudgetSpent(context.sweep, context.records)
+          ? Math.min(
+              NOISE_REPEATS - noiseRepeats.length,
+              (NOISE_RULE_REPEATS[violation.name] ?? NOISE_REPEATS) -
+                noiseRepeats.filter((r) => r.rejection?.rule?.name === violation.name).length,
+            )
+          : 0;
       if (violation && repeatsLeft > 0) {
         return {
           ...measured,

@@ -19,6 +19,8 @@ export interface RunOptions {
   input?: string;
   /** Aborting kills the process (SIGKILL). */
   signal?: AbortSignal;
+  /** Called with the child's pid once it is spawned (benchmarks that act on the process they started). */
+  onSpawn?: (pid: number) => void;
 }
 
 /** Runs child processes. The one seam between routebench and the programs it drives. */
@@ -35,6 +37,7 @@ export const processRunner: Runner = {
     const started = performance.now();
     return new Promise((resolve) => {
       const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+      if (child.pid !== undefined) options.onSpawn?.(child.pid);
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
       let timedOut = false;

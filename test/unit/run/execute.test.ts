@@ -212,6 +212,37 @@ describe("executeTrials", () => {
     expect(givenUpTrials(written, 0)).toEqual([]);
   });
 
+  it("once the time budget is spent, keeps a noisy attempt marked noisy instead of repeating it", async () => {
+    const otherBusy = { ...QUIET, benchCpus: [1], benchCpuStealPct: 0, otherCpusBusyPct: 99 };
+    const run = async (timeBudgetMin: number) => {
+      const sweep = sweepOf(`retries: 0\ntimeBudgetMin: ${timeBudgetMin}\n`);
+      const trials = planSweep(sweep);
+      // an earlier attempt, of a trial not in this plan, that took 60 s of the budget
+      const first = contextOf(sweep, new FakeSession());
+      await executeTrials(first.context, trials.slice(0, 1), {});
+      const earlier = {
+        ...(first.written[0] as TrialRecord),
+        id: "9:legacy:elsewhere",
+        block: 9,
+        startedAt: "2026-01-01T00:00:00.000Z",
+        finishedAt: "2026-01-01T00:01:00.000Z",
+      };
+      const { context, written } = contextOf(sweep, new FakeSession(), {
+        records: [earlier],
+        noise: [otherBusy, QUIET],
+      });
+      await executeTrials(context, trials, {});
+      return byId(written, trials[0]?.id ?? "").map((r) => [r.state, r.noisy]);
+    };
+    // 60 s spent of a 2-minute budget: the repeat runs
+    expect(await run(2)).toEqual([
+      ["rejected", undefined],
+      ["completed", undefined],
+    ]);
+    // 60 s spent of a 1-minute budget: no repeat, the attempt is kept and marked noisy
+    expect(await run(1)).toEqual([["completed", true]]);
+  });
+
   it("repeats a trial whose rate collapsed for part of its length (interim results), and never lets it decide", async () => {
     const sweep = parseSweep(
       "modes: [legacy, ebpf]\nplacements: [same-node]\ntests: [{test: TCP_RR}]\nduration: 1\nrepetitions: 6\nretries: 0\n",
