@@ -85,7 +85,35 @@ export function allSweepPoints(sweep: Sweep): Point[] {
       }
     }
   }
-  return points.flatMap((point) => (sweep.streams ?? [1]).map((streams) => withStreams(point, streams)));
+  return points
+    .flatMap((point) => withDimensions(sweep, point))
+    .flatMap((point) => (sweep.streams ?? [1]).map((streams) => withStreams(point, streams)));
+}
+
+/**
+ * A point once per destination, IP family and Service count the sweep lists (issue 23); a
+ * dimension the sweep does not list is left out of the point, so its key stays as before.
+ */
+function withDimensions(sweep: Sweep, point: Point): Point[] {
+  const axes: [
+    keyof Pick<Point, "destination" | "ipFamily" | "services">,
+    readonly (string | number)[] | undefined,
+  ][] = [
+    ["destination", sweep.destinations],
+    ["ipFamily", sweep.ipFamilies],
+    ["services", sweep.lab.services],
+  ];
+  let points = [point];
+  for (const [field, values] of axes) {
+    if (!values) continue;
+    points = points.flatMap((p) =>
+      values.map((value) => {
+        const next = { ...p, [field]: value } as Point;
+        return { ...next, key: planKey(next, writtenSize(next)) };
+      }),
+    );
+  }
+  return points;
 }
 
 /** The size as written in the sweep: the message size, or "request,response". */

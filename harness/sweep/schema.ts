@@ -11,6 +11,8 @@ import {
   BACKENDS,
   type BackendKind,
   DEFAULT_PERCENTILES,
+  DESTINATIONS,
+  IP_FAMILIES,
   LAB_SIZE,
   MODES,
   NETPERF_TESTS,
@@ -136,6 +138,16 @@ const labOptions = z.strictObject({
   nodes: labCount(LAB_SIZE.nodes),
   podsPerNode: labCount(LAB_SIZE.podsPerNode),
   iptablesServices: labCount(LAB_SIZE.iptablesServices),
+  /**
+   * The Service count as a sweep axis (issue 23): each point runs with this many kube-proxy
+   * Services (legacy: iptables chains; eBPF: socket-LB map entries) set up on the client's
+   * node, one point per value. Absent: iptablesServices, and points name no count.
+   */
+  services: z
+    .array(z.number().int().min(1).max(LAB_SIZE.iptablesServices.max))
+    .min(1, { message: "needs at least one Service count, e.g. [100]" })
+    .refine((list) => new Set(list).size === list.length, { message: "lists a Service count twice" })
+    .optional(),
 });
 
 /**
@@ -184,6 +196,22 @@ export const sweepSchema = z.strictObject({
     .refine((list) => new Set(list).size === list.length, { message: "lists a placement twice" })
     .default([...PLACEMENTS]),
   tests: z.array(netperfTest).min(1, { message: "needs at least one test" }),
+  /**
+   * Where the client connects, one point per value (issue 23): `pod`, the server pod's own
+   * address; `service`, a ClusterIP in front of it (kube-proxy's iptables DNAT in legacy,
+   * socket-level load balancing in eBPF). Absent: [pod], and points name no destination.
+   */
+  destinations: z
+    .array(z.enum(DESTINATIONS))
+    .min(1, { message: `needs at least one destination (${DESTINATIONS.join(", ")})` })
+    .refine((list) => new Set(list).size === list.length, { message: "lists a destination twice" })
+    .optional(),
+  /** The IP families to measure, one point per value (issue 23). Absent: [ipv4], and points name no family. */
+  ipFamilies: z
+    .array(z.enum(IP_FAMILIES))
+    .min(1, { message: `needs at least one IP family (${IP_FAMILIES.join(", ")})` })
+    .refine((list) => new Set(list).size === list.length, { message: "lists an IP family twice" })
+    .optional(),
   /**
    * netperf instances run at once in each trial, one point per value (issue 14). Rates are
    * summed and latency percentiles merged from the pooled distribution (stats/merge-streams.ts).
@@ -309,6 +337,18 @@ export function resolveSweep(parsed: ParsedSweep, overrides: SweepOverrides = {}
       "mode direct is a lab baseline (two pods joined by a veth pair of their own): a cluster has no such path",
       "remove direct from modes for a Kubernetes run; use host for a node-to-node baseline",
     );
+  if (backend === "kubernetes") {
+    const labOnly = [
+      parsed.destinations?.includes("service") ? "destinations: service" : null,
+      parsed.ipFamilies?.includes("ipv6") ? "ipFamilies: ipv6" : null,
+      parsed.lab.services ? "lab.services" : null,
+    ].filter((x) => x !== null);
+    if (labOnly.length > 0)
+      throw new UsageError(
+        `${labOnly.join(", ")}: measured on the lab only for now; the Kubernetes backend does not yet create a Service for the netserver or use the pods' IPv6 addresses`,
+        "run this sweep on the lab (--backend lab), or remove these from the sweep for a Kubernetes run",
+      );
+  }
   const cost = SWITCH_COSTS[switchKind(backend, k8s.routing.strategy)];
   const slow = cost.switches && (parsed.switchCostSec ?? cost.typicalSec) >= SLOW_SWITCH_SEC;
   const resolvedOrder =

@@ -150,7 +150,7 @@ export const LAB_SIZE = {
   nodes: { min: 1, max: 16, default: 2 },
   podsPerNode: { min: 1, max: 64, default: 2 },
   /** Synthetic kube-proxy service chains per node (nat table). */
-  iptablesServices: { min: 0, max: 5000, default: 100 },
+  iptablesServices: { min: 0, max: 10000, default: 100 },
 } as const;
 
 // Resolved from this module and never from the working directory, so the CLI works from any
