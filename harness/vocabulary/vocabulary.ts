@@ -176,7 +176,7 @@ export const LAB_SIZE = {
   nodes: { min: 1, max: 16, default: 2 },
   podsPerNode: { min: 1, max: 64, default: 2 },
   /** Synthetic kube-proxy service chains per node (nat table). */
-  iptablesServices: { min: 0, max: 5000, default: 100 },
+  iptablesServices: { min: 0, max: 10000, default: 100 },
 } as const;
 
 // Resolved from this module and never from the working directory, so the CLI works from any
@@ -187,6 +187,9 @@ export const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** The lab's BPF object, built by scripts/setup.sh. */
 export const BPF_OBJECT = join(PACKAGE_ROOT, "bpf", "build", "rb_host.bpf.o");
+
+/** The lab's socket-level load balancer (cgroup programs, bpf/rb_sock.bpf.c), built by scripts/setup.sh. */
+export const SOCK_BPF_OBJECT = join(PACKAGE_ROOT, "bpf", "build", "rb_sock.bpf.o");
 
 /** The sweep `routebench run` measures when given none: the seed's blog sweep. */
 export const DEFAULT_SWEEP = join(PACKAGE_ROOT, "sweeps", "blog.yaml");
