@@ -55,7 +55,7 @@ const sweep = parseSweep(
 );
 
 /** The figure each test is judged on: TCP_CRR connections per second, TCP_RR mean latency. */
-const metricOf = (test: NetperfTest) => (test === "TCP_CRR" ? "transactionsPerSec" : "meanLatencyUs");
+const metricOf = (test: NetperfTest) => (test === "TCP_CRR" ? "connectionsPerSec" : "meanLatencyUs");
 const unitOf = (test: NetperfTest) => (test === "TCP_CRR" ? "conn/s" : "µs mean latency");
 
 type Cell = string;
@@ -115,7 +115,7 @@ try {
             row[block] = metrics[metricOf(test)] ?? null;
             const s = outcome.path.service;
             console.error(
-              `  ${trial.id}: ${row[block]?.toFixed(1)} ${unitOf(test)}${s ? ` (DNAT ${s.dnatPackets}, conntrack ${s.conntrackEntries}, socket-LB ${s.socketLbTranslations}/${s.serviceHits})` : ""}`,
+              `  ${trial.id}: ${row[block]?.toFixed(1)} ${unitOf(test)}${s ? ` (DNAT ${s.dnatPackets}, conntrack ${s.conntrackEntries} (${s.conntrackDelta >= 0 ? "+" : ""}${s.conntrackDelta}), socket-LB ${s.socketLbTranslations}/${s.serviceHits})` : ""}`,
             );
           }
         }

@@ -121,7 +121,9 @@ export const pathCheckSchema = z.strictObject({
       clusterIp: z.string(),
       port: z.number().int(),
       dnatPackets: z.number(),
+      /** Entries for the ClusterIP on the client's node after the trial, and their change over it. */
       conntrackEntries: z.number(),
+      conntrackDelta: z.number(),
       socketLbTranslations: z.number(),
       serviceHits: z.number(),
       ok: z.boolean(),

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BackendSession } from "../../harness/backends/backend.js";
 import { labBackend } from "../../harness/backends/lab/backend.js";
-import { parseNetperfOutput } from "../../harness/netperf/parse.js";
+import { parseNetperfOutput, rateMetric } from "../../harness/netperf/parse.js";
 import { parseSweep } from "../../harness/sweep/load.js";
 import type { Trial } from "../../harness/sweep/plan.js";
 import { cleanupEverything, expectNothingLeft, failUnlessRootInCi, skipRootTests } from "./helpers.js";
@@ -70,7 +70,8 @@ describe.skipIf(skipRootTests)("lab Services (root: namespaces, cgroup, BPF, ipt
     expect(outcome.result.exitCode, outcome.result.stderr).toBe(0);
     expect(outcome.path?.ok, JSON.stringify(outcome.path)).toBe(true);
     const metrics = parseNetperfOutput(t.point.test, outcome.result.stdout).metrics;
-    expect(metrics.transactionsPerSec).toBeGreaterThan(0);
+    expect(metrics[rateMetric(t.point.test as "TCP_RR" | "TCP_CRR")]).toBeGreaterThan(0);
+    console.log(`${t.mode} ${JSON.stringify(t.point)}: ${JSON.stringify(outcome.path)}`);
     return { path: outcome.path as NonNullable<typeof outcome.path>, argv: outcome.argv };
   }
 

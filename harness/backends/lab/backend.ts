@@ -277,6 +277,7 @@ class LabSession implements BackendSession {
           port: s.port,
           dnatPackets: d.dnatPackets,
           conntrackEntries: d.conntrackEntries,
+          conntrackDelta: d.conntrackDelta,
           socketLbTranslations: d.socketLbTranslations,
           serviceHits: d.serviceHits,
           ...verdict,

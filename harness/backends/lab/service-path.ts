@@ -34,6 +34,7 @@ export interface ServiceEvidence {
   port: number;
   dnatPackets: number;
   conntrackEntries: number;
+  conntrackDelta: number;
   socketLbTranslations: number;
   serviceHits: number;
   ok: boolean;
@@ -44,6 +45,8 @@ export function serviceDelta(before: ServiceReading, after: ServiceReading) {
   return {
     dnatPackets: after.dnatPackets - before.dnatPackets,
     conntrackEntries: after.conntrackEntries,
+    /** Entries for the ClusterIP after − before: new connections less those that expired meanwhile. */
+    conntrackDelta: after.conntrackEntries - before.conntrackEntries,
     socketLbTranslations: sockTranslations(subtractSockCounters(after.sock, before.sock)),
     serviceHits: after.serviceHits - before.serviceHits,
     sockConfig: { before: before.sockConfig, after: after.sockConfig },
