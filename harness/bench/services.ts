@@ -124,8 +124,16 @@ try {
   }
   const lab = session.topology() as { servicesWritten?: typeof written };
   written.push(...(lab.servicesWritten ?? []));
+} catch (error) {
+  console.error("bench:services: stopped by an error:", error);
+  process.exitCode = 1;
 } finally {
-  await session.close();
+  try {
+    await session.close();
+  } catch (error) {
+    console.error("bench:services: closing the lab session failed:", error);
+    process.exitCode = 1;
+  }
 }
 
 const pct = (x: number) => `${x >= 1 ? "+" : ""}${((x - 1) * 100).toFixed(1)}%`;
