@@ -166,6 +166,8 @@ class LabSession implements BackendSession {
     return files;
   }
 
+  /** Service trials run so far: each takes the next of the netserver Service's data ports (services.ts). */
+  private serviceTrials = 0;
   /** Services written when a point asked for another count, in order: how long each took. */
   readonly servicesWritten: ServicesWritten[] = [];
 
@@ -193,7 +195,8 @@ class LabSession implements BackendSession {
     const marks = [performance.now()];
     const options = this.serviceOptions(trial);
     await this.useServices(options.services);
-    const target: ServiceTarget = trialTarget(this.plan, trial, options);
+    const target: ServiceTarget = trialTarget(this.plan, trial, options, this.serviceTrials);
+    if (target.service) this.serviceTrials++;
     const onPath = [
       ...new Set([target.clientNetns, target.serverNetns, ...target.nodes.map((n) => n.netns)]),
     ];
@@ -219,7 +222,10 @@ class LabSession implements BackendSession {
     const readService = target.service
       ? () => {
           const s = target.service as NonNullable<ServiceTarget["service"]>;
-          return readServiceCounters(this.runner, s.clientNode, s.service, s.endpoint, options.ipFamily);
+          return readServiceCounters(this.runner, s.clientNode, s.service, s.endpoint, options.ipFamily, [
+            s.port,
+            target.dataPort as number,
+          ]);
         }
       : null;
     const readNamespaces: Record<string, NamespaceCounterFiles> = {};

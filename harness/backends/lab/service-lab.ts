@@ -199,7 +199,7 @@ export async function writeServices(
 }
 
 /**
- * Reads a Service's counters on the client's node: its DNAT rules' packets (for `endpoint`),
+ * Reads a Service's counters on the client's node, on the trial's ports: its DNAT rules' packets (for `endpoint`),
  * conntrack's entries for its ClusterIP, the socket LB's counters, config and the Service
  * entry's hits (one bpftool batch).
  */
@@ -209,11 +209,13 @@ export async function readServiceCounters(
   service: LabService,
   endpoint: PodPlan,
   family: IpFamily,
+  /** The Service ports the trial uses (control and its data port). */
+  ports: readonly number[],
 ): Promise<ServiceReading> {
   const iptables = family === "ipv4" ? "iptables" : "ip6tables";
   const clusterIp = family === "ipv4" ? service.clusterIp : service.clusterIp6;
-  const chains = serviceSepChains(service, endpoint);
-  const keys = serviceEntryKeys(service, family);
+  const chains = serviceSepChains(service, endpoint, ports);
+  const keys = serviceEntryKeys(service, family, ports);
   const batch = [
     `map dump pinned ${SOCK_PIN_DIR}/maps/rb_sock_counters`,
     `map dump pinned ${SOCK_PIN_DIR}/maps/rb_sock_config`,

@@ -17,7 +17,7 @@
  */
 import type { Trial } from "../../sweep/plan.js";
 import { UsageError } from "../../util/errors.js";
-import { NETSERVER_DATA_PORT, NETSERVER_PORT, PLACEMENTS } from "../../vocabulary/vocabulary.js";
+import { NETSERVER_PORT, PLACEMENTS, STREAMS_DATA_PORT_BASE } from "../../vocabulary/vocabulary.js";
 import { type Endpoints, nodePair, podPair, trialEndpoints } from "./pairs.js";
 import {
   type LabPlan,
@@ -93,10 +93,23 @@ export function serviceIp6(index: number): string {
   return `fd00:c612:8000::${(index + 1).toString(16)}`;
 }
 
-/** netperf's ports a netserver Service serves: control and the single-instance data port. */
+/**
+ * Data ports a netserver Service serves, one per trial in turn (netperf's `-P ,port`). One fixed
+ * port would make consecutive TCP_CRR trials reuse the same 4-tuples while the previous trial's
+ * tens of thousands of connections still sit in TIME_WAIT (60 s): measured on the lab, Service
+ * TCP_CRR then fell from ~11,000 to ~160 conn/s in both modes. A pod trial never meets it
+ * (netserver picks a fresh data port per test); with 16 ports taken in turn, a port comes back
+ * after 16 Service trials, over a minute even at 4 s a trial.
+ */
+export const SERVICE_DATA_PORTS: readonly number[] = Array.from(
+  { length: 16 },
+  (_, i) => STREAMS_DATA_PORT_BASE + i,
+);
+
+/** netperf's ports a netserver Service serves: control, then the data ports. */
 export const NETSERVER_SERVICE_PORTS: readonly ServicePort[] = [
   { name: "netperf", port: NETSERVER_PORT, targetPort: NETSERVER_PORT },
-  { name: "netperf-data", port: NETSERVER_DATA_PORT, targetPort: NETSERVER_DATA_PORT },
+  ...SERVICE_DATA_PORTS.map((port, i) => ({ name: `data-${i}`, port, targetPort: port })),
 ];
 
 /** The server pods of the placements the lab can host, each once, in PLACEMENTS order. */
@@ -257,11 +270,20 @@ export function natRestore(services: readonly LabService[], family: IpFamily): s
   ].join("\n");
 }
 
-/** The chains whose DNAT rules serve a Service's endpoint on every port: what a trial's evidence reads. */
-export function serviceSepChains(service: LabService, endpoint: PodPlan): string[] {
+/**
+ * The chains whose DNAT rules serve a Service's endpoint on the given ports (every port when
+ * none is given): what a trial's evidence reads.
+ */
+export function serviceSepChains(
+  service: LabService,
+  endpoint: PodPlan,
+  ports?: readonly number[],
+): string[] {
   const e = service.endpoints.indexOf(endpoint);
   if (e < 0) throw new Error(`${endpoint.name} is not an endpoint of ${service.name}`);
-  return service.ports.map((_, p) => sepChain(service, p, e));
+  return service.ports.flatMap((port, p) =>
+    !ports || ports.includes(port.port) ? [sepChain(service, p, e)] : [],
+  );
 }
 
 /** Where a trial with service options connects, beyond its placement's endpoints (pairs.ts). */
@@ -279,7 +301,13 @@ export interface ServiceTarget extends Endpoints {
  * or IPv6 with the `direct` baseline (its link has no Service and no IPv6 address), a Service
  * with the `host` baseline, a Service with several netperf streams (one data port is served).
  */
-export function trialTarget(plan: LabPlan, trial: Trial, options: ServiceOptions): ServiceTarget {
+export function trialTarget(
+  plan: LabPlan,
+  trial: Trial,
+  options: ServiceOptions,
+  /** Which of SERVICE_DATA_PORTS a Service trial uses (taken modulo their number): the session counts its Service trials. */
+  dataPortTurn = 0,
+): ServiceTarget {
   const endpoints = trialEndpoints(plan, trial);
   const ipv6 = options.ipFamily === "ipv6";
   const { mode } = trial;
@@ -310,7 +338,7 @@ export function trialTarget(plan: LabPlan, trial: Trial, options: ServiceOptions
     ...endpoints,
     ipv6,
     serverIp: ipv6 ? service.clusterIp6 : service.clusterIp,
-    dataPort: NETSERVER_DATA_PORT,
+    dataPort: SERVICE_DATA_PORTS[dataPortTurn % SERVICE_DATA_PORTS.length] as number,
     service: { service, endpoint: pair.server, clientNode, port: NETSERVER_PORT },
   };
 }

@@ -99,15 +99,21 @@ export function backendValue(ip: string, port: number, family: IpFamily): number
   return [...addrBytes(ip, family), (port >>> 8) & 0xff, port & 0xff, family === "ipv4" ? 4 : 6, 0];
 }
 
-/** A backend's id: one per Service, port, endpoint and family, never 0. */
+/** A backend's id: one per Service, port (up to 32), endpoint (up to 4) and family, never 0. */
 export function backendId(service: LabService, port: number, endpoint: number, family: IpFamily): number {
-  return ((service.index * 8 + port) * 4 + endpoint) * 2 + (family === "ipv4" ? 0 : 1) + 1;
+  return ((service.index * 32 + port) * 4 + endpoint) * 2 + (family === "ipv4" ? 0 : 1) + 1;
 }
 
-/** The service-entry (slot 0) key of each port of a Service in one family. */
-export function serviceEntryKeys(service: LabService, family: IpFamily): number[][] {
+/** The service-entry (slot 0) key of each port of a Service in one family (only `ports` when given). */
+export function serviceEntryKeys(
+  service: LabService,
+  family: IpFamily,
+  ports?: readonly number[],
+): number[][] {
   const ip = family === "ipv4" ? service.clusterIp : service.clusterIp6;
-  return service.ports.map((port) => serviceKey(ip, port.port, family, 0));
+  return service.ports
+    .filter((port) => !ports || ports.includes(port.port))
+    .map((port) => serviceKey(ip, port.port, family, 0));
 }
 
 const FAMILIES: readonly IpFamily[] = ["ipv4", "ipv6"];

@@ -14,6 +14,7 @@ import {
   netserverServiceFor,
   netserverServices,
   probability,
+  SERVICE_DATA_PORTS,
   serviceIp,
   serviceIp6,
   serviceOptionsOf,
@@ -37,8 +38,12 @@ describe("labServices", () => {
       ["rb/netserver-node1-pod2", "198.18.128.1", "fd00:c612:8000::1", ["node1-pod2"]],
       ["rb/netserver-node2-pod1", "198.18.128.2", "fd00:c612:8000::2", ["node2-pod1"]],
     ]);
-    // control and data port both served, as netperf -P ,12866 fixes the data port
-    expect(own[0]?.ports.map((p) => `${p.port}->${p.targetPort}`)).toEqual(["12865->12865", "12866->12866"]);
+    // control and data ports served, netperf's -P ,port fixing a trial's data port (one of 16 in turn)
+    expect(own[0]?.ports.map((p) => `${p.port}->${p.targetPort}`)).toEqual([
+      "12865->12865",
+      ...SERVICE_DATA_PORTS.map((p) => `${p}->${p}`),
+    ]);
+    expect(SERVICE_DATA_PORTS).toEqual(Array.from({ length: 16 }, (_, i) => 12870 + i));
   });
 
   it("fills up to the count with synthetic Services of two endpoints", () => {
@@ -103,13 +108,15 @@ describe("natRestore (kube-proxy's iptables mode)", () => {
     const order = rules
       .filter((r) => r.chain === "KUBE-SERVICES")
       .map((r) => /--comment "rb-lab: (\S+)/.exec(r.spec)?.[1]);
+    const own = (name: string) => [
+      `${name}:netperf`,
+      ...SERVICE_DATA_PORTS.map((_, i) => `${name}:data-${i}`),
+    ];
     expect(order).toEqual([
       "rb/svc-2:http",
       "rb/svc-3:http",
-      "rb/netserver-node1-pod2:netperf",
-      "rb/netserver-node1-pod2:netperf-data",
-      "rb/netserver-node2-pod1:netperf",
-      "rb/netserver-node2-pod1:netperf-data",
+      ...own("rb/netserver-node1-pod2"),
+      ...own("rb/netserver-node2-pod1"),
       "kubernetes",
     ]);
     expect(rules.at(-1)?.chain).not.toBe("KUBE-SERVICES");
@@ -137,15 +144,19 @@ describe("natRestore (kube-proxy's iptables mode)", () => {
   it("serves netperf's control and data ports with one endpoint, whose DNAT chains a trial reads", () => {
     const own = services[1];
     if (!own) throw new Error("shape");
-    expect(serviceSepChains(own, pod("node2-pod1"))).toEqual([
+    expect(serviceSepChains(own, pod("node2-pod1"), [12865, 12871])).toEqual([
       "KUBE-SEP-RB0000000001P0E00",
-      "KUBE-SEP-RB0000000001P1E00",
+      "KUBE-SEP-RB0000000001P2E00",
     ]);
+    expect(serviceSepChains(own, pod("node2-pod1"))).toHaveLength(17);
     expect(
       rules
-        .filter((r) => r.spec.includes("DNAT --to-destination 198.19.2.10:1286"))
+        .filter((r) => /DNAT --to-destination 198\.19\.2\.10:12[89]/.test(r.spec))
         .map((r) => r.spec.split("DNAT ")[1]),
-    ).toEqual(["--to-destination 198.19.2.10:12865", "--to-destination 198.19.2.10:12866"]);
+    ).toEqual([
+      "--to-destination 198.19.2.10:12865",
+      ...SERVICE_DATA_PORTS.map((p) => `--to-destination 198.19.2.10:${p}`),
+    ]);
     // one endpoint: no statistic match
     expect(
       rules.filter((r) => r.chain === "KUBE-SVC-RB0000000001P000" && r.spec.includes("statistic")),
@@ -158,15 +169,15 @@ describe("natRestore (kube-proxy's iptables mode)", () => {
       '-A KUBE-SERVICES -m comment --comment "rb-lab: rb/netserver-node2-pod1:netperf cluster IP" -m tcp -p tcp -d fd00:c612:8000::2/128 --dport 12865 -j KUBE-SVC-RB0000000001P000',
     );
     expect(v6.map((r) => r.spec)).toContain(
-      '-A KUBE-SEP-RB0000000001P1E00 -m comment --comment "rb-lab: rb/netserver-node2-pod1:netperf-data" -m tcp -p tcp -j DNAT --to-destination [fd00:c613:0:2::a]:12866',
+      '-A KUBE-SEP-RB0000000001P1E00 -m comment --comment "rb-lab: rb/netserver-node2-pod1:data-0" -m tcp -p tcp -j DNAT --to-destination [fd00:c613:0:2::a]:12870',
     );
     expect(v6.some((r) => r.spec.includes("! -s fd00:c613::/32 -j KUBE-MARK-MASQ"))).toBe(true);
   });
 
   it("grows with the count: about 9 rules per synthetic Service", () => {
     const big = parseIptablesSave(natRestore(labServices(plan, 1000), "ipv4"));
-    expect(big.filter((r) => r.spec.includes("-j DNAT"))).toHaveLength(998 * 2 + 2 * 2);
-    expect(big.filter((r) => r.chain === "KUBE-SERVICES")).toHaveLength(998 + 4 + 1);
+    expect(big.filter((r) => r.spec.includes("-j DNAT"))).toHaveLength(998 * 2 + 2 * 17);
+    expect(big.filter((r) => r.chain === "KUBE-SERVICES")).toHaveLength(998 + 2 * 17 + 1);
   });
 });
 
@@ -200,7 +211,8 @@ describe("serviceOptionsOf and trialTarget", () => {
     expect(trialTarget(plan, trial({}), { ...options, ipFamily: "ipv6" }).serverIp).toBe("fd00:c613:0:2::a");
     const service = trialTarget(plan, trial({}), { ...options, destination: "service" });
     expect(service.serverIp).toBe("198.18.128.2");
-    expect(service.dataPort).toBe(12866);
+    expect(service.dataPort).toBe(12870);
+    expect(trialTarget(plan, trial({}), { ...options, destination: "service" }, 17).dataPort).toBe(12871);
     expect(service.service?.clientNode.name).toBe("node1");
     expect(service.service?.service.name).toBe("rb/netserver-node2-pod1");
     const v6 = trialTarget(plan, trial({}), { ...options, destination: "service", ipFamily: "ipv6" });

@@ -22,6 +22,8 @@ import {
 } from "../../../harness/backends/lab/sock-lb.js";
 
 const plan = planLab({ nodes: 2, podsPerNode: 2, iptablesServices: 4 });
+const le32 = (n: number) =>
+  [0, 8, 16, 24].map((shift) => `0x${((n >>> shift) & 0xff).toString(16).padStart(2, "0")}`).join(" ");
 const hex = (bytes: number[]) => bytes.map((b) => b.toString(16).padStart(2, "0")).join("");
 
 describe("IPv6 addresses as map bytes", () => {
@@ -65,7 +67,7 @@ describe("service map entries", () => {
         });
       });
     expect(ids.has(0)).toBe(false);
-    expect(ids.size).toBe(2 * (2 * 2 + 9998 * 2));
+    expect(ids.size).toBe(2 * (2 * 17 + 9998 * 2));
     expect(Math.max(...ids)).toBeLessThan(2 ** 32);
   });
 
@@ -73,10 +75,10 @@ describe("service map entries", () => {
     const service = labServices(plan, 2)[1];
     if (!service) throw new Error("shape");
     const lines = serviceUpdateCommands("/p", service);
-    // 2 families × 2 ports × (backend + slot + service entry)
-    expect(lines).toHaveLength(12);
+    // 2 families × 17 ports (control, 16 data) × (backend + slot + service entry)
+    expect(lines).toHaveLength(2 * 17 * 3);
     expect(lines[0]).toBe(
-      `map update pinned /p/maps/rb_backends key 0x${(backendId(service, 0, 0, "ipv4") & 0xff).toString(16).padStart(2, "0")} 0x00 0x00 0x00 value 0xc6 0x13 0x02 0x0a ${"0x00 ".repeat(12)}0x32 0x41 0x04 0x00`,
+      `map update pinned /p/maps/rb_backends key ${le32(backendId(service, 0, 0, "ipv4"))} value 0xc6 0x13 0x02 0x0a ${"0x00 ".repeat(12)}0x32 0x41 0x04 0x00`,
     );
     expect(lines[1]).toMatch(
       /^map update pinned \/p\/maps\/rb_services key 0xc6 0x12 0x80 0x02 .* 0x32 0x41 0x04 0x06 0x01 0x00 0x00 0x00 value /,
@@ -85,7 +87,7 @@ describe("service map entries", () => {
       `map update pinned /p/maps/rb_services key 0xc6 0x12 0x80 0x02 ${"0x00 ".repeat(12)}0x32 0x41 0x04 0x06 0x00 0x00 0x00 0x00 value 0x01 0x00 0x00 0x00 0x00 0x00 0x00 0x00`,
     );
     const deletes = serviceDeleteCommands("/p", service);
-    expect(deletes).toHaveLength(12);
+    expect(deletes).toHaveLength(2 * 17 * 3);
     expect(deletes[0]).toBe(
       `map delete pinned /p/maps/rb_services key ${lines[2]?.split(" key ")[1]?.split(" value")[0]}`,
     );
