@@ -12,18 +12,26 @@
  *   - otherwise bpf_fib_lookup(): on success rewrite MACs and bpf_redirect() out of
  *     the looked-up device; when the neighbour is not resolved yet,
  *     bpf_redirect_neigh() lets the kernel resolve it.
- * Anything not routed here (non-IPv4, local or unknown destinations, TTL expiry,
- * IP options) goes to the stack and is counted, so `lab verify` can prove the path.
+ * IPv6 takes the same two paths (rb_endpoints6, bpf_fib_lookup AF_INET6, the hop limit
+ * for the TTL), with counters of its own so a trial of either family proves its path;
+ * ICMPv6 (neighbour discovery) and extension headers always go to the stack.
+ * Anything not routed here (ARP, local or unknown destinations, TTL expiry, IP options)
+ * goes to the stack and is counted, so `lab verify` can prove the path.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
+#include <linux/in.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
 #ifndef AF_INET
 #define AF_INET 2
+#endif
+#ifndef AF_INET6
+#define AF_INET6 10
 #endif
 
 enum rb_mode {
@@ -37,11 +45,18 @@ enum rb_counter {
 	RB_REDIRECT_PEER = 1,   /* eBPF: local pod, bpf_redirect_peer */
 	RB_REDIRECT_FIB = 2,    /* eBPF: fib lookup + bpf_redirect */
 	RB_REDIRECT_NEIGH = 3,  /* eBPF: fib lookup, neighbour unresolved, bpf_redirect_neigh */
-	RB_STACK_NON_IPV4 = 4,  /* ARP, IPv6, ...: stack */
+	RB_STACK_NON_IPV4 = 4,  /* ARP and other non-IP: stack */
 	RB_STACK_NOT_ROUTED = 5,/* eBPF: local/unknown destination or fib failure: stack */
 	RB_STACK_TTL = 6,       /* eBPF: TTL <= 1, the stack sends the ICMP */
 	RB_STACK_IP_OPTIONS = 7,/* eBPF: header with options or fragments: stack */
-	RB_COUNTER_MAX = 8,
+	RB_PASS_LEGACY6 = 8,    /* IPv6 TCP/UDP, legacy mode: handed to the stack */
+	RB_REDIRECT_PEER6 = 9,
+	RB_REDIRECT_FIB6 = 10,
+	RB_REDIRECT_NEIGH6 = 11,
+	RB_STACK_NOT_ROUTED6 = 12,
+	RB_STACK_HOPLIMIT6 = 13,
+	RB_STACK_OTHER6 = 14,   /* ICMPv6 (neighbour discovery), extension headers: stack */
+	RB_COUNTER_MAX = 15,
 };
 
 struct rb_endpoint {
@@ -82,6 +97,13 @@ struct {
 	__type(value, struct rb_endpoint);
 } rb_endpoints SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct in6_addr); /* IPv6 address */
+	__type(value, struct rb_endpoint);
+} rb_endpoints6 SEC(".maps");
+
 static __always_inline int count(__u32 slot, int verdict)
 {
 	__u64 *value = bpf_map_lookup_elem(&rb_counters, &slot);
@@ -107,6 +129,61 @@ static __always_inline void set_macs(struct ethhdr *eth, const __u8 *dst, const 
 	__builtin_memcpy(eth->h_source, src, ETH_ALEN);
 }
 
+static __always_inline int ebpf_mode(void)
+{
+	__u32 key = RB_CONFIG_MODE;
+	__u32 *mode = bpf_map_lookup_elem(&rb_config, &key);
+
+	return mode && *mode == RB_MODE_EBPF;
+}
+
+static __always_inline int route6(struct __sk_buff *skb, struct ethhdr *eth, void *data_end)
+{
+	struct ipv6hdr *ip6 = (void *)(eth + 1);
+	struct bpf_fib_lookup fib = {};
+	struct rb_endpoint *ep;
+	long rc;
+
+	if ((void *)(ip6 + 1) > data_end)
+		return count(RB_STACK_NON_IPV4, TC_ACT_OK);
+	if (ip6->nexthdr != IPPROTO_TCP && ip6->nexthdr != IPPROTO_UDP)
+		return count(RB_STACK_OTHER6, TC_ACT_OK);
+	if (!ebpf_mode())
+		return count(RB_PASS_LEGACY6, TC_ACT_OK);
+	if (ip6->hop_limit <= 1)
+		return count(RB_STACK_HOPLIMIT6, TC_ACT_OK);
+
+	ep = bpf_map_lookup_elem(&rb_endpoints6, &ip6->daddr);
+	if (ep) {
+		ip6->hop_limit--;
+		set_macs(eth, ep->pod_mac, ep->node_mac);
+		return count(RB_REDIRECT_PEER6, bpf_redirect_peer(ep->ifindex, 0));
+	}
+
+	fib.family = AF_INET6;
+	fib.flowinfo = *(__be32 *)ip6 & bpf_htonl(0x0FFFFFFF);
+	fib.l4_protocol = ip6->nexthdr;
+	__builtin_memcpy(fib.ipv6_src, &ip6->saddr, sizeof(fib.ipv6_src));
+	__builtin_memcpy(fib.ipv6_dst, &ip6->daddr, sizeof(fib.ipv6_dst));
+	fib.ifindex = skb->ingress_ifindex;
+	fib.tot_len = 0; /* as for IPv4: GSO packets are checked by is_skb_forwardable() */
+
+	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
+		ip6->hop_limit--;
+		set_macs(eth, fib.dmac, fib.smac);
+		return count(RB_REDIRECT_FIB6, bpf_redirect(fib.ifindex, 0));
+	}
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
+		struct bpf_redir_neigh nh = { .nh_family = AF_INET6 };
+
+		__builtin_memcpy(nh.ipv6_nh, fib.ipv6_dst, sizeof(nh.ipv6_nh));
+		ip6->hop_limit--;
+		return count(RB_REDIRECT_NEIGH6, bpf_redirect_neigh(fib.ifindex, &nh, sizeof(nh), 0));
+	}
+	return count(RB_STACK_NOT_ROUTED6, TC_ACT_OK);
+}
+
 SEC("tc")
 int rb_host_route(struct __sk_buff *skb)
 {
@@ -120,6 +197,8 @@ int rb_host_route(struct __sk_buff *skb)
 	__u32 *mode;
 	long rc;
 
+	if ((void *)(eth + 1) <= data_end && eth->h_proto == bpf_htons(ETH_P_IPV6))
+		return route6(skb, eth, data_end);
 	if ((void *)(iph + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
 		return count(RB_STACK_NON_IPV4, TC_ACT_OK);
 

@@ -97,13 +97,15 @@ if [[ ! $project_node_version =~ ^v([0-9]+)\. ]] || ((BASH_REMATCH[1] < minimum_
   exit 1
 fi
 
-# The BPF object, rebuilt when its source is newer.
-bpf_src=bpf/rb_host.bpf.c bpf_obj=bpf/build/rb_host.bpf.o
-if [[ ! -f $bpf_obj || $bpf_src -nt $bpf_obj ]]; then
-  log "building $bpf_obj"
-  mkdir -p bpf/build
-  clang -O2 -g -Wall -Werror -target bpf -I"/usr/include/$(uname -m)-linux-gnu" -c "$bpf_src" -o "$bpf_obj"
-fi
+# The BPF objects (tc host routing, cgroup socket load balancing), rebuilt when a source is newer.
+for name in rb_host rb_sock; do
+  bpf_src=bpf/$name.bpf.c bpf_obj=bpf/build/$name.bpf.o
+  if [[ ! -f $bpf_obj || $bpf_src -nt $bpf_obj ]]; then
+    log "building $bpf_obj"
+    mkdir -p bpf/build
+    clang -O2 -g -Wall -Werror -target bpf -I"/usr/include/$(uname -m)-linux-gnu" -c "$bpf_src" -o "$bpf_obj"
+  fi
+done
 
 # The compiled CLI (tsc is incremental: quick when nothing changed).
 npx --no-install tsc -p tsconfig.build.json >&2

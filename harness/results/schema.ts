@@ -111,6 +111,29 @@ export const pathCheckSchema = z.strictObject({
   /** What failed: the packets' path, or the mode (switched during the trial). */
   kind: z.enum(["ok", "path", "mode"]).optional(),
   reason: z.string(),
+  /** The trial's address family, where it was not IPv4 (absent: ipv4). */
+  family: z.enum(["ipv4", "ipv6"]).optional(),
+  /**
+   * A trial to a Service (lab): how its connections reached the server. Legacy: the Service's
+   * DNAT rules counted them and conntrack holds the ClusterIP; eBPF: the socket LB translated
+   * them at connect() and no DNAT rule moved.
+   */
+  service: z
+    .strictObject({
+      family: z.enum(["ipv4", "ipv6"]),
+      service: z.string(),
+      clusterIp: z.string(),
+      port: z.number().int(),
+      dnatPackets: z.number(),
+      /** Entries for the ClusterIP on the client's node after the trial, and their change over it. */
+      conntrackEntries: z.number(),
+      conntrackDelta: z.number(),
+      socketLbTranslations: z.number(),
+      serviceHits: z.number(),
+      ok: z.boolean(),
+      reason: z.string(),
+    })
+    .optional(),
 });
 export type PathCheck = z.output<typeof pathCheckSchema>;
 

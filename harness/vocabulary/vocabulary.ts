@@ -162,6 +162,9 @@ export const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** The lab's BPF object, built by scripts/setup.sh. */
 export const BPF_OBJECT = join(PACKAGE_ROOT, "bpf", "build", "rb_host.bpf.o");
 
+/** The lab's socket-level load balancer (cgroup programs, bpf/rb_sock.bpf.c), built by scripts/setup.sh. */
+export const SOCK_BPF_OBJECT = join(PACKAGE_ROOT, "bpf", "build", "rb_sock.bpf.o");
+
 /** The sweep `routebench run` measures when given none: the seed's blog sweep. */
 export const DEFAULT_SWEEP = join(PACKAGE_ROOT, "sweeps", "blog.yaml");
 

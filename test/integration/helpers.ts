@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
 import { cleanupLab } from "../../harness/backends/lab/lab.js";
 import { holderAlive, LAB_LOCK_FILE, type LockHolder } from "../../harness/backends/lab/lock.js";
+import { labCgroupPath } from "../../harness/backends/lab/service-lab.js";
 import { LAB_STATE_FILE } from "../../harness/backends/lab/state.js";
 import { type ProcessResult, processRunner } from "../../harness/util/runner.js";
 
@@ -103,6 +104,7 @@ function labNetservers(): number[] {
 export async function expectNothingLeft(): Promise<void> {
   expect(listPrefixed("/run/netns")).toEqual([]);
   expect(listPrefixed("/sys/fs/bpf")).toEqual([]);
+  expect(existsSync(await labCgroupPath())).toBe(false);
   expect(existsSync(LAB_STATE_FILE)).toBe(false);
   expect(existsSync(LAB_LOCK_FILE)).toBe(false);
   // Killed netservers stay zombies until init reaps them: wait for that, briefly.

@@ -41,6 +41,9 @@ import {
   readProbe,
 } from "./probe.js";
 import { withProfile } from "./profile.js";
+import { inCgroup, readServiceCounters, type ServicesWritten, writeServices } from "./service-lab.js";
+import { judgeServicePath, type ServiceReading, serviceDelta } from "./service-path.js";
+import { type ServiceOptions, type ServiceTarget, serviceOptionsOf, trialTarget } from "./services.js";
 import { type LabState, readLabState, requireLab, writeLabState } from "./state.js";
 import { WitnessServers, witnessClientArgv } from "./witness.js";
 
@@ -75,6 +78,8 @@ class LabSession implements BackendSession {
       nodes: this.plan.options.nodes,
       podsPerNode: this.plan.options.podsPerNode,
       iptablesServicesPerNode: this.plan.options.iptablesServices,
+      servicesWritten: this.servicesWritten,
+      socketLb: this.state.cgroup ? `cgroup ${this.state.cgroup}` : null,
       underlay: "veth pairs to a bridge in rb-fabric",
       startedByRun: this.foundMode === null,
       cpuPlacement: this.cpuPlacement,
@@ -161,9 +166,37 @@ class LabSession implements BackendSession {
     return files;
   }
 
+  /** Service trials run so far: each takes the next of the netserver Service's data ports (services.ts). */
+  private serviceTrials = 0;
+  /** Services written when a point asked for another count, in order: how long each took. */
+  readonly servicesWritten: ServicesWritten[] = [];
+
+  /** The trial's service options (point fields `destination`, `ipFamily`, `services`, each optional). */
+  private serviceOptions(trial: Trial): ServiceOptions {
+    return serviceOptionsOf(trial.point, this.state.services ?? this.plan.options.iptablesServices);
+  }
+
+  /**
+   * Gives the lab `count` Services when it holds another number: each node's nat tables in one
+   * iptables-restore per family, the socket LB's map in one batch (service-lab.ts).
+   */
+  async useServices(count: number): Promise<ServicesWritten | null> {
+    const current = this.state.services ?? this.plan.options.iptablesServices;
+    if (count === current) return null;
+    const written = await writeServices(this.runner, this.plan, current, count);
+    this.state = { ...this.state, services: count };
+    await writeLabState(this.state);
+    this.servicesWritten.push(written);
+    this.lastReading = null;
+    return written;
+  }
+
   async runTrial(trial: Trial, signal: AbortSignal) {
     const marks = [performance.now()];
-    const target = trialEndpoints(this.plan, trial);
+    const options = this.serviceOptions(trial);
+    await this.useServices(options.services);
+    const target: ServiceTarget = trialTarget(this.plan, trial, options, this.serviceTrials);
+    if (target.service) this.serviceTrials++;
     const onPath = [
       ...new Set([target.clientNetns, target.serverNetns, ...target.nodes.map((n) => n.netns)]),
     ];
@@ -173,26 +206,46 @@ class LabSession implements BackendSession {
       target.serverIp,
       this.plan.netserverPort,
       this.cpuPlacement,
-      undefined,
+      target.dataPort,
       this.socketBufferBytes,
-    );
+    ).map((argv) => (target.ipv6 ? [argv[0] as string, "-6", ...argv.slice(1)] : argv));
+    const cgroup = this.state.cgroup;
+    if (target.service && !cgroup)
+      throw new EnvironmentError(
+        "this lab has no socket load balancer (brought up by an older routebench)",
+        "recreate it: `routebench lab up --recreate`",
+      );
+    const clientArgv = (argv: string[]) =>
+      target.service && cgroup
+        ? inCgroup(cgroup, inNetns(target.clientNetns, argv))
+        : inNetns(target.clientNetns, argv);
+    const readService = target.service
+      ? () => {
+          const s = target.service as NonNullable<ServiceTarget["service"]>;
+          return readServiceCounters(this.runner, s.clientNode, s.service, s.endpoint, options.ipFamily, [
+            s.port,
+            target.dataPort as number,
+          ]);
+        }
+      : null;
     const readNamespaces: Record<string, NamespaceCounterFiles> = {};
     for (const netns of onPath) {
       const files = await this.counterFilesOf(netns);
       if (files) readNamespaces[netns] = files;
     }
     marks.push(performance.now());
-    const key = JSON.stringify([target.nodes.map((n) => n.name), Object.keys(readNamespaces)]);
+    const key = JSON.stringify([target.nodes.map((n) => n.name), Object.keys(readNamespaces), target.ipv6]);
+    const serviceBefore: ServiceReading | null = readService ? await readService() : null;
     const before =
       this.lastReading?.key === key
         ? this.lastReading.reading
-        : await readProbe(this.runner, target.nodes, readNamespaces);
+        : await readProbe(this.runner, target.nodes, readNamespaces, target.ipv6);
     this.lastReading = null;
     marks.push(performance.now());
     // several instances start together and wait netperf's -s delay before measuring (netperf/streams.ts)
     const instances = await Promise.all(
       argvs.map((argv) =>
-        this.runner.run(inNetns(target.clientNetns, argv), {
+        this.runner.run(clientArgv(argv), {
           timeoutMs: trialTimeoutSec(trial) * 1000,
           signal,
         }),
@@ -200,7 +253,8 @@ class LabSession implements BackendSession {
     );
     const result = combineInstances(instances);
     marks.push(performance.now());
-    const after = await readProbe(this.runner, target.nodes, readNamespaces);
+    const after = await readProbe(this.runner, target.nodes, readNamespaces, target.ipv6);
+    const serviceAfter: ServiceReading | null = readService ? await readService() : null;
     marks.push(performance.now());
     this.lastReading = { key, reading: after };
     const delta = probeDelta(before, after, target.clientNetns);
@@ -216,7 +270,27 @@ class LabSession implements BackendSession {
         ipForwarded: delta.ipForwarded,
         generation: this.generation,
         ...judged,
+        ...(target.ipv6 ? { family: "ipv6" as const } : {}),
       };
+      if (target.service && serviceBefore && serviceAfter) {
+        const s = target.service;
+        const verdict = judgeServicePath(trial.mode as RoutingMode, serviceBefore, serviceAfter);
+        const d = serviceDelta(serviceBefore, serviceAfter);
+        path.service = {
+          family: options.ipFamily,
+          service: s.service.name,
+          clusterIp: target.serverIp,
+          port: s.port,
+          dnatPackets: d.dnatPackets,
+          conntrackEntries: d.conntrackEntries,
+          conntrackDelta: d.conntrackDelta,
+          socketLbTranslations: d.socketLbTranslations,
+          serviceHits: d.serviceHits,
+          ...verdict,
+        };
+        if (path.ok && !verdict.ok) Object.assign(path, { ok: false, kind: "path", reason: verdict.reason });
+        else if (path.ok) path.reason = `${path.reason}; ${verdict.reason}`;
+      }
     }
     const datapath = delta.client
       ? {
@@ -285,7 +359,12 @@ class LabSession implements BackendSession {
     this.counterFiles.clear();
     try {
       if (this.foundMode === null) await cleanupLab(this.runner);
-      else await setLabMode(this.runner, this.foundMode, { force: true, checkRules: false });
+      else {
+        await setLabMode(this.runner, this.foundMode, { force: true, checkRules: false });
+        // a lab the user started keeps the Services it had
+        const first = this.servicesWritten[0];
+        if (first) await this.useServices(first.from);
+      }
     } finally {
       await this.restorePlacement();
       this.lock.release();

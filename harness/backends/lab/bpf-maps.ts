@@ -15,6 +15,13 @@ export const COUNTER_NAMES = [
   "stackNotRouted",
   "stackTtl",
   "stackIpOptions",
+  "passLegacy6",
+  "redirectPeer6",
+  "redirectFib6",
+  "redirectNeigh6",
+  "stackNotRouted6",
+  "stackHopLimit6",
+  "stackOther6",
 ] as const;
 
 export type CounterName = (typeof COUNTER_NAMES)[number];
@@ -34,14 +41,31 @@ export function subtractCounters(after: Counters, before: Counters): Counters {
   return Object.fromEntries(COUNTER_NAMES.map((name) => [name, after[name] - before[name]])) as Counters;
 }
 
-/** Packets the program redirected (eBPF host routing). */
+/** Packets the program redirected (eBPF host routing), both families. */
 export function redirects(counters: Counters): number {
+  return redirects4(counters) + redirects6(counters);
+}
+
+export function redirects4(counters: Counters): number {
   return counters.redirectPeer + counters.redirectFib + counters.redirectNeigh;
 }
 
-/** IPv4 packets handed to the kernel stack for routing (legacy host routing or not routable in BPF). */
+export function redirects6(counters: Counters): number {
+  return counters.redirectPeer6 + counters.redirectFib6 + counters.redirectNeigh6;
+}
+
+/** IP packets handed to the kernel stack for routing (legacy host routing or not routable in BPF), both families. */
 export function stackPasses(counters: Counters): number {
+  return stackPasses4(counters) + stackPasses6(counters);
+}
+
+export function stackPasses4(counters: Counters): number {
   return counters.passLegacy + counters.stackNotRouted + counters.stackTtl + counters.stackIpOptions;
+}
+
+/** IPv6 TCP/UDP packets handed to the stack (ICMPv6 and extension headers are not: stackOther6). */
+export function stackPasses6(counters: Counters): number {
+  return counters.passLegacy6 + counters.stackNotRouted6 + counters.stackHopLimit6;
 }
 
 function bytes(values: number[]): string {
@@ -60,11 +84,47 @@ function ipBytes(ip: string): number[] {
   return ip.split(".").map((part) => Number.parseInt(part, 10));
 }
 
+/** The 16 bytes of an IPv6 address in network order (`::` expanded). */
+export function ip6Bytes(ip: string): number[] {
+  const [head = "", tail] = ip.split("::");
+  const groups = (text: string) => (text === "" ? [] : text.split(":"));
+  const left = groups(head);
+  const right = tail === undefined ? [] : groups(tail);
+  const missing = 8 - left.length - right.length;
+  if (missing < 0 || (tail === undefined && missing !== 0)) throw new Error(`not an IPv6 address: ${ip}`);
+  const words = [...left, ...Array<string>(missing).fill("0"), ...right].map((g) => {
+    const word = Number.parseInt(g, 16);
+    if (!/^[0-9a-f]{1,4}$/i.test(g) || !Number.isInteger(word)) throw new Error(`not an IPv6 address: ${ip}`);
+    return word;
+  });
+  return words.flatMap((word) => [word >> 8, word & 0xff]);
+}
+
+/** The 4 bytes of an IPv4 address in network order. */
+export function ip4Bytes(ip: string): number[] {
+  const parts = ipBytes(ip);
+  if (parts.length !== 4 || parts.some((b) => !Number.isInteger(b) || b < 0 || b > 255))
+    throw new Error(`not an IPv4 address: ${ip}`);
+  return parts;
+}
+
+/** bpftool-style byte list (`0x0a 0x01 …`). */
+export function byteList(values: readonly number[]): string {
+  return bytes([...values]);
+}
+
 /** bpftool batch line adding a local pod to the node's endpoints map (struct rb_endpoint). */
 export function endpointUpdateCommand(pinDir: string, pod: PodPlan, hostIfindex: number): string {
   const key = bytes(ipBytes(pod.ip));
   const value = bytes([...u32le(hostIfindex), ...macBytes(pod.mac), ...macBytes(pod.hostMac)]);
   return `map update pinned ${pinDir}/maps/rb_endpoints key ${key} value ${value}`;
+}
+
+/** bpftool batch line adding a local pod's IPv6 address to the node's rb_endpoints6 map. */
+export function endpoint6UpdateCommand(pinDir: string, pod: PodPlan, hostIfindex: number): string {
+  const key = bytes(ip6Bytes(pod.ip6));
+  const value = bytes([...u32le(hostIfindex), ...macBytes(pod.mac), ...macBytes(pod.hostMac)]);
+  return `map update pinned ${pinDir}/maps/rb_endpoints6 key ${key} value ${value}`;
 }
 
 /** rb_config slots (enum rb_config_slot in bpf/rb_host.bpf.c). */
@@ -81,7 +141,7 @@ export function configUpdateCommands(pinDir: string, mode: RoutingMode, generati
 }
 
 /** One entry of `bpftool -j map dump`: raw bytes always, `formatted` only when the map has BTF. */
-interface BpftoolEntry {
+export interface BpftoolEntry {
   key?: unknown;
   value?: unknown;
   values?: unknown;
@@ -93,7 +153,7 @@ export class BpfDumpError extends Error {
   override name = "BpfDumpError";
 }
 
-function entries(json: string, what: string): BpftoolEntry[] {
+export function dumpEntries(json: string, what: string): BpftoolEntry[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
@@ -105,7 +165,7 @@ function entries(json: string, what: string): BpftoolEntry[] {
 }
 
 /** Little-endian integer from bpftool's raw byte strings ("0x2a"), as the map stores it on x86 and arm64. */
-function fromBytes(bytes: unknown, what: string): number {
+export function fromBytes(bytes: unknown, what: string): number {
   if (!Array.isArray(bytes) || bytes.length === 0 || bytes.length > 8)
     throw new BpfDumpError(`${what}: raw bytes missing or of an unexpected size`);
   let value = 0;
@@ -148,20 +208,40 @@ function perCpuSum(entry: BpftoolEntry, what: string): number {
 }
 
 /**
+ * Sums a per-CPU array dump into named slots (`names[k]` is slot k). Reads BTF-formatted and
+ * raw dumps alike; a slot in `names` with no entry is a BpfDumpError, except the `optional`
+ * names when none of them is there (an object older than those slots). Slots past `names`
+ * are ignored (a newer program: the known ones still count).
+ */
+export function parsePerCpuArrayDump<N extends string>(
+  json: string,
+  names: readonly N[],
+  map: string,
+  optional: readonly N[] = [],
+): Record<N, number> {
+  const counters: Partial<Record<N, number>> = {};
+  for (const entry of dumpEntries(json, map)) {
+    const key = entryKey(entry, map);
+    const name = names[key];
+    if (!name) continue;
+    counters[name] = perCpuSum(entry, `${map}[${name}]`);
+  }
+  if (optional.every((name) => counters[name] === undefined)) for (const name of optional) counters[name] = 0;
+  const missing = names.filter((name) => counters[name] === undefined);
+  if (missing.length > 0) throw new BpfDumpError(`${map}: no value for ${missing.join(", ")}`);
+  return counters as Record<N, number>;
+}
+
+/** The IPv6 slots (8 and up): absent as a group from an object built before IPv6 routing, they read 0. */
+const IPV6_COUNTERS = COUNTER_NAMES.filter((name) => name.endsWith("6"));
+
+/**
  * Parses `bpftool -j map dump` of rb_counters (a per-CPU array) into summed counters. Reads
  * BTF-formatted and raw dumps alike; a missing slot or an unreadable value is a BpfDumpError.
+ * An object without the IPv6 slots reads them as 0: no IPv6 trial can pass on it.
  */
 export function parseCountersDump(json: string): Counters {
-  const counters: Partial<Counters> = {};
-  for (const entry of entries(json, "rb_counters")) {
-    const key = entryKey(entry, "rb_counters");
-    const name = COUNTER_NAMES[key];
-    if (!name) continue; // a newer program with more slots: the known ones still count
-    counters[name] = perCpuSum(entry, `rb_counters[${name}]`);
-  }
-  const missing = COUNTER_NAMES.filter((name) => counters[name] === undefined);
-  if (missing.length > 0) throw new BpfDumpError(`rb_counters: no value for ${missing.join(", ")}`);
-  return counters as Counters;
+  return parsePerCpuArrayDump(json, COUNTER_NAMES, "rb_counters", IPV6_COUNTERS);
 }
 
 /** What rb_config holds: the mode the program routes in and the generation of the last switch. */
@@ -171,15 +251,14 @@ export interface ConfigReading {
 }
 
 /** Parses `bpftool -j map dump` of rb_config (slot 0 the mode, slot 1 the switch generation). */
-export function parseConfigDump(json: string): ConfigReading {
+export function parseConfigDump(json: string, map = "rb_config"): ConfigReading {
   const slots = new Map<number, number>();
-  for (const entry of entries(json, "rb_config"))
-    slots.set(entryKey(entry, "rb_config"), entryValue(entry, "rb_config"));
+  for (const entry of dumpEntries(json, map)) slots.set(entryKey(entry, map), entryValue(entry, map));
   const modeValue = slots.get(CONFIG_SLOTS.mode);
   const generation = slots.get(CONFIG_SLOTS.generation);
   if (modeValue === undefined || generation === undefined)
     throw new BpfDumpError(
-      "rb_config: the mode or generation slot is missing (a BPF object older than this harness?)",
+      `${map}: the mode or generation slot is missing (a BPF object older than this harness?)`,
     );
   const mode = (Object.keys(MODE_VALUES) as RoutingMode[]).find((name) => MODE_VALUES[name] === modeValue);
   return { mode: mode ?? "unknown", generation };
@@ -187,7 +266,7 @@ export function parseConfigDump(json: string): ConfigReading {
 
 /** Parses `bpftool -j batch file -`: each command's output, in order, as JSON text for the parsers above. */
 export function parseBatchOutput(json: string, expected: number): string[] {
-  const results = entries(json, "bpftool batch") as { output?: unknown; error?: unknown }[];
+  const results = dumpEntries(json, "bpftool batch") as { output?: unknown; error?: unknown }[];
   if (results.length !== expected)
     throw new BpfDumpError(`bpftool batch: expected ${expected} results, got ${results.length}`);
   return results.map((result, i) => {

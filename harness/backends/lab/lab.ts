@@ -3,13 +3,14 @@
  * network namespaces whose pod traffic crosses the real kernel datapath. Everything it
  * creates is planned by plan.ts and named with the `rb-` prefix.
  */
+import { existsSync } from "node:fs";
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { z } from "zod";
 import { EnvironmentError, tailLines } from "../../util/errors.js";
 import { type Runner, runChecked } from "../../util/runner.js";
 import { parseJsonFile } from "../../util/validate.js";
 import { BPF_OBJECT, type RoutingMode } from "../../vocabulary/vocabulary.js";
-import { endpointUpdateCommand } from "./bpf-maps.js";
+import { endpoint6UpdateCommand, endpointUpdateCommand } from "./bpf-maps.js";
 import { setLabMode, writeNodeModes } from "./mode.js";
 import { alive, killProcesses, startNetserver } from "./netserver.js";
 import { directLinkBatches, directLinks } from "./pairs.js";
@@ -21,15 +22,26 @@ import {
   type LabPlan,
   labNamespaces,
   type NodePlan,
+  nodeIp6Batch,
   nodeIpBatch,
   nodeIptablesRestore,
   nodeSysctls,
+  nodeSysctls6,
   nodeTcBatch,
   planLab,
+  podIp6Batch,
   podIpBatch,
 } from "./plan.js";
 import { ensureBpffs, requireFile, requireRoot, requireTools } from "./preflight.js";
 import { inNetns } from "./probe.js";
+import {
+  labCgroupPath,
+  type ServicesWritten,
+  setupSocketLb,
+  teardownSocketLb,
+  writeServices,
+} from "./service-lab.js";
+import { SOCK_PIN_DIR } from "./sock-lb.js";
 import { type LabState, readLabState, removeLabState, writeLabState } from "./state.js";
 
 const NETNS_DIR = "/run/netns";
@@ -100,6 +112,7 @@ export async function cleanupLab(runner: Runner): Promise<CleanupReport> {
     for (const token of result.stdout.split(/\s+/)) if (/^\d+$/.test(token)) pids.add(Number(token));
   }
   await killProcesses([...pids].filter(alive));
+  await teardownSocketLb(state?.cgroup);
   for (const netns of namespaces) await runChecked(runner, ["ip", "netns", "del", netns]);
   for (const pin of pins) await rm(`${BPF_PIN_ROOT}/${pin}`, { recursive: true, force: true });
   await removeLabState();
@@ -118,6 +131,8 @@ export interface LabUpReport {
   recovered: CleanupReport | null;
   replaced: boolean;
   durationMs: number;
+  /** How long the Services took to write (nat tables and the socket LB's map). */
+  services: ServicesWritten;
 }
 
 async function ipBatch(runner: Runner, netns: string, lines: string[]): Promise<void> {
@@ -143,10 +158,13 @@ async function loadBpf(runner: Runner, node: NodePlan): Promise<void> {
     (await runChecked(runner, ["ip", "-n", node.netns, "-j", "link", "show"])).stdout,
     `ip -n ${node.netns} -j link show`,
   );
-  const updates = node.pods.map((pod) => {
+  const updates = node.pods.flatMap((pod) => {
     const link = links.find((l) => l.ifname === pod.hostDevice);
     if (!link) throw new EnvironmentError(`device ${pod.hostDevice} is missing in ${node.netns}`);
-    return endpointUpdateCommand(node.bpfPinDir, pod, link.ifindex);
+    return [
+      endpointUpdateCommand(node.bpfPinDir, pod, link.ifindex),
+      endpoint6UpdateCommand(node.bpfPinDir, pod, link.ifindex),
+    ];
   });
   await runChecked(runner, ["bpftool", "batch", "file", "-"], { input: `${updates.join("\n")}\n` });
 }
@@ -181,11 +199,16 @@ export async function labUp(
 
   const now = new Date().toISOString();
   const namespaces = labNamespaces(plan);
-  const pins = plan.nodes.map((node) => node.bpfPinDir.slice(BPF_PIN_ROOT.length + 1));
+  const pins = [
+    ...plan.nodes.map((node) => node.bpfPinDir.slice(BPF_PIN_ROOT.length + 1)),
+    SOCK_PIN_DIR.slice(BPF_PIN_ROOT.length + 1),
+  ];
+  const cgroup = await labCgroupPath();
   const taken = await findLeftovers();
   const clashes = [
     ...taken.unrecorded.namespaces.filter((n) => namespaces.includes(n)),
     ...taken.unrecorded.pins.filter((p) => pins.includes(p)).map((p) => `${BPF_PIN_ROOT}/${p}`),
+    ...(existsSync(cgroup) ? [cgroup] : []),
   ];
   if (clashes.length > 0)
     throw new EnvironmentError(
@@ -198,6 +221,8 @@ export async function labUp(
     createdAt: now,
     namespaces,
     pins,
+    cgroup,
+    services: 0,
     options,
     mode: "legacy",
     generation: 1,
@@ -206,18 +231,29 @@ export async function labUp(
     foreignRulesAtSwitch: null,
   };
   await writeLabState(state);
+  let services: ServicesWritten;
   try {
     for (const netns of namespaces) await runChecked(runner, ["ip", "netns", "add", netns]);
     await ipBatch(runner, plan.fabric.netns, fabricIpBatch(plan));
     for (const node of plan.nodes) {
-      await ipBatch(runner, node.netns, nodeIpBatch(node));
-      for (const pod of node.pods) await ipBatch(runner, pod.netns, podIpBatch(node, pod));
-      await runChecked(runner, inNetns(node.netns, ["sysctl", "-q", "-w", ...nodeSysctls()]));
+      await ipBatch(runner, node.netns, [...nodeIpBatch(node), ...nodeIp6Batch(node)]);
+      for (const pod of node.pods)
+        await ipBatch(runner, pod.netns, [...podIpBatch(node, pod), ...podIp6Batch(node, pod)]);
+      await runChecked(
+        runner,
+        inNetns(node.netns, ["sysctl", "-q", "-w", ...nodeSysctls(), ...nodeSysctls6()]),
+      );
       await runChecked(runner, inNetns(node.netns, ["iptables-restore"]), {
-        input: nodeIptablesRestore(plan, node),
+        input: nodeIptablesRestore(plan, node, "ipv4"),
+      });
+      await runChecked(runner, inNetns(node.netns, ["ip6tables-restore"]), {
+        input: nodeIptablesRestore(plan, node, "ipv6"),
       });
       await loadBpf(runner, node);
     }
+    await setupSocketLb(runner, cgroup);
+    services = await writeServices(runner, plan, 0, options.iptablesServices);
+    state.services = options.iptablesServices;
     for (const link of directLinks(plan)) {
       const batches = directLinkBatches(link);
       await ipBatch(runner, link.client.netns, batches.client);
@@ -242,6 +278,7 @@ export async function labUp(
     recovered,
     replaced: running,
     durationMs: performance.now() - started,
+    services,
   };
 }
 

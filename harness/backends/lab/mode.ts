@@ -3,6 +3,7 @@
  * switch generation and reads them back. Before enabling eBPF, as the seed's ACNS does, it
  * refuses when a node has iptables rules the lab did not write (eBPF would bypass them).
  */
+import { existsSync } from "node:fs";
 import { EnvironmentError } from "../../util/errors.js";
 import { type Runner, runChecked } from "../../util/runner.js";
 import type { RoutingMode } from "../../vocabulary/vocabulary.js";
@@ -17,7 +18,11 @@ import { foreignRules, parseIptablesSave } from "./iptables.js";
 import type { LabPlan, NodePlan } from "./plan.js";
 import { requireRoot } from "./preflight.js";
 import { inNetns } from "./probe.js";
+import { SOCK_PIN_DIR, sockConfigCommands } from "./sock-lb.js";
 import { requireLab, writeLabState } from "./state.js";
+
+/** The reading key of the lab's socket load balancer beside the nodes' (its config follows the mode). */
+export const SOCKET_LB_READING = "socket-lb";
 
 async function nodeForeignRules(runner: Runner, node: NodePlan): Promise<string[]> {
   const saved = await runChecked(runner, inNetns(node.netns, ["iptables-save"]));
@@ -47,7 +52,12 @@ async function readConfigsAfter(
   nodes: readonly NodePlan[],
   before: readonly string[],
 ): Promise<Record<string, ConfigReading>> {
-  const dumps = nodes.map((node) => `map dump pinned ${node.bpfPinDir}/maps/rb_config`);
+  const sockConfig = `${SOCK_PIN_DIR}/maps/rb_sock_config`;
+  const withSock = before.length > 0 && existsSync(sockConfig);
+  const dumps = [
+    ...nodes.map((node) => `map dump pinned ${node.bpfPinDir}/maps/rb_config`),
+    ...(withSock ? [`map dump pinned ${sockConfig}`] : []),
+  ];
   const input = `${[...before, ...dumps].join("\n")}\n`;
   // updates must land: a failing batch is an error; only an unreadable dump reads as unknown
   const result =
@@ -62,14 +72,15 @@ async function readConfigsAfter(
   } catch (error) {
     if (!(error instanceof BpfDumpError)) throw error;
   }
-  nodes.forEach((node, i) => {
+  const names = [...nodes.map((node) => node.name), ...(withSock ? [SOCKET_LB_READING] : [])];
+  names.forEach((name, i) => {
     try {
-      readings[node.name] = outputs
-        ? parseConfigDump(outputs[i] as string)
+      readings[name] = outputs
+        ? parseConfigDump(outputs[i] as string, name === SOCKET_LB_READING ? "rb_sock_config" : "rb_config")
         : { mode: "unknown", generation: -1 };
     } catch (error) {
       if (!(error instanceof BpfDumpError)) throw error;
-      readings[node.name] = { mode: "unknown", generation: -1 };
+      readings[name] = { mode: "unknown", generation: -1 };
     }
   });
   return readings;
@@ -81,8 +92,9 @@ export async function readNodeMode(runner: Runner, node: NodePlan): Promise<Rout
 }
 
 /**
- * Writes `mode` at `generation` into every node's rb_config and reads it back, all in one
- * bpftool process. Returns what the nodes hold afterwards.
+ * Writes `mode` at `generation` into every node's rb_config (and the socket LB's
+ * rb_sock_config, keyed `socket-lb` in the result) and reads it back, all in one bpftool
+ * process. Returns what the nodes hold afterwards.
  */
 export async function writeNodeModes(
   runner: Runner,
@@ -91,6 +103,9 @@ export async function writeNodeModes(
   generation: number,
 ): Promise<Record<string, ConfigReading>> {
   const updates = nodes.flatMap((node) => configUpdateCommands(node.bpfPinDir, mode, generation));
+  // the socket LB (when the lab has one) translates in eBPF mode only: kube-proxy's rules serve legacy
+  if (existsSync(`${SOCK_PIN_DIR}/maps/rb_sock_config`))
+    updates.push(...sockConfigCommands(SOCK_PIN_DIR, mode, generation));
   return readConfigsAfter(runner, nodes, updates);
 }
 

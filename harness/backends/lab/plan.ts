@@ -1,4 +1,7 @@
 /**
+ * Over 300 lines on purpose: the whole address plan (IPv4 and IPv6, pods, nodes, Services)
+ * is decided in one place.
+ *
  * The lab's topology as a pure value: every name, address, MAC, route and rule the lab
  * creates is decided here, so it can be tested without root and reproduced exactly.
  *
@@ -7,6 +10,11 @@
  *   198.18.128.0/17   synthetic Kubernetes service cluster IPs
  *   198.19.i.0/24     pod CIDR of node i; 198.19.i.1 is the node's router address
  *                     (Cilium's cilium_host), pods are 198.19.i.(10+j)/32
+ *
+ * IPv6 (a ULA prefix, only ever configured inside the lab's namespaces), the same layout:
+ *   fd00:c612::i/64          underlay of node i
+ *   fd00:c612:8000::/64      service cluster IPs (services.ts)
+ *   fd00:c613:0:i::/64       pod CIDR of node i; ::1 the router address, pods ::(9+j in hex)/128
  */
 import { UsageError } from "../../util/errors.js";
 import { LAB_SIZE, NETSERVER_PORT } from "../../vocabulary/vocabulary.js";
@@ -18,6 +26,7 @@ export const BPF_PIN_ROOT = "/sys/fs/bpf";
 /** Every iptables rule the lab writes carries a comment starting with this. */
 export const RULE_COMMENT_PREFIX = "rb-lab";
 export const POD_CIDR_SUPERNET = "198.19.0.0/16";
+export const POD_CIDR_SUPERNET6 = "fd00:c613::/32";
 
 export interface LabOptions {
   nodes: number;
@@ -38,6 +47,8 @@ export interface PodPlan {
   node: string;
   netns: string;
   ip: string;
+  /** The pod's IPv6 address (ULA, lab-only). */
+  ip6: string;
   /** MAC of eth0 inside the pod. */
   mac: string;
   /** Host-side veth in the node namespace (Cilium's lxc device). */
@@ -63,9 +74,14 @@ export interface NodePlan {
   fabricPortMac: string;
   podCidr: string;
   routerIp: string;
+  underlayIp6: string;
+  podCidr6: string;
+  routerIp6: string;
   pods: PodPlan[];
   /** Routes to the other nodes' pod CIDRs over the underlay. */
   routes: RoutePlan[];
+  /** The same in IPv6. */
+  routes6: RoutePlan[];
   /** Directory under /sys/fs/bpf holding this node's pinned program and maps. */
   bpfPinDir: string;
 }
@@ -108,14 +124,21 @@ export function planLab(options: LabOptions = DEFAULT_LAB_OPTIONS): LabPlan {
         node: name,
         netns: `${LAB_PREFIX}${name}-pod${j}`,
         ip: `198.19.${i}.${9 + j}`,
+        ip6: `fd00:c613:0:${i.toString(16)}::${(9 + j).toString(16)}`,
         mac: mac(0, i, j),
         hostDevice: `lxcn${i}p${j}`,
         hostMac: mac(1, i, j),
       });
     }
     const routes: RoutePlan[] = [];
+    const routes6: RoutePlan[] = [];
     for (let k = 1; k <= options.nodes; k++) {
-      if (k !== i) routes.push({ destination: `198.19.${k}.0/24`, via: `198.18.0.${k}` });
+      if (k === i) continue;
+      routes.push({ destination: `198.19.${k}.0/24`, via: `198.18.0.${k}` });
+      routes6.push({
+        destination: `fd00:c613:0:${k.toString(16)}::/64`,
+        via: `fd00:c612::${k.toString(16)}`,
+      });
     }
     nodes.push({
       name,
@@ -128,8 +151,12 @@ export function planLab(options: LabOptions = DEFAULT_LAB_OPTIONS): LabPlan {
       fabricPortMac: mac(3, 0, i),
       podCidr: `198.19.${i}.0/24`,
       routerIp: `198.19.${i}.1`,
+      underlayIp6: `fd00:c612::${i.toString(16)}`,
+      podCidr6: `fd00:c613:0:${i.toString(16)}::/64`,
+      routerIp6: `fd00:c613:0:${i.toString(16)}::1`,
       pods,
       routes,
+      routes6,
       bpfPinDir: `${BPF_PIN_ROOT}/${LAB_PREFIX}${name}`,
     });
   }
@@ -204,6 +231,40 @@ export function podIpBatch(node: NodePlan, pod: PodPlan): string[] {
 }
 
 /**
+ * `ip -batch` lines giving a node its IPv6 side, run after nodeIpBatch: the underlay address,
+ * the router address on lo, a /128 route per pod and routes to the other nodes' pod CIDRs.
+ * Addresses skip duplicate address detection (`nodad`): the plan makes them unique.
+ */
+export function nodeIp6Batch(node: NodePlan): string[] {
+  return [
+    `addr add ${node.routerIp6}/128 dev lo nodad`,
+    `addr add ${node.underlayIp6}/64 dev ${node.underlayDevice} nodad`,
+    ...node.pods.map((pod) => `route add ${pod.ip6}/128 dev ${pod.hostDevice}`),
+    ...node.routes6.map((r) => `route add ${r.destination} via ${r.via} dev ${node.underlayDevice}`),
+  ];
+}
+
+/**
+ * `ip -batch` lines giving a pod its IPv6 address and a default route via the node's router
+ * address. A router address on the node's lo is not answered by neighbour discovery on the
+ * lxc device (unlike ARP with arp_ignore=0), so the pod knows its gateway's MAC statically, as
+ * Cilium's pods learn it from the BPF program that answers for the router.
+ */
+export function podIp6Batch(node: NodePlan, pod: PodPlan): string[] {
+  return [
+    `addr add ${pod.ip6}/128 dev eth0 nodad`,
+    `neigh add ${node.routerIp6} lladdr ${pod.hostMac} dev eth0 nud permanent`,
+    `route add ${node.routerIp6} dev eth0`,
+    `route add ::/0 via ${node.routerIp6} dev eth0`,
+  ];
+}
+
+/** IPv6 sysctls of a node namespace (its own, not the machine's): a router. */
+export function nodeSysctls6(): string[] {
+  return ["net.ipv6.conf.all.forwarding=1"];
+}
+
+/**
  * `tc -batch` lines run in a node namespace once its program is pinned at `bpfPinDir/prog`:
  * a clsact qdisc on every BPF device and the program on its ingress, in both modes (in
  * legacy mode it counts and passes the packet to the stack).
@@ -225,65 +286,27 @@ export function nodeSysctls(): string[] {
   ];
 }
 
-function serviceHash(node: NodePlan, index: number, kind: "SVC" | "SEP"): string {
-  // kube-proxy names chains KUBE-SVC-<16 base32 chars>; a readable stand-in of the same length.
-  return `KUBE-${kind}-RB${String(node.index).padStart(3, "0")}${String(index).padStart(11, "0")}`;
-}
-
-function serviceIp(index: number): string {
-  // 198.18.128.0/17: index 0 → 198.18.128.1
-  const offset = index + 1;
-  return `198.18.${128 + Math.floor(offset / 256)}.${offset % 256}`;
-}
-
 /**
- * The node's iptables, for iptables-restore: what the legacy path pays in a real cluster.
- * filter/FORWARD counts every forwarded packet and accepts pod traffic through conntrack;
- * nat carries `iptablesServices` kube-proxy-style service chains (KUBE-SERVICES → KUBE-SVC →
- * KUBE-SEP with DNAT), traversed by every new connection.
+ * The node's filter table, for iptables-restore (ipv4) or ip6tables-restore (ipv6): FORWARD
+ * counts every forwarded packet and accepts pod traffic through conntrack. The nat table, with
+ * the kube-proxy-style Service chains, is services.ts's natRestore.
  */
-export function nodeIptablesRestore(plan: LabPlan, node: NodePlan): string {
+export function nodeIptablesRestore(
+  _plan: LabPlan,
+  _node: NodePlan,
+  family: "ipv4" | "ipv6" = "ipv4",
+): string {
   const c = (text: string) => `-m comment --comment "${RULE_COMMENT_PREFIX}: ${text}"`;
-  const pods = plan.nodes.flatMap((n) => n.pods);
+  const supernet = family === "ipv4" ? POD_CIDR_SUPERNET : POD_CIDR_SUPERNET6;
   const lines = [
     "*filter",
     `-A FORWARD ${c("forward counter")}`,
     `-A FORWARD -m conntrack --ctstate INVALID ${c("drop invalid")} -j DROP`,
     `-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED ${c("established pod traffic")} -j ACCEPT`,
-    `-A FORWARD -s ${POD_CIDR_SUPERNET} -m conntrack --ctstate NEW ${c("new pod traffic")} -j ACCEPT`,
-    `-A FORWARD -d ${POD_CIDR_SUPERNET} -m conntrack --ctstate NEW ${c("new pod traffic")} -j ACCEPT`,
+    `-A FORWARD -s ${supernet} -m conntrack --ctstate NEW ${c("new pod traffic")} -j ACCEPT`,
+    `-A FORWARD -d ${supernet} -m conntrack --ctstate NEW ${c("new pod traffic")} -j ACCEPT`,
     "COMMIT",
-    "*nat",
-    ":KUBE-SERVICES - [0:0]",
-    ":KUBE-POSTROUTING - [0:0]",
-    ":KUBE-MARK-MASQ - [0:0]",
-    `-A PREROUTING ${c("kubernetes service portals")} -j KUBE-SERVICES`,
-    `-A OUTPUT ${c("kubernetes service portals")} -j KUBE-SERVICES`,
-    `-A POSTROUTING ${c("kubernetes postrouting rules")} -j KUBE-POSTROUTING`,
-    `-A KUBE-MARK-MASQ ${c("mark for masquerade")} -j MARK --set-xmark 0x4000/0x4000`,
-    `-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 ${c("not marked")} -j RETURN`,
-    `-A KUBE-POSTROUTING ${c("clear mark")} -j MARK --set-xmark 0x4000/0x0`,
-    `-A KUBE-POSTROUTING ${c("service traffic requiring SNAT")} -j MASQUERADE`,
+    "",
   ];
-  const chains: string[] = [];
-  const rules: string[] = [];
-  for (let i = 0; i < plan.options.iptablesServices; i++) {
-    const svc = serviceHash(node, i, "SVC");
-    const sep = serviceHash(node, i, "SEP");
-    const ip = serviceIp(i);
-    const endpoint = pods[i % pods.length];
-    if (!endpoint) break;
-    chains.push(`:${svc} - [0:0]`, `:${sep} - [0:0]`);
-    rules.push(
-      `-A KUBE-SERVICES -d ${ip}/32 -p tcp ${c(`svc${i} cluster IP`)} -m tcp --dport 80 -j ${svc}`,
-      `-A ${svc} ! -s ${POD_CIDR_SUPERNET} -d ${ip}/32 -p tcp ${c(`svc${i} cluster IP`)} -m tcp --dport 80 -j KUBE-MARK-MASQ`,
-      `-A ${svc} ${c(`svc${i} -> ${endpoint.ip}:80`)} -j ${sep}`,
-      `-A ${sep} -s ${endpoint.ip}/32 ${c(`svc${i} hairpin`)} -j KUBE-MARK-MASQ`,
-      `-A ${sep} -p tcp ${c(`svc${i} endpoint`)} -m tcp -j DNAT --to-destination ${endpoint.ip}:80`,
-    );
-  }
-  // Chains are declared before any rule jumps to them; iptables-restore requires that.
-  lines.splice(lines.indexOf(":KUBE-MARK-MASQ - [0:0]") + 1, 0, ...chains);
-  lines.push(...rules, "COMMIT", "");
   return lines.join("\n");
 }

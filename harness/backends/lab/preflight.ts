@@ -13,6 +13,8 @@ export const LAB_TOOLS: Record<string, string> = {
   iptables: "iptables",
   "iptables-save": "iptables",
   "iptables-restore": "iptables",
+  ip6tables: "iptables",
+  "ip6tables-restore": "iptables",
   conntrack: "conntrack",
   nsenter: "util-linux",
   taskset: "util-linux",

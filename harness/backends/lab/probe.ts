@@ -66,9 +66,13 @@ async function readBpf(runner: Runner, nodes: readonly NodePlan[]) {
   }));
 }
 
-/** The FORWARD counting rule's packets; its absence (a flushed chain) is an error. */
-export async function readForward(runner: Runner, node: NodePlan): Promise<number> {
-  const saved = await runChecked(runner, inNetns(node.netns, ["iptables-save", "-c", "-t", "filter"]));
+/**
+ * The FORWARD counting rule's packets (iptables, or ip6tables for an IPv6 trial); its absence
+ * (a flushed chain) is an error.
+ */
+export async function readForward(runner: Runner, node: NodePlan, ipv6 = false): Promise<number> {
+  const save = ipv6 ? "ip6tables-save" : "iptables-save";
+  const saved = await runChecked(runner, inNetns(node.netns, [save, "-c", "-t", "filter"]));
   const packets = forwardPackets(parseIptablesSave(saved.stdout));
   if (packets === null) {
     throw new EnvironmentError(
@@ -94,17 +98,18 @@ async function readNamespace(files: NamespaceCounterFiles) {
 }
 
 /**
- * Reads the nodes' BPF maps and FORWARD counters and, through their open counter files
+ * Reads the nodes' BPF maps and FORWARD counters (ip6tables' for an IPv6 trial) and, through their open counter files
  * (netns-counters.ts), the namespaces' kernel counters. Runs the readers side by side.
  */
 export async function readProbe(
   runner: Runner,
   nodes: readonly NodePlan[],
   counterFiles: Readonly<Record<string, NamespaceCounterFiles>>,
+  ipv6 = false,
 ): Promise<ProbeReading> {
   const [bpf, forwards, namespaces] = await Promise.all([
     readBpf(runner, nodes),
-    Promise.all(nodes.map((node) => readForward(runner, node))),
+    Promise.all(nodes.map((node) => readForward(runner, node, ipv6))),
     Promise.all(
       Object.entries(counterFiles).map(
         async ([netns, files]) => [netns, await readNamespace(files)] as const,

@@ -21,6 +21,10 @@ export interface LabState {
   namespaces?: string[];
   /** Directories under /sys/fs/bpf. */
   pins?: string[];
+  /** The lab's own cgroup (v2) holding its client processes, the socket LB attached to it. */
+  cgroup?: string;
+  /** Services the nodes' nat tables and the socket LB's map hold now (absent: options.iptablesServices). */
+  services?: number;
   options: LabOptions;
   mode: RoutingMode;
   /** Bumped with every switch and written beside the mode into each node's BPF map (absent before it existed). */
@@ -38,6 +42,8 @@ export const labStateSchema = z.strictObject({
   createdAt: z.string(),
   namespaces: z.array(z.string()).optional(),
   pins: z.array(z.string()).optional(),
+  cgroup: z.string().optional(),
+  services: z.number().int().optional(),
   options: z.strictObject({
     nodes: z.number().int(),
     podsPerNode: z.number().int(),

@@ -20,7 +20,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** Files over the limit whose header (the first comment) does not say why. */
-export function longWithoutReason(files: readonly { path: string; text: string }[], limit = 300): string[] {
+function longWithoutReason(files: readonly { path: string; text: string }[], limit = 300): string[] {
   return files.flatMap(({ path, text }) => {
     const lines = text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
     if (lines <= limit) return [];
@@ -30,7 +30,7 @@ export function longWithoutReason(files: readonly { path: string; text: string }
 }
 
 /** `JSON.parse(...) as T` expressions: JSON given a type without being checked. */
-export function castJson(files: readonly { path: string; text: string }[]): string[] {
+function castJson(files: readonly { path: string; text: string }[]): string[] {
   return files.flatMap(({ path, text }) => {
     const found: string[] = [];
     const source = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true);

@@ -5,9 +5,12 @@ import {
   bpfDevices,
   fabricIpBatch,
   labNamespaces,
+  nodeIp6Batch,
   nodeIpBatch,
   nodeIptablesRestore,
+  nodeSysctls6,
   planLab,
+  podIp6Batch,
   podIpBatch,
 } from "../../../harness/backends/lab/plan.js";
 import { UsageError } from "../../../harness/util/errors.js";
@@ -67,27 +70,36 @@ describe("planLab", () => {
     );
   });
 
-  it("writes kube-proxy-style service chains, every rule tagged as the lab's", () => {
+  it("writes the filter table only: the nat table with the Service chains is services.ts's", () => {
     const node = plan.nodes[0];
     if (!node) throw new Error("plan shape");
-    const text = nodeIptablesRestore(plan, node);
-    const rules = parseIptablesSave(text);
-    expect(rules.filter((r) => r.chain === "KUBE-SERVICES")).toHaveLength(3);
-    expect(rules.filter((r) => r.spec.includes("DNAT"))).toHaveLength(3);
-    expect(rules.every(isLabRule)).toBe(true);
-    // every chain a rule jumps to is declared before the first rule
-    const declared = text.split("\n").filter((l) => l.startsWith(":")).length;
-    expect(declared).toBe(3 + 2 * 3);
-    expect(text.indexOf(":KUBE-SVC-RB00100000000002")).toBeLessThan(text.indexOf("-A KUBE-SERVICES"));
+    for (const family of ["ipv4", "ipv6"] as const) {
+      const rules = parseIptablesSave(nodeIptablesRestore(plan, node, family));
+      expect(rules.every((r) => r.table === "filter" && isLabRule(r))).toBe(true);
+      expect(rules.some((r) => r.spec.includes("DNAT"))).toBe(false);
+    }
+    expect(nodeIptablesRestore(plan, node, "ipv6")).toContain("-s fd00:c613::/32 -m conntrack --ctstate NEW");
   });
 
-  it("allows zero service chains", () => {
-    const bare = planLab({ nodes: 1, podsPerNode: 1, iptablesServices: 0 });
-    const node = bare.nodes[0];
-    if (!node) throw new Error("plan shape");
-    expect(parseIptablesSave(nodeIptablesRestore(bare, node)).some((r) => r.spec.includes("DNAT"))).toBe(
-      false,
-    );
+  it("gives every node and pod an IPv6 address in the lab's ULA prefix, and routes between nodes", () => {
+    const [node1, node2] = plan.nodes;
+    const pod = node1?.pods[1];
+    if (!node1 || !node2 || !pod) throw new Error("plan shape");
+    expect(pod.ip6).toBe("fd00:c613:0:1::b");
+    expect(nodeIp6Batch(node1)).toEqual([
+      "addr add fd00:c613:0:1::1/128 dev lo nodad",
+      "addr add fd00:c612::1/64 dev eth0 nodad",
+      "route add fd00:c613:0:1::a/128 dev lxcn1p1",
+      "route add fd00:c613:0:1::b/128 dev lxcn1p2",
+      "route add fd00:c613:0:2::/64 via fd00:c612::2 dev eth0",
+    ]);
+    expect(podIp6Batch(node1, pod)).toEqual([
+      "addr add fd00:c613:0:1::b/128 dev eth0 nodad",
+      "neigh add fd00:c613:0:1::1 lladdr 02:01:c6:13:01:02 dev eth0 nud permanent",
+      "route add fd00:c613:0:1::1 dev eth0",
+      "route add ::/0 via fd00:c613:0:1::1 dev eth0",
+    ]);
+    expect(nodeSysctls6()).toEqual(["net.ipv6.conf.all.forwarding=1"]);
   });
 
   it("rejects out-of-range options naming the flag", () => {
