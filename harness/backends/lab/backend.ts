@@ -28,8 +28,8 @@ import {
 import { cleanupLab, labUp } from "./lab.js";
 import { acquireLabLock, type LabLock } from "./lock.js";
 import { listForeignRules, setLabMode } from "./mode.js";
-import { NamespaceCounterFiles } from "./netns-counters.js";
-import { netserverServing, startNetserver } from "./netserver.js";
+import { type CounterSource, NamespaceCounterFiles } from "./netns-counters.js";
+import { alive, netserverServing, startListener, startNetserver } from "./netserver.js";
 import { trialEndpoints } from "./pairs.js";
 import type { LabPlan } from "./plan.js";
 import {
@@ -44,7 +44,34 @@ import { withProfile } from "./profile.js";
 import { type LabState, readLabState, requireLab, writeLabState } from "./state.js";
 import { WitnessServers, witnessClientArgv } from "./witness.js";
 
-class LabSession implements BackendSession {
+/**
+ * What a session touches on this machine other than the commands it runs (those go through
+ * its Runner): the namespaces' presence, its servers' processes, the namespaces' counter
+ * files. The machine's by default; a unit test gives a fake (test/unit/lab/trial-argv.test.ts).
+ */
+export interface LabHost {
+  namespaceExists(netns: string): boolean;
+  /** Whether the netserver `pid` still serves (netserver.ts). */
+  serving(pid: number): boolean;
+  startNetserver(netns: string, port: number): Promise<number>;
+  /** Opens a namespace's counter files through `pid`, a process in it (netns-counters.ts). */
+  openCounters(netns: string, pid: number): Promise<CounterSource>;
+  /** Starts a witness server in a namespace and resolves with its pid once it listens. */
+  startListener(netns: string, argv: readonly string[], port: number): Promise<number>;
+  alive(pid: number): boolean;
+}
+
+export const MACHINE_LAB_HOST: LabHost = {
+  namespaceExists: (netns) => existsSync(`/run/netns/${netns}`),
+  serving: netserverServing,
+  startNetserver,
+  openCounters: (netns, pid) => NamespaceCounterFiles.open(netns, pid),
+  startListener,
+  alive,
+};
+
+/** A run's hold on the lab. Exported for the unit test that drives its trials on a fake host. */
+export class LabSession implements BackendSession {
   readonly name = "lab";
   private closed = false;
   /** The generation the current mode was switched at: every trial must see it before and after. */
@@ -67,7 +94,10 @@ class LabSession implements BackendSession {
     readonly socketBufferBytes: number | null,
     private readonly lock: LabLock,
     private readonly restorePlacement: () => Promise<void>,
-  ) {}
+    private readonly host: LabHost = MACHINE_LAB_HOST,
+  ) {
+    this.witnessServers = new WitnessServers({ start: host.startListener, alive: host.alive });
+  }
 
   topology(): Record<string, unknown> {
     return {
@@ -130,7 +160,7 @@ class LabSession implements BackendSession {
    * netserver) or `tool@namespace` (a witness server), with those the witness restarted since.
    */
   private async superviseServers(namespaces: readonly string[]): Promise<string[]> {
-    const gone = namespaces.filter((netns) => !existsSync(`/run/netns/${netns}`));
+    const gone = namespaces.filter((netns) => !this.host.namespaceExists(netns));
     if (gone.length > 0)
       throw new EnvironmentError(
         `the lab namespace${gone.length > 1 ? "s" : ""} ${gone.join(", ")} vanished under this run: the lab was taken down or damaged from outside`,
@@ -139,8 +169,8 @@ class LabSession implements BackendSession {
     const restarted: string[] = [];
     for (const netns of namespaces) {
       const entry = this.state.netservers.find((s) => s.netns === netns);
-      if (entry && netserverServing(entry.pid)) continue;
-      const pid = await startNetserver(netns, this.plan.netserverPort);
+      if (entry && this.host.serving(entry.pid)) continue;
+      const pid = await this.host.startNetserver(netns, this.plan.netserverPort);
       this.state.netservers = [...this.state.netservers.filter((s) => s.netns !== netns), { netns, pid }];
       restarted.push(netns);
     }
@@ -151,12 +181,12 @@ class LabSession implements BackendSession {
   }
 
   /** A namespace's counter files, opened through its netserver on first use and kept open (netns-counters.ts). */
-  private async counterFilesOf(netns: string): Promise<NamespaceCounterFiles | null> {
+  private async counterFilesOf(netns: string): Promise<CounterSource | null> {
     const open = this.counterFiles.get(netns);
     if (open) return open;
     const pid = this.state.netservers.find((s) => s.netns === netns)?.pid;
     if (pid === undefined) return null;
-    const files = await NamespaceCounterFiles.open(netns, pid);
+    const files = await this.host.openCounters(netns, pid);
     this.counterFiles.set(netns, files);
     return files;
   }
@@ -176,7 +206,7 @@ class LabSession implements BackendSession {
       undefined,
       this.socketBufferBytes,
     );
-    const readNamespaces: Record<string, NamespaceCounterFiles> = {};
+    const readNamespaces: Record<string, CounterSource> = {};
     for (const netns of onPath) {
       const files = await this.counterFilesOf(netns);
       if (files) readNamespaces[netns] = files;
@@ -255,11 +285,11 @@ class LabSession implements BackendSession {
   }
 
   /** Witness servers this session started: stopped by pid at close. */
-  private readonly witnessServers = new WitnessServers();
+  private readonly witnessServers: WitnessServers;
   /** Witness servers found dead and restarted by the witness itself: reported with the next trial. */
   private readonly witnessRestarts: string[] = [];
   /** Each namespace's counter files, open for the session. */
-  private readonly counterFiles = new Map<string, NamespaceCounterFiles>();
+  private readonly counterFiles = new Map<string, CounterSource>();
 
   /** A second witness at the trial's point, in the mode the trial just ran in (lab/witness.ts). */
   async runWitness(trial: Trial, tool: WitnessName, signal: AbortSignal) {

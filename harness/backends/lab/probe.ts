@@ -28,7 +28,7 @@ import {
   type StackCounters,
   subtractStack,
 } from "./kernel-counters.js";
-import type { NamespaceCounterFiles } from "./netns-counters.js";
+import type { CounterSource } from "./netns-counters.js";
 import type { NodePlan } from "./plan.js";
 
 /** argv that runs `argv` inside a lab namespace (nsenter keeps /sys/fs/bpf visible; `ip netns exec` hides it). */
@@ -55,6 +55,7 @@ export interface ProbeReading {
 
 /** Reads each node's BPF maps in one bpftool process. */
 async function readBpf(runner: Runner, nodes: readonly NodePlan[]) {
+  if (nodes.length === 0) return []; // a host baseline crosses no node: no process to start
   const commands = nodes.flatMap((node) => dumpCommands(node.bpfPinDir));
   const result = await runChecked(runner, ["bpftool", "-j", "batch", "file", "-"], {
     input: `${commands.join("\n")}\n`,
@@ -79,8 +80,8 @@ export async function readForward(runner: Runner, node: NodePlan): Promise<numbe
   return packets;
 }
 
-async function readNamespace(files: NamespaceCounterFiles) {
-  let text: Awaited<ReturnType<NamespaceCounterFiles["read"]>>;
+async function readNamespace(files: CounterSource) {
+  let text: Awaited<ReturnType<CounterSource["read"]>>;
   try {
     text = await files.read();
   } catch (error) {
@@ -100,7 +101,7 @@ async function readNamespace(files: NamespaceCounterFiles) {
 export async function readProbe(
   runner: Runner,
   nodes: readonly NodePlan[],
-  counterFiles: Readonly<Record<string, NamespaceCounterFiles>>,
+  counterFiles: Readonly<Record<string, CounterSource>>,
 ): Promise<ProbeReading> {
   const [bpf, forwards, namespaces] = await Promise.all([
     readBpf(runner, nodes),
