@@ -36,8 +36,10 @@ import {
   inNetns,
   judgeDirectPath,
   judgeTrialPath,
+  type PinnedReader,
   type ProbeReading,
   probeDelta,
+  readPinnedFile,
   readProbe,
 } from "./probe.js";
 import { withProfile } from "./profile.js";
@@ -59,6 +61,8 @@ export interface LabHost {
   /** Starts a witness server in a namespace and resolves with its pid once it listens. */
   startListener(netns: string, argv: readonly string[], port: number): Promise<number>;
   alive(pid: number): boolean;
+  /** Reads a pinned BPF map's file (probe.ts). */
+  readPinned: PinnedReader;
 }
 
 export const MACHINE_LAB_HOST: LabHost = {
@@ -68,6 +72,7 @@ export const MACHINE_LAB_HOST: LabHost = {
   openCounters: (netns, pid) => NamespaceCounterFiles.open(netns, pid),
   startListener,
   alive,
+  readPinned: readPinnedFile,
 };
 
 /** A run's hold on the lab. Exported for the unit test that drives its trials on a fake host. */
@@ -216,7 +221,7 @@ export class LabSession implements BackendSession {
     const before =
       this.lastReading?.key === key
         ? this.lastReading.reading
-        : await readProbe(this.runner, target.nodes, readNamespaces);
+        : await readProbe(this.runner, target.nodes, readNamespaces, this.host.readPinned);
     this.lastReading = null;
     marks.push(performance.now());
     // several instances start together and wait netperf's -s delay before measuring (netperf/streams.ts)
@@ -230,7 +235,7 @@ export class LabSession implements BackendSession {
     );
     const result = combineInstances(instances);
     marks.push(performance.now());
-    const after = await readProbe(this.runner, target.nodes, readNamespaces);
+    const after = await readProbe(this.runner, target.nodes, readNamespaces, this.host.readPinned);
     marks.push(performance.now());
     this.lastReading = { key, reading: after };
     const delta = probeDelta(before, after, target.clientNetns);

@@ -6,6 +6,7 @@
  * would lose them). A counter that cannot be
  * read is an error, never a zero.
  */
+import { readFile } from "node:fs/promises";
 import { EnvironmentError } from "../../util/errors.js";
 import { type Runner, runChecked } from "../../util/runner.js";
 import type { RoutingMode } from "../../vocabulary/vocabulary.js";
@@ -16,6 +17,9 @@ import {
   parseBatchOutput,
   parseConfigDump,
   parseCountersDump,
+  parsePinnedConfig,
+  parsePinnedCounters,
+  pinnedMapPaths,
   redirects,
   stackPasses,
   subtractCounters,
@@ -53,9 +57,32 @@ export interface ProbeReading {
   >;
 }
 
-/** Reads each node's BPF maps in one bpftool process. */
-async function readBpf(runner: Runner, nodes: readonly NodePlan[]) {
-  if (nodes.length === 0) return []; // a host baseline crosses no node: no process to start
+/** Reads a pinned map's file (bpffs prints a map with BTF when read: bpf-maps.ts). */
+export type PinnedReader = (path: string) => Promise<string>;
+
+export const readPinnedFile: PinnedReader = (path) => readFile(path, "utf8");
+
+/**
+ * Reads each node's BPF maps: from their pinned files, which costs no process; when that
+ * fails (a map without BTF, a kernel that prints another format), in one bpftool process.
+ */
+async function readBpf(runner: Runner, nodes: readonly NodePlan[], readPinned: PinnedReader) {
+  if (nodes.length === 0) return []; // a host baseline crosses no node: nothing to read
+  try {
+    return await Promise.all(
+      nodes.map(async (node) => {
+        const [counters, config] = await Promise.all(
+          pinnedMapPaths(node.bpfPinDir).map((path) => readPinned(path)),
+        );
+        return {
+          counters: parsePinnedCounters(counters as string),
+          config: parsePinnedConfig(config as string),
+        };
+      }),
+    );
+  } catch {
+    // bpftool reads the same maps by syscall, and names what is wrong when it cannot
+  }
   const commands = nodes.flatMap((node) => dumpCommands(node.bpfPinDir));
   const result = await runChecked(runner, ["bpftool", "-j", "batch", "file", "-"], {
     input: `${commands.join("\n")}\n`,
@@ -102,9 +129,10 @@ export async function readProbe(
   runner: Runner,
   nodes: readonly NodePlan[],
   counterFiles: Readonly<Record<string, CounterSource>>,
+  readPinned: PinnedReader = readPinnedFile,
 ): Promise<ProbeReading> {
   const [bpf, forwards, namespaces] = await Promise.all([
-    readBpf(runner, nodes),
+    readBpf(runner, nodes, readPinned),
     Promise.all(nodes.map((node) => readForward(runner, node))),
     Promise.all(
       Object.entries(counterFiles).map(

@@ -27,14 +27,44 @@ const STDOUT: Record<string, string> = {
   TCP_CRR: fixture("netperf", "tcp_crr_1_1.csv"),
 };
 
+/** How many times each thing was read: every reading finds the counters a little further on. */
+class Readings {
+  private readonly counts = new Map<string, number>();
+  next(what: string): number {
+    const n = (this.counts.get(what) ?? 0) + 1;
+    this.counts.set(what, n);
+    return n;
+  }
+}
+
 /**
- * The lab's readers, answered: every reading a little further on (legacy: packets passed to the
- * stack and forwarded by FORWARD), so a legacy trial's path is judged ok and the test sees the
- * trial through to its end.
+ * A node's pinned BPF maps as bpffs prints them (test/fixtures/bpffs): legacy at generation 0
+ * (a session's before its first switch), 100 more packets passed to the stack at each reading.
+ */
+function pinnedMaps(readings: Readings, failing: boolean) {
+  return async (path: string) => {
+    if (failing)
+      throw Object.assign(new Error(`EINVAL: invalid argument, read '${path}'`), { code: "EINVAL" });
+    const header =
+      "# WARNING!! The output is for debug purpose only\n# WARNING!! The output format will change\n";
+    if (path.endsWith("/maps/rb_config")) return `${header}0: 0\n1: 0\n`;
+    const passed = 100 * readings.next(path);
+    const slots = Array.from(
+      { length: 8 },
+      (_, k) => `${k}: {\n\tcpu0: ${k === 0 ? passed : 0}\n\tcpu1: 0\n}\n`,
+    );
+    return `${header}${slots.join("")}`;
+  };
+}
+
+/**
+ * The processes a trial runs, answered: netperf and sockperf print real captures, iptables-save
+ * counts 100 more forwarded packets at each reading, bpftool (the fallback reader) answers like
+ * the pinned maps. Anything else fails the test.
  */
 class LabRunner implements Runner {
   readonly calls: { argv: string[]; timeoutMs?: number }[] = [];
-  private readings = 0;
+  constructor(private readonly readings = new Readings()) {}
 
   async run(argv: readonly string[], options: RunOptions = {}): Promise<ProcessResult> {
     this.calls.push({ argv: [...argv], timeoutMs: options.timeoutMs });
@@ -48,29 +78,26 @@ class LabRunner implements Runner {
       timedOut: false,
     });
     if (argv[0] === "bpftool") {
-      this.readings++;
       const dumps = (options.input ?? "").trim().split("\n");
       return answer(JSON.stringify(dumps.map((command) => this.dump(command))));
     }
     if (argv.includes("iptables-save"))
       return answer(
-        `*filter\n[${100 * this.readings}:0] -A FORWARD -m comment --comment "rb-lab: forward counter"\nCOMMIT\n`,
+        `*filter\n[${100 * this.readings.next(argv[1] as string)}:0] -A FORWARD -m comment --comment "rb-lab: forward counter"\nCOMMIT\n`,
       );
-    const netperf = argv.indexOf("netperf");
-    if (netperf >= 0) return answer(STDOUT[argv[argv.indexOf("-t") + 1] as string] ?? "");
+    if (argv.includes("netperf")) return answer(STDOUT[argv[argv.indexOf("-t") + 1] as string] ?? "");
     if (argv.includes("sockperf")) return answer(fixture("witness", "sockperf-pp-tcp-rtt.txt"));
     throw new Error(`the lab ran something this test did not expect: ${argv.join(" ")}`);
   }
 
   private dump(command: string) {
     const counters = /rb_counters$/.test(command);
-    const slots = counters ? 8 : 2;
-    const output = Array.from({ length: slots }, (_, key) => ({
-      key: [`0x0${key}`, "0x00", "0x00", "0x00"],
-      ...(counters
-        ? { formatted: { key, values: [{ cpu: 0, value: key === 0 ? 100 * this.readings : 0 }] } }
-        : { formatted: { key, value: 0 } }), // legacy (slot 0) at generation 0 (slot 1): a session's before its first switch
-    }));
+    const passed = counters ? 100 * this.readings.next(command) : 0;
+    const output = Array.from({ length: counters ? 8 : 2 }, (_, key) =>
+      counters
+        ? { formatted: { key, values: [{ cpu: 0, value: key === 0 ? passed : 0 }] } }
+        : { formatted: { key, value: 0 } },
+    );
     return { command: command.split(" "), output };
   }
 }
@@ -93,8 +120,11 @@ function counterSource(netns: string) {
   };
 }
 
-function fakeHost(started: { netns: string; argv: readonly string[]; port: number }[]): LabHost {
+type Started = { netns: string; argv: readonly string[]; port: number }[];
+
+function fakeHost(started: Started, pinnedFails = false): LabHost {
   return {
+    readPinned: pinnedMaps(new Readings(), pinnedFails),
     namespaceExists: () => true,
     serving: () => true,
     startNetserver: async () => {
@@ -118,7 +148,7 @@ const PLACEMENT: CpuPlacement = {
   reason: "the sweep's CPUs",
 };
 
-function session(runner: Runner, started: { netns: string; argv: readonly string[]; port: number }[]) {
+function session(runner: Runner, started: Started, pinnedFails = false) {
   const plan = planLab({ nodes: 2, podsPerNode: 2, iptablesServices: 0 });
   const state: LabState = {
     version: 1,
@@ -148,7 +178,7 @@ function session(runner: Runner, started: { netns: string; argv: readonly string
     4194304,
     { release() {} },
     async () => {},
-    fakeHost(started),
+    fakeHost(started, pinnedFails),
   );
 }
 
@@ -374,9 +404,56 @@ describe("a lab trial's argv, whole", () => {
     expect(direct.netperf).toEqual([{ argv: rr("rb-node1-pod1", "198.18.64.6"), timeoutMs: 17_000 }]);
   });
 
+  it("reads around the trial with no process for the BPF maps (pinned files), one bpftool batch when those fail", async () => {
+    const point = {
+      placement: "cross-node",
+      test: "TCP_RR",
+      size: "1,1",
+      requestSize: 1,
+      responseSize: 1,
+    } as const;
+    const readers = (pinnedFails: boolean) => async () => {
+      const runner = new LabRunner();
+      const outcome = await session(runner, [], pinnedFails).runTrial(
+        trial("legacy", point),
+        new AbortController().signal,
+      );
+      return { outcome, argvs: runner.calls.filter((c) => !c.argv.includes("netperf")).map((c) => c.argv) };
+    };
+    const forward = (netns: string) => [
+      "nsenter",
+      `--net=/run/netns/${netns}`,
+      "iptables-save",
+      "-c",
+      "-t",
+      "filter",
+    ];
+    const pinned = await readers(false)();
+    // before and after the trial: each node's FORWARD counter; the maps are read from their files
+    expect(pinned.argvs).toEqual([
+      forward("rb-node1"),
+      forward("rb-node2"),
+      forward("rb-node1"),
+      forward("rb-node2"),
+    ]);
+    expect(pinned.outcome.path).toMatchObject({ ok: true, stackPasses: 200, iptablesForwardPackets: 200 });
+    const bpftool = ["bpftool", "-j", "batch", "file", "-"];
+    const fallback = await readers(true)();
+    // the FORWARD readers start at once; bpftool once the files have failed
+    expect(fallback.argvs).toEqual([
+      forward("rb-node1"),
+      forward("rb-node2"),
+      bpftool,
+      forward("rb-node1"),
+      forward("rb-node2"),
+      bpftool,
+    ]);
+    expect(fallback.outcome.path).toMatchObject({ ok: true, stackPasses: 200, iptablesForwardPackets: 200 });
+  });
+
   it("the sockperf witness: its server pinned on the server's CPU, its client on the client's, in their pods", async () => {
     const runner = new LabRunner();
-    const started: { netns: string; argv: readonly string[]; port: number }[] = [];
+    const started: Started = [];
     const lab = session(runner, started);
     const rr = trial("legacy", {
       placement: "same-node",
