@@ -37,7 +37,6 @@ import {
   judgeDirectPath,
   judgeTrialPath,
   type PinnedReader,
-  type ProbeReading,
   probeDelta,
   readPinnedFile,
   readProbe,
@@ -82,12 +81,16 @@ export class LabSession implements BackendSession {
   /** The generation the current mode was switched at: every trial must see it before and after. */
   private generation = 0;
   /**
-   * The last trial's closing reading, reused as the next trial's opening one when it covers
-   * the same nodes and namespaces: nothing but the benchmark's trials sends traffic through
-   * the lab, so the counters cannot have moved in between (a stray packet would add
-   * wrong-path evidence and reject the trial, never pass one). A switch updates its config.
+   * Each node's FORWARD count at the end of the last trial that crossed it: the next trial
+   * through that node starts from it instead of starting an iptables process. Nothing but the
+   * benchmark's trials sends traffic through the lab, and a trial that does not cross a node
+   * cannot move its FORWARD counter, so the count holds until a trial crosses the node again
+   * (which reads it afresh at its end); a stray forwarded packet would add wrong-path evidence
+   * and reject an eBPF trial, never pass one. Everything else a reading holds (the BPF maps'
+   * pinned files, the namespaces' counter files) costs no process and is read afresh before
+   * each trial. A witness run or a restarted server forgets it.
    */
-  private lastReading: { key: string; reading: ProbeReading } | null = null;
+  private readonly forwardSeen = new Map<string, number>();
 
   constructor(
     private readonly runner: Runner,
@@ -134,11 +137,6 @@ export class LabSession implements BackendSession {
     // The safeguard's rule check ran once when the session opened; `lab status` reports drift.
     const report = await setLabMode(this.runner, mode, { force: true, checkRules: false });
     this.generation = report.generation;
-    if (this.lastReading)
-      for (const [name, config] of Object.entries(report.nodes)) {
-        const node = this.lastReading.reading.nodes[name];
-        if (node) node.config = config;
-      }
     // this session is the lab's only writer while it holds the lock: its copy only needs the switch
     this.state = { ...this.state, mode, generation: report.generation };
     const nodes = Object.fromEntries(
@@ -181,7 +179,7 @@ export class LabSession implements BackendSession {
     }
     if (restarted.length > 0) await writeLabState(this.state);
     restarted.push(...(await this.witnessServers.restartDead(namespaces)), ...this.witnessRestarts.splice(0));
-    if (restarted.length > 0) this.lastReading = null; // a server's start may move its namespace's counters
+    if (restarted.length > 0) this.forwardSeen.clear(); // a server's start may move its namespace's counters
     return restarted;
   }
 
@@ -217,12 +215,14 @@ export class LabSession implements BackendSession {
       if (files) readNamespaces[netns] = files;
     }
     marks.push(performance.now());
-    const key = JSON.stringify([target.nodes.map((n) => n.name), Object.keys(readNamespaces)]);
-    const before =
-      this.lastReading?.key === key
-        ? this.lastReading.reading
-        : await readProbe(this.runner, target.nodes, readNamespaces, this.host.readPinned);
-    this.lastReading = null;
+    const before = await readProbe(
+      this.runner,
+      target.nodes,
+      readNamespaces,
+      this.host.readPinned,
+      Object.fromEntries(this.forwardSeen),
+    );
+    for (const node of target.nodes) this.forwardSeen.delete(node.name); // known again only once read after the trial
     marks.push(performance.now());
     // several instances start together and wait netperf's -s delay before measuring (netperf/streams.ts)
     const instances = await Promise.all(
@@ -237,7 +237,7 @@ export class LabSession implements BackendSession {
     marks.push(performance.now());
     const after = await readProbe(this.runner, target.nodes, readNamespaces, this.host.readPinned);
     marks.push(performance.now());
-    this.lastReading = { key, reading: after };
+    for (const [name, node] of Object.entries(after.nodes)) this.forwardSeen.set(name, node.forward);
     const delta = probeDelta(before, after, target.clientNetns);
     let path: PathCheck | undefined;
     if (trial.mode !== "host") {
@@ -299,7 +299,7 @@ export class LabSession implements BackendSession {
   /** A second witness at the trial's point, in the mode the trial just ran in (lab/witness.ts). */
   async runWitness(trial: Trial, tool: WitnessName, signal: AbortSignal) {
     // the witness's packets move the counters: the next trial reads its opening counters afresh
-    this.lastReading = null;
+    this.forwardSeen.clear();
     const target = trialEndpoints(this.plan, trial);
     const restarted = await this.witnessServers.ensure(tool, target.serverNetns, this.cpuPlacement.server);
     if (restarted) this.witnessRestarts.push(restarted);

@@ -124,16 +124,19 @@ async function readNamespace(files: CounterSource) {
 /**
  * Reads the nodes' BPF maps and FORWARD counters and, through their open counter files
  * (netns-counters.ts), the namespaces' kernel counters. Runs the readers side by side.
+ * `knownForward`: FORWARD counts by node name that need no process (probe's caller: the count
+ * a node's last reading ended with, when nothing can have crossed the node since).
  */
 export async function readProbe(
   runner: Runner,
   nodes: readonly NodePlan[],
   counterFiles: Readonly<Record<string, CounterSource>>,
   readPinned: PinnedReader = readPinnedFile,
+  knownForward: Readonly<Record<string, number>> = {},
 ): Promise<ProbeReading> {
   const [bpf, forwards, namespaces] = await Promise.all([
     readBpf(runner, nodes, readPinned),
-    Promise.all(nodes.map((node) => readForward(runner, node))),
+    Promise.all(nodes.map((node) => knownForward[node.name] ?? readForward(runner, node))),
     Promise.all(
       Object.entries(counterFiles).map(
         async ([netns, files]) => [netns, await readNamespace(files)] as const,

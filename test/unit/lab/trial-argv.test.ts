@@ -64,6 +64,8 @@ function pinnedMaps(readings: Readings, failing: boolean) {
  */
 class LabRunner implements Runner {
   readonly calls: { argv: string[]; timeoutMs?: number }[] = [];
+  /** Set: the FORWARD readers fail (iptables-save exits 1). */
+  failForward = false;
   constructor(private readonly readings = new Readings()) {}
 
   async run(argv: readonly string[], options: RunOptions = {}): Promise<ProcessResult> {
@@ -81,6 +83,8 @@ class LabRunner implements Runner {
       const dumps = (options.input ?? "").trim().split("\n");
       return answer(JSON.stringify(dumps.map((command) => this.dump(command))));
     }
+    if (argv.includes("iptables-save") && this.failForward)
+      return { ...answer(""), exitCode: 1, stderr: "iptables-save: lock held\n" };
     if (argv.includes("iptables-save"))
       return answer(
         `*filter\n[${100 * this.readings.next(argv[1] as string)}:0] -A FORWARD -m comment --comment "rb-lab: forward counter"\nCOMMIT\n`,
@@ -122,13 +126,17 @@ function counterSource(netns: string) {
 
 type Started = { netns: string; argv: readonly string[]; port: number }[];
 
+/** Netservers the fake host reports dead (by pid) until restarted. */
+const dead = new Set<number>();
+
 function fakeHost(started: Started, pinnedFails = false): LabHost {
   return {
     readPinned: pinnedMaps(new Readings(), pinnedFails),
     namespaceExists: () => true,
-    serving: () => true,
-    startNetserver: async () => {
-      throw new Error("no netserver should need a restart");
+    serving: (pid) => !dead.has(pid),
+    startNetserver: async (netns) => {
+      dead.clear();
+      return 2000 + netns.length;
     },
     openCounters: async (netns) => counterSource(netns),
     startListener: async (netns, argv, port) => {
@@ -449,6 +457,66 @@ describe("a lab trial's argv, whole", () => {
       bpftool,
     ]);
     expect(fallback.outcome.path).toMatchObject({ ok: true, stackPasses: 200, iptablesForwardPackets: 200 });
+  });
+
+  it("starts a trial from the FORWARD counts its nodes' last trial ended with: one iptables process per node per trial", async () => {
+    const rr = (placement: "same-node" | "cross-node") =>
+      trial("legacy", { placement, test: "TCP_RR", size: "1,1", requestSize: 1, responseSize: 1 });
+    const runner = new LabRunner();
+    const lab = session(runner, []);
+    const signal = new AbortController().signal;
+    const forward = (netns: string) => [
+      "nsenter",
+      `--net=/run/netns/${netns}`,
+      "iptables-save",
+      "-c",
+      "-t",
+      "filter",
+    ];
+    const readers = () =>
+      runner.calls
+        .splice(0)
+        .filter((c) => !c.argv.includes("netperf"))
+        .map((c) => c.argv);
+    expect((await lab.runTrial(rr("cross-node"), signal)).path?.ok).toBe(true);
+    expect(readers()).toEqual([
+      forward("rb-node1"),
+      forward("rb-node2"),
+      forward("rb-node1"),
+      forward("rb-node2"),
+    ]);
+    // same-node crosses node1 only: it starts from node1's count, and reads node1 after
+    expect((await lab.runTrial(rr("same-node"), signal)).path).toMatchObject({
+      ok: true,
+      iptablesForwardPackets: 100,
+    });
+    expect(readers()).toEqual([forward("rb-node1")]);
+    // node2's count is still the one the first trial ended with: nothing crossed node2 since
+    expect((await lab.runTrial(rr("cross-node"), signal)).path).toMatchObject({
+      ok: true,
+      iptablesForwardPackets: 200,
+    });
+    expect(readers()).toEqual([forward("rb-node1"), forward("rb-node2")]);
+    // a witness sends its own packets through the nodes: the next trial reads its start afresh
+    await lab.runWitness(rr("cross-node"), "sockperf", signal);
+    runner.calls.splice(0);
+    expect((await lab.runTrial(rr("same-node"), signal)).path?.ok).toBe(true);
+    expect(readers()).toEqual([forward("rb-node1"), forward("rb-node1")]);
+    // a netserver restarted on the path: the next trial reads its start afresh
+    dead.add(1002); // rb-node1-pod2's
+    runner.calls.splice(0);
+    expect(await lab.runTrial(rr("same-node"), signal)).toMatchObject({
+      restarts: ["rb-node1-pod2"],
+      path: { ok: true },
+    });
+    expect(readers()).toEqual([forward("rb-node1"), forward("rb-node1")]);
+    // a trial whose closing reading failed moved the counters unseen: the next one reads its start afresh
+    runner.failForward = true;
+    await expect(lab.runTrial(rr("same-node"), signal)).rejects.toThrow(/iptables-save/);
+    runner.failForward = false;
+    runner.calls.splice(0);
+    expect((await lab.runTrial(rr("same-node"), signal)).path?.ok).toBe(true);
+    expect(readers()).toEqual([forward("rb-node1"), forward("rb-node1")]);
   });
 
   it("the sockperf witness: its server pinned on the server's CPU, its client on the client's, in their pods", async () => {
