@@ -55,8 +55,26 @@ for (const t of ran)
   for (const [phase, ms] of Object.entries(t.phasesMs ?? {}))
     phases.set(phase, [...(phases.get(phase) ?? []), ms]);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0
+    ? 0
+    : ((s[Math.floor((s.length - 1) / 2)] as number) + (s[Math.ceil((s.length - 1) / 2)] as number)) / 2;
+};
 console.log(
   `  per attempt, mean ms          ${[...phases].map(([phase, xs]) => `${phase} ${mean(xs).toFixed(1)}`).join(", ")} (netperf: its whole process; ELAPSED_TIME ${(mean(ran.map((t) => t.elapsedSec ?? 0)) * 1000).toFixed(0)})`,
+);
+console.log(
+  `  per attempt, median ms        ${[...phases].map(([phase, xs]) => `${phase} ${median(xs).toFixed(1)}`).join(", ")}`,
+);
+// netperf's own start and end: its process's wall time less the test time it reports
+const beyond = ran.flatMap((t) =>
+  t.phasesMs?.netperf !== undefined && t.elapsedSec !== undefined && !t.streams
+    ? [t.phasesMs.netperf - t.elapsedSec * 1000]
+    : [],
+);
+console.log(
+  `  netperf beyond ELAPSED_TIME   mean ${mean(beyond).toFixed(1)} ms, median ${median(beyond).toFixed(1)} ms (one-stream attempts: its start, connections and results exchange)`,
 );
 const sorted = [...trials].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 const gaps = sorted

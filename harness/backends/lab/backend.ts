@@ -28,16 +28,17 @@ import {
 import { cleanupLab, labUp } from "./lab.js";
 import { acquireLabLock, type LabLock } from "./lock.js";
 import { listForeignRules, setLabMode } from "./mode.js";
-import { NamespaceCounterFiles } from "./netns-counters.js";
-import { netserverServing, startNetserver } from "./netserver.js";
+import { type CounterSource, NamespaceCounterFiles } from "./netns-counters.js";
+import { alive, netserverServing, startListener, startNetserver } from "./netserver.js";
 import { trialEndpoints } from "./pairs.js";
 import type { LabPlan } from "./plan.js";
 import {
   inNetns,
   judgeDirectPath,
   judgeTrialPath,
-  type ProbeReading,
+  type PinnedReader,
   probeDelta,
+  readPinnedFile,
   readProbe,
 } from "./probe.js";
 import { withProfile } from "./profile.js";
@@ -47,18 +48,52 @@ import { type ServiceOptions, type ServiceTarget, serviceOptionsOf, trialTarget 
 import { type LabState, readLabState, requireLab, writeLabState } from "./state.js";
 import { WitnessServers, witnessClientArgv } from "./witness.js";
 
-class LabSession implements BackendSession {
+/**
+ * What a session touches on this machine other than the commands it runs (those go through
+ * its Runner): the namespaces' presence, its servers' processes, the namespaces' counter
+ * files. The machine's by default; a unit test gives a fake (test/unit/lab/trial-argv.test.ts).
+ */
+export interface LabHost {
+  namespaceExists(netns: string): boolean;
+  /** Whether the netserver `pid` still serves (netserver.ts). */
+  serving(pid: number): boolean;
+  startNetserver(netns: string, port: number): Promise<number>;
+  /** Opens a namespace's counter files through `pid`, a process in it (netns-counters.ts). */
+  openCounters(netns: string, pid: number): Promise<CounterSource>;
+  /** Starts a witness server in a namespace and resolves with its pid once it listens. */
+  startListener(netns: string, argv: readonly string[], port: number): Promise<number>;
+  alive(pid: number): boolean;
+  /** Reads a pinned BPF map's file (probe.ts). */
+  readPinned: PinnedReader;
+}
+
+export const MACHINE_LAB_HOST: LabHost = {
+  namespaceExists: (netns) => existsSync(`/run/netns/${netns}`),
+  serving: netserverServing,
+  startNetserver,
+  openCounters: (netns, pid) => NamespaceCounterFiles.open(netns, pid),
+  startListener,
+  alive,
+  readPinned: readPinnedFile,
+};
+
+/** A run's hold on the lab. Exported for the unit test that drives its trials on a fake host. */
+export class LabSession implements BackendSession {
   readonly name = "lab";
   private closed = false;
   /** The generation the current mode was switched at: every trial must see it before and after. */
   private generation = 0;
   /**
-   * The last trial's closing reading, reused as the next trial's opening one when it covers
-   * the same nodes and namespaces: nothing but the benchmark's trials sends traffic through
-   * the lab, so the counters cannot have moved in between (a stray packet would add
-   * wrong-path evidence and reject the trial, never pass one). A switch updates its config.
+   * Each node's FORWARD count at the end of the last trial that crossed it: the next trial
+   * through that node starts from it instead of starting an iptables process. Nothing but the
+   * benchmark's trials sends traffic through the lab, and a trial that does not cross a node
+   * cannot move its FORWARD counter, so the count holds until a trial crosses the node again
+   * (which reads it afresh at its end); a stray forwarded packet would add wrong-path evidence
+   * and reject an eBPF trial, never pass one. Everything else a reading holds (the BPF maps'
+   * pinned files, the namespaces' counter files) costs no process and is read afresh before
+   * each trial. A witness run or a restarted server forgets it.
    */
-  private lastReading: { key: string; reading: ProbeReading } | null = null;
+  private readonly forwardSeen = new Map<string, number>();
 
   constructor(
     private readonly runner: Runner,
@@ -70,7 +105,10 @@ class LabSession implements BackendSession {
     readonly socketBufferBytes: number | null,
     private readonly lock: LabLock,
     private readonly restorePlacement: () => Promise<void>,
-  ) {}
+    private readonly host: LabHost = MACHINE_LAB_HOST,
+  ) {
+    this.witnessServers = new WitnessServers({ start: host.startListener, alive: host.alive });
+  }
 
   topology(): Record<string, unknown> {
     return {
@@ -104,11 +142,6 @@ class LabSession implements BackendSession {
     // The safeguard's rule check ran once when the session opened; `lab status` reports drift.
     const report = await setLabMode(this.runner, mode, { force: true, checkRules: false });
     this.generation = report.generation;
-    if (this.lastReading)
-      for (const [name, config] of Object.entries(report.nodes)) {
-        const node = this.lastReading.reading.nodes[name];
-        if (node) node.config = config;
-      }
     // this session is the lab's only writer while it holds the lock: its copy only needs the switch
     this.state = { ...this.state, mode, generation: report.generation };
     const nodes = Object.fromEntries(
@@ -135,7 +168,7 @@ class LabSession implements BackendSession {
    * netserver) or `tool@namespace` (a witness server), with those the witness restarted since.
    */
   private async superviseServers(namespaces: readonly string[]): Promise<string[]> {
-    const gone = namespaces.filter((netns) => !existsSync(`/run/netns/${netns}`));
+    const gone = namespaces.filter((netns) => !this.host.namespaceExists(netns));
     if (gone.length > 0)
       throw new EnvironmentError(
         `the lab namespace${gone.length > 1 ? "s" : ""} ${gone.join(", ")} vanished under this run: the lab was taken down or damaged from outside`,
@@ -144,24 +177,24 @@ class LabSession implements BackendSession {
     const restarted: string[] = [];
     for (const netns of namespaces) {
       const entry = this.state.netservers.find((s) => s.netns === netns);
-      if (entry && netserverServing(entry.pid)) continue;
-      const pid = await startNetserver(netns, this.plan.netserverPort);
+      if (entry && this.host.serving(entry.pid)) continue;
+      const pid = await this.host.startNetserver(netns, this.plan.netserverPort);
       this.state.netservers = [...this.state.netservers.filter((s) => s.netns !== netns), { netns, pid }];
       restarted.push(netns);
     }
     if (restarted.length > 0) await writeLabState(this.state);
     restarted.push(...(await this.witnessServers.restartDead(namespaces)), ...this.witnessRestarts.splice(0));
-    if (restarted.length > 0) this.lastReading = null; // a server's start may move its namespace's counters
+    if (restarted.length > 0) this.forwardSeen.clear(); // a server's start may move its namespace's counters
     return restarted;
   }
 
   /** A namespace's counter files, opened through its netserver on first use and kept open (netns-counters.ts). */
-  private async counterFilesOf(netns: string): Promise<NamespaceCounterFiles | null> {
+  private async counterFilesOf(netns: string): Promise<CounterSource | null> {
     const open = this.counterFiles.get(netns);
     if (open) return open;
     const pid = this.state.netservers.find((s) => s.netns === netns)?.pid;
     if (pid === undefined) return null;
-    const files = await NamespaceCounterFiles.open(netns, pid);
+    const files = await this.host.openCounters(netns, pid);
     this.counterFiles.set(netns, files);
     return files;
   }
@@ -187,7 +220,7 @@ class LabSession implements BackendSession {
     this.state = { ...this.state, services: count };
     await writeLabState(this.state);
     this.servicesWritten.push(written);
-    this.lastReading = null;
+    this.forwardSeen.clear(); // rewritten tables: every node's FORWARD count is read afresh
     return written;
   }
 
@@ -228,19 +261,30 @@ class LabSession implements BackendSession {
           ]);
         }
       : null;
-    const readNamespaces: Record<string, NamespaceCounterFiles> = {};
+    const readNamespaces: Record<string, CounterSource> = {};
     for (const netns of onPath) {
       const files = await this.counterFilesOf(netns);
       if (files) readNamespaces[netns] = files;
     }
     marks.push(performance.now());
-    const key = JSON.stringify([target.nodes.map((n) => n.name), Object.keys(readNamespaces), target.ipv6]);
     const serviceBefore: ServiceReading | null = readService ? await readService() : null;
-    const before =
-      this.lastReading?.key === key
-        ? this.lastReading.reading
-        : await readProbe(this.runner, target.nodes, readNamespaces, target.ipv6);
-    this.lastReading = null;
+    // FORWARD counts are per family (iptables or ip6tables): carried under the family's own name
+    const forwardKey = (node: string) => (target.ipv6 ? `${node}/ipv6` : node);
+    const known = Object.fromEntries(
+      target.nodes.flatMap((n) => {
+        const count = this.forwardSeen.get(forwardKey(n.name));
+        return count === undefined ? [] : [[n.name, count] as const];
+      }),
+    );
+    const before = await readProbe(
+      this.runner,
+      target.nodes,
+      readNamespaces,
+      this.host.readPinned,
+      known,
+      target.ipv6,
+    );
+    for (const node of target.nodes) this.forwardSeen.delete(forwardKey(node.name)); // known again only once read after the trial
     marks.push(performance.now());
     // several instances start together and wait netperf's -s delay before measuring (netperf/streams.ts)
     const instances = await Promise.all(
@@ -253,10 +297,18 @@ class LabSession implements BackendSession {
     );
     const result = combineInstances(instances);
     marks.push(performance.now());
-    const after = await readProbe(this.runner, target.nodes, readNamespaces, target.ipv6);
+    const after = await readProbe(
+      this.runner,
+      target.nodes,
+      readNamespaces,
+      this.host.readPinned,
+      {},
+      target.ipv6,
+    );
     const serviceAfter: ServiceReading | null = readService ? await readService() : null;
     marks.push(performance.now());
-    this.lastReading = { key, reading: after };
+    for (const [name, node] of Object.entries(after.nodes))
+      this.forwardSeen.set(forwardKey(name), node.forward);
     const delta = probeDelta(before, after, target.clientNetns);
     let path: PathCheck | undefined;
     if (trial.mode !== "host") {
@@ -329,16 +381,16 @@ class LabSession implements BackendSession {
   }
 
   /** Witness servers this session started: stopped by pid at close. */
-  private readonly witnessServers = new WitnessServers();
+  private readonly witnessServers: WitnessServers;
   /** Witness servers found dead and restarted by the witness itself: reported with the next trial. */
   private readonly witnessRestarts: string[] = [];
   /** Each namespace's counter files, open for the session. */
-  private readonly counterFiles = new Map<string, NamespaceCounterFiles>();
+  private readonly counterFiles = new Map<string, CounterSource>();
 
   /** A second witness at the trial's point, in the mode the trial just ran in (lab/witness.ts). */
   async runWitness(trial: Trial, tool: WitnessName, signal: AbortSignal) {
     // the witness's packets move the counters: the next trial reads its opening counters afresh
-    this.lastReading = null;
+    this.forwardSeen.clear();
     const target = trialEndpoints(this.plan, trial);
     const restarted = await this.witnessServers.ensure(tool, target.serverNetns, this.cpuPlacement.server);
     if (restarted) this.witnessRestarts.push(restarted);

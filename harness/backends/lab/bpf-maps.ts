@@ -1,4 +1,7 @@
 /**
+ * Over 300 lines on purpose: every encoding of the program's maps (bpftool JSON, the pinned
+ * bpffs print, the IPv4 and IPv6 endpoint keys) in one place, so the readers cannot disagree.
+ *
  * Encoding and decoding of the lab program's BPF maps (bpf/rb_host.bpf.c), as bpftool
  * commands and bpftool JSON. Pure: the lab runs the commands.
  */
@@ -254,6 +257,10 @@ export interface ConfigReading {
 export function parseConfigDump(json: string, map = "rb_config"): ConfigReading {
   const slots = new Map<number, number>();
   for (const entry of dumpEntries(json, map)) slots.set(entryKey(entry, map), entryValue(entry, map));
+  return configFromSlots(slots, map);
+}
+
+function configFromSlots(slots: ReadonlyMap<number, number>, map = "rb_config"): ConfigReading {
   const modeValue = slots.get(CONFIG_SLOTS.mode);
   const generation = slots.get(CONFIG_SLOTS.generation);
   if (modeValue === undefined || generation === undefined)
@@ -281,4 +288,70 @@ export function parseBatchOutput(json: string, expected: number): string[] {
 /** bpftool batch lines that dump a node's counters and config, in that order. */
 export function dumpCommands(pinDir: string): string[] {
   return [`map dump pinned ${pinDir}/maps/rb_counters`, `map dump pinned ${pinDir}/maps/rb_config`];
+}
+
+/**
+ * The same maps read from their pinned files: a map with BTF pinned in bpffs prints its entries
+ * when read (the kernel's bpffs "pretty print", kernel/bpf/inode.c map_seq_show; per-CPU arrays
+ * since 4.20), with no process to start. The kernel warns that this format may change, so the
+ * parsers below accept exactly the shape seen (test/fixtures/bpffs) and throw a BpfDumpError on
+ * anything else; the reader then falls back to bpftool (probe.ts).
+ */
+const PINNED_HEADER = /^# WARNING!! .*$/;
+
+/** A node's pinned rb_counters and rb_config files, in that order. */
+export function pinnedMapPaths(pinDir: string): [string, string] {
+  return [`${pinDir}/maps/rb_counters`, `${pinDir}/maps/rb_config`];
+}
+
+function pinnedLines(text: string, what: string): string[] {
+  const lines = text.split("\n").filter((line) => line !== "" && !PINNED_HEADER.test(line));
+  if (lines.length === 0) throw new BpfDumpError(`${what}: the pinned map printed no entries`);
+  return lines;
+}
+
+function pinnedNumber(text: string | undefined, what: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text ?? "") || !Number.isSafeInteger(value))
+    throw new BpfDumpError(`${what}: expected a non-negative integer, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+/** Parses the pinned rb_counters file (`slot: {` / `\tcpuN: value` / `}`) into summed counters. */
+export function parsePinnedCounters(text: string): Counters {
+  const counters: Partial<Counters> = {};
+  let slot: { name: CounterName | undefined; sum: number; cpus: number } | null = null;
+  for (const line of pinnedLines(text, "rb_counters")) {
+    const open = /^(\d+): \{$/.exec(line);
+    const cpu = /^\tcpu\d+: (\S+)$/.exec(line);
+    if (open && !slot) {
+      const key = pinnedNumber(open[1], "rb_counters key");
+      slot = { name: COUNTER_NAMES[key], sum: 0, cpus: 0 };
+    } else if (cpu && slot) {
+      slot.sum += pinnedNumber(cpu[1], `rb_counters[${slot.name ?? "?"}]`);
+      slot.cpus++;
+    } else if (line === "}" && slot) {
+      if (slot.cpus === 0) throw new BpfDumpError(`rb_counters[${slot.name ?? "?"}]: no per-CPU values`);
+      if (slot.name) counters[slot.name] = slot.sum; // a newer program's extra slot: the known ones still count
+      slot = null;
+    } else throw new BpfDumpError(`rb_counters: unexpected line in the pinned map: ${JSON.stringify(line)}`);
+  }
+  if (slot) throw new BpfDumpError("rb_counters: the pinned map's last entry is cut short");
+  // as parseCountersDump: an object without the IPv6 slots reads them as 0 (no IPv6 trial can pass on it)
+  for (const name of IPV6_COUNTERS) counters[name] ??= 0;
+  const missing = COUNTER_NAMES.filter((name) => counters[name] === undefined);
+  if (missing.length > 0) throw new BpfDumpError(`rb_counters: no value for ${missing.join(", ")}`);
+  return counters as Counters;
+}
+
+/** Parses the pinned rb_config file (`slot: value` lines). */
+export function parsePinnedConfig(text: string): ConfigReading {
+  const slots = new Map<number, number>();
+  for (const line of pinnedLines(text, "rb_config")) {
+    const entry = /^(\d+): (\S+)$/.exec(line);
+    if (!entry)
+      throw new BpfDumpError(`rb_config: unexpected line in the pinned map: ${JSON.stringify(line)}`);
+    slots.set(pinnedNumber(entry[1], "rb_config key"), pinnedNumber(entry[2], "rb_config"));
+  }
+  return configFromSlots(slots);
 }

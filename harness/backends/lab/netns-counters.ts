@@ -12,6 +12,9 @@ import { type FileHandle, open } from "node:fs/promises";
 const FILES = ["snmp", "netstat", "dev"] as const;
 type CounterFile = (typeof FILES)[number];
 
+/** What a trial's reading needs of a namespace's counters: NamespaceCounterFiles, or a test's fake. */
+export type CounterSource = Pick<NamespaceCounterFiles, "netns" | "read" | "close">;
+
 export class NamespaceCounterFiles {
   private constructor(
     readonly netns: string,

@@ -1,4 +1,7 @@
 /**
+ * Over 300 lines on purpose: one reading and its delta (BPF, FORWARD in both families, the
+ * namespaces' counters) kept together, as the path proof reads them.
+ *
  * One reading of everything that proves which path a lab trial took, taken before and after
  * it: each node's BPF counters and config (mode and switch generation) in one bpftool batch,
  * each node's iptables FORWARD counter, and the kernel counters of the namespaces on the path
@@ -6,6 +9,7 @@
  * would lose them). A counter that cannot be
  * read is an error, never a zero.
  */
+import { readFile } from "node:fs/promises";
 import { EnvironmentError } from "../../util/errors.js";
 import { type Runner, runChecked } from "../../util/runner.js";
 import type { RoutingMode } from "../../vocabulary/vocabulary.js";
@@ -16,6 +20,9 @@ import {
   parseBatchOutput,
   parseConfigDump,
   parseCountersDump,
+  parsePinnedConfig,
+  parsePinnedCounters,
+  pinnedMapPaths,
   redirects,
   stackPasses,
   subtractCounters,
@@ -28,7 +35,7 @@ import {
   type StackCounters,
   subtractStack,
 } from "./kernel-counters.js";
-import type { NamespaceCounterFiles } from "./netns-counters.js";
+import type { CounterSource } from "./netns-counters.js";
 import type { NodePlan } from "./plan.js";
 
 /** argv that runs `argv` inside a lab namespace (nsenter keeps /sys/fs/bpf visible; `ip netns exec` hides it). */
@@ -53,8 +60,32 @@ export interface ProbeReading {
   >;
 }
 
-/** Reads each node's BPF maps in one bpftool process. */
-async function readBpf(runner: Runner, nodes: readonly NodePlan[]) {
+/** Reads a pinned map's file (bpffs prints a map with BTF when read: bpf-maps.ts). */
+export type PinnedReader = (path: string) => Promise<string>;
+
+export const readPinnedFile: PinnedReader = (path) => readFile(path, "utf8");
+
+/**
+ * Reads each node's BPF maps: from their pinned files, which costs no process; when that
+ * fails (a map without BTF, a kernel that prints another format), in one bpftool process.
+ */
+async function readBpf(runner: Runner, nodes: readonly NodePlan[], readPinned: PinnedReader) {
+  if (nodes.length === 0) return []; // a host baseline crosses no node: nothing to read
+  try {
+    return await Promise.all(
+      nodes.map(async (node) => {
+        const [counters, config] = await Promise.all(
+          pinnedMapPaths(node.bpfPinDir).map((path) => readPinned(path)),
+        );
+        return {
+          counters: parsePinnedCounters(counters as string),
+          config: parsePinnedConfig(config as string),
+        };
+      }),
+    );
+  } catch {
+    // bpftool reads the same maps by syscall, and names what is wrong when it cannot
+  }
   const commands = nodes.flatMap((node) => dumpCommands(node.bpfPinDir));
   const result = await runChecked(runner, ["bpftool", "-j", "batch", "file", "-"], {
     input: `${commands.join("\n")}\n`,
@@ -83,8 +114,8 @@ export async function readForward(runner: Runner, node: NodePlan, ipv6 = false):
   return packets;
 }
 
-async function readNamespace(files: NamespaceCounterFiles) {
-  let text: Awaited<ReturnType<NamespaceCounterFiles["read"]>>;
+async function readNamespace(files: CounterSource) {
+  let text: Awaited<ReturnType<CounterSource["read"]>>;
   try {
     text = await files.read();
   } catch (error) {
@@ -100,16 +131,20 @@ async function readNamespace(files: NamespaceCounterFiles) {
 /**
  * Reads the nodes' BPF maps and FORWARD counters (ip6tables' for an IPv6 trial) and, through their open counter files
  * (netns-counters.ts), the namespaces' kernel counters. Runs the readers side by side.
+ * `knownForward`: FORWARD counts by node name that need no process (probe's caller: the count
+ * a node's last reading ended with, when nothing can have crossed the node since).
  */
 export async function readProbe(
   runner: Runner,
   nodes: readonly NodePlan[],
-  counterFiles: Readonly<Record<string, NamespaceCounterFiles>>,
+  counterFiles: Readonly<Record<string, CounterSource>>,
+  readPinned: PinnedReader = readPinnedFile,
+  knownForward: Readonly<Record<string, number>> = {},
   ipv6 = false,
 ): Promise<ProbeReading> {
   const [bpf, forwards, namespaces] = await Promise.all([
-    readBpf(runner, nodes),
-    Promise.all(nodes.map((node) => readForward(runner, node, ipv6))),
+    readBpf(runner, nodes, readPinned),
+    Promise.all(nodes.map((node) => knownForward[node.name] ?? readForward(runner, node, ipv6))),
     Promise.all(
       Object.entries(counterFiles).map(
         async ([netns, files]) => [netns, await readNamespace(files)] as const,

@@ -21,11 +21,21 @@ function pinned(cpu: number | null, argv: string[]): string[] {
   return cpu === null ? argv : ["taskset", "-c", String(cpu), ...argv];
 }
 
+/** How witness servers are started in a namespace and watched: this machine's processes, or a test's fake. */
+export interface ListenerControl {
+  start(netns: string, argv: readonly string[], port: number): Promise<number>;
+  alive(pid: number): boolean;
+}
+
+const PROCESSES: ListenerControl = { start: startListener, alive };
+
 /** The servers a run started, by `tool@netns`. */
 export class WitnessServers {
   private readonly pids = new Map<string, number>();
   /** The CPU each was pinned to, to restart it on the same one. */
   private readonly cpus = new Map<string, number | null>();
+
+  constructor(private readonly control: ListenerControl = PROCESSES) {}
 
   /**
    * Starts `tool`'s server in `netns` unless one of this run's is alive there. Returns
@@ -34,10 +44,10 @@ export class WitnessServers {
   async ensure(tool: WitnessName, netns: string, cpu: number | null): Promise<string | null> {
     const key = `${tool}@${netns}`;
     const running = this.pids.get(key);
-    if (running !== undefined && alive(running)) return null;
+    if (running !== undefined && this.control.alive(running)) return null;
     const port = PORTS[tool];
     const argv = tool === "sockperf" ? buildSockperfServerArgv({ port }) : buildIperf3ServerArgv({ port });
-    this.pids.set(key, await startListener(netns, pinned(cpu, argv), port));
+    this.pids.set(key, await this.control.start(netns, pinned(cpu, argv), port));
     this.cpus.set(key, cpu);
     return running === undefined ? null : key;
   }
@@ -47,14 +57,14 @@ export class WitnessServers {
     const restarted: string[] = [];
     for (const [key, pid] of this.pids) {
       const [tool, netns] = key.split("@") as [WitnessName, string];
-      if (!namespaces.includes(netns) || alive(pid)) continue;
+      if (!namespaces.includes(netns) || this.control.alive(pid)) continue;
       if (await this.ensure(tool, netns, this.cpus.get(key) ?? null)) restarted.push(key);
     }
     return restarted;
   }
 
   async stopAll(): Promise<void> {
-    await killProcesses([...this.pids.values()].filter(alive));
+    await killProcesses([...this.pids.values()].filter((pid) => this.control.alive(pid)));
     this.pids.clear();
     this.cpus.clear();
   }

@@ -13,6 +13,9 @@ import {
   parseBatchOutput,
   parseConfigDump,
   parseCountersDump,
+  parsePinnedConfig,
+  parsePinnedCounters,
+  pinnedMapPaths,
   redirects,
   stackPasses,
   subtractCounters,
@@ -45,6 +48,102 @@ describe("BPF map encoding", () => {
 // *-btf.json from the lab's maps (BTF present: bpftool adds `formatted`), *-nobtf.json from maps
 // made with `bpftool map create` (no BTF: raw little-endian bytes only).
 const fixture = (name: string) => readFileSync(join(FIXTURES, "bpftool", name), "utf8");
+
+// Read from the lab's pinned maps (`cat /sys/fs/bpf/rb-node1/maps/rb_counters`, kernel 6.18,
+// test/fixtures/bpftool/VERSION.txt) while the lab ran eBPF trials, at generation 113.
+const pinned = (name: string) => readFileSync(join(FIXTURES, "bpffs", name), "utf8");
+const PINNED_HEADER =
+  "# WARNING!! The output is for debug purpose only\n# WARNING!! The output format will change\n";
+
+describe("BPF maps read from their pinned files (bpffs pretty print)", () => {
+  it("sums each slot's per-CPU values to the fixture's exact totals", () => {
+    expect(parsePinnedCounters(pinned("rb_counters.txt"))).toEqual({
+      ...zeroCounters(),
+      passLegacy: 1 + 11003708,
+      redirectPeer: 8444186,
+      redirectFib: 3463355,
+      stackNonIpv4: 27 + 37,
+    });
+    expect(parsePinnedConfig(pinned("rb_config.txt"))).toEqual({ mode: "ebpf", generation: 113 });
+    expect(pinnedMapPaths("/sys/fs/bpf/rb-node1")).toEqual([
+      "/sys/fs/bpf/rb-node1/maps/rb_counters",
+      "/sys/fs/bpf/rb-node1/maps/rb_config",
+    ]);
+  });
+
+  it("keeps each slot to itself and sums every CPU (synthetic, distinct per CPU and slot)", () => {
+    // slot k, CPU c holds 10^c * (k + 1), as in the bpftool test above
+    const text = (slots: number) =>
+      PINNED_HEADER +
+      Array.from(
+        { length: slots },
+        (_, k) => `${k}: {\n${[0, 1, 2].map((c) => `\tcpu${c}: ${10 ** c * (k + 1)}\n`).join("")}}\n`,
+      ).join("");
+    const n = COUNTER_NAMES.length;
+    const expected = Object.fromEntries(COUNTER_NAMES.map((name, k) => [name, 111 * (k + 1)]));
+    expect(parsePinnedCounters(text(n))).toEqual(expected);
+    // a newer program's extra slot is ignored; a missing one is an error
+    expect(parsePinnedCounters(text(n + 1))).toEqual(expected);
+    expect(() => parsePinnedCounters(text(7))).toThrow("rb_counters: no value for stackIpOptions");
+    // an object from before IPv6 (the first 8 slots): its IPv6 slots read as 0
+    expect(parsePinnedCounters(text(8))).toEqual({
+      ...expected,
+      ...Object.fromEntries(COUNTER_NAMES.slice(8).map((name) => [name, 0])),
+    });
+    expect(parsePinnedConfig(`${PINNED_HEADER}0: 0\n1: 4294967295\n`)).toEqual({
+      mode: "legacy",
+      generation: 4294967295,
+    });
+    expect(parsePinnedConfig("0: 7\n1: 1\n")).toEqual({ mode: "unknown", generation: 1 });
+  });
+
+  it("refuses any other shape, so the reader falls back to bpftool instead of reading a wrong number", () => {
+    const entry = (body: string) => `${PINNED_HEADER}0: {\n${body}}\n`;
+    const refused = (text: string) => {
+      try {
+        parsePinnedCounters(text);
+      } catch (error) {
+        expect(error).toBeInstanceOf(BpfDumpError);
+        return (error as Error).message;
+      }
+      return "accepted";
+    };
+    expect(refused(PINNED_HEADER)).toBe("rb_counters: the pinned map printed no entries");
+    expect(refused("")).toBe("rb_counters: the pinned map printed no entries");
+    expect(refused(entry(""))).toBe("rb_counters[passLegacy]: no per-CPU values");
+    expect(refused(entry("\tcpu0: -1\n"))).toBe(
+      'rb_counters[passLegacy]: expected a non-negative integer, got "-1"',
+    );
+    expect(refused(entry("\tcpu0: 0x10\n"))).toMatch(/got "0x10"/);
+    expect(refused(entry(`\tcpu0: ${2 ** 53}\n`))).toMatch(/non-negative integer/);
+    expect(refused(entry("\tcpu0: {1}\n"))).toMatch(/got "\{1\}"/);
+    expect(refused(entry("\tcpu0:  1\n"))).toBe(
+      'rb_counters: unexpected line in the pinned map: "\\tcpu0:  1"',
+    );
+    expect(refused(entry("cpu0: 1\n"))).toMatch(/unexpected line in the pinned map: "cpu0: 1"/);
+    expect(refused(`${PINNED_HEADER}0: {\n\tcpu0: 1\n`)).toBe(
+      "rb_counters: the pinned map's last entry is cut short",
+    );
+    expect(refused(`${PINNED_HEADER}0: {\n0: {\n`)).toMatch(/unexpected line in the pinned map: "0: \{"/);
+    expect(refused(`${PINNED_HEADER}\tcpu0: 1\n`)).toMatch(/unexpected line/);
+    expect(refused(`${PINNED_HEADER}}\n`)).toMatch(/unexpected line in the pinned map: "}"/);
+    expect(refused(`${PINNED_HEADER}0: 5\n`)).toMatch(/unexpected line in the pinned map: "0: 5"/);
+    expect(refused(`${PINNED_HEADER}x0: {\n`)).toMatch(/unexpected line/);
+    expect(() => parsePinnedConfig(`${PINNED_HEADER}0: {\n`)).toThrow(
+      /rb_config: expected a non-negative integer, got "\{"/,
+    );
+    expect(() => parsePinnedConfig(`${PINNED_HEADER}0: 1 2\n`)).toThrow(
+      'rb_config: unexpected line in the pinned map: "0: 1 2"',
+    );
+    expect(() => parsePinnedConfig(`${PINNED_HEADER}1: 3\n`)).toThrow(
+      /the mode or generation slot is missing/,
+    );
+    expect(() => parsePinnedConfig(PINNED_HEADER)).toThrow("rb_config: the pinned map printed no entries");
+    expect(() => parsePinnedConfig("0: 1\n1: -2\n")).toThrow(
+      'rb_config: expected a non-negative integer, got "-2"',
+    );
+  });
+});
 
 describe("BPF map decoding (real bpftool output)", () => {
   it("sums per-CPU counters with BTF", () => {
