@@ -141,6 +141,12 @@ describe.skipIf(skipRootTests)("faults (root)", () => {
     const dir = join(out, "namespace");
     const run = startRun([MINI, "--out", dir], 2);
     await run.reached;
+    // a busy machine repeats trials (noise): their lines are not finished trials
+    await waitFor(
+      "two completed trials",
+      () => attemptsIn(dir).filter((a) => a.state === "completed").length >= 2,
+      90_000,
+    );
     expect(spawnSync("ip", ["netns", "del", "rb-node1-pod1"]).status).toBe(0);
     expect(await run.closed).toBe(3);
     expect(run.output().stderr).toMatch(/the lab namespace rb-node1-pod1 vanished under this run/);
