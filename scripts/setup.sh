@@ -79,8 +79,24 @@ if ! command -v npm >/dev/null 2>&1; then
   exit 3
 fi
 project_node=node_modules/.bin/node
-if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]] ||
-  ! "$project_node" --version >/dev/null 2>&1; then
+install_needed() {
+  [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]] ||
+    ! "$project_node" --version >/dev/null 2>&1
+}
+if install_needed && [[ -L node_modules ]]; then
+  # A checkout (a git worktree) that shares another checkout's install through a link: npm ci
+  # would empty the linked folder, the other checkout's node_modules. Never run it through one.
+  linked=$(readlink -f node_modules || readlink node_modules)
+  if [[ -f node_modules/.package-lock.json ]] && "$project_node" --version >/dev/null 2>&1; then
+    log "node_modules is a symlink to $linked: not running npm ci through it (that would empty $linked);" \
+      "using the dependencies installed there as they are (run this script in that checkout to update them)"
+  else
+    log "node_modules is a symlink to $linked, which holds no usable install (no Node.js at $project_node):" \
+      "not running npm ci through it (that would empty $linked). Run this script in the checkout that" \
+      "owns $linked, or replace the link with an install of its own (rm node_modules, then run this script again)."
+    exit 1
+  fi
+elif install_needed; then
   machine_node=$(command -v node >/dev/null 2>&1 && node --version || echo none)
   log "installing npm dependencies, Node.js included (the machine's node: $machine_node)"
   machine_major=${machine_node#v} machine_major=${machine_major%%.*}
