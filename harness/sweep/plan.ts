@@ -147,9 +147,25 @@ export function planBlock(sweep: Sweep, points: readonly Point[], block: number)
 
 function blockOf(sweep: Sweep, points: readonly Point[], block: number, modes: readonly Mode[]): Trial[] {
   const random = blockRandom(sweep.seed, block);
-  return shuffled(points, random).flatMap((point) =>
+  const trials = shuffled(points, random).flatMap((point) =>
     shuffled(modes, random).map((mode) => trial(block, mode, point, sweep.durationSec)),
   );
+  return groupedByServices(trials, block);
+}
+
+/**
+ * A block's trials grouped by Service count (a change rewrites every node's Service table: 10 s
+ * or more at 10,000), in shuffled order within each group; ascending in odd blocks, descending
+ * in even ones, so consecutive blocks meet at the same count and a block adds one change.
+ * Without a Service-count axis: the order as it was.
+ */
+function groupedByServices(trials: Trial[], block: number): Trial[] {
+  if (!trials.some((t) => t.point.services !== undefined)) return trials;
+  const direction = block % 2 === 1 ? 1 : -1;
+  return trials
+    .map((t, i) => ({ t, i }))
+    .sort((a, b) => direction * ((a.t.point.services ?? 0) - (b.t.point.services ?? 0)) || a.i - b.i)
+    .map(({ t }) => t);
 }
 
 /** A segment of the segmented design: one routing mode between two switches, and its blocks in time order. */

@@ -337,6 +337,23 @@ export function resolveSweep(parsed: ParsedSweep, overrides: SweepOverrides = {}
       "mode direct is a lab baseline (two pods joined by a veth pair of their own): a cluster has no such path",
       "remove direct from modes for a Kubernetes run; use host for a node-to-node baseline",
     );
+  const service = parsed.destinations?.includes("service");
+  const baselines = parsed.modes.filter((m) => m === "host" || m === "direct");
+  if (service && baselines.length > 0)
+    throw new UsageError(
+      `destinations: service with modes ${baselines.join(", ")}: a baseline has no Service in front of the server`,
+      "measure the baselines in a sweep of their own, or remove service from destinations",
+    );
+  if (parsed.ipFamilies?.includes("ipv6") && parsed.modes.includes("direct"))
+    throw new UsageError(
+      "ipFamilies: ipv6 with mode direct: the direct pair is IPv4 only",
+      "remove direct from modes, or ipv6 from ipFamilies",
+    );
+  if (backend === "lab" && service && parsed.streams?.some((n) => n > 1))
+    throw new UsageError(
+      "destinations: service with streams above 1 on the lab: its netserver Service rotates one data port per trial",
+      "measure several streams to the pod only, in a sweep of their own",
+    );
   if (backend === "kubernetes") {
     const labOnly = [
       parsed.destinations?.includes("service") ? "destinations: service" : null,

@@ -63,4 +63,26 @@ describe("point dimensions in the sweep", () => {
     expect(() => sweep("backend: kubernetes\nipFamilies: [ipv6]\n")).toThrow(/ipFamilies: ipv6/);
     expect(() => sweep("backend: kubernetes\ndestinations: [pod]\nipFamilies: [ipv4]\n")).not.toThrow();
   });
+
+  it("refuses combinations the lab cannot measure, naming them", () => {
+    expect(() => sweep("modes: [legacy, ebpf, direct]\ndestinations: [pod, service]\n")).toThrow(
+      /destinations: service with modes direct/,
+    );
+    expect(() => sweep("modes: [legacy, ebpf, direct]\nipFamilies: [ipv6]\n")).toThrow(
+      /ipv6 with mode direct/,
+    );
+    expect(() => sweep("destinations: [service]\nstreams: [1, 4]\n")).toThrow(/streams above 1/);
+  });
+
+  it("groups each block's trials by Service count, meeting the next block at the same count", () => {
+    const trials = planSweep(
+      sweep("destinations: [pod, service]\nlab: {services: [100, 10000]}\nrepetitions: 3\n"),
+    );
+    const counts = trials.map((t) => t.point.services);
+    const changes = counts.filter((c, i) => i > 0 && c !== counts[i - 1]).length;
+    // 3 blocks of 8 trials: one change inside each block, none between blocks
+    expect(changes).toBe(3);
+    expect(counts.slice(0, 4)).toEqual([100, 100, 100, 100]);
+    expect(new Set(trials.slice(0, 8).map((t) => t.block))).toEqual(new Set([1]));
+  });
 });
