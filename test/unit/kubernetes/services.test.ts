@@ -9,7 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { kubernetesBackend } from "../../../harness/backends/kubernetes/backend.js";
+import { runChecks } from "../../../harness/backends/kubernetes/check.js";
+import { ipFamiliesCheck } from "../../../harness/backends/kubernetes/check-families.js";
 import { parseCiliumStatus } from "../../../harness/backends/kubernetes/cilium-status.js";
+import { loadKubeConfig } from "../../../harness/backends/kubernetes/kubeconfig.js";
+import type { NodeFacts } from "../../../harness/backends/kubernetes/nodes.js";
 import { serviceEvidence } from "../../../harness/backends/kubernetes/service-evidence.js";
 import { parseSweep } from "../../../harness/sweep/load.js";
 import { planSweep } from "../../../harness/sweep/plan.js";
@@ -174,5 +178,24 @@ describe("IPv6", () => {
     await expect(opening).rejects.toThrow(/not dual-stack: client has no ipv6 address \(198\.19\./);
     expect(fake.execLog.filter((e) => e.command.includes("netperf"))).toEqual([]);
     expect(fake.namespaces.size).toBe(2);
+  });
+});
+
+describe("routebench k8s check", () => {
+  const rows = async (options: FakeOptions, families: string) => {
+    const { sweep } = await open(options, `placements: [same-node]\nipFamilies: [${families}]`);
+    const checks = await runChecks(sweep, loadKubeConfig(sweep.kubernetes), log);
+    return checks.find((c) => c.id === "ipfamilies");
+  };
+  it("has a dual-stack row for ipv6 sweeps: pass on dual-stack nodes, fail on single-stack ones, skip for IPv4", async () => {
+    expect((await rows({ nodes: DUAL }, "ipv4, ipv6"))?.status).toBe("pass");
+    const single = await rows({ nodes: DUAL.map((n) => ({ name: n.name })) }, "ipv6");
+    // the fake's single-stack nodes have no podCIDRs: it cannot tell, and says the run checks the pods
+    expect(single?.status).toBe("warn");
+    expect((await rows({}, "ipv4"))?.status).toBe("skip");
+    const v4only = { metadata: { name: "a" }, spec: { podCIDRs: ["10.244.1.0/24"] } };
+    const failed = ipFamiliesCheck({ ipFamilies: ["ipv6"] }, [v4only], [{ name: "a" } as NodeFacts]);
+    expect(failed.status).toBe("fail");
+    expect(failed.detail).toBe("single-stack: a has pod CIDRs 10.244.1.0/24 only");
   });
 });
