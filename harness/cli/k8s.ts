@@ -111,7 +111,7 @@ export function registerK8s(program: Command): void {
     .option("--cilium-namespace <name>", "where Cilium runs", "kube-system")
     .option(
       "--namespace <name>",
-      "delete your runs' pods in this namespace (runs given kubernetes.namespace)",
+      "delete your runs' pods and Services in this namespace (runs given kubernetes.namespace)",
     )
     .option("--run <id>", "only what this run left (its id: rb-<id> namespaces, routebench.io/run=<id>)")
     .option("--owner <owner>", "whose leftovers (default: you on this machine, user.host)")
@@ -162,6 +162,13 @@ export function registerK8s(program: Command): void {
             await core.deleteNamespacedPod({ name: pod.metadata?.name ?? "", namespace });
             done.pods.push(`${namespace}/${pod.metadata?.name}`);
           }
+          // the Services of `destinations: [service]` runs; a Role for pod-only runs has no right to them, nor need
+          await core
+            .deleteCollectionNamespacedService({ namespace, labelSelector: selector })
+            .catch((error: { message?: string; code?: number }) => {
+              if (error.code === 403 || /forbidden/i.test(error.message ?? "")) return null;
+              throw error;
+            });
         } else {
           for (const ns of (await core.listNamespace({ labelSelector: selector })).items) {
             const name = ns.metadata?.name ?? "";

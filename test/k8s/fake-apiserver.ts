@@ -20,6 +20,7 @@ import { type AksState, handleAks, initialAks, settleAks } from "./fake-aks.js";
 import { addAgents, handleCilium, settleRollout } from "./fake-cilium.js";
 import { handleExec } from "./fake-exec.js";
 import { handleCore, settlePods } from "./fake-pods.js";
+import { handleServices } from "./fake-services.js";
 import { type Json, type NodeState, status } from "./fake-wire.js";
 
 export { kubeconfigFor } from "./fake-wire.js";
@@ -49,6 +50,8 @@ export interface Faults {
   terminatingAgents: boolean;
   /** The next requests matching the path answer 429 with this Retry-After (seconds). */
   throttle: { path: RegExp; retryAfterSec: number; count: number } | null;
+  /** The agents' socket LB (kube-proxy replacement's socket-level Service translation). */
+  socketLB: "on" | "off" | "hostns-only";
   /** SelfSubjectAccessReview denies these ("verb resource[/subresource]"); "get configmaps" also refuses the read. */
   denied: string[];
 }
@@ -119,6 +122,7 @@ export class FakeApiServer {
     terminatingAgents: false,
     throttle: null,
     denied: [],
+    socketLB: "on",
   };
   /** CiliumNodeConfig objects in kube-system. */
   readonly nodeConfigs: Json[] = [];
@@ -126,6 +130,7 @@ export class FakeApiServer {
   simulatedMode: RoutingMode = "legacy";
   readonly namespaces = new Map<string, Json>();
   readonly pods = new Map<string, Json>();
+  readonly services = new Map<string, Json>();
   /** Every request, for assertions: `METHOD path`. */
   readonly requests: string[] = [];
   /** Every SelfSubjectAccessReview's resourceAttributes. */
@@ -287,6 +292,7 @@ export class FakeApiServer {
       return this.send(res, 200, { major: "1", minor: "33", gitVersion: "v1.33.2-fake" });
     if (await handleAks(this, req, res, url, path)) return;
     if (await handleCilium(this, req, res, path)) return;
+    if (await handleServices(this, req, res, url, path)) return;
     if (await handleCore(this, req, res, url, path)) return;
     return this.send(res, 404, status(404, `the fake API server does not serve ${method} ${path}`));
   }

@@ -61,6 +61,7 @@ async function agentExec(s: FakeApiServer, pod: Json, command: string[], ws: Web
   const mode = pod.internal.stale ? (current === "ebpf" ? "legacy" : "ebpf") : current;
   const report = {
     kubeProxyReplacement: !s.faults.noKubeProxyReplacement,
+    socketLB: s.faults.socketLB,
     exitsOne: s.faults.statusExitsOne,
     format: s.faults.statusFormat,
   };

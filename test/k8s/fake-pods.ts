@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { podSecurityViolations } from "../../harness/backends/kubernetes/podsecurity.js";
 import { cpuMillis } from "../../harness/backends/kubernetes/resources.js";
 import type { FakeApiServer } from "./fake-apiserver.js";
+import { podIPs } from "./fake-services.js";
 import { type Json, nodeObject, status } from "./fake-wire.js";
 
 export function podStatus(s: FakeApiServer, pod: Json): Json {
@@ -72,7 +73,7 @@ export function podStatus(s: FakeApiServer, pod: Json): Json {
     phase: "Running",
     hostIP: internal.nodeIp,
     podIP: internal.ip,
-    podIPs: [{ ip: internal.ip }],
+    podIPs: podIPs(s, internal),
     conditions: [
       { type: "PodScheduled", status: "True" },
       { type: "Ready", status: "True" },

@@ -99,6 +99,8 @@ export function nodeObject(n: NodeState, controlPlane = false): Json {
 /** What `cilium-dbg status` prints, as the fake's faults shape it. */
 export interface AgentReport {
   kubeProxyReplacement: boolean;
+  /** kube-proxy-replacement.features.socketLB: on, off, or only in the host namespace (bpf-lb-sock-hostns-only). */
+  socketLB: "on" | "off" | "hostns-only";
   exitsOne: boolean;
   format: "old" | "new";
 }
@@ -115,7 +117,16 @@ export function agentStatusText(routing: "BPF" | "Legacy", report: AgentReport, 
     return `${JSON.stringify(
       {
         cilium: { state, msg: "1.18.2 (v1.18.2-5f21a4a8)" },
-        "kube-proxy-replacement": { mode: kpr },
+        "kube-proxy-replacement": {
+          mode: kpr,
+          // api/v1 KubeProxyReplacementFeatures: omitempty, so a false flag is absent
+          features: {
+            ...(report.kubeProxyReplacement && report.socketLB !== "off"
+              ? { socketLB: { enabled: true } }
+              : {}),
+            ...(report.socketLB === "hostns-only" ? { bpfSocketLBHostnsOnly: true } : {}),
+          },
+        },
         masquerading: { enabled: true, mode: "BPF" },
         routing: {
           "inter-host-routing-mode": "Native",

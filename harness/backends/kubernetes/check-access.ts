@@ -4,6 +4,7 @@ import type { Sweep } from "../../sweep/schema.js";
 import { api } from "./api.js";
 import { type Check, fail, pass } from "./check-result.js";
 import { CILIUM_CONFIG, CILIUM_DAEMONSET } from "./cilium-config.js";
+import { wantsServices } from "./services.js";
 
 /** One permission as a SelfSubjectAccessReview asks for it (its resourceAttributes). */
 export interface Permission {
@@ -59,6 +60,15 @@ export function requiredPermissions(sweep: Sweep): Permission[] {
     { verb: "list", group: "", resource: "pods", namespace: cilium },
     ...execPermissions(cilium),
   ];
+  if (wantsServices(sweep))
+    perms.push(
+      ...["create", "deletecollection"].map((verb) => ({
+        verb,
+        group: "",
+        resource: "services",
+        namespace: ns,
+      })),
+    );
   if (k.routing.strategy === "cilium-configmap")
     perms.push(
       { verb: "patch", group: "", resource: "configmaps", namespace: cilium, name: CILIUM_CONFIG },

@@ -9,6 +9,7 @@ import type { Sweep } from "../../sweep/schema.js";
 import { api } from "./api.js";
 import { rbacCheck } from "./check-access.js";
 import { agentChecks, ciliumConfigCheck, ciliumInstalledCheck, strategyCheck } from "./check-cilium.js";
+import { ipFamiliesCheck } from "./check-families.js";
 import { aksCheck, nodeChecks } from "./check-nodes.js";
 import { imageCheck, podSecurityCheck } from "./check-pods.js";
 import { profilingCheck } from "./check-profiling.js";
@@ -52,6 +53,7 @@ export async function runChecks(
   const nodeList = await api("listing nodes", () => clients.core.listNode());
   const { testNodes, checks: nodeLines } = nodeChecks(nodeList.items, k.nodes, k.nodeSelector);
   checks.push(...nodeLines);
+  checks.push(ipFamiliesCheck(sweep, nodeList.items, testNodes));
   const plans = podPlans(
     testNodes ? [testNodes[0].name, testNodes[1].name] : ["A", "B"],
     sweep.placements,

@@ -29,6 +29,12 @@ export interface CiliumAgentStatus {
   hostRouting: HostRouting | null;
   /** "True" or "False" (kube-proxy-replacement.mode). */
   kubeProxyReplacement: string | null;
+  /**
+   * Socket-level Service translation (kube-proxy-replacement.features.socketLB.enabled, and
+   * bpfSocketLBHostnsOnly: only the host namespace's sockets, so pods' connections go through
+   * the per-packet path instead); null where the report does not say (the text form).
+   */
+  socketLB: "enabled" | "disabled" | "host-namespace-only" | null;
   /** "BPF" or "iptables" when masquerading is enabled, "disabled" when not. */
   masquerading: string | null;
   /** e.g. "1.18.2 (v1.18.2-5f21a4a8)" (cilium.msg). */
@@ -40,14 +46,31 @@ export interface CiliumAgentStatus {
 /** The fields of `cilium-dbg status -o json` (api/v1 StatusResponse) read here; others are ignored. */
 const ciliumStatusSchema = z.looseObject({
   routing: z.looseObject({ "intra-host-routing-mode": z.string().optional() }).optional(),
-  "kube-proxy-replacement": z.looseObject({ mode: z.string().optional() }).optional(),
+  "kube-proxy-replacement": z
+    .looseObject({
+      mode: z.string().optional(),
+      features: z
+        .looseObject({
+          socketLB: z.looseObject({ enabled: z.boolean().optional() }).optional(),
+          bpfSocketLBHostnsOnly: z.boolean().optional(),
+        })
+        .optional(),
+    })
+    .optional(),
   masquerading: z.looseObject({ enabled: z.boolean().optional(), mode: z.string().optional() }).optional(),
   cilium: z.looseObject({ state: z.string().optional(), msg: z.string().optional() }).optional(),
 });
 
+/** The socket LB state of api/v1 KubeProxyReplacementFeatures, whose flags are omitempty: absent is false. */
+function socketLBOf(features: { socketLB?: { enabled?: boolean }; bpfSocketLBHostnsOnly?: boolean } = {}) {
+  if (!features.socketLB?.enabled) return "disabled";
+  return features.bpfSocketLBHostnsOnly ? "host-namespace-only" : "enabled";
+}
+
 /**
  * Reads `cilium-dbg status -o json` (api/v1 StatusResponse: routing.intra-host-routing-mode,
- * kube-proxy-replacement.mode, masquerading.{enabled,mode}, cilium.{state,msg}; cilium/cilium
+ * kube-proxy-replacement.mode and .features.{socketLB.enabled,bpfSocketLBHostnsOnly}
+ * (api/v1/models/kube_proxy_replacement.go), masquerading.{enabled,mode}, cilium.{state,msg}; cilium/cilium
  * api/v1/openapi.yaml), else the text report. The agent exits 1 when it is not fully Ok but has
  * printed its whole report: the output is read whatever the exit code.
  */
@@ -59,9 +82,11 @@ export function parseCiliumStatus(output: string): CiliumAgentStatus {
     if (json) {
       const mode = json.routing?.["intra-host-routing-mode"];
       const masq = json.masquerading;
+      const kpr = json["kube-proxy-replacement"];
       return {
         hostRouting: mode === "BPF" || mode === "Legacy" ? mode : null,
-        kubeProxyReplacement: json["kube-proxy-replacement"]?.mode ?? null,
+        kubeProxyReplacement: kpr?.mode ?? null,
+        socketLB: kpr ? socketLBOf(kpr.features) : null,
         masquerading: masq ? (masq.enabled ? (masq.mode ?? null) : "disabled") : null,
         version: json.cilium?.msg ?? null,
         state: json.cilium?.state ?? null,
@@ -73,6 +98,7 @@ export function parseCiliumStatus(output: string): CiliumAgentStatus {
   return {
     hostRouting: parseCiliumHostRouting(output),
     kubeProxyReplacement: line("KubeProxyReplacement"),
+    socketLB: null,
     masquerading: masquerading === "Disabled" ? "disabled" : masquerading,
     version: /^\s*Cilium:\s*\S+\s+(.*)$/im.exec(output)?.[1]?.trim() ?? null,
     state: line("Cilium"),

@@ -5,12 +5,14 @@
  */
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Sweep } from "../../sweep/schema.js";
+import { EnvironmentError } from "../../util/errors.js";
 import { api } from "./api.js";
 import { ciliumFacts } from "./cilium.js";
 import { kubeClients } from "./kubeconfig.js";
 import { podPlans } from "./manifests.js";
 import { chooseNodes, type NodeFacts } from "./nodes.js";
-import { closeNamespace, openNamespace, startPods, type TestPods } from "./pods.js";
+import { closeNamespace, openNamespace, type PodAddresses, startPods, type TestPods } from "./pods.js";
+import { deleteServices, startServices, wantsServices } from "./services.js";
 
 /** One connected cluster with this run's pods running on its two test nodes. */
 export interface Cluster extends TestPods {
@@ -40,7 +42,26 @@ export function makeKubeRunId(date = new Date()): string {
 }
 
 /**
- * Reads the cluster, picks the test nodes, opens the namespace and starts the sweep's pods.
+ * Refuses `ipFamilies: [ipv6]` where a started pod has no IPv6 address (status.podIPs holds
+ * one address per family on a dual-stack cluster): a single-stack cluster, said before any trial.
+ */
+export function assertFamilies(sweep: Pick<Sweep, "ipFamilies">, started: PodAddresses): void {
+  const families = sweep.ipFamilies ?? ["ipv4"];
+  const short = [...started.podAddresses].flatMap(([role, ips]) =>
+    families
+      .filter((f) => !ips[f])
+      .map((f) => `${role} has no ${f} address (${Object.values(ips).join(", ")})`),
+  );
+  if (short.length)
+    throw new EnvironmentError(
+      `the sweep lists ipFamilies ${families.join(", ")} but the cluster is not dual-stack: ${short.join("; ")}`,
+      "remove ipv6 from ipFamilies for this cluster, or run on a dual-stack cluster (`routebench k8s check` shows the nodes' pod CIDRs)",
+    );
+}
+
+/**
+ * Reads the cluster, picks the test nodes, opens the namespace and starts the sweep's pods (and
+ * the netservers' Services for `destinations: [service]`).
  * On a failure it removes what it made before throwing, so a caller has only whole clusters to close.
  */
 export async function connect(
@@ -64,10 +85,24 @@ export async function connect(
       nodes: describeNodes(nodes),
       cilium: await ciliumFacts(clients, options.routing.ciliumNamespace, log),
     };
-    const podIps = await startPods(scope, plans);
-    return { ...scope, context: kc.getCurrentContext(), nodes, plans, podIps, facts };
+    const started = await startPods(scope, plans);
+    assertFamilies(sweep, started);
+    const services = wantsServices(sweep) ? await startServices(scope, plans, sweep) : undefined;
+    return {
+      ...scope,
+      context: kc.getCurrentContext(),
+      nodes,
+      plans,
+      ...started,
+      ...(services ? { services } : {}),
+      facts: services
+        ? { ...facts, services: Object.fromEntries([...services].map(([role, ips]) => [role, ips])) }
+        : facts,
+    };
   } catch (error) {
     await closeNamespace(scope, log);
+    if (wantsServices(sweep) && !scope.createdNamespace)
+      await deleteServices(scope).catch((e) => log(`cleanup: ${e.message}`));
     throw error;
   }
 }

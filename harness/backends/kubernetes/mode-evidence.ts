@@ -1,6 +1,7 @@
 /**
  * The evidence that a cluster is in a mode: every test node's Cilium agent reports the mode's
- * host routing, or the switch is refused with what the agents report and why Cilium falls back.
+ * host routing, or the switch is refused with what the agents report and why Cilium falls back;
+ * with Services in the run, also what translates them (service-evidence.ts).
  */
 import type { V1Node } from "@kubernetes/client-node";
 import type { ModeEvidence } from "../../results/schema.js";
@@ -11,6 +12,7 @@ import { api } from "./api.js";
 import { type AgentReadings, agentStatus, stallHint } from "./cilium-agents.js";
 import { hostRoutingFallbacks, hostRoutingFor } from "./cilium-status.js";
 import type { Cluster } from "./connect.js";
+import { serviceEvidence } from "./service-evidence.js";
 import type { SwitchStrategy } from "./strategies.js";
 
 function describeReadings(readings: AgentReadings): string {
@@ -111,12 +113,22 @@ export async function verifyMode(
         : "`routebench k8s check` shows each precondition",
     );
   }
-  return {
-    mode,
-    at,
-    nodes: lines,
-    ok,
-    verified: true,
-    detail: `every test node's Cilium agent reports Host Routing: ${wanted}${labelled ? `, and AKS labels each (${labels[names[0] ?? ""]?.line})` : ""}`,
-  };
+  const detail = `every test node's Cilium agent reports Host Routing: ${wanted}${labelled ? `, and AKS labels each (${labels[names[0] ?? ""]?.line})` : ""}`;
+  if (!cluster.services) return { mode, at, nodes: lines, ok, verified: true, detail };
+  const services = serviceEvidence(readings, mode, await kubeProxyPods(cluster));
+  if (services.refusal)
+    throw new EnvironmentError(
+      services.refusal,
+      "enable it (Helm kubeProxyReplacement=true, socketLB.enabled=true, socketLB.hostNamespaceOnly=false), or remove service from destinations",
+    );
+  for (const [node, line] of Object.entries(services.lines)) lines[node] = `${lines[node]}; ${line}`;
+  return { mode, at, nodes: lines, ok, verified: true, detail: `${detail}. ${services.detail}` };
+}
+
+/** How many kube-proxy pods run (k8s-app=kube-proxy in kube-system, as kubeadm and AKS label them); null when unreadable. */
+async function kubeProxyPods(cluster: Cluster): Promise<number | null> {
+  const list = await cluster.clients.core
+    .listNamespacedPod({ namespace: "kube-system", labelSelector: "k8s-app=kube-proxy" })
+    .catch(() => null);
+  return list ? list.items.length : null;
 }

@@ -20,6 +20,7 @@ import {
   renderPod,
 } from "./manifests.js";
 import { podProblem } from "./pod-problem.js";
+import { byFamily, deleteServices, type FamilyAddresses } from "./services.js";
 
 /** Where a run's pods live: the clients, the sweep's options, the run id and the namespace. */
 export interface PodScope {
@@ -31,10 +32,17 @@ export interface PodScope {
   readonly createdNamespace: boolean;
 }
 
-/** A scope with its pods running: the plan and each pod's IP. */
-export interface TestPods extends PodScope {
-  readonly plans: readonly PodPlan[];
+/** Where the started pods are: each one's IP (status.podIP), and its IPs by family (status.podIPs). */
+export interface PodAddresses {
   readonly podIps: ReadonlyMap<PodRole, string>;
+  readonly podAddresses: ReadonlyMap<PodRole, FamilyAddresses>;
+}
+
+/** A scope with its pods running: the plan, each pod's IPs, and the netservers' Services where the sweep has them. */
+export interface TestPods extends PodScope, PodAddresses {
+  readonly plans: readonly PodPlan[];
+  /** The ClusterIPs of each netserver's Service by family (`destinations: [service]`); they outlive pod restarts. */
+  readonly services?: ReadonlyMap<PodRole, FamilyAddresses>;
 }
 
 /** The sweep's namespace, or a new one labelled with the Pod Security level the planned pods need. */
@@ -56,10 +64,7 @@ export async function openNamespace(
 }
 
 /** Creates the planned pods and waits until each is Ready; returns their IPs by role. */
-export async function startPods(
-  scope: PodScope,
-  plans: readonly PodPlan[],
-): Promise<ReadonlyMap<PodRole, string>> {
+export async function startPods(scope: PodScope, plans: readonly PodPlan[]): Promise<PodAddresses> {
   const { clients, namespace } = scope;
   for (const plan of plans) {
     const body = renderPod(plan, scope.options, namespace, scope.runId);
@@ -68,12 +73,17 @@ export async function startPods(
     );
   }
   const podIps = new Map<PodRole, string>();
-  for (const plan of plans) podIps.set(plan.role, await waitReady(scope, plan.name));
-  return podIps;
+  const podAddresses = new Map<PodRole, FamilyAddresses>();
+  for (const plan of plans) {
+    const status = await waitReady(scope, plan.name);
+    podIps.set(plan.role, status.podIP);
+    podAddresses.set(plan.role, byFamily([status.podIP, ...(status.podIPs ?? []).map((p) => p.ip)]));
+  }
+  return { podIps, podAddresses };
 }
 
 /** Deletes the pods and starts them again (new endpoints, e.g. after a host-routing switch); returns the new IPs. */
-export async function restartPods(pods: TestPods): Promise<ReadonlyMap<PodRole, string>> {
+export async function restartPods(pods: TestPods): Promise<PodAddresses> {
   await deletePods(pods);
   return startPods(pods, pods.plans);
 }
@@ -102,8 +112,11 @@ async function deletePods(scope: PodScope): Promise<void> {
   );
 }
 
-/** Waits until the pod is Running and Ready; says why in the user's terms when it will not be. */
-async function waitReady(scope: PodScope, name: string): Promise<string> {
+/** Waits until the pod is Running and Ready (its status then); says why in the user's terms when it will not be. */
+async function waitReady(
+  scope: PodScope,
+  name: string,
+): Promise<{ podIP: string; podIPs?: { ip: string }[] }> {
   const deadline = Date.now() + scope.options.readyTimeoutSec * 1000;
   let pod: V1Pod | undefined;
   for (let look = 0; Date.now() < deadline; look++) {
@@ -111,7 +124,8 @@ async function waitReady(scope: PodScope, name: string): Promise<string> {
       scope.clients.core.readNamespacedPod({ name, namespace: scope.namespace }),
     );
     const ready = pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
-    if (pod.status?.phase === "Running" && ready && pod.status.podIP) return pod.status.podIP;
+    if (pod.status?.phase === "Running" && ready && pod.status.podIP)
+      return { podIP: pod.status.podIP, podIPs: pod.status.podIPs };
     const problem = podProblem(pod, await events(scope, pod), await logTail(scope, pod));
     if (problem)
       throw new EnvironmentError(
@@ -211,7 +225,7 @@ export async function execStoppable(
   return out;
 }
 
-/** Removes what the run made: its namespace, or only its pods in the sweep's own namespace. Logs, never throws. */
+/** Removes what the run made: its namespace, or only its pods (and Services) in the sweep's own namespace. Logs, never throws. */
 export async function closeNamespace(scope: PodScope, log: (message: string) => void): Promise<void> {
   if (scope.createdNamespace) {
     await api(`deleting namespace ${scope.namespace}`, () =>
@@ -219,5 +233,7 @@ export async function closeNamespace(scope: PodScope, log: (message: string) => 
     ).catch((e) => log(`cleanup: ${e.message}`));
   } else {
     await deletePods(scope).catch((e) => log(`cleanup: ${e.message}`));
+    if ("services" in scope && scope.services)
+      await deleteServices(scope).catch((e) => log(`cleanup: ${e.message}`));
   }
 }

@@ -31,6 +31,22 @@ import { closeNamespace, execStoppable } from "./pods.js";
 import { initialSwitchState, STRATEGIES, type SwitchStrategy } from "./strategies.js";
 import { leavingTestNodes, movePods } from "./test-nodes.js";
 
+/**
+ * The address a trial's netperf connects to (-H): the server pod's, or its Service's ClusterIP
+ * for `destination: service`, of the point's IP family (IPv4 where it names none).
+ */
+export function trialTarget(cluster: Cluster, serverRole: PodRole, trial: Trial): string {
+  const family = trial.point.ipFamily ?? "ipv4";
+  const service = trial.point.destination === "service";
+  const ips = service ? cluster.services?.get(serverRole) : cluster.podAddresses.get(serverRole);
+  const ip = ips?.[family];
+  if (!ip)
+    throw new EnvironmentError(
+      `no ${family} address of the ${serverRole} ${service ? "service" : "pod"} for ${trial.id} (has ${Object.values(ips ?? {}).join(", ") || "none"})`,
+    );
+  return ip;
+}
+
 /** The clusters of a run by the mode they serve; "any" serves every mode without its own. */
 export type ClusterMap = Map<Mode | "any", Cluster>;
 
@@ -116,8 +132,8 @@ export class KubernetesSession implements BackendSession {
     const side = trial.point.placement === "same-node" ? "same" : "cross";
     const serverRole = `${host ? "host-" : ""}server-${side}` as PodRole;
     const clientRole: PodRole = host ? "host-client" : "client";
-    const serverIp = cluster.podIps.get(serverRole);
-    if (!serverIp || !cluster.plans.some((p) => p.role === clientRole))
+    const serverIp = trialTarget(cluster, serverRole, trial);
+    if (!cluster.plans.some((p) => p.role === clientRole))
       throw new EnvironmentError(`no ${serverRole} pod for ${trial.id}`);
     const streams = trial.point.streams ?? 1;
     const argvs = trialNetperfArgvs(

@@ -98,5 +98,5 @@ export async function movePods(
     plans: replan(cluster.plans, cluster.nodes, nodes),
     facts: { ...cluster.facts, nodes: describeNodes(nodes) },
   };
-  return { ...moved, podIps: await restartPods(moved) };
+  return { ...moved, ...(await restartPods(moved)) };
 }

@@ -148,7 +148,7 @@ describe("point 4: the host-network netserver restart race", () => {
     );
     const cluster = await connect(loadKubeConfig(sweep.kubernetes), sweep, "r1", log);
     clusters.push(cluster);
-    const ips = await restartPods(cluster);
+    const { podIps: ips } = await restartPods(cluster);
     expect(ips.get("host-server-cross")).toBe("198.18.0.2");
     expect(fake.testPods().every((p) => p.internal.fault === null)).toBe(true);
   });

@@ -371,6 +371,8 @@ describe("pure pieces", () => {
     expect(parseCiliumStatus(text)).toEqual({
       hostRouting: "BPF",
       kubeProxyReplacement: "True",
+      // the text report names no socket LB state (only --verbose's KubeProxyReplacement Details)
+      socketLB: null,
       masquerading: "BPF",
       version: "1.18.4 (v1.18.4-afda2aa9)",
       state: "Ok",

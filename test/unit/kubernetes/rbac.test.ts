@@ -43,7 +43,7 @@ const grants = (rule: Rule, p: Permission) =>
 
 const sweep = (strategy: string) =>
   parseSweep(
-    `backend: kubernetes\nmodes: [legacy, ebpf]\ntests: [{test: TCP_RR}]\nkubernetes: {namespace: ${RUN_NS}, routing: {strategy: ${strategy}, ciliumNamespace: ${CILIUM_NS}}}\n`,
+    `backend: kubernetes\nmodes: [legacy, ebpf]\ndestinations: [pod, service]\ntests: [{test: TCP_RR}]\nkubernetes: {namespace: ${RUN_NS}, routing: {strategy: ${strategy}, ciliumNamespace: ${CILIUM_NS}}}\n`,
     "k8s.yaml",
   );
 const needed = [...requiredPermissions(sweep("cilium-configmap")), ...requiredPermissions(sweep("command"))];
