@@ -5,7 +5,7 @@
  * from Student's t quantile as printed by scipy (`scipy.stats.t.ppf(0.95, 10)`).
  */
 import { describe, expect, it } from "vitest";
-import { BLOCKED_CAVEAT, judge, undecided } from "../../../harness/stats/judge.js";
+import { BLOCKED_CAVEAT, judge, judgeFamily, undecided } from "../../../harness/stats/judge.js";
 import {
   detectable,
   distanceToDecide,
@@ -103,5 +103,34 @@ describe("judge and undecided", () => {
       caveat: "2 segments: an interval needs 3 (A BB A)",
     });
     expect(undecided({ ...decidable, n: 2, segments: 3 })).toBeNull();
+    // the caveat's own words (a module constant: compared above by reference only)
+    expect(BLOCKED_CAVEAT).toBe(
+      "before/after design (one switch): drift over the run and the mode are confounded, not a finding",
+    );
+  });
+
+  it("stores a segment count only for a segmented comparison", () => {
+    const estimated = {
+      placement: "same-node",
+      test: "TCP_RR",
+      size: "1,1",
+      metric: "p50Us",
+      baseline: "legacy",
+      candidate: "ebpf",
+      ratio: 0.9,
+      ciLow: 0.85,
+      ciHigh: 0.95,
+      pValue: 0.001,
+      paired: true,
+      n: 6,
+      halfWidth: 0.05,
+      lowerIsBetter: true,
+      noisyPairs: 0,
+      unbalancedPairs: 0,
+    } as const;
+    const [pairs, segmented] = judgeFamily([estimated, { ...estimated, segments: 3 }]);
+    expect(pairs).not.toHaveProperty("segments");
+    expect(pairs?.verdict).toBe("better");
+    expect(segmented?.segments).toBe(3);
   });
 });

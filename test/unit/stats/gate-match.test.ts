@@ -59,6 +59,9 @@ describe("indexRun", () => {
     if (!first || !second || !third) throw new Error("fixture");
     first.state = "failed";
     second.metrics = { transactionsPerSec: 7 };
+    // a completed trial without metrics (none parsed) gives no value
+    const ebpfFirst = r.trials.find((t) => t.mode === "ebpf");
+    if (ebpfFirst) delete ebpfFirst.metrics;
     third.noisy = true;
     const index = indexRun(r, ["transactionsPerSec", "p50Us"]);
     expect([...index.keys()].sort()).toEqual([
@@ -79,6 +82,7 @@ describe("indexRun", () => {
       new Map([[third.block, third.metrics?.p50Us]]),
     );
     expect(index.get("same-node/TCP_RR/1,1/ebpf/p50Us")?.noisy).toEqual(new Set());
+    expect(index.get("same-node/TCP_RR/1,1/ebpf/p50Us")?.byBlock.size).toBe(2);
   });
 });
 
