@@ -75,10 +75,11 @@ describe("segmentRatio on whole-number values", () => {
   it("has no floor when one value is not whole: tied segments then have no interval", () => {
     const s = segmentRatio([
       { candidate: false, values: [10, 10] },
-      { candidate: true, values: [11.5, 11.5] },
+      { candidate: true, values: [11, 12.5] },
       { candidate: false, values: [10, 10] },
     ]);
     expect(s).toMatchObject({ decidable: false, ciLow: null, ciHigh: null, pValue: null, df: 1 });
-    expect(s?.ratio).toBeCloseTo(1.15, 12);
+    // the geometric mean of 11 and 12.5 over 10
+    expect(s?.ratio).toBeCloseTo(Math.sqrt(11 * 12.5) / 10, 12);
   });
 });
