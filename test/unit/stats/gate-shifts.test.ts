@@ -3,7 +3,7 @@
  * modes count (the baselines host and direct do not), and the note's exact words.
  */
 import { describe, expect, it } from "vitest";
-import { sharedShiftNotes } from "../../../harness/stats/regression-notes.js";
+import { methodText, sharedShiftNotes } from "../../../harness/stats/regression-notes.js";
 import type {
   Analysis,
   ModeComparison,
@@ -75,6 +75,15 @@ describe("sharedShiftNotes", () => {
     );
   });
 
+  it("names exactly four points without an ellipsis", () => {
+    const sizes = ["1,1", "2,2", "3,3", "4,4"];
+    const raw = analysis(
+      sizes.flatMap((s) => [point("ebpf", s, "improvement", 0.2), point("legacy", s, "improvement", 0.2)]),
+      [],
+    );
+    expect(sharedShiftNotes(raw, { kind: "normalised", reference: "host" })[0]).toMatch(/legacy 20%\)$/);
+  });
+
   it("says nothing when no point or mode moved together", () => {
     const raw = analysis(
       [point("ebpf", "1,1", "regression", -0.1), point("legacy", "1,1", "improvement", 0.1)],
@@ -87,5 +96,22 @@ describe("sharedShiftNotes", () => {
     expect(sharedShiftNotes(raw, { kind: "raw" })).toEqual([]);
     // a single pod mode is not "every mode"
     expect(sharedShiftNotes(analysis([], [mode("ebpf", "regression", -0.1)]), { kind: "raw" })).toEqual([]);
+  });
+});
+
+describe("methodText", () => {
+  it("counts the tested points and the modes, and gives each level's α and the exit codes", () => {
+    const tested = { ...point("ebpf", "1,1", "unchanged", 0), pWorse: 0.5 };
+    const untested = { ...point("ebpf", "2,2", "inconclusive", null), pWorse: null };
+    const text = methodText(
+      analysis([tested, tested, untested], [mode("ebpf", "not worse", 0), mode("legacy", "not worse", 0)]),
+    );
+    expect(text).toHaveLength(4);
+    expect(text[0]).toContain("Holm over the run's 2 points at α = 0.025;");
+    expect(text[1]).toContain("Holm over 2 mode(s) at α = 0.025;");
+    expect(text[2]).toBe("α = 0.05 in all: the chance that a run pair where nothing changed fails the gate");
+    expect(text[3]).toBe(
+      "exit 0 pass, 1 regression, 2 bad input, 5 undecided (no regression shown, but not enough evidence that there is none)",
+    );
   });
 });
