@@ -1,5 +1,6 @@
 /** Number and sentence formatting shared by the terminal, Markdown, HTML and CSV outputs. Pure. */
 import type { Comparison } from "../stats/summary.js";
+import { dimensions } from "../sweep/point.js";
 import { METRICS, type MetricName } from "../vocabulary/vocabulary.js";
 
 /**
@@ -71,11 +72,13 @@ export function comparisonSentence(c: Comparison): string {
   const what = METRICS[c.metric].name;
   const range = ratioRange(c.ciLow, c.ciHigh);
   const size = c.test === "TCP_STREAM" ? `${c.size} B messages` : `${c.size} B request,response`;
+  // the dimensions not at their default: "same-node TCP_CRR service ipv6 (1,1 B request,response)"
+  const point = [c.placement, c.test, ...dimensions(c)].join(" ");
   if (!range)
-    return `${c.placement} ${c.test} (${size}): ${c.candidate} had ${formatRatio(c.ratio)} × the ${c.baseline} ${what}: undecided: ${c.caveat ?? "no interval: too few repetitions"}`;
+    return `${point} (${size}): ${c.candidate} had ${formatRatio(c.ratio)} × the ${c.baseline} ${what}: undecided: ${c.caveat ?? "no interval: too few repetitions"}`;
   const adjusted =
     c.pAdjusted === null || c.pAdjusted === undefined ? "" : `, Holm-adjusted ${formatPValue(c.pAdjusted)}`;
-  return `${c.placement} ${c.test} (${size}): ${c.candidate} had ${formatRatio(c.ratio)} × the ${c.baseline} ${what} (${formatPercentChange(c.ratio)}; 95% CI ${range}, ${formatPValue(c.pValue)}${adjusted}): ${c.verdict}${c.caveat ? ` (${c.caveat})` : ""}`;
+  return `${point} (${size}): ${c.candidate} had ${formatRatio(c.ratio)} × the ${c.baseline} ${what} (${formatPercentChange(c.ratio)}; 95% CI ${range}, ${formatPValue(c.pValue)}${adjusted}): ${c.verdict}${c.caveat ? ` (${c.caveat})` : ""}`;
 }
 
 /**

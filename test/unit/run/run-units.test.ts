@@ -146,6 +146,39 @@ describe("formatting", () => {
       "same-node TCP_RR (1,1 B request,response): ebpf had 1.27 × the legacy transaction rate (+27%; 95% CI 1.21–1.33, p = 0.004, Holm-adjusted p = 0.020): better",
     );
   });
+
+  it("names the destination, IP family and Service count of a point beside its placement and test", () => {
+    const comparison = {
+      placement: "cross-node",
+      test: "TCP_CRR",
+      size: "1,1",
+      metric: "connectionsPerSec",
+      baseline: "legacy",
+      candidate: "ebpf",
+      ratio: 1.46,
+      ciLow: null,
+      ciHigh: null,
+      pValue: null,
+      pAdjusted: null,
+      paired: true,
+      n: 3,
+      halfWidth: null,
+      noisyPairs: 0,
+      unbalancedPairs: 0,
+      lowerIsBetter: false,
+      verdict: "undecided",
+      undecidedReason: "too-few-pairs",
+    } as const;
+    expect(
+      comparisonSentence({ ...comparison, destination: "service", ipFamily: "ipv6", services: 10000 }),
+    ).toBe(
+      "cross-node TCP_CRR service ipv6 services=10000 (1,1 B request,response): ebpf had 1.46 × the legacy connection rate: undecided: no interval: too few repetitions",
+    );
+    // at their defaults they are not named
+    expect(comparisonSentence({ ...comparison, destination: "pod", ipFamily: "ipv4" })).toMatch(
+      /^cross-node TCP_CRR \(1,1 B/,
+    );
+  });
 });
 
 describe("--target-ci", () => {
