@@ -6,9 +6,18 @@
  * process): the whole argv each trial runs (nsenter into the client's namespace, netperf with
  * every option) is asserted as a literal, so any change to what the lab runs fails here.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
+
+// A restarted server makes the session save its state: into this test's own file, never the
+// machine's lab state (/run/routebench/lab.json), which a real lab run would then believe.
+vi.hoisted(() => {
+  process.env.ROUTEBENCH_LAB_STATE = `${process.env.TMPDIR ?? "/tmp"}/routebench-trial-argv-${process.pid}.json`;
+});
+
+afterAll(() => rmSync(process.env.ROUTEBENCH_LAB_STATE as string, { force: true }));
+
 import { type LabHost, LabSession } from "../../../harness/backends/lab/backend.js";
 import { planLab } from "../../../harness/backends/lab/plan.js";
 import type { LabState } from "../../../harness/backends/lab/state.js";
