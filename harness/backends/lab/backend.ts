@@ -473,7 +473,13 @@ async function openSession(
     log(
       `bringing the lab up (${sweep.lab.nodes} nodes × ${sweep.lab.podsPerNode} pods); it is taken down afterwards`,
     );
-    await labUp(runner, sweep.lab, { mode: "legacy", recreate: false, force: false });
+    // the lab's own options; a Service-count axis starts the lab at its first count
+    const { services, ...options } = sweep.lab;
+    await labUp(
+      runner,
+      { ...options, iptablesServices: services?.[0] ?? options.iptablesServices },
+      { mode: "legacy", recreate: false, force: false },
+    );
   }
   const { plan, state } = await requireLab();
   const placement = await resolveCpuPlacement(sweep.cpu);
