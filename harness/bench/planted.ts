@@ -26,6 +26,7 @@ import { runSweep } from "../run/run.js";
 import { loadSweep } from "../sweep/load.js";
 import { seededRandom } from "../util/random.js";
 import { processRunner, type Runner } from "../util/runner.js";
+import { plantStop } from "./timing.js";
 
 const { values: options } = parseArgs({
   options: {
@@ -51,21 +52,10 @@ function plantingRunner(seed: number, planted: { count: number }): Runner {
       if (netperfs % EVERY !== 0) return processRunner.run(argv, runOptions);
       return processRunner.run(argv, {
         ...runOptions,
-        onSpawn: (pid) => {
-          // inside the measured window: after 20% of it, ending before 80%
-          const atMs = (0.2 + random() * (0.6 - STOP_MS / 1000 / DURATION_SEC)) * DURATION_SEC * 1000;
-          setTimeout(() => {
-            try {
-              process.kill(pid, "SIGSTOP");
-              planted.count += 1;
-              setTimeout(() => {
-                try {
-                  process.kill(pid, "SIGCONT");
-                } catch {}
-              }, STOP_MS);
-            } catch {}
-          }, atMs);
-        },
+        onSpawn: (pid) =>
+          plantStop(pid, random, STOP_MS, DURATION_SEC, () => {
+            planted.count += 1;
+          }),
       });
     },
   };

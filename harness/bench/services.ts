@@ -15,6 +15,7 @@
  * Asserts nothing.
  */
 import { labBackend } from "../backends/lab/backend.js";
+import type { ServicesWritten } from "../backends/lab/service-lab.js";
 import { parseNetperfOutput } from "../netperf/parse.js";
 import { describe } from "../stats/describe.js";
 import { medianInterval } from "../stats/median-interval.js";
@@ -66,15 +67,7 @@ const values = new Map<Cell, (number | null)[]>();
 const dropped: string[] = [];
 
 const session = await labBackend().open(sweep, (m) => console.error(`bench:services: ${m}`));
-const written: {
-  from: number;
-  count: number;
-  iptablesMs: number;
-  ip6tablesMs: number;
-  mapMs: number;
-  mapCommands: number;
-  rulesPerNode: number;
-}[] = [];
+const written: ServicesWritten[] = [];
 const started = performance.now();
 try {
   for (const services of counts) {

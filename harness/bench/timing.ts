@@ -17,3 +17,29 @@ export function formatMs(values: number[]): string {
   const sorted = [...values].sort((a, b) => a - b);
   return `median ${median(sorted).toFixed(0)} ms (min ${sorted[0]?.toFixed(0)}, max ${sorted.at(-1)?.toFixed(0)}, n=${sorted.length})`;
 }
+
+/**
+ * Stops the process this benchmark started (by its pid) for `stopMs` at a random moment inside
+ * its measured window (after 20% of `durationSec`, ending before 80%), then continues it: a
+ * planted slowdown. `onStopped` runs once the stop has landed.
+ */
+export function plantStop(
+  pid: number,
+  random: () => number,
+  stopMs: number,
+  durationSec: number,
+  onStopped: () => void = () => undefined,
+): void {
+  const atMs = (0.2 + random() * (0.6 - stopMs / 1000 / durationSec)) * durationSec * 1000;
+  setTimeout(() => {
+    try {
+      process.kill(pid, "SIGSTOP");
+      onStopped();
+      setTimeout(() => {
+        try {
+          process.kill(pid, "SIGCONT");
+        } catch {}
+      }, stopMs);
+    } catch {}
+  }, atMs);
+}

@@ -13,6 +13,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { DIP_THRESHOLD_PCT, INTERIM_SEC, interimDipPct, parseInterim } from "../netperf/interim.js";
 import { seededRandom } from "../util/random.js";
+import { plantStop } from "./timing.js";
 
 const TRIALS = Number(process.env.TRIALS ?? 40);
 const SECONDS = Number(process.env.SECONDS ?? 2);
@@ -65,21 +66,7 @@ async function trial(port: number, interim: boolean, stopMs: number): Promise<Ou
   ];
   const child = spawn("netperf", argv, { stdio: ["ignore", "pipe", "ignore"] });
   const done = run(child);
-  if (stopMs > 0 && child.pid !== undefined) {
-    const pid = child.pid;
-    // inside the measured window: after 20%, ending before 80% of it
-    const at = (0.2 + random() * (0.6 - stopMs / 1000 / SECONDS)) * SECONDS * 1000;
-    setTimeout(() => {
-      try {
-        process.kill(pid, "SIGSTOP");
-        setTimeout(() => {
-          try {
-            process.kill(pid, "SIGCONT");
-          } catch {}
-        }, stopMs);
-      } catch {}
-    }, at);
-  }
+  if (stopMs > 0 && child.pid !== undefined) plantStop(child.pid, random, stopMs, SECONDS);
   const stdout = await done;
   const last = stdout.trim().split("\n").at(-1) ?? "";
   return { rate: Number(last.split(",")[0]), dip: interimDipPct(parseInterim(stdout)) };
