@@ -83,6 +83,29 @@ export function parentOf(pid: number): number | null {
   }
 }
 
+/** /proc/<pid>/stat, or "gone". */
+export function procStat(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").trim();
+  } catch {
+    return "gone";
+  }
+}
+
+/**
+ * Whether the process has ended: gone from /proc, or a zombie. An exited process whose
+ * launcher died is reparented (to init or a subreaper) and stays a zombie until that process
+ * reaps it, which a busy CI supervisor may do late: it has ended all the same.
+ */
+export function hasEnded(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0] === "Z";
+  } catch {
+    return true;
+  }
+}
+
 /** Live processes named `comm` outside this test's network namespace (the lab's servers). */
 export function labProcesses(comm: string): number[] {
   const root = readlinkSync("/proc/self/ns/net");

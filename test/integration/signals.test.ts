@@ -16,11 +16,13 @@ import { readResults } from "../../harness/results/read.js";
 import {
   attemptsIn,
   globalBinLink,
+  hasEnded,
   lockHolder,
   MINI,
   needsOldNode,
   OLD_NODE,
   parentOf,
+  procStat,
   rrSweep,
   waitFor,
 } from "./fault-helpers.js";
@@ -144,7 +146,10 @@ describe.skipIf(skipRootTests)("signals (root)", () => {
         const child = lockHolder() as number;
         expect(parentOf(child)).toBe(run.child.pid);
         run.child.kill("SIGKILL");
-        await waitFor("the run's process ends", () => parentOf(child) === null, 2000);
+        await waitFor("the run's process ends", () => hasEnded(child), 2000).catch((error: Error) => {
+          // say what the process was doing, so that a failure here can be told from a slow reaper
+          throw new Error(`${error.message}; /proc/${child}/stat: ${procStat(child)}`);
+        });
         await waitFor("the lab lock is released", () => !existsSync(LAB_LOCK_FILE), 200);
         const before = attemptsIn(dir);
         const finished = new Set(before.filter((a) => a.state === "completed").map((a) => a.id));
