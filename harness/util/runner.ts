@@ -50,6 +50,8 @@ export const processRunner: Runner = {
           }, options.timeoutMs)
         : undefined;
       options.signal?.addEventListener("abort", kill, { once: true });
+      // a stop that came before the spawn (while the counters were read) fires no event: kill now
+      if (options.signal?.aborted) kill();
       child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
       child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
       const finish = (exitCode: number | null, signal: string | null, extraStderr = "") => {

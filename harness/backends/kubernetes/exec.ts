@@ -70,6 +70,8 @@ export async function execInPod(
       socket.close();
     };
     options.signal?.addEventListener("abort", onAbort, { once: true });
+    // a stop that came before the exec started fires no event: close now
+    if (options.signal?.aborted) onAbort();
     socket.on("close", () => {
       clearTimeout(timer);
       options.signal?.removeEventListener("abort", onAbort);
