@@ -102,6 +102,21 @@ export const NETSERVER_DATA_PORT = 12866;
  * witnesses' servers.
  */
 export const STREAMS_DATA_PORT_BASE = 12870;
+/**
+ * Data ports a netserver Service serves, one per Service trial in turn (netperf's `-P ,port`),
+ * on the lab and on Kubernetes. One fixed port would make consecutive TCP_CRR trials reuse the
+ * same 4-tuples while the previous trial's tens of thousands of connections still sit in
+ * TIME_WAIT (60 s): measured on the lab, Service TCP_CRR then fell from ~11,000 to ~160 conn/s
+ * in both modes. Pod trials keep one port: three back-to-back pod TCP_CRR trials on one fixed
+ * data port kept their rate on the lab (1.3k, 7.1k, 6.6k conn/s, legacy cross-node). With 16
+ * ports taken in turn, a port comes back after 16 Service trials, over a minute even at 4 s a
+ * trial.
+ */
+export const SERVICE_DATA_PORTS: readonly number[] = Array.from(
+  { length: 16 },
+  (_, i) => STREAMS_DATA_PORT_BASE + i,
+);
+
 /** sockperf's server (TCP). */
 export const SOCKPERF_PORT = 12867;
 /** iperf3's server: its control and data connections alike. */

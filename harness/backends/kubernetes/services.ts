@@ -1,7 +1,7 @@
 /**
  * The ClusterIP Services of `destinations: [service]` sweeps: one per netserver pod, selecting
- * it by the run and its role, with the pod's fixed ports (12865 control, 12866 data, and the
- * data ports of multi-stream trials). On a sweep with `ipFamilies: [ipv6]` the Service asks for
+ * it by the run and its role, with the pod's ports (12865 control, 12866 data, and the data
+ * ports Service trials take in turn and multi-stream trials use, SERVICE_DATA_PORTS). On a sweep with `ipFamilies: [ipv6]` the Service asks for
  * both families (ipFamilyPolicy PreferDualStack; kubernetes.io/docs/concepts/services-networking/dual-stack)
  * and its IPv6 ClusterIP is read from spec.clusterIPs. Removed with the run's namespace, or by
  * label where the sweep names its own namespace.
@@ -12,7 +12,12 @@ import type { V1Service, V1ServicePort } from "@kubernetes/client-node";
 import { parse } from "yaml";
 import type { Sweep } from "../../sweep/schema.js";
 import { EnvironmentError } from "../../util/errors.js";
-import { type IpFamily, PACKAGE_ROOT, STREAMS_DATA_PORT_BASE } from "../../vocabulary/vocabulary.js";
+import {
+  type IpFamily,
+  PACKAGE_ROOT,
+  SERVICE_DATA_PORTS,
+  STREAMS_DATA_PORT_BASE,
+} from "../../vocabulary/vocabulary.js";
 import { api } from "./api.js";
 import type { KubeClients } from "./kubeconfig.js";
 import { OWNER_LABEL, type PodPlan, type PodRole, RUN_LABEL, runOwner } from "./manifests.js";
@@ -39,10 +44,14 @@ export function wantsServices(sweep: Pick<Sweep, "destinations">): boolean {
   return sweep.destinations?.includes("service") ?? false;
 }
 
-/** The data ports multi-stream trials use (STREAMS_DATA_PORT_BASE + i), TCP and UDP, for the largest stream count. */
-function streamPorts(maxStreams: number): V1ServicePort[] {
-  if (maxStreams <= 1) return [];
-  return Array.from({ length: maxStreams }, (_, i) => STREAMS_DATA_PORT_BASE + i).flatMap((port, i) => [
+/**
+ * The data ports beyond 12866, TCP and UDP: SERVICE_DATA_PORTS, taken in turn by single-stream
+ * Service trials, and STREAMS_DATA_PORT_BASE + i for instance i of a multi-stream trial (the
+ * same range: as many as the larger of the two needs).
+ */
+function dataPorts(maxStreams: number): V1ServicePort[] {
+  const count = Math.max(SERVICE_DATA_PORTS.length, maxStreams);
+  return Array.from({ length: count }, (_, i) => STREAMS_DATA_PORT_BASE + i).flatMap((port, i) => [
     { name: `data-tcp-${i}`, port, targetPort: port, protocol: "TCP" },
     { name: `data-udp-${i}`, port, targetPort: port, protocol: "UDP" },
   ]);
@@ -72,7 +81,7 @@ export function renderService(
   };
   const spec = service.spec as NonNullable<V1Service["spec"]>;
   spec.selector = { [RUN_LABEL]: runId, "routebench.io/role": plan.role };
-  spec.ports = [...(spec.ports ?? []), ...streamPorts(Math.max(1, ...(sweep.streams ?? [1])))];
+  spec.ports = [...(spec.ports ?? []), ...dataPorts(Math.max(1, ...(sweep.streams ?? [1])))];
   // an IPv6 ClusterIP is allocated only where asked for: the cluster's primary family is the default
   if (sweep.ipFamilies?.includes("ipv6")) spec.ipFamilyPolicy = "PreferDualStack";
   return service;

@@ -13,6 +13,7 @@ import {
   type Mode,
   NETSERVER_DATA_PORT,
   NETSERVER_PORT,
+  SERVICE_DATA_PORTS,
   STREAMS_DATA_PORT_BASE,
   switchesRouting,
 } from "../../vocabulary/vocabulary.js";
@@ -126,6 +127,22 @@ export class KubernetesSession implements BackendSession {
     };
   }
 
+  /** Service trials so far: each takes the next of SERVICE_DATA_PORTS. */
+  private serviceTrials = 0;
+
+  /**
+   * netserver's data port for a trial: several instances take one each from their own range,
+   * clear of the other servers'; a Service trial the next of SERVICE_DATA_PORTS (a fixed port
+   * makes back-to-back TCP_CRR trials meet the last one's TIME_WAIT); a pod trial 12866.
+   */
+  private dataPort(trial: Trial): number {
+    if ((trial.point.streams ?? 1) > 1) return STREAMS_DATA_PORT_BASE;
+    if (trial.point.destination !== "service") return NETSERVER_DATA_PORT;
+    const port = SERVICE_DATA_PORTS[this.serviceTrials % SERVICE_DATA_PORTS.length] as number;
+    this.serviceTrials += 1;
+    return port;
+  }
+
   async runTrial(trial: Trial, signal: AbortSignal) {
     const { cluster, restarts } = await this.usableCluster(trial.mode);
     const host = trial.mode === "host";
@@ -141,8 +158,7 @@ export class KubernetesSession implements BackendSession {
       serverIp,
       NETSERVER_PORT,
       this.cpuPlacement,
-      // several instances take one data port each from their own range, clear of the other servers'
-      streams > 1 ? STREAMS_DATA_PORT_BASE : NETSERVER_DATA_PORT,
+      this.dataPort(trial),
       this.socketBufferBytes,
     );
     // the nodes' CPU before and after: the steal and load of the machines under test, not of this one

@@ -20,7 +20,7 @@
  */
 import type { Trial } from "../../sweep/plan.js";
 import { UsageError } from "../../util/errors.js";
-import { NETSERVER_PORT, PLACEMENTS, STREAMS_DATA_PORT_BASE } from "../../vocabulary/vocabulary.js";
+import { NETSERVER_PORT, PLACEMENTS, SERVICE_DATA_PORTS } from "../../vocabulary/vocabulary.js";
 import { type Endpoints, nodePair, podPair, trialEndpoints } from "./pairs.js";
 import {
   type LabPlan,
@@ -95,19 +95,6 @@ export function serviceIp(index: number): string {
 export function serviceIp6(index: number): string {
   return `fd00:c612:8000::${(index + 1).toString(16)}`;
 }
-
-/**
- * Data ports a netserver Service serves, one per trial in turn (netperf's `-P ,port`). One fixed
- * port would make consecutive TCP_CRR trials reuse the same 4-tuples while the previous trial's
- * tens of thousands of connections still sit in TIME_WAIT (60 s): measured on the lab, Service
- * TCP_CRR then fell from ~11,000 to ~160 conn/s in both modes. A pod trial never meets it
- * (netserver picks a fresh data port per test); with 16 ports taken in turn, a port comes back
- * after 16 Service trials, over a minute even at 4 s a trial.
- */
-export const SERVICE_DATA_PORTS: readonly number[] = Array.from(
-  { length: 16 },
-  (_, i) => STREAMS_DATA_PORT_BASE + i,
-);
 
 /** netperf's ports a netserver Service serves: control, then the data ports. */
 export const NETSERVER_SERVICE_PORTS: readonly ServicePort[] = [

@@ -59,6 +59,14 @@ function lastTarget(fake: FakeApiServer): string | undefined {
   return argv?.[argv.indexOf("-H") + 1];
 }
 
+/** The data port (`-P ,port`) of the last netperf trial run in a pod. */
+function lastDataPort(fake: FakeApiServer): string | undefined {
+  const argv = fake.execLog
+    .filter((e) => e.command.includes("netperf") && e.command.includes("-l"))
+    .at(-1)?.command;
+  return argv?.[argv.lastIndexOf("-P") + 1];
+}
+
 describe("a ClusterIP Service per netserver", () => {
   it("is created with the run, selects its pod, carries netperf's ports, and goes with the namespace", async () => {
     const { fake, sweep, session } = await open(
@@ -71,9 +79,15 @@ describe("a ClusterIP Service per netserver", () => {
     const same = services.find((s) => s.metadata.name === "rb-server-same");
     expect(same?.spec.type).toBe("ClusterIP");
     expect(same?.spec.selector["routebench.io/role"]).toBe("server-same");
+    // control, 12866 for pod trials, and the 16 data ports Service trials take in turn
     expect(
       same?.spec.ports.map((p: { port: number; protocol: string }) => `${p.port}/${p.protocol}`),
-    ).toEqual(["12865/TCP", "12866/TCP", "12866/UDP"]);
+    ).toEqual([
+      "12865/TCP",
+      "12866/TCP",
+      "12866/UDP",
+      ...Array.from({ length: 16 }, (_, i) => [`${12870 + i}/TCP`, `${12870 + i}/UDP`]).flat(),
+    ]);
     // single-stack unless the sweep lists ipv6
     expect(same?.spec.ipFamilyPolicy).toBe("SingleStack");
 
@@ -83,9 +97,18 @@ describe("a ClusterIP Service per netserver", () => {
     if (!service || !pod) throw new Error("no service or pod trial planned");
     await session.runTrial(service, new AbortController().signal);
     expect(lastTarget(fake)).toBe(same?.spec.clusterIP);
+    expect(lastDataPort(fake)).toBe(",12870");
     await session.runTrial(pod, new AbortController().signal);
     const podIp = fake.testPods().find((p) => p.metadata.name === "rb-server-same")?.internal.ip;
     expect(lastTarget(fake)).toBe(podIp);
+    expect(lastDataPort(fake)).toBe(",12866");
+    // back-to-back Service trials take the Service's data ports in turn, never the last one's
+    const ports: string[] = [];
+    for (let i = 0; i < 17; i++) {
+      await session.runTrial(service, new AbortController().signal);
+      ports.push(lastDataPort(fake) as string);
+    }
+    expect(ports).toEqual([...Array.from({ length: 15 }, (_, i) => `,${12871 + i}`), ",12870", ",12871"]);
 
     await session.close();
     expect(fake.requests).toContain(`DELETE /api/v1/namespaces/${same?.metadata.namespace}`);
@@ -107,7 +130,13 @@ describe("a ClusterIP Service per netserver", () => {
   it("data ports for multi-stream trials are on the Service too", async () => {
     const { fake } = await open({}, "placements: [same-node]\ndestinations: [service]\nstreams: [1, 2]");
     const ports = [...fake.services.values()][0]?.spec.ports.map((p: { port: number }) => p.port);
-    expect(ports).toEqual([12865, 12866, 12866, 12870, 12870, 12871, 12871]);
+    // instance i of a multi-stream trial takes 12870 + i: within the 16 Service data ports
+    expect(ports).toEqual([
+      12865,
+      12866,
+      12866,
+      ...Array.from({ length: 16 }, (_, i) => [12870 + i, 12870 + i]).flat(),
+    ]);
   });
 });
 

@@ -14,7 +14,6 @@ import {
   netserverServiceFor,
   netserverServices,
   probability,
-  SERVICE_DATA_PORTS,
   serviceIp,
   serviceIp6,
   serviceOptionsOf,
@@ -23,6 +22,7 @@ import {
 } from "../../../harness/backends/lab/services.js";
 import type { Trial } from "../../../harness/sweep/plan.js";
 import { UsageError } from "../../../harness/util/errors.js";
+import { SERVICE_DATA_PORTS } from "../../../harness/vocabulary/vocabulary.js";
 
 const plan = planLab({ nodes: 2, podsPerNode: 2, iptablesServices: 4 });
 const pod = (name: string) => {
