@@ -97,7 +97,11 @@ export const comparisonSchema = z.strictObject({
   segments: z.number().int().optional(),
   /** Half the interval's width relative to the ratio (0.03 = ±3%). */
   halfWidth: z.number().nullable(),
-  /** Pairs in which a trial was kept although the machine stayed above the noise thresholds. */
+  /**
+   * Pairs in which a trial was kept although the machine stayed above the noise thresholds: left
+   * out of the estimate, or, when the pairs left were too few, the estimate is every pair's and
+   * the comparison undecided ("noisy-pairs").
+   */
   noisyPairs: z.number().int(),
   /**
    * The point's blocks left out because the machine's other CPUs were busy in one trial of a

@@ -29,10 +29,16 @@ export function judge(ratio: number, pAdjusted: number | null, lower: boolean): 
 
 /** Why a comparison cannot decide, in a word and in words; null when it can. */
 export function undecided(
-  c: Pick<Estimated, "n" | "ciLow" | "noisyPairs" | "segments" | "confounded">,
+  c: Pick<Estimated, "n" | "ciLow" | "noisyPairs" | "segments" | "confounded" | "noisyIncluded">,
 ): { reason: UndecidedReason; caveat: string } | null {
   // the design's own limit: a before/after run tests nothing
   if (c.confounded) return { reason: "confounded-design", caveat: BLOCKED_CAVEAT };
+  // a noisy trial never decides: without the noisy pairs too few were left
+  if (c.noisyIncluded)
+    return {
+      reason: "noisy-pairs",
+      caveat: `a trial stayed noisy (the machine too busy, or its rate unsteady within the trial) in ${c.noisyPairs} of ${c.n} ${c.segments !== undefined ? "blocks" : "pairs"} (kept after every allowed repeat), and the others are too few to decide: not a finding`,
+    };
   if (c.segments !== undefined) {
     // segmented: n counts segments, and 3 of them (A BB A) give an interval
     if (c.ciLow === null)
@@ -41,11 +47,6 @@ export function undecided(
     return {
       reason: "too-few-pairs",
       caveat: `too few pairs to decide (n = ${c.n}; an interval needs ${MIN_PAIRS})`,
-    };
-  if (c.noisyPairs > 0)
-    return {
-      reason: "noisy-pairs",
-      caveat: `a trial stayed noisy (the machine too busy, or its rate unsteady within the trial) in ${c.noisyPairs} of ${c.n} pairs (kept after every allowed repeat): not a finding`,
     };
   if (c.ciLow === null)
     return {

@@ -3,8 +3,8 @@
  * `summarise` (every compared pair and metric), the adaptive stopping rule (run/adaptive.ts),
  * the witness table (stats/witness.ts) and the synthetic benches. One point's trials are sliced
  * once (`PointTrials`): which blocks count (pairs whose trials ran under unequal load are left
- * out), which were kept noisy, and the completed values per block (the last completed attempt of
- * a block and mode). `comparePoint` estimates one pair of modes on one metric; the verdict is
+ * out, and for each pair of modes those with a trial kept noisy), and the completed values per
+ * block (the last completed attempt of a block and mode). `comparePoint` estimates one pair of modes on one metric; the verdict is
  * not given here but once, for the run's whole family (judge.ts). `pointPrecision` is the one
  * "reached" rule: the precision rows and the adaptive rule both read it. Pure.
  */
@@ -21,7 +21,7 @@ import {
   ROUTING_MODES,
   switchesRouting,
 } from "../vocabulary/vocabulary.js";
-import { pairedRatio, type RatioEstimate, relativeHalfWidth, unpairedRatio } from "./ratio.js";
+import { MIN_PAIRS, pairedRatio, type RatioEstimate, relativeHalfWidth, unpairedRatio } from "./ratio.js";
 import { segmentRatio } from "./segments.js";
 
 /**
@@ -62,13 +62,46 @@ export class PointTrials {
   readonly completed: readonly TrialRecord[];
   /** Blocks left out: their trials ran under unequal other-CPU load (none in a before/after run, which pairs nothing). */
   readonly unbalanced: ReadonlySet<number>;
-  /** Blocks whose completed trial in some mode was kept noisy. */
-  readonly noisy: ReadonlySet<number>;
+  /** Per mode, the blocks whose completed trial of that mode was kept noisy. */
+  private readonly noisyByMode = new Map<Mode, Set<number>>();
 
   constructor(pointKey: string, trials: readonly TrialRecord[], order: Sweep["order"]) {
     this.completed = trials.filter((t) => t.state === "completed" && t.point.key === pointKey);
     this.unbalanced = order !== "blocked" ? unbalancedBlocks(this.completed, pointKey) : new Set();
-    this.noisy = new Set(this.completed.filter((t) => t.noisy).map((t) => t.block));
+    for (const t of this.completed) {
+      if (!t.noisy) continue;
+      const blocks = this.noisyByMode.get(t.mode) ?? new Set<number>();
+      blocks.add(t.block);
+      this.noisyByMode.set(t.mode, blocks);
+    }
+  }
+
+  /**
+   * Two modes' values by block for a comparison, without the blocks in which either mode's
+   * trial was kept noisy (it stayed above a noise threshold after every allowed repeat): a
+   * noisy trial never decides a comparison, and its pair is left out, as an unbalanced pair
+   * is. The noise comes from outside the benchmark (other work, the host, a stall inside the
+   * trial), so leaving its pairs out does not bias the ratio; the pairs left decide, or are
+   * too few (judge.ts says so). `noisyPairs`: the blocks left out that held a value.
+   */
+  usable(
+    baseline: Mode,
+    candidate: Mode,
+    value: ValueOf,
+  ): { baseline: Map<number, number>; candidate: Map<number, number>; noisyPairs: number } {
+    const b = this.values(baseline, value);
+    const c = this.values(candidate, value);
+    const left = new Set([
+      ...(this.noisyByMode.get(baseline) ?? []),
+      ...(this.noisyByMode.get(candidate) ?? []),
+    ]);
+    let noisyPairs = 0;
+    for (const block of left) {
+      if (b.has(block) || c.has(block)) noisyPairs += 1;
+      b.delete(block);
+      c.delete(block);
+    }
+    return { baseline: b, candidate: c, noisyPairs };
   }
 
   /** Completed values of one mode by block (the last completed attempt of a block), unbalanced blocks left out. */
@@ -83,10 +116,9 @@ export class PointTrials {
     return byBlock;
   }
 
-  /** The blocks in which both modes have a value, in block order. */
+  /** The blocks in which both modes have a value, in block order (no noisy pair: `usable`). */
   pairs(baseline: Mode, candidate: Mode, value: ValueOf): BlockPair[] {
-    const b = this.values(baseline, value);
-    const c = this.values(candidate, value);
+    const { baseline: b, candidate: c } = this.usable(baseline, candidate, value);
     return [...b.keys()]
       .filter((block) => c.has(block))
       .sort((x, y) => x - y)
@@ -151,6 +183,8 @@ export function compareModes(
 export type Estimated = Omit<Comparison, "pAdjusted" | "verdict" | "undecidedReason" | "caveat"> & {
   /** A before/after (blocked) design of the two routing modes: drift and the mode are confounded. */
   confounded?: boolean;
+  /** Too few pairs without a noisy trial: the estimate is every pair's, noisy ones included, and decides nothing. */
+  noisyIncluded?: boolean;
 };
 
 /** One mode pair at one point and metric, or null when either mode has no value there. */
@@ -164,15 +198,25 @@ export function comparePoint(
   /** The sweep's segments (segmented design), else none. */
   segments: readonly Segment[] = [],
 ): Estimated | null {
-  const b = trials.values(baseline, metric);
-  const c = trials.values(candidate, metric);
+  const usable = trials.usable(baseline, candidate, metric);
+  const { noisyPairs } = usable;
   const routing = switchesRouting(baseline) && switchesRouting(candidate);
-  const estimate = compareModes(
-    b,
-    c,
-    sweep.order !== "blocked",
-    routing ? segments.map((s) => ({ candidate: s.mode === candidate, blocks: s.blocks })) : [],
-  );
+  const design = (b: ReadonlyMap<number, number>, c: ReadonlyMap<number, number>) =>
+    compareModes(
+      b,
+      c,
+      sweep.order !== "blocked",
+      routing ? segments.map((s) => ({ candidate: s.mode === candidate, blocks: s.blocks })) : [],
+    );
+  // the pairs without a noisy trial decide; when they are too few for an interval, the estimate
+  // of every pair is shown instead, and the judge calls it undecided (noisy pairs), not a finding
+  const clean = design(usable.baseline, usable.candidate);
+  const tooFew = (e: Estimate | null) =>
+    e === null || (e.segments !== undefined ? e.ciLow === null : e.n < MIN_PAIRS);
+  const noisyIncluded = noisyPairs > 0 && tooFew(clean);
+  const estimate = noisyIncluded
+    ? design(trials.values(baseline, metric), trials.values(candidate, metric))
+    : clean;
   if (!estimate) return null;
   return {
     ...keyOf(point),
@@ -181,8 +225,9 @@ export function comparePoint(
     candidate,
     ...estimate,
     lowerIsBetter: lowerIsBetter(metric),
-    noisyPairs: [...b.keys()].filter((block) => c.has(block) && trials.noisy.has(block)).length,
+    noisyPairs,
     unbalancedPairs: trials.unbalanced.size,
+    ...(noisyIncluded ? { noisyIncluded: true } : {}),
     ...(routing && sweep.order === "blocked" ? { confounded: true } : {}),
   };
 }

@@ -149,7 +149,7 @@ const noisyKept: Rule = ({ trials }) => {
   ];
   return {
     kind: "noisy-kept",
-    reason: `${kept.length} trial(s) stayed above the noise thresholds${rules.length ? ` (${rules.join(", ")})` : ""} after every allowed repeat and were kept: the machine stayed too noisy for the requested precision, and their points are not headlined as findings`,
+    reason: `${kept.length} trial(s) stayed above the noise thresholds${rules.length ? ` (${rules.join(", ")})` : ""} after every allowed repeat and were kept: their pairs are left out of the comparisons, and a comparison left with too few pairs is undecided (noisy pairs), not a finding`,
     hint: "stop the competing work (see each trial's noise: competingTasks, benchCpuStealPct) and run again, or resume later",
     subjects: kept.map((t) => t.id),
   };

@@ -88,10 +88,13 @@ describe("judge and undecided", () => {
       reason: "too-few-pairs",
       caveat: "too few pairs to decide (n = 5; an interval needs 6)",
     });
-    expect(undecided({ ...decidable, noisyPairs: 2 })).toEqual({
+    // noisy pairs left out of the estimate: the pairs left decide
+    expect(undecided({ ...decidable, noisyPairs: 2 })).toBeNull();
+    // too few left: the estimate is every pair's, and it decides nothing
+    expect(undecided({ ...decidable, noisyPairs: 2, noisyIncluded: true })).toEqual({
       reason: "noisy-pairs",
       caveat:
-        "a trial stayed noisy (the machine too busy, or its rate unsteady within the trial) in 2 of 6 pairs (kept after every allowed repeat): not a finding",
+        "a trial stayed noisy (the machine too busy, or its rate unsteady within the trial) in 2 of 6 pairs (kept after every allowed repeat), and the others are too few to decide: not a finding",
     });
     expect(undecided({ ...decidable, ciLow: null })).toEqual({
       reason: "no-interval",

@@ -241,7 +241,7 @@ describe("a run's verdicts (Holm over its comparisons)", () => {
       strong.baseline,
       strong.candidate,
     );
-    const [noisy] = judgeFamily([{ ...base, noisyPairs: 2 }]);
+    const [noisy] = judgeFamily([{ ...base, noisyPairs: 2, noisyIncluded: true }]);
     expect(noisy).toMatchObject({ verdict: "undecided", undecidedReason: "noisy-pairs" });
     expect(noisy?.caveat).toMatch(/unsteady within the trial\) in 2 of 6 pairs/);
     const few = pairs(random, 3, 1.5, 0.02, normal);
