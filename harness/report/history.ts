@@ -5,8 +5,9 @@
  * headless SVG, the HTML page shell). The specs are pure; `renderHistory` renders them.
  */
 import type { TopLevelSpec } from "vega-lite";
-import { type HistoryCheck, type StepKind, seriesName } from "../history/check.js";
+import type { HistoryCheck, StepKind } from "../history/check.js";
 import { chronological, type HistoryRun } from "../history/runs.js";
+import { seriesName } from "../stats/series.js";
 import { keyOf } from "../sweep/point.js";
 import { METRICS, type MetricName } from "../vocabulary/vocabulary.js";
 import { text } from "./cells.js";
@@ -40,7 +41,7 @@ export const runAnchor = (index: number) => `run-${index + 1}`;
 
 /** Trend rows of the given runs, oldest first; the steps of `check` (if given) marked on the run they start at. */
 export function trendRows(runs: readonly HistoryRun[], check?: HistoryCheck): TrendRow[] {
-  // the steps of each series (history/check.ts `seriesName`: its point, mode and metric), by the run they start at
+  // the steps of each series (its point, mode and metric: stats/series.ts), by the run they start at
   const steps = new Map<string, Map<string, StepKind>>();
   for (const s of check?.series ?? [])
     steps.set(s.name, new Map(s.steps.map((step) => [step.run.runId, step.kind])));
