@@ -156,13 +156,20 @@ const V1_COMPARISON_COLUMNS =
   "run_id, placement, test, size, metric, baseline, candidate, ratio, ci_low, ci_high, p_value, p_adjusted, paired, n, verdict, record";
 
 /**
- * Migrates a version-1 store to this version in place, in one transaction: the points and
+ * Migrates a version-1 store to this version in place, in one transaction (nothing when another
+ * process migrated it since it was opened): the points and
  * comparisons tables are rebuilt with the dimension columns (SQLite cannot change a table's key
  * in place), each run's rows given the dimensions of its sweep (`v1Dimensions`).
  */
 export function migrateV1(db: DatabaseSync, path: string): void {
-  db.exec("BEGIN");
+  // IMMEDIATE: the write lock first, then the version again (another process may have migrated)
+  db.exec("BEGIN IMMEDIATE");
   try {
+    const { user_version } = db.prepare("PRAGMA user_version").get() as { user_version: number };
+    if (user_version !== HISTORY_SCHEMA_V1) {
+      db.exec("COMMIT");
+      return;
+    }
     db.exec(`${pointsTable("points_v2")}
 INSERT INTO points_v2 (${V1_POINT_COLUMNS}) SELECT ${V1_POINT_COLUMNS} FROM points ORDER BY rowid;
 DROP TABLE points;

@@ -12,6 +12,7 @@ import { describe, expect, it } from "vitest";
 import { checkHistory, collectSeries } from "../../../harness/history/check.js";
 import { type HistoryRun, mixedSweeps, sweepFingerprint } from "../../../harness/history/runs.js";
 import { HISTORY_SCHEMA_VERSION, HistoryStore } from "../../../harness/history/store.js";
+import { migrateV1 } from "../../../harness/history/store-schema.js";
 import type { Results } from "../../../harness/results/schema.js";
 import { run } from "./history-runs.js";
 
@@ -132,6 +133,13 @@ describe("history store: a point's further dimensions", () => {
     expect(columns).toEqual(expect.arrayContaining(["destination", "ip_family", "services"]));
     expect(duplicate()).toEqual({ n: 2 });
     db.close();
+    // a second process that opened the store while it was version 1 migrates nothing again
+    const late = new DatabaseSync(path);
+    migrateV1(late, path);
+    late.close();
+    const again = await HistoryStore.open(path, { create: false });
+    expect(again.runs().at(-1)).toEqual(both);
+    again.close();
   });
 
   it("refuses a second row of one point, mode and metric in a run (absent and NULL are one value)", async () => {
