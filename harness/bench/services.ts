@@ -1,8 +1,7 @@
 /**
  * `npm run bench:services`: pod → pod against pod → Service, kube-proxy iptables (legacy) against
  * the eBPF socket LB, at a small and a large number of Services, on the lab. It drives the lab
- * backend's session directly (the run loop's planner does not know these point fields yet):
- * each block runs every cell once, the two modes in a seeded random order, and every trial must
+ * backend's session directly: each block runs every cell once, the two modes in a seeded random order, and every trial must
  * prove its path (routing, and for a Service trial the DNAT counters and conntrack, or the
  * socket LB's hits and no DNAT) or it is dropped and reported.
  *
@@ -22,8 +21,17 @@ import { medianInterval } from "../stats/median-interval.js";
 import { pairedRatio, type RatioEstimate, unpairedRatio } from "../stats/ratio.js";
 import { parseSweep } from "../sweep/load.js";
 import type { Trial } from "../sweep/plan.js";
+import { type PointKey, PointMap, planKey } from "../sweep/point.js";
+import { UsageError } from "../util/errors.js";
 import { seededRandom } from "../util/random.js";
-import type { NetperfTest, RoutingMode } from "../vocabulary/vocabulary.js";
+import {
+  DESTINATIONS,
+  type Destination,
+  IP_FAMILIES,
+  type NetperfTest,
+  PLACEMENTS,
+  type RoutingMode,
+} from "../vocabulary/vocabulary.js";
 
 const list = (name: string, fallback: string) =>
   (process.env[name] ?? fallback)
@@ -32,9 +40,14 @@ const list = (name: string, fallback: string) =>
     .filter(Boolean);
 const counts = list("SERVICES", "100,10000").map(Number);
 const tests = list("TESTS", "TCP_CRR,TCP_RR") as NetperfTest[];
-const destinations = list("DESTINATIONS", "pod,service");
-const placement = process.env.PLACEMENT ?? "cross-node";
-const family = process.env.FAMILY ?? "ipv4";
+/** An environment value that must be one of `allowed`. */
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`bench:services: ${name}=${value}: expected one of ${allowed.join(", ")}`);
+}
+const destinations = list("DESTINATIONS", "pod,service").map((d) => oneOf("DESTINATIONS", d, DESTINATIONS));
+const placement = oneOf("PLACEMENT", process.env.PLACEMENT ?? "cross-node", PLACEMENTS);
+const family = oneOf("FAMILY", process.env.FAMILY ?? "ipv4", IP_FAMILIES);
 const duration = Number(process.env.DURATION ?? 3);
 const blocks = Number(process.env.BLOCKS ?? 6);
 const random = seededRandom(Number(process.env.SEED ?? 23));
@@ -59,11 +72,19 @@ const sweep = parseSweep(
 const metricOf = (test: NetperfTest) => (test === "TCP_CRR" ? "connectionsPerSec" : "meanLatencyUs");
 const unitOf = (test: NetperfTest) => (test === "TCP_CRR" ? "conn/s" : "µs mean latency");
 
-type Cell = string;
-const cell = (services: number, test: string, destination: string, mode: string): Cell =>
-  `${services}|${test}|${destination}|${mode}`;
-/** values[cell][block] */
-const values = new Map<Cell, (number | null)[]>();
+/** A cell's point: this bench's placement and family, a Service count, a test and a destination. */
+const pointAt = (services: number, test: NetperfTest, destination: Destination): PointKey => ({
+  placement,
+  test,
+  size: "1,1",
+  destination,
+  ipFamily: family,
+  services,
+});
+/** Each cell's value by block, by point and mode. */
+const values = new PointMap<Map<RoutingMode, (number | null)[]>>();
+const cell = (services: number, test: NetperfTest, destination: Destination, mode: RoutingMode) =>
+  values.get(pointAt(services, test, destination))?.get(mode);
 const dropped: string[] = [];
 
 const session = await labBackend().open(sweep, (m) => console.error(`bench:services: ${m}`));
@@ -77,27 +98,19 @@ try {
           const order = random() < 0.5 ? modes : [...modes].reverse();
           for (const mode of order) {
             await session.useMode(mode);
-            const trial = {
-              id: `${block}:${mode}:${services}/${test}/${destination}`,
+            const key = pointAt(services, test, destination);
+            const point = { ...key, key: planKey(key, "1,1"), requestSize: 1, responseSize: 1 };
+            const trial: Trial = {
+              id: `${block}:${mode}:${point.key}`,
               block,
               mode,
               durationSec: duration,
-              point: {
-                key: `${placement}/${test}/1,1/${destination}/${services}`,
-                placement,
-                test,
-                size: "1,1",
-                requestSize: 1,
-                responseSize: 1,
-                destination,
-                ipFamily: family,
-                services,
-              },
-            } as unknown as Trial;
+              point,
+            };
             const outcome = await session.runTrial(trial, new AbortController().signal);
-            const key = cell(services, test, destination, mode);
-            const row = values.get(key) ?? Array<number | null>(blocks).fill(null);
-            values.set(key, row);
+            const byMode = values.upsert(key, () => new Map());
+            const row = byMode.get(mode) ?? Array<number | null>(blocks).fill(null);
+            byMode.set(mode, row);
             if (outcome.result.exitCode !== 0 || !outcome.path?.ok) {
               dropped.push(
                 `${trial.id}: ${outcome.result.exitCode !== 0 ? `netperf exit ${outcome.result.exitCode}: ${outcome.result.stderr.slice(0, 200)}` : outcome.path?.reason}`,
@@ -168,11 +181,9 @@ for (const services of counts)
     for (const destination of destinations) {
       const [l, e] = [cell(services, test, destination, "legacy"), cell(services, test, destination, "ebpf")];
       console.log(
-        `  ${String(services).padStart(5)} Services  ${test.padEnd(7)} → ${destination.padEnd(7)} legacy ${medianText(present(values.get(l)))}  eBPF ${medianText(present(values.get(e)))}  ${unitOf(test)}`,
+        `  ${String(services).padStart(5)} Services  ${test.padEnd(7)} → ${destination.padEnd(7)} legacy ${medianText(present(l))}  eBPF ${medianText(present(e))}  ${unitOf(test)}`,
       );
-      console.log(
-        `${" ".repeat(39)}eBPF/legacy ${ratioText(pairedRatio(...paired(values.get(l), values.get(e))))}`,
-      );
+      console.log(`${" ".repeat(39)}eBPF/legacy ${ratioText(pairedRatio(...paired(l, e)))}`);
     }
 if (destinations.includes("service") && destinations.includes("pod")) {
   console.log("  Service/pod, same mode (paired by block):");
@@ -180,7 +191,7 @@ if (destinations.includes("service") && destinations.includes("pod")) {
     for (const test of tests)
       for (const mode of modes)
         console.log(
-          `    ${String(services).padStart(5)} ${test.padEnd(7)} ${mode.padEnd(6)} ${ratioText(pairedRatio(...paired(values.get(cell(services, test, "pod", mode)), values.get(cell(services, test, "service", mode)))))}`,
+          `    ${String(services).padStart(5)} ${test.padEnd(7)} ${mode.padEnd(6)} ${ratioText(pairedRatio(...paired(cell(services, test, "pod", mode), cell(services, test, "service", mode))))}`,
         );
 }
 if (counts.length >= 2) {
@@ -190,7 +201,7 @@ if (counts.length >= 2) {
     for (const destination of destinations)
       for (const mode of modes)
         console.log(
-          `    ${test.padEnd(7)} → ${destination.padEnd(7)} ${mode.padEnd(6)} ${ratioText(unpairedRatio(present(values.get(cell(small, test, destination, mode))), present(values.get(cell(large, test, destination, mode)))))}`,
+          `    ${test.padEnd(7)} → ${destination.padEnd(7)} ${mode.padEnd(6)} ${ratioText(unpairedRatio(present(cell(small, test, destination, mode)), present(cell(large, test, destination, mode))))}`,
         );
 }
 for (const w of written)

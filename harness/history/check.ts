@@ -15,8 +15,9 @@
  */
 
 import { GATE_EXIT_CODES, type GateDecision } from "../stats/regression-types.js";
-import { keyOf, type PointKey, pointId } from "../sweep/point.js";
-import { lowerIsBetter, type MetricName, type Mode } from "../vocabulary/vocabulary.js";
+import { type SeriesKey, SeriesMap, seriesName } from "../stats/series.js";
+import { keyOf } from "../sweep/point.js";
+import { lowerIsBetter, type MetricName } from "../vocabulary/vocabulary.js";
 import { detectSteps, MIN_SEGMENT, newestSuspect, type Observation } from "./changes.js";
 import { chronological, type HistoryRun, mixedSweeps } from "./runs.js";
 
@@ -33,12 +34,6 @@ export const HISTORY_METRICS: readonly MetricName[] = [
 ];
 
 export type StepKind = "worse" | "better" | "within tolerance";
-
-/** One series of the history: a point (sweep/point.ts), a mode and a metric. */
-export interface SeriesKey extends PointKey {
-  mode: Mode;
-  metric: MetricName;
-}
 
 /** A run as a check names it. */
 export interface RunRef {
@@ -89,10 +84,6 @@ export interface CheckOptions {
   metrics?: readonly MetricName[];
 }
 
-export function seriesName(key: SeriesKey): string {
-  return `${pointId(key)}/${key.mode}/${key.metric}`;
-}
-
 function runRef(run: HistoryRun, index: number): RunRef {
   return { index, runId: run.runId, label: run.label, startedAt: run.startedAt, gitCommit: run.gitCommit };
 }
@@ -107,19 +98,17 @@ export function collectSeries(
   runs: readonly HistoryRun[],
   metrics: readonly MetricName[],
 ): { key: SeriesKey; runs: number[]; observations: Observation[] }[] {
-  const series = new Map<string, { key: SeriesKey; runs: number[]; observations: Observation[] }>();
+  const series = new SeriesMap<{ key: SeriesKey; runs: number[]; observations: Observation[] }>();
   runs.forEach((run, index) => {
     for (const p of run.points) {
       if (!metrics.includes(p.metric) || !(p.median > 0)) continue;
       const key: SeriesKey = { ...keyOf(p), mode: p.mode, metric: p.metric };
-      const name = seriesName(key);
-      const entry = series.get(name) ?? { key, runs: [], observations: [] };
+      const entry = series.upsert(key, () => ({ key, runs: [], observations: [] }));
       entry.runs.push(index);
       entry.observations.push({ value: p.median, low: p.ciLow, high: p.ciHigh });
-      series.set(name, entry);
     }
   });
-  return [...series.values()];
+  return series.values();
 }
 
 /** Checks the runs (any order; they are sorted oldest first). */

@@ -28,7 +28,7 @@ export interface HistoryRun {
 
 /**
  * What a sweep measures, apart from how precisely: backend, modes, placements, tests and sizes,
- * streams, trial length, socket buffers, CPU placement, the lab's shape, witnesses. Not its
+ * destinations and IP families, streams, trial length, socket buffers, CPU placement, the lab's shape, witnesses. Not its
  * name, description, seed, repetitions, time budget or target interval, which change how many
  * trials a point gets, not what each trial measures.
  */
@@ -38,6 +38,9 @@ export function sweepDesign(sweep: Sweep): Record<string, unknown> {
     modes: sweep.modes,
     placements: sweep.placements,
     tests: sweep.tests,
+    // absent when the sweep lists none, so that older sweeps keep their fingerprints
+    destinations: sweep.destinations,
+    ipFamilies: sweep.ipFamilies,
     streams: sweep.streams,
     durationSec: sweep.durationSec,
     socketBuffers: sweep.socketBuffers,

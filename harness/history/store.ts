@@ -1,12 +1,13 @@
 /**
  * The history store: one SQLite file (Node's built-in node:sqlite, no server, no native
- * add-on) that runs accumulate in. Its schema is below, versioned by SQLite's `user_version`
- * and documented in README ("History store"). A store of another version is refused with its
- * path and version. Adding is idempotent: a run id is stored once, and adding it again writes
- * nothing, so the file stays byte for byte the same.
+ * add-on) that runs accumulate in. Its schema is in store-schema.ts, versioned by SQLite's
+ * `user_version` and documented in README ("History store"). A store of the version before is
+ * read as it is, and migrated when opened for writing; a store of another version is refused
+ * with its path and version. Adding is idempotent: a run id is stored once, and adding it again
+ * writes nothing, so the file stays byte for byte the same.
  *
- * Over 300 lines on purpose: the SQL schema, its documentation and the code that reads and writes
- * it stay together, so a column cannot change on one side only.
+ * Over 300 lines on purpose: the rows written (`insert`) and read back (`runs`, the row shapes)
+ * stay together, so that a column cannot change on one side only.
  */
 import { existsSync } from "node:fs";
 import type { DatabaseSync } from "node:sqlite";
@@ -16,86 +17,16 @@ import { UsageError } from "../util/errors.js";
 import { parseJsonFile } from "../util/validate.js";
 import { type HistoryRun, historyRun } from "./runs.js";
 import { loadSqlite } from "./sqlite.js";
+import {
+  HISTORY_SCHEMA_V1,
+  HISTORY_SCHEMA_VERSION,
+  migrateV1,
+  SCHEMA,
+  type StoredDimensions,
+  v1Dimensions,
+} from "./store-schema.js";
 
-/** Bump when a table or column changes; readers refuse other versions. */
-export const HISTORY_SCHEMA_VERSION = 1;
-
-/**
- * Version 1. Every table is STRICT; a run's rows go in one transaction.
- * - runs: one row per run (run_id unique), its label, state, times, commit, environment facts
- *   (also whole, as JSON), its sweep (resolved, as JSON) and the fingerprint of the sweep's
- *   design (history/runs.ts `sweepDesign`: runs with equal fingerprints measured the same thing).
- * - points: the run's summary per point, mode and metric (results.json summary.points).
- * - mode_summaries: per mode and metric, the points summarised and the geometric mean of their
- *   medians (comparable between runs of one sweep design only).
- * - comparisons: the run's within-run mode comparisons (results.json summary.comparisons).
- */
-const SCHEMA = `
-CREATE TABLE runs (
-  run_id TEXT PRIMARY KEY,
-  label TEXT NOT NULL,
-  state TEXT NOT NULL,
-  started_at TEXT NOT NULL,
-  finished_at TEXT NOT NULL,
-  git_commit TEXT,
-  routebench_version TEXT NOT NULL,
-  backend TEXT NOT NULL,
-  kernel TEXT NOT NULL,
-  hostname TEXT NOT NULL,
-  sweep_name TEXT NOT NULL,
-  sweep_design TEXT NOT NULL,
-  environment TEXT NOT NULL,
-  sweep TEXT NOT NULL,
-  added_at TEXT NOT NULL
-) STRICT;
-CREATE TABLE points (
-  run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
-  placement TEXT NOT NULL,
-  test TEXT NOT NULL,
-  size TEXT NOT NULL,
-  mode TEXT NOT NULL,
-  metric TEXT NOT NULL,
-  n INTEGER NOT NULL,
-  median REAL NOT NULL,
-  mean REAL NOT NULL,
-  stddev REAL,
-  cv REAL,
-  min REAL NOT NULL,
-  max REAL NOT NULL,
-  ci_low REAL,
-  ci_high REAL,
-  PRIMARY KEY (run_id, placement, test, size, mode, metric)
-) STRICT;
-CREATE TABLE mode_summaries (
-  run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
-  mode TEXT NOT NULL,
-  metric TEXT NOT NULL,
-  points INTEGER NOT NULL,
-  geomean_median REAL NOT NULL,
-  PRIMARY KEY (run_id, mode, metric)
-) STRICT;
-CREATE TABLE comparisons (
-  run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
-  placement TEXT NOT NULL,
-  test TEXT NOT NULL,
-  size TEXT NOT NULL,
-  metric TEXT NOT NULL,
-  baseline TEXT NOT NULL,
-  candidate TEXT NOT NULL,
-  ratio REAL NOT NULL,
-  ci_low REAL,
-  ci_high REAL,
-  p_value REAL,
-  p_adjusted REAL,
-  paired INTEGER NOT NULL,
-  n INTEGER NOT NULL,
-  verdict TEXT NOT NULL,
-  record TEXT NOT NULL,
-  PRIMARY KEY (run_id, placement, test, size, metric, baseline, candidate)
-) STRICT;
-CREATE INDEX points_series ON points (placement, test, size, mode, metric);
-PRAGMA user_version = ${HISTORY_SCHEMA_VERSION};
-`;
+export { HISTORY_SCHEMA_VERSION } from "./store-schema.js";
 
 /** What a run adds beyond `HistoryRun`: the whole environment and sweep, kept as JSON. */
 export interface StoredRunInput {
@@ -119,12 +50,15 @@ export class HistoryStore {
   private constructor(
     readonly path: string,
     private readonly db: DatabaseSync,
+    /** The schema version read: this one, or version 1 opened for reading (not migrated). */
+    private readonly version: number,
   ) {}
 
   /**
    * Opens a store. `create`: make it (with the current schema) when the file does not exist;
-   * otherwise a missing file is a usage error. Another schema version, or a file that is not a
-   * routebench store, is refused with its path.
+   * otherwise a missing file is a usage error. A store of schema version 1 is migrated when
+   * opened with `create` (writing), and read as it is otherwise. Another schema version, or a
+   * file that is not a routebench store, is refused with its path.
    */
   static async open(path: string, options: { create: boolean }): Promise<HistoryStore> {
     const exists = existsSync(path);
@@ -135,20 +69,25 @@ export class HistoryStore {
       );
     const { DatabaseSync } = await loadSqlite();
     let db: DatabaseSync;
+    let version: number;
     try {
       db = new DatabaseSync(path, { readOnly: exists && !options.create, timeout: 5000 });
-      const version = (db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version;
+      version = (db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version;
       const tables = (db.prepare("SELECT count(*) AS n FROM sqlite_schema").get() as { n: number }).n;
       if (version === 0 && tables === 0) {
         if (!options.create)
           throw new UsageError(`${path} is an empty database, not a routebench history store`);
         db.exec(`BEGIN;${SCHEMA}COMMIT;`);
-      } else if (version !== HISTORY_SCHEMA_VERSION) {
+        version = HISTORY_SCHEMA_VERSION;
+      } else if (version === HISTORY_SCHEMA_V1 && options.create) {
+        migrateV1(db, path);
+        version = HISTORY_SCHEMA_VERSION;
+      } else if (version !== HISTORY_SCHEMA_VERSION && version !== HISTORY_SCHEMA_V1) {
         db.close();
         throw new UsageError(
           version === 0
             ? `${path} is an SQLite database but not a routebench history store (no schema version)`
-            : `${path} is a history store of schema version ${version}; this routebench reads version ${HISTORY_SCHEMA_VERSION}`,
+            : `${path} is a history store of schema version ${version}; this routebench reads versions ${HISTORY_SCHEMA_V1} and ${HISTORY_SCHEMA_VERSION}`,
           version === 0
             ? "give a store made by `routebench history add`"
             : "use the routebench version that wrote it",
@@ -158,7 +97,7 @@ export class HistoryStore {
       if (error instanceof UsageError) throw error;
       throw new UsageError(`cannot open history store ${path}: ${(error as Error).message}`);
     }
-    return new HistoryStore(path, db);
+    return new HistoryStore(path, db, version);
   }
 
   close(): void {
@@ -214,8 +153,9 @@ export class HistoryStore {
         addedAt,
       );
     const point = this.db.prepare(
-      `INSERT INTO points (run_id, placement, test, size, mode, metric, n, median, mean, stddev, cv, min, max, ci_low, ci_high)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO points (run_id, placement, test, size, destination, ip_family, services, mode, metric, n, median,
+         mean, stddev, cv, min, max, ci_low, ci_high)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     for (const p of run.points)
       point.run(
@@ -223,6 +163,7 @@ export class HistoryStore {
         p.placement,
         p.test,
         p.size,
+        ...dimensionValues(p),
         p.mode,
         p.metric,
         p.n,
@@ -241,9 +182,9 @@ export class HistoryStore {
     for (const m of modeSummaries(run.points))
       mode.run(run.runId, m.mode, m.metric, m.points, m.geomeanMedian);
     const comparison = this.db.prepare(
-      `INSERT INTO comparisons (run_id, placement, test, size, metric, baseline, candidate, ratio, ci_low, ci_high,
-         p_value, p_adjusted, paired, n, verdict, record)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO comparisons (run_id, placement, test, size, destination, ip_family, services, metric, baseline,
+         candidate, ratio, ci_low, ci_high, p_value, p_adjusted, paired, n, verdict, record)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     for (const c of run.comparisons)
       comparison.run(
@@ -251,6 +192,7 @@ export class HistoryStore {
         c.placement,
         c.test,
         c.size,
+        ...dimensionValues(c),
         c.metric,
         c.baseline,
         c.candidate,
@@ -270,7 +212,7 @@ export class HistoryStore {
   runs(): HistoryRun[] {
     const rows = this.db
       .prepare("SELECT * FROM runs ORDER BY started_at, run_id")
-      .all() as unknown as RunRow[];
+      .all() as unknown as (RunRow & { sweep: string })[];
     const points = this.db.prepare("SELECT * FROM points ORDER BY rowid").all() as unknown as PointRow[];
     const comparisons = this.db
       .prepare("SELECT run_id, record FROM comparisons ORDER BY rowid")
@@ -278,24 +220,35 @@ export class HistoryStore {
       run_id: string;
       record: string;
     }[];
-    return rows.map((r) => ({
-      runId: r.run_id,
-      label: r.label,
-      state: r.state as HistoryRun["state"],
-      startedAt: r.started_at,
-      finishedAt: r.finished_at,
-      gitCommit: r.git_commit,
-      routebenchVersion: r.routebench_version,
-      backend: r.backend,
-      kernel: r.kernel,
-      hostname: r.hostname,
-      sweepName: r.sweep_name,
-      sweepDesign: r.sweep_design,
-      points: points.filter((p) => p.run_id === r.run_id).map(pointOf),
-      comparisons: comparisons
-        .filter((c) => c.run_id === r.run_id)
-        .map((c) => parseJsonFile(comparisonSchema, c.record, `${this.path}: comparison of run ${r.run_id}`)),
-    }));
+    return rows.map((r) => {
+      // version 1 has no dimension columns: its points have the dimensions of their run's sweep
+      const v1 =
+        this.version === HISTORY_SCHEMA_V1
+          ? v1Dimensions(r.sweep, `${this.path}: sweep of run ${r.run_id}`)
+          : null;
+      return {
+        runId: r.run_id,
+        label: r.label,
+        state: r.state as HistoryRun["state"],
+        startedAt: r.started_at,
+        finishedAt: r.finished_at,
+        gitCommit: r.git_commit,
+        routebenchVersion: r.routebench_version,
+        backend: r.backend,
+        kernel: r.kernel,
+        hostname: r.hostname,
+        sweepName: r.sweep_name,
+        sweepDesign: r.sweep_design,
+        points: points
+          .filter((p) => p.run_id === r.run_id)
+          .map((p) => pointOf(v1 ? { ...p, ...v1Row(v1) } : p)),
+        comparisons: comparisons
+          .filter((c) => c.run_id === r.run_id)
+          .map((c) =>
+            parseJsonFile(comparisonSchema, c.record, `${this.path}: comparison of run ${r.run_id}`),
+          ),
+      };
+    });
   }
 }
 
@@ -319,6 +272,10 @@ interface PointRow {
   placement: PointSummary["placement"];
   test: PointSummary["test"];
   size: string;
+  /** NULL (or, in a version-1 store, no column): the point's key has no such field. */
+  destination?: PointSummary["destination"] | null;
+  ip_family?: PointSummary["ipFamily"] | null;
+  services?: number | null;
   mode: PointSummary["mode"];
   metric: PointSummary["metric"];
   n: number;
@@ -332,8 +289,18 @@ interface PointRow {
   ci_high: number | null;
 }
 
+/** A key's dimension fields as column values (destination, ip_family, services), NULL where absent. */
+function dimensionValues(key: StoredDimensions): [string | null, string | null, number | null] {
+  return [key.destination ?? null, key.ipFamily ?? null, key.services ?? null];
+}
+
+/** Dimensions as a row's columns. */
+function v1Row(dims: StoredDimensions): Pick<PointRow, "destination" | "ip_family" | "services"> {
+  return { destination: dims.destination, ip_family: dims.ipFamily, services: dims.services };
+}
+
 function pointOf(p: PointRow): PointSummary {
-  return {
+  const point: PointSummary = {
     n: p.n,
     median: p.median,
     mean: p.mean,
@@ -349,6 +316,11 @@ function pointOf(p: PointRow): PointSummary {
     ciLow: p.ci_low,
     ciHigh: p.ci_high,
   };
+  // absent, not null: a key without the field, as the summary row it was stored from
+  if (p.destination != null) point.destination = p.destination;
+  if (p.ip_family != null) point.ipFamily = p.ip_family;
+  if (p.services != null) point.services = p.services;
+  return point;
 }
 
 /** Per mode and metric: how many points had a positive median, and the geometric mean of those medians. */

@@ -14,6 +14,7 @@
 import type { Explain, ExplainPoint, Interval } from "../results/profile-schema.js";
 import type { TrialRecord } from "../results/schema.js";
 import { studentTQuantile } from "../stats/student-t.js";
+import { keyOf } from "../sweep/point.js";
 import {
   isStreamTest,
   type Mode,
@@ -117,7 +118,8 @@ export function explainRun(trials: readonly TrialRecord[]): Explain | null {
   for (const t of counted) byPoint.set(t.point.key, [...(byPoint.get(t.point.key) ?? []), t]);
   const points: ExplainPoint[] = [];
   for (const [key, records] of byPoint) {
-    const { placement, test, size } = records[0]?.point ?? ({} as TrialRecord["point"]);
+    const point = keyOf(records[0]?.point as TrialRecord["point"]);
+    const test = point.test;
     const perMode = new Map<Mode, Map<number, BlockFigures>>();
     for (const r of records) {
       const figures = blockFigures(r);
@@ -148,9 +150,7 @@ export function explainRun(trials: readonly TrialRecord[]): Explain | null {
     });
     points.push({
       key,
-      placement,
-      test,
-      size,
+      ...point,
       unit: explainUnit(test),
       modes,
       difference: difference(perMode.get("legacy"), perMode.get("ebpf")),

@@ -9,6 +9,9 @@ import { join } from "node:path";
 import { classifyChain } from "../profile/attribute.js";
 import { foldedText, formatFolded, parseFolded } from "../profile/folded.js";
 import type { Results } from "../results/schema.js";
+import type { Point } from "../sweep/plan.js";
+import { PointMap } from "../sweep/point.js";
+import type { Mode } from "../vocabulary/vocabulary.js";
 import { differentialFlameSvg } from "./flame-svg.js";
 import { MODE_NAMES, pointName } from "./points.js";
 
@@ -23,8 +26,14 @@ export interface ExplainFiles {
 
 const slug = (key: string) => key.replace(/[^\w.,-]+/g, "_");
 
+/** One point's profiled modes: the plan's point (its id names the files) and each mode's merged busy stacks. */
+interface Profiled {
+  point: Point;
+  stacks: Map<Mode, Map<string, number>>;
+}
+
 export function explainFiles(results: Results, runDir: string): ExplainFiles {
-  const merged = new Map<string, Map<string, number>>();
+  const merged = new PointMap<Profiled>();
   const missing: string[] = [];
   for (const t of results.trials) {
     const file = t.state === "completed" ? t.profile?.foldedFile : undefined;
@@ -34,25 +43,24 @@ export function explainFiles(results: Results, runDir: string): ExplainFiles {
       missing.push(file);
       continue;
     }
-    const key = `${t.point.key}|${t.mode}`;
-    const into = merged.get(key) ?? new Map<string, number>();
+    const { stacks } = merged.upsert(t.point, () => ({ point: t.point, stacks: new Map() }));
+    const into = stacks.get(t.mode) ?? new Map<string, number>();
     for (const [chain, n] of parseFolded(foldedText(readFileSync(path)), path))
       if (classifyChain(chain).kind === "busy") into.set(chain, (into.get(chain) ?? 0) + n);
-    merged.set(key, into);
+    stacks.set(t.mode, into);
   }
   const folded = new Map<string, string>();
-  for (const [key, stacks] of merged) {
-    const [point = "", mode = ""] = key.split("|");
-    folded.set(`folded-${slug(point)}-${mode}.folded`, formatFolded(stacks));
-  }
-  const flames = [...new Set([...merged.keys()].map((k) => k.split("|")[0] as string))].flatMap((point) => {
-    const legacy = merged.get(`${point}|legacy`);
-    const ebpf = merged.get(`${point}|ebpf`);
+  for (const { point, stacks } of merged.values())
+    for (const [mode, chains] of stacks)
+      folded.set(`folded-${slug(point.key)}-${mode}.folded`, formatFolded(chains));
+  const flames = merged.values().flatMap(({ point, stacks }) => {
+    const legacy = stacks.get("legacy");
+    const ebpf = stacks.get("ebpf");
     if (!legacy || !ebpf) return [];
     const title = `${pointName(point)}: ${MODE_NAMES.legacy} against ${MODE_NAMES.ebpf}`;
     return [
       {
-        id: `flame-${slug(point)}`,
+        id: `flame-${slug(point.key)}`,
         title,
         caption: `Differential flame graph of the benchmark CPU's busy samples, ${pointName(point)}: frames as wide as their mean share in the two modes, red where legacy spends more of its time, blue where eBPF does. The folded stacks beside this report (folded-*.folded) open in flamegraph.pl, speedscope or inferno.`,
         svg: differentialFlameSvg(legacy, ebpf, { title, aLabel: "legacy", bLabel: "eBPF" }),

@@ -76,7 +76,7 @@ function pointTable(point: ExplainPoint): Table {
   const foreign = modes.map((m) => `${modeName(m.mode)} ${(m.foreignShare * 100).toFixed(0)}%`).join(", ");
   return {
     id: `explain-${point.key.replaceAll("/", "-")}`,
-    title: `Where the time goes: ${pointName(point.key)} (${point.unit}, 95% intervals over blocks; share of busy samples)`,
+    title: `Where the time goes: ${pointName(point)} (${point.unit}, 95% intervals over blocks; share of busy samples)`,
     columns,
     rows,
     note: `${modes.map((m) => `${modeName(m.mode)}: ${m.blocks} blocks, ${m.samples} samples`).join("; ")}. Other tasks held ${foreign} of the benchmark CPU's samples (not counted).`,
@@ -94,7 +94,7 @@ export function differenceSentence(point: ExplainPoint): string | null {
     .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
     .map(([s, v]) => `${v >= 0 ? "" : "−"}${digits(Math.abs(v))} ${SUBSYSTEM_NAMES[s]}`);
   const more = d.measured.mean >= 0 ? "more" : "less";
-  const head = `${pointName(point.key)}: legacy spends ${digits(Math.abs(d.measured.mean))} ${amount} ${more} per ${per} than eBPF (${formatInterval(d.measured)} ${unit})${parts.length ? `: ${parts.join(", ")}` : ""}.`;
+  const head = `${pointName(point)}: legacy spends ${digits(Math.abs(d.measured.mean))} ${amount} ${more} per ${per} than eBPF (${formatInterval(d.measured)} ${unit})${parts.length ? `: ${parts.join(", ")}` : ""}.`;
   const sum = `The attributed differences add up to ${digits(d.attributedSum)} by construction (shares sum to one).`;
   const check = !d.sampled
     ? "No independent check: the profiled twins gave no rate."
@@ -116,13 +116,13 @@ export function foreignSentence(point: ExplainPoint): string | null {
   const own = point.modes
     .map((m) => `${modeName(m.mode)} ${m.sampled ? formatInterval(m.sampled) : "–"}`)
     .join(", ");
-  return `${pointName(point.key)}: other tasks held ${busy.map((m) => `${(m.foreignShare * 100).toFixed(0)}% (${modeName(m.mode)})`).join(", ")} of the benchmark CPU's samples. The measured CPU time per unit counts their time too, so the figures by subsystem overstate the benchmark's own cost in proportion (the shares stand); read from the benchmark's own samples it is ${own} ${point.unit}. Run on a quieter machine for figures that add up.`;
+  return `${pointName(point)}: other tasks held ${busy.map((m) => `${(m.foreignShare * 100).toFixed(0)}% (${modeName(m.mode)})`).join(", ")} of the benchmark CPU's samples. The measured CPU time per unit counts their time too, so the figures by subsystem overstate the benchmark's own cost in proportion (the shares stand); read from the benchmark's own samples it is ${own} ${point.unit}. Run on a quieter machine for figures that add up.`;
 }
 
 function samplingSentence(point: ExplainPoint): string | null {
   const s = point.sampling;
   if (!s) return null;
-  return `${pointName(point.key)}: eBPF/legacy ${s.metric} ${formatInterval(s.unsampled)} in the measured trials, ${formatInterval(s.sampled)} in their profiled twins (same blocks).`;
+  return `${pointName(point)}: eBPF/legacy ${s.metric} ${formatInterval(s.unsampled)} in the measured trials, ${formatInterval(s.sampled)} in their profiled twins (same blocks).`;
 }
 
 export interface ExplainSection {
@@ -147,7 +147,7 @@ export function explainSection(results: Results): ExplainSection | null {
     method: explain.method,
     bars: explain.points.flatMap((p) =>
       MODES.flatMap((m) => p.modes.filter((x) => x.mode === m)).map((m) => ({
-        point: pointName(p.key),
+        point: pointName(p),
         mode: modeName(m.mode),
         unit: p.unit,
         parts: SUBSYSTEMS.map((s) => ({ subsystem: s, value: m.bySubsystem[s]?.mean ?? 0 })).filter(

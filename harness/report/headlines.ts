@@ -15,7 +15,7 @@ import {
   bytesLabel,
   COST_METRICS,
   placementName,
-  pointName,
+  plannedName,
   type RunIndex,
   runIndex,
   sizeOrder,
@@ -194,7 +194,7 @@ function witnessHeadline(results: Results): Headline | null {
   const parts = [
     `agrees with netperf's eBPF/legacy ratio at ${agree} of ${rows.length} witnessed points and metrics`,
     disagree.length
-      ? `disagrees at ${disagree.length} (${disagree.map((r) => `${pointName(r.point)} ${METRICS[r.metric].name}`).join(", ")})`
+      ? `disagrees at ${disagree.length} (${disagree.map((r) => `${plannedName(runIndex(results), r.point)} ${METRICS[r.metric].name}`).join(", ")})`
       : "",
     undecided ? `undecided at ${undecided} (too few common blocks for an interval)` : "",
   ].filter(Boolean);

@@ -7,12 +7,15 @@
 import type { TopLevelSpec } from "vega-lite";
 import type { HistoryCheck, StepKind } from "../history/check.js";
 import { chronological, type HistoryRun } from "../history/runs.js";
+import { seriesName } from "../stats/series.js";
+import { keyOf } from "../sweep/point.js";
 import { METRICS, type MetricName } from "../vocabulary/vocabulary.js";
 import { text } from "./cells.js";
 import { type ChartSpec, FONT, VEGA_LITE_SCHEMA } from "./chart-style.js";
 import { formatWithInterval } from "./format.js";
 import { stepLine } from "./history-output.js";
 import { escapeHtml, htmlFigures, htmlPage, htmlTable } from "./html.js";
+import { pointName } from "./points.js";
 import { renderSvg } from "./render.js";
 
 const TREND_METRICS: MetricName[] = ["throughputMbps", "transactionsPerSec", "p99Us"];
@@ -38,30 +41,27 @@ export const runAnchor = (index: number) => `run-${index + 1}`;
 
 /** Trend rows of the given runs, oldest first; the steps of `check` (if given) marked on the run they start at. */
 export function trendRows(runs: readonly HistoryRun[], check?: HistoryCheck): TrendRow[] {
-  const steps = new Map<string, StepKind>();
+  // the steps of each series (its point, mode and metric: stats/series.ts), by the run they start at
+  const steps = new Map<string, Map<string, StepKind>>();
   for (const s of check?.series ?? [])
-    for (const step of s.steps)
-      steps.set(
-        `${step.run.runId}\u0000${s.placement} ${s.test} ${s.size}\u0000${s.mode}\u0000${s.metric}`,
-        step.kind,
-      );
+    steps.set(s.name, new Map(s.steps.map((step) => [step.run.runId, step.kind])));
   return chronological(runs).flatMap((run, order) =>
     run.points
       .filter((p) => TREND_METRICS.includes(p.metric))
       .map((p) => {
-        const point = `${p.placement} ${p.test} ${p.size}`;
+        const series = seriesName({ ...keyOf(p), mode: p.mode, metric: p.metric });
         return {
           run: `${order + 1}. ${run.label}`,
           order,
           startedAt: run.startedAt,
-          point,
+          point: pointName(p),
           mode: p.mode,
           metric: p.metric,
           median: p.median,
           low: p.ciLow,
           high: p.ciHigh,
           href: `#${runAnchor(order)}`,
-          step: steps.get(`${run.runId}\u0000${point}\u0000${p.mode}\u0000${p.metric}`) ?? null,
+          step: steps.get(series)?.get(run.runId) ?? null,
         };
       }),
   );

@@ -99,7 +99,7 @@ export function buildReportModel(results: Results, published: PublishedSource[])
     udpStreamTable(results),
     ...costTables(results),
     directTable(results),
-    witnessTable(results.summary),
+    witnessTable(results),
     precisionTable(results),
     verificationTable(results),
     switchesTable(results),

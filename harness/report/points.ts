@@ -16,10 +16,18 @@ export const MODE_NAMES: Record<string, string> = {
 /** The CPU cost metrics the report charts, tabulates and headlines, in report order. */
 export const COST_METRICS = ["cpuUsPerTrans", "cpuSecPerGB"] as const satisfies readonly MetricName[];
 
-/** "Same node TCP_RR 1,1" for a point key ("same-node/TCP_RR/1,1"). */
-export function pointName(key: string): string {
-  const [placement = "", ...rest] = key.split("/");
-  return [placementName(placement), ...rest].join(" ");
+/**
+ * The report's name of a point: its placement in words, its test and `sizeText` ("Same node
+ * TCP_RR 1,1", "Cross node TCP_STREAM 1024 ×4", "Same node TCP_CRR 1,1 service ipv6").
+ */
+export function pointName(key: PointKey): string {
+  return [placementName(key.placement), key.test, sizeText(key)].join(" ");
+}
+
+/** The report's name of the point a plan id names (a witness row's, an explain file's); the id itself if the run has no such point. */
+export function plannedName(index: RunIndex, planKey: string): string {
+  const point = index.planned(planKey);
+  return point ? pointName(point) : planKey;
 }
 
 export const placementName = (p: string) =>
@@ -32,6 +40,8 @@ export const placementName = (p: string) =>
  */
 export interface RunIndex {
   point(key: PointKey): Point | undefined;
+  /** The point a plan id (`Point.key`, as trials and witness rows store it) names: found, never decoded. */
+  planned(planKey: string): Point | undefined;
   /** The point's summary row in one mode and metric, if the run measured it. */
   summary(key: PointKey, mode: Mode, metric: MetricName): PointSummary | undefined;
   /** The point's comparison of one metric (eBPF against legacy unless asked otherwise). */
@@ -52,15 +62,18 @@ export function runIndex(results: Results): RunIndex {
   if (known) return known;
   const entries = new PointMap<Entry>();
   const entry = (key: PointKey) => entries.upsert(key, () => ({ rows: new Map(), comparisons: new Map() }));
+  const byPlanKey = new Map<string, Point>();
   for (const point of [...allSweepPoints(results.sweep), ...results.trials.map((t) => t.point)]) {
     const e = entry(point);
     e.point ??= point;
+    if (!byPlanKey.has(point.key)) byPlanKey.set(point.key, point);
   }
   for (const row of results.summary.points) entry(row).rows.set(`${row.mode}/${row.metric}`, row);
   for (const c of results.summary.comparisons)
     entry(c).comparisons.set(`${c.baseline}/${c.candidate}/${c.metric}`, c);
   const index: RunIndex = {
     point: (key) => entries.get(key)?.point,
+    planned: (planKey) => byPlanKey.get(planKey),
     summary: (key, mode, metric) => entries.get(key)?.rows.get(`${mode}/${metric}`),
     comparison: (key, metric, baseline = "legacy", candidate = "ebpf") =>
       entries.get(key)?.comparisons.get(`${baseline}/${candidate}/${metric}`),

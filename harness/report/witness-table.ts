@@ -5,19 +5,20 @@
  * gives the figures; datasets.ts has the machine dataset, witness.csv). Only for runs that ran a
  * witness. Pure.
  */
+import type { Results } from "../results/schema.js";
 import { MIN_PAIRS } from "../stats/ratio.js";
-import type { Summary } from "../stats/summary.js";
 import { METRICS } from "../vocabulary/vocabulary.js";
 import { count, estimateRatioCell, type Table, text } from "./cells.js";
-import { pointName } from "./points.js";
+import { plannedName, runIndex } from "./points.js";
 
 /** Point, metric, both ratios with their intervals, and the verdict. */
-export function witnessTable(summary: Summary): Table | null {
-  const rows = summary.witness ?? [];
+export function witnessTable(results: Results): Table | null {
+  const rows = results.summary.witness ?? [];
+  const name = (planKey: string) => plannedName(runIndex(results), planKey);
   if (rows.length === 0) return null;
   const disagreeing = rows.filter((row) => row.agreement === "disagree");
   const warning = disagreeing.length
-    ? `Warning: the tools disagree at ${disagreeing.map((row) => `${pointName(row.point)} (${METRICS[row.metric].name})`).join(", ")}; do not quote netperf's ratio there without saying so (see Warnings). `
+    ? `Warning: the tools disagree at ${disagreeing.map((row) => `${name(row.point)} (${METRICS[row.metric].name})`).join(", ")}; do not quote netperf's ratio there without saying so (see Warnings). `
     : "";
   return {
     id: "witness",
@@ -32,7 +33,7 @@ export function witnessTable(summary: Summary): Table | null {
       "Agreement",
     ],
     rows: rows.map((row) => [
-      text(pointName(row.point)),
+      text(name(row.point)),
       text(METRICS[row.metric].name),
       text(row.witness),
       count(row.blocks.length),

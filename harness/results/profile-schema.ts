@@ -5,7 +5,8 @@
  * its own file so results/schema.ts only hooks it in. Absent in files written without explain.
  */
 import { z } from "zod";
-import { METRIC_NAMES, MODES, NETPERF_TESTS, PLACEMENTS, SUBSYSTEMS } from "../vocabulary/vocabulary.js";
+import { pointKeyShape } from "../sweep/point.js";
+import { METRIC_NAMES, MODES, SUBSYSTEMS } from "../vocabulary/vocabulary.js";
 
 const bySubsystem = z.partialRecord(z.enum(SUBSYSTEMS), z.number());
 
@@ -64,10 +65,10 @@ const explainModeSchema = z.strictObject({
 });
 
 export const explainPointSchema = z.strictObject({
+  /** The plan's id of the point (`Point.key`). */
   key: z.string(),
-  placement: z.enum(PLACEMENTS),
-  test: z.enum(NETPERF_TESTS),
-  size: z.string(),
+  /** The point's key (sweep/point.ts): placement, test, size and the dimensions it names. */
+  ...pointKeyShape,
   /** The unit of the figures: "µs per transaction", "µs per connection" or "ms per GB". */
   unit: z.string(),
   modes: z.array(explainModeSchema),

@@ -114,7 +114,11 @@ export async function runSweep(request: RunRequest): Promise<RunOutcome> {
 
 /** Each mode switch's evidence once, in time order (trials carry a copy of theirs). */
 function uniqueEvidence(evidence: ModeEvidence[]): ModeEvidence[] {
-  const seen = new Map<string, ModeEvidence>();
-  for (const item of evidence) seen.set(`${item.at}|${item.mode}`, item);
-  return [...seen.values()].sort((a, b) => a.at.localeCompare(b.at));
+  // by time, then mode: the last copy of each switch's evidence
+  const seen = new Map<string, Map<ModeEvidence["mode"], ModeEvidence>>();
+  for (const item of evidence) {
+    const modes = seen.get(item.at) ?? new Map<ModeEvidence["mode"], ModeEvidence>();
+    seen.set(item.at, modes.set(item.mode, item));
+  }
+  return [...seen.values()].flatMap((modes) => [...modes.values()]).sort((a, b) => a.at.localeCompare(b.at));
 }

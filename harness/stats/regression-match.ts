@@ -2,7 +2,8 @@
 import { dimensions, keyOf } from "../sweep/point.js";
 import type { MetricName, Mode } from "../vocabulary/vocabulary.js";
 import { comparedMetrics } from "./metrics.js";
-import { type CompareInput, pointName, type SeriesKey } from "./regression-types.js";
+import type { CompareInput } from "./regression-types.js";
+import { type SeriesKey, SeriesMap } from "./series.js";
 
 /** One run's completed values of a point. */
 export interface Series {
@@ -13,9 +14,9 @@ export interface Series {
   noisy: Set<number>;
 }
 
-/** Every compared point of a run with its values by repetition. */
-export function indexRun(run: CompareInput, metrics?: readonly MetricName[]): Map<string, Series> {
-  const index = new Map<string, Series>();
+/** Every compared series (point, mode, metric) of a run with its values by repetition, by its typed key. */
+export function indexRun(run: CompareInput, metrics?: readonly MetricName[]): SeriesMap<Series> {
+  const index = new SeriesMap<Series>();
   for (const t of run.trials) {
     if (t.state !== "completed") continue;
     for (const metric of comparedMetrics(run.sweep, t.point.test)) {
@@ -23,11 +24,9 @@ export function indexRun(run: CompareInput, metrics?: readonly MetricName[]): Ma
       const value = t.metrics?.[metric];
       if (value === undefined) continue;
       const key: SeriesKey = { mode: t.mode, ...keyOf(t.point), metric };
-      const name = pointName(key);
-      const series = index.get(name) ?? { key, byBlock: new Map(), noisy: new Set<number>() };
+      const series = index.upsert(key, () => ({ key, byBlock: new Map(), noisy: new Set<number>() }));
       series.byBlock.set(t.block, value);
       if (t.noisy) series.noisy.add(t.block);
-      index.set(name, series);
     }
   }
   return index;
@@ -54,6 +53,6 @@ export function incompatibility(baseline: SeriesKey[], candidate: SeriesKey[]): 
 }
 
 /** The modes a run measured. */
-export function modesOf(index: Map<string, Series>): Set<Mode> {
+export function modesOf(index: SeriesMap<Series>): Set<Mode> {
   return new Set([...index.values()].map((s) => s.key.mode));
 }

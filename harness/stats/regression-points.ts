@@ -25,10 +25,9 @@ import {
   type Basis,
   type ModeComparison,
   type PointComparison,
-  pointName,
   type RegressionVerdict,
-  type SeriesKey,
 } from "./regression-types.js";
+import { type SeriesKey, SeriesMap, seriesName } from "./series.js";
 import { bounds, pBelow, repetitionsToClear, welchDifference } from "./welch.js";
 
 /** A point with no test: what it measured, and nulls for what could not be computed. */
@@ -53,26 +52,28 @@ function emptyPoint(key: SeriesKey, name: string, lower: boolean, baseN: number,
 
 /** Judges every point of the judged modes, then pools each mode. */
 export function analyse(
-  baseIndex: Map<string, Series>,
-  candIndex: Map<string, Series>,
+  baseIndex: SeriesMap<Series>,
+  candIndex: SeriesMap<Series>,
   basis: Basis,
   threshold: number,
 ): Analysis {
   const lowerLog = Math.log(1 - threshold);
   const upperLog = Math.log(1 + threshold);
-  const referenceOf = (index: Map<string, Series>, key: SeriesKey) =>
-    basis.kind === "normalised" ? index.get(pointName({ ...key, mode: basis.reference })) : undefined;
-  const names = new Map<string, SeriesKey>();
+  const referenceOf = (index: SeriesMap<Series>, key: SeriesKey) =>
+    basis.kind === "normalised" ? index.get({ ...key, mode: basis.reference }) : undefined;
+  // every series of either run once, in the baseline's order then the candidate's
+  const judged = new SeriesMap<SeriesKey>();
   for (const series of [...baseIndex.values(), ...candIndex.values()]) {
     if (basis.kind === "normalised" && series.key.mode === basis.reference) continue;
-    names.set(pointName(series.key), series.key);
+    judged.set(series.key, series.key);
   }
   const points: PointComparison[] = [];
   const tested: Tested[] = [];
-  for (const [name, key] of names) {
+  for (const key of judged.values()) {
+    const name = seriesName(key);
     const lower = lowerIsBetter(key.metric);
     const sides = ([baseIndex, candIndex] as const).map((index) => {
-      const series = index.get(name);
+      const series = index.get(key);
       if (!series) return "empty" as const;
       if (basis.kind === "normalised" && !referenceOf(index, key)) return "empty" as const;
       return side(series, referenceOf(index, key));
@@ -103,7 +104,7 @@ export function analyse(
     }
     // a trial kept on a noisy machine never decides a comparison: the point is not tested
     const noisy = ([baseIndex, candIndex] as const).map((index) => {
-      const series = index.get(name);
+      const series = index.get(key);
       const reference = referenceOf(index, key);
       const blocks = new Set(series?.noisy);
       for (const block of reference?.noisy ?? []) if (series?.byBlock.has(block)) blocks.add(block);

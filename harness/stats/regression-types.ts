@@ -1,12 +1,14 @@
 /**
  * The release gate's vocabulary: its verdicts, decisions and exit codes, its α, and the shapes
- * of what it reports (per point, per mode, per run pair). Types and constants only, plus the
- * point's name.
+ * of what it reports (per point, per mode, per run pair). Types and constants only (a series'
+ * key and name are stats/series.ts's).
  */
 
 import type { Results } from "../results/schema.js";
-import { type PointKey, pointId } from "../sweep/point.js";
-import type { MetricName, Mode } from "../vocabulary/vocabulary.js";
+import type { Mode } from "../vocabulary/vocabulary.js";
+import type { SeriesKey } from "./series.js";
+
+export type { SeriesKey } from "./series.js";
 
 export type RegressionVerdict = "regression" | "improvement" | "unchanged" | "inconclusive" | "missing";
 export type ModeVerdict = "regression" | "improvement" | "not worse" | "inconclusive";
@@ -29,16 +31,11 @@ export const ALPHA_PASS = 0.05;
 /** What a run's data is read as: measured values, or each mode's ratio to a reference mode of the same run. */
 export type Basis = { kind: "raw" } | { kind: "normalised"; reference: Mode };
 
-/** What the gate compares between two runs: a point (sweep/point.ts), a mode and a metric. */
-export interface SeriesKey extends PointKey {
-  mode: Mode;
-  metric: MetricName;
-}
-
 /** The parts of a results file the gate reads (the summary is not needed). */
 export type CompareInput = Pick<Results, "runId" | "label" | "sweep" | "trials" | "environment">;
 
 export interface PointComparison extends SeriesKey {
+  /** The series' name (stats/series.ts `seriesName`). */
   name: string;
   /** Median of the values (normalised: of the mode/reference ratios). */
   baselineMedian: number | null;
@@ -116,9 +113,4 @@ export interface CompareReport {
   raw: Analysis | null;
   /** What else differs between the runs: design, environment, noise, shifts shared by every mode. */
   notes: string[];
-}
-
-/** A series' name: its point's `pointId`, then mode and metric (placement/test/size/mode/metric), unique within a run. */
-export function pointName(key: SeriesKey): string {
-  return `${pointId(key)}/${key.mode}/${key.metric}`;
 }

@@ -72,7 +72,7 @@ export function compareRuns(
   const threshold = options.maxRegressionPct / 100;
   const baseIndex = indexRun(baseline, options.metrics);
   const candIndex = indexRun(candidate, options.metrics);
-  if (![...baseIndex.keys()].some((name) => candIndex.has(name))) {
+  if (!baseIndex.keys().some((key) => candIndex.has(key))) {
     throw new UsageError(
       `the runs share no point to compare:\n  ${incompatibility(
         [...baseIndex.values()].map((s) => s.key),

@@ -1,16 +1,17 @@
 /**
  * The quick profile's points: a first look that decides. Of the sweep's points it keeps, per
- * placement and test, the key ones: a bulk test's smallest and largest message size, a
- * request/response test's first size, each with one stream; the rest is left out and named
- * (`run --dry-run`, the run's log and the report say so). With PROFILE_SETTINGS.quick's 8
- * pairs each kept comparison gets an interval and a verdict (MIN_PAIRS is 6). Pure; generic
- * over the point type so that plan.ts can use it without an import cycle.
+ * placement, test and value of each further dimension the sweep lists (destination, IP family,
+ * Service count: what the sweep compares), the key ones: a bulk test's smallest and largest
+ * message size, a request/response test's first size, each with one stream; the rest is left
+ * out and named (`run --dry-run`, the run's log and the report say so). With
+ * PROFILE_SETTINGS.quick's 8 pairs each kept comparison gets an interval and a verdict
+ * (MIN_PAIRS is 6). Pure; generic over the point type so that plan.ts can use it without an
+ * import cycle.
  */
+import { keyOf, type PointKey, PointMap } from "./point.js";
 
-interface QuickCandidate {
+interface QuickCandidate extends PointKey {
   key: string;
-  placement: string;
-  test: string;
   messageSize?: number;
   streams?: number;
 }
@@ -18,23 +19,21 @@ interface QuickCandidate {
 /** The points the quick profile measures, and the ones it leaves out, each in the sweep's order. */
 export function quickSelection<P extends QuickCandidate>(points: readonly P[]): { kept: P[]; leftOut: P[] } {
   const single = points.filter((p) => (p.streams ?? 1) === 1);
-  const keep = new Set<string>();
-  const groups = new Map<string, P[]>();
-  for (const p of single) {
-    const group = `${p.placement}|${p.test}`;
-    groups.set(group, [...(groups.get(group) ?? []), p]);
-  }
+  const keep = new Set<P>();
+  // a group: the points whose keys differ in their size only
+  const groups = new PointMap<P[]>();
+  for (const p of single) groups.upsert({ ...keyOf(p), size: "" }, () => []).push(p);
   for (const group of groups.values()) {
     const bulk = group.filter((p) => p.messageSize !== undefined);
     if (bulk.length > 0) {
       const sizes = bulk.map((p) => p.messageSize as number);
       for (const size of [Math.min(...sizes), Math.max(...sizes)])
-        keep.add((bulk.find((p) => p.messageSize === size) as P).key);
-    } else if (group[0]) keep.add(group[0].key);
+        keep.add(bulk.find((p) => p.messageSize === size) as P);
+    } else if (group[0]) keep.add(group[0]);
   }
   return {
-    kept: points.filter((p) => keep.has(p.key)),
-    leftOut: points.filter((p) => !keep.has(p.key)),
+    kept: points.filter((p) => keep.has(p)),
+    leftOut: points.filter((p) => !keep.has(p)),
   };
 }
 

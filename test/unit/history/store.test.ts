@@ -66,7 +66,7 @@ describe("history store", () => {
     db.exec(`PRAGMA user_version = ${HISTORY_SCHEMA_VERSION + 1}`);
     db.close();
     await expect(HistoryStore.open(path, { create: true })).rejects.toThrow(
-      `${path} is a history store of schema version ${HISTORY_SCHEMA_VERSION + 1}; this routebench reads version ${HISTORY_SCHEMA_VERSION}`,
+      `${path} is a history store of schema version ${HISTORY_SCHEMA_VERSION + 1}; this routebench reads versions 1 and ${HISTORY_SCHEMA_VERSION}`,
     );
   });
 

@@ -34,4 +34,25 @@ describe("history page", () => {
     );
     expect(html).toContain('<a xlink:href="#run-7">'); // the chart's points link too
   });
+
+  it("keeps a pod point and a Service point apart: its own facet, its own step", () => {
+    // the Service point steps at the seventh run; the pod point does not move
+    const both = Array.from({ length: 10 }, (_, i) => {
+      const pod = run(i, 1);
+      const service = run(i, i >= 6 ? 0.85 : 1).points.map((p) => ({
+        ...p,
+        destination: "service" as const,
+      }));
+      return { ...pod, points: [...pod.points, ...service] };
+    });
+    const rows = trendRows(both, checkHistory(both, { maxRegressionPct: 5 }));
+    expect([...new Set(rows.map((r) => r.point))]).toEqual([
+      "Cross node TCP_STREAM 1024",
+      "Cross node TCP_STREAM 1024 service",
+    ]);
+    expect(rows.filter((r) => r.step !== null).map((r) => [r.order, r.point, r.mode, r.step])).toEqual([
+      [6, "Cross node TCP_STREAM 1024 service", "legacy", "worse"],
+      [6, "Cross node TCP_STREAM 1024 service", "ebpf", "worse"],
+    ]);
+  });
 });

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { syntheticResults, syntheticTrials } from "../../../harness/bench/synthetic.js";
 import { incompatibility, indexRun, modesOf } from "../../../harness/stats/regression-match.js";
-import type { SeriesKey } from "../../../harness/stats/regression-types.js";
+import { type SeriesKey, seriesName } from "../../../harness/stats/series.js";
 import { parseSweep } from "../../../harness/sweep/load.js";
 
 const sweep = parseSweep(
@@ -33,13 +33,22 @@ function run() {
   return r;
 }
 
+/** The same-node TCP_RR 1,1 series of a mode and metric. */
+const rr = (mode: SeriesKey["mode"], metric: SeriesKey["metric"]): SeriesKey => ({
+  placement: "same-node",
+  test: "TCP_RR",
+  size: "1,1",
+  mode,
+  metric,
+});
+
 describe("indexRun", () => {
   it("keeps every completed value by point, mode, metric and repetition", () => {
     const r = run();
     const index = indexRun(r);
     // 2 modes × 5 compared metrics of TCP_RR
     expect(index.size).toBe(10);
-    const ebpf = index.get("same-node/TCP_RR/1,1/ebpf/p99Us");
+    const ebpf = index.get(rr("ebpf", "p99Us"));
     expect(ebpf?.key).toEqual({
       placement: "same-node",
       test: "TCP_RR",
@@ -64,13 +73,13 @@ describe("indexRun", () => {
     if (ebpfFirst) delete ebpfFirst.metrics;
     third.noisy = true;
     const index = indexRun(r, ["transactionsPerSec", "p50Us"]);
-    expect([...index.keys()].sort()).toEqual([
+    expect(index.keys().map(seriesName).sort()).toEqual([
       "same-node/TCP_RR/1,1/ebpf/p50Us",
       "same-node/TCP_RR/1,1/ebpf/transactionsPerSec",
       "same-node/TCP_RR/1,1/legacy/p50Us",
       "same-node/TCP_RR/1,1/legacy/transactionsPerSec",
     ]);
-    const tps = index.get("same-node/TCP_RR/1,1/legacy/transactionsPerSec");
+    const tps = index.get(rr("legacy", "transactionsPerSec"));
     expect(tps?.byBlock).toEqual(
       new Map([
         [second.block, 7],
@@ -78,11 +87,9 @@ describe("indexRun", () => {
       ]),
     );
     expect(tps?.noisy).toEqual(new Set([third.block]));
-    expect(index.get("same-node/TCP_RR/1,1/legacy/p50Us")?.byBlock).toEqual(
-      new Map([[third.block, third.metrics?.p50Us]]),
-    );
-    expect(index.get("same-node/TCP_RR/1,1/ebpf/p50Us")?.noisy).toEqual(new Set());
-    expect(index.get("same-node/TCP_RR/1,1/ebpf/p50Us")?.byBlock.size).toBe(2);
+    expect(index.get(rr("legacy", "p50Us"))?.byBlock).toEqual(new Map([[third.block, third.metrics?.p50Us]]));
+    expect(index.get(rr("ebpf", "p50Us"))?.noisy).toEqual(new Set());
+    expect(index.get(rr("ebpf", "p50Us"))?.byBlock.size).toBe(2);
   });
 });
 

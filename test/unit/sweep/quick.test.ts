@@ -48,6 +48,39 @@ describe("the quick profile", () => {
     expect(quickLeftOutText([], 8)).toBeNull();
   });
 
+  it("keeps the key points of each destination, IP family and Service count the sweep lists", () => {
+    const dims = parseSweep(
+      [
+        "placements: [same-node]",
+        "tests: [{test: TCP_RR, sizes: ['1,1', '64,64']}, {test: TCP_STREAM, messageSizes: [64, 1024, 65536]}]",
+        "destinations: [pod, service]",
+        "ipFamilies: [ipv4, ipv6]",
+        "lab: {services: [100, 10000]}",
+      ].join("\n"),
+      "d.yaml",
+      { profile: "quick" },
+    );
+    const { kept, leftOut } = quickSelection(allSweepPoints(dims));
+    // 8 combinations × (TCP_RR 1,1 + TCP_STREAM 64 and 65536)
+    expect(kept).toHaveLength(24);
+    for (const destination of ["pod", "service"])
+      for (const ipFamily of ["ipv4", "ipv6"])
+        for (const services of [100, 10_000]) {
+          const mine = kept.filter(
+            (p) => p.destination === destination && p.ipFamily === ipFamily && p.services === services,
+          );
+          expect(mine.map((p) => `${p.test} ${p.size}`)).toEqual([
+            "TCP_RR 1,1",
+            "TCP_STREAM 64",
+            "TCP_STREAM 65536",
+          ]);
+        }
+    expect(leftOut.map((p) => `${p.test} ${p.size}`).sort()).toEqual([
+      ...Array(8).fill("TCP_RR 64,64"),
+      ...Array(8).fill("TCP_STREAM 1024"),
+    ]);
+  });
+
   it("gives every key comparison an interval and a verdict, in under 3 minutes of trials", () => {
     const trials = planSweep(sweep);
     expect(estimateSeconds(trials)).toBeLessThan(180);
