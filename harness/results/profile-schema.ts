@@ -31,6 +31,18 @@ export const trialProfileSchema = z.strictObject({
   /** The profiled trial's own figures (rate, CPU cost from /proc/stat): sampling's effect is read from them. */
   metrics: z.partialRecord(z.enum(METRIC_NAMES), z.number()).optional(),
   elapsedSec: z.number().optional(),
+  /** Kubernetes: each test node's recording (pod, perf argv, CPUs, samples); `samples` sums them. */
+  nodes: z
+    .array(
+      z.strictObject({
+        node: z.string(),
+        pod: z.string(),
+        argv: z.array(z.string()),
+        cpus: z.array(z.number().int()),
+        samples: z.number().int(),
+      }),
+    )
+    .optional(),
   /** The folded stacks, relative to the run folder (profiles/…folded). */
   foldedFile: z.string().optional(),
   /** Why the profiled twin gave no attribution (the measured trial still counts). */
