@@ -9,11 +9,14 @@
  * independent check is the CPU per unit read from the samples alone (busy samples ÷ frequency
  * ÷ units of work in the sampled window), whose difference between modes is set against the
  * measured one. Sampling's effect on the ratio is read from the twins' own rates, block by
- * block beside the measured trials'. Intervals are Student-t 95% over blocks. Pure.
+ * block beside the measured trials'. Intervals are Student-t 95% over blocks (paired by block
+ * where blocks hold both modes; Welch's between the modes' blocks where a design puts one mode
+ * in each block). Pure.
  */
 import type { Explain, ExplainPoint, Interval } from "../results/profile-schema.js";
 import type { TrialRecord } from "../results/schema.js";
 import { studentTQuantile } from "../stats/student-t.js";
+import { sampleOf, welchDifference } from "../stats/welch.js";
 import {
   isStreamTest,
   type Mode,
@@ -171,23 +174,74 @@ function commonBlocks(
     .map((b) => [legacy.get(b) as BlockFigures, ebpf.get(b) as BlockFigures]);
 }
 
-/** legacy − eBPF per subsystem, paired by block, against the measured difference. */
+/**
+ * mean(a) − mean(b) of two independent samples with Welch's 95% interval (none unless both have
+ * two values); n is the smaller sample's size.
+ */
+export function unpairedInterval(a: readonly number[], b: readonly number[]): Interval {
+  const n = Math.min(a.length, b.length);
+  const contrast = welchDifference(sampleOf(b), sampleOf(a));
+  if (a.length < 2 || b.length < 2 || contrast.df === null)
+    return { mean: contrast.estimate, lower: null, upper: null, n };
+  const half = studentTQuantile(0.975, contrast.df) * contrast.se;
+  return { mean: contrast.estimate, lower: contrast.estimate - half, upper: contrast.estimate + half, n };
+}
+
+/**
+ * legacy − eBPF per subsystem against the measured difference: paired by block where blocks hold
+ * both modes (interleaved); otherwise (a segmented or blocked design, as on a cluster whose
+ * switch is slow, with one mode per block) the modes' block means compared unpaired, Welch.
+ */
 function difference(
   legacy: Map<number, BlockFigures> | undefined,
   ebpf: Map<number, BlockFigures> | undefined,
 ): ExplainPoint["difference"] {
   const pairs = commonBlocks(legacy, ebpf);
-  if (pairs.length === 0) return null;
+  if (pairs.length === 0) return legacy?.size && ebpf?.size ? unpairedDifference(legacy, ebpf) : null;
   const bySubsystem = Object.fromEntries(
     SUBSYSTEMS.map((s) => [s, meanInterval(pairs.map(([l, e]) => l.bySubsystem[s] - e.bySubsystem[s]))]),
   );
   const measured = meanInterval(pairs.map(([l, e]) => l.measured - e.measured));
-  const attributedSum = SUBSYSTEMS.reduce((a, s) => a + (bySubsystem[s]?.mean ?? 0), 0);
   const sampledPairs = pairs.filter(([l, e]) => l.sampled !== null && e.sampled !== null);
   const sampled =
     sampledPairs.length > 0
       ? meanInterval(sampledPairs.map(([l, e]) => (l.sampled as number) - (e.sampled as number)))
       : null;
+  return judged(bySubsystem, measured, sampled);
+}
+
+/** The difference where no block holds both modes: each mode's blocks as an independent sample. */
+function unpairedDifference(
+  legacy: Map<number, BlockFigures>,
+  ebpf: Map<number, BlockFigures>,
+): NonNullable<ExplainPoint["difference"]> {
+  const [l, e] = [[...legacy.values()], [...ebpf.values()]];
+  const bySubsystem = Object.fromEntries(
+    SUBSYSTEMS.map((s) => [
+      s,
+      unpairedInterval(
+        l.map((b) => b.bySubsystem[s]),
+        e.map((b) => b.bySubsystem[s]),
+      ),
+    ]),
+  );
+  const measured = unpairedInterval(
+    l.map((b) => b.measured),
+    e.map((b) => b.measured),
+  );
+  const sampledOf = (list: BlockFigures[]) => list.flatMap((b) => (b.sampled === null ? [] : [b.sampled]));
+  const [ls, es] = [sampledOf(l), sampledOf(e)];
+  const sampled = ls.length > 0 && es.length > 0 ? unpairedInterval(ls, es) : null;
+  return { ...judged(bySubsystem, measured, sampled), pairing: "unpaired" };
+}
+
+/** The attributed sum, and the samples' own difference judged against the measured one's interval. */
+function judged(
+  bySubsystem: Record<string, Interval>,
+  measured: Interval,
+  sampled: Interval | null,
+): NonNullable<ExplainPoint["difference"]> {
+  const attributedSum = SUBSYSTEMS.reduce((a, s) => a + (bySubsystem[s]?.mean ?? 0), 0);
   let within: boolean | null = null;
   let missBy: number | null = null;
   if (sampled && measured.lower !== null && measured.upper !== null) {

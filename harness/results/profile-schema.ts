@@ -83,7 +83,7 @@ export const explainPointSchema = z.strictObject({
   /** The unit of the figures: "µs per transaction", "µs per connection" or "ms per GB". */
   unit: z.string(),
   modes: z.array(explainModeSchema),
-  /** legacy − eBPF, paired by block, where both modes were profiled. */
+  /** legacy − eBPF where both modes were profiled: paired by block, or unpaired (`pairing`). */
   difference: z
     .strictObject({
       bySubsystem: z.partialRecord(z.enum(SUBSYSTEMS), interval),
@@ -96,6 +96,8 @@ export const explainPointSchema = z.strictObject({
       /** Whether `sampled`'s mean lies within `measured`'s interval, and by how much it misses. */
       sampledWithinMeasured: z.boolean().nullable(),
       missBy: z.number().nullable(),
+      /** Absent: paired by block. "unpaired": no block held both modes (segmented or blocked design), Welch's intervals between the modes' blocks. */
+      pairing: z.literal("unpaired").optional(),
     })
     .nullable(),
   /** eBPF/legacy ratio of the main metric, paired by block, from the measured and from the profiled trials. */

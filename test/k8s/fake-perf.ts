@@ -23,9 +23,20 @@ export interface PerfRecording {
   file: string;
 }
 
-/** The profiling pods' perf on one test API server (`perfOf`). */
+/**
+ * A replayed trial for a whole explain run without a lab: a measuring netperf waits its `-l`
+ * seconds and prints this captured output; the nodes' /proc/stat is a clock whose CPUs are each
+ * `busyShare` busy (so the CPU per transaction is known).
+ */
+export interface TrialReplay {
+  netperf: string;
+  busyShare: number;
+}
+
+/** The profiling pods' perf on one test API server (`perfOf`), and the trial replay beside it. */
 class PerfState {
   fault: PerfFault = "ok";
+  replay: TrialReplay | null = null;
   /** Every `perf record` run, in order. */
   readonly recordings: PerfRecording[] = [];
   /** The data files recorded and not yet removed, by namespace/pod:file. */
@@ -114,4 +125,42 @@ export function perfExec(
     return finish(0);
   }
   return finish(1, `perf: '${verb}' is not a perf-command\n`);
+}
+
+/** /proc/stat (two CPUs, each `busyShare` busy since the epoch in USER_HZ ticks) and /proc/loadavg. */
+function replayedStat(busyShare: number): string {
+  const ticks = Math.floor(Date.now() / 10);
+  const busy = Math.floor(ticks * busyShare);
+  const line = (name: string, n: number) => `${name} ${busy * n} 0 0 ${(ticks - busy) * n} 0 0 0 0 0 0`;
+  return `${[line("cpu ", 2), line("cpu0", 1), line("cpu1", 1), "procs_running 1"].join("\n")}\n0.10 0.20 0.30 1/100 1234\n`;
+}
+
+/**
+ * The trial replay, where the test set one: a measuring netperf and the nodes' /proc/stat. True
+ * when it answered the exec.
+ */
+export function replayExec(
+  s: FakeApiServer,
+  argv: readonly string[],
+  ws: WebSocket,
+  finish: (code: number, stderr?: string) => void,
+): boolean {
+  const replay = perfOf(s).replay;
+  if (!replay) return false;
+  const send = (text: string) =>
+    ws.readyState === ws.OPEN && ws.send(Buffer.concat([Buffer.from([1]), Buffer.from(text)]));
+  if (argv[0] === "cat" && argv[1] === "/proc/stat") {
+    send(replayedStat(replay.busyShare));
+    finish(0);
+    return true;
+  }
+  if (argv[0] !== "netperf" || !argv.includes("-l")) return false;
+  setTimeout(
+    () => {
+      send(replay.netperf);
+      finish(0);
+    },
+    Number(after("-l", argv)) * 1000,
+  );
+  return true;
 }

@@ -114,3 +114,28 @@ describe("the attributed differences against the measured CPU-time difference", 
     expect(differenceSentence(low.p)).toContain(`by ${(mean - half - 2).toFixed(2)} µs per transaction.`);
   });
 });
+
+describe("where no block holds both modes (a segmented design, as on a slow-switching cluster)", () => {
+  it("compares the modes' blocks unpaired, Welch, and still adds up and judges", () => {
+    // legacy in blocks 1–3, eBPF in blocks 4–6
+    const trials = [1, 2, 3].flatMap((b) => [
+      record("legacy", b, 50_000),
+      { ...record("ebpf", b, 1e6 / 15), block: b + 3, id: `${b + 3}:ebpf:${base.point.key}` },
+    ]);
+    const p = explainRun(trials)?.points[0];
+    const d = p?.difference;
+    expect(d?.pairing).toBe("unpaired");
+    // legacy 20, 21, 22 (variance 1); eBPF 15, 15.5, 16.5 (variance 7/12): Welch by hand
+    const ebpfMean = 47 / 3;
+    const [vl, ve] = [1 / 3, 7 / 12 / 3];
+    const se = Math.sqrt(vl + ve);
+    const df = (vl + ve) ** 2 / (vl ** 2 / 2 + ve ** 2 / 2);
+    expect(d?.measured.mean).toBeCloseTo(21 - ebpfMean, 12);
+    expect(df).toBeCloseTo(3.7409, 4);
+    // t(0.975, 3.7409) = 2.853943 (scipy.stats.t.ppf)
+    expect(d?.measured.upper).toBeCloseTo(21 - ebpfMean + 2.853943 * se, 5);
+    expect(d?.attributedSum).toBeCloseTo(21 - ebpfMean, 12);
+    expect(d?.sampledWithinMeasured).toBe(true);
+    expect(p && differenceSentence(p)).toContain("compared unpaired, with Welch's interval");
+  });
+});
