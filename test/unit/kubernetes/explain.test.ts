@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Pod } from "kubernetes-models/v1/Pod";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { translateApiError } from "../../../harness/backends/kubernetes/api-errors.js";
 import { kubernetesBackend } from "../../../harness/backends/kubernetes/backend.js";
 import { runChecks } from "../../../harness/backends/kubernetes/check.js";
 import { loadKubeConfig } from "../../../harness/backends/kubernetes/kubeconfig.js";
@@ -135,6 +136,18 @@ describe("the profiling pod", () => {
 });
 
 describe("explain on Kubernetes is refused, with its reason", () => {
+  it("when a policy webhook (Azure Policy's Gatekeeper) refuses privileged containers whatever the namespace says", () => {
+    const denied = translateApiError(
+      {
+        code: 403,
+        body: '{"message":"admission webhook \\"validation.gatekeeper.sh\\" denied the request: [azurepolicy-k8sazurev2noprivilege-1] Privileged container is not allowed: perf"}',
+      },
+      "creating pod rb-profiler-a in rb-x",
+    ) as { message: string; hint?: string };
+    expect(denied.message).toMatch(/forbidden \(403\): admission webhook "validation.gatekeeper.sh" denied/);
+    expect(denied.hint).toMatch(/policy admission webhook .* not RBAC nor Pod Security/);
+  });
+
   it("when the benchmark's CPUs are not named", () => {
     const refusals = kubernetesRefusals(sweep("/dev/null", ""));
     expect(refusals.join("\n")).toMatch(/explain on Kubernetes .* set cpu: \{client: N, server: M\}/);
