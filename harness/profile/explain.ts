@@ -255,7 +255,7 @@ function judged(
   return { bySubsystem, measured, attributedSum, sampled, sampledWithinMeasured: within, missBy };
 }
 
-/** eBPF/legacy of the main rate, from the measured trials and from their profiled twins, in the same blocks. */
+/** eBPF/legacy of the main rate, from the measured trials and from their profiled twins, in the same blocks (or unpaired). */
 function sampling(
   test: NetperfTest,
   legacy: Map<number, BlockFigures> | undefined,
@@ -264,10 +264,29 @@ function sampling(
   const pairs = commonBlocks(legacy, ebpf).filter(
     ([l, e]) => l.rateMeasured && e.rateMeasured && l.rateSampled && e.rateSampled,
   );
-  if (pairs.length === 0) return null;
+  if (pairs.length === 0) return unpairedSampling(test, legacy, ebpf);
   return {
     metric: mainMetric(test),
     unsampled: ratioInterval(pairs.map(([l, e]) => (e.rateMeasured as number) / (l.rateMeasured as number))),
     sampled: ratioInterval(pairs.map(([l, e]) => (e.rateSampled as number) / (l.rateSampled as number))),
   };
+}
+
+/** The same ratios where no block holds both modes: geometric means of each mode's blocks, Welch on the logs. */
+function unpairedSampling(
+  test: NetperfTest,
+  legacy: Map<number, BlockFigures> | undefined,
+  ebpf: Map<number, BlockFigures> | undefined,
+): ExplainPoint["sampling"] {
+  const rates = (blocks: Map<number, BlockFigures> | undefined, key: "rateMeasured" | "rateSampled") =>
+    [...(blocks?.values() ?? [])].flatMap((b) => (b[key] ? [Math.log(b[key] as number)] : []));
+  const ratio = (key: "rateMeasured" | "rateSampled"): Interval | null => {
+    const [l, e] = [rates(legacy, key), rates(ebpf, key)];
+    if (l.length === 0 || e.length === 0) return null;
+    const logs = unpairedInterval(e, l);
+    const exp = (v: number | null) => (v === null ? null : Math.exp(v));
+    return { mean: Math.exp(logs.mean), lower: exp(logs.lower), upper: exp(logs.upper), n: logs.n };
+  };
+  const [unsampled, sampled] = [ratio("rateMeasured"), ratio("rateSampled")];
+  return unsampled && sampled ? { metric: mainMetric(test), unsampled, sampled } : null;
 }

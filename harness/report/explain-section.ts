@@ -126,7 +126,8 @@ export function foreignSentence(point: ExplainPoint): string | null {
 function samplingSentence(point: ExplainPoint): string | null {
   const s = point.sampling;
   if (!s) return null;
-  return `${pointName(point.key)}: eBPF/legacy ${s.metric} ${formatInterval(s.unsampled)} in the measured trials, ${formatInterval(s.sampled)} in their profiled twins (same blocks).`;
+  const blocks = point.difference?.pairing === "unpaired" ? "each mode's blocks, unpaired" : "same blocks";
+  return `${pointName(point.key)}: eBPF/legacy ${s.metric} ${formatInterval(s.unsampled)} in the measured trials, ${formatInterval(s.sampled)} in their profiled twins (${blocks}).`;
 }
 
 export interface ExplainSection {

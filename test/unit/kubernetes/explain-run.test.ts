@@ -91,6 +91,7 @@ describe("a whole explain run on Kubernetes", () => {
       [4, "legacy"],
     ]);
     expect(point?.difference?.pairing).toBe("unpaired");
+    expect(point?.sampling?.sampled.mean).toBeCloseTo(1, 9); // the same replayed rate in every trial
     expect(point?.difference?.attributedSum).toBeCloseTo(point?.difference?.measured.mean ?? Number.NaN, 9);
     expect(results.environment.nodeMachines?.["node-b"]).toBeDefined();
     expect(fake.testPods()).toEqual([]);

@@ -137,5 +137,8 @@ describe("where no block holds both modes (a segmented design, as on a slow-swit
     expect(d?.attributedSum).toBeCloseTo(21 - ebpfMean, 12);
     expect(d?.sampledWithinMeasured).toBe(true);
     expect(p && differenceSentence(p)).toContain("compared unpaired, with Welch's interval");
+    // the ratio with and without sampling, unpaired too: measured 50,000 both; twins 66,667 / 50,000
+    expect(p?.sampling?.unsampled.mean).toBeCloseTo(1, 12);
+    expect(p?.sampling?.sampled.mean).toBeCloseTo(4 / 3, 9);
   });
 });
