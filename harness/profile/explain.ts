@@ -27,7 +27,7 @@ import {
 } from "../vocabulary/vocabulary.js";
 
 export const EXPLAIN_METHOD =
-  "perf record -e cpu-clock -g on the benchmark CPU during a profiled twin of each measured trial (same block, mode and point, right after it); samples attributed to subsystems by call chain (profile/subsystems.ts); a subsystem's CPU per unit of work = its share of the benchmark's busy samples × the measured trial's CPU per unit (/proc/stat); Student-t 95% intervals over blocks";
+  "perf record -e cpu-clock -g on the benchmark CPU during a profiled twin of each measured trial (same block, mode and point, right after it; on Kubernetes from a privileged hostPID profiling pod on each test node the trial uses); samples attributed to subsystems by call chain (profile/subsystems.ts); a subsystem's CPU per unit of work = its share of the benchmark's busy samples × the measured trial's CPU per unit (/proc/stat of the benchmark CPUs); Student-t 95% intervals over blocks, paired by block, or Welch's between the modes' blocks where no block holds both";
 
 /** The unit of a test's figures. */
 export function explainUnit(test: NetperfTest): string {
