@@ -42,16 +42,18 @@ export interface TrialOutcome {
   instances?: ProcessResult[];
 }
 
-/** What sampling the benchmark CPUs during a trial gave (backends/lab/profile.ts). */
+/** What sampling the benchmark CPUs during a trial gave (backends/lab/profile.ts, backends/kubernetes/profiler.ts). */
 export interface ProfileCapture {
   argv: string[];
   frequencyHz: number;
   windowSec: number;
   cpus: number[];
   startedAt: string;
-  /** Folded call chains (profile/folded.ts) → samples. */
+  /** Folded call chains (profile/folded.ts) → samples, every sampled node's together. */
   stacks: Map<string, number>;
   samples: number;
+  /** Kubernetes: each test node's recording (a cross-node trial samples both ends' nodes). */
+  nodes?: { node: string; pod: string; argv: string[]; cpus: number[]; samples: number }[];
   error?: string;
 }
 
@@ -63,6 +65,11 @@ export interface BackendSession {
   readonly cpuPlacement: CpuPlacement;
   /** TCP_STREAM socket buffers fixed on both ends (bytes), or null for TCP autotuning. */
   readonly socketBufferBytes?: number | null;
+  /**
+   * The machines under test are not this one (Kubernetes): their CPU time comes with each
+   * TrialOutcome (`noise`, `benchCpuSec` on the benchmark CPUs), never from this machine's /proc.
+   */
+  readonly remoteCpu?: boolean;
   /** Kernel, CPU and netperf of the machines under test, where they are not the one routebench runs on. */
   systemUnderTest?(): Promise<SystemUnderTest>;
   /** Puts every node in `mode` (nothing to switch for `host`) and returns the evidence that it is. */
@@ -77,7 +84,8 @@ export interface BackendSession {
   ): Promise<{ argv: string[]; result: ProcessResult }>;
   /**
    * Runs one trial with the benchmark CPUs sampled by call chain (sweep `explain`), where the
-   * backend can: the lab can; Kubernetes refuses explain (cli/run.ts says why).
+   * backend can: the lab from this machine, Kubernetes from a privileged profiling pod on each
+   * test node (sweep-fit.ts refuses a sweep whose CPUs it could not sample).
    */
   runProfiledTrial?(
     trial: Trial,

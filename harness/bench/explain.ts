@@ -80,7 +80,7 @@ function pointReport(p: ExplainPoint): string[] {
   const d = p.difference;
   if (d) {
     out.push(
-      `- legacy − eBPF: measured ${show(d.measured)}; sum of attributed differences ${f(d.attributedSum)}; read from samples ${show(d.sampled)}; within the measured interval: ${d.sampledWithinMeasured === null ? "–" : d.sampledWithinMeasured ? "yes" : `no, by ${f(d.missBy ?? 0)}`}`,
+      `- legacy − eBPF${d.pairing === "unpaired" ? " (unpaired: no block held both modes; Welch)" : ""}: measured ${show(d.measured)}; sum of attributed differences ${f(d.attributedSum)}; read from samples ${show(d.sampled)}; within the measured interval: ${d.sampledWithinMeasured === null ? "–" : d.sampledWithinMeasured ? "yes" : `no, by ${f(d.missBy ?? 0)}`}`,
     );
     out.push("", "| subsystem | legacy | eBPF | legacy − eBPF |", "| --- | --- | --- | --- |");
     const mode = (name: string) => p.modes.find((m) => m.mode === name);

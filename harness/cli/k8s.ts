@@ -11,6 +11,7 @@ import {
   OWNER_LABEL,
   podPlans,
   podSecurityLevel,
+  profilerPlans,
   RUN_LABEL,
   renderNamespace,
   renderPod,
@@ -67,7 +68,11 @@ export function registerK8s(program: Command): void {
       const nodes = (k.nodes ?? ["NODE_A", "NODE_B"]) as [string, string];
       const namespace = k.namespace ?? `rb-${runId}`;
       const objects: object[] = [];
-      const plans = podPlans(nodes, sweep.placements, sweep.modes.includes("host"));
+      const plans = [
+        ...podPlans(nodes, sweep.placements, sweep.modes.includes("host")),
+        // explain: the privileged hostPID profiling pods, one per test node
+        ...(sweep.explain ? profilerPlans(nodes, sweep.placements) : []),
+      ];
       if (!k.namespace) objects.push(renderNamespace(namespace, runId, podSecurityLevel(plans)));
       for (const plan of plans) objects.push(renderPod(plan, k, namespace, runId));
       await mkdir(opts.out, { recursive: true });

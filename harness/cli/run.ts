@@ -157,12 +157,7 @@ export function registerRun(program: Command): void {
             namespace: opts.namespace,
           });
       const sweep = opts.explain && !resume ? { ...loaded, explain: true } : loaded;
-      if (sweep.explain && sweep.backend === "kubernetes")
-        throw new UsageError(
-          "explain is not available on Kubernetes yet: it needs a privileged profiling pod (hostPID, perf on each test node) that routebench does not deploy, and a pod's perf cannot sample the node's CPUs without it",
-          "run explain on the lab; `routebench k8s check` says whether the cluster would allow such a pod",
-        );
-      // a sweep the cluster backend cannot run is refused before anything is planned or created
+      // a sweep the cluster backend cannot run (explain without named CPUs among them) is refused before anything is planned or created
       if (sweep.backend === "kubernetes")
         (await import("../backends/kubernetes/sweep-fit.js")).assertRunnableOnKubernetes(sweep);
       // planned once: the dry-run, the disk-room check and the run read this plan

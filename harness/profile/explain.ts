@@ -9,11 +9,14 @@
  * independent check is the CPU per unit read from the samples alone (busy samples ÷ frequency
  * ÷ units of work in the sampled window), whose difference between modes is set against the
  * measured one. Sampling's effect on the ratio is read from the twins' own rates, block by
- * block beside the measured trials'. Intervals are Student-t 95% over blocks. Pure.
+ * block beside the measured trials'. Intervals are Student-t 95% over blocks (paired by block
+ * where blocks hold both modes; Welch's between the modes' blocks where a design puts one mode
+ * in each block). Pure.
  */
 import type { Explain, ExplainPoint, Interval } from "../results/profile-schema.js";
 import type { TrialRecord } from "../results/schema.js";
 import { studentTQuantile } from "../stats/student-t.js";
+import { sampleOf, welchDifference } from "../stats/welch.js";
 import { keyOf } from "../sweep/point.js";
 import {
   isStreamTest,
@@ -25,7 +28,7 @@ import {
 } from "../vocabulary/vocabulary.js";
 
 export const EXPLAIN_METHOD =
-  "perf record -e cpu-clock -g on the benchmark CPU during a profiled twin of each measured trial (same block, mode and point, right after it); samples attributed to subsystems by call chain (profile/subsystems.ts); a subsystem's CPU per unit of work = its share of the benchmark's busy samples × the measured trial's CPU per unit (/proc/stat); Student-t 95% intervals over blocks";
+  "perf record -e cpu-clock -g on the benchmark CPU during a profiled twin of each measured trial (same block, mode and point, right after it; on Kubernetes from a privileged hostPID profiling pod on each test node the trial uses); samples attributed to subsystems by call chain (profile/subsystems.ts); a subsystem's CPU per unit of work = its share of the benchmark's busy samples × the measured trial's CPU per unit (/proc/stat of the benchmark CPUs); Student-t 95% intervals over blocks, paired by block, or Welch's between the modes' blocks where no block holds both";
 
 /** The unit of a test's figures. */
 export function explainUnit(test: NetperfTest): string {
@@ -171,23 +174,74 @@ function commonBlocks(
     .map((b) => [legacy.get(b) as BlockFigures, ebpf.get(b) as BlockFigures]);
 }
 
-/** legacy − eBPF per subsystem, paired by block, against the measured difference. */
+/**
+ * mean(a) − mean(b) of two independent samples with Welch's 95% interval (none unless both have
+ * two values); n is the smaller sample's size.
+ */
+export function unpairedInterval(a: readonly number[], b: readonly number[]): Interval {
+  const n = Math.min(a.length, b.length);
+  const contrast = welchDifference(sampleOf(b), sampleOf(a));
+  if (a.length < 2 || b.length < 2 || contrast.df === null)
+    return { mean: contrast.estimate, lower: null, upper: null, n };
+  const half = studentTQuantile(0.975, contrast.df) * contrast.se;
+  return { mean: contrast.estimate, lower: contrast.estimate - half, upper: contrast.estimate + half, n };
+}
+
+/**
+ * legacy − eBPF per subsystem against the measured difference: paired by block where blocks hold
+ * both modes (interleaved); otherwise (a segmented or blocked design, as on a cluster whose
+ * switch is slow, with one mode per block) the modes' block means compared unpaired, Welch.
+ */
 function difference(
   legacy: Map<number, BlockFigures> | undefined,
   ebpf: Map<number, BlockFigures> | undefined,
 ): ExplainPoint["difference"] {
   const pairs = commonBlocks(legacy, ebpf);
-  if (pairs.length === 0) return null;
+  if (pairs.length === 0) return legacy?.size && ebpf?.size ? unpairedDifference(legacy, ebpf) : null;
   const bySubsystem = Object.fromEntries(
     SUBSYSTEMS.map((s) => [s, meanInterval(pairs.map(([l, e]) => l.bySubsystem[s] - e.bySubsystem[s]))]),
   );
   const measured = meanInterval(pairs.map(([l, e]) => l.measured - e.measured));
-  const attributedSum = SUBSYSTEMS.reduce((a, s) => a + (bySubsystem[s]?.mean ?? 0), 0);
   const sampledPairs = pairs.filter(([l, e]) => l.sampled !== null && e.sampled !== null);
   const sampled =
     sampledPairs.length > 0
       ? meanInterval(sampledPairs.map(([l, e]) => (l.sampled as number) - (e.sampled as number)))
       : null;
+  return judged(bySubsystem, measured, sampled);
+}
+
+/** The difference where no block holds both modes: each mode's blocks as an independent sample. */
+function unpairedDifference(
+  legacy: Map<number, BlockFigures>,
+  ebpf: Map<number, BlockFigures>,
+): NonNullable<ExplainPoint["difference"]> {
+  const [l, e] = [[...legacy.values()], [...ebpf.values()]];
+  const bySubsystem = Object.fromEntries(
+    SUBSYSTEMS.map((s) => [
+      s,
+      unpairedInterval(
+        l.map((b) => b.bySubsystem[s]),
+        e.map((b) => b.bySubsystem[s]),
+      ),
+    ]),
+  );
+  const measured = unpairedInterval(
+    l.map((b) => b.measured),
+    e.map((b) => b.measured),
+  );
+  const sampledOf = (list: BlockFigures[]) => list.flatMap((b) => (b.sampled === null ? [] : [b.sampled]));
+  const [ls, es] = [sampledOf(l), sampledOf(e)];
+  const sampled = ls.length > 0 && es.length > 0 ? unpairedInterval(ls, es) : null;
+  return { ...judged(bySubsystem, measured, sampled), pairing: "unpaired" };
+}
+
+/** The attributed sum, and the samples' own difference judged against the measured one's interval. */
+function judged(
+  bySubsystem: Record<string, Interval>,
+  measured: Interval,
+  sampled: Interval | null,
+): NonNullable<ExplainPoint["difference"]> {
+  const attributedSum = SUBSYSTEMS.reduce((a, s) => a + (bySubsystem[s]?.mean ?? 0), 0);
   let within: boolean | null = null;
   let missBy: number | null = null;
   if (sampled && measured.lower !== null && measured.upper !== null) {
@@ -201,7 +255,7 @@ function difference(
   return { bySubsystem, measured, attributedSum, sampled, sampledWithinMeasured: within, missBy };
 }
 
-/** eBPF/legacy of the main rate, from the measured trials and from their profiled twins, in the same blocks. */
+/** eBPF/legacy of the main rate, from the measured trials and from their profiled twins, in the same blocks (or unpaired). */
 function sampling(
   test: NetperfTest,
   legacy: Map<number, BlockFigures> | undefined,
@@ -210,10 +264,29 @@ function sampling(
   const pairs = commonBlocks(legacy, ebpf).filter(
     ([l, e]) => l.rateMeasured && e.rateMeasured && l.rateSampled && e.rateSampled,
   );
-  if (pairs.length === 0) return null;
+  if (pairs.length === 0) return unpairedSampling(test, legacy, ebpf);
   return {
     metric: mainMetric(test),
     unsampled: ratioInterval(pairs.map(([l, e]) => (e.rateMeasured as number) / (l.rateMeasured as number))),
     sampled: ratioInterval(pairs.map(([l, e]) => (e.rateSampled as number) / (l.rateSampled as number))),
   };
+}
+
+/** The same ratios where no block holds both modes: geometric means of each mode's blocks, Welch on the logs. */
+function unpairedSampling(
+  test: NetperfTest,
+  legacy: Map<number, BlockFigures> | undefined,
+  ebpf: Map<number, BlockFigures> | undefined,
+): ExplainPoint["sampling"] {
+  const rates = (blocks: Map<number, BlockFigures> | undefined, key: "rateMeasured" | "rateSampled") =>
+    [...(blocks?.values() ?? [])].flatMap((b) => (b[key] ? [Math.log(b[key] as number)] : []));
+  const ratio = (key: "rateMeasured" | "rateSampled"): Interval | null => {
+    const [l, e] = [rates(legacy, key), rates(ebpf, key)];
+    if (l.length === 0 || e.length === 0) return null;
+    const logs = unpairedInterval(e, l);
+    const exp = (v: number | null) => (v === null ? null : Math.exp(v));
+    return { mean: Math.exp(logs.mean), lower: exp(logs.lower), upper: exp(logs.upper), n: logs.n };
+  };
+  const [unsampled, sampled] = [ratio("rateMeasured"), ratio("rateSampled")];
+  return unsampled && sampled ? { metric: mainMetric(test), unsampled, sampled } : null;
 }

@@ -95,7 +95,11 @@ export function differenceSentence(point: ExplainPoint): string | null {
     .map(([s, v]) => `${v >= 0 ? "" : "−"}${digits(Math.abs(v))} ${SUBSYSTEM_NAMES[s]}`);
   const more = d.measured.mean >= 0 ? "more" : "less";
   const head = `${pointName(point)}: legacy spends ${digits(Math.abs(d.measured.mean))} ${amount} ${more} per ${per} than eBPF (${formatInterval(d.measured)} ${unit})${parts.length ? `: ${parts.join(", ")}` : ""}.`;
-  const sum = `The attributed differences add up to ${digits(d.attributedSum)} by construction (shares sum to one).`;
+  const sum = `The attributed differences add up to ${digits(d.attributedSum)} by construction (shares sum to one).${
+    d.pairing === "unpaired"
+      ? " No block held both modes (the run's design switches modes rarely), so each mode's blocks are compared unpaired, with Welch's interval: a drift between the modes' blocks is not separated from the mode."
+      : ""
+  }`;
   const check = !d.sampled
     ? "No independent check: the profiled twins gave no rate."
     : d.sampledWithinMeasured === null
@@ -122,7 +126,8 @@ export function foreignSentence(point: ExplainPoint): string | null {
 function samplingSentence(point: ExplainPoint): string | null {
   const s = point.sampling;
   if (!s) return null;
-  return `${pointName(point)}: eBPF/legacy ${s.metric} ${formatInterval(s.unsampled)} in the measured trials, ${formatInterval(s.sampled)} in their profiled twins (same blocks).`;
+  const blocks = point.difference?.pairing === "unpaired" ? "each mode's blocks, unpaired" : "same blocks";
+  return `${pointName(point)}: eBPF/legacy ${s.metric} ${formatInterval(s.unsampled)} in the measured trials, ${formatInterval(s.sampled)} in their profiled twins (${blocks}).`;
 }
 
 export interface ExplainSection {

@@ -32,6 +32,18 @@ export const trialProfileSchema = z.strictObject({
   /** The profiled trial's own figures (rate, CPU cost from /proc/stat): sampling's effect is read from them. */
   metrics: z.partialRecord(z.enum(METRIC_NAMES), z.number()).optional(),
   elapsedSec: z.number().optional(),
+  /** Kubernetes: each test node's recording (pod, perf argv, CPUs, samples); `samples` sums them. */
+  nodes: z
+    .array(
+      z.strictObject({
+        node: z.string(),
+        pod: z.string(),
+        argv: z.array(z.string()),
+        cpus: z.array(z.number().int()),
+        samples: z.number().int(),
+      }),
+    )
+    .optional(),
   /** The folded stacks, relative to the run folder (profiles/…folded). */
   foldedFile: z.string().optional(),
   /** Why the profiled twin gave no attribution (the measured trial still counts). */
@@ -72,7 +84,7 @@ export const explainPointSchema = z.strictObject({
   /** The unit of the figures: "µs per transaction", "µs per connection" or "ms per GB". */
   unit: z.string(),
   modes: z.array(explainModeSchema),
-  /** legacy − eBPF, paired by block, where both modes were profiled. */
+  /** legacy − eBPF where both modes were profiled: paired by block, or unpaired (`pairing`). */
   difference: z
     .strictObject({
       bySubsystem: z.partialRecord(z.enum(SUBSYSTEMS), interval),
@@ -85,6 +97,8 @@ export const explainPointSchema = z.strictObject({
       /** Whether `sampled`'s mean lies within `measured`'s interval, and by how much it misses. */
       sampledWithinMeasured: z.boolean().nullable(),
       missBy: z.number().nullable(),
+      /** Absent: paired by block. "unpaired": no block held both modes (segmented or blocked design), Welch's intervals between the modes' blocks. */
+      pairing: z.literal("unpaired").optional(),
     })
     .nullable(),
   /** eBPF/legacy ratio of the main metric, paired by block, from the measured and from the profiled trials. */

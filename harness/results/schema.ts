@@ -279,8 +279,10 @@ export const systemUnderTestSchema = z.strictObject({
   cpuCount: z.number().int(),
   memoryGiB: z.number(),
   netperfVersion: z.string(),
-  /** The machine under test's identity; on Kubernetes read in the client pod (its node's CPU and kernel). */
+  /** The machine under test's identity; on Kubernetes node A's, read in the client pod (its node's CPU and kernel). */
   machine: machineIdentitySchema.optional(),
+  /** Kubernetes: each test node's identity by node name (node B's read in its server pod), where the sweep has cross-node. */
+  nodeMachines: z.record(z.string(), machineIdentitySchema).optional(),
 });
 export type SystemUnderTest = z.output<typeof systemUnderTestSchema>;
 

@@ -108,7 +108,9 @@ async function attempt(
   /** This trial's earlier noise repeats: each rule allows NOISE_RULE_REPEATS of its own, all together NOISE_REPEATS. */
   noiseRepeats: readonly TrialRecord[],
 ): Promise<TrialRecord> {
-  const benchCpus = context.session.cpuPlacement.cpus;
+  const remote = context.session.remoteCpu === true;
+  // the benchmark CPUs are this machine's on the lab; on Kubernetes they are the test nodes' (the outcome reads them)
+  const benchCpus = remote ? null : context.session.cpuPlacement.cpus;
   const sampler = context.sampleNoise?.(benchCpus) ?? new NoiseSampler(benchCpus);
   const startedAt = new Date().toISOString();
   const base = {
@@ -148,7 +150,12 @@ async function attempt(
         ...record,
         metrics: {
           ...sample.metrics,
-          ...cpuCostMetrics(trial.point.test, sample.metrics, noise, sample.elapsedSec),
+          ...cpuCostMetrics(
+            trial.point.test,
+            sample.metrics,
+            remote ? outcome.noise : noise,
+            sample.elapsedSec,
+          ),
         },
         ...(sample.elapsedSec !== null ? { elapsedSec: sample.elapsedSec } : {}),
         ...(sample.streams ? { streams: sample.streams } : {}),

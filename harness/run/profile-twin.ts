@@ -45,7 +45,7 @@ export function folderProfileWriter(dir: string): (trialId: string, folded: stri
 export function requireProfiling(sweep: Sweep, session: BackendSession): void {
   if (!sweep.explain || session.runProfiledTrial) return;
   throw new UsageError(
-    `explain is not available on the ${session.name} backend: it samples the benchmark CPUs with perf from the machine under test, which this backend cannot do`,
+    `explain is not available on the ${session.name} backend: it samples the benchmark CPUs with perf on the machine under test, which this backend cannot do`,
     "run without --explain (or explain: false), or on the lab",
   );
 }
@@ -60,7 +60,9 @@ export async function profileTwin(
 ): Promise<TrialProfile | undefined> {
   if (!sweep.explain || !session.runProfiledTrial) return undefined;
   const benchCpus = session.cpuPlacement.cpus;
-  const sampler = sampleNoise?.(benchCpus) ?? new NoiseSampler(benchCpus);
+  // the benchmark CPUs are this machine's on the lab; on Kubernetes the twin's outcome reads them
+  const localCpus = session.remoteCpu ? null : benchCpus;
+  const sampler = sampleNoise?.(localCpus) ?? new NoiseSampler(localCpus);
   const startedAt = new Date().toISOString();
   // the CPU reading covers the twin's netperf only, not perf script's work afterwards
   let noise: NoiseSample | undefined;
@@ -83,6 +85,7 @@ export async function profileTwin(
       idleSamples: a.idle,
       foreignSamples: a.foreign,
       bySubsystem: a.bySubsystem,
+      ...(capture.nodes ? { nodes: capture.nodes } : {}),
     };
     if (capture.error) return { ...base, error: capture.error };
     const foldedFile = writeFolded?.(trial.id, formatFolded(capture.stacks));
@@ -92,7 +95,12 @@ export async function profileTwin(
     const sample = parseTrialOutput(sweep, trial, outcome);
     const metrics = {
       ...sample.metrics,
-      ...cpuCostMetrics(trial.point.test, sample.metrics, noise, sample.elapsedSec),
+      ...cpuCostMetrics(
+        trial.point.test,
+        sample.metrics,
+        session.remoteCpu ? outcome.noise : noise,
+        sample.elapsedSec,
+      ),
     };
     const measured = {
       ...withFile,

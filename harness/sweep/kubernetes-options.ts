@@ -34,6 +34,23 @@ export const DEFAULT_RESOURCES = {
   limits: { memory: "256Mi" },
 };
 
+/**
+ * explain's profiling pod (one per test node, privileged, hostPID): an image with `perf`, or one
+ * where the command can install it. Debian's linux-perf (bookworm: perf 6.1) is one static
+ * binary, not Ubuntu's wrapper that looks for linux-tools-$(uname -r) and fails on a cloud
+ * kernel such as AKS's -azure builds (microsoft/perfview#1003), and records cpu-clock with call
+ * chains on older and newer kernels alike. AKS node images do not ship perf, and a pod cannot
+ * use the node's own anyway, so the default installs it when the pod starts (the node needs
+ * egress to deb.debian.org; where it has none, give an image with perf built in). The pod is
+ * ready when `perf --version` runs (manifests/profiler-pod.yaml).
+ */
+export const PROFILER_IMAGE = "docker.io/library/debian:bookworm-slim";
+export const PROFILER_COMMAND = [
+  "sh",
+  "-c",
+  "command -v perf >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends linux-perf >/dev/null; } && exec sleep 2147483647",
+];
+
 export const kubernetesOptions = z.strictObject({
   /** Path of the kubeconfig; default $KUBECONFIG or ~/.kube/config. */
   kubeconfig: z.string().optional(),
@@ -57,6 +74,10 @@ export const kubernetesOptions = z.strictObject({
     })
     .default(DEFAULT_RESOURCES),
   readyTimeoutSec: z.number().int().min(1).max(3600).default(180),
+  /** explain: the profiling pod's image and command (PROFILER_IMAGE, PROFILER_COMMAND). */
+  profiler: z
+    .strictObject({ image: z.string().default(PROFILER_IMAGE), command: argv.default(PROFILER_COMMAND) })
+    .default({ image: PROFILER_IMAGE, command: PROFILER_COMMAND }),
   routing: z
     .strictObject({
       strategy: z.enum(["cilium-configmap", "command", "contexts", "none"]).default("none"),

@@ -266,7 +266,8 @@ export const sweepSchema = z.strictObject({
   witness: witnesses.optional(),
   /**
    * Attribute each mode's CPU time to kernel subsystems: after each measured trial a profiled
-   * twin runs with the benchmark CPU sampled by call chain (perf, lab only; CLI --explain).
+   * twin runs with the benchmark CPU sampled by call chain (perf; on Kubernetes from a privileged
+   * profiling pod per test node, with cpu.client and cpu.server named; CLI --explain).
    */
   explain: z.boolean().optional(),
   /** Extra attempts for a failed trial. */

@@ -11,6 +11,7 @@ import type { WebSocket } from "ws";
 import { setLabMode } from "../../harness/backends/lab/lab.js";
 import { processRunner } from "../../harness/util/runner.js";
 import type { FakeApiServer } from "./fake-apiserver.js";
+import { isProfiler, perfExec, replayExec } from "./fake-perf.js";
 import { agentStatusText, type Json } from "./fake-wire.js";
 
 const SIMULATED_COMMANDS = ["netperf", "cat", "sleep", "kill"];
@@ -87,6 +88,9 @@ export async function handleExec(s: FakeApiServer, req: IncomingMessage, ws: Web
     command,
   });
   const inner = program(command);
+  // explain's profiling pod, simulated: perf answers from a capture (fake-perf.ts)
+  if (pod.internal.local && isProfiler(pod)) return perfExec(s, pod, inner, ws, finish);
+  if (pod.internal.local && replayExec(s, inner, ws, finish)) return;
   let child: ChildProcess;
   if (pod.internal.local) {
     // simulated: only read-only commands, sleep, and kill of this server's own children; no namespaces

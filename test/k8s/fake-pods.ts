@@ -132,7 +132,8 @@ export function allocate(s: FakeApiServer, pod: Json): void {
     if (s.options.simulated) {
       internal.ip = pod.spec.hostNetwork ? node.ip : `198.19.${s.nodes.indexOf(node)}.${s.podCounter++ + 10}`;
       internal.local = true;
-    } else if (pod.spec.hostNetwork) {
+    } else if (pod.spec.hostNetwork || pod.spec.hostPID) {
+      // host-network pods, and explain's hostPID profiler (perf samples CPUs, not a network): the node's namespace
       internal.netns = `rb-${node.lab}`;
       internal.ip = node.ip;
     } else {

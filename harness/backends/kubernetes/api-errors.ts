@@ -72,8 +72,10 @@ export function translateApiError(error: unknown, action: string): Error {
       return new EnvironmentError(
         `${action}: forbidden (403): ${message}`,
         isPodSecurityDenial(message)
-          ? "Pod Security admission refused the pod, not RBAC: label the namespace pod-security.kubernetes.io/enforce=privileged (the host baseline needs hostNetwork), or leave kubernetes.namespace unset so routebench creates a labelled one"
-          : "grant the permissions in manifests/rbac.yaml, rbac-run.yaml and rbac-cilium.yaml to the kubeconfig's user (`routebench k8s check` lists what is missing)",
+          ? "Pod Security admission refused the pod, not RBAC: label the namespace pod-security.kubernetes.io/enforce=privileged (the host baseline needs hostNetwork, explain's profiling pod hostPID and privileged), or leave kubernetes.namespace unset so routebench creates a labelled one"
+          : /admission webhook .* denied the request/.test(message)
+            ? "a policy admission webhook (Gatekeeper, e.g. Azure Policy's pod security initiatives, or Kyverno) refused the pod, not RBAC nor Pod Security: exempt the test namespace from that policy, or run without what needs it (explain's privileged profiling pod, the host baseline's hostNetwork)"
+            : "grant the permissions in manifests/rbac.yaml, rbac-run.yaml and rbac-cilium.yaml to the kubeconfig's user (`routebench k8s check` lists what is missing)",
       );
     case 429:
       return new EnvironmentError(

@@ -7,7 +7,7 @@ import type { Sweep } from "../../sweep/schema.js";
 import { type Check, fail, pass, skip } from "./check-result.js";
 import { makeKubeRunId } from "./connect.js";
 import type { KubeClients } from "./kubeconfig.js";
-import { podPlans, podSecurityLevel, renderPod } from "./manifests.js";
+import { podPlans, podSecurityLevel, profilerPlans, renderPod } from "./manifests.js";
 import type { NodeFacts } from "./nodes.js";
 import { closeNamespace, execIn, openNamespace, type PodScope, startPods } from "./pods.js";
 import { enforcedLevel, podSecurityViolations } from "./podsecurity.js";
@@ -20,11 +20,11 @@ export async function podSecurityCheck(
 ): Promise<Check> {
   const title = "Pod Security admits the test pods";
   const k = sweep.kubernetes;
-  const plans = podPlans(
-    testNodes ? [testNodes[0].name, testNodes[1].name] : ["A", "B"],
-    sweep.placements,
-    sweep.modes.includes("host"),
-  );
+  const nodes: [string, string] = testNodes ? [testNodes[0].name, testNodes[1].name] : ["A", "B"];
+  const plans = [
+    ...podPlans(nodes, sweep.placements, sweep.modes.includes("host")),
+    ...(sweep.explain ? profilerPlans(nodes, sweep.placements) : []),
+  ];
   if (!k.namespace)
     return pass(
       "podsecurity",

@@ -77,7 +77,7 @@ export async function runChecks(
   );
   checks.push(aksCheck(version, nodeList.items, k.routing));
   checks.push(await podSecurityCheck(sweep, clients, testNodes));
-  checks.push(await profilingCheck(sweep, clients));
+  checks.push(await profilingCheck(sweep, clients, testNodes, log));
   checks.push(await imageCheck(sweep, clients, testNodes, log));
   return checks;
 }

@@ -9,9 +9,10 @@ import { EnvironmentError } from "../../util/errors.js";
 import { api } from "./api.js";
 import { ciliumFacts } from "./cilium.js";
 import { kubeClients } from "./kubeconfig.js";
-import { podPlans } from "./manifests.js";
+import { podPlans, profilerPlans } from "./manifests.js";
 import { chooseNodes, type NodeFacts } from "./nodes.js";
 import { closeNamespace, openNamespace, type PodAddresses, startPods, type TestPods } from "./pods.js";
+import { probeProfilers } from "./profiler.js";
 import { deleteServices, startServices, wantsServices } from "./services.js";
 
 /** One connected cluster with this run's pods running on its two test nodes. */
@@ -75,7 +76,12 @@ export async function connect(
   const version = await api("reading the Kubernetes version", () => clients.version.getCode());
   const nodeList = await api("listing nodes", () => clients.core.listNode());
   const nodes = chooseNodes(nodeList.items, options.nodes, options.nodeSelector);
-  const plans = podPlans([nodes[0].name, nodes[1].name], sweep.placements, sweep.modes.includes("host"));
+  const names: [string, string] = [nodes[0].name, nodes[1].name];
+  const plans = [
+    ...podPlans(names, sweep.placements, sweep.modes.includes("host")),
+    // explain: a privileged hostPID pod per test node runs perf (profiler.ts)
+    ...(sweep.explain ? profilerPlans(names, sweep.placements) : []),
+  ];
   const scope = await openNamespace(clients, options, runId, plans);
   try {
     const facts = {
@@ -87,6 +93,11 @@ export async function connect(
     };
     const started = await startPods(scope, plans);
     assertFamilies(sweep, started);
+    if (sweep.explain)
+      await probeProfilers(
+        { ...scope, plans, ...started },
+        [sweep.cpu.client, sweep.cpu.server].filter((c): c is number => c !== undefined),
+      );
     const services = wantsServices(sweep) ? await startServices(scope, plans, sweep) : undefined;
     return {
       ...scope,

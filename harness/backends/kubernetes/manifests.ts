@@ -38,7 +38,9 @@ export type PodRole =
   | "server-cross"
   | "host-client"
   | "host-server-same"
-  | "host-server-cross";
+  | "host-server-cross"
+  | "profiler-a"
+  | "profiler-b";
 
 export interface PodPlan {
   role: PodRole;
@@ -46,6 +48,33 @@ export interface PodPlan {
   node: string;
   hostNetwork: boolean;
   netserver: boolean;
+  /** explain's privileged hostPID pod that runs perf on its node (manifests/profiler-pod.yaml). */
+  profiler?: boolean;
+}
+
+/** The profiling pods explain adds: one on node A, one on node B where the sweep has cross-node. */
+export function profilerPlans(nodes: [string, string], placements: readonly Placement[]): PodPlan[] {
+  const [a, b] = nodes;
+  const plans: PodPlan[] = [
+    {
+      role: "profiler-a",
+      name: "rb-profiler-a",
+      node: a,
+      hostNetwork: false,
+      netserver: false,
+      profiler: true,
+    },
+  ];
+  if (placements.includes("cross-node"))
+    plans.push({
+      role: "profiler-b",
+      name: "rb-profiler-b",
+      node: b,
+      hostNetwork: false,
+      netserver: false,
+      profiler: true,
+    });
+  return plans;
 }
 
 /** The pods a sweep needs: a client on node A, servers on A (same-node) and B (cross-node), host-network twins for `host`. */
@@ -91,9 +120,12 @@ export function podPlans(
   return plans;
 }
 
-/** The Pod Security level the sweep's pods need: hostNetwork (the host baseline) is outside baseline and restricted. */
+/**
+ * The Pod Security level the sweep's pods need: hostNetwork (the host baseline) and explain's
+ * privileged hostPID profiler are outside baseline and restricted.
+ */
 export function podSecurityLevel(plans: readonly PodPlan[]): PodSecurityLevel {
-  return plans.some((p) => p.hostNetwork) ? "privileged" : "restricted";
+  return plans.some((p) => p.hostNetwork || p.profiler) ? "privileged" : "restricted";
 }
 
 /**
@@ -129,7 +161,9 @@ export function renderPod(
   runId: string,
   owner = runOwner(),
 ): V1Pod {
-  const pod = template<V1Pod>(plan.netserver ? "netserver-pod.yaml" : "client-pod.yaml");
+  const pod = template<V1Pod>(
+    plan.profiler ? "profiler-pod.yaml" : plan.netserver ? "netserver-pod.yaml" : "client-pod.yaml",
+  );
   const labels = {
     ...pod.metadata?.labels,
     [RUN_LABEL]: runId,
@@ -144,6 +178,13 @@ export function renderPod(
   if (plan.hostNetwork) {
     spec.hostNetwork = true;
     spec.dnsPolicy = "ClusterFirstWithHostNet";
+  }
+  if (plan.profiler) {
+    for (const container of spec.containers) {
+      container.image = options.profiler.image;
+      container.command = [...options.profiler.command];
+    }
+    return pod;
   }
   for (const container of spec.containers) {
     container.image = options.image;

@@ -4,7 +4,7 @@
  */
 import { parseMachineIdentity } from "../../machine/identity.js";
 import { parseNetperfVersion } from "../../netperf/parse.js";
-import type { SystemUnderTest } from "../../results/schema.js";
+import type { MachineIdentity, SystemUnderTest } from "../../results/schema.js";
 import type { Cluster } from "./connect.js";
 import type { PodRole } from "./manifests.js";
 import type { NodeFacts } from "./nodes.js";
@@ -16,10 +16,11 @@ export async function systemUnderTest(cluster: Cluster): Promise<SystemUnderTest
   const both = (f: (n: NodeFacts) => string | number | null) =>
     f(a) !== f(b) ? `${a.name}: ${f(a)}, ${b.name}: ${f(b)}` : String(f(a));
   const netperf = await execIn(cluster, "client", ["netperf", "-V"]);
-  const cpuinfo = await execIn(cluster, "client", ["cat", "/proc/cpuinfo"]);
-  // /proc is not namespaced for these: the client pod's node (the server's may differ: cpuModel says so)
-  const version = await execIn(cluster, "client", ["cat", "/proc/version"]);
-  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo.stdout)?.[1]?.trim() ?? "unknown CPU";
+  // /proc is not namespaced for these: the client pod's node is node A; node B's is read in its server pod
+  const machine = await nodeIdentity(cluster, "client");
+  const serverB = cluster.plans.find((p) => p.role === "server-cross" && p.node === b.name);
+  const machineB = serverB ? await nodeIdentity(cluster, serverB.role) : null;
+  const model = machine?.modelName ?? "unknown CPU";
   return {
     kernel: both((n) => n.kernel),
     os: both((n) => n.osImage),
@@ -27,15 +28,34 @@ export async function systemUnderTest(cluster: Cluster): Promise<SystemUnderTest
     cpuCount: Math.min(a.cpuCount ?? 0, b.cpuCount ?? a.cpuCount ?? 0),
     memoryGiB: Math.min(a.memoryGiB ?? 0, b.memoryGiB ?? a.memoryGiB ?? 0),
     netperfVersion: parseNetperfVersion(netperf.stdout),
-    ...(cpuinfo.exitCode === 0 && cpuinfo.stdout.trim()
-      ? {
-          machine: parseMachineIdentity({
-            cpuinfo: cpuinfo.stdout,
-            procVersion: version.exitCode === 0 ? version.stdout : "unknown",
-          }),
-        }
-      : {}),
+    ...(machine ? { machine } : {}),
+    ...(machine && machineB ? { nodeMachines: { [a.name]: machine, [b.name]: machineB } } : {}),
   };
+}
+
+/** A file's text read in a pod, or null (absent, unreadable, or the image has no cat). */
+async function readInPod(cluster: Cluster, role: PodRole, path: string): Promise<string | null> {
+  const out = await execIn(cluster, role, ["cat", path]);
+  return out.exitCode === 0 ? out.stdout : null;
+}
+
+/**
+ * The identity of the node a pod runs on (machine/identity.ts): /proc/cpuinfo and /proc/version
+ * are the node's; /sys (mounted read-only in the container) gives the cpufreq base clock, a Xen
+ * hypervisor and DMI's vendor and product ("Microsoft Corporation Virtual Machine" on Azure),
+ * which name the hypervisor where the kernel log, unreadable from a pod, would. Null without cpuinfo.
+ */
+export async function nodeIdentity(cluster: Cluster, role: PodRole): Promise<MachineIdentity | null> {
+  const cpuinfo = await readInPod(cluster, role, "/proc/cpuinfo");
+  if (!cpuinfo?.trim()) return null;
+  return parseMachineIdentity({
+    cpuinfo,
+    procVersion: (await readInPod(cluster, role, "/proc/version")) ?? "unknown",
+    baseFrequencyKHz: await readInPod(cluster, role, "/sys/devices/system/cpu/cpu0/cpufreq/base_frequency"),
+    sysHypervisorType: await readInPod(cluster, role, "/sys/hypervisor/type"),
+    dmiVendor: await readInPod(cluster, role, "/sys/class/dmi/id/sys_vendor"),
+    dmiProduct: await readInPod(cluster, role, "/sys/class/dmi/id/product_name"),
+  });
 }
 
 /** /proc/stat and /proc/loadavg of the node a pod runs on (neither is namespaced), or null. */

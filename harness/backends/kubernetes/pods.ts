@@ -20,6 +20,7 @@ import {
   renderPod,
 } from "./manifests.js";
 import { podProblem } from "./pod-problem.js";
+import { enforcedLevel, podSecurityViolations } from "./podsecurity.js";
 import { byFamily, deleteServices, type FamilyAddresses } from "./services.js";
 
 /** Where a run's pods live: the clients, the sweep's options, the run id and the namespace. */
@@ -54,7 +55,21 @@ export async function openNamespace(
 ): Promise<PodScope> {
   if (options.namespace) {
     const namespace = options.namespace;
-    await api(`reading namespace ${namespace}`, () => clients.core.readNamespace({ name: namespace }));
+    const ns = await api(`reading namespace ${namespace}`, () =>
+      clients.core.readNamespace({ name: namespace }),
+    );
+    // explain's profiling pod is refused before anything is created where the namespace's level forbids it
+    const level = enforcedLevel(ns);
+    const refused = level
+      ? plans
+          .filter((p) => p.profiler)
+          .flatMap((p) => podSecurityViolations(renderPod(p, options, namespace, runId), level))
+      : [];
+    if (level && refused.length > 0)
+      throw new EnvironmentError(
+        `explain needs a privileged profiling pod with hostPID on each test node, and namespace ${namespace} enforces Pod Security "${level}", which refuses it (${[...new Set(refused)].join("; ")})`,
+        `kubectl label namespace ${namespace} pod-security.kubernetes.io/enforce=privileged --overwrite, or leave kubernetes.namespace unset (routebench then labels its own namespace privileged), or run without explain`,
+      );
     return { clients, options, runId, namespace, createdNamespace: false };
   }
   const namespace = `rb-${runId}`;
@@ -186,7 +201,11 @@ export function execIn(
   if (!plan) throw new EnvironmentError(`no ${role} pod in this run`);
   return execInPod(
     pods.clients.exec,
-    { namespace: pods.namespace, pod: plan.name, container: plan.netserver ? "netserver" : "netperf" },
+    {
+      namespace: pods.namespace,
+      pod: plan.name,
+      container: plan.profiler ? "perf" : plan.netserver ? "netserver" : "netperf",
+    },
     argv,
     options,
   );

@@ -25,8 +25,10 @@ export function podSecurityViolations(pod: V1Pod, level: PodSecurityLevel): stri
   if (level === "privileged") return [];
   const spec = pod.spec;
   const violations: string[] = [];
-  if (spec?.hostNetwork || spec?.hostPID || spec?.hostIPC)
-    violations.push("host namespaces (hostNetwork=true)");
+  // the plugin's wording (policy/check_hostNamespaces.go): each host namespace the pod asks for
+  const hostNamespaces = (["hostNetwork", "hostPID", "hostIPC"] as const).filter((key) => spec?.[key]);
+  if (hostNamespaces.length)
+    violations.push(`host namespaces (${hostNamespaces.map((key) => `${key}=true`).join(", ")})`);
   const hostPorts = containers(pod).flatMap((c) =>
     (c.ports ?? []).filter((p) => p.hostPort).map((p) => p.hostPort),
   );

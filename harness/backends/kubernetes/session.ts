@@ -4,7 +4,7 @@
  * it, and at the end remove the pods and undo the switch.
  */
 import { type CpuPlacement, cpuPlacementWithoutPinning } from "../../machine/cpu-placement.js";
-import { noiseSample, parseProcStat, worstNoise } from "../../machine/noise.js";
+import { benchCpuSeconds, cpuShares, noiseSample, parseProcStat, worstNoise } from "../../machine/noise.js";
 import type { ModeEvidence, NoiseSample, SystemUnderTest } from "../../results/schema.js";
 import type { Trial } from "../../sweep/plan.js";
 import type { Sweep } from "../../sweep/schema.js";
@@ -29,6 +29,7 @@ import type { PodRole } from "./manifests.js";
 import { verifyMode } from "./mode-evidence.js";
 import { cpuCountOf, readNodeCpu, systemUnderTest } from "./node-readings.js";
 import { closeNamespace, execStoppable } from "./pods.js";
+import { profileTargets, withPodProfile } from "./profiler.js";
 import { initialSwitchState, STRATEGIES, type SwitchStrategy } from "./strategies.js";
 import { leavingTestNodes, movePods } from "./test-nodes.js";
 
@@ -54,6 +55,8 @@ export type ClusterMap = Map<Mode | "any", Cluster>;
 /** The BackendSession of a Kubernetes run; `kubernetesBackend().open` makes it. */
 export class KubernetesSession implements BackendSession {
   readonly name = "kubernetes";
+  /** The test nodes' CPU is read through the pods, with each trial (TrialOutcome.noise). */
+  readonly remoteCpu = true;
   private closed = false;
   /** Pinned only when the sweep names CPUs: the pods' CPUs belong to the cluster's nodes. */
   readonly cpuPlacement: CpuPlacement;
@@ -143,7 +146,26 @@ export class KubernetesSession implements BackendSession {
     return port;
   }
 
-  async runTrial(trial: Trial, signal: AbortSignal) {
+  runTrial(trial: Trial, signal: AbortSignal) {
+    return this.measure(trial, signal);
+  }
+
+  /**
+   * explain: the trial again with perf recording the benchmark CPUs on each test node it uses,
+   * from the profiling pods (profiler.ts), inside netperf's measured window.
+   */
+  async runProfiledTrial(trial: Trial, signal: AbortSignal, afterTrial?: () => void) {
+    return withPodProfile(
+      // on the cluster as the trial found it (the pods move off a drained node first)
+      (pods) => profileTargets(pods.plans, trial.point.placement, this.cpuPlacement),
+      trial.durationSec,
+      (onStart) => this.measure(trial, signal, onStart),
+      afterTrial,
+    );
+  }
+
+  /** One trial's netperf in the client pod, the test nodes' CPU read before and after; `onStart` just before netperf starts. */
+  private async measure(trial: Trial, signal: AbortSignal, onStart?: (cluster: Cluster) => void) {
     const { cluster, restarts } = await this.usableCluster(trial.mode);
     const host = trial.mode === "host";
     const side = trial.point.placement === "same-node" ? "same" : "cross";
@@ -164,6 +186,7 @@ export class KubernetesSession implements BackendSession {
     // the nodes' CPU before and after: the steal and load of the machines under test, not of this one
     const ends: PodRole[] = side === "cross" ? [clientRole, serverRole] : [clientRole];
     const before = await Promise.all(ends.map((role) => readNodeCpu(cluster, role)));
+    onStart?.(cluster);
     // the instances start together (one exec each) and wait netperf's -s delay before measuring
     const instances = await Promise.all(
       argvs.map((argv) =>
@@ -185,12 +208,60 @@ export class KubernetesSession implements BackendSession {
           ),
         );
     });
+    const bench = this.benchCpuTime(trial, ends, before, after);
+    const worst = worstNoise(samples);
     return {
       argv: result.argv,
       result,
-      noise: worstNoise(samples),
+      noise: worst && bench ? { ...worst, ...bench } : worst,
       ...(restarts.length ? { restarts } : {}),
       ...(instances.length > 1 ? { instances } : {}),
+    };
+  }
+
+  /**
+   * The benchmark CPUs' time over the trial, where the sweep names them (netperf -T): the client's
+   * CPU on node A and the server's on its node (both on A same-node), their /proc/stat lines read
+   * before and after, summed. This is the CPU per transaction's numerator, as the lab's one CPU's
+   * busy time is there (run/cpu-cost.ts); null when the CPUs are not named or a reading failed.
+   */
+  private benchCpuTime(
+    trial: Trial,
+    ends: readonly PodRole[],
+    before: readonly ({ stat: string } | null)[],
+    after: readonly ({ stat: string } | null)[],
+  ): Pick<NoiseSample, "benchCpus" | "benchCpuSec" | "benchCpuStealPct"> | null {
+    const { client, server } = this.cpuPlacement;
+    if (client === null || server === null) return null;
+    const cpusOf = (i: number) =>
+      trial.point.placement === "same-node" ? [...new Set([client, server])] : i === 0 ? [client] : [server];
+    const total = { user: 0, system: 0, softirq: 0, busy: 0 };
+    let steal = 0;
+    let ticks = 0;
+    for (let i = 0; i < ends.length; i++) {
+      const [b, a] = [before[i], after[i]];
+      if (!b || !a) return null;
+      const [pb, pa] = [parseProcStat(b.stat), parseProcStat(a.stat)];
+      for (const cpu of cpusOf(i)) {
+        const [cb, ca] = [pb.cpus.get(cpu), pa.cpus.get(cpu)];
+        if (!cb || !ca) return null; // the node has no such CPU
+        const sec = benchCpuSeconds(cb, ca);
+        for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += sec[key];
+        const span = ca.total - cb.total;
+        steal += (cpuShares(cb, ca).stealPct * span) / 100;
+        ticks += span;
+      }
+    }
+    const round2 = (v: number) => Math.round(v * 100) / 100;
+    return {
+      benchCpus: [...new Set([client, server])],
+      benchCpuSec: {
+        user: round2(total.user),
+        system: round2(total.system),
+        softirq: round2(total.softirq),
+        busy: round2(total.busy),
+      },
+      benchCpuStealPct: ticks > 0 ? Math.round((1000 * steal) / ticks) / 10 : 0,
     };
   }
 

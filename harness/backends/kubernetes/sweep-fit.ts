@@ -1,12 +1,14 @@
 /**
  * Sweeps the Kubernetes backend cannot run, refused before anything is created on a cluster:
  * both routing modes with no way to switch between them, test nodes named where the switch
- * replaces every node, and second witnesses (no sockperf or iperf3 in the pods). Pure.
+ * replaces every node, second witnesses (no sockperf or iperf3 in the pods), and explain without
+ * the benchmark's CPUs named (profiler.ts). Pure.
  */
 import type { Sweep } from "../../sweep/schema.js";
 import { UsageError } from "../../util/errors.js";
 import { switchesRouting } from "../../vocabulary/vocabulary.js";
 import { switchesAks } from "./aks.js";
+import { profileRefusal } from "./profiler.js";
 
 /** Why the backend cannot run this sweep, one line each; empty when it can. */
 export function kubernetesRefusals(sweep: Sweep): string[] {
@@ -25,6 +27,8 @@ export function kubernetesRefusals(sweep: Sweep): string[] {
     refusals.push(
       `witness: ${[sweep.witness].flat().join(", ")} runs on the lab only (the cluster's pods have no sockperf or iperf3): remove witness for a Kubernetes run`,
     );
+  const profiling = profileRefusal(sweep);
+  if (profiling) refusals.push(profiling);
   return refusals;
 }
 

@@ -1,6 +1,6 @@
 /**
  * A profiled trial on the lab: `perf record -e cpu-clock -g` on the benchmark CPUs while the
- * trial runs, then `perf script` folded into call chains. cpu-clock because the lab's VMs
+ * trial runs (profile/record.ts), then `perf script` folded into call chains. cpu-clock because the lab's VMs
  * have no hardware PMU; call chains because software-clock samples land where interrupts are
  * re-enabled (profile/attribute.ts). perf runs from the root namespace and sees every
  * namespace's work on those CPUs; it is started by the harness, which is kept off them.
@@ -10,41 +10,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { foldPerfScript, perfScriptArgv } from "../../profile/folded.js";
+import {
+  PROFILE_DELAY_SEC,
+  PROFILE_FREQUENCY_HZ,
+  perfRecordArgv,
+  profileWindowSec,
+} from "../../profile/record.js";
 import { EnvironmentError } from "../../util/errors.js";
 import type { Runner } from "../../util/runner.js";
 import type { ProfileCapture, TrialOutcome } from "../backend.js";
-
-/** Sampling frequency: low enough that sampling leaves the trial as it was (see README, explain). */
-export const PROFILE_FREQUENCY_HZ = 999;
-/** perf starts this long after the trial, so that it samples netperf's measured window only. */
-export const PROFILE_DELAY_SEC = 0.5;
-/** …and stops this long before netperf's measured window ends. */
-const PROFILE_END_MARGIN_SEC = 0.2;
-
-/** Seconds perf samples during a trial of `durationSec`: inside netperf's measured window. */
-export function profileWindowSec(durationSec: number): number {
-  return Math.max(0.5, Math.round((durationSec - PROFILE_DELAY_SEC - PROFILE_END_MARGIN_SEC) * 10) / 10);
-}
-
-export function perfRecordArgv(cpus: readonly number[], dataFile: string, windowSec: number): string[] {
-  return [
-    "perf",
-    "record",
-    "-q",
-    "-e",
-    "cpu-clock",
-    "-C",
-    cpus.join(","),
-    "-g",
-    "-F",
-    String(PROFILE_FREQUENCY_HZ),
-    "-o",
-    dataFile,
-    "--",
-    "sleep",
-    String(windowSec),
-  ];
-}
 
 /** Runs `run` (the trial) with perf sampling the benchmark CPUs inside its measured window. */
 export async function withProfile(

@@ -75,7 +75,7 @@ describe("runProgram", () => {
     expect(stderr).toMatch(/--seed takes a whole number, got "1\.5"/);
   });
 
-  it("refuses --explain on Kubernetes (exit 2) with the reason, before anything runs", async () => {
+  it("refuses --explain on Kubernetes without the benchmark's CPUs named (exit 2) with the reason, before anything runs", async () => {
     const { exitCode, stderr } = await parse(
       "run",
       new URL("../../../sweeps/cilium.yaml", import.meta.url).pathname,
@@ -84,9 +84,10 @@ describe("runProgram", () => {
     );
     expect(exitCode).toBe(2);
     expect(stderr).toMatch(
-      /explain is not available on Kubernetes yet: it needs a privileged profiling pod \(hostPID, perf on each test node\)/,
+      /explain on Kubernetes samples the benchmark's CPUs on the test nodes, so they must be named: set cpu: \{client: N, server: M\}/,
     );
     expect(stderr).toMatch(/k8s check/);
+    expect(stderr).toMatch(/nothing was created on the cluster/);
   });
 
   it("exits 0 for --version and for help", async () => {
