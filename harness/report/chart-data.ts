@@ -21,6 +21,7 @@ import { directComparisons } from "./direct.js";
 import { shownUnit } from "./format.js";
 import { bytesLabel, COST_METRICS, runIndex, sizeOrder, sizesOf, sizeText, streamsAt } from "./points.js";
 import { type PublishedSource, shortSourceLabel } from "./published.js";
+import { type ServiceCountSeries, serviceCountData } from "./service-count.js";
 
 /** A bar with its 95% interval, grouped on the x axis by `x` and coloured by mode. */
 export interface BarRow {
@@ -92,6 +93,8 @@ export interface ChartData {
   cost: { metric: MetricName; rows: BarRow[] }[];
   /** Legacy and eBPF as a percentage of the direct path's rate or throughput, per point. */
   direct: (BarRow & { verdict: string })[];
+  /** TCP_CRR's rate and TCP_RR's latency against the Service count, where points vary over it. */
+  services: ServiceCountSeries[];
 }
 
 /** A point as a bar at `x`, in the stored unit times `scale`. */
@@ -262,5 +265,6 @@ export function chartData(
     udpStream,
     cost,
     direct,
+    services: serviceCountData(results),
   };
 }

@@ -22,6 +22,7 @@ import {
   PLACEMENT_COLORS,
   sizeAxis,
 } from "./chart-style.js";
+import { serviceCountCharts } from "./service-count.js";
 
 function throughputChart(data: ChartData, placement: string): ChartSpec | null {
   const rows = data.throughput.filter((r) => r.placement === placement);
@@ -269,6 +270,7 @@ export function buildCharts(data: ChartData): ChartSpec[] {
     gainChart(data),
     ...latencyCharts(data),
     ...data.rates.map(rateChart),
+    ...serviceCountCharts(data.services),
     ...data.repetitions.map(repetitionsChart),
     ...udpStreamCharts(data),
     ...costCharts(data),

@@ -1,0 +1,249 @@
+/**
+ * The Service-count chart and table (issue 23): TCP_CRR's connection rate and TCP_RR's latency
+ * against the number of Services, one series per mode with the summary's intervals, and
+ * eBPF/legacy per count. Against a seeded synthetic run with a planted effect (services-run.ts).
+ */
+import { describe, expect, it } from "vitest";
+import { syntheticResults, syntheticTrials } from "../../../harness/bench/synthetic.js";
+import { tableText } from "../../../harness/report/cells.js";
+import { buildCharts } from "../../../harness/report/charts.js";
+import { buildReportModel } from "../../../harness/report/model.js";
+import { renderSvg } from "../../../harness/report/render.js";
+import { countedPointLabel, serviceCountData } from "../../../harness/report/service-count.js";
+import type { Results } from "../../../harness/results/schema.js";
+import { parseSweep } from "../../../harness/sweep/load.js";
+import { legacyFactor, servicesRun } from "./services-run.js";
+
+const results = servicesRun();
+const model = buildReportModel(results, []);
+const charts = buildCharts(model.charts);
+
+/** The median of a point's completed trials in one mode, recomputed from the trials. */
+function trialMedian(key: string, mode: string, metric: "connectionsPerSec" | "p50Us"): number {
+  const xs = results.trials
+    .filter((t) => t.state === "completed" && t.point.key === key && t.mode === mode)
+    .map((t) => t.metrics?.[metric] as number)
+    .sort((a, b) => a - b);
+  const mid = xs.length / 2;
+  return xs.length % 2
+    ? (xs[Math.floor(mid)] as number)
+    : ((xs[mid - 1] as number) + (xs[mid] as number)) / 2;
+}
+
+describe("the Service-count chart's data", () => {
+  const [crr, rr] = model.charts.services;
+
+  it("plots TCP_CRR's connection rate and TCP_RR's P50 latency, each mode at each count", () => {
+    expect(model.charts.services.map((s) => [s.test, s.metric])).toEqual([
+      ["TCP_CRR", "connectionsPerSec"],
+      ["TCP_RR", "p50Us"],
+    ]);
+    // 2 placements × 2 destinations × 3 counts × 2 modes
+    expect(crr?.rows).toHaveLength(24);
+    expect(crr?.rows.slice(0, 6).map((r) => [r.placement, r.point, r.services, r.mode])).toEqual([
+      ["same-node", "1,1 → pod", 100, "legacy"],
+      ["same-node", "1,1 → pod", 100, "ebpf"],
+      ["same-node", "1,1 → pod", 1000, "legacy"],
+      ["same-node", "1,1 → pod", 1000, "ebpf"],
+      ["same-node", "1,1 → pod", 10000, "legacy"],
+      ["same-node", "1,1 → pod", 10000, "ebpf"],
+    ]);
+    expect(new Set(crr?.rows.map((r) => r.point))).toEqual(new Set(["1,1 → pod", "1,1 → service"]));
+  });
+
+  it("takes each value and interval from the summary row of its point and mode", () => {
+    for (const series of model.charts.services)
+      for (const row of series.rows) {
+        const summary = results.summary.points.find(
+          (p) =>
+            p.placement === row.placement &&
+            p.test === series.test &&
+            p.metric === series.metric &&
+            p.mode === row.mode &&
+            p.services === row.services &&
+            countedPointLabel(p) === row.point,
+        );
+        expect(row).toEqual({
+          placement: row.placement,
+          point: row.point,
+          mode: row.mode,
+          services: row.services,
+          value: summary?.median,
+          low: summary?.ciLow,
+          high: summary?.ciHigh,
+          n: 6,
+        });
+      }
+    // and the summary's medians are the trials' own (recomputed here, not by the report code)
+    const key = "cross-node/TCP_CRR/1,1/service/services=10000";
+    const row = crr?.rows.find(
+      (r) => r.placement === "cross-node" && r.point === "1,1 → service" && r.services === 10000,
+    );
+    expect(row?.value).toBe(trialMedian(key, "legacy", "connectionsPerSec"));
+    const latency = rr?.rows.find(
+      (r) => r.placement === "same-node" && r.point === "1,1 → pod" && r.services === 100,
+    );
+    expect(latency?.mode).toBe("legacy");
+    expect(latency?.value).toBe(trialMedian("same-node/TCP_RR/1,1/services=100", "legacy", "p50Us"));
+  });
+
+  it("shows a summary's figures exactly as stored", () => {
+    const edited = servicesRun();
+    const set = { median: 31_000, ciLow: 29_500, ciHigh: 32_250 };
+    for (const p of edited.summary.points)
+      if (
+        p.placement === "same-node" &&
+        p.test === "TCP_CRR" &&
+        p.destination === "service" &&
+        p.mode === "ebpf"
+      )
+        if (p.metric === "connectionsPerSec")
+          Object.assign(p, { ...set, median: set.median + (p.services ?? 0) });
+    const rows = serviceCountData(edited)[0]?.rows.filter(
+      (r) => r.placement === "same-node" && r.point === "1,1 → service" && r.mode === "ebpf",
+    );
+    expect(rows).toEqual(
+      [100, 1000, 10000].map((services) => ({
+        placement: "same-node",
+        point: "1,1 → service",
+        mode: "ebpf",
+        services,
+        value: 31_000 + services,
+        low: 29_500,
+        high: 32_250,
+        n: 6,
+      })),
+    );
+  });
+
+  it("gives eBPF/legacy at each count from the run's comparison, and shows the planted effect", () => {
+    expect(crr?.ratios).toHaveLength(12);
+    for (const r of crr?.ratios ?? []) {
+      const c = results.summary.comparisons.find(
+        (c) =>
+          c.placement === r.placement &&
+          c.test === "TCP_CRR" &&
+          c.metric === "connectionsPerSec" &&
+          c.baseline === "legacy" &&
+          c.candidate === "ebpf" &&
+          c.services === r.services &&
+          countedPointLabel(c) === r.point,
+      );
+      expect([r.ratio, r.low, r.high, r.verdict]).toEqual([c?.ratio, c?.ciLow, c?.ciHigh, c?.verdict]);
+    }
+    // planted: eBPF 1.2× legacy at 100 Services, and legacy 10% slower at 10,000. With 2% noise
+    // per trial and 6 pairs, each ratio's 95% interval is about ±2%: 3% tolerance.
+    const at = (services: number) =>
+      crr?.ratios.find(
+        (r) => r.placement === "same-node" && r.point === "1,1 → service" && r.services === services,
+      );
+    expect(at(100)?.ratio).toBeGreaterThan(1.2 * 0.97);
+    expect(at(100)?.ratio).toBeLessThan(1.2 * 1.03);
+    expect(at(10000)?.ratio).toBeGreaterThan((1.2 / legacyFactor(10000)) * 0.97);
+    expect(at(10000)?.ratio).toBeLessThan((1.2 / legacyFactor(10000)) * 1.03);
+  });
+
+  it("draws nothing for a run at one Service count or none", () => {
+    const sweep = (extra: string) =>
+      parseSweep(
+        `name: one\nplacements: [same-node]\ntests: [{test: TCP_CRR, sizes: ["1,1"]}]\nrepetitions: 6\n${extra}`,
+        "one.yaml",
+      );
+    for (const extra of ["", "lab: {services: [100]}\n", "destinations: [pod, service]\n"]) {
+      const s = sweep(extra);
+      const run: Results = syntheticResults(
+        s,
+        syntheticTrials(s, { effect: { ebpf: 1.2 }, drift: 0, cv: 0.02, seed: 1 }),
+        "one",
+      );
+      expect(serviceCountData(run), extra).toEqual([]);
+      expect(
+        buildReportModel(run, [])
+          .tables.map((t) => t.id)
+          .filter((id) => id.startsWith("services")),
+      ).toEqual([]);
+    }
+  });
+});
+
+describe("the Service-count chart and table", () => {
+  it("draws one chart per test: x the counts on a log axis, a line per mode, the rows as data", async () => {
+    const ids = charts.map((c) => c.id);
+    expect(ids.filter((id) => id.startsWith("services"))).toEqual(["services-TCP_CRR", "services-TCP_RR"]);
+    const chart = charts.find((c) => c.id === "services-TCP_CRR");
+    const spec = chart?.spec as unknown as {
+      data: { values: unknown[] };
+      facet: { row: { field: string }; column: { field: string } };
+      spec: {
+        layer: { mark: { type: string }; encoding: { x: { scale: unknown; axis: { values: number[] } } } }[];
+      };
+    };
+    expect(spec.data.values).toEqual(model.charts.services[0]?.rows);
+    expect([spec.facet.column.field, spec.facet.row.field]).toEqual(["placement", "point"]);
+    expect(spec.spec.layer.map((l) => l.mark.type)).toEqual(["errorbar", "line"]);
+    expect(spec.spec.layer[1]?.encoding.x.axis.values).toEqual([100, 1000, 10000]);
+    expect(spec.spec.layer[1]?.encoding.x.scale).toEqual({ type: "log", base: 10 });
+    for (const id of ["services-TCP_CRR", "services-TCP_RR"]) {
+      const svg = await renderSvg(charts.find((c) => c.id === id)?.spec as never);
+      expect(svg, id).toMatch(/class="mark-line role-mark/);
+      expect(svg, id).toMatch(/class="mark-rule role-mark/);
+    }
+  });
+
+  it("tabulates each mode and eBPF/legacy per count, naming the point and the count", () => {
+    const table = model.tables.find((t) => t.id === "services-TCP_CRR");
+    expect(table?.title).toBe("TCP_CRR connection rate by Service count");
+    expect(table?.columns).toEqual([
+      "Placement",
+      "Point",
+      "Services",
+      "legacy (conn/s)",
+      "ebpf (conn/s)",
+      "eBPF / legacy",
+    ]);
+    const text = tableText(table as NonNullable<typeof table>);
+    expect(text.map((r) => r.slice(0, 3).join(" "))).toEqual(
+      ["Same node", "Cross node"].flatMap((p) =>
+        ["1,1 → pod", "1,1 → service"].flatMap((point) =>
+          [100, 1000, 10000].map((n) => `${p} ${point} ${n}`),
+        ),
+      ),
+    );
+    const ratio = model.charts.services[0]?.ratios.find(
+      (r) => r.placement === "cross-node" && r.point === "1,1 → pod" && r.services === 1000,
+    );
+    expect(table?.rows[7]?.[5]).toEqual({
+      kind: "ratio",
+      ratio: ratio?.ratio,
+      low: ratio?.low,
+      high: ratio?.high,
+      verdict: ratio?.verdict,
+    });
+    expect(model.tables.find((t) => t.id === "services-TCP_RR")?.title).toBe(
+      "TCP_RR P50 latency by Service count",
+    );
+  });
+
+  it("names the Service count in the headlines and in every measured table's rows", () => {
+    const crrLines = model.headlines.filter((h) => h.text.includes("connections per second"));
+    expect(crrLines.map((h) => h.text.replace(/\).*/, ")"))).toEqual(
+      expect.arrayContaining([
+        "Same node connections per second (TCP_CRR 1,1 services=100)",
+        "Cross node connections per second (TCP_CRR 1,1 service services=10000)",
+      ]),
+    );
+    const tps = model.tables.find((t) => t.id === "tps-TCP_CRR");
+    expect(tps?.columns.slice(0, 3)).toEqual(["Placement", "Point", "Configuration"]);
+    const points = new Set(tableText(tps as NonNullable<typeof tps>).map((r) => r[1]));
+    expect(points).toEqual(
+      new Set([
+        "1,1 services=100",
+        "1,1 services=1000",
+        "1,1 services=10000",
+        "1,1 service services=100",
+        "1,1 service services=1000",
+        "1,1 service services=10000",
+      ]),
+    );
+  });
+});
