@@ -1,12 +1,20 @@
 /**
  * Faults injected into real runs on the lab (root): a second run at once, a stale lock, a
  * netserver killed, every lab server killed, a namespace deleted, the mode flipped from
- * outside, output folders that cannot take the run, a disk that fills up; and assets found from
- * any directory. After each: nothing left behind, every finished trial kept, and a results file
+ * outside, output folders that cannot take the run, a disk that fills up, a lab up that fails
+ * half-way; and assets found from any directory. After each: nothing left behind, every finished trial kept, and a results file
  * that says what happened. Signals are in signals.test.ts.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statfsSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statfsSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -14,8 +22,10 @@ import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { LAB_LOCK_FILE } from "../../harness/backends/lab/lock.js";
 import { readResults } from "../../harness/results/read.js";
+import { processRunner } from "../../harness/util/runner.js";
 import { attemptsIn, labProcesses, labState, MINI, rrSweep, waitFor } from "./fault-helpers.js";
 import {
+  BIN,
   cleanupEverything,
   expectNothingLeft,
   failUnlessRootInCi,
@@ -232,6 +242,31 @@ describe.skipIf(skipRootTests)("faults (root)", () => {
     const lines = readFileSync(join(dir, "trials.jsonl"), "utf8").trim().split("\n");
     expect(lines.length).toBeGreaterThanOrEqual(2);
     await expectNothingLeft();
+  });
+
+  it("a lab up that fails half-way removes what it made, and leaves nothing lab down could not remove", async () => {
+    // the lab's record on a tmpfs of two pages: the lock and the first record fit, the record
+    // written once the first namespace exists does not (ENOSPC), so lab up fails right there
+    const tiny = join(out, "tiny-state");
+    mkdirSync(tiny);
+    expect(spawnSync("mount", ["-t", "tmpfs", "-o", "size=8k", "routebench-test", tiny]).status).toBe(0);
+    mounts.push(tiny);
+    const lab = (...args: string[]) =>
+      processRunner.run(
+        ["env", `ROUTEBENCH_LAB_STATE=${join(tiny, "lab.json")}`, "node", BIN, "lab", ...args],
+        {
+          timeoutMs: 60_000,
+        },
+      );
+    try {
+      const up = await lab("up", "--iptables-services", "10");
+      expect(up.exitCode, up.stderr).not.toBe(0);
+      expect(up.stderr).toMatch(/no space left on device/i);
+      expect(readdirSync(tiny)).toEqual([]); // no record, no lock
+      await expectNothingLeft();
+    } finally {
+      await lab("down");
+    }
   });
 
   it("works from any directory: assets resolve from the package, not the working directory", async () => {

@@ -148,8 +148,14 @@ export async function writeLabState(state: LabState): Promise<void> {
   await mkdir(dirname(LAB_STATE_FILE), { recursive: true });
   // one temporary file per writer: two processes renaming the same one race (ENOENT)
   const temporary = `${LAB_STATE_FILE}.${process.pid}.${randomUUID()}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(state, null, 2)}\n`);
-  await rename(temporary, LAB_STATE_FILE);
+  try {
+    await writeFile(temporary, `${JSON.stringify(state, null, 2)}\n`);
+    await rename(temporary, LAB_STATE_FILE);
+  } catch (error) {
+    // a full disk leaves the file half-written: no litter beside the record
+    await rm(temporary, { force: true });
+    throw error;
+  }
 }
 
 export async function removeLabState(): Promise<void> {
