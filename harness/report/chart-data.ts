@@ -72,6 +72,8 @@ export interface ChartData {
     test: RequestResponseTest;
     rows: {
       placement: string;
+      /** The point (`sizeText`), only when the test has several: the chart gives each a row of panels. */
+      point?: string;
       mode: Mode;
       percentile: string;
       us: number;
@@ -154,20 +156,24 @@ export function chartData(
         label: `${shortSourceLabel(s)}: ${f.placement} ${f.metric.endsWith("SmallMessages") ? "small messages " : ""}~${f.value}×`,
       })),
   );
-  const latency = REQUEST_RESPONSE_TESTS.map((test) => ({
-    test,
+  const latency = REQUEST_RESPONSE_TESTS.map((test) => {
     // one stream: several streams' merged percentiles are brackets, in the latency tables
-    rows: points
-      .filter((p) => p.test === test && isPercentile(p.metric) && oneStream(p))
-      .map((p) => ({
+    const shown = points.filter((p) => p.test === test && isPercentile(p.metric) && oneStream(p));
+    // several points (sizes, destinations, Service counts) would stack their bars at one x: name each
+    const several = new Set(shown.map((p) => sizeText(p))).size > 1;
+    return {
+      test,
+      rows: shown.map((p) => ({
         placement: p.placement,
+        ...(several ? { point: sizeText(p) } : {}),
         mode: p.mode,
         percentile: `P${METRICS[p.metric].percentile}`,
         us: p.median,
         low: p.ciLow,
         high: p.ciHigh,
       })),
-  })).filter((g) => g.rows.length > 0);
+    };
+  }).filter((g) => g.rows.length > 0);
   const rates = REQUEST_RESPONSE_TESTS.map((test) => {
     const metric = rateMetric(test);
     const rows: RateRow[] = points

@@ -154,6 +154,7 @@ function latencyCharts(data: ChartData): ChartSpec[] {
       rows,
       x: { field: "percentile", sort: ["P50", "P90", "P99"] },
       y: { field: "us", title: "latency (µs)", format: ".1f" },
+      ...(rows.some((r) => r.point !== undefined) ? { row: "point" } : {}),
     }),
   );
 }

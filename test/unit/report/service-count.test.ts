@@ -190,6 +190,19 @@ describe("the Service-count chart and table", () => {
     }
   });
 
+  it("gives each point its own row of the latency chart, instead of stacking their bars at one percentile", () => {
+    const rr = model.charts.latency.find((g) => g.test === "TCP_RR");
+    // 2 placements × 6 points × 2 modes × 2 percentiles
+    expect(rr?.rows).toHaveLength(48);
+    expect(new Set(rr?.rows.map((r) => r.point))).toEqual(
+      new Set(["1,1", "1,1 service"].flatMap((p) => [100, 1000, 10000].map((n) => `${p} services=${n}`))),
+    );
+    const spec = charts.find((c) => c.id === "latency")?.spec as unknown as {
+      facet: { row?: { field: string } };
+    };
+    expect(spec.facet.row?.field).toBe("point");
+  });
+
   it("tabulates each mode and eBPF/legacy per count, naming the point and the count", () => {
     const table = model.tables.find((t) => t.id === "services-TCP_CRR");
     expect(table?.title).toBe("TCP_CRR connection rate by Service count");
