@@ -22,7 +22,7 @@ import {
   PLACEMENT_COLORS,
   sizeAxis,
 } from "./chart-style.js";
-import { serviceCountCharts } from "./service-count.js";
+import { serviceCountCharts } from "./service-count-chart.js";
 
 function throughputChart(data: ChartData, placement: string): ChartSpec | null {
   const rows = data.throughput.filter((r) => r.placement === placement);

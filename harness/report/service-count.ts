@@ -3,10 +3,14 @@
  * (`lab.services`), TCP_CRR connections per second and TCP_RR latency against the count, one
  * series per mode with each point's 95% interval, and eBPF/legacy at each count with its
  * interval. The figures are the summary's own (medians and intervals per point, comparisons),
- * found through the run's index; nothing is re-estimated here. Pure.
+ * found through the run's index. One figure is estimated here: how much each mode changed from
+ * the fewest Services to each other count, the same per-block log-ratio estimator as the
+ * modes' comparison (stats/ratio.ts), paired by block in an interleaved run (a block runs every
+ * count), with its 95% interval. Pure.
  */
-import type { TopLevelSpec } from "vega-lite";
 import type { Results } from "../results/schema.js";
+import { PointTrials } from "../stats/point-comparison.js";
+import { pairedRatio, unpairedRatio } from "../stats/ratio.js";
 import type { Comparison } from "../stats/summary.js";
 import { dimensions, distinctPoints, keyOf, type PointKey } from "../sweep/point.js";
 import {
@@ -16,8 +20,7 @@ import {
   PLACEMENTS,
   type RequestResponseTest,
 } from "../vocabulary/vocabulary.js";
-import { type Cell, count, estimateCell, ratioCell, type Table, text } from "./cells.js";
-import { type ChartSpec, frame, modeColor } from "./chart-style.js";
+import { type Cell, count, empty, estimateCell, ratioCell, type Table, text } from "./cells.js";
 import { shownUnit } from "./format.js";
 import { placementName, runIndex } from "./points.js";
 
@@ -45,12 +48,28 @@ export interface ServiceCountRatio {
   verdict: Comparison["verdict"];
 }
 
+/** One mode at one count against the same mode and point at the fewest Services of the run. */
+export interface ServiceCountChange {
+  placement: string;
+  point: string;
+  mode: Mode;
+  /** The count compared, and the fewest it is compared with. */
+  services: number;
+  from: number;
+  /** Geometric mean of value(services) / value(from) over the blocks that ran both, with its 95% interval. */
+  ratio: number;
+  low: number | null;
+  high: number | null;
+  n: number;
+}
+
 /** One test's metric against the Service count. */
 export interface ServiceCountSeries {
   test: RequestResponseTest;
   metric: MetricName;
   rows: ServiceCountRow[];
   ratios: ServiceCountRatio[];
+  changes: ServiceCountChange[];
 }
 
 /**
@@ -153,73 +172,59 @@ export function serviceCountData(results: Results): ServiceCountSeries[] {
           ]
         : [];
     });
-    return [{ test, metric, rows, ratios }];
+    return [{ test, metric, rows, ratios, changes: countChanges(results, keys, metric) }];
   });
 }
 
-/** "connections/s" or "µs": what the chart's y axis counts. */
-const axisTitle = (metric: MetricName) => `${METRICS[metric].name} (${shownUnit(metric).unit})`;
-
 /**
- * One chart per plotted test: the metric against the Service count (log scale, ticks at the
- * counts measured), a line per mode with each point's 95% interval as whiskers; a panel per
- * placement, and a row per point when the run varied more than the count (destination, family).
+ * Per counted point and mode, the change from the fewest Services of its group: paired by
+ * block where the run interleaved (each block ran every count), else unpaired.
  */
-export function serviceCountCharts(series: readonly ServiceCountSeries[]): ChartSpec[] {
-  return series.map(({ test, metric, rows }) => {
-    const counts = [...new Set(rows.map((r) => r.services))].sort((a, b) => a - b);
-    const x = {
-      field: "services",
-      type: "quantitative" as const,
-      scale: { type: "log" as const, base: 10 },
-      title: "Services on the client's node (log scale)",
-      axis: { values: counts, format: "," },
-    };
-    const title = axisTitle(metric);
-    const y = { field: "value", type: "quantitative" as const, title, scale: { zero: false } };
-    const color = modeColor(rows.map((r) => r.mode));
-    const better = `${METRICS[metric].better} is better`;
-    return {
-      id: `services-${test}`,
-      title: `${test} ${METRICS[metric].name} by Service count`,
-      caption: `${test} ${METRICS[metric].name} against the number of Services set up on the client's node (legacy: kube-proxy iptables chains; eBPF: socket-LB map entries), ${better}: median across repetitions per mode with its distribution-free 95% interval (whiskers; none below 6 repetitions). eBPF/legacy at each count, with its interval, is in the table of the same name.`,
-      spec: {
-        ...frame(`${test} ${METRICS[metric].name} vs Service count (${better})`),
-        data: { values: rows },
-        facet: {
-          column: { field: "placement", type: "nominal", title: null, sort: [...PLACEMENTS] },
-          row: { field: "point", type: "nominal", title: null },
+function countChanges(results: Results, keys: readonly PointKey[], metric: MetricName): ServiceCountChange[] {
+  const index = runIndex(results);
+  const fewest = new Map<string, PointKey>();
+  for (const key of keys) {
+    const group = `${key.placement}/${countedPointLabel(key)}`;
+    const known = fewest.get(group);
+    if (!known || (key.services as number) < (known.services as number)) fewest.set(group, key);
+  }
+  const valuesOf = (key: PointKey, mode: Mode) => {
+    const planned = index.point(key)?.key;
+    return planned
+      ? new PointTrials(planned, results.trials, results.sweep.order).values(mode, metric)
+      : new Map<number, number>();
+  };
+  return keys.flatMap((key) => {
+    const base = fewest.get(`${key.placement}/${countedPointLabel(key)}`) as PointKey;
+    if (base.services === key.services) return [];
+    return results.sweep.modes.flatMap((mode) => {
+      const before = valuesOf(base, mode);
+      const after = valuesOf(key, mode);
+      const estimate =
+        results.sweep.order === "interleaved"
+          ? (() => {
+              const blocks = [...before.keys()].filter((b) => after.has(b)).sort((a, b) => a - b);
+              return pairedRatio(
+                blocks.map((b) => before.get(b) as number),
+                blocks.map((b) => after.get(b) as number),
+              );
+            })()
+          : unpairedRatio([...before.values()], [...after.values()]);
+      if (!estimate) return [];
+      return [
+        {
+          placement: key.placement,
+          point: countedPointLabel(key),
+          mode,
+          services: key.services as number,
+          from: base.services as number,
+          ratio: estimate.ratio,
+          low: estimate.ciLow,
+          high: estimate.ciHigh,
+          n: estimate.n,
         },
-        spec: {
-          width: 260,
-          height: 200,
-          layer: [
-            {
-              transform: [{ filter: "datum.low != null" }],
-              mark: { type: "errorbar", ticks: true },
-              encoding: { x, y: { ...y, field: "low" }, y2: { field: "high" }, color },
-            },
-            {
-              mark: { type: "line", point: true },
-              encoding: {
-                x,
-                y,
-                color,
-                tooltip: [
-                  { field: "mode" },
-                  { field: "point" },
-                  { field: "services", title: "Services", format: "," },
-                  { field: "value", title, format: ",.1f" },
-                  { field: "low", format: ",.1f" },
-                  { field: "high", format: ",.1f" },
-                  { field: "n" },
-                ],
-              },
-            },
-          ],
-        },
-      } as TopLevelSpec,
-    };
+      ];
+    });
   });
 }
 
@@ -234,20 +239,41 @@ export function serviceCountTables(results: Results): Table[] {
     const metric = plottedMetric(results, test, metrics);
     const keys = metric ? countedPoints(results, test, metric) : [];
     if (!metric || keys.length === 0) return [];
+    const changes = countChanges(results, keys, metric);
     const unit = shownUnit(metric).unit;
     return [
       {
         id: `services-${test}`,
         title: `${test} ${METRICS[metric].name} by Service count`,
-        columns: ["Placement", "Point", "Services", ...modes.map((m) => `${m} (${unit})`), "eBPF / legacy"],
-        rows: keys.map((key): Cell[] => [
-          text(placementName(key.placement)),
-          text(countedPointLabel(key)),
-          count(key.services as number),
-          ...modes.map((mode) => estimateCell(index.summary(key, mode, metric))),
-          ratioCell(index.comparison(key, metric)),
-        ]),
-        note: `How ${METRICS[metric].name} changes with the number of Services on the client's node (legacy: kube-proxy iptables chains; eBPF: socket-LB map entries). Cells: median ± half its distribution-free 95% interval (or [low, high] when asymmetric); eBPF / legacy: the run's comparison at that count, geometric mean of per-pair ratios [95% t interval], with its verdict after Holm.`,
+        columns: [
+          "Placement",
+          "Point",
+          "Services",
+          ...modes.map((m) => `${m} (${unit})`),
+          ...modes.map((m) => `${m}: vs fewest Services`),
+          "eBPF / legacy",
+        ],
+        rows: keys.map((key): Cell[] => {
+          const change = (mode: Mode): Cell => {
+            const c = changes.find(
+              (x) =>
+                x.placement === key.placement &&
+                x.point === countedPointLabel(key) &&
+                x.services === key.services &&
+                x.mode === mode,
+            );
+            return c ? { kind: "ratio", ratio: c.ratio, low: c.low, high: c.high } : empty("–");
+          };
+          return [
+            text(placementName(key.placement)),
+            text(countedPointLabel(key)),
+            count(key.services as number),
+            ...modes.map((mode) => estimateCell(index.summary(key, mode, metric))),
+            ...modes.map(change),
+            ratioCell(index.comparison(key, metric)),
+          ];
+        }),
+        note: `How ${METRICS[metric].name} changes with the number of Services on the client's node (legacy: kube-proxy iptables chains; eBPF: socket-LB map entries). Cells: median ± half its distribution-free 95% interval (or [low, high] when asymmetric); vs fewest Services: the mode's figure at this count over its figure at the run's fewest, geometric mean of per-block ratios [95% t interval] (described, not judged); eBPF / legacy: the run's comparison at that count, geometric mean of per-pair ratios [95% t interval], with its verdict after Holm.`,
       },
     ];
   });

@@ -143,6 +143,45 @@ describe("the Service-count chart's data", () => {
     expect(at(10000)?.ratio).toBeLessThan((1.2 / legacyFactor(10000)) * 1.03);
   });
 
+  it("gives each mode's change from the fewest Services, paired by block, and finds the planted one", () => {
+    const changes = crr?.changes ?? [];
+    // 2 placements × 2 points × 2 counts above the fewest × 2 modes
+    expect(changes).toHaveLength(16);
+    expect(new Set(changes.map((c) => c.from))).toEqual(new Set([100]));
+    // the estimate, recomputed from the trials: exp(mean over blocks of ln(at 10,000 / at 100))
+    const byBlock = (key: string, mode: string) =>
+      new Map(
+        results.trials
+          .filter((t) => t.point.key === key && t.mode === mode)
+          .map((t) => [t.block, t.metrics?.connectionsPerSec as number]),
+      );
+    const before = byBlock("cross-node/TCP_CRR/1,1/service/services=100", "legacy");
+    const after = byBlock("cross-node/TCP_CRR/1,1/service/services=10000", "legacy");
+    const logs = [...before.keys()].map((b) =>
+      Math.log((after.get(b) as number) / (before.get(b) as number)),
+    );
+    const change = changes.find(
+      (c) =>
+        c.placement === "cross-node" &&
+        c.point === "1,1 → service" &&
+        c.services === 10000 &&
+        c.mode === "legacy",
+    );
+    expect(change?.n).toBe(6);
+    expect(change?.ratio).toBeCloseTo(Math.exp(logs.reduce((a, b) => a + b, 0) / logs.length), 12);
+    // planted: legacy 10% slower at 10,000 Services, eBPF unchanged. 2% noise per trial, the
+    // drift shared by a block's counts: each ratio's sd is about 2% × √2 / √6 ≈ 1.2%, so 4 sd
+    // is 5%; and legacy's 10% fall lies ~8 sd from 1: its interval excludes 1
+    for (const c of changes.filter((c) => c.services === 10000)) {
+      const planted = c.mode === "legacy" ? legacyFactor(10000) : 1;
+      expect(Math.abs(c.ratio / planted - 1), `${c.placement} ${c.point} ${c.mode}`).toBeLessThan(0.05);
+      if (c.mode === "legacy") expect(c.high).toBeLessThan(1);
+    }
+    const text = tableText(model.tables.find((t) => t.id === "services-TCP_CRR") as never);
+    expect(text[0]?.slice(5, 7)).toEqual(["–", "–"]); // the fewest Services: the reference
+    expect(text[2]?.[5]).toMatch(/^0\.\d\d× \[0\.\d\d–0\.\d\d\]$/);
+  });
+
   it("draws nothing for a run at one Service count or none", () => {
     const sweep = (extra: string) =>
       parseSweep(
@@ -212,6 +251,8 @@ describe("the Service-count chart and table", () => {
       "Services",
       "legacy (conn/s)",
       "ebpf (conn/s)",
+      "legacy: vs fewest Services",
+      "ebpf: vs fewest Services",
       "eBPF / legacy",
     ]);
     const text = tableText(table as NonNullable<typeof table>);
@@ -225,7 +266,7 @@ describe("the Service-count chart and table", () => {
     const ratio = model.charts.services[0]?.ratios.find(
       (r) => r.placement === "cross-node" && r.point === "1,1 → pod" && r.services === 1000,
     );
-    expect(table?.rows[7]?.[5]).toEqual({
+    expect(table?.rows[7]?.[7]).toEqual({
       kind: "ratio",
       ratio: ratio?.ratio,
       low: ratio?.low,
