@@ -86,10 +86,11 @@ async function loadBpf(runner: Runner, machine: LabMachine, node: NodePlan): Pro
 
 /**
  * Brings the lab up. Refuses over a running lab unless `recreate`; cleans leftovers of a crashed
- * one. Each namespace, pin directory and the cgroup is written into the lab's record as it is
- * made (a namespace once `ip netns add` made it, a pin directory or the cgroup just before
- * making it, their names found free first), so the record never names what another tool
- * made; when a step fails, what this `up` made is removed, from that record.
+ * one. Each namespace, pin directory and the cgroup is written into the lab's record just
+ * before it is made (their names found free first), so a kill at any point leaves a record
+ * naming all that exists; a namespace whose `ip netns add` fails is taken out of the record
+ * again (it is not this lab's). When a step fails, what this `up` made is removed, from that
+ * record, and nothing else.
  */
 export async function labUp(
   runner: Runner,
@@ -158,8 +159,16 @@ export async function labUp(
   let services: ServicesWritten;
   try {
     for (const netns of namespaces) {
-      await runChecked(runner, ["ip", "netns", "add", netns]);
+      // recorded first, so that a kill during `ip netns add` leaves it named; taken out of the
+      // record when the add fails, for then it is not this lab's (another tool's, or none)
       await made({ namespace: netns });
+      try {
+        await runChecked(runner, ["ip", "netns", "add", netns]);
+      } catch (error) {
+        state.namespaces = state.namespaces?.filter((n) => n !== netns);
+        await machine.writeState(state);
+        throw error;
+      }
     }
     await ipBatch(runner, plan.fabric.netns, fabricIpBatch(plan));
     for (const node of plan.nodes) {

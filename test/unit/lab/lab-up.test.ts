@@ -1,6 +1,6 @@
 /**
  * A `lab up` that fails half-way (issue 23): it records each namespace, pin directory and the
- * cgroup as it makes them, removes exactly what it made, never what another tool made, and
+ * cgroup just before it makes them, removes exactly what it made, never what another tool made, and
  * leaves a record `lab down` can finish from when its own cleanup fails too. On a fake machine:
  * nothing here creates a namespace.
  */
@@ -102,7 +102,7 @@ const up = (machine: FakeMachine, runner: FakeRunner) =>
   labUp(runner, OPTIONS, { mode: "legacy", recreate: false, force: false }, machine);
 
 describe("a lab up that fails half-way", () => {
-  it("writes each namespace into its record as it makes it", async () => {
+  it("writes each namespace into its record just before it makes it", async () => {
     const machine = new FakeMachine();
     // fails at node 2's tc: every namespace and node 1's pins are made by then
     const runner = machine.runner(
@@ -138,6 +138,9 @@ describe("a lab up that fails half-way", () => {
       return names;
     };
     await expect(up(machine, runner)).rejects.toThrow(/rb-node2.*File exists/);
+    // named in the record while it was being made, taken out when the add failed
+    expect(machine.written.at(-2)?.namespaces).toContain("rb-node2");
+    expect(machine.written.at(-1)?.namespaces).not.toContain("rb-node2");
     expect([...machine.namespaces]).toEqual(["rb-node2"]);
     const deleted = runner.calls.filter((a) => a[1] === "netns" && a[2] === "del").map((a) => a[3]);
     expect(deleted).not.toContain("rb-node2");
