@@ -6,15 +6,7 @@
  * that says what happened. Signals are in signals.test.ts.
  */
 import { spawnSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  statfsSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statfsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -245,28 +237,26 @@ describe.skipIf(skipRootTests)("faults (root)", () => {
   });
 
   it("a lab up that fails half-way removes what it made, and leaves nothing lab down could not remove", async () => {
-    // the lab's record on a tmpfs of two pages: the lock and the first record fit, the record
-    // written once the first namespace exists does not (ENOSPC), so lab up fails right there
-    const tiny = join(out, "tiny-state");
-    mkdirSync(tiny);
-    expect(spawnSync("mount", ["-t", "tmpfs", "-o", "size=8k", "routebench-test", tiny]).status).toBe(0);
-    mounts.push(tiny);
-    const lab = (...args: string[]) =>
-      processRunner.run(
-        ["env", `ROUTEBENCH_LAB_STATE=${join(tiny, "lab.json")}`, "node", BIN, "lab", ...args],
-        {
-          timeoutMs: 60_000,
-        },
-      );
-    try {
-      const up = await lab("up", "--iptables-services", "10");
-      expect(up.exitCode, up.stderr).not.toBe(0);
-      expect(up.stderr).toMatch(/no space left on device/i);
-      expect(readdirSync(tiny)).toEqual([]); // no record, no lock
-      await expectNothingLeft();
-    } finally {
-      await lab("down");
-    }
+    // bpftool refuses to load the socket LB: by then every namespace, the nodes' pins, the
+    // lab's cgroup and the socket LB's pin directory exist
+    const shims = join(out, "shims");
+    mkdirSync(shims, { recursive: true });
+    const real = spawnSync("sh", ["-c", "command -v bpftool"], { encoding: "utf8" }).stdout.trim();
+    writeFileSync(
+      join(shims, "bpftool"),
+      `#!/bin/sh\ncase "$*" in *loadall*) echo "bpftool (test shim): refused" >&2; exit 1;; esac\nexec ${real} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const up = await processRunner.run(
+      ["env", `PATH=${shims}:${process.env.PATH}`, "node", BIN, "lab", "up", "--iptables-services", "10"],
+      { timeoutMs: 60_000 },
+    );
+    expect(up.exitCode, up.stderr).toBe(3);
+    expect(up.stderr).toMatch(/could not load .*rb_sock\.bpf\.o[\s\S]*test shim/);
+    await expectNothingLeft();
+    // and lab down finds nothing of it
+    const down = await runCli(["lab", "down"]);
+    expect(down.stdout).toMatch(/no lab to remove/);
   });
 
   it("works from any directory: assets resolve from the package, not the working directory", async () => {
