@@ -17,39 +17,43 @@ import type { Sweep } from "./schema.js";
  * mark, and per endpoint a jump, a KUBE-SEP mark and its DNAT) and 10 map commands (per
  * family: two backends, two slots, the service entry), services.ts `natRestore` and sock-lb.ts
  * `serviceUpdateCommands`/`serviceDeleteCommands`; the netserver's own Services add a fixed
- * BASE_RULES. The rates: `npm run bench:services-up` on this machine (2 nodes × 2 pods, a
- * kernel 6.18 VM of 2 vCPUs), which prints each part of a change to 10,000 Services and back:
- * to 10,000 (80,162 rules per node and family, 99,000 map updates) took 4.6–5.1 s of
- * iptables-restore and 4.6–5.7 s of ip6tables-restore summed over the 2 nodes, and 1.5–1.8 s
- * of map batch; back to 100 (962 rules, 99,000 map deletes) ≈ 2.3 s in all. The rates are the
- * middle of those ranges per rule and per command.
+ * `baseRules`. The rates: `npm run bench:services-up` on this machine (2 nodes × 2 pods, a
+ * kernel 6.18 VM of 2 vCPUs), which prints each part of a change to 10,000 Services and back.
+ * Quiet, to 10,000 (80,162 rules per node and family, 99,000 map updates) took 4.6–5.1 s of
+ * iptables-restore and 4.6–5.7 s of ip6tables-restore summed over the 2 nodes and 1.5–1.8 s of
+ * map batch; back to 100 (962 rules, 99,000 map deletes) ≈ 2.3 s in all. A run with the
+ * machine shared (`RUNS=1`, 2026-12-06 17:51 UTC) took about twice as long throughout: to
+ * 10,000 11.1 + 10.0 + 4.0 s, back 0.53 + 0.42 + 3.68 s, so a restore costs ~0.25 s even at 962
+ * rules, and a delete (37 µs) what an update does (40 µs). Hence: a fixed cost per restore,
+ * a rate per rule, one rate per map command, fitted to the quiet figures (middle of each
+ * range): the estimate is a quiet machine's; a busy one takes up to twice as long.
  */
 export const SERVICE_CHANGE_COST = {
   natRulesPerService: 8,
   /** Rules a table holds besides the synthetic Services': the chains' heads and the netserver's Services. */
   baseRules: 162,
   mapCommandsPerService: 10,
-  /** Seconds per rule of one node's iptables-restore: 4.85 s / 2 nodes / 80,162 rules. */
-  iptablesSecPerRule: 30e-6,
-  /** Seconds per rule of one node's ip6tables-restore: 5.15 s / 2 nodes / 80,162 rules. */
-  ip6tablesSecPerRule: 32e-6,
-  /** Seconds per map update in the batch: 1.65 s / 99,000 updates. */
-  mapSecPerUpdate: 17e-6,
-  /** Seconds per map delete: (2.3 s − the two tables at 962 rules, 0.12 s) / 99,000 deletes. */
-  mapSecPerDelete: 22e-6,
+  /** Seconds one iptables-restore or ip6tables-restore costs whatever its size: (2.3 s − 99,000 × 17 µs) / 4 restores − 962 rules' time. */
+  restoreSec: 0.12,
+  /** Seconds per rule of one node's iptables-restore: (4.85 s / 2 nodes − 0.12 s) / 80,162 rules. */
+  iptablesSecPerRule: 29e-6,
+  /** Seconds per rule of one node's ip6tables-restore: (5.15 s / 2 nodes − 0.12 s) / 80,162 rules. */
+  ip6tablesSecPerRule: 31e-6,
+  /** Seconds per map command in the batch, update or delete: 1.65 s / 99,000 updates. */
+  mapSecPerCommand: 17e-6,
 } as const;
 
 /**
  * Seconds to go from `from` to `to` Services on a lab of `nodes` nodes: each node's two nat
- * tables rewritten at the new count, then the map entries of the Services added or removed.
+ * tables rewritten at the new count (a restore's fixed cost and its rules), then the map
+ * entries of the Services added or removed.
  */
 export function serviceChangeSeconds(from: number, to: number, nodes: number): number {
   if (from === to) return 0;
   const c = SERVICE_CHANGE_COST;
   const rules = c.baseRules + c.natRulesPerService * to;
-  const tables = nodes * rules * (c.iptablesSecPerRule + c.ip6tablesSecPerRule);
-  const commands = Math.abs(to - from) * c.mapCommandsPerService;
-  return tables + commands * (to > from ? c.mapSecPerUpdate : c.mapSecPerDelete);
+  const tables = nodes * (2 * c.restoreSec + rules * (c.iptablesSecPerRule + c.ip6tablesSecPerRule));
+  return tables + Math.abs(to - from) * c.mapCommandsPerService * c.mapSecPerCommand;
 }
 
 /**

@@ -40,13 +40,13 @@ describe("one Service-count change", () => {
   it("follows the counts: tables at the new count on every node, map commands for the difference", () => {
     const c = SERVICE_CHANGE_COST;
     const tables = (count: number, nodes: number) =>
-      nodes * (c.baseRules + 8 * count) * (c.iptablesSecPerRule + c.ip6tablesSecPerRule);
+      nodes * (2 * c.restoreSec + (c.baseRules + 8 * count) * (c.iptablesSecPerRule + c.ip6tablesSecPerRule));
     expect(serviceChangeSeconds(1000, 10000, 3)).toBeCloseTo(
-      tables(10000, 3) + 9000 * 10 * c.mapSecPerUpdate,
+      tables(10000, 3) + 9000 * 10 * c.mapSecPerCommand,
       12,
     );
     expect(serviceChangeSeconds(10000, 1000, 3)).toBeCloseTo(
-      tables(1000, 3) + 9000 * 10 * c.mapSecPerDelete,
+      tables(1000, 3) + 9000 * 10 * c.mapSecPerCommand,
       12,
     );
     // a third node rewrites one more pair of tables; the map is the machine's, written once
