@@ -35,7 +35,7 @@ export function serviceCountCharts(series: readonly ServiceCountSeries[]): Chart
     return {
       id: `services-${test}`,
       title: `${test} ${METRICS[metric].name} by Service count`,
-      caption: `${test} ${METRICS[metric].name} against the number of Services set up on the client's node (legacy: kube-proxy iptables chains; eBPF: socket-LB map entries), ${better}: median across repetitions per mode with its distribution-free 95% interval (whiskers; none below 6 repetitions). eBPF/legacy at each count, with its interval, is in the table of the same name.`,
+      caption: `${test} ${METRICS[metric].name} against the number of Services set up on the client's node (legacy: kube-proxy iptables chains; eBPF: socket-LB map entries), ${better}: median across repetitions per mode with its distribution-free 95% interval (whiskers; none below 6 repetitions). Each mode's change from the fewest Services and eBPF/legacy at each count, with their intervals, are in the table of the same name.`,
       spec: {
         ...frame(`${test} ${METRICS[metric].name} vs Service count (${better})`),
         data: { values: rows },
