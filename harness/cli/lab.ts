@@ -59,7 +59,7 @@ function printVerify(report: VerifyReport): void {
       )
       .join(", ");
     printLine(
-      `  ${p.placement.padEnd(10)} ${p.ok ? "ok  " : "FAIL"} bpf redirects ${p.bpfRedirects}, stack passes ${p.stackPasses}, FORWARD packets ${p.iptablesForwardPackets}, conntrack entries ${p.conntrackEntries} (${traffic}): ${p.reason}`,
+      `  ${p.family} ${p.placement.padEnd(10)} ${p.ok ? "ok  " : "FAIL"} bpf redirects ${p.bpfRedirects}, stack passes ${p.stackPasses}, FORWARD packets ${p.iptablesForwardPackets}, conntrack entries ${p.conntrackEntries} (${traffic}): ${p.reason}`,
     );
   }
 }
@@ -147,7 +147,7 @@ export function registerLab(program: Command): void {
 
   lab
     .command("verify")
-    .description("send short netperf traffic per placement and show which path carried it")
+    .description("send short netperf traffic per IP family and placement and show which path carried it")
     .option("--json", "machine-readable output")
     .action(async (opts) => {
       const { verifyLab } = await import("../backends/lab/lab.js");

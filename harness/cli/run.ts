@@ -10,7 +10,7 @@ import { requireRoot } from "../backends/lab/preflight.js";
 import { comparisonSentence } from "../report/format.js";
 import { readRunFolder } from "../results/log.js";
 import { prepareRunFolder } from "../results/out-dir.js";
-import { estimateRun, estimateText } from "../run/estimate.js";
+import { estimateRun, estimateText, servicesText } from "../run/estimate.js";
 import type { RunControl } from "../run/execute.js";
 import { givenUpTrials, trialFinished } from "../run/execute.js";
 import { planRun } from "../run/plan.js";
@@ -27,6 +27,7 @@ import {
 } from "../sweep/plan.js";
 import { quickLeftOutText, quickSelection } from "../sweep/quick.js";
 import { PROFILE_SETTINGS, PROFILES } from "../sweep/schema.js";
+import { serviceChangeSeconds } from "../sweep/services-cost.js";
 import { EnvironmentError, UsageError } from "../util/errors.js";
 import { BACKENDS, DEFAULT_SWEEP } from "../vocabulary/vocabulary.js";
 import { parseIntegerFlag, printJson, printLine, warn } from "./output.js";
@@ -194,15 +195,21 @@ export function registerRun(program: Command): void {
           repetitions: sweep.repetitions,
           order: sweep.order,
           seed: sweep.seed,
-          estimatedSec: Math.round(estimate.minSec + switchSec),
+          estimatedSec: Math.round(estimate.minSec + switchSec + estimate.services.sec),
           ...(estimate.adaptive
             ? {
-                estimatedMaxSec: Math.round(estimate.adaptive.maxSec + switchSec),
+                estimatedMaxSec: Math.round(estimate.adaptive.maxSec + switchSec + estimate.services.maxSec),
                 maxTrials: estimate.adaptive.maxTrials,
               }
             : {}),
           trialsSec: Math.round(estimate.minSec),
           switchesSec: Math.round(switchSec),
+          ...(sweep.lab.services
+            ? {
+                serviceCountChanges: estimate.services.changes,
+                serviceCountChangesSec: Math.round(estimate.services.sec),
+              }
+            : {}),
           ...(sweep.profile === "quick" ? { leftOut: quickSelection(all).leftOut.map((p) => p.key) } : {}),
           trialOrder: left.map((t) => t.id),
         };
@@ -216,6 +223,14 @@ export function registerRun(program: Command): void {
             ? `mode switches: ${switches} × ~${switchTime(cost.typicalSec)} expected (${cost.what}; ${switchTime(cost.rangeSec[0])}–${switchTime(cost.rangeSec[1])}${cost.replacesNodes ? ", replaces the nodes" : ""}${sweep.switchCostSec === undefined ? "" : ", switchCostSec from the sweep"}) = ${formatDuration(dryRun.switchesSec)}`
             : `mode switches: none (${cost.what})`,
         );
+        if (sweep.lab.services) {
+          const [low, high] = [Math.min(...sweep.lab.services), Math.max(...sweep.lab.services)];
+          const change = (from: number, to: number) =>
+            switchTime(serviceChangeSeconds(from, to, sweep.lab.nodes));
+          printLine(
+            `Service-count changes: ${estimate.services.changes} (each rewrites every node's nat tables at the new count and changes the socket LB's map: ~${change(low, high)} from ${low} to ${high} Services, ~${change(high, low)} back) = ${formatDuration(estimate.services.sec)}`,
+          );
+        }
         if (sweep.order !== "interleaved" && PROFILE_SETTINGS[sweep.profile].targetCiPct !== undefined)
           printLine(
             `adaptive phase: off (the ${sweep.order} design plans its switches up front; more precision: more repetitions)`,
@@ -226,8 +241,8 @@ export function registerRun(program: Command): void {
           );
         printLine(
           estimate.adaptive
-            ? `estimated duration: ${estimateText(estimate, formatDuration)}${dryRun.switchesSec >= 1 ? `, plus switches ${formatDuration(dryRun.switchesSec)}` : ""}`
-            : `estimated duration: ${formatDuration(dryRun.estimatedSec)} (trials ${formatDuration(dryRun.trialsSec)}, switches ${formatDuration(dryRun.switchesSec)})`,
+            ? `estimated duration: ${estimateText(estimate, formatDuration)}${dryRun.switchesSec >= 1 ? `, plus switches ${formatDuration(dryRun.switchesSec)}` : ""}${servicesText(estimate, formatDuration)}`
+            : `estimated duration: ${formatDuration(dryRun.estimatedSec)} (trials ${formatDuration(dryRun.trialsSec)}, switches ${formatDuration(dryRun.switchesSec)}${sweep.lab.services ? `, Service-count changes ${formatDuration(estimate.services.sec)}` : ""})`,
         );
         if (leftOut) printLine(leftOut);
         printLine("order:");
@@ -258,8 +273,12 @@ export function registerRun(program: Command): void {
       progress.log(
         `${estimate.trials} trials${resume ? " left" : ""}, ${sweep.order} order, ${plannedSwitches(sweep, trials)} mode switches, about ${
           estimate.adaptive
-            ? estimateText(estimate, formatDuration)
-            : formatDuration(estimate.minSec * (sweep.explain ? 2 : 1) + estimateSwitchSeconds(sweep, trials))
+            ? `${estimateText(estimate, formatDuration)}${servicesText(estimate, formatDuration)}`
+            : formatDuration(
+                estimate.minSec * (sweep.explain ? 2 : 1) +
+                  estimateSwitchSeconds(sweep, trials) +
+                  estimate.services.sec,
+              )
         }${sweep.explain ? " (explain: a profiled twin after each counted trial)" : ""}`,
       );
       if (leftOut) progress.log(leftOut);

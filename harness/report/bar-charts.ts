@@ -22,6 +22,8 @@ export interface FacetedBars {
   width?: number;
   /** A dashed rule at this y value (e.g. 100 on a percentage-of-baseline axis). */
   reference?: number;
+  /** A field whose values each get a row of panels (e.g. the point, when a test has several). */
+  row?: string;
 }
 
 export function facetedBars(chart: FacetedBars): ChartSpec {
@@ -46,6 +48,7 @@ export function facetedBars(chart: FacetedBars): ChartSpec {
       data: { values: chart.rows },
       facet: {
         column: { field: "placement", type: "nominal", title: null, sort: [...PLACEMENTS] },
+        ...(chart.row ? { row: { field: chart.row, type: "nominal", title: null } } : {}),
       },
       spec: {
         width: chart.width ?? 260,

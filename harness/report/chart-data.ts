@@ -21,6 +21,7 @@ import { directComparisons } from "./direct.js";
 import { shownUnit } from "./format.js";
 import { bytesLabel, COST_METRICS, runIndex, sizeOrder, sizesOf, sizeText, streamsAt } from "./points.js";
 import { type PublishedSource, shortSourceLabel } from "./published.js";
+import { type ServiceCountSeries, serviceCountData } from "./service-count.js";
 
 /** A bar with its 95% interval, grouped on the x axis by `x` and coloured by mode. */
 export interface BarRow {
@@ -71,6 +72,8 @@ export interface ChartData {
     test: RequestResponseTest;
     rows: {
       placement: string;
+      /** The point (`sizeText`), only when the test has several: the chart gives each a row of panels. */
+      point?: string;
       mode: Mode;
       percentile: string;
       us: number;
@@ -92,6 +95,8 @@ export interface ChartData {
   cost: { metric: MetricName; rows: BarRow[] }[];
   /** Legacy and eBPF as a percentage of the direct path's rate or throughput, per point. */
   direct: (BarRow & { verdict: string })[];
+  /** TCP_CRR's rate and TCP_RR's latency against the Service count, where points vary over it. */
+  services: ServiceCountSeries[];
 }
 
 /** A point as a bar at `x`, in the stored unit times `scale`. */
@@ -151,20 +156,24 @@ export function chartData(
         label: `${shortSourceLabel(s)}: ${f.placement} ${f.metric.endsWith("SmallMessages") ? "small messages " : ""}~${f.value}×`,
       })),
   );
-  const latency = REQUEST_RESPONSE_TESTS.map((test) => ({
-    test,
+  const latency = REQUEST_RESPONSE_TESTS.map((test) => {
     // one stream: several streams' merged percentiles are brackets, in the latency tables
-    rows: points
-      .filter((p) => p.test === test && isPercentile(p.metric) && oneStream(p))
-      .map((p) => ({
+    const shown = points.filter((p) => p.test === test && isPercentile(p.metric) && oneStream(p));
+    // several points (sizes, destinations, Service counts) would stack their bars at one x: name each
+    const several = new Set(shown.map((p) => sizeText(p))).size > 1;
+    return {
+      test,
+      rows: shown.map((p) => ({
         placement: p.placement,
+        ...(several ? { point: sizeText(p) } : {}),
         mode: p.mode,
         percentile: `P${METRICS[p.metric].percentile}`,
         us: p.median,
         low: p.ciLow,
         high: p.ciHigh,
       })),
-  })).filter((g) => g.rows.length > 0);
+    };
+  }).filter((g) => g.rows.length > 0);
   const rates = REQUEST_RESPONSE_TESTS.map((test) => {
     const metric = rateMetric(test);
     const rows: RateRow[] = points
@@ -262,5 +271,6 @@ export function chartData(
     udpStream,
     cost,
     direct,
+    services: serviceCountData(results),
   };
 }

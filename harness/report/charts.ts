@@ -22,6 +22,7 @@ import {
   PLACEMENT_COLORS,
   sizeAxis,
 } from "./chart-style.js";
+import { serviceCountCharts } from "./service-count-chart.js";
 
 function throughputChart(data: ChartData, placement: string): ChartSpec | null {
   const rows = data.throughput.filter((r) => r.placement === placement);
@@ -153,6 +154,7 @@ function latencyCharts(data: ChartData): ChartSpec[] {
       rows,
       x: { field: "percentile", sort: ["P50", "P90", "P99"] },
       y: { field: "us", title: "latency (µs)", format: ".1f" },
+      ...(rows.some((r) => r.point !== undefined) ? { row: "point" } : {}),
     }),
   );
 }
@@ -269,6 +271,7 @@ export function buildCharts(data: ChartData): ChartSpec[] {
     gainChart(data),
     ...latencyCharts(data),
     ...data.rates.map(rateChart),
+    ...serviceCountCharts(data.services),
     ...data.repetitions.map(repetitionsChart),
     ...udpStreamCharts(data),
     ...costCharts(data),

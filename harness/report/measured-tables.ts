@@ -55,6 +55,8 @@ export function tpsTables(results: Results, published: PublishedSource[]): Table
     const counted = METRICS[metric].counts === "connections" ? "Connections" : "Transactions";
     const label = `${counted}/second`;
     const sizes = distinctSizes(ofTest);
+    // a test run at one size keeps its plain table; several (sizes, destinations, Service counts) name each row's
+    const named = sizes.length > 1;
     for (const placement of results.sweep.placements) {
       for (const sized of sizes) {
         const key = atPlacement(sized, placement);
@@ -67,6 +69,7 @@ export function tpsTables(results: Results, published: PublishedSource[]): Table
               : undefined;
           rows.push([
             text(placementName(placement)),
+            ...(named ? [text(sizeText(key))] : []),
             text(MODE_NAMES[mode] ?? mode),
             estimateCell(point),
             ref ? { kind: "reference", value: ref.value, unit: shownUnit(metric).unit } : empty("–"),
@@ -80,6 +83,7 @@ export function tpsTables(results: Results, published: PublishedSource[]): Table
       title: tests.length === 1 ? label : `${test} ${label.toLowerCase()}`,
       columns: [
         "Placement",
+        ...(named ? ["Point"] : []),
         "Configuration",
         `${label} (median ± 95% CI half-width)`,
         "Published (Azure blog, AKS 16-core, same node)",

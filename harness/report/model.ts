@@ -31,6 +31,7 @@ import {
   rejectedTable,
   verificationTable,
 } from "./run-tables.js";
+import { serviceCountTables } from "./service-count.js";
 import { witnessTable } from "./witness-table.js";
 
 export interface ReportModel {
@@ -96,6 +97,7 @@ export function buildReportModel(results: Results, published: PublishedSource[])
     ...tpsTables(results, published),
     ...throughputTables(results),
     ...latencyTables(results),
+    ...serviceCountTables(results),
     udpStreamTable(results),
     ...costTables(results),
     directTable(results),

@@ -1,8 +1,8 @@
 /**
  * Faults injected into real runs on the lab (root): a second run at once, a stale lock, a
  * netserver killed, every lab server killed, a namespace deleted, the mode flipped from
- * outside, output folders that cannot take the run, a disk that fills up; and assets found from
- * any directory. After each: nothing left behind, every finished trial kept, and a results file
+ * outside, output folders that cannot take the run, a disk that fills up, a lab up that fails
+ * half-way; and assets found from any directory. After each: nothing left behind, every finished trial kept, and a results file
  * that says what happened. Signals are in signals.test.ts.
  */
 import { spawnSync } from "node:child_process";
@@ -14,8 +14,10 @@ import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { LAB_LOCK_FILE } from "../../harness/backends/lab/lock.js";
 import { readResults } from "../../harness/results/read.js";
+import { processRunner } from "../../harness/util/runner.js";
 import { attemptsIn, labProcesses, labState, MINI, rrSweep, waitFor } from "./fault-helpers.js";
 import {
+  BIN,
   cleanupEverything,
   expectNothingLeft,
   failUnlessRootInCi,
@@ -232,6 +234,29 @@ describe.skipIf(skipRootTests)("faults (root)", () => {
     const lines = readFileSync(join(dir, "trials.jsonl"), "utf8").trim().split("\n");
     expect(lines.length).toBeGreaterThanOrEqual(2);
     await expectNothingLeft();
+  });
+
+  it("a lab up that fails half-way removes what it made, and leaves nothing lab down could not remove", async () => {
+    // bpftool refuses to load the socket LB: by then every namespace, the nodes' pins, the
+    // lab's cgroup and the socket LB's pin directory exist
+    const shims = join(out, "shims");
+    mkdirSync(shims, { recursive: true });
+    const real = spawnSync("sh", ["-c", "command -v bpftool"], { encoding: "utf8" }).stdout.trim();
+    writeFileSync(
+      join(shims, "bpftool"),
+      `#!/bin/sh\ncase "$*" in *loadall*) echo "bpftool (test shim): refused" >&2; exit 1;; esac\nexec ${real} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const up = await processRunner.run(
+      ["env", `PATH=${shims}:${process.env.PATH}`, "node", BIN, "lab", "up", "--iptables-services", "10"],
+      { timeoutMs: 60_000 },
+    );
+    expect(up.exitCode, up.stderr).toBe(3);
+    expect(up.stderr).toMatch(/could not load .*rb_sock\.bpf\.o[\s\S]*test shim/);
+    await expectNothingLeft();
+    // and lab down finds nothing of it
+    const down = await runCli(["lab", "down"]);
+    expect(down.stdout).toMatch(/no lab to remove/);
   });
 
   it("works from any directory: assets resolve from the package, not the working directory", async () => {

@@ -29,7 +29,13 @@ describe.skipIf(skipRootTests)("lab (root: namespaces, BPF, netserver)", () => {
     expect(report.mode).toBe(expectedMode);
     expect(result.exitCode, JSON.stringify(report, null, 2)).toBe(0);
     expect(report.ok).toBe(true);
-    expect(report.placements.map((p) => p.placement)).toEqual(["same-node", "cross-node"]);
+    // both families, IPv6 with ip6tables' FORWARD count (issue 23)
+    expect(report.placements.map((p) => `${p.family} ${p.placement}`)).toEqual([
+      "ipv4 same-node",
+      "ipv4 cross-node",
+      "ipv6 same-node",
+      "ipv6 cross-node",
+    ]);
     for (const placement of report.placements) {
       if (expectedMode === "ebpf") {
         expect(placement.bpfRedirects).toBeGreaterThan(100);

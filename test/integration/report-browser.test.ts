@@ -1,6 +1,7 @@
 /**
  * The HTML report in a real browser: Debian's Chromium, headless, driven by playwright-core
- * (no browser download). No console errors; every chart has marks; a screenshot is kept.
+ * (no browser download). No console errors; every chart has marks; a screenshot is kept. The
+ * real lab run's report, then a synthetic run over the Service count (its own charts).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,6 +10,7 @@ import { chromium } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { writeReport } from "../../harness/report/write.js";
 import type { Results } from "../../harness/results/schema.js";
+import { servicesRun } from "../unit/report/services-run.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = new URL("../../test-artifacts/", import.meta.url);
@@ -75,6 +77,25 @@ describe("HTML report in headless Chromium", () => {
       await page.screenshot({ path: join(ARTIFACTS.pathname, "report.png"), fullPage: true });
       await page.emulateMedia({ media: "print" });
       await page.pdf({ path: join(ARTIFACTS.pathname, "report.pdf"), format: "A4" });
+
+      // a run over the Service count (synthetic): its charts, the Service-count ones among them
+      const services = mkdtempSync(join(tmpdir(), "rb-report-services-"));
+      await writeReport(servicesRun(), services, ["html"]);
+      await page.emulateMedia({ media: "screen" });
+      await page.goto(`file://${join(services, "index.html")}`, { waitUntil: "load" });
+      const serviceCharts = await page.$$eval("figure[data-chart]", (figures) =>
+        figures.map((figure) => ({
+          id: figure.getAttribute("data-chart"),
+          marks: figure.querySelectorAll(".role-mark > *").length,
+        })),
+      );
+      expect(serviceCharts.map((c) => c.id)).toEqual(
+        expect.arrayContaining(["services-TCP_CRR", "services-TCP_RR"]),
+      );
+      for (const chart of serviceCharts) expect(chart.marks, `${chart.id} has no marks`).toBeGreaterThan(0);
+      expect(await page.locator("#table-services-TCP_CRR tbody tr").count()).toBe(12);
+      expect(problems).toEqual([]);
+      await page.screenshot({ path: join(ARTIFACTS.pathname, "report-services.png"), fullPage: true });
     } finally {
       await browser.close();
     }

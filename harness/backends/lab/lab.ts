@@ -3,21 +3,19 @@
  * network namespaces whose pod traffic crosses the real kernel datapath. Everything it
  * creates is planned by plan.ts and named with the `rb-` prefix.
  */
-import { existsSync } from "node:fs";
-import { mkdir, readdir, rm } from "node:fs/promises";
 import { z } from "zod";
 import { EnvironmentError, tailLines } from "../../util/errors.js";
 import { type Runner, runChecked } from "../../util/runner.js";
 import { parseJsonFile } from "../../util/validate.js";
 import { BPF_OBJECT, type RoutingMode } from "../../vocabulary/vocabulary.js";
 import { endpoint6UpdateCommand, endpointUpdateCommand } from "./bpf-maps.js";
+import { type CleanupReport, cleanupLab, findLeftovers, removeRecorded } from "./cleanup.js";
+import { type LabMachine, MACHINE } from "./lab-machine.js";
 import { setLabMode, writeNodeModes } from "./mode.js";
-import { alive, killProcesses, startNetserver } from "./netserver.js";
 import { directLinkBatches, directLinks } from "./pairs.js";
 import {
   BPF_PIN_ROOT,
   fabricIpBatch,
-  LAB_PREFIX,
   type LabOptions,
   type LabPlan,
   labNamespaces,
@@ -32,92 +30,10 @@ import {
   podIp6Batch,
   podIpBatch,
 } from "./plan.js";
-import { ensureBpffs, requireFile, requireRoot, requireTools } from "./preflight.js";
 import { inNetns } from "./probe.js";
-import {
-  labCgroupPath,
-  type ServicesWritten,
-  setupSocketLb,
-  teardownSocketLb,
-  writeServices,
-} from "./service-lab.js";
+import { type ServicesWritten, writeServices } from "./service-lab.js";
 import { SOCK_PIN_DIR } from "./sock-lb.js";
-import { type LabState, readLabState, removeLabState, writeLabState } from "./state.js";
-
-const NETNS_DIR = "/run/netns";
-
-export interface Leftovers {
-  /** Namespaces and pins the lab's record names that still exist. */
-  namespaces: string[];
-  pins: string[];
-  state: LabState | null;
-  /** Objects with the lab's prefix that no record names: another tool's, never touched. */
-  unrecorded: { namespaces: string[]; pins: string[] };
-}
-
-async function listPrefixed(dir: string): Promise<string[]> {
-  try {
-    return (await readdir(dir)).filter((name) => name.startsWith(LAB_PREFIX)).sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw error;
-  }
-}
-
-/** What the lab's state file records as created (a crashed `up` recorded its plan before creating anything). */
-function recorded(state: LabState | null): { namespaces: string[]; pins: string[] } {
-  if (!state) return { namespaces: [], pins: [] };
-  const plan = planLab(state.options);
-  return {
-    namespaces: state.namespaces ?? labNamespaces(plan),
-    pins: state.pins ?? plan.nodes.map((node) => node.bpfPinDir.slice(BPF_PIN_ROOT.length + 1)),
-  };
-}
-
-/** The lab's objects on this machine, found through its record, and prefixed ones no record names. */
-export async function findLeftovers(): Promise<Leftovers> {
-  const state = await readLabState();
-  const mine = recorded(state);
-  const namespaces = await listPrefixed(NETNS_DIR);
-  const pins = await listPrefixed(BPF_PIN_ROOT);
-  return {
-    namespaces: namespaces.filter((n) => mine.namespaces.includes(n)),
-    pins: pins.filter((p) => mine.pins.includes(p)),
-    state,
-    unrecorded: {
-      namespaces: namespaces.filter((n) => !mine.namespaces.includes(n)),
-      pins: pins.filter((p) => !mine.pins.includes(p)),
-    },
-  };
-}
-
-export interface CleanupReport {
-  namespaces: string[];
-  pins: string[];
-  processesStopped: number;
-}
-
-/**
- * Removes exactly what the lab's record names: the processes inside its namespaces (its
- * netservers, a running netperf), the namespaces (and with them every device), its pinned
- * BPF objects, the state file. The record is written before `lab up` creates anything, so
- * this also recovers a lab that crashed half-way; without a record it removes nothing.
- * Idempotent.
- */
-export async function cleanupLab(runner: Runner): Promise<CleanupReport> {
-  const { namespaces, pins, state } = await findLeftovers();
-  const pids = new Set<number>((state?.netservers ?? []).map((s) => s.pid));
-  for (const netns of namespaces) {
-    const result = await runner.run(["ip", "netns", "pids", netns]);
-    for (const token of result.stdout.split(/\s+/)) if (/^\d+$/.test(token)) pids.add(Number(token));
-  }
-  await killProcesses([...pids].filter(alive));
-  await teardownSocketLb(state?.cgroup);
-  for (const netns of namespaces) await runChecked(runner, ["ip", "netns", "del", netns]);
-  for (const pin of pins) await rm(`${BPF_PIN_ROOT}/${pin}`, { recursive: true, force: true });
-  await removeLabState();
-  return { namespaces, pins, processesStopped: pids.size };
-}
+import type { LabState } from "./state.js";
 
 export interface LabUpOptions {
   mode: RoutingMode;
@@ -139,9 +55,8 @@ async function ipBatch(runner: Runner, netns: string, lines: string[]): Promise<
   await runChecked(runner, ["ip", "-n", netns, "-batch", "-"], { input: `${lines.join("\n")}\n` });
 }
 
-async function loadBpf(runner: Runner, node: NodePlan): Promise<void> {
-  await rm(node.bpfPinDir, { recursive: true, force: true });
-  await mkdir(node.bpfPinDir, { recursive: true });
+async function loadBpf(runner: Runner, machine: LabMachine, node: NodePlan): Promise<void> {
+  await machine.makePinDir(node.bpfPinDir);
   const argv = ["bpftool", "prog", "load", BPF_OBJECT, `${node.bpfPinDir}/prog`, "type", "classifier"];
   const result = await runner.run([...argv, "pinmaps", `${node.bpfPinDir}/maps`]);
   if (result.exitCode !== 0) {
@@ -169,20 +84,25 @@ async function loadBpf(runner: Runner, node: NodePlan): Promise<void> {
   await runChecked(runner, ["bpftool", "batch", "file", "-"], { input: `${updates.join("\n")}\n` });
 }
 
-/** Brings the lab up. Refuses over a running lab unless `recreate`; cleans leftovers of a crashed one. */
+/**
+ * Brings the lab up. Refuses over a running lab unless `recreate`; cleans leftovers of a crashed
+ * one. Each namespace, pin directory and the cgroup is written into the lab's record just
+ * before it is made (their names found free first), so a kill at any point leaves a record
+ * naming all that exists; a namespace whose `ip netns add` fails is taken out of the record
+ * again (it is not this lab's). When a step fails, what this `up` made is removed, from that
+ * record, and nothing else.
+ */
 export async function labUp(
   runner: Runner,
   options: LabOptions,
   upOptions: LabUpOptions,
+  machine: LabMachine = MACHINE,
 ): Promise<LabUpReport> {
   const started = performance.now();
   const plan = planLab(options);
-  requireRoot("lab up");
-  await requireTools();
-  await requireFile(BPF_OBJECT, "build it with `bash scripts/setup.sh` (needs clang and libbpf-dev)");
-  await ensureBpffs(runner);
+  await machine.preflight(runner);
 
-  const leftovers = await findLeftovers();
+  const leftovers = await findLeftovers(machine);
   const running = leftovers.state?.status === "up" && leftovers.namespaces.length > 0;
   if (running && !upOptions.recreate) {
     const state = leftovers.state as LabState;
@@ -193,35 +113,34 @@ export async function labUp(
   }
   let recovered: CleanupReport | null = null;
   if (leftovers.namespaces.length > 0 || leftovers.pins.length > 0 || leftovers.state) {
-    const report = await cleanupLab(runner);
+    const report = await cleanupLab(runner, machine);
     if (!running) recovered = report;
   }
 
   const now = new Date().toISOString();
   const namespaces = labNamespaces(plan);
-  const pins = [
-    ...plan.nodes.map((node) => node.bpfPinDir.slice(BPF_PIN_ROOT.length + 1)),
-    SOCK_PIN_DIR.slice(BPF_PIN_ROOT.length + 1),
-  ];
-  const cgroup = await labCgroupPath();
-  const taken = await findLeftovers();
+  const sockPin = SOCK_PIN_DIR.slice(BPF_PIN_ROOT.length + 1);
+  const pinOf = (node: NodePlan) => node.bpfPinDir.slice(BPF_PIN_ROOT.length + 1);
+  const pins = [...plan.nodes.map(pinOf), sockPin];
+  const cgroup = await machine.cgroupPath();
+  const taken = await findLeftovers(machine);
   const clashes = [
     ...taken.unrecorded.namespaces.filter((n) => namespaces.includes(n)),
     ...taken.unrecorded.pins.filter((p) => pins.includes(p)).map((p) => `${BPF_PIN_ROOT}/${p}`),
-    ...(existsSync(cgroup) ? [cgroup] : []),
+    ...(machine.exists(cgroup) ? [cgroup] : []),
   ];
   if (clashes.length > 0)
     throw new EnvironmentError(
       `cannot bring the lab up: ${clashes.join(", ")} already exist and are not this lab's (no lab record names them)`,
       "another tool uses these names; remove them yourself if they are leftovers, routebench never touches what it did not create",
     );
+  // the record of what this `up` made, written with each object it makes
   const state: LabState = {
     version: 1,
     status: "creating",
     createdAt: now,
-    namespaces,
-    pins,
-    cgroup,
+    namespaces: [],
+    pins: [],
     services: 0,
     options,
     mode: "legacy",
@@ -230,10 +149,27 @@ export async function labUp(
     netservers: [],
     foreignRulesAtSwitch: null,
   };
-  await writeLabState(state);
+  const made = async (what: { namespace?: string; pin?: string; cgroup?: string }) => {
+    if (what.namespace) state.namespaces?.push(what.namespace);
+    if (what.pin) state.pins?.push(what.pin);
+    if (what.cgroup) state.cgroup = what.cgroup;
+    await machine.writeState(state);
+  };
+  await machine.writeState(state);
   let services: ServicesWritten;
   try {
-    for (const netns of namespaces) await runChecked(runner, ["ip", "netns", "add", netns]);
+    for (const netns of namespaces) {
+      // recorded first, so that a kill during `ip netns add` leaves it named; taken out of the
+      // record when the add fails, for then it is not this lab's (another tool's, or none)
+      await made({ namespace: netns });
+      try {
+        await runChecked(runner, ["ip", "netns", "add", netns]);
+      } catch (error) {
+        state.namespaces = state.namespaces?.filter((n) => n !== netns);
+        await machine.writeState(state);
+        throw error;
+      }
+    }
     await ipBatch(runner, plan.fabric.netns, fabricIpBatch(plan));
     for (const node of plan.nodes) {
       await ipBatch(runner, node.netns, [...nodeIpBatch(node), ...nodeIp6Batch(node)]);
@@ -249,9 +185,11 @@ export async function labUp(
       await runChecked(runner, inNetns(node.netns, ["ip6tables-restore"]), {
         input: nodeIptablesRestore(plan, node, "ipv6"),
       });
-      await loadBpf(runner, node);
+      await made({ pin: pinOf(node) });
+      await loadBpf(runner, machine, node);
     }
-    await setupSocketLb(runner, cgroup);
+    await made({ pin: sockPin, cgroup });
+    await machine.setupSocketLb(runner, cgroup);
     services = await writeServices(runner, plan, 0, options.iptablesServices);
     state.services = options.iptablesServices;
     for (const link of directLinks(plan)) {
@@ -262,14 +200,27 @@ export async function labUp(
     await writeNodeModes(runner, plan.nodes, "legacy", 1);
     for (const node of plan.nodes) {
       for (const netns of [node.netns, ...node.pods.map((pod) => pod.netns)]) {
-        state.netservers.push({ netns, pid: await startNetserver(netns, plan.netserverPort) });
+        state.netservers.push({ netns, pid: await machine.startNetserver(netns, plan.netserverPort) });
       }
     }
     state.status = "up";
-    await writeLabState(state);
+    await machine.writeState(state);
     if (upOptions.mode !== "legacy") await setLabMode(runner, upOptions.mode, { force: upOptions.force });
   } catch (error) {
-    await cleanupLab(runner);
+    // what this `up` made, from its own record (the file may lag it by the object being made)
+    try {
+      await removeRecorded(runner, machine, {
+        namespaces: state.namespaces ?? [],
+        pins: state.pins ?? [],
+        ...(state.cgroup ? { cgroup: state.cgroup } : {}),
+        netservers: state.netservers,
+      });
+    } catch (cleanup) {
+      throw new EnvironmentError(
+        `${(error as Error).message}\nand removing what this lab up made failed too: ${(cleanup as Error).message}`,
+        "the lab's record names what is left: `routebench lab down` removes it once the cause is fixed",
+      );
+    }
     throw error;
   }
   return {
@@ -282,6 +233,7 @@ export async function labUp(
   };
 }
 
+export { type CleanupReport, cleanupLab, findLeftovers, type Leftovers } from "./cleanup.js";
 export { type ModeReport, readNodeMode, setLabMode } from "./mode.js";
 export { inNetns } from "./probe.js";
 export { requireLab } from "./state.js";

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { EnvironmentError, UsageError } from "../../util/errors.js";
 import { parseFile } from "../../util/validate.js";
 import { ROUTING_MODES, type RoutingMode } from "../../vocabulary/vocabulary.js";
-import { type LabOptions, type LabPlan, planLab } from "./plan.js";
+import { BPF_PIN_ROOT, type LabOptions, type LabPlan, labNamespaces, planLab } from "./plan.js";
 
 import { LAB_STATE_FILE } from "./state-file.js";
 
@@ -80,12 +80,82 @@ export function parseLabState(text: string, file: string): LabState {
   return parseFile(labStateSchema, json, file, hint);
 }
 
+/** What cleanup needs of a state file: the names it recorded and the processes it started. */
+export interface CleanupRecord {
+  namespaces: string[];
+  /** Directories under /sys/fs/bpf. */
+  pins: string[];
+  cgroup?: string;
+  netservers: { netns: string; pid: number }[];
+}
+
+/** Only the fields cleanup reads; any other field may be what this version cannot read. */
+const cleanupSchema = z.looseObject({
+  namespaces: z.array(z.string()).optional(),
+  pins: z.array(z.string()).optional(),
+  cgroup: z.string().optional(),
+  netservers: z.array(z.looseObject({ netns: z.string(), pid: z.number().int() })).optional(),
+  options: z
+    .looseObject({
+      nodes: z.number().int(),
+      podsPerNode: z.number().int(),
+      iptablesServices: z.number().int(),
+    })
+    .optional(),
+});
+
+/**
+ * The state file's record of what the lab made, for removing it: read through the few fields
+ * cleanup needs, so that a file the full schema refuses (written by another version, or with a
+ * field out of range) still lets `lab down` remove exactly what it names. A file of an older
+ * version that lists no namespaces or pins names its plan's. Null when there is no file.
+ */
+export async function readLabStateForCleanup(): Promise<CleanupRecord | null> {
+  let text: string;
+  try {
+    text = await readFile(LAB_STATE_FILE, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+  return parseCleanupRecord(text, LAB_STATE_FILE);
+}
+
+/** `readLabStateForCleanup` on a file's text. */
+export function parseCleanupRecord(text: string, file: string): CleanupRecord {
+  const hint = `the file names what to remove and cannot be read: remove the lab's namespaces (ip netns list) and ${file} yourself`;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${file} is not JSON: ${(error as Error).message}`, hint);
+  }
+  const record = parseFile(cleanupSchema, json, file, hint);
+  const planned = () => {
+    if (!record.options)
+      throw new UsageError(`${file} names neither what the lab made nor its options`, hint);
+    return planLab(record.options);
+  };
+  return {
+    namespaces: record.namespaces ?? labNamespaces(planned()),
+    pins: record.pins ?? planned().nodes.map((node) => node.bpfPinDir.slice(BPF_PIN_ROOT.length + 1)),
+    ...(record.cgroup ? { cgroup: record.cgroup } : {}),
+    netservers: (record.netservers ?? []).map(({ netns, pid }) => ({ netns, pid })),
+  };
+}
+
 export async function writeLabState(state: LabState): Promise<void> {
   await mkdir(dirname(LAB_STATE_FILE), { recursive: true });
   // one temporary file per writer: two processes renaming the same one race (ENOENT)
   const temporary = `${LAB_STATE_FILE}.${process.pid}.${randomUUID()}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(state, null, 2)}\n`);
-  await rename(temporary, LAB_STATE_FILE);
+  try {
+    await writeFile(temporary, `${JSON.stringify(state, null, 2)}\n`);
+    await rename(temporary, LAB_STATE_FILE);
+  } catch (error) {
+    // a full disk leaves the file half-written: no litter beside the record
+    await rm(temporary, { force: true });
+    throw error;
+  }
 }
 
 export async function removeLabState(): Promise<void> {

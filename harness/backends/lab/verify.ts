@@ -1,11 +1,14 @@
 /**
- * `lab verify`: short netperf traffic per placement, and which path carried it (BPF
- * counters, FORWARD counters, IP forwarding, conntrack), judged on positive evidence.
+ * `lab verify`: short netperf traffic per IP family and placement, and which path carried it
+ * (BPF counters, FORWARD counters of the family's iptables, IP forwarding, conntrack), judged
+ * on positive evidence.
  */
 import { buildNetperfArgv } from "../../netperf/argv.js";
 import { type Metrics, parseNetperfOutput } from "../../netperf/parse.js";
 import { type Runner, runChecked } from "../../util/runner.js";
 import {
+  IP_FAMILIES,
+  type IpFamily,
   type NetperfTest,
   PLACEMENTS,
   type Placement,
@@ -13,12 +16,14 @@ import {
 } from "../../vocabulary/vocabulary.js";
 import { readNodeConfigs } from "./mode.js";
 import { NamespaceCounterFiles } from "./netns-counters.js";
-import { pathNodes, podPair } from "./pairs.js";
+import { type PodPair, pathNodes, podPair } from "./pairs.js";
+import type { LabPlan, NodePlan } from "./plan.js";
 import { requireRoot } from "./preflight.js";
 import { inNetns, judgeTrialPath, probeDelta, readProbe } from "./probe.js";
 import { requireLab } from "./state.js";
 
 export interface PathEvidence {
+  family: IpFamily;
   placement: Placement;
   client: string;
   server: string;
@@ -47,9 +52,49 @@ async function readConntrackCount(runner: Runner, netns: string): Promise<number
   return count;
 }
 
+/** One verification: a family and placement, the pod pair, the nodes it crosses, the server's address. */
+export interface VerifyTarget {
+  family: IpFamily;
+  placement: Placement;
+  pair: PodPair;
+  nodes: NodePlan[];
+  serverIp: string;
+}
+
+/** What `lab verify` checks, in order: every placement the lab can host, IPv4 first, then IPv6. Pure. */
+export function verifyTargets(plan: LabPlan): VerifyTarget[] {
+  return IP_FAMILIES.flatMap((family) =>
+    PLACEMENTS.flatMap((placement) => {
+      const pair = podPair(plan, placement);
+      if (!pair) return [];
+      const serverIp = family === "ipv4" ? pair.server.ip : pair.server.ip6;
+      return [{ family, placement, pair, nodes: pathNodes(plan, pair), serverIp }];
+    }),
+  );
+}
+
+/** netperf's argv for a verification: the family's `-6` after the program, as a lab trial runs it. */
+export function verifyNetperfArgv(
+  test: "TCP_RR" | "TCP_STREAM",
+  target: VerifyTarget,
+  port: number,
+  durationSec: number,
+): string[] {
+  const argv = buildNetperfArgv({
+    test,
+    host: target.serverIp,
+    port,
+    durationSec,
+    messageSize: 16384,
+    measureCpu: false,
+  });
+  return target.family === "ipv6" ? [argv[0] as string, "-6", ...argv.slice(1)] : argv;
+}
+
 /**
- * Sends short netperf traffic (TCP_RR, then TCP_STREAM) for each placement and reads which
- * path carried it. eBPF must also leave conntrack empty on the nodes.
+ * Sends short netperf traffic (TCP_RR, then TCP_STREAM) for each IP family and placement and
+ * reads which path carried it (an IPv6 flow's FORWARD count from ip6tables). eBPF must also
+ * leave conntrack empty on the nodes.
  */
 export async function verifyLab(runner: Runner, durationSec = 1): Promise<VerifyReport> {
   requireRoot("lab verify");
@@ -59,10 +104,9 @@ export async function verifyLab(runner: Runner, durationSec = 1): Promise<Verify
   const generation = state.generation ?? 0;
   const pids = Object.fromEntries(state.netservers.map((s) => [s.netns, s.pid]));
   const placements: PathEvidence[] = [];
-  for (const placement of PLACEMENTS) {
-    const pair = podPair(plan, placement);
-    if (!pair) continue;
-    const nodes = pathNodes(plan, pair);
+  for (const target of verifyTargets(plan)) {
+    const { family, placement, pair, nodes } = target;
+    const ipv6 = family === "ipv6";
     for (const node of plan.nodes) await runner.run(inNetns(node.netns, ["conntrack", "-F"]));
     const namespaces = Object.fromEntries(
       await Promise.all(
@@ -74,23 +118,17 @@ export async function verifyLab(runner: Runner, durationSec = 1): Promise<Verify
       ),
     );
     try {
-      const before = await readProbe(runner, nodes, namespaces);
+      const before = await readProbe(runner, nodes, namespaces, undefined, {}, ipv6);
       const traffic: PathEvidence["traffic"] = [];
       for (const test of ["TCP_RR", "TCP_STREAM"] as const) {
-        const argv = buildNetperfArgv({
-          test,
-          host: pair.server.ip,
-          port: plan.netserverPort,
-          durationSec,
-          messageSize: 16384,
-          measureCpu: false,
-        });
+        const argv = verifyNetperfArgv(test, target, plan.netserverPort, durationSec);
         const result = await runChecked(runner, inNetns(pair.client.netns, argv), {
           timeoutMs: (durationSec + 10) * 1000,
         });
         traffic.push({ test, metrics: parseNetperfOutput(test, result.stdout).metrics });
       }
-      const delta = probeDelta(before, await readProbe(runner, nodes, namespaces), pair.client.netns);
+      const after = await readProbe(runner, nodes, namespaces, undefined, {}, ipv6);
+      const delta = probeDelta(before, after, pair.client.netns);
       let conntrackEntries = 0;
       for (const node of nodes) conntrackEntries += await readConntrackCount(runner, node.netns);
       let judged = judgeTrialPath(state.mode, generation, delta);
@@ -103,6 +141,7 @@ export async function verifyLab(runner: Runner, durationSec = 1): Promise<Verify
       if (judged.ok && state.mode === "legacy" && conntrackEntries === 0)
         judged = { ok: false, kind: "path", reason: "conntrack saw no connection on the nodes" };
       placements.push({
+        family,
         placement,
         client: pair.client.name,
         server: pair.server.name,

@@ -1,7 +1,7 @@
 /**
  * Issue 18: `run --dry-run` prices the switches: their number, the expected time of each, and
  * the estimate with them; a sweep whose design does not fit its switch cost is refused (exit 2)
- * before anything is created. In-process, nothing touches a lab or a cluster.
+ * before anything is created. Issue 23: and the lab's Service-count changes. In-process, nothing touches a lab or a cluster.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { runProgram } from "../../../harness/cli/program.js";
@@ -39,6 +39,22 @@ describe("run --dry-run", () => {
     expect(plan).toMatchObject({ order: "segmented", modeSwitches: 3, maxSwitches: 4, switchesSec: 360 });
     expect(plan.segments).toHaveLength(3);
     expect(plan.estimatedSec).toBe(plan.trialsSec + plan.switchesSec);
+  });
+
+  it("prices the lab's Service-count changes, one per block, in the estimate", async () => {
+    const { stdout } = await run("run", "--dry-run", "sweeps/services.yaml");
+    expect(stdout).toMatch(
+      /Service-count changes: 8 \(each rewrites every node's nat tables .*: ~1\ds from 100 to 10000 Services, ~2s back\) = 5\ds/,
+    );
+    expect(stdout).toMatch(/estimated duration: .*\(trials .*, switches .*, Service-count changes 5\ds\)/);
+    const plan = JSON.parse((await run("run", "--dry-run", "--json", "sweeps/services.yaml")).stdout);
+    expect(plan.serviceCountChanges).toBe(8);
+    expect(
+      Math.abs(plan.estimatedSec - (plan.trialsSec + plan.switchesSec + plan.serviceCountChangesSec)),
+    ).toBeLessThanOrEqual(1);
+    // a sweep without the axis says nothing of it
+    const blog = JSON.parse((await run("run", "--dry-run", "--json", "sweeps/blog.yaml")).stdout);
+    expect(blog).not.toHaveProperty("serviceCountChanges");
   });
 
   it("refuses --target-ci on a slow-switch sweep before anything is created", async () => {
