@@ -58,14 +58,18 @@ export const labStateSchema = z.strictObject({
 
 /** The lab's state, checked against its schema; null when no lab state file exists. */
 export async function readLabState(): Promise<LabState | null> {
-  let text: string;
+  const text = await readStateText();
+  return text === null ? null : parseLabState(text, LAB_STATE_FILE);
+}
+
+/** The lab state file's text; null when there is none. */
+async function readStateText(): Promise<string | null> {
   try {
-    text = await readFile(LAB_STATE_FILE, "utf8");
+    return await readFile(LAB_STATE_FILE, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw error;
   }
-  return parseLabState(text, LAB_STATE_FILE);
 }
 
 /** Parses the lab state file's text; a file this version cannot read is refused with the field at fault. */
@@ -111,14 +115,8 @@ const cleanupSchema = z.looseObject({
  * version that lists no namespaces or pins names its plan's. Null when there is no file.
  */
 export async function readLabStateForCleanup(): Promise<CleanupRecord | null> {
-  let text: string;
-  try {
-    text = await readFile(LAB_STATE_FILE, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
-  }
-  return parseCleanupRecord(text, LAB_STATE_FILE);
+  const text = await readStateText();
+  return text === null ? null : parseCleanupRecord(text, LAB_STATE_FILE);
 }
 
 /** `readLabStateForCleanup` on a file's text. */
