@@ -33,12 +33,6 @@ export function undecided(
 ): { reason: UndecidedReason; caveat: string } | null {
   // the design's own limit: a before/after run tests nothing
   if (c.confounded) return { reason: "confounded-design", caveat: BLOCKED_CAVEAT };
-  // a noisy trial never decides: without the noisy pairs too few were left
-  if (c.noisyIncluded)
-    return {
-      reason: "noisy-pairs",
-      caveat: `a trial stayed noisy (the machine too busy, or its rate unsteady within the trial) in ${c.noisyPairs} of ${c.n} ${c.segments !== undefined ? "blocks" : "pairs"} (kept after every allowed repeat), and the others are too few to decide: not a finding`,
-    };
   if (c.segments !== undefined) {
     // segmented: n counts segments, and 3 of them (A BB A) give an interval
     if (c.ciLow === null)
@@ -47,6 +41,12 @@ export function undecided(
     return {
       reason: "too-few-pairs",
       caveat: `too few pairs to decide (n = ${c.n}; an interval needs ${MIN_PAIRS})`,
+    };
+  // enough pairs, but a noisy trial never decides: without the noisy pairs too few were left
+  if (c.noisyIncluded)
+    return {
+      reason: "noisy-pairs",
+      caveat: `a trial stayed noisy (the machine too busy, or its rate unsteady within the trial) in ${c.noisyPairs} of ${c.n} ${c.segments !== undefined ? "blocks" : "pairs"} (kept after every allowed repeat), and the others are too few to decide: not a finding`,
     };
   if (c.ciLow === null)
     return {

@@ -83,6 +83,13 @@ describe("noisy pairs", () => {
     );
   });
 
+  it("in a comparison too short for an interval anyway: too few pairs is the reason", () => {
+    const estimated = compare(run(3, [2]));
+    expect(estimated).toMatchObject({ n: 3, noisyPairs: 1, noisyIncluded: true });
+    const [judged] = judgeFamily([estimated as NonNullable<typeof estimated>]);
+    expect(judged).toMatchObject({ verdict: "undecided", undecidedReason: "too-few-pairs" });
+  });
+
   it("of a mode outside the comparison leave its pairs alone", () => {
     const trials = run(6, [], [trial(2, "direct", 50_000, true), trial(4, "direct", 50_000, true)]);
     expect(compare(trials)).toMatchObject({ n: 6, noisyPairs: 0 });
