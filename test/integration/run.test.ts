@@ -98,11 +98,15 @@ describe.skipIf(skipRootTests)("run on the lab (root)", () => {
         );
         expect(comparison, `${placement} ${metric}`).toBeDefined();
         expect(comparison?.ratio).toBeGreaterThan(0);
-        // 2 pairs: too few for an interval that keeps its coverage: not tested, and it says so
+        // 2 pairs (1 when a busy machine left one out as unbalanced): too few for an interval
+        // that keeps its coverage: not tested, and it says so
+        expect([1, 2]).toContain(comparison?.n);
         expect(comparison?.ciLow).toBeNull();
         expect(comparison?.verdict).toBe("undecided");
         expect(comparison?.undecidedReason).toBe("too-few-pairs");
-        expect(comparison?.caveat).toMatch(/too few pairs to decide \(n = 2; an interval needs 6\)/);
+        expect(comparison?.caveat).toBe(
+          `too few pairs to decide (n = ${comparison?.n}; an interval needs 6)`,
+        );
       }
       expect(
         results.summary.comparisons.some((c) => c.placement === placement && c.baseline === "host"),
