@@ -116,13 +116,21 @@ export class PointTrials {
     return byBlock;
   }
 
-  /** The blocks in which both modes have a value, in block order (no noisy pair: `usable`). */
+  /**
+   * The blocks in which both modes have a value, in block order: those `comparePoint` counts
+   * (no noisy pair, unless fewer than MIN_PAIRS are left, when its estimate is every pair's).
+   */
   pairs(baseline: Mode, candidate: Mode, value: ValueOf): BlockPair[] {
-    const { baseline: b, candidate: c } = this.usable(baseline, candidate, value);
-    return [...b.keys()]
-      .filter((block) => c.has(block))
-      .sort((x, y) => x - y)
-      .map((block) => ({ block, baseline: b.get(block) as number, candidate: c.get(block) as number }));
+    const usable = this.usable(baseline, candidate, value);
+    const shared = (b: Map<number, number>, c: Map<number, number>) =>
+      [...b.keys()]
+        .filter((block) => c.has(block))
+        .sort((x, y) => x - y)
+        .map((block) => ({ block, baseline: b.get(block) as number, candidate: c.get(block) as number }));
+    const clean = shared(usable.baseline, usable.candidate);
+    return usable.noisyPairs > 0 && clean.length < MIN_PAIRS
+      ? shared(this.values(baseline, value), this.values(candidate, value))
+      : clean;
   }
 }
 

@@ -95,6 +95,15 @@ describe("noisy pairs", () => {
     expect(compare(trials)).toMatchObject({ n: 6, noisyPairs: 0 });
   });
 
+  it("give the witness table the pairs the comparison counts", () => {
+    const pairsOf = (trials: TrialRecord[]) =>
+      new PointTrials(point.key, trials, "interleaved")
+        .pairs("legacy", "ebpf", "transactionsPerSec")
+        .map((p) => p.block);
+    expect(pairsOf(run(8, [3, 6]))).toEqual([1, 2, 4, 5, 7, 8]);
+    expect(pairsOf(run(3, [2]))).toEqual([1, 2, 3]); // too few clean: every pair, as the estimate
+  });
+
   it("with none noisy: nothing left out", () => {
     const trials = run(6, []);
     const estimated = compare(trials);
