@@ -15,6 +15,7 @@ import type {
   RegressionVerdict,
 } from "../../../harness/stats/regression-types.js";
 import { parseSweep } from "../../../harness/sweep/load.js";
+import { UsageError } from "../../../harness/util/errors.js";
 import type { Mode } from "../../../harness/vocabulary/vocabulary.js";
 
 // only the fields decide() reads
@@ -197,6 +198,19 @@ describe("sweepDifference", () => {
 
 describe("compareRuns around the decision", () => {
   const two = sweepOf("legacy, ebpf", "same-node", "{test: TCP_RR}");
+  it("refuses two runs that share no point, saying what differs and what to do", () => {
+    const other = sweepOf("legacy, ebpf", "cross-node", "{test: TCP_RR}");
+    let error: unknown;
+    try {
+      compareRuns(results(two, 1), results(other, 2), { maxRegressionPct: 5 });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toMatch(/^the runs share no point to compare:\n {2}\S/);
+    expect((error as UsageError).hint).toBe("compare runs of the same sweep");
+  });
+
   it("names the runs, the threshold and the method; raw judging has no raw copy and no normalisation", () => {
     const report = compareRuns(results(two, 1), results(two, 2), { maxRegressionPct: 5 });
     expect(report.baseline).toEqual({ runId: "run-1", label: "label-1" });

@@ -362,6 +362,23 @@ describe("analyse, raw values: every figure and reason of every kind of point", 
   });
 });
 
+describe("analyse with nothing to test", () => {
+  it("says that no point has 2 repetitions in a run", () => {
+    const k = key("1,1");
+    const got = analyse(index(series(k, [100.5])), index(series(k, [90.5])), { kind: "raw" }, T);
+    expect(got.sensitivity).toBe("no point has 2 repetitions in a run: nothing can be tested");
+    expect(got.counts).toEqual({ regression: 0, inconclusive: 1, missing: 0, improvement: 0, unchanged: 0 });
+  });
+
+  it("gives one n when every tested point has the same", () => {
+    const [k, b, c] = TESTED.regression;
+    const got = analyse(index(series(k, b)), index(series(k, c)), { kind: "raw" }, T);
+    expect(got.sensitivity).toMatch(
+      /^at n = 4 per run and the spread measured here, .* \(median over 1 points\), /,
+    );
+  });
+});
+
 describe("analyse, normalised by an in-run reference mode", () => {
   const ebpf = key("1,1");
   const legacy = key("1,1", "transactionsPerSec", "legacy");
