@@ -122,8 +122,10 @@ const only = (kind: string, input: Parameters<typeof warnings>[0]) => {
 };
 
 describe("collectWarnings", () => {
-  it("says nothing about a clean run", () => {
+  it("says nothing about a clean run, and only what is missing about a run with no trial", () => {
     expect(warnings()).toEqual([]);
+    expect(warnings({ trials: [] }).map((w) => w.kind)).toEqual(["missing-points"]);
+    expect(warnings({ trials: [] })[0]?.subjects).toHaveLength(4);
   });
 
   it("high-cv: headline metrics above 10%, the worst named, hints that follow the sweep's options", () => {
