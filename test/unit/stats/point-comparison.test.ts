@@ -467,6 +467,26 @@ describe("comparePoint", () => {
     );
     expect(host).toMatchObject({ paired: true, n: 2 });
     expect(host).not.toHaveProperty("segments");
+    // even where they share no block: host against ebpf is compared unpaired, never by segments
+    const apart = new PointTrials(
+      same.key,
+      segmented.filter((t) => t.mode !== "host" || t.block <= 2),
+      "segmented",
+    );
+    const unpaired = comparePoint(
+      { order: "segmented" },
+      same,
+      apart,
+      "transactionsPerSec",
+      "host",
+      "ebpf",
+      segments,
+    );
+    expect(unpaired).toMatchObject({ paired: false, n: 2 });
+    expect(unpaired).not.toHaveProperty("segments");
+    // two values a side: a ratio of geometric means, no interval
+    expect(unpaired).toMatchObject({ ciLow: null, pValue: null });
+    expect(unpaired?.ratio).toBeCloseTo(Math.sqrt((1116.5 * 1122) / (902.75 * 905.5)), 12);
   });
 });
 
