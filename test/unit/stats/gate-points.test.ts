@@ -370,11 +370,44 @@ describe("analyse with nothing to test", () => {
     expect(got.counts).toEqual({ regression: 0, inconclusive: 1, missing: 0, improvement: 0, unchanged: 0 });
   });
 
-  it("gives one n when every tested point has the same", () => {
+  it("gives one n when every tested point has the same, and only the modes that could be tested", () => {
     const [k, b, c] = TESTED.regression;
-    const got = analyse(index(series(k, b)), index(series(k, c)), { kind: "raw" }, T);
+    const lone = key("1,1", "transactionsPerSec", "legacy"); // one repetition: no test, no mode figure
+    const got = analyse(
+      index(series(k, b), series(lone, [100.5])),
+      index(series(k, c), series(lone, [99.5])),
+      { kind: "raw" },
+      T,
+    );
+    const ebpf = got.modes.find((m) => m.mode === "ebpf")?.detectableWorsening as number;
+    expect(got.modes.find((m) => m.mode === "legacy")?.detectableWorsening).toBeNull();
     expect(got.sensitivity).toMatch(
       /^at n = 4 per run and the spread measured here, .* \(median over 1 points\), /,
+    );
+    expect(
+      got.sensitivity.endsWith(`a mode when worse on average by about ebpf ${(ebpf * 100).toFixed(1)}%`),
+    ).toBe(true);
+  });
+
+  it("names no number of repetitions when the estimate sits on a boundary", () => {
+    // the candidate is the baseline × 0.95 exactly: the estimate is the threshold itself
+    const k = key("1,1");
+    const base = [100.5, 120.5, 90.5, 110.5];
+    const got = analyse(
+      index(series(k, base)),
+      index(
+        series(
+          k,
+          base.map((x) => x * 0.95),
+        ),
+      ),
+      { kind: "raw" },
+      T,
+    ).points[0];
+    expect(got?.verdict).toBe("inconclusive");
+    expect(got).not.toHaveProperty("repetitionsToDecide");
+    expect(got?.reason).toMatch(
+      /; no practical number of repetitions \(over 10,000\) decides it at this spread: the estimate is too close to a boundary$/,
     );
   });
 });
