@@ -332,9 +332,10 @@ describe("collectWarnings", () => {
   it("unbalanced-pairs: comparisons against legacy that lost pairs, each point once, the worst named", () => {
     const comparisons = [
       comparison({ unbalancedPairs: 1 }),
-      comparison({ unbalancedPairs: 1, metric: "p50Us" }),
-      comparison({ unbalancedPairs: 3 }, cross),
       comparison({ unbalancedPairs: 3, metric: "p50Us" }, cross),
+      comparison({ unbalancedPairs: 2 }, cross),
+      // as many at another point: the first one found stays the worst
+      comparison({ unbalancedPairs: 3, metric: "p99Us" }),
       comparison({ unbalancedPairs: 9, baseline: "host" }),
     ];
     expect(only("unbalanced-pairs", { comparisons })).toEqual({
