@@ -64,12 +64,14 @@ describe("decide", () => {
   it("passes when every mode is shown not worse and nothing was lost or left untested", () => {
     const passed = decide(
       analysis(
-        // a point measured in the candidate only is not lost; improvements and open points do not block
+        // a point measured in the candidate only is not lost, nor one whose candidate values were
+        // unusable (a zero: no ratio, candidateN 0); improvements and open points do not block
         [
           point("unchanged"),
           point("improvement"),
           point("inconclusive"),
           point("missing", { candidateN: 3 }),
+          point("inconclusive", { candidateN: 0 }),
         ],
         [mode("ebpf", "not worse"), mode("legacy", "improvement")],
       ),
@@ -109,6 +111,12 @@ describe("decide", () => {
       "no regression shown, but 1 point(s) were not tested: trials kept on a machine that stayed noisy",
     );
     expect(noisy.gate.exitCode).toBe(5);
+    // nothing lost, nothing noisy, but no mode: no pass
+    expect(decide(analysis([point("inconclusive")], []), 5).gate).toEqual({
+      decision: "undecided",
+      exitCode: 5,
+      reason: "no regression shown, but no mode could be tested",
+    });
     expect(decide(analysis([point("missing", { candidateN: 0 })], []), 5).gate.reason).toBe(
       "no regression shown, but 1 point(s) of the baseline were not measured in the candidate; no mode could be tested",
     );
