@@ -147,6 +147,28 @@ describe("summarise: precision rows, counts, method and design", () => {
     expect(summary.precision[0]?.pairs).toBe(6);
   });
 
+  it("adds the witness table, and its warning last when netperf and the witness disagree", () => {
+    const witnessed = { ...sweep, witness: ["sockperf" as const] };
+    // the witness sees eBPF 50% ahead where netperf sees 10%: the intervals cannot overlap
+    const records = trials(witnessed).map((t) => ({
+      ...t,
+      witness: {
+        tool: "sockperf" as const,
+        argv: [],
+        metrics: { transactionsPerSec: (t.metrics?.transactionsPerSec ?? 0) * (t.mode === "ebpf" ? 1.5 : 1) },
+      },
+    }));
+    const summary = summarise(witnessed, sweepPoints(witnessed), records);
+    const row = summary.witness?.find((w) => w.point === same.key && w.metric === "transactionsPerSec");
+    expect(row?.agreement).toBe("disagree");
+    expect(summary.warnings.at(-1)).toMatchObject({
+      kind: "witness-disagrees",
+      subjects: [`${same.key}/transactionsPerSec/sockperf`],
+    });
+    // without a witness: no table at all
+    expect(summarise(sweep, sweepPoints(sweep), trials())).not.toHaveProperty("witness");
+  });
+
   it("says which estimator and multiplicity rule it used, and records the design", () => {
     const summary = summarise(sweep, sweepPoints(sweep), trials());
     expect(summary.method).toEqual({
