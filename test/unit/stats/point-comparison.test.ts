@@ -273,11 +273,17 @@ describe("which blocks count", () => {
       trial("legacy", 5, 100, { noise: busy(5) }),
       trial("ebpf", 5, 110, { noise: { cpuBusyPct: 1, cpuStealPct: 0, loadAvg1: 1, loadPerCpu: 1 } }), // not measured
     ];
-    expect([...unbalancedBlocks(trials, same.key)]).toEqual([2]);
+    // a third trial without the figure does not hide two that differ: block 6 is left out
+    trials.push(
+      trial("legacy", 6, 100, { noise: busy(5) }),
+      trial("host", 6, 120, { noise: { cpuBusyPct: 1, cpuStealPct: 0, loadAvg1: 1, loadPerCpu: 1 } }),
+      trial("ebpf", 6, 110, { noise: busy(95) }),
+    );
+    expect([...unbalancedBlocks(trials, same.key)]).toEqual([2, 6]);
     expect([...unbalancedBlocks(trials, cross.key)]).toEqual([]);
     // PointTrials leaves them out of every value; a before/after (blocked) design pairs nothing, so none
-    expect([...new PointTrials(same.key, trials, "interleaved").unbalanced]).toEqual([2]);
-    expect([...new PointTrials(same.key, trials, "segmented").unbalanced]).toEqual([2]);
+    expect([...new PointTrials(same.key, trials, "interleaved").unbalanced]).toEqual([2, 6]);
+    expect([...new PointTrials(same.key, trials, "segmented").unbalanced]).toEqual([2, 6]);
     expect(new PointTrials(same.key, trials, "blocked").unbalanced.size).toBe(0);
   });
 
@@ -290,17 +296,33 @@ describe("which blocks count", () => {
       trial("ebpf", 1, 110, { noisy: true }),
       trial("ebpf", 2, 220),
       trial("ebpf", 3, 330, { point: cross }),
+      trial("legacy", 4, 400), // no eBPF trial in block 4: in no pair
+      trial("ebpf", 5, 0, { metrics: undefined }), // completed without figures: no value
     ];
     const mine = new PointTrials(same.key, trials, "interleaved");
-    expect(mine.completed.map((t) => t.id)).toEqual(["1:legacy", "1:legacy", "2:legacy", "1:ebpf", "2:ebpf"]);
-    expect([...mine.values("legacy", "transactionsPerSec")]).toEqual([[1, 105]]);
+    expect(mine.completed.map((t) => t.id)).toEqual([
+      "1:legacy",
+      "1:legacy",
+      "2:legacy",
+      "1:ebpf",
+      "2:ebpf",
+      "4:legacy",
+      "5:ebpf",
+    ]);
+    expect([...mine.values("legacy", "transactionsPerSec")]).toEqual([
+      [1, 105],
+      [4, 400],
+    ]);
     expect([...mine.values("legacy", "p50Us")]).toEqual([
       [1, 1e6 / 105],
       [2, 5],
+      [4, 1e6 / 400],
     ]);
+    expect([...mine.values("ebpf", "p50Us")].map(([block]) => block)).toEqual([1, 2]);
     expect([...mine.values("ebpf", (t) => t.attempt * 1000 + t.block)]).toEqual([
       [1, 1001],
       [2, 1002],
+      [5, 1005],
     ]);
     expect([...mine.noisy]).toEqual([1]);
     expect(mine.pairs("legacy", "ebpf", "p50Us")).toEqual([
