@@ -131,6 +131,7 @@ describe("collectWarnings", () => {
   it("high-cv: headline metrics above 10%, the worst named, hints that follow the sweep's options", () => {
     const summaries = [
       summary("legacy", "transactionsPerSec", 0.1), // at the threshold: not noisy
+      summary("host", "transactionsPerSec", 0.11, cross), // noisy, but not the worst
       summary("ebpf", "transactionsPerSec", 0.251, cross),
       summary("legacy", "transactionsPerSec", 0.251), // as bad: the first one found stays the worst
       summary("ebpf", "transactionsPerSec", 0.15),
@@ -140,9 +141,14 @@ describe("collectWarnings", () => {
     expect(only("high-cv", { summaries })).toEqual({
       kind: "high-cv",
       reason:
-        "3 point(s) vary by more than 10% between repetitions; worst: CV 25% at cross-node TCP_RR 1,1 ebpf",
+        "4 point(s) vary by more than 10% between repetitions; worst: CV 25% at cross-node TCP_RR 1,1 ebpf",
       hint: "try repetitions: 10 in the sweep file, or --profile full (20 s tests), or --target-ci 5 (adds repetitions where needed)",
-      subjects: ["cross-node/TCP_RR/1,1/ebpf", "same-node/TCP_RR/1,1/legacy", "same-node/TCP_RR/1,1/ebpf"],
+      subjects: [
+        "cross-node/TCP_RR/1,1/host",
+        "cross-node/TCP_RR/1,1/ebpf",
+        "same-node/TCP_RR/1,1/legacy",
+        "same-node/TCP_RR/1,1/ebpf",
+      ],
     });
     expect(only("high-cv", { summaries: [summary("ebpf", "throughputMbps", 0.11)] })?.subjects).toEqual([
       "same-node/TCP_RR/1,1/ebpf",
@@ -230,6 +236,14 @@ describe("collectWarnings", () => {
       hint: "they were retried; run `routebench lab verify` in each mode, and make sure nothing else switches the lab during a run",
       subjects: [trials[1]?.id, trials[2]?.id],
     });
+    // a noise rejection recorded without its rule (the schema allows it) is still counted
+    const ruleless = clean();
+    ruleless[3] = {
+      ...(ruleless[3] as TrialRecord),
+      state: "rejected",
+      rejection: { kind: "noise", reason: "busy" },
+    };
+    expect(only("noise-repeats", { trials: ruleless })?.subjects).toEqual([ruleless[3]?.id]);
     expect(only("noise-repeats", { trials })).toEqual({
       kind: "noise-repeats",
       reason:
@@ -246,13 +260,14 @@ describe("collectWarnings", () => {
     trials[1] = { ...(trials[1] as TrialRecord), noisy: true, noisyRule: rule("interim-dip-pct", 35) };
     trials[2] = { ...(trials[2] as TrialRecord), noisy: true };
     trials[3] = { ...(trials[3] as TrialRecord), noisy: true, state: "rejected" };
+    trials[4] = { ...(trials[4] as TrialRecord), noisy: true, noisyRule: rule("cpu-steal-pct", 5) };
     const tail =
       " after every allowed repeat and were kept: the machine stayed too noisy for the requested precision, and their points are not headlined as findings";
     expect(only("noisy-kept", { trials })).toEqual({
       kind: "noisy-kept",
-      reason: `3 trial(s) stayed above the noise thresholds (interim-dip-pct > 35)${tail}`,
+      reason: `4 trial(s) stayed above the noise thresholds (interim-dip-pct > 35, cpu-steal-pct > 5)${tail}`,
       hint: "stop the competing work (see each trial's noise: competingTasks, benchCpuStealPct) and run again, or resume later",
-      subjects: [trials[0]?.id, trials[1]?.id, trials[2]?.id],
+      subjects: [trials[0]?.id, trials[1]?.id, trials[2]?.id, trials[4]?.id],
     });
     const bare = clean();
     bare[5] = { ...(bare[5] as TrialRecord), noisy: true };
@@ -286,6 +301,18 @@ describe("collectWarnings", () => {
     }));
     expect(only("steal-imbalance", { trials: uneven })?.reason).toMatch(
       /legacy trials lost 2\.0% on average, ebpf 0\.5%/,
+    );
+    // ties: the first mode found is named, as most and as least
+    const three = (values: Record<string, number>) =>
+      [...clean(), ...clean().map((t) => ({ ...t, id: `${t.id}:host`, mode: "host" as const }))].map((t) => ({
+        ...t,
+        noise: { ...quiet, cpuStealPct: values[t.mode] as number },
+      }));
+    expect(only("steal-imbalance", { trials: three({ legacy: 3, ebpf: 3, host: 0 }) })?.reason).toMatch(
+      /^CPU steal fell unevenly on the modes: legacy trials lost 3\.0% on average, host 0\.0%;/,
+    );
+    expect(only("steal-imbalance", { trials: three({ legacy: 0, ebpf: 0, host: 3 }) })?.reason).toMatch(
+      /^CPU steal fell unevenly on the modes: host trials lost 3\.0% on average, legacy 0\.0%;/,
     );
     // failed attempts and a single mode do not count
     const oneMode = clean().map((t) => (t.mode === "ebpf" ? { ...t, state: "failed" as const } : t));
@@ -381,6 +408,10 @@ describe("collectWarnings", () => {
     });
     expect(
       only("wide-interval", { comparisons, sweep: { ...sweep, targetCiPct: undefined } }),
+    ).toBeUndefined();
+    // a target every comparison met: no warning
+    expect(
+      only("wide-interval", { comparisons: [comparison({ halfWidth: 0.01 })], sweep: target }),
     ).toBeUndefined();
   });
 
