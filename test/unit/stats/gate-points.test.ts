@@ -412,6 +412,53 @@ describe("analyse with nothing to test", () => {
   });
 });
 
+describe("analyse: an interval that reaches past one side of the threshold only", () => {
+  // two points, α = 0.025/2 each: about 6% worse and 6% better, each interval clear of the other
+  // side's bound but not of its own, and neither shown beyond the threshold: undecided, never
+  // unchanged
+  const base = [100.5, 101.5, 99.5, 100.25];
+  const worse = [94.8, 95.1, 93.2, 94.3];
+  const better = [106.6, 107.4, 105.3, 106.4];
+  const [kw, kb] = [key("1,1"), key("64,64")];
+  const run = () =>
+    analyse(
+      index(series(kw, base), series(kb, base)),
+      index(series(kw, worse), series(kb, better)),
+      { kind: "raw" },
+      T,
+    );
+
+  it("is undecided, not unchanged, when the interval crosses the lower bound only", () => {
+    const w = expected(base, worse, false, 0.025 / 2);
+    const adjusted = holm([w.pWorse, expected(base, better, false, 0.025 / 2).pWorse])[0] as number;
+    expect([w.low < LOWER, w.high <= UPPER, adjusted > 0.025]).toEqual([true, true, true]);
+    expect(run().points.find((p) => p.size === "1,1")).toMatchObject({
+      verdict: "inconclusive",
+      reason: expect.stringMatching(/^worse by 6\.\d%, but not shown worse than −5%/),
+    });
+  });
+
+  it("is undecided, not unchanged, when the interval crosses the upper bound only", () => {
+    const b = expected(base, better, false, 0.025 / 2);
+    const adjusted = holm([expected(base, worse, false, 0.025 / 2).pBetter, b.pBetter])[1] as number;
+    expect([b.low >= LOWER, b.high > UPPER, adjusted > 0.025]).toEqual([true, true, true]);
+    expect(run().points.find((p) => p.size === "64,64")).toMatchObject({
+      verdict: "inconclusive",
+      reason: expect.stringMatching(/^better by 6\.\d%, but not shown better than \+5%/),
+    });
+  });
+
+  it("cannot test a candidate with a zero", () => {
+    const got = analyse(index(series(kw, base)), index(series(kw, [0, 1.5, 2.5, 3.5])), { kind: "raw" }, T);
+    expect(got.points[0]).toMatchObject({
+      verdict: "inconclusive",
+      baselineN: 4,
+      candidateN: 0,
+      reason: "a value is zero or negative: no ratio can be formed",
+    });
+  });
+});
+
 describe("analyse, normalised by an in-run reference mode", () => {
   const ebpf = key("1,1");
   const legacy = key("1,1", "transactionsPerSec", "legacy");
