@@ -63,6 +63,8 @@ describe("interim results, exactly", () => {
     // the asked length is a parameter: at 1 s, 0.25 s intervals are too short
     expect(interimDipPct(at([100, 50, 200]), 1)).toBeNull();
     expect(interimDipPct(at([100, 50, 200], 0.5), 1)).toBe(50);
+    // a rate of 0 is a measurement (nothing moved in that interval): a full dip
+    expect(interimDipPct(at([0, 100, 100, 100]))).toBe(100);
     // a negative rate is no measurement: left out
     expect(interimDipPct(at([-5, 100, 100, 100]))).toBe(0);
     // a median of 0 (nothing moved) has no dip
