@@ -111,6 +111,8 @@ describe("parseNetperfOutput, by hand", () => {
     expect(refusal("TCP_RR", "junk\n1,2\n")).toBe(
       `expected ${NETPERF_SELECTORS.length} comma-separated values (${NETPERF_SELECTORS.join(",")}), got 2: "1,2"`,
     );
+    // a long line is quoted to its first 200 characters
+    expect(refusal("TCP_RR", `${"x".repeat(300)},1`)).toMatch(new RegExp(`, got 2: "${"x".repeat(200)}"$`));
     expect(refusal("TCP_STREAM", line({ THROUGHPUT: "-1", THROUGHPUT_UNITS: "10^6bits/s" }))).toBe(
       'unusable throughput "-1" "10^6bits/s"',
     );
