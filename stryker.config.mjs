@@ -11,8 +11,16 @@ const GROUPS = {
   lab: ["harness/backends/lab/kernel-counters.ts", "harness/backends/lab/bpf-maps.ts"],
 };
 const group = process.env.RB_MUTATE_GROUP ?? "stats";
-const mutate = GROUPS[group];
-if (!mutate) throw new Error(`RB_MUTATE_GROUP=${group}: one of ${Object.keys(GROUPS).join(", ")}`);
+if (!GROUPS[group]) throw new Error(`RB_MUTATE_GROUP=${group}: one of ${Object.keys(GROUPS).join(", ")}`);
+// Some files of a group (`npm run mutate -- stats harness/stats/summary.ts`, scripts/mutate.sh):
+// RB_MUTATE_FILES, comma-separated; they keep a cache and reports of their own, in
+// reports/mutation/<group>/<first file's base name>/, so one subset's run never discards another's.
+const files = (process.env.RB_MUTATE_FILES ?? "").split(",").filter((f) => f !== "");
+const mutate = files.length > 0 ? files : GROUPS[group];
+const out =
+  files.length > 0
+    ? `reports/mutation/${group}/${files[0].replace(/^.*\//, "").replace(/\.ts$/, "")}`
+    : `reports/mutation/${group}`;
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -30,10 +38,10 @@ export default {
   // the score counting them as survivors).
   ignoreStatic: true,
   incremental: true,
-  incrementalFile: `reports/mutation/${group}/incremental.json`,
+  incrementalFile: `${out}/incremental.json`,
   reporters: ["clear-text", "progress-append-only", "html", "json"],
-  htmlReporter: { fileName: `reports/mutation/${group}/mutation.html` },
-  jsonReporter: { fileName: `reports/mutation/${group}/mutation.json` },
+  htmlReporter: { fileName: `${out}/mutation.html` },
+  jsonReporter: { fileName: `${out}/mutation.json` },
   clearTextReporter: { allowColor: false, logTests: false },
   concurrency: 2,
   thresholds: { high: 90, low: 80, break: null },

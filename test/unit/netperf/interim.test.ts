@@ -17,6 +17,62 @@ import { parseNetperfOutput } from "../../../harness/netperf/parse.js";
 const capture = (name: string) =>
   readFileSync(new URL(`../../fixtures/netperf/${name}`, import.meta.url), "utf8");
 
+describe("interim results, exactly", () => {
+  it("reads each interim line of a capture as rate and seconds, and nothing else", () => {
+    // test/fixtures/netperf/tcp_rr_1_1.interim.txt, line by line; its last line is the -o line
+    expect(parseInterim(capture("tcp_rr_1_1.interim.txt"))).toEqual([
+      { rate: 14881.2, seconds: 0.306 },
+      { rate: 13970.68, seconds: 0.266 },
+      { rate: 15118.92, seconds: 0.252 },
+      { rate: 16490.82, seconds: 0.263 },
+      { rate: 10456.78, seconds: 0.394 },
+      { rate: 10882.25, seconds: 0.252 },
+      { rate: 9879.32, seconds: 0.271 },
+    ]);
+    expect(
+      parseInterim(
+        [
+          "Sorry, Demo Mode not configured into this netperf.",
+          "  940.5,10^6bits/s,0.250,1796556303  ",
+          "x51121.21,Trans/s,0.250,1796556303.952",
+          "51121.21,Trans/s,0.250,1796556303.952x",
+          "51121.21,Trans,0.250,1796556303.952",
+          "51121,Trans/s,1,2",
+          "-5,Trans/s,0.250,1",
+          "1,Trans/s,0.250",
+        ].join("\n"),
+      ),
+    ).toEqual([
+      { rate: 940.5, seconds: 0.25 },
+      { rate: 51121, seconds: 1 },
+    ]);
+  });
+
+  it("gives the dip as 1 − slowest/median of the full intervals, in percent to one decimal", () => {
+    // the capture: sorted rates 9879.32 … 13970.68 (the median of 7) …: 1 − 9879.32/13970.68 = 29.29%
+    expect(interimDipPct(parseInterim(capture("tcp_rr_1_1.interim.txt")))).toBe(29.3);
+    const at = (rates: number[], seconds = 0.25) => rates.map((rate) => ({ rate, seconds }));
+    // even count: the median is the mean of the middle two, (40 + 60)/2 = 50; 1 − 10/50 = 80%
+    expect(interimDipPct(at([60, 10, 40, 90]))).toBe(80);
+    // exactly 3 full intervals are enough, 2 are not
+    expect(interimDipPct(at([100, 50, 200]))).toBe(50);
+    expect(interimDipPct(at([100, 50]))).toBeNull();
+    // an interval of exactly half the asked length counts; a shorter one does not
+    expect(interimDipPct([...at([100, 100]), { rate: 25, seconds: 0.125 }])).toBe(75);
+    expect(interimDipPct([...at([100, 100, 100]), { rate: 25, seconds: 0.124 }])).toBe(0);
+    // the asked length is a parameter: at 1 s, 0.25 s intervals are too short
+    expect(interimDipPct(at([100, 50, 200]), 1)).toBeNull();
+    expect(interimDipPct(at([100, 50, 200], 0.5), 1)).toBe(50);
+    // a rate of 0 is a measurement (nothing moved in that interval): a full dip
+    expect(interimDipPct(at([0, 100, 100, 100]))).toBe(100);
+    // a negative rate is no measurement: left out
+    expect(interimDipPct(at([-5, 100, 100, 100]))).toBe(0);
+    // a median of 0 (nothing moved) has no dip
+    expect(interimDipPct(at([0, 0, 0, 5]))).toBeNull();
+    expect(INTERIM_SEC).toBe(0.25);
+  });
+});
+
 describe("interim results", () => {
   it("asks netperf for them with -D among the global options", () => {
     const argv = buildNetperfArgv({

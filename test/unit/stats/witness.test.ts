@@ -89,6 +89,38 @@ describe("compareWitness", () => {
   });
 });
 
+describe("witnessDisagreement, word for word", () => {
+  it("quotes each disagreeing row's two ratios and intervals to 3 decimals, and names its subject", () => {
+    const estimate = (ratio: number, ciLow: number | null, ciHigh: number | null) => ({
+      ratio,
+      ciLow,
+      ciHigh,
+      pValue: 0.01,
+      n: 8,
+      paired: true,
+      sdLogRatio: 0.01,
+      decidable: ciLow !== null,
+    });
+    const row = (point: string, agreement: "agree" | "disagree" | "undecided") => ({
+      point,
+      metric: "p50Us" as const,
+      witness: "sockperf" as const,
+      blocks: [1, 2],
+      netperf: estimate(1.2714, 1.26, 1.28),
+      witnessRatio: estimate(1.1, 1.0904, 1.11),
+      agreement,
+    });
+    expect(witnessDisagreement([row("a", "agree"), row("b", "undecided")])).toBeNull();
+    expect(witnessDisagreement([row("a", "disagree"), row("b", "agree"), row("c", "disagree")])).toEqual({
+      kind: "witness-disagrees",
+      reason:
+        "netperf and a second witness measured eBPF/legacy ratios whose 95% intervals do not overlap (a p50Us: netperf 1.271 [1.260, 1.280], sockperf 1.100 [1.090, 1.110]; c p50Us: netperf 1.271 [1.260, 1.280], sockperf 1.100 [1.090, 1.110])",
+      hint: "the tools measure differently (message sizes, timing, one message or stream vs another): check the witness's trials, and do not quote netperf's ratio at these points without saying so",
+      subjects: ["a/p50Us/sockperf", "c/p50Us/sockperf"],
+    });
+  });
+});
+
 describe("the non-overlap rule, simulated (n = 8 pairs, 4,000 seeded points per cell)", () => {
   for (const shape of ["normal", "t3"] as const) {
     it(`rarely calls tools measuring the same ratio in disagreement (${shape} noise): ≤ 1.5%`, {

@@ -1,0 +1,473 @@
+/**
+ * Every warning rule of stats/warnings.ts on hand-made trials, summaries and comparisons: each
+ * fires just past its threshold and not at it, with its exact reason, hint and subjects (a
+ * trial id, a mode, or `placement/test/size` then the mode or metric). Thresholds: CV > 10%
+ * (headline metrics only), steal > 5% in a trial, load > 1.5 per CPU in at least a quarter of
+ * the trials, mean steal of two modes more than 1 point apart, a lab datapath whose drops are
+ * non-zero or whose retransmissions or reorderings differ between modes (max > 10 and max > 2 ×
+ * min), comparisons against legacy with unbalanced pairs or wider than the target.
+ *
+ * Over 300 lines on purpose: one case per rule (13), sharing one run's hand-made trials.
+ */
+import { describe, expect, it } from "vitest";
+import type { TrialRecord } from "../../../harness/results/schema.js";
+import type { Comparison, PointSummary } from "../../../harness/results/summary-schema.js";
+import { collectWarnings, type Warning } from "../../../harness/stats/warnings.js";
+import { parseSweep } from "../../../harness/sweep/load.js";
+import { sweepPoints } from "../../../harness/sweep/plan.js";
+import type { Sweep } from "../../../harness/sweep/schema.js";
+import type { MetricName, Mode } from "../../../harness/vocabulary/vocabulary.js";
+
+const sweep = parseSweep(
+  "modes: [legacy, ebpf]\nplacements: [same-node, cross-node]\ntests: [{test: TCP_RR}]\nrepetitions: 4\nduration: 1\n",
+  "x.yaml",
+);
+const points = sweepPoints(sweep);
+const [same, cross] = points as [(typeof points)[0], (typeof points)[0]];
+
+type Noise = NonNullable<TrialRecord["noise"]>;
+const quiet: Noise = { cpuBusyPct: 50, cpuStealPct: 0, loadAvg1: 1, loadPerCpu: 0.5 };
+
+/** A completed trial of `mode` in `block` at the same-node point, on a quiet machine. */
+function trial(id: string, mode: Mode, block: number, extra: Partial<TrialRecord> = {}): TrialRecord {
+  return {
+    id,
+    block,
+    mode,
+    point: same,
+    durationSec: 1,
+    state: "completed",
+    attempt: 1,
+    startedAt: "",
+    finishedAt: "",
+    argv: [],
+    exitCode: 0,
+    signal: null,
+    timedOut: false,
+    stdout: "",
+    stderrTail: "",
+    metrics: { transactionsPerSec: 1000 },
+    noise: quiet,
+    ...extra,
+  };
+}
+/** Both modes in blocks 1 to 4 at both points: 16 quiet trials, nothing to warn about. */
+const clean = (): TrialRecord[] =>
+  [same, cross].flatMap((point) =>
+    [1, 2, 3, 4].flatMap((block) =>
+      (["legacy", "ebpf"] as const).map((mode) =>
+        trial(`${block}:${mode}:${point.key}`, mode, block, { point }),
+      ),
+    ),
+  );
+
+const summary = (mode: Mode, metric: MetricName, cv: number | null, point = same): PointSummary => ({
+  n: 4,
+  median: 1,
+  mean: 1,
+  stddev: null,
+  cv,
+  min: 1,
+  max: 1,
+  mode,
+  placement: point.placement,
+  test: point.test,
+  size: point.size,
+  metric,
+  ciLow: 1,
+  ciHigh: 1,
+});
+const comparison = (extra: Partial<Comparison> = {}, point = same): Comparison => ({
+  placement: point.placement,
+  test: point.test,
+  size: point.size,
+  metric: "transactionsPerSec",
+  baseline: "legacy",
+  candidate: "ebpf",
+  ratio: 1,
+  ciLow: 0.99,
+  ciHigh: 1.01,
+  pValue: 0.5,
+  pAdjusted: 0.5,
+  paired: true,
+  n: 8,
+  halfWidth: 0.01,
+  noisyPairs: 0,
+  unbalancedPairs: 0,
+  lowerIsBetter: false,
+  verdict: "no significant difference",
+  ...extra,
+});
+
+function warnings(
+  input: {
+    trials?: TrialRecord[];
+    summaries?: PointSummary[];
+    comparisons?: Comparison[];
+    sweep?: Sweep;
+  } = {},
+): Warning[] {
+  return collectWarnings(
+    input.sweep ?? sweep,
+    points,
+    input.trials ?? clean(),
+    input.summaries ?? [],
+    input.comparisons ?? [],
+  );
+}
+const only = (kind: string, input: Parameters<typeof warnings>[0]) => {
+  const found = warnings(input).filter((w) => w.kind === kind);
+  expect(found.length, kind).toBeLessThanOrEqual(1);
+  return found[0];
+};
+
+describe("collectWarnings", () => {
+  it("says nothing about a clean run, and only what is missing about a run with no trial", () => {
+    expect(warnings()).toEqual([]);
+    expect(warnings({ trials: [] }).map((w) => w.kind)).toEqual(["missing-points"]);
+    expect(warnings({ trials: [] })[0]?.subjects).toHaveLength(4);
+  });
+
+  it("high-cv: headline metrics above 10%, the worst named, hints that follow the sweep's options", () => {
+    const summaries = [
+      summary("legacy", "transactionsPerSec", 0.1), // at the threshold: not noisy
+      summary("host", "transactionsPerSec", 0.11, cross), // noisy, but not the worst
+      summary("ebpf", "transactionsPerSec", 0.251, cross),
+      summary("legacy", "transactionsPerSec", 0.251), // as bad: the first one found stays the worst
+      summary("ebpf", "transactionsPerSec", 0.15),
+      summary("ebpf", "p50Us", 0.9), // not a headline metric
+      summary("ebpf", "transactionsPerSec", null),
+    ];
+    expect(only("high-cv", { summaries })).toEqual({
+      kind: "high-cv",
+      reason:
+        "4 point(s) vary by more than 10% between repetitions; worst: CV 25% at cross-node TCP_RR 1,1 ebpf",
+      hint: "try repetitions: 10 in the sweep file, or --profile full (20 s tests), or --target-ci 5 (adds repetitions where needed)",
+      subjects: [
+        "cross-node/TCP_RR/1,1/host",
+        "cross-node/TCP_RR/1,1/ebpf",
+        "same-node/TCP_RR/1,1/legacy",
+        "same-node/TCP_RR/1,1/ebpf",
+      ],
+    });
+    expect(only("high-cv", { summaries: [summary("ebpf", "throughputMbps", 0.11)] })?.subjects).toEqual([
+      "same-node/TCP_RR/1,1/ebpf",
+    ]);
+    const noisy = [summary("ebpf", "transactionsPerSec", 0.2)];
+    const hint = (s: Partial<Sweep>) =>
+      only("high-cv", { summaries: noisy, sweep: { ...sweep, ...s } })?.hint;
+    // twice the repetitions, at least 10; no option already in use is suggested
+    expect(hint({ repetitions: 7, profile: "full", targetCiPct: 3 })).toBe(
+      "try repetitions: 14 in the sweep file",
+    );
+    expect(hint({ repetitions: 5, profile: "full", targetCiPct: 3 })).toBe(
+      "try repetitions: 10 in the sweep file",
+    );
+    expect(hint({ profile: "full", targetCiPct: 3, cpu: { ...sweep.cpu, placement: "unpinned" } })).toBe(
+      "try repetitions: 10 in the sweep file, or both ends on one CPU (cpu: {placement: one-cpu})",
+    );
+    expect(only("high-cv", { summaries: [summary("ebpf", "transactionsPerSec", 0.1)] })).toBeUndefined();
+  });
+
+  it("cpu-steal: every attempt above 5% steal, failed ones included", () => {
+    const trials = clean();
+    (trials[0] as TrialRecord).noise = { ...quiet, cpuStealPct: 5 };
+    (trials[1] as TrialRecord).noise = { ...quiet, cpuStealPct: 12.4 };
+    trials[2] = { ...(trials[2] as TrialRecord), state: "failed", noise: { ...quiet, cpuStealPct: 5.1 } };
+    expect(only("cpu-steal", { trials })).toEqual({
+      kind: "cpu-steal",
+      reason: "CPU steal above 5% during 2 trial(s) (up to 12%): the VM's host took CPU time away",
+      hint: "results are noisier than the repetitions alone show; rerun on a quieter machine or at a quieter time",
+      subjects: [trials[1]?.id, trials[2]?.id],
+    });
+  });
+
+  it("high-load: completed trials above 1.5 per CPU, once they are a quarter of the attempts", () => {
+    const loaded = (ids: number[], value = 1.6, state: TrialRecord["state"] = "completed") =>
+      clean().map((t, i) => (ids.includes(i) ? { ...t, state, noise: { ...quiet, loadPerCpu: value } } : t));
+    // 4 of 16 is a quarter
+    const four = loaded([0, 3, 5, 9]);
+    expect(only("high-load", { trials: four })).toEqual({
+      kind: "high-load",
+      reason: "1-minute load above 1.5 per CPU during 4 trial(s): other work competed with netperf",
+      hint: "stop other jobs on the machine, or pin netperf and netserver to idle CPUs (cpu: {client, server})",
+      subjects: [0, 3, 5, 9].map((i) => four[i]?.id),
+    });
+    expect(only("high-load", { trials: loaded([0, 3, 5]) })).toBeUndefined();
+    expect(only("high-load", { trials: loaded([0, 3, 5, 9], 1.5) })).toBeUndefined();
+    expect(only("high-load", { trials: loaded([0, 3, 5, 9], 3, "failed") })).toBeUndefined();
+  });
+
+  it("failed-trials: the count, the first one's error or exit code", () => {
+    const trials = clean();
+    trials[3] = {
+      ...(trials[3] as TrialRecord),
+      state: "failed",
+      exitCode: 255,
+      error: "no control connection",
+    };
+    trials[7] = { ...(trials[7] as TrialRecord), state: "failed", exitCode: 1 };
+    expect(only("failed-trials", { trials })).toEqual({
+      kind: "failed-trials",
+      reason: `2 trial attempt(s) failed; first: ${trials[3]?.id}: no control connection`,
+      hint: "each failed attempt is in trials.jsonl with its argv, exit code and stderr; `retries:` in the sweep sets how often a trial is retried",
+      subjects: [trials[3]?.id, trials[7]?.id],
+    });
+    const noError = clean();
+    noError[5] = { ...(noError[5] as TrialRecord), state: "failed", exitCode: 3 };
+    expect(only("failed-trials", { trials: noError })?.reason).toBe(
+      `1 trial attempt(s) failed; first: ${noError[5]?.id}: exit 3`,
+    );
+  });
+
+  it("path-mismatch and noise-repeats: rejected attempts by the kind of rejection", () => {
+    const trials = clean();
+    const reject = (i: number, rejection: TrialRecord["rejection"]) => {
+      trials[i] = { ...(trials[i] as TrialRecord), state: "rejected", rejection };
+    };
+    reject(1, { kind: "mode", reason: "the mode map said legacy" });
+    reject(2, { kind: "path", reason: "no packet crossed the BPF program" });
+    reject(4, { kind: "noise", reason: "busy", rule: { name: "cpu-steal-pct", threshold: 5, value: 9 } });
+    reject(6, { kind: "noise", reason: "busy", rule: { name: "cpu-steal-pct", threshold: 5, value: 7 } });
+    reject(8, { kind: "noise", reason: "busy", rule: { name: "competing-tasks", threshold: 0.5, value: 1 } });
+    expect(only("path-mismatch", { trials })).toEqual({
+      kind: "path-mismatch",
+      reason: `2 trial attempt(s) were not counted: their packets took a path that contradicts their mode, or the mode was switched under them (e.g. ${trials[1]?.id}: the mode map said legacy)`,
+      hint: "they were retried; run `routebench lab verify` in each mode, and make sure nothing else switches the lab during a run",
+      subjects: [trials[1]?.id, trials[2]?.id],
+    });
+    // a noise rejection recorded without its rule (the schema allows it) is still counted
+    const ruleless = clean();
+    ruleless[3] = {
+      ...(ruleless[3] as TrialRecord),
+      state: "rejected",
+      rejection: { kind: "noise", reason: "busy" },
+    };
+    expect(only("noise-repeats", { trials: ruleless })?.subjects).toEqual([ruleless[3]?.id]);
+    expect(only("noise-repeats", { trials })).toEqual({
+      kind: "noise-repeats",
+      reason:
+        "3 trial attempt(s) ran while the machine was too busy (cpu-steal-pct > 5, competing-tasks > 0.5) and were repeated; they are kept in trials.jsonl but not counted",
+      hint: "other work competed for the benchmark's CPU or the VM's host took CPU time; run on a quieter machine for fewer repeats",
+      subjects: [trials[4]?.id, trials[6]?.id, trials[8]?.id],
+    });
+  });
+
+  it("noisy-kept: completed trials kept noisy, with the rules they broke when recorded", () => {
+    const trials = clean();
+    const rule = (name: string, threshold: number) => ({ name, threshold, value: threshold * 2 });
+    trials[0] = { ...(trials[0] as TrialRecord), noisy: true, noisyRule: rule("interim-dip-pct", 35) };
+    trials[1] = { ...(trials[1] as TrialRecord), noisy: true, noisyRule: rule("interim-dip-pct", 35) };
+    trials[2] = { ...(trials[2] as TrialRecord), noisy: true };
+    trials[3] = { ...(trials[3] as TrialRecord), noisy: true, state: "rejected" };
+    trials[4] = { ...(trials[4] as TrialRecord), noisy: true, noisyRule: rule("cpu-steal-pct", 5) };
+    const tail =
+      " after every allowed repeat and were kept: the machine stayed too noisy for the requested precision, and their points are not headlined as findings";
+    expect(only("noisy-kept", { trials })).toEqual({
+      kind: "noisy-kept",
+      reason: `4 trial(s) stayed above the noise thresholds (interim-dip-pct > 35, cpu-steal-pct > 5)${tail}`,
+      hint: "stop the competing work (see each trial's noise: competingTasks, benchCpuStealPct) and run again, or resume later",
+      subjects: [trials[0]?.id, trials[1]?.id, trials[2]?.id, trials[4]?.id],
+    });
+    const bare = clean();
+    bare[5] = { ...(bare[5] as TrialRecord), noisy: true };
+    expect(only("noisy-kept", { trials: bare })?.reason).toBe(
+      `1 trial(s) stayed above the noise thresholds${tail}`,
+    );
+  });
+
+  it("steal-imbalance: the modes' mean steal more than 1 point apart, the benchmark CPUs' own steal first", () => {
+    const steal = (legacy: Partial<Noise>, ebpf: Partial<Noise>) =>
+      clean().map((t) => ({ ...t, noise: { ...quiet, ...(t.mode === "legacy" ? legacy : ebpf) } }));
+    expect(
+      only("steal-imbalance", { trials: steal({ cpuStealPct: 1 }, { cpuStealPct: 2 }) }),
+    ).toBeUndefined();
+    expect(only("steal-imbalance", { trials: steal({ cpuStealPct: 1 }, { cpuStealPct: 2.25 }) })).toEqual({
+      kind: "steal-imbalance",
+      reason:
+        "CPU steal fell unevenly on the modes: ebpf trials lost 2.3% on average, legacy 1.0%; pairing cancels drift both modes share, not this",
+      hint: "rerun at a quieter time; trials with steal above the threshold are repeated, this is what remained below it",
+      subjects: ["legacy", "ebpf"],
+    });
+    // the whole VM's steal is even; the benchmark's CPUs' is not
+    const bench = steal({ cpuStealPct: 3, benchCpuStealPct: 4 }, { cpuStealPct: 3, benchCpuStealPct: 0.5 });
+    expect(only("steal-imbalance", { trials: bench })?.reason).toMatch(
+      /^CPU steal fell unevenly on the modes: legacy trials lost 4\.0% on average, ebpf 0\.5%;/,
+    );
+    // a mean, not a sum or the last value: legacy 0, 0, 0, 8 per point (mean 2) against ebpf 0.5
+    const uneven = clean().map((t) => ({
+      ...t,
+      noise: { ...quiet, cpuStealPct: t.mode === "ebpf" ? 0.5 : t.block === 4 ? 8 : 0 },
+    }));
+    expect(only("steal-imbalance", { trials: uneven })?.reason).toMatch(
+      /legacy trials lost 2\.0% on average, ebpf 0\.5%/,
+    );
+    // ties: the first mode found is named, as most and as least
+    const three = (values: Record<string, number>) =>
+      [...clean(), ...clean().map((t) => ({ ...t, id: `${t.id}:host`, mode: "host" as const }))].map((t) => ({
+        ...t,
+        noise: { ...quiet, cpuStealPct: values[t.mode] as number },
+      }));
+    expect(only("steal-imbalance", { trials: three({ legacy: 3, ebpf: 3, host: 0 }) })?.reason).toMatch(
+      /^CPU steal fell unevenly on the modes: legacy trials lost 3\.0% on average, host 0\.0%;/,
+    );
+    expect(only("steal-imbalance", { trials: three({ legacy: 0, ebpf: 0, host: 3 }) })?.reason).toMatch(
+      /^CPU steal fell unevenly on the modes: host trials lost 3\.0% on average, legacy 0\.0%;/,
+    );
+    // failed attempts and a single mode do not count
+    const oneMode = clean().map((t) => (t.mode === "ebpf" ? { ...t, state: "failed" as const } : t));
+    for (const t of oneMode) if (t.mode === "ebpf") t.noise = { ...quiet, cpuStealPct: 40 };
+    expect(only("steal-imbalance", { trials: oneMode })).toBeUndefined();
+  });
+
+  it("datapath: drops, or retransmissions or reorderings that differ between modes beyond 10 per trial and 2×", () => {
+    const counters = (legacy: [number, number, number], ebpf: [number, number, number], point = same) =>
+      clean().map((t) => {
+        if (t.point.key !== point.key) return t;
+        const [retrans, reorder, drops] = t.mode === "legacy" ? legacy : ebpf;
+        return {
+          ...t,
+          datapath: {
+            tcpRetransSegs: retrans,
+            tcpReorder: reorder,
+            tcpDsackRecv: 0,
+            drops: drops ? { "rb-n1/eth0": drops } : {},
+          },
+        };
+      });
+    expect(only("datapath", { trials: counters([10, 0, 0], [0, 10, 0]) })).toBeUndefined(); // max 10
+    expect(only("datapath", { trials: counters([11, 0, 0], [5.5, 0, 0]) })).toBeUndefined(); // exactly 2×
+    expect(only("datapath", { trials: counters([0, 11, 0], [0, 5.5, 0]) })).toBeUndefined();
+    const tail =
+      "the comparison may partly measure the lab (drops, reordering) rather than host routing; keep both ends on one CPU (cpu: {placement: one-cpu}) and check each trial's datapath counters";
+    expect(only("datapath", { trials: counters([11, 0, 0], [5, 0, 0]) })).toEqual({
+      kind: "datapath",
+      reason:
+        "the lab's own datapath misbehaved differently between modes at 1 point(s), e.g. same-node/TCP_RR/1,1: legacy 11 retransmissions, 0 reorderings, 0 drops per trial; ebpf 5 retransmissions, 0 reorderings, 0 drops per trial",
+      hint: tail,
+      subjects: ["same-node/TCP_RR/1,1"],
+    });
+    expect(only("datapath", { trials: counters([2, 11, 0], [2, 5, 0]) })?.subjects).toEqual([
+      "same-node/TCP_RR/1,1",
+    ]);
+    // one drop per trial in one mode: 4 over the point's 4 trials
+    expect(only("datapath", { trials: counters([0, 0, 0], [0, 0, 1], cross) })?.reason).toBe(
+      "the lab's own datapath misbehaved differently between modes at 1 point(s), e.g. cross-node/TCP_RR/1,1: legacy 0 retransmissions, 0 reorderings, 0 drops per trial; ebpf 0 retransmissions, 0 reorderings, 4 drops per trial",
+    );
+  });
+
+  it("unbalanced-pairs: comparisons against legacy that lost pairs, each point once, the worst named", () => {
+    const comparisons = [
+      comparison({ unbalancedPairs: 1 }),
+      comparison({ unbalancedPairs: 3, metric: "p50Us" }, cross),
+      comparison({ unbalancedPairs: 2 }, cross),
+      // as many at another point: the first one found stays the worst
+      comparison({ unbalancedPairs: 3, metric: "p99Us" }),
+      comparison({ unbalancedPairs: 9, baseline: "host" }),
+    ];
+    expect(only("unbalanced-pairs", { comparisons })).toEqual({
+      kind: "unbalanced-pairs",
+      reason:
+        "other work on the machine hit one trial of a pair and not the other at 2 point(s) (up to 3 pairs at cross-node TCP_RR 1,1); those pairs are not counted",
+      hint: "each trial records the other CPUs' busy share (noise.otherCpusBusyPct); run on a quieter machine to lose fewer pairs",
+      subjects: ["same-node/TCP_RR/1,1", "cross-node/TCP_RR/1,1"],
+    });
+    expect(only("unbalanced-pairs", { comparisons: [comparison({ unbalancedPairs: 0 })] })).toBeUndefined();
+  });
+
+  it("few-repetitions: comparisons without an interval, the smallest n named", () => {
+    const comparisons = [
+      comparison({ ciLow: null, ciHigh: null, n: 4 }),
+      comparison({ ciLow: null, ciHigh: null, n: 3, metric: "p50Us" }),
+      comparison({ ciLow: null, ciHigh: null, n: 5 }, cross),
+      comparison({ n: 2 }, cross),
+    ];
+    expect(only("few-repetitions", { comparisons })).toEqual({
+      kind: "few-repetitions",
+      reason:
+        "3 comparison(s) rest on fewer than 6 pairs (n=3): too few for an interval that keeps its coverage, so each is undecided",
+      hint: "use --profile standard or full, or repetitions: 6 or more",
+      subjects: ["same-node/TCP_RR/1,1", "cross-node/TCP_RR/1,1"],
+    });
+  });
+
+  it("wide-interval: headline comparisons against legacy wider than the target, only when there is one", () => {
+    const target = { ...sweep, targetCiPct: 3, maxRepetitions: 20 };
+    const comparisons = [
+      comparison({ halfWidth: 0.03 }), // at the target
+      comparison({ halfWidth: 0.031 }, cross),
+      comparison({ halfWidth: null, metric: "throughputMbps" }),
+      comparison({ halfWidth: 0.5, metric: "p50Us" }), // not a headline metric
+      comparison({ halfWidth: 0.5, baseline: "host" }),
+    ];
+    expect(only("wide-interval", { comparisons, sweep: target })).toEqual({
+      kind: "wide-interval",
+      reason: "2 comparison(s) never got their CI within ±3% (up to 20 repetitions)",
+      hint: "raise maxRepetitions in the sweep, or accept a wider --target-ci for these points",
+      subjects: ["cross-node/TCP_RR/1,1/transactionsPerSec", "same-node/TCP_RR/1,1/throughputMbps"],
+    });
+    expect(
+      only("wide-interval", { comparisons, sweep: { ...sweep, targetCiPct: undefined } }),
+    ).toBeUndefined();
+    // a target every comparison met: no warning
+    expect(
+      only("wide-interval", { comparisons: [comparison({ halfWidth: 0.01 })], sweep: target }),
+    ).toBeUndefined();
+  });
+
+  it("missing-points: each point and mode without a completed trial", () => {
+    const trials = clean().map((t) =>
+      t.point.key === cross.key && t.mode === "ebpf" ? { ...t, state: "failed" as const } : t,
+    );
+    const withoutSame = trials.filter((t) => t.point.key !== same.key);
+    expect(only("missing-points", { trials: withoutSame })).toEqual({
+      kind: "missing-points",
+      reason: "3 point(s) have no completed trial (e.g. same-node/TCP_RR/1,1/legacy)",
+      hint: "the run was interrupted or those trials failed; `routebench run --resume DIR` finishes an interrupted run",
+      subjects: ["same-node/TCP_RR/1,1/legacy", "same-node/TCP_RR/1,1/ebpf", "cross-node/TCP_RR/1,1/ebpf"],
+    });
+  });
+
+  it("lists the warnings in the rules' order", () => {
+    const trials = clean();
+    trials[0] = { ...(trials[0] as TrialRecord), noise: { ...quiet, cpuStealPct: 30 } };
+    trials[1] = { ...(trials[1] as TrialRecord), state: "failed" };
+    trials[2] = {
+      ...(trials[2] as TrialRecord),
+      state: "rejected",
+      rejection: { kind: "path", reason: "x" },
+    };
+    trials[3] = {
+      ...(trials[3] as TrialRecord),
+      state: "rejected",
+      rejection: { kind: "noise", reason: "x", rule: { name: "r", threshold: 1, value: 2 } },
+    };
+    trials[4] = { ...(trials[4] as TrialRecord), noisy: true };
+    for (const t of trials.slice(5, 10)) t.noise = { ...quiet, loadPerCpu: 2 };
+    trials[11] = {
+      ...(trials[11] as TrialRecord),
+      datapath: { tcpRetransSegs: 0, tcpReorder: 0, tcpDsackRecv: 0, drops: { d: 1 } },
+    };
+    const kinds = warnings({
+      trials: trials.filter((t) => !(t.point.key === cross.key && t.mode === "legacy")),
+      summaries: [summary("ebpf", "transactionsPerSec", 0.5)],
+      comparisons: [comparison({ unbalancedPairs: 1, ciLow: null, halfWidth: null })],
+      sweep: { ...sweep, targetCiPct: 5 },
+    }).map((w) => w.kind);
+    expect(kinds).toEqual([
+      "high-cv",
+      "cpu-steal",
+      "high-load",
+      "failed-trials",
+      "path-mismatch",
+      "noise-repeats",
+      "noisy-kept",
+      "steal-imbalance",
+      "datapath",
+      "unbalanced-pairs",
+      "few-repetitions",
+      "wide-interval",
+      "missing-points",
+    ]);
+  });
+});
