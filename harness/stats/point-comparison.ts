@@ -82,7 +82,8 @@ export class PointTrials {
    * noisy trial never decides a comparison, and its pair is left out, as an unbalanced pair
    * is. The noise comes from outside the benchmark (other work, the host, a stall inside the
    * trial), so leaving its pairs out does not bias the ratio; the pairs left decide, or are
-   * too few (judge.ts says so). `noisyPairs`: the blocks left out that held a value.
+   * too few (judge.ts says so). `noisyPairs`: the pairs left out (in a design that pairs
+   * nothing, the values left out).
    */
   usable(
     baseline: Mode,
@@ -95,9 +96,11 @@ export class PointTrials {
       ...(this.noisyByMode.get(baseline) ?? []),
       ...(this.noisyByMode.get(candidate) ?? []),
     ]);
+    // a pair needs both trials: in a paired design a noisy trial without its partner is no pair
+    const paired = [...b.keys()].some((block) => c.has(block));
     let noisyPairs = 0;
     for (const block of left) {
-      if (b.has(block) || c.has(block)) noisyPairs += 1;
+      if (paired ? b.has(block) && c.has(block) : b.has(block) || c.has(block)) noisyPairs += 1;
       b.delete(block);
       c.delete(block);
     }

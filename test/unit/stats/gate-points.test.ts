@@ -20,7 +20,7 @@ import jstatModule from "jstat";
 import { describe, expect, it } from "vitest";
 import type { Series } from "../../../harness/stats/regression-match.js";
 import { analyse } from "../../../harness/stats/regression-points.js";
-import { pointName, type SeriesKey } from "../../../harness/stats/regression-types.js";
+import { type SeriesKey, SeriesMap, seriesName } from "../../../harness/stats/series.js";
 import type { MetricName, Mode } from "../../../harness/vocabulary/vocabulary.js";
 
 const { studentt } = (
@@ -45,7 +45,11 @@ const series = (k: SeriesKey, values: readonly number[], noisy: number[] = []): 
   byBlock: new Map(values.map((v, i) => [i, v])),
   noisy: new Set(noisy),
 });
-const index = (...all: Series[]) => new Map(all.map((s) => [pointName(s.key), s]));
+const index = (...all: Series[]) => {
+  const map = new SeriesMap<Series>();
+  for (const s of all) map.set(s.key, s);
+  return map;
+};
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const variance = (xs: number[]) => {
@@ -169,8 +173,8 @@ describe("analyse, raw values: every figure and reason of every kind of point", 
   ) as Record<keyof typeof TESTED, number>;
   const holmText = "Holm over 7 points";
   const find = (k: SeriesKey) => {
-    const found = run().points.find((p) => p.name === pointName(k));
-    if (!found) throw new Error(`no point ${pointName(k)}`);
+    const found = run().points.find((p) => p.name === seriesName(k));
+    if (!found) throw new Error(`no point ${seriesName(k)}`);
     return found;
   };
 
@@ -250,7 +254,7 @@ describe("analyse, raw values: every figure and reason of every kind of point", 
   it("keeps what it can of a point it cannot test: one repetition, one run only, a zero, a noisy trial", () => {
     expect(find(one)).toEqual({
       ...one,
-      name: pointName(one),
+      name: seriesName(one),
       lowerIsBetter: false,
       baselineN: 1,
       candidateN: 1,
@@ -278,7 +282,7 @@ describe("analyse, raw values: every figure and reason of every kind of point", 
     expect(find(baseOnly)).toEqual({
       ...baseOnly,
       ...nulls,
-      name: pointName(baseOnly),
+      name: seriesName(baseOnly),
       lowerIsBetter: false,
       baselineN: 2,
       candidateN: 0,
@@ -298,7 +302,7 @@ describe("analyse, raw values: every figure and reason of every kind of point", 
     expect(find(nonPositive)).toEqual({
       ...nonPositive,
       ...nulls,
-      name: pointName(nonPositive),
+      name: seriesName(nonPositive),
       lowerIsBetter: true,
       baselineN: 0,
       candidateN: 4,
@@ -310,7 +314,7 @@ describe("analyse, raw values: every figure and reason of every kind of point", 
     expect(find(noisy)).toEqual({
       ...noisy,
       ...nulls,
-      name: pointName(noisy),
+      name: seriesName(noisy),
       lowerIsBetter: false,
       baselineN: 4,
       candidateN: 4,

@@ -324,7 +324,11 @@ describe("which blocks count", () => {
       [2, 1002],
       [5, 1005],
     ]);
-    expect([...mine.noisy]).toEqual([1]);
+    // block 1 holds a trial kept noisy: left out of the pair's values, but with one clean pair
+    // left (fewer than MIN_PAIRS) the pairs are every pair's, as the estimate is
+    const usable = mine.usable("legacy", "ebpf", "p50Us");
+    expect(usable.noisyPairs).toBe(1);
+    expect([...usable.baseline.keys()]).toEqual([2, 4]); // block 4 has no eBPF value: no pair, not noisy
     expect(mine.pairs("legacy", "ebpf", "p50Us")).toEqual([
       { block: 1, baseline: 1e6 / 105, candidate: 1e6 / 110 },
       { block: 2, baseline: 5, candidate: 1e6 / 220 },
@@ -379,8 +383,10 @@ describe("comparePoint", () => {
       candidate: "ebpf",
       paired: true,
       lowerIsBetter: false,
-      // a block counts as noisy when any mode's trial in it was kept noisy: ebpf's 2 and 5, host's 3
-      noisyPairs: 3,
+      // a pair is noisy when either of its two trials was kept noisy: ebpf's 2 and 5 (host's 3
+      // is not in this pair); too few clean pairs are left, so the estimate is every pair's
+      noisyPairs: 2,
+      noisyIncluded: true,
       unbalancedPairs: 0,
     });
     expect(got).not.toHaveProperty("confounded");
@@ -388,7 +394,8 @@ describe("comparePoint", () => {
     const latency = comparePoint(sweep, same, mine, "p50Us", "host", "ebpf");
     expect(latency).toMatchObject({
       lowerIsBetter: true,
-      noisyPairs: 3,
+      noisyPairs: 3, // ebpf's 2 and 5, host's 3
+      noisyIncluded: true,
       baseline: "host",
       candidate: "ebpf",
     });

@@ -262,7 +262,7 @@ describe("collectWarnings", () => {
     trials[3] = { ...(trials[3] as TrialRecord), noisy: true, state: "rejected" };
     trials[4] = { ...(trials[4] as TrialRecord), noisy: true, noisyRule: rule("cpu-steal-pct", 5) };
     const tail =
-      " after every allowed repeat and were kept: the machine stayed too noisy for the requested precision, and their points are not headlined as findings";
+      " after every allowed repeat and were kept: their pairs are left out of the comparisons, and a comparison left with too few pairs is undecided (noisy pairs), not a finding";
     expect(only("noisy-kept", { trials })).toEqual({
       kind: "noisy-kept",
       reason: `4 trial(s) stayed above the noise thresholds (interim-dip-pct > 35, cpu-steal-pct > 5)${tail}`,
