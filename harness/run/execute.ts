@@ -19,7 +19,7 @@ import { EnvironmentError, tailLines } from "../util/errors.js";
 import { type Mode, switchesRouting } from "../vocabulary/vocabulary.js";
 import { cpuCostMetrics } from "./cpu-cost.js";
 import { profileTwin, requireProfiling } from "./profile-twin.js";
-import { parseTrialOutput, runWitness, unsteadyViolation } from "./trial-output.js";
+import { endedEarly, parseTrialOutput, runWitness, unsteadyViolation } from "./trial-output.js";
 
 export interface RunControl {
   /** Set: finish the running trial, then stop. */
@@ -146,6 +146,8 @@ async function attempt(
     if (result.exitCode !== 0) return { ...record, error: describeFailure(record) };
     try {
       const sample = parseTrialOutput(context.sweep, trial, outcome);
+      const early = endedEarly(trial, sample.elapsedSec);
+      if (early) return { ...record, error: early };
       const measured = {
         ...record,
         metrics: {

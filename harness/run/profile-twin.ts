@@ -17,7 +17,7 @@ import type { Trial } from "../sweep/plan.js";
 import type { Sweep } from "../sweep/schema.js";
 import { EnvironmentError, UsageError } from "../util/errors.js";
 import { cpuCostMetrics } from "./cpu-cost.js";
-import { parseTrialOutput } from "./trial-output.js";
+import { endedEarly, parseTrialOutput } from "./trial-output.js";
 
 /** Where a run keeps its folded stacks: one file per profiled trial, beside results.json. */
 export const PROFILES_DIR = "profiles";
@@ -93,6 +93,8 @@ export async function profileTwin(
     if (outcome.result.exitCode !== 0)
       return { ...withFile, error: `the profiled netperf exited ${outcome.result.exitCode}` };
     const sample = parseTrialOutput(sweep, trial, outcome);
+    const early = endedEarly(trial, sample.elapsedSec);
+    if (early) return { ...withFile, error: early };
     const metrics = {
       ...sample.metrics,
       ...cpuCostMetrics(

@@ -37,6 +37,19 @@ export function unsteadyViolation(
 /** The steadiness rule's name, as trial records carry it. */
 export const UNSTEADY_RULE = "interim-dip-pct";
 
+/** The least share of its asked-for length a trial's netperf must have measured to count. */
+export const MIN_ELAPSED_SHARE = 0.95;
+
+/**
+ * Why a trial that exited 0 is still not a result, or null: netperf measured less than
+ * MIN_ELAPSED_SHARE of the length it was asked for. netperf ends a test early on SIGINT (a
+ * Ctrl-C that reached it) and prints the short test as a whole one, exit code 0.
+ */
+export function endedEarly(trial: Pick<Trial, "durationSec">, elapsedSec: number | null): string | null {
+  if (elapsedSec === null || elapsedSec >= trial.durationSec * MIN_ELAPSED_SHARE) return null;
+  return `netperf measured ${elapsedSec} s of the ${trial.durationSec} s asked for: it was stopped early (a signal?), not a result`;
+}
+
 export function parseTrialOutput(
   sweep: Sweep,
   trial: Trial,

@@ -36,7 +36,9 @@ export const processRunner: Runner = {
     if (!command) throw new Error("run: empty argv");
     const started = performance.now();
     return new Promise((resolve) => {
-      const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+      // a session of its own: a terminal's Ctrl-C or hang-up reaches routebench only, which decides
+      // what the running program gets (netperf ends a test early on SIGINT and reports it as whole)
+      const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"], detached: true });
       if (child.pid !== undefined) options.onSpawn?.(child.pid);
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];

@@ -135,6 +135,24 @@ describe("executeTrials", () => {
     expect(byId(noRetry.written, second)).toHaveLength(1);
   });
 
+  it("does not count a netperf that exited 0 after measuring only part of its length (a SIGINT that reached it)", async () => {
+    const sweep = sweepOf();
+    const trials = planSweep(sweep);
+    const first = trials[0]?.id ?? "";
+    // the fixture's line with netperf's ELAPSED_TIME (1.00 of the 1 s asked for) cut to 0.42
+    const short = NETPERF_STDOUT.TCP_RR.replace(",1.00,", ",0.42,");
+    expect(short).not.toBe(NETPERF_STDOUT.TCP_RR);
+    const session = new FakeSession(
+      onTrial(trials, 0, (_trial, attempt) => (attempt === 1 ? { stdout: short } : undefined)),
+    );
+    const { context, written } = contextOf(sweep, session);
+    expect(await executeTrials(context, trials, {})).toBe(true);
+    const attempts = byId(written, first);
+    expect(attempts.map((r) => r.state)).toEqual(["failed", "completed"]);
+    expect(attempts[0]?.error).toMatch(/measured 0.42 s of the 1 s asked for/);
+    expect(attempts[0]?.metrics).toBeUndefined();
+  });
+
   it("rejects a trial whose packets took the wrong path, retries it and never counts it", async () => {
     const sweep = sweepOf();
     const trials = planSweep(sweep);
