@@ -123,5 +123,12 @@ for name in rb_host rb_sock; do
   fi
 done
 
+# The CPU speed probe run between lab trials (harness/machine/cpu-probe.ts), rebuilt when its source is newer.
+if [[ ! -f native/build/rb_probe || native/rb_probe.c -nt native/build/rb_probe ]]; then
+  log "building native/build/rb_probe"
+  mkdir -p native/build
+  clang -O2 -Wall -Werror -o native/build/rb_probe native/rb_probe.c
+fi
+
 # The compiled CLI (tsc is incremental: quick when nothing changed).
 npx --no-install tsc -p tsconfig.build.json >&2

@@ -5,6 +5,7 @@
  */
 
 import type { CpuPlacement } from "../machine/cpu-placement.js";
+import type { CpuProbeReading } from "../machine/cpu-probe.js";
 import type { NetperfInvocation } from "../netperf/argv.js";
 import { INTERIM_SEC } from "../netperf/interim.js";
 import { buildStreamArgvs } from "../netperf/streams.js";
@@ -72,6 +73,11 @@ export interface BackendSession {
   readonly remoteCpu?: boolean;
   /** Kernel, CPU and netperf of the machines under test, where they are not the one routebench runs on. */
   systemUnderTest?(): Promise<SystemUnderTest>;
+  /**
+   * Runs the CPU speed probe (machine/cpu-probe.ts) on the benchmark CPU, where the backend can
+   * (the lab, on this machine); null when it could not run.
+   */
+  probeCpu?(): Promise<CpuProbeReading | null>;
   /** Puts every node in `mode` (nothing to switch for `host`) and returns the evidence that it is. */
   useMode(mode: Mode): Promise<ModeEvidence>;
   /** Runs one trial; the signal kills netperf. */

@@ -73,6 +73,17 @@ export const noiseSampleSchema = z.strictObject({
   benchCpuSec: z
     .strictObject({ user: z.number(), system: z.number(), softirq: z.number(), busy: z.number() })
     .optional(),
+  /**
+   * The CPU speed probe (machine/cpu-probe.ts) on the benchmark CPU right before and right
+   * after the trial: CPU nanoseconds of its fixed multiply chain and memory walk. A host that
+   * slows the guest shows here when nothing else in the guest does.
+   */
+  cpuProbe: z
+    .strictObject({
+      before: z.strictObject({ multiplyNs: z.number(), memoryNs: z.number() }),
+      after: z.strictObject({ multiplyNs: z.number(), memoryNs: z.number() }),
+    })
+    .optional(),
 });
 export type NoiseSample = z.output<typeof noiseSampleSchema>;
 

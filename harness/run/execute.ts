@@ -9,6 +9,7 @@
 
 import { cpus } from "node:os";
 import type { BackendSession } from "../backends/backend.js";
+import type { CpuProbeReading } from "../machine/cpu-probe.js";
 import { NOISE_RULE_REPEATS, NoiseSampler, noiseViolation } from "../machine/noise.js";
 import { NetperfParseError } from "../netperf/parse.js";
 import type { ModeEvidence, NoiseSample, TrialRecord } from "../results/schema.js";
@@ -51,6 +52,38 @@ export interface ExecuteContext {
   writeFolded?: (trialId: string, folded: string) => string;
   /** Starts reading the machine's noise over one trial; default NoiseSampler (from /proc). Tests give their own. */
   sampleNoise?: (benchCpus: readonly number[] | null) => { stop(): NoiseSample };
+  /** The last probe's reading and when it ended (performance.now()): the next trial's "before" while fresh. */
+  lastProbe?: { reading: CpuProbeReading | null; at: number };
+}
+
+/** A probe this recent (ms) is the next trial's "before": only the run loop's bookkeeping came between. */
+const PROBE_FRESH_MS = 1500;
+
+/** The probe reading right before a trial: the last one while fresh, else a new one. */
+async function probeBefore(context: ExecuteContext): Promise<CpuProbeReading | null> {
+  if (!context.session.probeCpu) return null;
+  const last = context.lastProbe;
+  if (last && performance.now() - last.at < PROBE_FRESH_MS) return last.reading;
+  return context.session.probeCpu();
+}
+
+/** The probe right after a trial, kept as the next trial's "before". */
+async function probeAfter(context: ExecuteContext): Promise<CpuProbeReading | null> {
+  if (!context.session.probeCpu) return null;
+  const reading = await context.session.probeCpu();
+  context.lastProbe = { reading, at: performance.now() };
+  return reading;
+}
+
+/** The trial's noise with the probe's two readings, when both exist. */
+function withProbe(
+  noise: NoiseSample,
+  before: CpuProbeReading | null,
+  after: CpuProbeReading | null,
+): NoiseSample {
+  if (!before || !after) return noise;
+  const part = (r: CpuProbeReading) => ({ multiplyNs: r.multiplyNs, memoryNs: r.memoryNs });
+  return { ...noise, cpuProbe: { before: part(before), after: part(after) } };
 }
 
 /**
@@ -111,6 +144,8 @@ async function attempt(
   const remote = context.session.remoteCpu === true;
   // the benchmark CPUs are this machine's on the lab; on Kubernetes they are the test nodes' (the outcome reads them)
   const benchCpus = remote ? null : context.session.cpuPlacement.cpus;
+  // the probe before the sampler starts: its CPU time is not the trial's
+  const probed = await probeBefore(context);
   const sampler = context.sampleNoise?.(benchCpus) ?? new NoiseSampler(benchCpus);
   const startedAt = new Date().toISOString();
   const base = {
@@ -124,7 +159,8 @@ async function attempt(
   };
   try {
     const outcome = await context.session.runTrial(trial, context.control.kill.signal);
-    const noise = sampler.stop();
+    const sampled = sampler.stop(); // before the probe: its CPU time is not the trial's
+    const noise = withProbe(sampled, probed, await probeAfter(context));
     const { result } = outcome;
     const record: TrialRecord = {
       ...base,

@@ -174,7 +174,6 @@ export class KubernetesSession implements BackendSession {
     const serverIp = trialTarget(cluster, serverRole, trial);
     if (!cluster.plans.some((p) => p.role === clientRole))
       throw new EnvironmentError(`no ${serverRole} pod for ${trial.id}`);
-    const streams = trial.point.streams ?? 1;
     const argvs = trialNetperfArgvs(
       trial,
       serverIp,

@@ -10,6 +10,7 @@
  */
 import { existsSync } from "node:fs";
 import { type CpuPlacement, keepHarnessOff, resolveCpuPlacement } from "../../machine/cpu-placement.js";
+import { type CpuProbeReading, runCpuProbe } from "../../machine/cpu-probe.js";
 import type { ModeEvidence, PathCheck } from "../../results/schema.js";
 import type { Trial } from "../../sweep/plan.js";
 import type { Sweep } from "../../sweep/schema.js";
@@ -123,6 +124,12 @@ export class LabSession implements BackendSession {
       cpuPlacement: this.cpuPlacement,
       tcpStreamSocketBufferBytes: this.socketBufferBytes,
     };
+  }
+
+  /** The probe on the client's CPU (both ends share it by default); none when the run is not pinned. */
+  async probeCpu(): Promise<CpuProbeReading | null> {
+    const cpu = this.cpuPlacement.client ?? this.cpuPlacement.cpus?.[0];
+    return cpu === undefined || cpu === null ? null : runCpuProbe(this.runner, cpu);
   }
 
   async useMode(mode: Trial["mode"]): Promise<ModeEvidence> {
