@@ -35,3 +35,54 @@ export async function runCpuProbe(runner: Runner, cpu: number): Promise<CpuProbe
   const result = await runner.run(["taskset", "-c", String(cpu), CPU_PROBE_BINARY], { timeoutMs: 5000 });
   return result.exitCode === 0 ? parseCpuProbe(result.stdout) : null;
 }
+
+/** The noise rule the probe feeds, as trial records carry it. */
+export const HOST_SLOW_RULE = "host-slow-pct";
+
+/** Which part of the probe the rule reads. */
+export const HOST_SLOW_PART: keyof Pick<CpuProbeReading, "multiplyNs" | "memoryNs"> = "multiplyNs";
+
+/**
+ * How much slower than the run's baseline (percent) the probe may run before or after a trial
+ * before the trial is noise. Chosen by measurement (`bench:host-slow`): the quiet trials' probes
+ * against the slow episodes'.
+ */
+export const HOST_SLOW_PCT = 15;
+
+/** Readings the run needs before its baseline means anything (about four trials' worth). */
+export const PROBE_BASELINE_MIN = 8;
+
+/** The share of the run's readings below the baseline: a fast-machine figure that one slow start cannot move. */
+const BASELINE_QUANTILE = 0.1;
+
+type ProbeParts = { multiplyNs: number; memoryNs: number };
+
+/**
+ * The run's baseline for the probe's `part`: the 10th percentile of every reading so far
+ * (before and after each attempt's trial), or null while there are fewer than
+ * PROBE_BASELINE_MIN. A low quantile, not the median: a run that starts inside a slow episode
+ * must not take the episode for the machine's speed. Pure.
+ */
+export function probeBaseline(
+  probes: readonly { before: ProbeParts; after: ProbeParts }[],
+  part: keyof ProbeParts = HOST_SLOW_PART,
+): number | null {
+  const values = probes.flatMap((p) => [p.before[part], p.after[part]]).sort((a, b) => a - b);
+  if (values.length < PROBE_BASELINE_MIN) return null;
+  return values[Math.floor(BASELINE_QUANTILE * (values.length - 1))] ?? null;
+}
+
+/**
+ * The host-slow rule broken, or null: the slower of the probes before and after the trial,
+ * percent above the run's baseline, over HOST_SLOW_PCT. Null without a baseline. Pure.
+ */
+export function hostSlowViolation(
+  probe: { before: ProbeParts; after: ProbeParts } | undefined,
+  baseline: number | null,
+  part: keyof ProbeParts = HOST_SLOW_PART,
+  thresholdPct: number = HOST_SLOW_PCT,
+): { name: string; threshold: number; value: number } | null {
+  if (!probe || baseline === null || baseline <= 0) return null;
+  const value = Math.round((Math.max(probe.before[part], probe.after[part]) / baseline - 1) * 1000) / 10;
+  return value > thresholdPct ? { name: HOST_SLOW_RULE, threshold: thresholdPct, value } : null;
+}
