@@ -25,21 +25,83 @@ export function pointsNeedingRepetitions(
   points: readonly Point[],
   records: readonly TrialRecord[],
 ): Point[] {
+  return repetitionNeeds(sweep, points, records).map((need) => need.point);
+}
+
+/** A point that needs another block, with its pairs and its widest interval now (null: none yet). */
+export interface RepetitionNeed {
+  point: Point;
+  pairs: number;
+  worstHalfWidth: number | null;
+}
+
+/** The points that need another block (pointsNeedingRepetitions), with where each stands. */
+export function repetitionNeeds(
+  sweep: Sweep,
+  points: readonly Point[],
+  records: readonly TrialRecord[],
+): RepetitionNeed[] {
   const target = sweep.targetCiPct;
   if (!target) return [];
   const pair = precisionPair(sweep.modes);
   if (!pair) return [];
-  return points.filter((point) => {
+  return points.flatMap((point) => {
     const mine = new PointTrials(point.key, records, sweep.order);
     const blocks = new Set(mine.completed.map((r) => r.block));
-    if (blocks.size >= sweep.maxRepetitions) return false;
-    if (blocks.size < sweep.repetitions) return true;
+    if (blocks.size >= sweep.maxRepetitions) return [];
+    if (blocks.size < sweep.repetitions) return [{ point, pairs: blocks.size, worstHalfWidth: null }];
     const metrics = comparedMetrics(sweep, point.test);
     const compared = metrics.flatMap(
       (metric) => comparePoint(sweep, point, mine, metric, pair.baseline, pair.candidate) ?? [],
     );
-    return pointPrecision(compared, metrics.length, target).reached === false;
+    const precision = pointPrecision(compared, metrics.length, target);
+    return precision.reached === false
+      ? [{ point, pairs: precision.pairs, worstHalfWidth: precision.worstHalfWidth }]
+      : [];
   });
+}
+
+/**
+ * Pairs a point still needs for ±targetPct, from where it stands: an interval narrows as
+ * 1/√n, so n·(w/target)² in all, less the n it has. At least 1; null without an interval.
+ */
+export function pairsStillNeeded(need: RepetitionNeed, targetPct: number): number | null {
+  if (need.worstHalfWidth === null) return null;
+  const total = need.pairs * ((need.worstHalfWidth * 100) / targetPct) ** 2;
+  return Math.max(1, Math.ceil(total - need.pairs));
+}
+
+/**
+ * Which of the needing points the next block runs when the time budget binds: every point
+ * without an interval yet (it has not had the sweep's repetitions), then the others by the
+ * pairs they still need, fewest first, as long as all of theirs fit in the point-blocks left
+ * (one point-block: one trial per mode). Spending the rest on points that would still miss
+ * the target when it runs out would leave more points short. When none fits, the one that
+ * needs fewest (the budget may yet carry it). Without a budget, every needing point. Pure.
+ */
+export function allocateBlock(
+  needs: readonly RepetitionNeed[],
+  targetPct: number,
+  pointBlocksLeft: number | null,
+): Point[] {
+  if (pointBlocksLeft === null) return needs.map((need) => need.point);
+  const first = needs.filter((need) => need.worstHalfWidth === null);
+  const ranked = needs
+    .flatMap((need) => {
+      const still = pairsStillNeeded(need, targetPct);
+      return still === null ? [] : [{ need, still }];
+    })
+    .sort((a, b) => a.still - b.still);
+  let left = pointBlocksLeft - first.length;
+  const chosen = [...first];
+  for (const { need, still } of ranked) {
+    if (still > left) break;
+    chosen.push(need);
+    left -= still;
+  }
+  if (chosen.length === 0 && ranked[0]) chosen.push(ranked[0].need);
+  // in plan order, as the block interleaves them
+  return needs.filter((need) => chosen.includes(need)).map((need) => need.point);
 }
 
 /**
@@ -54,14 +116,17 @@ export async function extendToTargetCi(
   const { sweep } = context;
   let block = Math.max(0, ...context.records.map((r) => r.block));
   for (;;) {
-    const needing = pointsNeedingRepetitions(sweep, points, context.records);
+    const needs = repetitionNeeds(sweep, points, context.records);
     // Bounded by block count too, so points whose trials keep failing cannot loop forever.
-    if (needing.length === 0 || block >= sweep.maxRepetitions) return true;
+    if (needs.length === 0 || block >= sweep.maxRepetitions) return true;
+    let needing = needs.map((need) => need.point);
     if (sweep.timeBudgetMin !== undefined) {
       const spent = trialSeconds(context.records);
       const perTrial = spent / Math.max(1, context.records.length);
-      const next = needing.length * sweep.modes.length * perTrial;
-      if (spent + next > sweep.timeBudgetMin * 60) return true;
+      const pointBlock = sweep.modes.length * perTrial;
+      const left = Math.floor((sweep.timeBudgetMin * 60 - spent) / pointBlock);
+      needing = allocateBlock(needs, sweep.targetCiPct ?? 0, left);
+      if (spent + needing.length * pointBlock > sweep.timeBudgetMin * 60) return true;
     }
     block++;
     const finished = await executeTrials(context, planBlock(sweep, needing, block), currentMode);
