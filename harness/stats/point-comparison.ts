@@ -13,14 +13,8 @@ import type { Comparison } from "../results/summary-schema.js";
 import type { Segment } from "../sweep/plan.js";
 import { keyOf, type PointKey } from "../sweep/point.js";
 import type { Sweep } from "../sweep/schema.js";
-import {
-  comparesRouting,
-  lowerIsBetter,
-  type MetricName,
-  type Mode,
-  ROUTING_MODES,
-  switchesRouting,
-} from "../vocabulary/vocabulary.js";
+import { lowerIsBetter, type MetricName, type Mode, switchesRouting } from "../vocabulary/vocabulary.js";
+import { comparedPairs } from "./metrics.js";
 import { MIN_PAIRS, pairedRatio, type RatioEstimate, relativeHalfWidth, unpairedRatio } from "./ratio.js";
 import { segmentRatio } from "./segments.js";
 
@@ -243,11 +237,14 @@ export function comparePoint(
   };
 }
 
-/** The pair whose precision a point is judged by: eBPF against legacy, else the sweep's first two modes. */
+/**
+ * The pair whose precision a point is judged by (the summary's precision rows and the adaptive
+ * rule): the first pair the sweep compares (metrics.ts `comparedPairs`), so eBPF against legacy
+ * when both ran, else a baseline against a routing mode. Null when the sweep compares no pair
+ * (one mode, or host and direct only): there is no precision to state or to reach.
+ */
 export function precisionPair(modes: readonly Mode[]): { baseline: Mode; candidate: Mode } | null {
-  if (comparesRouting(modes)) return { baseline: ROUTING_MODES[0], candidate: ROUTING_MODES[1] };
-  const [baseline, candidate] = modes;
-  return baseline && candidate ? { baseline, candidate } : null;
+  return comparedPairs(modes)[0] ?? null;
 }
 
 /** How precise a point's comparisons of its precision pair got, and whether that reached the target. */
