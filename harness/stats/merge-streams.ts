@@ -56,13 +56,18 @@ export class NoTransactionsError extends Error {
   override name = "NoTransactionsError";
   constructor(instances: number) {
     super(
-      `every netperf instance (${instances} of ${instances}) reported 0 transactions: the trial measured nothing`,
+      instances === 1
+        ? "netperf reported 0 transactions: the trial measured nothing"
+        : `every netperf instance (${instances} of ${instances}) reported 0 transactions: the trial measured nothing`,
     );
   }
 }
 
-/** An instance that timed no transaction: a rate of 0, or under half a transaction over its elapsed time (what a latency bracket counts). */
-function timedNone(sample: NetperfSample): boolean {
+/**
+ * A request/response netperf that timed no transaction: a rate of 0, or under half a
+ * transaction over its elapsed time (what a latency bracket counts). False for a stream test.
+ */
+export function timedNoTransaction(sample: NetperfSample): boolean {
   const rate = sample.metrics.transactionsPerSec ?? sample.metrics.connectionsPerSec;
   const n = transactions(sample);
   return rate === 0 || (n !== undefined && Math.round(n) === 0);
@@ -106,7 +111,7 @@ export function mergeStreams(
   const isRr = perInstance.every(
     (m) => m.transactionsPerSec !== undefined || m.connectionsPerSec !== undefined,
   );
-  if (isRr && instances.every(timedNone)) throw new NoTransactionsError(instances.length);
+  if (isRr && instances.every(timedNoTransaction)) throw new NoTransactionsError(instances.length);
   const metrics: Metrics = {};
   const set = (name: keyof Metrics, value: number | undefined) => {
     if (value !== undefined) metrics[name] = value;

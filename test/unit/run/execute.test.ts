@@ -485,6 +485,26 @@ describe("streams, witnesses and CPU cost in the run loop", () => {
     expect(givenUpTrials(all.written, sweep.retries)).toEqual([trials[0]?.id]);
   });
 
+  it("fails a one-instance attempt that timed no transaction as well, instead of a rate of 0", async () => {
+    const sweep = sweepOf("placements: [same-node]\n");
+    const fields = NETPERF_STDOUT.TCP_RR.trim().split("\n").at(-1)?.split(",") ?? [];
+    for (const i of [0, 2, 3, 4, 5, 6, 7, 8, 9]) fields[i] = "0";
+    const trials = planSweep(sweep);
+    const session = new FakeSession(
+      onTrial(trials, 0, (_t, attempt) => (attempt === 1 ? { stdout: `${fields.join(",")}\n` } : undefined)),
+    );
+    const { context, written } = contextOf(sweep, session);
+    expect(await executeTrials(context, trials, {})).toBe(true);
+    const first = byId(written, trials[0]?.id as string);
+    expect(first.map((r) => r.state)).toEqual(["failed", "completed"]);
+    expect(first[0]).toMatchObject({
+      exitCode: 0,
+      error: "netperf reported 0 transactions: the trial measured nothing",
+    });
+    expect(first[0]?.metrics).toBeUndefined();
+    expect(first[1]?.metrics?.transactionsPerSec).toBeGreaterThan(0);
+  });
+
   it("runs the witness after a completed trial at its test's points and puts both ratios in the summary", async () => {
     const sweep = sweepOf("witness: sockperf\nplacements: [same-node]\n");
     const sockperf = fixture("witness/sockperf-pp-tcp-rtt.txt");

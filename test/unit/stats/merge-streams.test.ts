@@ -10,7 +10,11 @@
 import { describe, expect, it } from "vitest";
 import type { Metrics, NetperfSample } from "../../../harness/netperf/parse.js";
 import { boundPooledPercentile } from "../../../harness/stats/merge-latency.js";
-import { mergeStreams, NoTransactionsError } from "../../../harness/stats/merge-streams.js";
+import {
+  mergeStreams,
+  NoTransactionsError,
+  timedNoTransaction,
+} from "../../../harness/stats/merge-streams.js";
 
 const sample = (metrics: Metrics, elapsedSec: number | null = 2, minLatency = "10"): NetperfSample =>
   ({ metrics, elapsedSec, raw: { MIN_LATENCY: minLatency } }) as unknown as NetperfSample;
@@ -151,6 +155,11 @@ describe("mergeStreams, by hand", () => {
     expect(new NoTransactionsError(4).message).toBe(
       "every netperf instance (4 of 4) reported 0 transactions: the trial measured nothing",
     );
+    expect(new NoTransactionsError(1).message).toBe(
+      "netperf reported 0 transactions: the trial measured nothing",
+    );
+    expect([rr(0), rr(0.2), rr(0, null), rr(1)].map(timedNoTransaction)).toEqual([true, true, true, false]);
+    expect(timedNoTransaction(sample({ throughputMbps: 0 }))).toBe(false);
     // under half a transaction each over 2 s (0.2/s): no transaction to rank a percentile by
     expect(() => mergeStreams([rr(0.2), rr(0.2)], [50])).toThrow(NoTransactionsError);
     // a rate of 0 with no elapsed time is still no transaction
