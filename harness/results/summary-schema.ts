@@ -119,7 +119,7 @@ export const comparisonSchema = z.strictObject({
   caveat: z.string().optional(),
 });
 
-/** How long a point took and how precise its eBPF/legacy comparison got. */
+/** How long a point took and how precise the comparison of its precision pair got (eBPF/legacy when both ran). */
 const pointPrecisionSchema = z.strictObject({
   key: z.string(),
   ...pointKeyShape,
@@ -127,9 +127,9 @@ const pointPrecisionSchema = z.strictObject({
   pairs: z.number().int(),
   /** Seconds its attempts took, start to finish (repeats and rejected attempts included). */
   seconds: z.number(),
-  /** The widest eBPF/legacy interval over its compared metrics (0.03 = ±3%); null without one. */
+  /** The precision pair's widest interval over its compared metrics (0.03 = ±3%); null without one. */
   worstHalfWidth: z.number().nullable(),
-  /** Whether every interval got within the sweep's target; null without a target. */
+  /** Whether every interval got within the sweep's target; null without a target or a compared pair. */
   reached: z.boolean().nullable(),
 });
 

@@ -13,6 +13,7 @@ import { type CpuProbeReading, hostSlowViolation, probeBaseline } from "../machi
 import { NOISE_RULE_REPEATS, NoiseSampler, noiseViolation } from "../machine/noise.js";
 import { NetperfParseError } from "../netperf/parse.js";
 import type { ModeEvidence, NoiseSample, TrialRecord } from "../results/schema.js";
+import { NoTransactionsError } from "../stats/merge-streams.js";
 import { trialSeconds } from "../stats/summary.js";
 import type { Trial } from "../sweep/plan.js";
 import type { Sweep } from "../sweep/schema.js";
@@ -243,6 +244,8 @@ async function attempt(
     } catch (error) {
       if (error instanceof NetperfParseError)
         return { ...record, error: `unparseable netperf output: ${error.message}` };
+      // a streams trial that measured nothing: failed like a netperf that exited non-zero, retried
+      if (error instanceof NoTransactionsError) return { ...record, error: error.message };
       throw error;
     }
   } catch (error) {

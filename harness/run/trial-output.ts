@@ -8,7 +8,7 @@ import type { BackendSession, TrialOutcome } from "../backends/backend.js";
 import { DIP_THRESHOLD_PCT, interimDipPct, parseInterim } from "../netperf/interim.js";
 import { type Metrics, parseNetperfOutput } from "../netperf/parse.js";
 import type { TrialRecord } from "../results/schema.js";
-import { mergeStreams } from "../stats/merge-streams.js";
+import { mergeStreams, NoTransactionsError, timedNoTransaction } from "../stats/merge-streams.js";
 import type { Trial } from "../sweep/plan.js";
 import { type Sweep, testPercentiles } from "../sweep/schema.js";
 import { EnvironmentError } from "../util/errors.js";
@@ -56,7 +56,12 @@ export function parseTrialOutput(
   outcome: TrialOutcome,
 ): { metrics: Metrics; elapsedSec: number | null; streams?: TrialRecord["streams"] } {
   const instances = outcome.instances ?? [];
-  if (instances.length < 2) return parseNetperfOutput(trial.point.test, outcome.result.stdout);
+  if (instances.length < 2) {
+    // as for several instances (mergeStreams): no transaction is no figure, not a rate of 0
+    const sample = parseNetperfOutput(trial.point.test, outcome.result.stdout);
+    if (timedNoTransaction(sample)) throw new NoTransactionsError(1);
+    return sample;
+  }
   const samples = instances.map((instance) => parseNetperfOutput(trial.point.test, instance.stdout));
   const merged = mergeStreams(samples, testPercentiles(sweep, trial.point.test));
   const elapsed = samples.map((s) => s.elapsedSec).filter((e): e is number => e !== null);

@@ -47,6 +47,32 @@ function instanceLatency(sample: NetperfSample): InstanceLatency | null {
   return { transactions: n, minUs: min, maxUs: maxLatencyUs, percentilesUs };
 }
 
+/**
+ * A request/response trial whose every instance timed no transaction: nothing was measured, so
+ * there is no rate or latency to merge. The run loop records the attempt as failed with this
+ * message (and retries it), as it does a netperf that exited non-zero.
+ */
+export class NoTransactionsError extends Error {
+  override name = "NoTransactionsError";
+  constructor(instances: number) {
+    super(
+      instances === 1
+        ? "netperf reported 0 transactions: the trial measured nothing"
+        : `every netperf instance (${instances} of ${instances}) reported 0 transactions: the trial measured nothing`,
+    );
+  }
+}
+
+/**
+ * A request/response netperf that timed no transaction: a rate of 0, or under half a
+ * transaction over its elapsed time (what a latency bracket counts). False for a stream test.
+ */
+export function timedNoTransaction(sample: NetperfSample): boolean {
+  const rate = sample.metrics.transactionsPerSec ?? sample.metrics.connectionsPerSec;
+  const n = transactions(sample);
+  return rate === 0 || (n !== undefined && Math.round(n) === 0);
+}
+
 /** The mean latency of all the instances' transactions together. */
 function pooledMeanUs(instances: readonly NetperfSample[]): number | undefined {
   let weighted = 0;
@@ -73,7 +99,8 @@ function mergeLatency(
 
 /**
  * Merges the instances of one trial. `percents` are the sweep's latency percentiles
- * (50, 90, 99). Throws when there is no instance.
+ * (50, 90, 99). Throws when there is no instance, and NoTransactionsError when every instance
+ * of a request/response test timed no transaction (one that timed none among others adds 0).
  */
 export function mergeStreams(
   instances: readonly NetperfSample[],
@@ -81,6 +108,10 @@ export function mergeStreams(
 ): MergedStreams {
   if (instances.length === 0) throw new Error("mergeStreams needs at least one netperf instance");
   const perInstance = instances.map((i) => i.metrics);
+  const isRr = perInstance.every(
+    (m) => m.transactionsPerSec !== undefined || m.connectionsPerSec !== undefined,
+  );
+  if (isRr && instances.every(timedNoTransaction)) throw new NoTransactionsError(instances.length);
   const metrics: Metrics = {};
   const set = (name: keyof Metrics, value: number | undefined) => {
     if (value !== undefined) metrics[name] = value;
@@ -101,9 +132,6 @@ export function mergeStreams(
   set("meanLatencyUs", pooledMeanUs(instances));
   const maxima = perInstance.map((m) => m.maxLatencyUs);
   if (maxima.every((m) => m !== undefined)) set("maxLatencyUs", Math.max(...(maxima as number[])));
-  const isRr = perInstance.every(
-    (m) => m.transactionsPerSec !== undefined || m.connectionsPerSec !== undefined,
-  );
   const latency = isRr ? mergeLatency(instances, percents) : null;
   return { streams: instances.length, metrics, perInstance, latency };
 }

@@ -50,3 +50,11 @@ export const COMPARED_PAIRS: readonly { baseline: Mode; candidate: Mode }[] = [
   { baseline: "direct", candidate: "ebpf" },
   { baseline: "direct", candidate: "legacy" },
 ];
+
+/**
+ * The mode pairs a sweep of `modes` compares: those of COMPARED_PAIRS whose two modes both run,
+ * in its order (eBPF/legacy first). The summary compares these and no other pair.
+ */
+export function comparedPairs(modes: readonly Mode[]): { baseline: Mode; candidate: Mode }[] {
+  return COMPARED_PAIRS.filter((p) => modes.includes(p.baseline) && modes.includes(p.candidate));
+}

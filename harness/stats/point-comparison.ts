@@ -13,14 +13,8 @@ import type { Comparison } from "../results/summary-schema.js";
 import type { Segment } from "../sweep/plan.js";
 import { keyOf, type PointKey } from "../sweep/point.js";
 import type { Sweep } from "../sweep/schema.js";
-import {
-  comparesRouting,
-  lowerIsBetter,
-  type MetricName,
-  type Mode,
-  ROUTING_MODES,
-  switchesRouting,
-} from "../vocabulary/vocabulary.js";
+import { lowerIsBetter, type MetricName, type Mode, switchesRouting } from "../vocabulary/vocabulary.js";
+import { comparedPairs } from "./metrics.js";
 import { MIN_PAIRS, pairedRatio, type RatioEstimate, relativeHalfWidth, unpairedRatio } from "./ratio.js";
 import { segmentRatio } from "./segments.js";
 
@@ -120,20 +114,39 @@ export class PointTrials {
   }
 
   /**
+   * The one noisy-pair rule (`comparePoint` and `pairs`): `estimate` of the values without the
+   * pairs with a noisy trial (`usable`); when a noisy pair was left out and that is `tooFew`
+   * (under MIN_PAIRS pairs, or no interval), `estimate` of every pair, marked `noisyIncluded`.
+   */
+  withNoisyRule<T>(
+    baseline: Mode,
+    candidate: Mode,
+    value: ValueOf,
+    estimate: (baseline: ReadonlyMap<number, number>, candidate: ReadonlyMap<number, number>) => T,
+    tooFew: (clean: T) => boolean,
+  ): { estimate: T; noisyPairs: number; noisyIncluded: boolean } {
+    const usable = this.usable(baseline, candidate, value);
+    const clean = estimate(usable.baseline, usable.candidate);
+    const noisyIncluded = usable.noisyPairs > 0 && tooFew(clean);
+    return {
+      estimate: noisyIncluded ? estimate(this.values(baseline, value), this.values(candidate, value)) : clean,
+      noisyPairs: usable.noisyPairs,
+      noisyIncluded,
+    };
+  }
+
+  /**
    * The blocks in which both modes have a value, in block order: those `comparePoint` counts
    * (no noisy pair, unless fewer than MIN_PAIRS are left, when its estimate is every pair's).
    */
   pairs(baseline: Mode, candidate: Mode, value: ValueOf): BlockPair[] {
-    const usable = this.usable(baseline, candidate, value);
-    const shared = (b: Map<number, number>, c: Map<number, number>) =>
+    const shared = (b: ReadonlyMap<number, number>, c: ReadonlyMap<number, number>) =>
       [...b.keys()]
         .filter((block) => c.has(block))
         .sort((x, y) => x - y)
         .map((block) => ({ block, baseline: b.get(block) as number, candidate: c.get(block) as number }));
-    const clean = shared(usable.baseline, usable.candidate);
-    return usable.noisyPairs > 0 && clean.length < MIN_PAIRS
-      ? shared(this.values(baseline, value), this.values(candidate, value))
-      : clean;
+    return this.withNoisyRule(baseline, candidate, value, shared, (clean) => clean.length < MIN_PAIRS)
+      .estimate;
   }
 }
 
@@ -209,8 +222,6 @@ export function comparePoint(
   /** The sweep's segments (segmented design), else none. */
   segments: readonly Segment[] = [],
 ): Estimated | null {
-  const usable = trials.usable(baseline, candidate, metric);
-  const { noisyPairs } = usable;
   const routing = switchesRouting(baseline) && switchesRouting(candidate);
   const design = (b: ReadonlyMap<number, number>, c: ReadonlyMap<number, number>) =>
     compareModes(
@@ -221,13 +232,15 @@ export function comparePoint(
     );
   // the pairs without a noisy trial decide; when they are too few for an interval, the estimate
   // of every pair is shown instead, and the judge calls it undecided (noisy pairs), not a finding
-  const clean = design(usable.baseline, usable.candidate);
   const tooFew = (e: Estimate | null) =>
     e === null || (e.segments !== undefined ? e.ciLow === null : e.n < MIN_PAIRS);
-  const noisyIncluded = noisyPairs > 0 && tooFew(clean);
-  const estimate = noisyIncluded
-    ? design(trials.values(baseline, metric), trials.values(candidate, metric))
-    : clean;
+  const { estimate, noisyPairs, noisyIncluded } = trials.withNoisyRule(
+    baseline,
+    candidate,
+    metric,
+    design,
+    tooFew,
+  );
   if (!estimate) return null;
   return {
     ...keyOf(point),
@@ -243,11 +256,14 @@ export function comparePoint(
   };
 }
 
-/** The pair whose precision a point is judged by: eBPF against legacy, else the sweep's first two modes. */
+/**
+ * The pair whose precision a point is judged by (the summary's precision rows and the adaptive
+ * rule): the first pair the sweep compares (metrics.ts `comparedPairs`), so eBPF against legacy
+ * when both ran, else a baseline against a routing mode. Null when the sweep compares no pair
+ * (one mode, or host and direct only): there is no precision to state or to reach.
+ */
 export function precisionPair(modes: readonly Mode[]): { baseline: Mode; candidate: Mode } | null {
-  if (comparesRouting(modes)) return { baseline: ROUTING_MODES[0], candidate: ROUTING_MODES[1] };
-  const [baseline, candidate] = modes;
-  return baseline && candidate ? { baseline, candidate } : null;
+  return comparedPairs(modes)[0] ?? null;
 }
 
 /** How precise a point's comparisons of its precision pair got, and whether that reached the target. */

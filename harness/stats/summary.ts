@@ -27,7 +27,7 @@ import type { Sweep } from "../sweep/schema.js";
 import { describe } from "./describe.js";
 import { judgeFamily, SIGNIFICANCE } from "./judge.js";
 import { medianInterval } from "./median-interval.js";
-import { COMPARED_PAIRS, comparedMetrics, summaryMetrics } from "./metrics.js";
+import { comparedMetrics, comparedPairs, summaryMetrics } from "./metrics.js";
 import {
   comparePoint,
   type Estimated,
@@ -88,14 +88,15 @@ export function summarise(sweep: Sweep, points: readonly Point[], trials: readon
         });
       }
       if (!compared.includes(metric)) continue;
-      for (const { baseline, candidate } of COMPARED_PAIRS) {
-        if (!sweep.modes.includes(baseline) || !sweep.modes.includes(candidate)) continue;
+      for (const { baseline, candidate } of comparedPairs(sweep.modes)) {
         const comparison = comparePoint(sweep, point, mine, metric, baseline, candidate, segments);
         if (comparison) estimated.push(comparison);
       }
     }
   }
   const judged = judgeFamily(estimated);
+  // no compared pair (one mode, or host and direct only): no precision to reach, as the adaptive
+  // rule adds no block for it
   const pair = precisionPair(sweep.modes);
   const byPoint = groupByPoint(
     judged.filter((c) => c.baseline === pair?.baseline && c.candidate === pair?.candidate),
@@ -104,7 +105,7 @@ export function summarise(sweep: Sweep, points: readonly Point[], trials: readon
     const reached = pointPrecision(
       byPoint.get(point) ?? [],
       comparedMetrics(sweep, point.test).length,
-      sweep.targetCiPct,
+      pair ? sweep.targetCiPct : undefined,
     );
     return {
       key: point.key,

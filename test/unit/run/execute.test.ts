@@ -448,6 +448,63 @@ describe("streams, witnesses and CPU cost in the run loop", () => {
     }
   });
 
+  it("fails an attempt whose every netperf instance timed no transaction, retries it, and goes on", async () => {
+    const sweep = parseSweep(
+      'name: s\nmodes: [legacy, ebpf]\ntests: [{test: TCP_RR, sizes: ["1,1"]}]\nplacements: [same-node]\nstreams: [4]\nduration: 1\nrepetitions: 1\nretries: 1\n',
+      "s.yaml",
+    );
+    // the same netperf lines with no transaction: rate, throughput and latencies 0
+    const none = instances.map((csv) => {
+      const fields = csv.trim().split(",");
+      for (const i of [0, 2, 3, 4, 5, 6, 7, 8, 9]) fields[i] = "0";
+      return `${fields.join(",")}\n`;
+    });
+    const trials = planSweep(sweep);
+    const session = new FakeSession(
+      onTrial(trials, 0, (_t, attempt) => ({ instances: attempt === 1 ? none : instances })),
+    );
+    const { context, written } = contextOf(sweep, session);
+    expect(await executeTrials(context, trials, {})).toBe(true);
+    const first = byId(written, trials[0]?.id as string);
+    expect(first.map((r) => r.state)).toEqual(["failed", "completed"]);
+    expect(first[0]).toMatchObject({
+      exitCode: 0,
+      error: "every netperf instance (4 of 4) reported 0 transactions: the trial measured nothing",
+    });
+    // no figure is made up for the failed attempt; its argv and output are kept
+    expect(first[0]?.metrics).toBeUndefined();
+    expect(first[0]?.streams).toBeUndefined();
+    expect(first[0]?.argv.length).toBeGreaterThan(0);
+    expect(first[1]?.metrics?.transactionsPerSec).toBeCloseTo(129083.408, 3);
+    // the other trial ran as planned
+    expect(byId(written, trials[1]?.id as string).map((r) => r.state)).toEqual(["completed"]);
+    // every attempt timing nothing: given up after its retries, the run still finishes
+    const never = new FakeSession(onTrial(trials, 0, () => ({ instances: none })));
+    const all = contextOf(sweep, never);
+    expect(await executeTrials(all.context, trials, {})).toBe(true);
+    expect(givenUpTrials(all.written, sweep.retries)).toEqual([trials[0]?.id]);
+  });
+
+  it("fails a one-instance attempt that timed no transaction as well, instead of a rate of 0", async () => {
+    const sweep = sweepOf("placements: [same-node]\n");
+    const fields = NETPERF_STDOUT.TCP_RR.trim().split("\n").at(-1)?.split(",") ?? [];
+    for (const i of [0, 2, 3, 4, 5, 6, 7, 8, 9]) fields[i] = "0";
+    const trials = planSweep(sweep);
+    const session = new FakeSession(
+      onTrial(trials, 0, (_t, attempt) => (attempt === 1 ? { stdout: `${fields.join(",")}\n` } : undefined)),
+    );
+    const { context, written } = contextOf(sweep, session);
+    expect(await executeTrials(context, trials, {})).toBe(true);
+    const first = byId(written, trials[0]?.id as string);
+    expect(first.map((r) => r.state)).toEqual(["failed", "completed"]);
+    expect(first[0]).toMatchObject({
+      exitCode: 0,
+      error: "netperf reported 0 transactions: the trial measured nothing",
+    });
+    expect(first[0]?.metrics).toBeUndefined();
+    expect(first[1]?.metrics?.transactionsPerSec).toBeGreaterThan(0);
+  });
+
   it("runs the witness after a completed trial at its test's points and puts both ratios in the summary", async () => {
     const sweep = sweepOf("witness: sockperf\nplacements: [same-node]\n");
     const sockperf = fixture("witness/sockperf-pp-tcp-rtt.txt");

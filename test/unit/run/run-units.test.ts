@@ -201,4 +201,39 @@ describe("--target-ci", () => {
     expect(pointsNeedingRepetitions({ ...sweep, maxRepetitions: 6 }, points, noisy)).toEqual([]);
     expect(pointsNeedingRepetitions({ ...sweep, targetCiPct: undefined }, points, noisy)).toEqual([]);
   });
+
+  it("judges the pair the summary states: host/eBPF with host, direct and eBPF; nothing without a compared pair", async () => {
+    const { syntheticTrials } = await import("../../../harness/bench/synthetic.js");
+    const { parseSweep } = await import("../../../harness/sweep/load.js");
+    const { sweepPoints } = await import("../../../harness/sweep/plan.js");
+    const { pointsNeedingRepetitions } = await import("../../../harness/run/adaptive.js");
+    const { seededRandom } = await import("../../../harness/util/random.js");
+    const sweep = parseSweep(
+      "modes: [host, direct, ebpf]\ntests: [{test: TCP_RR}]\nplacements: [same-node]\nrepetitions: 6\nduration: 1\ntargetCiPct: 5\nmaxRepetitions: 20\n",
+      "x.yaml",
+    );
+    const points = sweepPoints(sweep);
+    const quiet = syntheticTrials(sweep, { effect: { ebpf: 1.2 }, drift: 0.01, cv: 0.005, seed: 1 });
+    // direct alone ±40% noisy: host/direct, never compared, would be far wider than the target
+    const random = seededRandom(3);
+    const directNoisy = quiet.map((t) => {
+      if (t.mode !== "direct" || !t.metrics) return t;
+      const f = 1 + 0.8 * (random() - 0.5);
+      const metrics = Object.fromEntries(Object.entries(t.metrics).map(([k, v]) => [k, (v as number) * f]));
+      return { ...t, metrics };
+    });
+    expect(pointsNeedingRepetitions(sweep, points, directNoisy)).toEqual([]);
+    // eBPF noisy instead: host/eBPF is the pair judged, and it needs more blocks
+    const ebpfNoisy = directNoisy.map(
+      (t) =>
+        ({ ...t, mode: t.mode === "direct" ? "ebpf" : t.mode === "ebpf" ? "direct" : t.mode }) as typeof t,
+    );
+    expect(pointsNeedingRepetitions(sweep, points, ebpfNoisy).map((p) => p.key)).toEqual([
+      "same-node/TCP_RR/1,1",
+    ]);
+    // host and direct only: no compared pair, no precision to reach, no block added
+    const baselines = { ...sweep, modes: ["host", "direct"] as typeof sweep.modes };
+    const noisy = syntheticTrials(baselines, { effect: {}, drift: 0.3, cv: 0.2, seed: 1 });
+    expect(pointsNeedingRepetitions(baselines, points, noisy)).toEqual([]);
+  });
 });

@@ -10,7 +10,11 @@
 import { describe, expect, it } from "vitest";
 import type { Metrics, NetperfSample } from "../../../harness/netperf/parse.js";
 import { boundPooledPercentile } from "../../../harness/stats/merge-latency.js";
-import { mergeStreams } from "../../../harness/stats/merge-streams.js";
+import {
+  mergeStreams,
+  NoTransactionsError,
+  timedNoTransaction,
+} from "../../../harness/stats/merge-streams.js";
 
 const sample = (metrics: Metrics, elapsedSec: number | null = 2, minLatency = "10"): NetperfSample =>
   ({ metrics, elapsedSec, raw: { MIN_LATENCY: minLatency } }) as unknown as NetperfSample;
@@ -137,8 +141,54 @@ describe("mergeStreams, by hand", () => {
     expect(noMax.latency).toBeNull();
     // a rate missing in one instance: not a request/response merge
     expect(mergeStreams([rr({}), sample({ throughputMbps: 5 })], [50]).latency).toBeNull();
-    // zero transactions in all: no mean
-    expect(mergeStreams([rr({ transactionsPerSec: 0 })], []).metrics).not.toHaveProperty("meanLatencyUs");
+    // zero transactions in all: nothing measured, so no figure at all (next test)
+    expect(() => mergeStreams([rr({ transactionsPerSec: 0 })], [])).toThrow(NoTransactionsError);
     expect(() => mergeStreams([], [50])).toThrow(/at least one netperf instance/);
+  });
+
+  it("refuses a request/response trial whose every instance timed no transaction, and adds an idle one's 0", () => {
+    const rr = (transactionsPerSec: number, elapsed: number | null = 2) =>
+      sample({ transactionsPerSec, meanLatencyUs: 0, maxLatencyUs: 0, p50Us: 0 }, elapsed, "0");
+    for (const percents of [[50, 90, 99], []]) {
+      expect(() => mergeStreams([rr(0), rr(0), rr(0), rr(0)], percents)).toThrow(new NoTransactionsError(4));
+    }
+    expect(new NoTransactionsError(4).message).toBe(
+      "every netperf instance (4 of 4) reported 0 transactions: the trial measured nothing",
+    );
+    expect(new NoTransactionsError(1).message).toBe(
+      "netperf reported 0 transactions: the trial measured nothing",
+    );
+    expect([rr(0), rr(0.2), rr(0, null), rr(1)].map(timedNoTransaction)).toEqual([true, true, true, false]);
+    expect(timedNoTransaction(sample({ throughputMbps: 0 }))).toBe(false);
+    // under half a transaction each over 2 s (0.2/s): no transaction to rank a percentile by
+    expect(() => mergeStreams([rr(0.2), rr(0.2)], [50])).toThrow(NoTransactionsError);
+    // a rate of 0 with no elapsed time is still no transaction
+    expect(() => mergeStreams([rr(0, null), rr(0, null)], [50])).toThrow(NoTransactionsError);
+    // TCP_CRR: no connection in any instance
+    const crr = (connectionsPerSec: number) =>
+      sample({ connectionsPerSec, meanLatencyUs: 0, maxLatencyUs: 0 });
+    expect(() => mergeStreams([crr(0), crr(0)], [])).toThrow(NoTransactionsError);
+    expect(mergeStreams([crr(0), crr(10)], []).metrics.connectionsPerSec).toBe(10);
+    // one instance idle among others: its 0 adds to the sum and counts nothing in the pool
+    const busy = sample(
+      { transactionsPerSec: 1000, meanLatencyUs: 50, maxLatencyUs: 900, p50Us: 45 },
+      2,
+      "12",
+    );
+    const merged = mergeStreams([rr(0), busy], [50]);
+    expect(merged.metrics).toEqual({ transactionsPerSec: 1000, meanLatencyUs: 50, maxLatencyUs: 900 });
+    expect(merged.latency?.percentiles).toEqual([
+      boundPooledPercentile(
+        [
+          { transactions: 0, minUs: 0, maxUs: 0, percentilesUs: [{ percent: 50, us: 0 }] },
+          { transactions: 2000, minUs: 12, maxUs: 900, percentilesUs: [{ percent: 50, us: 45 }] },
+        ],
+        50,
+      ),
+    ]);
+    // a stream test at 0 throughput is a figure, not a refusal
+    expect(mergeStreams([sample({ throughputMbps: 0 }), sample({ throughputMbps: 0 })], []).metrics).toEqual({
+      throughputMbps: 0,
+    });
   });
 });

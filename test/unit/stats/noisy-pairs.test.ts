@@ -104,6 +104,48 @@ describe("noisy pairs", () => {
     expect(pairsOf(run(3, [2]))).toEqual([1, 2, 3]); // too few clean: every pair, as the estimate
   });
 
+  it("are one rule (PointTrials.withNoisyRule): the clean values, or every value when a noisy pair left too few", () => {
+    // the estimate is called with the values it gets: the blocks of each side, in order
+    const seen = (trials: TrialRecord[], tooFew: (blocks: number[]) => boolean) => {
+      const calls: number[][] = [];
+      const result = new PointTrials(point.key, trials, "interleaved").withNoisyRule(
+        "legacy",
+        "ebpf",
+        "transactionsPerSec",
+        (b, c) => {
+          calls.push([...b.keys()].filter((block) => c.has(block)));
+          return calls.at(-1) as number[];
+        },
+        tooFew,
+      );
+      return { calls, ...result };
+    };
+    // enough clean pairs: the clean estimate only
+    expect(seen(run(8, [3, 6]), (b) => b.length < 6)).toEqual({
+      calls: [[1, 2, 4, 5, 7, 8]],
+      estimate: [1, 2, 4, 5, 7, 8],
+      noisyPairs: 2,
+      noisyIncluded: false,
+    });
+    // too few clean pairs: every pair's, marked
+    expect(seen(run(7, [2, 5]), (b) => b.length < 6)).toEqual({
+      calls: [
+        [1, 3, 4, 6, 7],
+        [1, 2, 3, 4, 5, 6, 7],
+      ],
+      estimate: [1, 2, 3, 4, 5, 6, 7],
+      noisyPairs: 2,
+      noisyIncluded: true,
+    });
+    // too few, but no noisy pair was left out: nothing to put back
+    expect(seen(run(3, []), () => true)).toEqual({
+      calls: [[1, 2, 3]],
+      estimate: [1, 2, 3],
+      noisyPairs: 0,
+      noisyIncluded: false,
+    });
+  });
+
   it("with none noisy: nothing left out", () => {
     const trials = run(6, []);
     const estimated = compare(trials);

@@ -15,6 +15,7 @@
 import jstatModule from "jstat";
 import { describe, expect, it } from "vitest";
 import type { TrialRecord } from "../../../harness/results/schema.js";
+import { comparedPairs } from "../../../harness/stats/metrics.js";
 import {
   compareModes,
   comparePoint,
@@ -26,7 +27,7 @@ import {
 } from "../../../harness/stats/point-comparison.js";
 import { parseSweep } from "../../../harness/sweep/load.js";
 import { sweepPoints } from "../../../harness/sweep/plan.js";
-import type { Mode } from "../../../harness/vocabulary/vocabulary.js";
+import { MODES, type Mode } from "../../../harness/vocabulary/vocabulary.js";
 
 const { studentt } = (
   jstatModule as unknown as {
@@ -520,12 +521,46 @@ describe("comparePoint", () => {
 });
 
 describe("precisionPair", () => {
-  it("judges by eBPF against legacy when both ran, else by the first two modes", () => {
-    expect(precisionPair(["host", "ebpf", "legacy"])).toEqual({ baseline: "legacy", candidate: "ebpf" });
+  it("is the pair the sweep compares first: eBPF against legacy when both ran, else a baseline against a routing mode", () => {
+    const legacyEbpf = { baseline: "legacy", candidate: "ebpf" };
+    expect(precisionPair(["legacy", "ebpf"])).toEqual(legacyEbpf);
+    expect(precisionPair(["legacy", "ebpf", "direct"])).toEqual(legacyEbpf);
+    expect(precisionPair(["ebpf", "legacy", "host"])).toEqual(legacyEbpf);
+    expect(precisionPair(["host", "ebpf", "legacy"])).toEqual(legacyEbpf);
+    // not host/direct, the first two modes: no comparison of a sweep is host against direct
+    expect(precisionPair(["host", "direct", "ebpf"])).toEqual({ baseline: "host", candidate: "ebpf" });
     expect(precisionPair(["host", "ebpf"])).toEqual({ baseline: "host", candidate: "ebpf" });
-    expect(precisionPair(["ebpf", "direct", "host"])).toEqual({ baseline: "ebpf", candidate: "direct" });
+    expect(precisionPair(["ebpf", "direct"])).toEqual({ baseline: "direct", candidate: "ebpf" });
+    expect(precisionPair(["legacy", "direct"])).toEqual({ baseline: "direct", candidate: "legacy" });
+    // no compared pair: nothing to be precise about
+    expect(precisionPair(["host", "direct"])).toBeNull();
     expect(precisionPair(["ebpf"])).toBeNull();
     expect(precisionPair([])).toBeNull();
+  });
+
+  it("is, for every ordered choice of modes, a pair the sweep compares, and null only when it compares none", () => {
+    const orders = (modes: readonly Mode[]): Mode[][] =>
+      modes.length === 0
+        ? [[]]
+        : [[], ...modes.flatMap((m) => orders(modes.filter((x) => x !== m)).map((rest) => [m, ...rest]))];
+    const choices = orders(MODES);
+    // every ordered subset of the four modes, the empty one included: 1 + 4 + 12 + 24 + 24
+    expect(choices.length).toBe(65);
+    for (const modes of choices) {
+      const compared = comparedPairs(modes);
+      const pair = precisionPair(modes);
+      if (compared.length === 0) expect(pair, modes.join(",")).toBeNull();
+      else expect(compared, modes.join(",")).toContainEqual(pair);
+    }
+    // and the summary's comparisons are exactly these pairs (the order of modes does not matter)
+    expect(comparedPairs(["direct", "ebpf", "host", "legacy"])).toEqual([
+      { baseline: "legacy", candidate: "ebpf" },
+      { baseline: "host", candidate: "ebpf" },
+      { baseline: "host", candidate: "legacy" },
+      { baseline: "direct", candidate: "ebpf" },
+      { baseline: "direct", candidate: "legacy" },
+    ]);
+    expect(comparedPairs(["host", "direct"])).toEqual([]);
   });
 });
 

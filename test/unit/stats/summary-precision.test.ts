@@ -135,7 +135,7 @@ describe("summarise: precision rows, counts, method and design", () => {
     expect(none.precision.map((p) => p.reached)).toEqual([null, null]);
   });
 
-  it("without eBPF and legacy, judges precision by the sweep's first two modes", () => {
+  it("without eBPF and legacy, judges precision by the pair the sweep compares first", () => {
     const two = { ...sweep, modes: ["host", "legacy"] as Mode[] };
     const summary = summarise(two, sweepPoints(two), trials(two));
     const hostLegacy = summary.comparisons.filter((c) => c.placement === "same-node");
@@ -145,6 +145,34 @@ describe("summarise: precision rows, counts, method and design", () => {
       12,
     );
     expect(summary.precision[0]?.pairs).toBe(6);
+  });
+
+  it("with host, direct and eBPF, states the precision of host/eBPF (a compared pair), not of the first two modes", () => {
+    const three = { ...sweep, modes: ["host", "direct", "ebpf"] as Mode[] };
+    const summary = summarise(three, sweepPoints(three), trials(three));
+    expect(summary.comparisons.some((c) => c.baseline === "host" && c.candidate === "direct")).toBe(false);
+    const hostEbpf = summary.comparisons.filter(
+      (c) => c.placement === "same-node" && c.baseline === "host" && c.candidate === "ebpf",
+    );
+    expect(hostEbpf.length).toBe(5);
+    const worst = Math.max(
+      ...hostEbpf.map((c) => ((c.ciHigh as number) - (c.ciLow as number)) / 2 / c.ratio),
+    );
+    expect(summary.precision[0]).toMatchObject({
+      pairs: 6,
+      worstHalfWidth: expect.closeTo(worst, 12),
+      reached: worst <= 0.3,
+    });
+  });
+
+  it("with no compared pair (host and direct only), states no precision and no target reached or missed", () => {
+    const baselines = { ...sweep, modes: ["host", "direct"] as Mode[] };
+    const summary = summarise(baselines, sweepPoints(baselines), trials(baselines));
+    expect(summary.comparisons).toEqual([]);
+    expect(summary.precision.map((p) => [p.pairs, p.worstHalfWidth, p.reached])).toEqual([
+      [0, null, null],
+      [0, null, null],
+    ]);
   });
 
   it("adds the witness table, and its warning last when netperf and the witness disagree", () => {
