@@ -5,6 +5,8 @@
 import { describeMachine } from "../machine/identity.js";
 import type { ModeEvidence, Results, TrialRecord } from "../results/schema.js";
 import { datapathByMode } from "../stats/datapath.js";
+import { precisionPair } from "../stats/point-comparison.js";
+import type { Mode } from "../vocabulary/vocabulary.js";
 import { type Cell, count, empty, type Table, text } from "./cells.js";
 import { MODE_NAMES, placementName, sizeText } from "./points.js";
 
@@ -106,10 +108,14 @@ export function environmentTable(results: Results): Table {
   };
 }
 
-/** Per point: the pairs, time and precision its eBPF/legacy comparison reached. */
+const SHORT_MODE: Record<Mode, string> = { ebpf: "eBPF", legacy: "legacy", host: "host", direct: "direct" };
+
+/** Per point: the pairs, time and precision its precision pair's comparison (eBPF/legacy when both ran) reached. */
 export function precisionTable(results: Results): Table | null {
   const precision = results.summary.precision ?? [];
-  if (precision.length === 0) return null;
+  const pair = precisionPair(results.sweep.modes);
+  if (precision.length === 0 || !pair) return null;
+  const pairName = `${SHORT_MODE[pair.candidate]}/${SHORT_MODE[pair.baseline]}`;
   const target = results.sweep.targetCiPct;
   return {
     id: "precision",
@@ -120,7 +126,7 @@ export function precisionTable(results: Results): Table | null {
       "Size",
       "Pairs",
       "Time (s)",
-      "Widest eBPF/legacy interval",
+      `Widest ${pairName} interval`,
       target ? `Within ±${target}%` : "Target",
     ],
     rows: precision.map((p): Cell[] => [
@@ -133,7 +139,7 @@ export function precisionTable(results: Results): Table | null {
       { kind: "reached", value: p.reached },
     ]),
     note: target
-      ? `Every point ran ${results.sweep.repetitions} interleaved blocks, then blocks were added only where an eBPF/legacy interval was wider than ±${target}% (up to ${results.sweep.maxRepetitions} blocks${results.sweep.timeBudgetMin ? ` or ${results.sweep.timeBudgetMin} minutes of trials` : ""}). Time counts every attempt of the point, repeats included.`
+      ? `Every point ran ${results.sweep.repetitions} interleaved blocks, then blocks were added only where ${/^e/.test(pairName) ? "an" : "a"} ${pairName} interval was wider than ±${target}% (up to ${results.sweep.maxRepetitions} blocks${results.sweep.timeBudgetMin ? ` or ${results.sweep.timeBudgetMin} minutes of trials` : ""}). Time counts every attempt of the point, repeats included.`
       : "Time counts every attempt of the point, repeats included.",
   };
 }
