@@ -10,7 +10,7 @@
  */
 import { existsSync } from "node:fs";
 import { type CpuPlacement, keepHarnessOff, resolveCpuPlacement } from "../../machine/cpu-placement.js";
-import { type CpuProbeReading, runCpuProbe } from "../../machine/cpu-probe.js";
+import { CpuProbe, type CpuProbeReading } from "../../machine/cpu-probe.js";
 import type { ModeEvidence, PathCheck } from "../../results/schema.js";
 import type { Trial } from "../../sweep/plan.js";
 import type { Sweep } from "../../sweep/schema.js";
@@ -95,6 +95,8 @@ export class LabSession implements BackendSession {
    * each trial. A witness run or a restarted server forgets it.
    */
   private readonly forwardSeen = new Map<string, number>();
+  /** The CPU speed probe, started at the first reading and ended with the session. */
+  private cpuProbe: CpuProbe | null = null;
 
   constructor(
     private readonly runner: Runner,
@@ -128,8 +130,13 @@ export class LabSession implements BackendSession {
 
   /** The probe on the client's CPU (both ends share it by default); none when the run is not pinned. */
   async probeCpu(): Promise<CpuProbeReading | null> {
-    const cpu = this.cpuPlacement.client ?? this.cpuPlacement.cpus?.[0];
-    return cpu === undefined || cpu === null ? null : runCpuProbe(this.runner, cpu);
+    if (this.closed) return null;
+    if (!this.cpuProbe) {
+      const cpu = this.cpuPlacement.client ?? this.cpuPlacement.cpus?.[0];
+      if (cpu === undefined || cpu === null) return null;
+      this.cpuProbe = new CpuProbe(cpu);
+    }
+    return this.cpuProbe.read();
   }
 
   async useMode(mode: Trial["mode"]): Promise<ModeEvidence> {
@@ -413,6 +420,7 @@ export class LabSession implements BackendSession {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.cpuProbe?.close();
     await this.witnessServers.stopAll();
     await Promise.all([...this.counterFiles.values()].map((f) => f.close()));
     this.counterFiles.clear();

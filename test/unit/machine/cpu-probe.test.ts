@@ -3,8 +3,13 @@
  * and right after each trial, outside the trial's CPU reading, one probe serving as the next
  * trial's "before" while fresh.
  */
+
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
+  CpuProbe,
   type CpuProbeReading,
   HOST_SLOW_RULE,
   hostSlowViolation,
@@ -184,5 +189,44 @@ describe("the host-slow rule in the run loop", () => {
       `${eighth}:completed`,
     ]);
     expect(written.filter((r) => r.noisy)).toHaveLength(1);
+  });
+});
+
+/** A stand-in for `rb_probe --serve`: a shell script answering each line with `reply` (its count appended). */
+function fakeProbe(body: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "rb-probe-"));
+  const file = join(dir, "probe.sh");
+  writeFileSync(file, `#!/bin/sh\n[ "$1" = --serve ] || exit 3\n${body}\n`);
+  chmodSync(file, 0o755);
+  return file;
+}
+
+describe("CpuProbe (the probe kept running between trials)", () => {
+  it("answers each reading with the next line, from one process, and leaves none behind", async () => {
+    const probe = new CpuProbe(
+      0,
+      fakeProbe('n=0; while read line; do n=$((n+1)); echo "10$n 20$n 30$n"; done'),
+    );
+    expect(await probe.read()).toEqual({ multiplyNs: 101, memoryNs: 201, wallNs: 301 });
+    expect(await probe.read()).toEqual({ multiplyNs: 102, memoryNs: 202, wallNs: 302 });
+    const pid = (probe as unknown as { child: { pid: number } }).child.pid;
+    expect(existsSync(`/proc/${pid}`)).toBe(true);
+    probe.close();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const stat = existsSync(`/proc/${pid}/stat`) ? "still there" : "gone";
+    expect(stat).toBe("gone");
+    probe.close(); // twice is safe
+  });
+
+  it("gives null, and keeps giving null, when the probe is missing, prints nonsense or exits", async () => {
+    const missing = new CpuProbe(0, "/nonexistent/rb_probe");
+    expect(await missing.read()).toBeNull();
+    expect(await missing.read()).toBeNull();
+    const nonsense = new CpuProbe(0, fakeProbe("while read line; do echo 'slow'; done"));
+    expect(await nonsense.read()).toBeNull();
+    expect(await nonsense.read()).toBeNull();
+    const exits = new CpuProbe(0, fakeProbe("read line; echo '1 2 3'; exit 0"));
+    expect(await exits.read()).toEqual({ multiplyNs: 1, memoryNs: 2, wallNs: 3 });
+    expect(await exits.read()).toBeNull();
   });
 });
