@@ -39,6 +39,28 @@ describe("parseCpuProbe", () => {
   });
 });
 
+const QUIET_NOISE: NoiseSample = { cpuBusyPct: 0, cpuStealPct: 0, loadAvg1: 0, loadPerCpu: 0 };
+
+/** The run loop over TCP_RR 1,1 in both modes, `repetitions` blocks, on `session`, recording what it writes. */
+function loopOf(repetitions: number, session: FakeSession, sampleNoise: ExecuteContext["sampleNoise"]) {
+  const sweep = parseSweep(
+    `name: p\nmodes: [legacy, ebpf]\ntests: [{test: TCP_RR, sizes: ['1,1']}]\nduration: 1\nrepetitions: ${repetitions}\n`,
+    "p.yaml",
+  );
+  const written: TrialRecord[] = [];
+  const context: ExecuteContext = {
+    sweep,
+    session,
+    control: { stopRequested: false, kill: new AbortController() },
+    record: (record) => written.push(record),
+    onProgress: () => {},
+    modeEvidence: [],
+    records: [],
+    sampleNoise,
+  };
+  return { context, trials: planSweep(sweep), written };
+}
+
 /** A session whose probe returns 1000, 1001… ns and logs each call among the trials. */
 class ProbedSession extends FakeSession {
   readonly log: string[] = [];
@@ -52,32 +74,16 @@ class ProbedSession extends FakeSession {
 
 describe("the probe in the run loop", () => {
   it("probes before and after each trial, outside the trial's CPU reading; a fresh probe is the next trial's before", async () => {
-    const sweep = parseSweep(
-      "name: p\nmodes: [legacy, ebpf]\ntests: [{test: TCP_RR, sizes: ['1,1']}]\nduration: 1\nrepetitions: 1\n",
-      "p.yaml",
-    );
-    const trials = planSweep(sweep);
     const session = new ProbedSession();
-    const written: TrialRecord[] = [];
-    const quiet: NoiseSample = { cpuBusyPct: 0, cpuStealPct: 0, loadAvg1: 0, loadPerCpu: 0 };
-    const context: ExecuteContext = {
-      sweep,
-      session,
-      control: { stopRequested: false, kill: new AbortController() },
-      record: (record) => written.push(record),
-      onProgress: () => {},
-      modeEvidence: [],
-      records: [],
-      sampleNoise: () => {
-        session.log.push("sample start");
-        return {
-          stop: () => {
-            session.log.push("sample stop");
-            return quiet;
-          },
-        };
-      },
-    };
+    const { context, trials, written } = loopOf(1, session, () => {
+      session.log.push("sample start");
+      return {
+        stop: () => {
+          session.log.push("sample stop");
+          return QUIET_NOISE;
+        },
+      };
+    });
     expect(await executeTrials(context, trials, {})).toBe(true);
     expect(trials).toHaveLength(4);
     // the first trial probes before and after; each next trial's "before" is the last "after"
@@ -147,27 +153,10 @@ class EpisodeSession extends FakeSession {
 
 describe("the host-slow rule in the run loop", () => {
   it("repeats a trial the probe saw slow once, then keeps it marked noisy; never before the baseline exists", async () => {
-    const sweep = parseSweep(
-      "name: p\nmodes: [legacy, ebpf]\ntests: [{test: TCP_RR, sizes: ['1,1']}]\nduration: 1\nrepetitions: 4\n",
-      "p.yaml",
-    );
-    const trials = planSweep(sweep);
     // probe 1 is slow (no baseline yet: not judged); probes 8 and 9 slow: trial 7's after, and
     // its repeat's before (the same reading: a fresh probe is the next "before") and after
     const session = new EpisodeSession(new Set([1, 8, 9]));
-    const written: TrialRecord[] = [];
-    const context: ExecuteContext = {
-      sweep,
-      session,
-      control: { stopRequested: false, kill: new AbortController() },
-      record: (record) => written.push(record),
-      onProgress: () => {},
-      modeEvidence: [],
-      records: [],
-      sampleNoise: () => ({
-        stop: () => ({ cpuBusyPct: 0, cpuStealPct: 0, loadAvg1: 0, loadPerCpu: 0 }),
-      }),
-    };
+    const { context, trials, written } = loopOf(4, session, () => ({ stop: () => QUIET_NOISE }));
     expect(await executeTrials(context, trials, {})).toBe(true);
     expect(NOISE_RULE_REPEATS[HOST_SLOW_RULE]).toBe(1);
     const states = written.map((r) => `${r.id}:${r.state}${r.noisy ? ":noisy" : ""}`);
