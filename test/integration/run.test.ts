@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { readResults } from "../../harness/results/read.js";
 import { RESULTS_SCHEMA_VERSION, type Results } from "../../harness/results/schema.js";
+import { unbalancedBlocks } from "../../harness/stats/point-comparison.js";
 import { processRunner } from "../../harness/util/runner.js";
 import {
   cleanupEverything,
@@ -164,7 +165,13 @@ describe.skipIf(skipRootTests)("run on the lab (root)", () => {
     expect(
       completed.filter((t) => t.point.test === "TCP_STREAM").every((t) => (t.metrics?.cpuSecPerGB ?? 0) > 0),
     ).toBe(true);
-    expect(results.summary.witness?.length).toBeGreaterThan(0);
+    // both witnesses' figures reach the summary at every witnessed point whose legacy/eBPF pair
+    // counts: a loaded machine can leave the one block's pair out as unbalanced (the other CPUs'
+    // load differed by over 20 points), and then that point has no pair to set a witness beside
+    const witnessed = [...new Set(completed.filter((t) => t.witness).map((t) => t.point.key))];
+    expect(witnessed).toHaveLength(2); // TCP_RR 1,1 (sockperf) and TCP_STREAM 1024 (iperf3), one stream
+    const counted = witnessed.filter((key) => unbalancedBlocks(completed, key).size === 0);
+    expect(new Set((results.summary.witness ?? []).map((row) => row.point))).toEqual(new Set(counted));
     expect(results.summary.comparisons.some((c) => c.baseline === "direct")).toBe(true);
   });
 
