@@ -100,5 +100,9 @@ describe("boundPooledPercentile, worked by hand", () => {
     expect(() => boundPooledPercentile([{ ...A, transactions: 0.4 }], 50)).toThrow(
       /^boundPooledPercentile: the instances timed no transaction$/,
     );
+    // a percentile above 100 ranks past the pool: no edge reaches it (a caller's bug, not a bracket)
+    expect(() => boundPooledPercentile([A, B], 101)).toThrow(
+      /^boundPooledPercentile: the steps do not reach every transaction$/,
+    );
   });
 });
