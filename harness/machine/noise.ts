@@ -218,11 +218,6 @@ export const NOISE_RULE_REPEATS: Record<string, number> = {
   "other-cpus-busy": 1,
   /** run/trial-output.ts: a trial whose rate collapsed for part of its length (netperf's interim results). */
   "interim-dip-pct": 3,
-  /**
-   * machine/cpu-probe.ts: the host slowed the guest. Its episodes last tens of seconds: a
-   * second repeat would mostly land in the same one; the trial is then kept as noisy.
-   */
-  "host-slow-pct": 1,
 };
 
 /** Which noise rule a trial broke, or null. Pure. */

@@ -76,8 +76,9 @@ export function pairsStillNeeded(need: RepetitionNeed, targetPct: number): numbe
  * without an interval yet (it has not had the sweep's repetitions), then the others by the
  * pairs they still need, fewest first, as long as all of theirs fit in the point-blocks left
  * (one point-block: one trial per mode). Spending the rest on points that would still miss
- * the target when it runs out would leave more points short. When none fits, the one that
- * needs fewest (the budget may yet carry it). Without a budget, every needing point. Pure.
+ * the target when it runs out would leave more points short. When none fits (none can reach
+ * it in what is left), every needing point, so the rest of the budget narrows them all
+ * rather than leaving them at the sweep's minimum. Without a budget, every needing point. Pure.
  */
 export function allocateBlock(
   needs: readonly RepetitionNeed[],
@@ -99,7 +100,8 @@ export function allocateBlock(
     chosen.push(need);
     left -= still;
   }
-  if (chosen.length === 0 && ranked[0]) chosen.push(ranked[0].need);
+  // none can reach it any more: the rest of the budget narrows them all, as without a budget
+  if (chosen.length === 0) return needs.map((need) => need.point);
   // in plan order, as the block interleaves them
   return needs.filter((need) => chosen.includes(need)).map((need) => need.point);
 }

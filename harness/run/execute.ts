@@ -9,7 +9,7 @@
 
 import { cpus } from "node:os";
 import type { BackendSession } from "../backends/backend.js";
-import { type CpuProbeReading, hostSlowViolation, probeBaseline } from "../machine/cpu-probe.js";
+import type { CpuProbeReading } from "../machine/cpu-probe.js";
 import { NOISE_RULE_REPEATS, NoiseSampler, noiseViolation } from "../machine/noise.js";
 import { NetperfParseError } from "../netperf/parse.js";
 import type { ModeEvidence, NoiseSample, TrialRecord } from "../results/schema.js";
@@ -74,12 +74,6 @@ async function probeAfter(context: ExecuteContext): Promise<CpuProbeReading | nu
   const reading = await context.session.probeCpu();
   context.lastProbe = { reading, at: performance.now() };
   return reading;
-}
-
-/** The run's probe baseline from every attempt so far and this one's readings. */
-function runProbeBaseline(records: readonly TrialRecord[], current: NoiseSample["cpuProbe"]): number | null {
-  const probes = records.flatMap((r) => (r.noise?.cpuProbe ? [r.noise.cpuProbe] : []));
-  return probeBaseline(current ? [...probes, current] : probes);
 }
 
 /** The trial's noise with the probe's two readings, when both exist. */
@@ -211,10 +205,7 @@ async function attempt(
       }
       // judged where the trial ran: the backend's reading of the test nodes when it has one
       // then from inside the measurement: a rate that collapsed for part of the trial
-      const violation =
-        noiseViolation(outcome.noise ?? noise, cpus().length) ??
-        hostSlowViolation(noise.cpuProbe, runProbeBaseline(context.records, noise.cpuProbe)) ??
-        unsteadyViolation(outcome);
+      const violation = noiseViolation(outcome.noise ?? noise, cpus().length) ?? unsteadyViolation(outcome);
       const repeatsLeft =
         violation && !timeBudgetSpent(context.sweep, context.records)
           ? Math.min(

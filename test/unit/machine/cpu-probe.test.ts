@@ -11,13 +11,10 @@ import { describe, expect, it } from "vitest";
 import {
   CpuProbe,
   type CpuProbeReading,
-  HOST_SLOW_RULE,
-  hostSlowViolation,
   PROBE_BASELINE_MIN,
   parseCpuProbe,
   probeBaseline,
 } from "../../../harness/machine/cpu-probe.js";
-import { NOISE_RULE_REPEATS } from "../../../harness/machine/noise.js";
 import type { NoiseSample, TrialRecord } from "../../../harness/results/schema.js";
 import { type ExecuteContext, executeTrials } from "../../../harness/run/execute.js";
 import { parseSweep } from "../../../harness/sweep/load.js";
@@ -110,74 +107,17 @@ const probe = (before: number, after: number) => ({
   after: { multiplyNs: after, memoryNs: 10 * after },
 });
 
-describe("probeBaseline and hostSlowViolation", () => {
+describe("probeBaseline", () => {
   it("takes the 10th percentile of every reading once there are enough, so a slow start does not become the baseline", () => {
-    expect(probeBaseline([probe(100, 101), probe(102, 103), probe(104, 105)])).toBeNull(); // 6 readings
+    expect(probeBaseline([probe(100, 101), probe(102, 103), probe(104, 105)], "multiplyNs")).toBeNull(); // 6 readings
     // 10 readings 100..109 (floor(0.1 × 9) = index 0) then 20 readings: 10 slow (150) and 100..109 again
     const calm = [probe(100, 101), probe(102, 103), probe(104, 105), probe(106, 107), probe(108, 109)];
     expect(PROBE_BASELINE_MIN).toBeLessThanOrEqual(10);
-    expect(probeBaseline(calm)).toBe(100);
+    expect(probeBaseline(calm, "multiplyNs")).toBe(100);
     const slowStart = [...Array.from({ length: 5 }, () => probe(150, 150)), ...calm];
     // 20 values sorted: 100..109 then ten 150s; index floor(0.1 × 19) = 1 → 101
-    expect(probeBaseline(slowStart)).toBe(101);
+    expect(probeBaseline(slowStart, "multiplyNs")).toBe(101);
     expect(probeBaseline(slowStart, "memoryNs")).toBe(1010);
-  });
-
-  it("fires on the slower of before and after, percent above the baseline, only past the threshold", () => {
-    expect(hostSlowViolation(probe(100, 114), 100, "multiplyNs", 15)).toBeNull();
-    expect(hostSlowViolation(probe(100, 115), 100, "multiplyNs", 15)).toBeNull(); // not above
-    expect(hostSlowViolation(probe(100, 116), 100, "multiplyNs", 15)).toEqual({
-      name: HOST_SLOW_RULE,
-      threshold: 15,
-      value: 16,
-    });
-    expect(hostSlowViolation(probe(130, 100), 100, "multiplyNs", 15)?.value).toBe(30); // before counts too
-    expect(hostSlowViolation(probe(100, 100), 50, "memoryNs", 15)?.value).toBe(1900);
-    expect(hostSlowViolation(probe(200, 200), null)).toBeNull(); // no baseline yet
-    expect(hostSlowViolation(undefined, 100)).toBeNull(); // no probe (Kubernetes, not pinned)
-  });
-});
-
-/** Probes at 100 ns but `slow` (1-based call numbers) at 200: a host episode around chosen trials. */
-class EpisodeSession extends FakeSession {
-  private probes = 0;
-  constructor(private readonly slow: ReadonlySet<number>) {
-    super();
-  }
-  async probeCpu(): Promise<CpuProbeReading | null> {
-    this.probes++;
-    const ns = this.slow.has(this.probes) ? 200 : 100;
-    return { multiplyNs: ns, memoryNs: ns, wallNs: ns };
-  }
-}
-
-describe("the host-slow rule in the run loop", () => {
-  it("repeats a trial the probe saw slow once, then keeps it marked noisy; never before the baseline exists", async () => {
-    // probe 1 is slow (no baseline yet: not judged); probes 8 and 9 slow: trial 7's after, and
-    // its repeat's before (the same reading: a fresh probe is the next "before") and after
-    const session = new EpisodeSession(new Set([1, 8, 9]));
-    const { context, trials, written } = loopOf(4, session, () => ({ stop: () => QUIET_NOISE }));
-    expect(await executeTrials(context, trials, {})).toBe(true);
-    expect(NOISE_RULE_REPEATS[HOST_SLOW_RULE]).toBe(1);
-    const states = written.map((r) => `${r.id}:${r.state}${r.noisy ? ":noisy" : ""}`);
-    const seventh = trials[6]?.id;
-    const eighth = trials[7]?.id;
-    // the first trial: a slow probe before any baseline is not judged
-    expect(written[0]?.state).toBe("completed");
-    expect(written[0]?.noisy).toBeUndefined();
-    // trial 7 (after-probe slow): repeated once; the repeat (probes 9, 10) slow too: kept noisy
-    expect(states.filter((s) => s.startsWith(`${seventh}:`))).toEqual([
-      `${seventh}:rejected`,
-      `${seventh}:completed:noisy`,
-    ]);
-    const rejected = written.find((r) => r.state === "rejected");
-    expect(rejected?.rejection?.rule).toEqual({ name: HOST_SLOW_RULE, threshold: 15, value: 100 });
-    // trial 8's before is probe 9 (slow): repeated, then clean (probes 10, 11)
-    expect(states.filter((s) => s.startsWith(`${eighth}:`))).toEqual([
-      `${eighth}:rejected`,
-      `${eighth}:completed`,
-    ]);
-    expect(written.filter((r) => r.noisy)).toHaveLength(1);
   });
 });
 
