@@ -107,6 +107,18 @@ export function allocateBlock(
 }
 
 /**
+ * The most blocks a run may number. Without a time budget every needing point is in each
+ * block, so no point can pass maxRepetitions blocks. Under a budget a block may hold one point
+ * (allocateBlock), so the run may number up to maxRepetitions for each point: the budget and
+ * each point's own maxRepetitions (repetitionNeeds) end it sooner. Pure.
+ */
+export function blockCap(sweep: Pick<Sweep, "maxRepetitions" | "timeBudgetMin">, pointCount: number): number {
+  return sweep.timeBudgetMin === undefined
+    ? sweep.maxRepetitions
+    : sweep.maxRepetitions * Math.max(1, pointCount);
+}
+
+/**
  * Plans and runs extra interleaved blocks until every point meets --target-ci, hits
  * maxRepetitions, or the next block would take the trials past the sweep's time budget.
  */
@@ -120,7 +132,7 @@ export async function extendToTargetCi(
   for (;;) {
     const needs = repetitionNeeds(sweep, points, context.records);
     // Bounded by block count too, so points whose trials keep failing cannot loop forever.
-    if (needs.length === 0 || block >= sweep.maxRepetitions) return true;
+    if (needs.length === 0 || block >= blockCap(sweep, points.length)) return true;
     let needing = needs.map((need) => need.point);
     if (sweep.timeBudgetMin !== undefined) {
       const spent = trialSeconds(context.records);

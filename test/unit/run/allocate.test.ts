@@ -4,7 +4,12 @@
  * it leaves fewer points short of the target than extending every needing point in turn.
  */
 import { describe, expect, it } from "vitest";
-import { allocateBlock, pairsStillNeeded, type RepetitionNeed } from "../../../harness/run/adaptive.js";
+import {
+  allocateBlock,
+  blockCap,
+  pairsStillNeeded,
+  type RepetitionNeed,
+} from "../../../harness/run/adaptive.js";
 import { studentTQuantile } from "../../../harness/stats/student-t.js";
 import type { Point } from "../../../harness/sweep/plan.js";
 import { seededRandom } from "../../../harness/util/random.js";
@@ -14,6 +19,15 @@ const need = (key: string, pairs: number, worstHalfWidth: number | null): Repeti
   point: point(key),
   pairs,
   worstHalfWidth,
+});
+
+describe("blockCap", () => {
+  it("is maxRepetitions without a budget, and maxRepetitions per point under one (blocks may hold one point)", () => {
+    expect(blockCap({ maxRepetitions: 40, timeBudgetMin: undefined }, 14)).toBe(40);
+    // the default sweep: 14 points; one block per point would have ended the run at block 40
+    expect(blockCap({ maxRepetitions: 40, timeBudgetMin: 14 }, 14)).toBe(560);
+    expect(blockCap({ maxRepetitions: 40, timeBudgetMin: 14 }, 0)).toBe(40);
+  });
 });
 
 describe("pairsStillNeeded", () => {
