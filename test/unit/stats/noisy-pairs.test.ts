@@ -10,21 +10,13 @@ import { judgeFamily } from "../../../harness/stats/judge.js";
 import { comparePoint, PointTrials } from "../../../harness/stats/point-comparison.js";
 import type { PointKey } from "../../../harness/sweep/point.js";
 import type { Mode } from "../../../harness/vocabulary/vocabulary.js";
+import { completedTrial } from "../support/trial-record.js";
 
 const key: PointKey = { placement: "same-node", test: "TCP_RR", size: "1,1" };
 const point = { ...key, key: "same-node/TCP_RR/1,1" };
 
 function trial(block: number, mode: Mode, rate: number, noisy = false): TrialRecord {
-  return {
-    id: `${block}:${mode}:${point.key}`,
-    block,
-    mode,
-    point,
-    state: "completed",
-    metrics: { transactionsPerSec: rate },
-    noise: { otherCpusBusyPct: 0 },
-    ...(noisy ? { noisy: true } : {}),
-  } as unknown as TrialRecord;
+  return completedTrial(point, block, mode, { transactionsPerSec: rate }, { noisy });
 }
 
 /** Legacy ~40k, eBPF ~1.15× it; the blocks in `slowed` have an eBPF trial kept noisy at 60% of its rate. */

@@ -15,21 +15,13 @@ import type { Segment } from "../../../harness/sweep/plan.js";
 import type { PointKey } from "../../../harness/sweep/point.js";
 import type { Sweep } from "../../../harness/sweep/schema.js";
 import type { Mode } from "../../../harness/vocabulary/vocabulary.js";
+import { completedTrial } from "../support/trial-record.js";
 
 const key: PointKey = { placement: "same-node", test: "TCP_RR", size: "1,1" };
 const point = { ...key, key: "same-node/TCP_RR/1,1" };
 
 function trial(block: number, mode: Mode, rate: number | null, noisy = false): TrialRecord {
-  return {
-    id: `${block}:${mode}:${point.key}`,
-    block,
-    mode,
-    point,
-    state: "completed",
-    metrics: rate === null ? {} : { transactionsPerSec: rate },
-    noise: { otherCpusBusyPct: 0 },
-    ...(noisy ? { noisy: true } : {}),
-  } as unknown as TrialRecord;
+  return completedTrial(point, block, mode, rate === null ? {} : { transactionsPerSec: rate }, { noisy });
 }
 
 const compare = (trials: TrialRecord[], order: Sweep["order"] = "interleaved", segments: Segment[] = []) =>

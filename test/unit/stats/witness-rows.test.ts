@@ -11,6 +11,7 @@ import type { TrialRecord } from "../../../harness/results/schema.js";
 import { pairedRatio } from "../../../harness/stats/ratio.js";
 import { compareWitness, intervalsAgree, witnessRows } from "../../../harness/stats/witness.js";
 import type { Mode } from "../../../harness/vocabulary/vocabulary.js";
+import { completedTrial } from "../support/trial-record.js";
 
 describe("intervalsAgree with one bound missing", () => {
   it("is undecided when any of the four bounds is missing, and agrees on touching intervals", () => {
@@ -64,16 +65,7 @@ function trial(
   metrics: Record<string, number>,
   witness?: { tool: string; metrics?: Record<string, number> },
 ): TrialRecord {
-  return {
-    id: `${block}:${mode}:${point.key}`,
-    block,
-    mode,
-    point,
-    state: "completed",
-    metrics,
-    noise: { otherCpusBusyPct: 0 },
-    ...(witness ? { witness } : {}),
-  } as unknown as TrialRecord;
+  return completedTrial(point, block, mode, metrics, witness ? { witness } : {});
 }
 
 describe("witnessRows on hand-made trials", () => {
