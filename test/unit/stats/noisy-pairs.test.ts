@@ -16,7 +16,7 @@ const key: PointKey = { placement: "same-node", test: "TCP_RR", size: "1,1" };
 const point = { ...key, key: "same-node/TCP_RR/1,1" };
 
 function trial(block: number, mode: Mode, rate: number, noisy = false): TrialRecord {
-  return completedTrial(point, block, mode, { transactionsPerSec: rate }, { noisy });
+  return completedTrial(point, block, mode, { transactionsPerSec: rate }, noisy ? { noisy } : {});
 }
 
 /** Legacy ~40k, eBPF ~1.15× it; the blocks in `slowed` have an eBPF trial kept noisy at 60% of its rate. */

@@ -21,7 +21,13 @@ const key: PointKey = { placement: "same-node", test: "TCP_RR", size: "1,1" };
 const point = { ...key, key: "same-node/TCP_RR/1,1" };
 
 function trial(block: number, mode: Mode, rate: number | null, noisy = false): TrialRecord {
-  return completedTrial(point, block, mode, rate === null ? {} : { transactionsPerSec: rate }, { noisy });
+  return completedTrial(
+    point,
+    block,
+    mode,
+    rate === null ? {} : { transactionsPerSec: rate },
+    noisy ? { noisy } : {},
+  );
 }
 
 const compare = (trials: TrialRecord[], order: Sweep["order"] = "interleaved", segments: Segment[] = []) =>

@@ -28,6 +28,7 @@ import {
 import { parseSweep } from "../../../harness/sweep/load.js";
 import { sweepPoints } from "../../../harness/sweep/plan.js";
 import { MODES, type Mode } from "../../../harness/vocabulary/vocabulary.js";
+import { completedTrial } from "../support/trial-record.js";
 
 const { studentt } = (
   jstatModule as unknown as {
@@ -228,26 +229,13 @@ const [same, cross] = sweepPoints(sweep) as [
 ];
 
 function trial(mode: Mode, block: number, tps: number, extra: Partial<TrialRecord> = {}): TrialRecord {
-  return {
-    id: `${block}:${mode}`,
+  return completedTrial(
+    same,
     block,
     mode,
-    point: same,
-    durationSec: 1,
-    state: "completed",
-    attempt: 1,
-    startedAt: "",
-    finishedAt: "",
-    argv: [],
-    exitCode: 0,
-    signal: null,
-    timedOut: false,
-    stdout: "",
-    stderrTail: "",
-    metrics: { transactionsPerSec: tps, p50Us: 1e6 / tps },
-    noise: { cpuBusyPct: 50, cpuStealPct: 0, loadAvg1: 1, loadPerCpu: 0.5, otherCpusBusyPct: 10 },
-    ...extra,
-  };
+    { transactionsPerSec: tps, p50Us: 1e6 / tps },
+    { id: `${block}:${mode}`, noise: busy(10), ...extra },
+  );
 }
 const busy = (pct: number) => ({
   cpuBusyPct: 50,

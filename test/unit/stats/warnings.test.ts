@@ -17,6 +17,7 @@ import { parseSweep } from "../../../harness/sweep/load.js";
 import { sweepPoints } from "../../../harness/sweep/plan.js";
 import type { Sweep } from "../../../harness/sweep/schema.js";
 import type { MetricName, Mode } from "../../../harness/vocabulary/vocabulary.js";
+import { completedTrial } from "../support/trial-record.js";
 
 const sweep = parseSweep(
   "modes: [legacy, ebpf]\nplacements: [same-node, cross-node]\ntests: [{test: TCP_RR}]\nrepetitions: 4\nduration: 1\n",
@@ -30,26 +31,7 @@ const quiet: Noise = { cpuBusyPct: 50, cpuStealPct: 0, loadAvg1: 1, loadPerCpu: 
 
 /** A completed trial of `mode` in `block` at the same-node point, on a quiet machine. */
 function trial(id: string, mode: Mode, block: number, extra: Partial<TrialRecord> = {}): TrialRecord {
-  return {
-    id,
-    block,
-    mode,
-    point: same,
-    durationSec: 1,
-    state: "completed",
-    attempt: 1,
-    startedAt: "",
-    finishedAt: "",
-    argv: [],
-    exitCode: 0,
-    signal: null,
-    timedOut: false,
-    stdout: "",
-    stderrTail: "",
-    metrics: { transactionsPerSec: 1000 },
-    noise: quiet,
-    ...extra,
-  };
+  return completedTrial(same, block, mode, { transactionsPerSec: 1000 }, { id, noise: quiet, ...extra });
 }
 /** Both modes in blocks 1 to 4 at both points: 16 quiet trials, nothing to warn about. */
 const clean = (): TrialRecord[] =>

@@ -65,7 +65,13 @@ function trial(
   metrics: Record<string, number>,
   witness?: { tool: string; metrics?: Record<string, number> },
 ): TrialRecord {
-  return completedTrial(point, block, mode, metrics, witness ? { witness } : {});
+  return completedTrial(
+    point,
+    block,
+    mode,
+    metrics,
+    witness ? { witness: witness as TrialRecord["witness"] } : {},
+  );
 }
 
 describe("witnessRows on hand-made trials", () => {

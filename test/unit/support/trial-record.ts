@@ -1,7 +1,7 @@
 /**
- * A completed trial record made by hand for the statistics' tests: only what the comparisons
- * read (block, mode, point, metrics, noisy, witness), the other CPUs idle so no pair is
- * unbalanced.
+ * A completed trial record made by hand for the statistics' tests: a whole, valid record with
+ * what the comparisons read (block, mode, point, metrics) given, the other CPUs idle so no
+ * pair is unbalanced, and `extra` over it (an id, noisy, a witness, other noise).
  */
 import type { TrialRecord } from "../../../harness/results/schema.js";
 import type { Mode } from "../../../harness/vocabulary/vocabulary.js";
@@ -11,17 +11,26 @@ export function completedTrial(
   block: number,
   mode: Mode,
   metrics: Record<string, number>,
-  extra: { noisy?: boolean; witness?: { tool: string; metrics?: Record<string, number> } } = {},
+  extra: Partial<TrialRecord> = {},
 ): TrialRecord {
   return {
     id: `${block}:${mode}:${point.key}`,
     block,
     mode,
-    point,
+    point: point as TrialRecord["point"],
+    durationSec: 1,
     state: "completed",
+    attempt: 1,
+    startedAt: "",
+    finishedAt: "",
+    argv: [],
+    exitCode: 0,
+    signal: null,
+    timedOut: false,
+    stdout: "",
+    stderrTail: "",
     metrics,
-    noise: { otherCpusBusyPct: 0 },
-    ...(extra.noisy ? { noisy: true } : {}),
-    ...(extra.witness ? { witness: extra.witness } : {}),
-  } as unknown as TrialRecord;
+    noise: { cpuBusyPct: 50, cpuStealPct: 0, loadAvg1: 1, loadPerCpu: 0.5, otherCpusBusyPct: 0 },
+    ...extra,
+  };
 }
