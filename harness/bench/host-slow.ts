@@ -14,6 +14,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { median, sampleCorrelation } from "simple-statistics";
 import { probeBaseline } from "../machine/cpu-probe.js";
 import { noiseViolation } from "../machine/noise.js";
 import { trialRecordSchema } from "../results/schema.js";
@@ -27,29 +28,6 @@ type Part = "multiplyNs" | "memoryNs";
 interface Row {
   rel: number;
   slowPct: Record<Part, number>;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
-function correlation(xs: number[], ys: number[]): number {
-  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-  let sxy = 0;
-  let sx = 0;
-  let sy = 0;
-  xs.forEach((x, i) => {
-    const y = ys[i] as number;
-    sxy += (x - mx) * (y - my);
-    sx += (x - mx) ** 2;
-    sy += (y - my) ** 2;
-  });
-  return sxy / Math.sqrt(sx * sy);
 }
 
 function rowsOf(dir: string): Row[] {
@@ -94,7 +72,7 @@ console.log(
   `${rows.length} probed trials in ${dirs.length} run(s): ${slow.length} slow (rate < ${SLOW} of their median), ${typical.length} typical (≥ ${TYPICAL})`,
 );
 for (const part of ["multiplyNs", "memoryNs"] as const) {
-  const r = correlation(
+  const r = sampleCorrelation(
     rows.map((row) => row.rel),
     rows.map((row) => row.slowPct[part]),
   );
