@@ -11,8 +11,8 @@
  * trials (correlation −0.07), the memory walk does (−0.54), but no threshold separates them
  * well enough to repeat trials on it (at 25%: 70% of slow trials flagged, 15% of typical ones).
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
+import { LineServer } from "../util/line-server.js";
 import { PACKAGE_ROOT } from "../vocabulary/vocabulary.js";
 
 /** Built by scripts/setup.sh from native/rb_probe.c. */
@@ -39,90 +39,30 @@ export function parseCpuProbe(stdout: string): CpuProbeReading | null {
 const READING_TIMEOUT_MS = 2000;
 
 /**
- * The probe kept running between trials (`rb_probe --serve`, pinned with taskset): its 4 MiB
- * walk is built once, and a reading costs the measurement alone (about 8 ms) instead of a
- * process start and the walk's set-up (about 50 ms). It runs in a session of its own (a
- * terminal's signals are routebench's to handle), exits at the end of its stdin, so that
- * routebench's death (its pipe closed) ends it too, and is killed by its pid if it does not.
- * A probe that fails gives null readings from then on: no reading is never a slow one.
+ * The probe kept running between trials (`rb_probe --serve`, pinned with taskset; a
+ * LineServer): its 4 MiB walk is built once, and a reading costs the measurement alone (about
+ * 8 ms) instead of a process start and the walk's set-up (about 50 ms). A probe that fails
+ * gives null readings from then on: no reading is never a slow one.
  */
 export class CpuProbe {
-  private child: ChildProcess | null = null;
-  private broken = false;
-  private buffered = "";
-  private waiting: ((line: string | null) => void) | null = null;
+  private readonly server: LineServer;
 
-  constructor(
-    private readonly cpu: number,
-    private readonly binary: string = CPU_PROBE_BINARY,
-  ) {}
-
-  private start(): ChildProcess {
-    const child = spawn("taskset", ["-c", String(this.cpu), this.binary, "--serve"], {
-      stdio: ["pipe", "pipe", "ignore"],
-      detached: true,
-    });
-    child.stdout?.setEncoding("utf8");
-    child.stdout?.on("data", (chunk: string) => {
-      this.buffered += chunk;
-      const newline = this.buffered.indexOf("\n");
-      if (newline < 0 || !this.waiting) return;
-      const line = this.buffered.slice(0, newline);
-      this.buffered = this.buffered.slice(newline + 1);
-      this.settle(line);
-    });
-    const gone = () => {
-      this.broken = true;
-      this.child = null;
-      this.settle(null);
-    };
-    child.on("error", gone);
-    child.on("close", gone); // after its stdout ended: a last line is read before it counts as gone
-    child.stdin?.on("error", () => {});
-    return child;
-  }
-
-  private settle(line: string | null): void {
-    const waiting = this.waiting;
-    this.waiting = null;
-    waiting?.(line);
+  constructor(cpu: number, binary: string = CPU_PROBE_BINARY) {
+    this.server = new LineServer(["taskset", "-c", String(cpu), binary, "--serve"], READING_TIMEOUT_MS);
   }
 
   /** One reading, or null when the probe cannot run or did not answer in time. */
   async read(): Promise<CpuProbeReading | null> {
-    if (this.broken) return null;
-    const child = this.child ?? this.start();
-    this.child = child;
-    const line = await new Promise<string | null>((resolve) => {
-      const timer = setTimeout(() => {
-        this.broken = true;
-        this.settle(null);
-      }, READING_TIMEOUT_MS);
-      this.waiting = (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      };
-      child.stdin?.write("\n");
-    });
-    if (line === null) {
-      this.close();
-      return null;
-    }
+    const line = await this.server.ask("");
+    if (line === null) return null;
     const reading = parseCpuProbe(line);
-    if (!reading) {
-      this.broken = true;
-      this.close();
-    }
+    if (!reading) this.server.fail();
     return reading;
   }
 
   /** Ends the probe: its stdin closed, and SIGKILL by its pid if it is still there. Safe to call twice. */
   close(): void {
-    const child = this.child;
-    this.child = null;
-    if (!child) return;
-    child.stdin?.end();
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    this.server.close();
   }
 }
 

@@ -19,6 +19,7 @@ import type { NoiseSample, TrialRecord } from "../../../harness/results/schema.j
 import { type ExecuteContext, executeTrials } from "../../../harness/run/execute.js";
 import { parseSweep } from "../../../harness/sweep/load.js";
 import { planSweep } from "../../../harness/sweep/plan.js";
+import type { LineServer } from "../../../harness/util/line-server.js";
 import { FakeSession } from "../support/fake-backend.js";
 
 describe("parseCpuProbe", () => {
@@ -138,7 +139,7 @@ describe("CpuProbe (the probe kept running between trials)", () => {
     );
     expect(await probe.read()).toEqual({ multiplyNs: 101, memoryNs: 201, wallNs: 301 });
     expect(await probe.read()).toEqual({ multiplyNs: 102, memoryNs: 202, wallNs: 302 });
-    const pid = (probe as unknown as { child: { pid: number } }).child.pid;
+    const pid = (probe as unknown as { server: LineServer }).server.pid;
     expect(existsSync(`/proc/${pid}`)).toBe(true);
     probe.close();
     await new Promise((resolve) => setTimeout(resolve, 200));
