@@ -17,6 +17,8 @@ required=(
   "clang clang"
   "bpftool bpftool"
   "/usr/include/bpf/bpf_helpers.h libbpf-dev"
+  "/usr/include/libmnl/libmnl.h libmnl-dev"
+  "/usr/include/libnftnl/rule.h libnftnl-dev"
   "ip iproute2"
   "tc iproute2"
   "iptables iptables"
@@ -128,6 +130,13 @@ if [[ ! -f native/build/rb_probe || native/rb_probe.c -nt native/build/rb_probe 
   log "building native/build/rb_probe"
   mkdir -p native/build
   clang -O2 -Wall -Werror -o native/build/rb_probe native/rb_probe.c
+fi
+
+# The FORWARD counter reader of the lab's closing path readings (backends/lab/forward-counter.ts).
+if [[ ! -f native/build/rb_nfcount || native/rb_nfcount.c -nt native/build/rb_nfcount ]]; then
+  log "building native/build/rb_nfcount"
+  mkdir -p native/build
+  clang -O2 -Wall -Werror -o native/build/rb_nfcount native/rb_nfcount.c -lnftnl -lmnl
 fi
 
 # The compiled CLI (tsc is incremental: quick when nothing changed).

@@ -3,7 +3,10 @@ import { existsSync, readdirSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ForwardCounter } from "../../harness/backends/lab/forward-counter.js";
 import type { VerifyReport } from "../../harness/backends/lab/lab.js";
+import { planLab } from "../../harness/backends/lab/plan.js";
+import { readForward } from "../../harness/backends/lab/probe.js";
 import { processRunner } from "../../harness/util/runner.js";
 import {
   cleanupEverything,
@@ -76,6 +79,21 @@ describe.skipIf(skipRootTests)("lab (root: namespaces, BPF, netserver)", () => {
     await verify("ebpf");
     expect((await runCli(["lab", "mode", "legacy"])).exitCode).toBe(0);
     await verify("legacy");
+
+    // the served FORWARD reader gives what iptables-save and ip6tables-save print, per node
+    // (verify's traffic has moved both families' counters; nothing moves them now)
+    const nodes = planLab().nodes;
+    const counter = new ForwardCounter(nodes.map((n) => n.netns));
+    try {
+      for (const ipv6 of [false, true]) {
+        const served = await counter.read(ipv6);
+        const saved = await Promise.all(nodes.map((n) => readForward(processRunner, n, ipv6)));
+        expect(saved.every((count) => count > 100)).toBe(true);
+        expect(nodes.map((n) => served[n.netns])).toEqual(saved);
+      }
+    } finally {
+      counter.close();
+    }
 
     const again = await runCli(["lab", "up"]);
     expect(again.exitCode).toBe(3);

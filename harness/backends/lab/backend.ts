@@ -26,6 +26,7 @@ import {
   trialNetperfArgvs,
   trialTimeoutSec,
 } from "../backend.js";
+import { FORWARD_COUNTER_BINARY, ForwardCounter, type ForwardSource } from "./forward-counter.js";
 import { cleanupLab, labUp } from "./lab.js";
 import { acquireLabLock, type LabLock } from "./lock.js";
 import { listForeignRules, setLabMode } from "./mode.js";
@@ -66,6 +67,8 @@ export interface LabHost {
   alive(pid: number): boolean;
   /** Reads a pinned BPF map's file (probe.ts). */
   readPinned: PinnedReader;
+  /** A FORWARD reader without a process for these node namespaces (forward-counter.ts); none: iptables-save. */
+  forwardCounter?: (netns: readonly string[]) => ForwardSource | null;
 }
 
 export const MACHINE_LAB_HOST: LabHost = {
@@ -76,6 +79,7 @@ export const MACHINE_LAB_HOST: LabHost = {
   startListener,
   alive,
   readPinned: readPinnedFile,
+  forwardCounter: (netns) => (existsSync(FORWARD_COUNTER_BINARY) ? new ForwardCounter(netns) : null),
 };
 
 /** A run's hold on the lab. Exported for the unit test that drives its trials on a fake host. */
@@ -97,6 +101,14 @@ export class LabSession implements BackendSession {
   private readonly forwardSeen = new Map<string, number>();
   /** The CPU speed probe, started at the first reading and ended with the session. */
   private cpuProbe: CpuProbe | null = null;
+  /** The nodes' FORWARD reader without a process, started at the first reading and ended with the session. */
+  private forwardCounter: ForwardSource | null | undefined;
+
+  private forwardSource(): ForwardSource | null {
+    if (this.forwardCounter === undefined)
+      this.forwardCounter = this.host.forwardCounter?.(this.plan.nodes.map((n) => n.netns)) ?? null;
+    return this.forwardCounter;
+  }
 
   constructor(
     private readonly runner: Runner,
@@ -297,6 +309,7 @@ export class LabSession implements BackendSession {
       this.host.readPinned,
       known,
       target.ipv6,
+      this.forwardSource(),
     );
     for (const node of target.nodes) this.forwardSeen.delete(forwardKey(node.name)); // known again only once read after the trial
     marks.push(performance.now());
@@ -318,6 +331,7 @@ export class LabSession implements BackendSession {
       this.host.readPinned,
       {},
       target.ipv6,
+      this.forwardSource(),
     );
     const serviceAfter: ServiceReading | null = readService ? await readService() : null;
     marks.push(performance.now());
@@ -421,6 +435,7 @@ export class LabSession implements BackendSession {
     if (this.closed) return;
     this.closed = true;
     this.cpuProbe?.close();
+    this.forwardCounter?.close();
     await this.witnessServers.stopAll();
     await Promise.all([...this.counterFiles.values()].map((f) => f.close()));
     this.counterFiles.clear();

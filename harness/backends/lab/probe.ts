@@ -27,6 +27,7 @@ import {
   stackPasses,
   subtractCounters,
 } from "./bpf-maps.js";
+import type { ForwardSource } from "./forward-counter.js";
 import { forwardPackets, parseIptablesSave } from "./iptables.js";
 import {
   parseDeviceDrops,
@@ -133,6 +134,8 @@ async function readNamespace(files: CounterSource) {
  * (netns-counters.ts), the namespaces' kernel counters. Runs the readers side by side.
  * `knownForward`: FORWARD counts by node name that need no process (probe's caller: the count
  * a node's last reading ended with, when nothing can have crossed the node since).
+ * `forwardSource`: the session's FORWARD reader without a process (forward-counter.ts); a node
+ * it gives no count for is read with iptables-save.
  */
 export async function readProbe(
   runner: Runner,
@@ -141,10 +144,18 @@ export async function readProbe(
   readPinned: PinnedReader = readPinnedFile,
   knownForward: Readonly<Record<string, number>> = {},
   ipv6 = false,
+  forwardSource: ForwardSource | null = null,
 ): Promise<ProbeReading> {
+  const readForwards = async () => {
+    const unknown = nodes.some((node) => knownForward[node.name] === undefined);
+    const served = unknown && forwardSource ? await forwardSource.read(ipv6) : {};
+    return Promise.all(
+      nodes.map((node) => knownForward[node.name] ?? served[node.netns] ?? readForward(runner, node, ipv6)),
+    );
+  };
   const [bpf, forwards, namespaces] = await Promise.all([
     readBpf(runner, nodes, readPinned),
-    Promise.all(nodes.map((node) => knownForward[node.name] ?? readForward(runner, node, ipv6))),
+    readForwards(),
     Promise.all(
       Object.entries(counterFiles).map(
         async ([netns, files]) => [netns, await readNamespace(files)] as const,

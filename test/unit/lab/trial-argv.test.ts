@@ -168,7 +168,7 @@ const PLACEMENT: CpuPlacement = {
   reason: "the sweep's CPUs",
 };
 
-function session(runner: Runner, started: Started, pinnedFails = false) {
+function session(runner: Runner, started: Started, pinnedFails = false, forward?: LabHost["forwardCounter"]) {
   const plan = planLab({ nodes: 2, podsPerNode: 2, iptablesServices: 0 });
   const state: LabState = {
     version: 1,
@@ -189,17 +189,10 @@ function session(runner: Runner, started: Started, pinnedFails = false) {
     foreignRulesAtSwitch: null,
   };
   // fixed 4 MiB socket buffers (what the lab's one-CPU placement gets: backend.ts resolveSocketBuffer)
-  return new LabSession(
-    runner,
-    plan,
-    state,
-    "legacy",
-    PLACEMENT,
-    4194304,
-    { release() {} },
-    async () => {},
-    fakeHost(started, pinnedFails),
-  );
+  return new LabSession(runner, plan, state, "legacy", PLACEMENT, 4194304, { release() {} }, async () => {}, {
+    ...fakeHost(started, pinnedFails),
+    ...(forward ? { forwardCounter: forward } : {}),
+  });
 }
 
 function trial(mode: Mode, point: Omit<Point, "key">, durationSec = 2): Trial {
@@ -250,6 +243,10 @@ describe("a lab trial's argv, whole", () => {
       "4194304",
       "-S",
       "4194304",
+      "-W",
+      "17",
+      "-M",
+      "131072",
       "-o",
       SELECTORS,
     ];
@@ -469,6 +466,46 @@ describe("a lab trial's argv, whole", () => {
       bpftool,
     ]);
     expect(fallback.outcome.path).toMatchObject({ ok: true, stackPasses: 200, iptablesForwardPackets: 200 });
+  });
+
+  it("reads FORWARD through the session's served reader where it gives a count, with iptables-save where it does not", async () => {
+    const rr = trial("legacy", {
+      placement: "cross-node",
+      test: "TCP_RR",
+      size: "1,1",
+      requestSize: 1,
+      responseSize: 1,
+    });
+    const runner = new LabRunner();
+    const asked: { netns: readonly string[]; ipv6: boolean[]; closed: number } = {
+      netns: [],
+      ipv6: [],
+      closed: 0,
+    };
+    let served = 0;
+    const lab = session(runner, [], false, (netns) => {
+      asked.netns = netns;
+      return {
+        // node1 counted by the reader (150 more each reading); node2's rule not found there ("-")
+        read: async (ipv6) => {
+          asked.ipv6.push(ipv6);
+          served += 150;
+          return { "rb-node1": served, "rb-node2": null };
+        },
+        close: () => {
+          asked.closed++;
+        },
+      };
+    });
+    const outcome = await lab.runTrial(rr, new AbortController().signal);
+    const forwardReads = runner.calls.filter((c) => c.argv.includes("iptables-save")).map((c) => c.argv[1]);
+    expect(forwardReads).toEqual(["--net=/run/netns/rb-node2", "--net=/run/netns/rb-node2"]);
+    expect(asked.netns).toEqual(["rb-node1", "rb-node2"]);
+    expect(asked.ipv6).toEqual([false, false]);
+    // 150 forwarded packets on node1 (the reader) + 100 on node2 (iptables-save)
+    expect(outcome.path).toMatchObject({ ok: true, iptablesForwardPackets: 250 });
+    await lab.close().catch(() => undefined);
+    expect(asked.closed).toBe(1);
   });
 
   it("starts a trial from the FORWARD counts its nodes' last trial ended with: one iptables process per node per trial", async () => {
