@@ -4,7 +4,7 @@
  * from a history store, so the trend page and `history check` work on either. Pure.
  */
 import { createHash } from "node:crypto";
-import type { Results } from "../results/schema.js";
+import type { Results, TrialRecord } from "../results/schema.js";
 import type { Comparison, PointSummary } from "../results/summary-schema.js";
 import type { Sweep } from "../sweep/schema.js";
 
@@ -32,7 +32,7 @@ export interface HistoryRun {
  * name, description, seed, repetitions, time budget or target interval, which change how many
  * trials a point gets, not what each trial measures.
  */
-export function sweepDesign(sweep: Sweep): Record<string, unknown> {
+export function sweepDesign(sweep: Sweep, method: RunMethod = {}): Record<string, unknown> {
   return {
     backend: sweep.backend,
     modes: sweep.modes,
@@ -44,6 +44,7 @@ export function sweepDesign(sweep: Sweep): Record<string, unknown> {
     streams: sweep.streams,
     durationSec: sweep.durationSec,
     socketBuffers: sweep.socketBuffers,
+    ...method,
     cpu: sweep.cpu,
     lab: sweep.lab,
     witness: sweep.witness,
@@ -62,10 +63,27 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * How a run's trials measured, where that changed between versions of routebench for the same
+ * sweep; read from its trials, so an older run keeps its fingerprint when it is added again.
+ * `streamUserBuffers`: TCP_STREAM trials under fixed socket buffers that send from netperf's
+ * default-size ring and receive in its default-size calls (-W/-M, netperf/argv.ts): 4–9% more
+ * throughput at 64 B and 1 KiB than the 8 MiB-sized ones before, so such runs start a new series.
+ */
+export interface RunMethod {
+  streamUserBuffers?: "netperf-default";
+}
+
+/** The method a run's trials show (RunMethod). Pure. */
+export function runMethod(trials: readonly Pick<TrialRecord, "point" | "argv">[]): RunMethod {
+  const defaultSizes = trials.some((t) => t.point.test === "TCP_STREAM" && t.argv.includes("-W"));
+  return defaultSizes ? { streamUserBuffers: "netperf-default" } : {};
+}
+
 /** A short fingerprint of `sweepDesign`: the first 12 hex digits of its SHA-256. */
-export function sweepFingerprint(sweep: Sweep): string {
+export function sweepFingerprint(sweep: Sweep, method: RunMethod = {}): string {
   return createHash("sha256")
-    .update(canonical(sweepDesign(sweep)))
+    .update(canonical(sweepDesign(sweep, method)))
     .digest("hex")
     .slice(0, 12);
 }
@@ -83,7 +101,7 @@ export function historyRun(results: Results): HistoryRun {
     kernel: results.environment.kernel,
     hostname: results.environment.hostname,
     sweepName: results.sweep.name,
-    sweepDesign: sweepFingerprint(results.sweep),
+    sweepDesign: sweepFingerprint(results.sweep, runMethod(results.trials)),
     points: results.summary.points,
     comparisons: results.summary.comparisons,
   };

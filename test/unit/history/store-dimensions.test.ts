@@ -10,7 +10,14 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { describe, expect, it } from "vitest";
 import { checkHistory, collectSeries } from "../../../harness/history/check.js";
-import { type HistoryRun, mixedSweeps, sweepFingerprint } from "../../../harness/history/runs.js";
+import {
+  type HistoryRun,
+  historyRun,
+  mixedSweeps,
+  runMethod,
+  sweepFingerprint,
+} from "../../../harness/history/runs.js";
+
 import { HISTORY_SCHEMA_VERSION, HistoryStore } from "../../../harness/history/store.js";
 import { migrateV1 } from "../../../harness/history/store-schema.js";
 import type { Results } from "../../../harness/results/schema.js";
@@ -177,5 +184,28 @@ describe("sweep design: destinations and IP families", () => {
 
   it("keeps the fingerprint of a sweep that lists neither (741329779252 for the blog sweep, as before they counted)", () => {
     expect(sweepFingerprint(sweep)).toBe("741329779252");
+    expect(sweepFingerprint({ ...sweep, destinations: undefined, ipFamilies: undefined })).toBe(
+      "741329779252",
+    );
+  });
+
+  it("starts a new series where TCP_STREAM trials took netperf's default user buffer sizes (-W/-M), and only there", () => {
+    const results = JSON.parse(readFileSync(BLOG, "utf8")) as Results;
+    // the committed run predates -W: it keeps its fingerprint when added again
+    expect(runMethod(results.trials)).toEqual({});
+    expect(historyRun(results).sweepDesign).toBe("741329779252");
+    const withW = results.trials.map((t) =>
+      t.point.test === "TCP_STREAM"
+        ? { ...t, argv: [...t.argv.slice(0, -2), "-W", "17", ...t.argv.slice(-2)] }
+        : t,
+    );
+    expect(runMethod(withW)).toEqual({ streamUserBuffers: "netperf-default" });
+    expect(historyRun({ ...results, trials: withW }).sweepDesign).not.toBe("741329779252");
+    // -W in an RR trial's argv (it never is) would not count
+    const rrOnly = results.trials
+      .filter((t) => t.point.test !== "TCP_STREAM")
+      .map((t) => ({ ...t, argv: [...t.argv, "-W", "2"] }));
+    expect(rrOnly.length).toBeGreaterThan(0);
+    expect(runMethod(rrOnly)).toEqual({});
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { buildNetperfArgv } from "../../../harness/netperf/argv.js";
+import { buildNetperfArgv, sendRingWidth } from "../../../harness/netperf/argv.js";
 import { NetperfParseError, parseNetperfOutput } from "../../../harness/netperf/parse.js";
 import { NETPERF_SELECTORS } from "../../../harness/netperf/selectors.js";
 import { lowerIsBetter, METRIC_NAMES, NETPERF_TESTS } from "../../../harness/vocabulary/vocabulary.js";
@@ -244,9 +244,36 @@ describe("fixed socket buffers", () => {
   it("puts -s and -S after -- for TCP_STREAM only, and leaves autotuning alone when absent", () => {
     const argv = buildNetperfArgv({ ...stream, socketBufferBytes: 4194304 });
     const specific = argv.slice(argv.indexOf("--"));
-    expect(specific.slice(0, 7)).toEqual(["--", "-m", "16384", "-s", "4194304", "-S", "4194304"]);
+    expect(specific.slice(0, 11)).toEqual([
+      "--",
+      "-m",
+      "16384",
+      "-s",
+      "4194304",
+      "-S",
+      "4194304",
+      "-W",
+      "2",
+      "-M",
+      "131072",
+    ]);
     expect(buildNetperfArgv(stream)).not.toContain("-S");
+    expect(buildNetperfArgv(stream)).not.toContain("-W");
+    expect(buildNetperfArgv(stream)).not.toContain("-M");
     const rr = buildNetperfArgv({ ...stream, test: "TCP_RR", socketBufferBytes: 4194304 });
     expect(rr).not.toContain("-S");
+    expect(rr).not.toContain("-W");
+  });
+
+  it("keeps the send ring netperf picks under the default 16 KiB send buffer (-W), whatever the fixed buffer", () => {
+    const width = (messageSize: number) => {
+      const argv = buildNetperfArgv({ ...stream, messageSize, socketBufferBytes: 4194304 });
+      return argv[argv.indexOf("-W") + 1];
+    };
+    // nettest_omni.c: send_width = lss_size / send_size + 1, and 1 becomes 2
+    expect([64, 256, 1024, 4096, 16384, 65536].map(width)).toEqual(["257", "65", "17", "5", "2", "2"]);
+    expect(sendRingWidth(1000)).toBe(17);
+    expect(sendRingWidth(16383)).toBe(2);
+    expect(sendRingWidth(8192)).toBe(3);
   });
 });
