@@ -18,11 +18,12 @@ import {
   type ProgressEvent,
   type RunControl,
 } from "../../../harness/run/execute.js";
-import { summarise } from "../../../harness/stats/summary.js";
+import { summarise, trialSeconds } from "../../../harness/stats/summary.js";
 import { parseSweep } from "../../../harness/sweep/load.js";
 import { planSweep, sweepPoints, type Trial } from "../../../harness/sweep/plan.js";
 import type { Sweep } from "../../../harness/sweep/schema.js";
 import { EnvironmentError } from "../../../harness/util/errors.js";
+import type { WitnessName } from "../../../harness/witness/witness.js";
 import {
   FakeSession,
   NETPERF_STDOUT,
@@ -522,6 +523,24 @@ describe("streams, witnesses and CPU cost in the run loop", () => {
     // two blocks: too few pairs for an interval, so no verdict either way
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((r) => r.blocks.length === 2 && r.agreement === "undecided")).toBe(true);
+  });
+
+  it("counts the witness's run in its attempt's time, which the time budget adds up", async () => {
+    const sweep = sweepOf("witness: sockperf\nplacements: [same-node]\n");
+    const sockperf = fixture("witness/sockperf-pp-tcp-rtt.txt");
+    class SlowWitness extends FakeSession {
+      override async runWitness(trial: Trial, tool: WitnessName) {
+        await new Promise((resolve) => setTimeout(resolve, 40));
+        return super.runWitness(trial, tool);
+      }
+    }
+    const session = new SlowWitness(undefined, undefined, () => ({ stdout: sockperf }));
+    const { context, written } = contextOf(sweep, session);
+    await executeTrials(context, planSweep(sweep), {});
+    expect(written.length).toBeGreaterThan(0);
+    for (const r of written)
+      expect(Date.parse(r.finishedAt) - Date.parse(r.startedAt)).toBeGreaterThanOrEqual(40);
+    expect(trialSeconds(written)).toBeGreaterThanOrEqual((40 * written.length) / 1000);
   });
 
   it("keeps netperf's figure when the witness fails, with the witness's error", async () => {
