@@ -5,18 +5,18 @@
  * lab's fixed 4 MiB buffers (the kernel reports 8 MiB) that is 131,073 buffers for 64 B
  * messages, about 10 MiB set up per trial and walked during it; with autotuning (the 16 KiB
  * default send buffer) netperf would use 257. routebench passes `-W` with the width netperf
- * picks under the default buffer (netperf/argv.ts, sendRingWidth), and `-M` with the 128 KiB
- * receive calls netserver makes under autotuning instead of 8 MiB ones.
+ * picks under the default buffer (netperf/argv.ts, sendRingWidth). `--receive` adds `-M 131072`
+ * to both designs (netserver's receive calls as under autotuning, instead of 8 MiB ones).
  *
  * Same-node TCP_STREAM eBPF/legacy on the lab through the real trial loop (`runSweep`, path
  * proof and all), two designs interleaved round by round in the same minutes (order shuffled
- * per round): "-W/-M as routebench passes them" and "netperf's own sizes" (the same argv with
- * -W and -M removed by this script's runner). Prints per design and size: the pooled eBPF/legacy ratio
+ * per round): "-W as routebench passes it" and "netperf's own ring" (the same argv with -W
+ * removed by this script's runner). Prints per design and size: the pooled eBPF/legacy ratio
  * with its 95% interval, the per-pair sd of the log ratio, the median throughput per mode, and
  * how long netperf's process ran beyond its ELAPSED_TIME. Asserts nothing; needs root and the
  * lab (it brings it up and down itself).
  *
- *   npm run bench:send-ring [-- --rounds 4] [--sizes 64,1024] [--repetitions 3]
+ *   npm run bench:send-ring [-- --rounds 4] [--sizes 64,1024] [--repetitions 3] [--receive]
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -37,6 +37,7 @@ const { values: options } = parseArgs({
     rounds: { type: "string", default: "4" },
     sizes: { type: "string", default: "64,1024" },
     repetitions: { type: "string", default: "3" },
+    receive: { type: "boolean", default: false },
   },
 });
 const SIZES = options.sizes.split(",").map(Number);
@@ -48,17 +49,22 @@ function withoutSpecific(argv: readonly string[], option: string): string[] {
   return at < 0 ? [...argv] : argv.filter((_, i) => i !== at && i !== at + 1);
 }
 
-/** The real runner with netperf's -W and -M (and their values) taken out of every netperf argv. */
-const ownRingRunner: Runner = {
-  run(argv, runOptions) {
-    if (!argv.includes("netperf")) return processRunner.run(argv, runOptions);
-    return processRunner.run(withoutSpecific(withoutSpecific(argv, "-W"), "-M"), runOptions);
-  },
-};
+/** netperf's argv as `design` runs it: routebench's, or without -W; with `-M 131072` under --receive. */
+function asDesigned(argv: readonly string[], ownRing: boolean): string[] {
+  const ring = ownRing ? withoutSpecific(argv, "-W") : [...argv];
+  if (!options.receive) return ring;
+  const selectors = ring.indexOf("-o", ring.indexOf("--"));
+  return [...ring.slice(0, selectors), "-M", "131072", ...ring.slice(selectors)];
+}
+
+const designRunner = (ownRing: boolean): Runner => ({
+  run: (argv, runOptions) =>
+    processRunner.run(argv.includes("netperf") ? asDesigned(argv, ownRing) : argv, runOptions),
+});
 
 const DESIGNS = [
-  { name: "-W/-M default sizes", runner: processRunner },
-  { name: "netperf's own sizes", runner: ownRingRunner },
+  { name: "-W default ring", runner: designRunner(false) },
+  { name: "netperf's own ring", runner: designRunner(true) },
 ] as const;
 
 let current: RunControl | null = null;
@@ -73,7 +79,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const)
   });
 
 async function once(design: (typeof DESIGNS)[number], round: number): Promise<Results> {
-  const name = `${design.runner === processRunner ? "w" : "own"}-${round}`;
+  const name = `${design === DESIGNS[0] ? "w" : "own"}-${round}`;
   const file = join(dir, `${name}.yaml`);
   writeFileSync(
     file,
@@ -113,7 +119,7 @@ const push = <T>(map: Map<string, T[]>, key: string, ...values: T[]) =>
   map.set(key, [...(map.get(key) ?? []), ...values]);
 
 console.log(
-  `bench:send-ring — same-node TCP_STREAM ${SIZES.join(", ")} B eBPF/legacy, fixed 4 MiB buffers, ${options.rounds} rounds × ${options.repetitions} pairs per design and size, designs interleaved`,
+  `bench:send-ring — same-node TCP_STREAM ${SIZES.join(", ")} B eBPF/legacy, fixed 4 MiB buffers${options.receive ? ", -M 131072 in both designs" : ""}, ${options.rounds} rounds × ${options.repetitions} pairs per design and size, designs interleaved`,
 );
 const random = seededRandom(11);
 for (let round = 1; round <= Number(options.rounds); round++) {

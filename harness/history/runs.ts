@@ -67,8 +67,8 @@ function canonical(value: unknown): string {
  * How a run's trials measured, where that changed between versions of routebench for the same
  * sweep; read from its trials, so an older run keeps its fingerprint when it is added again.
  * `streamUserBuffers`: TCP_STREAM trials under fixed socket buffers that send from netperf's
- * default-size ring and receive in its default-size calls (-W/-M, netperf/argv.ts): 4–9% more
- * throughput at 64 B and 1 KiB than the 8 MiB-sized ones before, so such runs start a new series.
+ * default-size ring (-W, netperf/argv.ts): 4–9% more throughput at 64 B and 1 KiB than from the
+ * 8 MiB-sized ring before (bench:send-ring), so such runs start a new series.
  */
 export interface RunMethod {
   streamUserBuffers?: "netperf-default";

@@ -189,7 +189,7 @@ describe("sweep design: destinations and IP families", () => {
     );
   });
 
-  it("starts a new series where TCP_STREAM trials took netperf's default user buffer sizes (-W/-M), and only there", () => {
+  it("starts a new series where TCP_STREAM trials took netperf's default-size send ring (-W), and only there", () => {
     const results = JSON.parse(readFileSync(BLOG, "utf8")) as Results;
     // the committed run predates -W: it keeps its fingerprint when added again
     expect(runMethod(results.trials)).toEqual({});

@@ -245,8 +245,6 @@ describe("a lab trial's argv, whole", () => {
       "4194304",
       "-W",
       "17",
-      "-M",
-      "131072",
       "-o",
       SELECTORS,
     ];
