@@ -19,13 +19,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { labBackend } from "../backends/lab/backend.js";
 import type { Results } from "../results/schema.js";
-import type { RunControl } from "../run/execute.js";
-import { runSweep } from "../run/run.js";
-import { loadSweep } from "../sweep/load.js";
 import { seededRandom } from "../util/random.js";
 import { processRunner, type Runner } from "../util/runner.js";
+import { labSweeps } from "./lab-sweeps.js";
 import { plantStop } from "./timing.js";
 
 const { values: options } = parseArgs({
@@ -61,17 +58,7 @@ function plantingRunner(seed: number, planted: { count: number }): Runner {
   };
 }
 
-/** The running sweep's control: Ctrl-C or SIGTERM kills its trial, and runSweep takes the lab down. */
-let current: RunControl | null = null;
-let interrupted = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const)
-  process.on(signal, () => {
-    interrupted = true;
-    if (current) {
-      current.stopRequested = true;
-      current.kill.abort();
-    }
-  });
+const runLab = labSweeps("bench:planted", dir);
 
 async function run(
   name: string,
@@ -80,24 +67,9 @@ async function run(
 ): Promise<{ results: Results; wallSec: number }> {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, yaml);
-  const sweep = await loadSweep(file);
-  if (interrupted) throw new Error("interrupted");
-  const control: RunControl = { stopRequested: false, kill: new AbortController() };
-  current = control;
   const started = performance.now();
-  const outcome = await runSweep({
-    sweep,
-    backend: labBackend(runner),
-    outDir: join(dir, name),
-    command: ["bench:planted", name],
-    control,
-    log: () => undefined,
-    onProgress: () => undefined,
-  });
-  current = null;
-  if (outcome.error) throw outcome.error;
-  if (interrupted) throw new Error(`interrupted: ${name}'s finished trials are in ${outcome.dir}`);
-  return { results: outcome.results, wallSec: (performance.now() - started) / 1000 };
+  const results = await runLab(name, file, runner);
+  return { results, wallSec: (performance.now() - started) / 1000 };
 }
 
 const userSweep = (seed: number) =>

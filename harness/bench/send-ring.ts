@@ -23,14 +23,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { median } from "simple-statistics";
-import { labBackend } from "../backends/lab/backend.js";
 import type { Results } from "../results/schema.js";
-import type { RunControl } from "../run/execute.js";
-import { runSweep } from "../run/run.js";
 import { pairedRatio } from "../stats/ratio.js";
-import { loadSweep } from "../sweep/load.js";
 import { seededRandom, shuffled } from "../util/random.js";
 import { processRunner, type Runner } from "../util/runner.js";
+import { labSweeps } from "./lab-sweeps.js";
 
 const { values: options } = parseArgs({
   options: {
@@ -67,16 +64,7 @@ const DESIGNS = [
   { name: "netperf's own ring", runner: designRunner(true) },
 ] as const;
 
-let current: RunControl | null = null;
-let interrupted = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const)
-  process.on(signal, () => {
-    interrupted = true;
-    if (current) {
-      current.stopRequested = true;
-      current.kill.abort();
-    }
-  });
+const runLab = labSweeps("bench:send-ring", dir);
 
 async function once(design: (typeof DESIGNS)[number], round: number): Promise<Results> {
   const name = `${design === DESIGNS[0] ? "w" : "own"}-${round}`;
@@ -94,21 +82,7 @@ async function once(design: (typeof DESIGNS)[number], round: number): Promise<Re
       "",
     ].join("\n"),
   );
-  const control: RunControl = { stopRequested: false, kill: new AbortController() };
-  current = control;
-  const outcome = await runSweep({
-    sweep: await loadSweep(file),
-    backend: labBackend(design.runner),
-    outDir: join(dir, name),
-    command: ["bench:send-ring", name],
-    control,
-    log: () => undefined,
-    onProgress: () => undefined,
-  });
-  current = null;
-  if (outcome.error) throw outcome.error;
-  if (interrupted) throw new Error(`interrupted: finished trials are in ${dir}`);
-  return outcome.results;
+  return runLab(name, file, design.runner);
 }
 
 type Pair = { legacy: number; ebpf: number };
