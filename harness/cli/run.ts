@@ -333,7 +333,9 @@ export function registerRun(program: Command): void {
           [results],
           opts.json ? warn : printLine,
         );
-      if (outcome.error) throw outcome.error;
+      // an error raised while an interrupted run stopped is told, and the exit still says interrupted
+      if (outcome.error && results.state !== "aborted") throw outcome.error;
+      if (outcome.error) warn(`while stopping: ${(outcome.error as Error).message ?? String(outcome.error)}`);
       const gaveUp = givenUpTrials(results.trials, results.sweep.retries);
       if (results.state === "aborted") {
         warn(`interrupted: resume with routebench run --resume ${dir}`);

@@ -61,7 +61,7 @@ export function buildReportModel(results: Results, published: PublishedSource[])
   const notes: string[] = [];
   if (results.state !== "completed") {
     notes.push(
-      `This run ${results.state === "aborted" ? "was interrupted" : "failed"}: ${results.summary.completedTrials} of ${results.plannedTrials} planned trials completed. Figures below use what finished.`,
+      `This run ${results.state === "aborted" ? "was interrupted" : `failed${results.failure ? ` (${results.failure})` : ""}`}: ${results.summary.completedTrials} of ${results.plannedTrials} planned trials completed. Figures below use what finished.`,
     );
   }
   if (!comparesRouting(results.sweep.modes)) {

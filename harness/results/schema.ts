@@ -355,6 +355,8 @@ export const resultsSchema = z.strictObject({
   runId: z.string(),
   label: z.string(),
   state: z.enum(["completed", "aborted", "failed"]),
+  /** The error that ended a failed run, or that was raised while an interrupted one stopped. */
+  failure: z.string().optional(),
   startedAt: timestamp,
   finishedAt: timestamp,
   /** The command that produced the run, to reproduce it. */

@@ -78,7 +78,10 @@ export async function runSweep(request: RunRequest): Promise<RunOutcome> {
     if (finished && sweep.targetCiPct) finished = await extendToTargetCi(context, points, currentMode);
     if (!finished) state = "aborted";
   } catch (error) {
-    state = "failed";
+    // an error raised once a stop was asked for (a second Ctrl-C, SIGTERM, SIGHUP kills what
+    // runs) ends an interrupted run: it is what stopping broke, not why the run ended
+    const stopping = request.control.stopRequested || request.control.kill.signal.aborted;
+    state = stopping ? "aborted" : "failed";
     failure = error;
   } finally {
     await session.close();
@@ -88,6 +91,7 @@ export async function runSweep(request: RunRequest): Promise<RunOutcome> {
     runId,
     label: label ?? runId,
     state,
+    ...(failure !== undefined ? { failure: (failure as Error)?.message ?? String(failure) } : {}),
     startedAt,
     finishedAt: new Date().toISOString(),
     command,

@@ -172,10 +172,11 @@ describe.skipIf(skipRootTests)("signals (root)", () => {
 
   it("SIGHUP from a terminal that closes: the run stops, cleans up and says aborted", async () => {
     const dir = join(out, "terminal-hangup");
+    const typescript = join(out, "terminal-hangup.typescript"); // what the terminal showed, until it closed
     // script(1) gives the run a terminal of its own; killing script closes it (the kernel sends SIGHUP)
     const terminal = spawn(
       "script",
-      ["-qfec", `node ${BIN} run ${rrSweep(out, 1, 6)} --out ${dir}`, "/dev/null"],
+      ["-qfec", `node ${BIN} run ${rrSweep(out, 1, 6)} --out ${dir}`, typescript],
       { stdio: ["pipe", "ignore", "ignore"] },
     );
     try {
@@ -183,7 +184,9 @@ describe.skipIf(skipRootTests)("signals (root)", () => {
       terminal.kill("SIGKILL");
       await waitFor("the run cleans up", () => existsSync(join(dir, "results.json")), 15_000);
       await waitFor("the lab lock is released", () => !existsSync(LAB_LOCK_FILE), 5000);
-      expect((await readResults(dir)).state).toBe("aborted");
+      const results = await readResults(dir);
+      const shown = existsSync(typescript) ? readFileSync(typescript, "utf8") : "";
+      expect(results.state, `${results.failure ?? ""}; the terminal showed:\n${shown}`).toBe("aborted");
       await expectNothingLeft();
     } finally {
       terminal.kill("SIGKILL");

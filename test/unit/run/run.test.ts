@@ -94,6 +94,26 @@ describe("runSweep", () => {
     const outcome = await runSweep(request(session).req);
     expect(outcome.error).toBeInstanceOf(EnvironmentError);
     expect(outcome.results.state).toBe("failed");
+    expect(outcome.results.failure).toBe("the lab is gone");
+    expect((await readResults(join(outcome.dir, "results.json"))).failure).toBe("the lab is gone");
+    expect(outcome.results.trials).toHaveLength(1);
+    expect(session.calls.at(-1)).toBe("close");
+  });
+
+  it("an error raised once a stop was asked for ends the run as aborted, with the error kept", async () => {
+    let control: RunControl | undefined;
+    const session = new FakeSession((trial) => {
+      if (trial.id !== trials[1]?.id || !control) return undefined;
+      // SIGHUP: the stop is asked for and what runs is killed; the backend then fails
+      control.stopRequested = true;
+      control.kill.abort();
+      return { throws: new EnvironmentError("the lab is gone", "lab up") };
+    });
+    const made = request(session);
+    control = made.control;
+    const outcome = await runSweep(made.req);
+    expect(outcome.results.state).toBe("aborted");
+    expect(outcome.results.failure).toBe("the lab is gone");
     expect(outcome.results.trials).toHaveLength(1);
     expect(session.calls.at(-1)).toBe("close");
   });
