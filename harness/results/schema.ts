@@ -230,7 +230,7 @@ export const trialRecordSchema = z.strictObject({
         .nullable(),
     })
     .optional(),
-  /** The second witness run right after netperf in the same mode and block (sweep `witness`). */
+  /** The second witness, run in the same mode and block right after netperf (or right before it: `before`) (sweep `witness`). */
   witness: z
     .strictObject({
       tool: z.enum(WITNESSES),
@@ -239,6 +239,10 @@ export const trialRecordSchema = z.strictObject({
       elapsedSec: z.number().optional(),
       /** Why the witness gave no figure; netperf's figure still counts. */
       error: z.string().optional(),
+      /** It ran right before netperf, not after: the trial opened its point's routing pair (run/execute.ts `leadsRoutingPair`). */
+      before: z.literal(true).optional(),
+      /** Its wall time in seconds when it ran before (the time budget counts it: stats/summary.ts `trialSeconds`). */
+      wallSec: z.number().optional(),
     })
     .optional(),
   /** explain: the profiled twin run right after this trial (results/profile-schema.ts). */

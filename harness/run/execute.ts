@@ -141,6 +141,8 @@ async function attempt(
   attemptNumber: number,
   /** This trial's earlier noise repeats: each rule allows NOISE_RULE_REPEATS of its own, all together NOISE_REPEATS. */
   noiseRepeats: readonly TrialRecord[],
+  /** Its witness, already run before it (`leadingWitness`): a completed attempt carries it instead of running one after. */
+  witnessBefore?: TrialRecord["witness"],
 ): Promise<TrialRecord> {
   const remote = context.session.remoteCpu === true;
   // the benchmark CPUs are this machine's on the lab; on Kubernetes they are the test nodes' (the outcome reads them)
@@ -225,14 +227,17 @@ async function attempt(
           },
         };
       }
-      const witness = await runWitness(context.sweep, context.session, trial, context.control.kill.signal);
+      const witness =
+        witnessBefore ??
+        (await runWitness(context.sweep, context.session, trial, context.control.kill.signal));
       return {
         ...measured,
         state: "completed",
         ...(violation ? { noisy: true, noisyRule: violation } : {}),
         // the attempt ends with its witness: the time budget (trialSeconds) counts the witness's
-        // run too, which is longer than the trial's own with sockperf (it waits 2.1 s first)
-        ...(witness ? { witness, finishedAt: new Date().toISOString() } : {}),
+        // run too, which is longer than the trial's own with sockperf (it waits 2.1 s first); a
+        // witness run before the trial carries its own wall time (wallSec), which it counts instead
+        ...(witness ? { witness, ...(witnessBefore ? {} : { finishedAt: new Date().toISOString() }) } : {}),
       };
     } catch (error) {
       if (error instanceof NetperfParseError)
@@ -289,6 +294,46 @@ async function timedSwitch(context: ExecuteContext, mode: Mode): Promise<ModeEvi
   }
 }
 
+/**
+ * Whether the trial at `index` opens its point's routing pair: the next trial is the same
+ * point in the same block in the other routing mode (plan.ts keeps the two back to back in a
+ * sweep with `modeOrder: routing-pair`; a run planned before keeps its witnesses after), it
+ * has not finished yet, and the sweep runs a witness. Its witness then runs before it, so the
+ * pair's two netperf trials follow each other within ~0.1 s instead of around the first one's
+ * witness (sockperf: 4.5 s): a host's slow stretch that begins or ends between them (issue 21)
+ * has that much less time to fall into. The witness pair is as far apart as the netperf pair
+ * was before; it checks the netperf figure, which is what decides.
+ */
+export function leadsRoutingPair(
+  sweep: Sweep,
+  trials: readonly Trial[],
+  index: number,
+  records: readonly TrialRecord[],
+): boolean {
+  const trial = trials[index];
+  const next = trials[index + 1];
+  return (
+    sweep.modeOrder === "routing-pair" &&
+    (sweep.witness?.length ?? 0) > 0 &&
+    trial !== undefined &&
+    next !== undefined &&
+    next.block === trial.block &&
+    next.point.key === trial.point.key &&
+    next.mode !== trial.mode &&
+    switchesRouting(trial.mode) &&
+    switchesRouting(next.mode) &&
+    !trialFinished(records, next.id, sweep.retries)
+  );
+}
+
+/** The witness run before its trial (`leadsRoutingPair`), marked so and with its wall time. */
+async function leadingWitness(context: ExecuteContext, trial: Trial): Promise<TrialRecord["witness"]> {
+  const started = performance.now();
+  const witness = await runWitness(context.sweep, context.session, trial, context.control.kill.signal);
+  if (!witness) return undefined;
+  return { ...witness, before: true, wallSec: Math.round(performance.now() - started) / 1000 };
+}
+
 /** What the loop last asked of the backend: the mode, and the routing mode in force. */
 export interface CurrentMode {
   mode?: Mode;
@@ -305,10 +350,13 @@ export async function executeTrials(
   const { sweep, control } = context;
   requireProfiling(sweep, context.session);
   let done = trials.filter((t) => trialFinished(context.records, t.id, sweep.retries)).length;
-  for (const trial of trials) {
+  for (const [index, trial] of trials.entries()) {
     if (control.stopRequested || control.kill.signal.aborted) return false;
     if (trialFinished(context.records, trial.id, sweep.retries)) continue;
     context.onProgress({ kind: "trial-start", trial, done, planned: trials.length });
+    // run once for all of this trial's attempts, in its mode, when it opens a routing pair
+    let witnessBefore: TrialRecord["witness"] | undefined;
+    let witnessDue = leadsRoutingPair(sweep, trials, index, context.records);
     for (;;) {
       // a baseline (host) leaves the routing mode as it was: back from it, no switch is needed
       const routingSet = switchesRouting(trial.mode) && trial.mode === currentMode.routing;
@@ -323,12 +371,18 @@ export async function executeTrials(
         if (control.kill.signal.aborted) return false;
       }
       currentMode.mode = trial.mode;
+      if (witnessDue) {
+        witnessDue = false;
+        witnessBefore = await leadingWitness(context, trial);
+        if (control.kill.signal.aborted) return false;
+      }
       const mine = context.records.filter((r) => r.id === trial.id);
       const measured = await attempt(
         context,
         trial,
         mine.length + 1,
         mine.filter((r) => r.rejection?.kind === "noise"),
+        witnessBefore,
       );
       // explain: the profiled twin runs right after a counted trial, in the same block and mode
       const profile =
@@ -359,6 +413,9 @@ export async function executeTrials(
       if (record.rejection?.kind === "mode") {
         currentMode.mode = undefined;
         currentMode.routing = undefined;
+        // a witness run before it may have measured the moved mode too: run it again after the switch
+        witnessDue = witnessBefore !== undefined;
+        witnessBefore = undefined;
       }
     }
   }

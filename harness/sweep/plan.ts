@@ -4,7 +4,8 @@
  *
  * interleaved (default): repetitions are blocks; each block runs every point once in every
  *   mode, points in seeded random order and a point's modes back to back in seeded random
- *   order, so drift hits every mode alike and each block pairs the modes of a point.
+ *   order (the routing modes next to each other, baselines before or after them:
+ *   `pointModeOrder`), so drift hits every mode alike and each block pairs the modes of a point.
  * segmented: for slow switches (sweep/switch-cost.ts). The two routing modes run in few
  *   replicated segments mirrored in time, A B B A (A BB A: 3 switches; more cycles A BB AA BB A
  *   where maxSwitches allows), each segment many interleaved blocks: inside a block every point
@@ -148,9 +149,32 @@ export function planBlock(sweep: Sweep, points: readonly Point[], block: number)
 function blockOf(sweep: Sweep, points: readonly Point[], block: number, modes: readonly Mode[]): Trial[] {
   const random = blockRandom(sweep.seed, block);
   const trials = shuffled(points, random).flatMap((point) =>
-    shuffled(modes, random).map((mode) => trial(block, mode, point, sweep.durationSec)),
+    (sweep.modeOrder === "routing-pair" ? pointModeOrder(modes, random) : shuffled(modes, random)).map(
+      (mode) => trial(block, mode, point, sweep.durationSec),
+    ),
   );
   return groupedByServices(trials, block);
+}
+
+/**
+ * The order of one point's modes in a block: the routing modes (the comparison the run is
+ * for) back to back in seeded random order, and each baseline (host, direct) at random
+ * before or after them, never between. A host slows a stretch of seconds now and then
+ * (issue 21: 20–60 s at 75% speed, invisible to the guest); a pair whose two trials straddle
+ * the start or end of one has one trial slow, and the closer the two trials, the rarer that
+ * is. Without a baseline (or with one routing mode) it is a plain shuffle, as it always was,
+ * so those plans, and their seeds, are unchanged. A run planned before this (its sweep has no
+ * `modeOrder`) keeps the plain shuffle, so `--resume` continues it in the order it ran.
+ */
+export function pointModeOrder(modes: readonly Mode[], random: Random): Mode[] {
+  const routing = modes.filter(switchesRouting);
+  const baselines = modes.filter((mode) => !switchesRouting(mode));
+  if (baselines.length === 0 || routing.length < 2) return shuffled(modes, random);
+  const pair = shuffled(routing, random);
+  const before: Mode[] = [];
+  const after: Mode[] = [];
+  for (const baseline of shuffled(baselines, random)) (random() < 0.5 ? before : after).push(baseline);
+  return [...before, ...pair, ...after];
 }
 
 /**

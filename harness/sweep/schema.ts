@@ -301,6 +301,13 @@ export const resolvedSweepSchema = sweepSchema
     durationSec: z.number().int().min(1),
     repetitions: z.number().int().min(1),
     maxRepetitions: z.number().int().min(1),
+    /**
+     * How a point's modes are ordered in a block (sweep/plan.ts `pointModeOrder`): `routing-pair`,
+     * the routing modes back to back and baselines before or after them (every sweep resolved
+     * now); absent in runs planned before, whose modes were shuffled freely, so that such a run is
+     * resumed and re-planned in the order it ran.
+     */
+    modeOrder: z.literal("routing-pair").optional(),
   });
 
 export type Sweep = z.output<typeof resolvedSweepSchema>;
@@ -382,5 +389,6 @@ export function resolveSweep(parsed: ParsedSweep, overrides: SweepOverrides = {}
     durationSec,
     repetitions,
     maxRepetitions: Math.max(maxRepetitions ?? adaptive.maxRepetitions ?? repetitions * 4, repetitions),
+    modeOrder: "routing-pair",
   };
 }

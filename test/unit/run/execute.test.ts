@@ -506,7 +506,7 @@ describe("streams, witnesses and CPU cost in the run loop", () => {
     expect(first[1]?.metrics?.transactionsPerSec).toBeGreaterThan(0);
   });
 
-  it("runs the witness after a completed trial at its test's points and puts both ratios in the summary", async () => {
+  it("runs the witness with each completed trial at its test's points and puts both ratios in the summary", async () => {
     const sweep = sweepOf("witness: sockperf\nplacements: [same-node]\n");
     const sockperf = fixture("witness/sockperf-pp-tcp-rtt.txt");
     const session = new FakeSession(undefined, undefined, () => ({ stdout: sockperf }));
@@ -538,9 +538,85 @@ describe("streams, witnesses and CPU cost in the run loop", () => {
     const { context, written } = contextOf(sweep, session);
     await executeTrials(context, planSweep(sweep), {});
     expect(written.length).toBeGreaterThan(0);
-    for (const r of written)
-      expect(Date.parse(r.finishedAt) - Date.parse(r.startedAt)).toBeGreaterThanOrEqual(40);
-    expect(trialSeconds(written)).toBeGreaterThanOrEqual((40 * written.length) / 1000);
+    for (const r of written) {
+      // a witness run after its trial is inside the attempt's start and finish; one run before carries its own time
+      if (r.witness?.before) expect(r.witness.wallSec).toBeGreaterThanOrEqual(0.039);
+      else expect(Date.parse(r.finishedAt) - Date.parse(r.startedAt)).toBeGreaterThanOrEqual(40);
+    }
+    expect(written.some((r) => r.witness?.before)).toBe(true);
+    expect(trialSeconds(written)).toBeGreaterThanOrEqual((39 * written.length) / 1000);
+  });
+
+  it("runs the witness of a pair's first trial before it, so the pair's two netperf trials follow each other", async () => {
+    const sweep = sweepOf("witness: sockperf\nplacements: [same-node]\n");
+    const sockperf = fixture("witness/sockperf-pp-tcp-rtt.txt");
+    const trials = planSweep(sweep);
+    const session = new FakeSession(undefined, undefined, () => ({ stdout: sockperf }));
+    const { context, written } = contextOf(sweep, session);
+    await executeTrials(context, trials, {});
+    const work = session.calls.filter((c) => !c.startsWith("mode"));
+    // each pair: witness(first) trial(first) trial(second) witness(second)
+    const expected = [];
+    for (let i = 0; i < trials.length; i += 2) {
+      const [a, b] = [trials[i]?.id, trials[i + 1]?.id];
+      expected.push(`witness sockperf ${a}`, `trial ${a}`, `trial ${b}`, `witness sockperf ${b}`);
+    }
+    expect(work.filter((c) => c !== "close")).toEqual(expected);
+    // each witness ran in its own trial's mode: the switch comes before the leading witness
+    const firstWitness = session.calls.indexOf(`witness sockperf ${trials[0]?.id}`);
+    expect(session.calls.slice(0, firstWitness)).toContain(`mode ${trials[0]?.mode}`);
+    expect(written.filter((_, i) => i % 2 === 0).every((r) => r.witness?.before === true)).toBe(true);
+    expect(written.filter((_, i) => i % 2 === 1).every((r) => r.witness?.before === undefined)).toBe(true);
+    // a run planned before routing pairs (no modeOrder: resumed from an older routebench) keeps every witness after its trial
+    const { modeOrder: _, ...older } = sweep;
+    const olderRun = contextOf(older, new FakeSession(undefined, undefined, () => ({ stdout: sockperf })));
+    await executeTrials(olderRun.context, planSweep(older), {});
+    expect(olderRun.written.length).toBe(trials.length);
+    expect(olderRun.written.every((r) => r.witness !== undefined && r.witness.before === undefined)).toBe(
+      true,
+    );
+  });
+
+  it("runs a leading witness once for all of its trial's attempts, and again after the mode moved under it", async () => {
+    const sweep = sweepOf("witness: sockperf\nplacements: [same-node]\nretries: 2\n");
+    const sockperf = fixture("witness/sockperf-pp-tcp-rtt.txt");
+    const trials = planSweep(sweep);
+    const failsOnce = new FakeSession(
+      onTrial(trials, 0, (_t, attempt) => (attempt === 1 ? { exitCode: 1 } : undefined)),
+      undefined,
+      () => ({ stdout: sockperf }),
+    );
+    const failing = contextOf(sweep, failsOnce);
+    await executeTrials(failing.context, trials, {});
+    const id = trials[0]?.id as string;
+    expect(failsOnce.calls.filter((c) => c === `witness sockperf ${id}`)).toHaveLength(1);
+    expect(byId(failing.written, id).map((r) => [r.state, r.witness?.before])).toEqual([
+      ["failed", undefined],
+      ["completed", true],
+    ]);
+    const moved = new FakeSession(
+      onTrial(trials, 0, (_t, attempt) =>
+        attempt === 1
+          ? {
+              path: {
+                bpfRedirects: 0,
+                stackPasses: 0,
+                iptablesForwardPackets: 0,
+                ok: false,
+                kind: "mode",
+                reason: "the mode's generation changed during the trial",
+              },
+            }
+          : undefined,
+      ),
+      undefined,
+      () => ({ stdout: sockperf }),
+    );
+    const rejected = contextOf(sweep, moved);
+    await executeTrials(rejected.context, trials, {});
+    expect(moved.calls.filter((c) => c === `witness sockperf ${id}`)).toHaveLength(2);
+    const again = moved.calls.lastIndexOf(`witness sockperf ${id}`);
+    expect(moved.calls.slice(moved.calls.indexOf(`trial ${id}`), again)).toContain(`mode ${trials[0]?.mode}`);
   });
 
   it("keeps netperf's figure when the witness fails, with the witness's error", async () => {

@@ -8,6 +8,7 @@ import {
   planSweep,
   sweepPoints,
 } from "../../../harness/sweep/plan.js";
+import { seededRandom, shuffled } from "../../../harness/util/random.js";
 
 const sweep = (extra = "") =>
   parseSweep(
@@ -41,6 +42,46 @@ describe("planSweep", () => {
         expect(inBlock[i]?.point.key).toBe(inBlock[i + 1]?.point.key);
     }
     expect(new Set(trials.map((t) => t.id)).size).toBe(trials.length);
+  });
+
+  it("keeps the routing modes back to back and puts each baseline before or after them, at random", () => {
+    const s = parseSweep(
+      "tests: [{test: TCP_STREAM, messageSizes: [64, 1024]}, {test: TCP_RR}]\nmodes: [legacy, ebpf, direct]\nrepetitions: 20\nduration: 2\nseed: 5",
+      "x.yaml",
+    );
+    const trials = planSweep(s);
+    const baselineAt = new Set<number>();
+    const firstRouting = new Set<string>();
+    for (let i = 0; i < trials.length; i += 3) {
+      const modes = trials.slice(i, i + 3).map((t) => t.mode);
+      expect(new Set(trials.slice(i, i + 3).map((t) => t.point.key)).size).toBe(1);
+      const at = modes.indexOf("direct");
+      expect([0, 2]).toContain(at); // never between legacy and eBPF
+      baselineAt.add(at);
+      firstRouting.add(modes[at === 0 ? 1 : 0] as string);
+    }
+    expect(baselineAt).toEqual(new Set([0, 2]));
+    expect(firstRouting).toEqual(new Set(["legacy", "ebpf"]));
+    // a run planned before (its stored sweep has no modeOrder) keeps its free shuffle: some baseline sits between
+    const { modeOrder: _, ...before } = s;
+    const old = planSweep(before);
+    const between = old.filter((t, i) => i % 3 === 1 && t.mode === "direct");
+    expect(between.length).toBeGreaterThan(0);
+  });
+
+  it("plans two modes as it always did: a plain seeded shuffle of each point's modes", () => {
+    const s = sweep("seed: 11");
+    const trials = planSweep(s);
+    // the order before baselines were kept outside the routing pair, replayed with the same random stream
+    const points = sweepPoints(s);
+    const expected = Array.from({ length: s.repetitions }, (_, b) => {
+      const block = b + 1;
+      const random = seededRandom((s.seed * 1_000_003 + block * 7919) >>> 0);
+      return shuffled(points, random).flatMap((point) =>
+        shuffled(s.modes, random).map((mode) => `${block}:${mode}:${point.key}`),
+      );
+    }).flat();
+    expect(trials.map((t) => t.id)).toEqual(expected);
   });
 
   it("is seeded: the same seed gives the same order, another seed another", () => {
