@@ -14,6 +14,7 @@ import {
   serviceCountChanges,
   serviceSecondsPerBlock,
 } from "../sweep/services-cost.js";
+import { WITNESSED_TEST, type WitnessName } from "../witness/witness.js";
 import { trialFinished } from "./execute.js";
 
 export interface RunEstimate {
@@ -45,6 +46,31 @@ export function estimateText(estimate: RunEstimate, format: (seconds: number) =>
   return `${format(estimate.minSec)} for these trials (a minimum), up to ${format(adaptive.maxSec)} (up to ${adaptive.maxTrials} trials) with the adaptive phase, bound by its ${adaptive.bound}`;
 }
 
+/**
+ * Wall seconds a witness run takes beside its trial (sweep `witness`): sockperf measures for
+ * the trial's length after waiting ≈2.25 s (witness/sockperf.ts: 4.24–4.30 s at -t 2);
+ * iperf3 for the trial's length after its control connection, WITNESS_EXTRA_SEC.iperf3.
+ */
+const WITNESS_EXTRA_SEC: Record<WitnessName, number> = { sockperf: 2.25, iperf3: 0.3 };
+
+/** Seconds the sweep's witnesses add to these trials (one run per witnessed one-flow trial). */
+export function witnessSeconds(sweep: Pick<Sweep, "witness">, trials: readonly Trial[]): number {
+  const tools = sweep.witness ?? [];
+  if (tools.length === 0) return 0;
+  return trials.reduce((sum, trial) => {
+    if ((trial.point.streams ?? 1) > 1) return sum;
+    const tool = tools.find((w) => WITNESSED_TEST[w] === trial.point.test);
+    return tool ? sum + trial.durationSec + WITNESS_EXTRA_SEC[tool] : sum;
+  }, 0);
+}
+
+/**
+ * Seconds between one attempt's finish and the next one's start (a mode switch on the lab, the
+ * CPU probe's reading, bookkeeping), which the time budget does not count: 13.5 ms per attempt
+ * measured by `npm run bench:overhead` on the 2-vCPU EPYC VM of issue 21; rounded up.
+ */
+export const BETWEEN_ATTEMPTS_SEC = 0.015;
+
 export function estimateRun(
   sweep: Sweep,
   points: readonly Point[],
@@ -52,7 +78,8 @@ export function estimateRun(
   records: readonly TrialRecord[] = [],
 ): RunEstimate {
   const left = planned.filter((t) => !trialFinished(records, t.id, sweep.retries));
-  const minSec = estimateSeconds(left);
+  const seconds = (trials: readonly Trial[]) => estimateSeconds(trials) + witnessSeconds(sweep, trials);
+  const minSec = seconds(left);
   const changes = serviceCountChanges(left).length;
   const servicesSec = estimateServiceSeconds(sweep, left);
   if (!sweep.targetCiPct || sweep.maxRepetitions <= sweep.repetitions || sweep.order !== "interleaved")
@@ -63,21 +90,24 @@ export function estimateRun(
       services: { changes, sec: servicesSec, maxSec: servicesSec },
     };
   // every point to maxRepetitions: one more block of each, that many times
-  const perBlock = estimateSeconds(
+  const perBlock = seconds(
     points.flatMap((point) =>
       sweep.modes.map((mode) => ({ id: "", block: 0, mode, point, durationSec: sweep.durationSec })),
     ),
   );
   const blocksLeft = sweep.maxRepetitions - Math.max(sweep.repetitions, ...records.map((r) => r.block));
-  const perTrial = planned.length > 0 ? estimateSeconds(planned) / planned.length : sweep.durationSec;
+  const perTrial = planned.length > 0 ? seconds(planned) / planned.length : sweep.durationSec;
   const byRepetitions = minSec + Math.max(0, blocksLeft) * perBlock;
   const budgetLeft =
     sweep.timeBudgetMin === undefined
       ? Number.POSITIVE_INFINITY
       : sweep.timeBudgetMin * 60 - trialSeconds(records);
-  const maxSec = Math.max(minSec, Math.min(byRepetitions, budgetLeft));
+  const attemptsSec = Math.max(minSec, Math.min(byRepetitions, budgetLeft));
+  const maxTrials = left.length + Math.max(0, Math.floor((attemptsSec - minSec) / perTrial + 1e-9));
+  // the budget counts the attempts' own time; the time between them comes on top
+  const maxSec = attemptsSec + maxTrials * BETWEEN_ATTEMPTS_SEC;
   // the blocks the adaptive phase can add, each passing every Service count once
-  const addedBlocks = perBlock > 0 ? Math.ceil((maxSec - minSec) / perBlock - 1e-9) : 0;
+  const addedBlocks = perBlock > 0 ? Math.ceil((attemptsSec - minSec) / perBlock - 1e-9) : 0;
   return {
     trials: left.length,
     minSec,
@@ -87,7 +117,7 @@ export function estimateRun(
       maxSec: servicesSec + Math.max(0, addedBlocks) * serviceSecondsPerBlock(sweep),
     },
     adaptive: {
-      maxTrials: left.length + Math.max(0, Math.floor((maxSec - minSec) / perTrial + 1e-9)),
+      maxTrials,
       maxSec,
       bound: budgetLeft < byRepetitions ? "time budget" : "maxRepetitions",
     },

@@ -16,10 +16,10 @@ describe("estimateRun", () => {
     const estimate = estimateRun(sweep, sweepPoints(sweep), trials);
     expect(estimate.trials).toBe(224);
     expect(estimate.minSec).toBeCloseTo(estimateSeconds(trials), 6);
-    // 14 min of trials at 2.1 s each; the real run that took 388 trials / 13.3 min lies inside
-    expect(estimate.adaptive).toEqual({ maxTrials: 400, maxSec: 840, bound: "time budget" });
+    // 14 min of attempts at 2.1 s each, and 15 ms between each two: 840 + 400 × 0.015 s
+    expect(estimate.adaptive).toEqual({ maxTrials: 400, maxSec: 846, bound: "time budget" });
     expect(estimateText(estimate, minutes)).toBe(
-      "7.8 min for these trials (a minimum), up to 14.0 min (up to 400 trials) with the adaptive phase, bound by its time budget",
+      "7.8 min for these trials (a minimum), up to 14.1 min (up to 400 trials) with the adaptive phase, bound by its time budget",
     );
   });
 
@@ -31,9 +31,9 @@ describe("estimateRun", () => {
       "t.yaml",
     );
     const estimate = estimateRun(target, sweepPoints(target), planSweep(target));
-    // 2 more blocks of 2 trials at 1.1 s
+    // 2 more blocks of 2 trials at 1.1 s, and 15 ms between each two of the 20 attempts
     expect(estimate.adaptive).toMatchObject({ maxTrials: 20, bound: "maxRepetitions" });
-    expect(estimate.adaptive?.maxSec).toBeCloseTo(22, 6);
+    expect(estimate.adaptive?.maxSec).toBeCloseTo(22 + 20 * 0.015, 6);
   });
 
   it("for a resumed run counts only the trials left and the budget not yet spent", () => {
@@ -50,6 +50,19 @@ describe("estimateRun", () => {
     const estimate = estimateRun(sweep, sweepPoints(sweep), trials, done);
     expect(estimate.trials).toBe(124);
     expect(estimate.minSec).toBeCloseTo(124 * 2.1, 6);
-    expect(estimate.adaptive?.maxSec).toBeCloseTo(840 - 210, 6);
+    // the budget's 630 s left hold 124 + 176 attempts, 15 ms apart
+    expect(estimate.adaptive?.maxTrials).toBe(300);
+    expect(estimate.adaptive?.maxSec).toBeCloseTo(840 - 210 + 300 * 0.015, 6);
+  });
+
+  it("counts each witnessed trial's witness run: sockperf's length and its 2.25 s wait", () => {
+    const plain =
+      "placements: [same-node]\ntests: [{test: TCP_RR}, {test: TCP_STREAM, messageSizes: [64]}]\nduration: 2\nrepetitions: 4\n";
+    const without = parseSweep(plain, "w.yaml");
+    const withWitness = parseSweep(`${plain}witness: [sockperf]\n`, "w.yaml");
+    const base = estimateRun(without, sweepPoints(without), planSweep(without)).minSec;
+    const witnessed = estimateRun(withWitness, sweepPoints(withWitness), planSweep(withWitness)).minSec;
+    // 4 blocks × 2 modes of TCP_RR have a witness; the stream trials have none (sockperf witnesses TCP_RR)
+    expect(witnessed - base).toBeCloseTo(8 * (2 + 2.25), 6);
   });
 });

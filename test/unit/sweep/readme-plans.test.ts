@@ -23,10 +23,10 @@ describe("README's dry-run figures", () => {
   it("blog.yaml: the standard plan is a minimum with a range, the quick plan one figure", () => {
     const standard = plan("sweeps/blog.yaml");
     expect(estimateText(standard.estimate, formatDuration)).toBe(
-      "7m50s for these trials (a minimum), up to 14m00s (up to 400 trials) with the adaptive phase, bound by its time budget",
+      "7m50s for these trials (a minimum), up to 14m06s (up to 400 trials) with the adaptive phase, bound by its time budget",
     );
     expect(standard.trials.length).toBe(224);
-    expect(readme).toContain("(blog.yaml: 7m50s for 224 trials, up to 14m00s and 400 trials;");
+    expect(readme).toContain("(blog.yaml: 7m50s for 224 trials, up to 14m06s and 400 trials;");
     const quick = plan("sweeps/blog.yaml", "quick");
     expect([quick.trials.length, formatDuration(quick.estimate.minSec)]).toEqual([96, "1m46s"]);
     expect(readme).toContain("about 1m46s of trials by the dry-run's estimate");
