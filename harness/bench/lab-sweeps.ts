@@ -10,6 +10,7 @@ import type { Results } from "../results/schema.js";
 import type { RunControl } from "../run/execute.js";
 import { runSweep } from "../run/run.js";
 import { loadSweep } from "../sweep/load.js";
+import type { Sweep } from "../sweep/schema.js";
 import type { Runner } from "../util/runner.js";
 
 /** A function that runs the sweep file `file` as `name` under `dir` through `runner`. */
@@ -24,8 +25,14 @@ export function labSweeps(bench: string, dir: string) {
         current.kill.abort();
       }
     });
-  return async (name: string, file: string, runner: Runner): Promise<Results> => {
-    const sweep = await loadSweep(file);
+  return async (
+    name: string,
+    file: string,
+    runner: Runner,
+    /** What the benchmark changes in the resolved sweep (e.g. an earlier design's `modeOrder`). */
+    adjust: (sweep: Sweep) => Sweep = (sweep) => sweep,
+  ): Promise<Results> => {
+    const sweep = adjust(await loadSweep(file));
     if (interrupted) throw new Error("interrupted");
     const control: RunControl = { stopRequested: false, kill: new AbortController() };
     current = control;
@@ -43,4 +50,34 @@ export function labSweeps(bench: string, dir: string) {
     if (interrupted) throw new Error(`interrupted: ${name}'s finished trials are in ${outcome.dir}`);
     return outcome.results;
   };
+}
+
+/**
+ * The reference both lab acceptance benchmarks measure against: same-node TCP_RR 1,1
+ * eBPF/legacy, `durationSec` trials, blocks added until its 95% interval is within ±1%.
+ */
+export function referenceSweepYaml(seed: number, durationSec: number): string {
+  return [
+    "name: reference",
+    "modes: [legacy, ebpf]",
+    "placements: [same-node]",
+    'tests: [{test: TCP_RR, sizes: ["1,1"], percentiles: []}]',
+    `duration: ${durationSec}`,
+    "repetitions: 8",
+    "targetCiPct: 1",
+    "maxRepetitions: 200",
+    `seed: ${seed}`,
+    "",
+  ].join("\n");
+}
+
+/** A run's eBPF/legacy transaction-rate comparison at `placement` (TCP_RR), if it has one. */
+export function rateComparison(results: Results, placement: string) {
+  return results.summary.comparisons.find(
+    (c) =>
+      c.placement === placement &&
+      c.metric === "transactionsPerSec" &&
+      c.baseline === "legacy" &&
+      c.candidate === "ebpf",
+  );
 }

@@ -22,7 +22,7 @@ import { parseArgs } from "node:util";
 import type { Results } from "../results/schema.js";
 import { seededRandom } from "../util/random.js";
 import { processRunner, type Runner } from "../util/runner.js";
-import { labSweeps } from "./lab-sweeps.js";
+import { labSweeps, rateComparison, referenceSweepYaml } from "./lab-sweeps.js";
 import { plantStop } from "./timing.js";
 
 const { values: options } = parseArgs({
@@ -84,20 +84,6 @@ const userSweep = (seed: number) =>
     "",
   ].join("\n");
 
-const referenceSweep = (seed: number) =>
-  [
-    "name: reference",
-    "modes: [legacy, ebpf]",
-    "placements: [same-node]",
-    'tests: [{test: TCP_RR, sizes: ["1,1"], percentiles: []}]',
-    `duration: ${DURATION_SEC}`,
-    "repetitions: 8",
-    "targetCiPct: 1",
-    "maxRepetitions: 200",
-    `seed: ${seed}`,
-    "",
-  ].join("\n");
-
 interface Figure {
   ratio: number;
   ciLow: number | null;
@@ -108,13 +94,7 @@ interface Figure {
 }
 
 function figure(results: Results, placement: string): Figure | null {
-  const c = results.summary.comparisons.find(
-    (x) =>
-      x.placement === placement &&
-      x.metric === "transactionsPerSec" &&
-      x.baseline === "legacy" &&
-      x.candidate === "ebpf",
-  );
+  const c = rateComparison(results, placement);
   if (!c) return null;
   return {
     ratio: c.ratio,
@@ -149,7 +129,7 @@ console.log(
 );
 for (let round = 1; round <= Number(options.rounds); round++) {
   const seed = Number(options.seed) + round * 100;
-  const reference = await run(`reference-${round}`, referenceSweep(seed), processRunner);
+  const reference = await run(`reference-${round}`, referenceSweepYaml(seed, DURATION_SEC), processRunner);
   const ref = figure(reference.results, "same-node");
   console.log(`round ${round}:`);
   console.log(`  reference (±1% target): ${reference.wallSec.toFixed(0)} s, same-node ${describe(ref)}`);

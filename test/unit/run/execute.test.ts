@@ -41,6 +41,18 @@ function sweepOf(extra = ""): Sweep {
   );
 }
 
+/** A trial outcome whose path shows the mode moved under it (a mode rejection). */
+const MODE_MOVED: ScriptedOutcome = {
+  path: {
+    bpfRedirects: 0,
+    stackPasses: 0,
+    iptablesForwardPackets: 0,
+    ok: false,
+    kind: "mode",
+    reason: "the mode's generation changed during the trial",
+  },
+};
+
 /** The loop's context around a session; a function gets the run's control, to stop or kill from a trial. */
 function contextOf(
   sweep: Sweep,
@@ -182,20 +194,7 @@ describe("executeTrials", () => {
     const trials = planSweep(sweep);
     const target = trials[2] as Trial;
     const session = new FakeSession(
-      onTrial(trials, 2, (_t, attempt) =>
-        attempt === 1
-          ? {
-              path: {
-                bpfRedirects: 0,
-                stackPasses: 0,
-                iptablesForwardPackets: 0,
-                ok: false,
-                kind: "mode",
-                reason: "the mode's generation changed during the trial",
-              },
-            }
-          : undefined,
-      ),
+      onTrial(trials, 2, (_t, attempt) => (attempt === 1 ? MODE_MOVED : undefined)),
     );
     const { context, written } = contextOf(sweep, session);
     await executeTrials(context, trials, {});
@@ -595,20 +594,7 @@ describe("streams, witnesses and CPU cost in the run loop", () => {
       ["completed", true],
     ]);
     const moved = new FakeSession(
-      onTrial(trials, 0, (_t, attempt) =>
-        attempt === 1
-          ? {
-              path: {
-                bpfRedirects: 0,
-                stackPasses: 0,
-                iptablesForwardPackets: 0,
-                ok: false,
-                kind: "mode",
-                reason: "the mode's generation changed during the trial",
-              },
-            }
-          : undefined,
-      ),
+      onTrial(trials, 0, (_t, attempt) => (attempt === 1 ? MODE_MOVED : undefined)),
       undefined,
       () => ({ stdout: sockperf }),
     );
