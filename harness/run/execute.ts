@@ -299,10 +299,11 @@ async function timedSwitch(context: ExecuteContext, mode: Mode): Promise<ModeEvi
  * point in the same block in the other routing mode (plan.ts keeps the two back to back in a
  * sweep with `modeOrder: routing-pair`; a run planned before keeps its witnesses after), it
  * has not finished yet, and the sweep runs a witness. Its witness then runs before it, so the
- * pair's two netperf trials follow each other within ~0.1 s instead of around the first one's
- * witness (sockperf: 4.5 s): a host's slow stretch that begins or ends between them (issue 21)
- * has that much less time to fall into. The witness pair is as far apart as the netperf pair
- * was before; it checks the netperf figure, which is what decides.
+ * pair's two netperf trials follow each other (2.02 s start to start at 2 s trials, measured on
+ * the lab) instead of around the first one's witness (sockperf: 4.24 s): a host's slow stretch
+ * that begins or ends between them (issue 21) has that much less time to fall into. The two
+ * witness runs are now a trial further apart than the netperf pair was; they check the netperf
+ * figure, which is what decides.
  */
 export function leadsRoutingPair(
   sweep: Sweep,

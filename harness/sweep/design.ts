@@ -74,8 +74,15 @@ export function designLine(sweep: Sweep): string {
   const clusters = contexts
     ? "; one cluster per mode: differences between the two clusters (nodes, kernel, versions, zone) are confounded with the mode"
     : "";
-  if (sweep.order === "interleaved")
-    return `interleaved: each block runs every point in every mode back to back, so drift between blocks cancels in each block's pair${clusters}`;
+  if (sweep.order === "interleaved") {
+    const routing = sweep.modes.filter(switchesRouting);
+    const baselines = sweep.modes.filter((m) => !switchesRouting(m));
+    const adjacent =
+      sweep.modeOrder === "routing-pair" && routing.length > 1 && baselines.length > 0
+        ? ` (${routing.join(" and ")} next to each other, ${baselines.join(" and ")} before or after them)`
+        : "";
+    return `interleaved: each block runs every point in every mode back to back${adjacent}, so drift between blocks cancels in each block's pair${clusters}`;
+  }
   if (sweep.order === "blocked")
     return `blocked (before/after, as the sweep asks): every ${sweep.modes.filter(switchesRouting).join(" trial, then every ")} trial: drift over the run and the mode are confounded, and no interval can separate them${clusters}`;
   const segments = sweepSegments(sweep);

@@ -50,6 +50,20 @@ describe("the design the planner picks", () => {
     expect(designLine(contexts)).toMatch(/two clusters .* confounded with the mode/);
   });
 
+  it("says where a baseline runs: before or after the legacy/eBPF pair, never between", () => {
+    const three = parseSweep(
+      "tests: [{test: TCP_RR}]\nrepetitions: 8\nmodes: [legacy, ebpf, direct]",
+      "x.yaml",
+    );
+    expect(designLine(three)).toContain("(legacy and ebpf next to each other, direct before or after them)");
+    // two modes: nothing to say; a run planned before (no modeOrder) had no such order
+    expect(designLine(parseSweep("tests: [{test: TCP_RR}]\nrepetitions: 8", "x.yaml"))).not.toContain(
+      "next to",
+    );
+    const { modeOrder: _, ...before } = three;
+    expect(designLine(before)).not.toContain("next to");
+  });
+
   it("runs slow switches in mirrored segments, A BB A: 3 switches, many interleaved blocks per segment", () => {
     for (const strategy of ["cilium-configmap", "command"]) {
       const sweep = k8s(strategy, "modes: [legacy, ebpf, host]");
