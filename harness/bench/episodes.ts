@@ -172,7 +172,7 @@ interface PairFacts {
 }
 
 /** The legacy/eBPF pairs of counted trials: log ratios, start-to-start gaps, and those an episode split. */
-function pairs(results: Results, episodes: Episodes | null): PairFacts {
+function pairs(results: Results, episodes: Episodes): PairFacts {
   const counted = results.trials.filter(
     (t) => t.state === "completed" && !t.noisy && t.metrics?.transactionsPerSec !== undefined,
   );
@@ -188,10 +188,8 @@ function pairs(results: Results, episodes: Episodes | null): PairFacts {
     );
     const [a, b] = [Date.parse(legacy.startedAt), Date.parse(ebpf.startedAt)];
     facts.gapsSec.push(Math.abs(b - a) / 1000);
-    if (episodes) {
-      const share = (t: number) => episodes.share(t, t + DURATION_SEC * 1000);
-      if (share(a) >= 0.5 !== share(b) >= 0.5) facts.split += 1;
-    }
+    const share = (t: number) => episodes.share(t, t + DURATION_SEC * 1000);
+    if (share(a) >= 0.5 !== share(b) >= 0.5) facts.split += 1;
   }
   return facts;
 }

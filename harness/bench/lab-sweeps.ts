@@ -46,8 +46,9 @@ export function labSweeps(bench: string, dir: string) {
       onProgress: () => undefined,
     });
     current = null;
-    if (outcome.error) throw outcome.error;
+    // an interrupted sweep says where its trials are, even when stopping raised an error too
     if (interrupted) throw new Error(`interrupted: ${name}'s finished trials are in ${outcome.dir}`);
+    if (outcome.error) throw outcome.error;
     return outcome.results;
   };
 }

@@ -14,7 +14,7 @@ import {
   serviceCountChanges,
   serviceSecondsPerBlock,
 } from "../sweep/services-cost.js";
-import { WITNESSED_TEST, type WitnessName } from "../witness/witness.js";
+import { type WitnessName, witnessFor } from "../witness/witness.js";
 import { trialFinished } from "./execute.js";
 
 export interface RunEstimate {
@@ -55,11 +55,8 @@ const WITNESS_EXTRA_SEC: Record<WitnessName, number> = { sockperf: 2.25, iperf3:
 
 /** Seconds the sweep's witnesses add to these trials (one run per witnessed one-flow trial). */
 export function witnessSeconds(sweep: Pick<Sweep, "witness">, trials: readonly Trial[]): number {
-  const tools = sweep.witness ?? [];
-  if (tools.length === 0) return 0;
   return trials.reduce((sum, trial) => {
-    if ((trial.point.streams ?? 1) > 1) return sum;
-    const tool = tools.find((w) => WITNESSED_TEST[w] === trial.point.test);
+    const tool = witnessFor(sweep.witness, trial.point);
     return tool ? sum + trial.durationSec + WITNESS_EXTRA_SEC[tool] : sum;
   }, 0);
 }

@@ -19,6 +19,7 @@ import type { Trial } from "../sweep/plan.js";
 import type { Sweep } from "../sweep/schema.js";
 import { EnvironmentError, tailLines } from "../util/errors.js";
 import { type Mode, switchesRouting } from "../vocabulary/vocabulary.js";
+import { witnessFor } from "../witness/witness.js";
 import { cpuCostMetrics } from "./cpu-cost.js";
 import { profileTwin, requireProfiling } from "./profile-twin.js";
 import { endedEarly, parseTrialOutput, runWitness, unsteadyViolation } from "./trial-output.js";
@@ -298,7 +299,7 @@ async function timedSwitch(context: ExecuteContext, mode: Mode): Promise<ModeEvi
  * Whether the trial at `index` opens its point's routing pair: the next trial is the same
  * point in the same block in the other routing mode (plan.ts keeps the two back to back in a
  * sweep with `modeOrder: routing-pair`; a run planned before keeps its witnesses after), it
- * has not finished yet, and the sweep runs a witness. Its witness then runs before it, so the
+ * has not finished yet, and the sweep runs a witness at its point. Its witness then runs before it, so the
  * pair's two netperf trials follow each other (2.02 s start to start at 2 s trials, measured on
  * the lab) instead of around the first one's witness (sockperf: 4.24 s): a host's slow stretch
  * that begins or ends between them (issue 21) has that much less time to fall into. The two
@@ -315,8 +316,8 @@ export function leadsRoutingPair(
   const next = trials[index + 1];
   return (
     sweep.modeOrder === "routing-pair" &&
-    (sweep.witness?.length ?? 0) > 0 &&
     trial !== undefined &&
+    witnessFor(sweep.witness, trial.point) !== undefined &&
     next !== undefined &&
     next.block === trial.block &&
     next.point.key === trial.point.key &&

@@ -14,7 +14,7 @@ import { type Sweep, testPercentiles } from "../sweep/schema.js";
 import { EnvironmentError } from "../util/errors.js";
 import { parseIperf3Output } from "../witness/iperf3.js";
 import { parseSockperfOutput } from "../witness/sockperf.js";
-import { WITNESSED_TEST } from "../witness/witness.js";
+import { witnessFor } from "../witness/witness.js";
 
 /** A trial's figures: one netperf's, or several instances' merged (streams > 1). */
 /**
@@ -83,9 +83,7 @@ export async function runWitness(
   trial: Trial,
   signal: AbortSignal,
 ): Promise<TrialRecord["witness"]> {
-  // one flow per tool: a point with several netperf instances has no single-flow witness
-  if ((trial.point.streams ?? 1) > 1) return undefined;
-  const tool = (sweep.witness ?? []).find((w) => WITNESSED_TEST[w] === trial.point.test);
+  const tool = witnessFor(sweep.witness, trial.point);
   if (!tool || !session.runWitness) return undefined;
   let argv: string[] = [];
   try {

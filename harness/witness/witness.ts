@@ -15,6 +15,18 @@ export const WITNESSED_TEST: Record<WitnessName, NetperfTest> = {
 };
 
 /**
+ * The sweep's witness that runs beside a trial at `point`, if any: the one for its test, and
+ * none where several netperf instances run at once (a witness is one flow).
+ */
+export function witnessFor(
+  witnesses: readonly WitnessName[] | undefined,
+  point: { test: NetperfTest; streams?: number },
+): WitnessName | undefined {
+  if ((point.streams ?? 1) > 1) return undefined;
+  return (witnesses ?? []).find((w) => WITNESSED_TEST[w] === point.test);
+}
+
+/**
  * The metrics a witness measures in the same unit and sense as netperf's metric of the same name,
  * so the two eBPF/legacy ratios are comparable: latencies are full round trips in µs (netperf's
  * TCP_RR latency is per transaction, sockperf runs with --full-rtt), throughput is Mbit/s.

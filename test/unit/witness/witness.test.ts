@@ -18,10 +18,21 @@ import {
   parseSockperfOutput,
   sockperfMessageSize,
 } from "../../../harness/witness/sockperf.js";
-import { WitnessParseError } from "../../../harness/witness/witness.js";
+import { WitnessParseError, witnessFor } from "../../../harness/witness/witness.js";
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../../fixtures/witness/${name}`, import.meta.url), "utf8");
+
+describe("the witness of a point", () => {
+  it("is the sweep's tool for the point's test, and none for several streams or another test", () => {
+    expect(witnessFor(["sockperf", "iperf3"], { test: "TCP_RR" })).toBe("sockperf");
+    expect(witnessFor(["sockperf", "iperf3"], { test: "TCP_STREAM" })).toBe("iperf3");
+    expect(witnessFor(["sockperf"], { test: "TCP_STREAM" })).toBeUndefined();
+    expect(witnessFor(["sockperf"], { test: "TCP_RR", streams: 4 })).toBeUndefined();
+    expect(witnessFor(["sockperf"], { test: "TCP_RR", streams: 1 })).toBe("sockperf");
+    expect(witnessFor(undefined, { test: "TCP_RR" })).toBeUndefined();
+  });
+});
 
 describe("witness ports", () => {
   it("clash with neither netserver's ports nor each other, and stay below the ephemeral range", () => {
