@@ -35,18 +35,9 @@ import {
   pointPrecision,
   precisionPair,
 } from "./point-comparison.js";
+import { trialSeconds } from "./trial-seconds.js";
 import { collectWarnings } from "./warnings.js";
 import { witnessDisagreement, witnessRows } from "./witness.js";
-
-/** Seconds the records' attempts took (start to finish, and a witness run before its trial). */
-export function trialSeconds(records: readonly TrialRecord[]): number {
-  return records.reduce((sum, r) => {
-    const took = (Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000;
-    // a witness run before its trial is outside the trial's start and finish: its own time
-    const witnessBefore = r.witness?.before ? (r.witness.wallSec ?? 0) : 0;
-    return sum + (Number.isFinite(took) && took > 0 ? took : 0) + witnessBefore;
-  }, 0);
-}
 
 export type {
   Comparison,
@@ -58,6 +49,7 @@ export type {
   Verdict,
 } from "../results/summary-schema.js";
 export { UNDECIDED_REASONS } from "../results/summary-schema.js";
+export { trialSeconds } from "./trial-seconds.js";
 
 export const MULTIPLICITY_METHOD = "Holm (family-wise α = 5% over the run's comparisons)";
 export const ESTIMATOR =

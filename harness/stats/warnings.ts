@@ -10,6 +10,7 @@ import type { Point } from "../sweep/plan.js";
 import { distinctPoints, type PointKey, PointMap, pointId } from "../sweep/point.js";
 import type { Sweep } from "../sweep/schema.js";
 import { datapathByMode } from "./datapath.js";
+import { precisionShortfall } from "./precision-shortfall.js";
 import { MIN_PAIRS } from "./ratio.js";
 
 export type { Warning, WarningKind } from "../results/summary-schema.js";
@@ -229,7 +230,11 @@ const fewRepetitions: Rule = ({ comparisons }) => {
   };
 };
 
-const wideInterval: Rule = ({ sweep, comparisons }) => {
+/**
+ * Headline comparisons wider than the target, with what stopped them and what they would still
+ * take (stats/precision-shortfall.ts), so a noisy machine reads as such, not as a setting too low.
+ */
+const wideInterval: Rule = ({ sweep, comparisons, trials }) => {
   const target = sweep.targetCiPct;
   if (!target) return null;
   const wide = comparisons.filter(
@@ -241,8 +246,7 @@ const wideInterval: Rule = ({ sweep, comparisons }) => {
   if (wide.length === 0) return null;
   return {
     kind: "wide-interval",
-    reason: `${wide.length} comparison(s) never got their CI within ±${target}% (up to ${sweep.maxRepetitions} repetitions)`,
-    hint: "raise maxRepetitions in the sweep, or accept a wider --target-ci for these points",
+    ...precisionShortfall(sweep, target, wide, trials),
     subjects: wide.map((c) => about(c, c.metric)),
   };
 };

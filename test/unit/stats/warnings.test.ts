@@ -374,7 +374,7 @@ describe("collectWarnings", () => {
   });
 
   it("wide-interval: headline comparisons against legacy wider than the target, only when there is one", () => {
-    const target = { ...sweep, targetCiPct: 3, maxRepetitions: 20 };
+    const target = { ...sweep, targetCiPct: 3, maxRepetitions: 8 };
     const comparisons = [
       comparison({ halfWidth: 0.03 }), // at the target
       comparison({ halfWidth: 0.031 }, cross),
@@ -382,9 +382,10 @@ describe("collectWarnings", () => {
       comparison({ halfWidth: 0.5, metric: "p50Us" }), // not a headline metric
       comparison({ halfWidth: 0.5, baseline: "host" }),
     ];
+    // every one at the cap (n = 8 = maxRepetitions): the cap stopped them
     expect(only("wide-interval", { comparisons, sweep: target })).toEqual({
       kind: "wide-interval",
-      reason: "2 comparison(s) never got their CI within ±3% (up to 20 repetitions)",
+      reason: "2 comparison(s) never got their CI within ±3% (up to 8 repetitions)",
       hint: "raise maxRepetitions in the sweep, or accept a wider --target-ci for these points",
       subjects: ["cross-node/TCP_RR/1,1/transactionsPerSec", "same-node/TCP_RR/1,1/throughputMbps"],
     });
@@ -395,6 +396,51 @@ describe("collectWarnings", () => {
     expect(
       only("wide-interval", { comparisons: [comparison({ halfWidth: 0.01 })], sweep: target }),
     ).toBeUndefined();
+  });
+
+  it("wide-interval: below the cap, says what stopped them and what they would still take", () => {
+    // 2 s attempts, 4 blocks of both modes at each point: 16 s per point, 4 s per pair, 32 s in all
+    const timed = clean().map((t, i) => ({
+      ...t,
+      startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, 2 * i)).toISOString(),
+      finishedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, 2 * i + 2)).toISOString(),
+    }));
+    const comparisons = [
+      // ±6% at 4 pairs needs 4·(6/3)² = 16: 12 more, 48 s
+      comparison({ halfWidth: 0.06, n: 4 }),
+      // the same point's other comparison counts once, by the wider of the two
+      comparison({ halfWidth: 0.04, n: 4, metric: "throughputMbps" }),
+      // ±3.1% at 5 pairs: 5.34 in all, so 1 more, 3.2 s
+      comparison({ halfWidth: 0.031, n: 5 }, cross),
+    ];
+    const capped = { ...sweep, targetCiPct: 3, maxRepetitions: 40 };
+    // the budget (30 s) ended the run: 32 s spent
+    expect(
+      only("wide-interval", { comparisons, trials: timed, sweep: { ...capped, timeBudgetMin: 0.5 } }),
+    ).toEqual({
+      kind: "wide-interval",
+      reason:
+        "3 comparison(s) never got their CI within ±3%: the 0.5-minute time budget ended them at 4–5 pairs; at the spread this run saw they need about 13 more pairs, ~1 more minute(s) of trials",
+      hint: "the pairs' spread sets the time: allow it (timeBudgetMin: 2 in the sweep), accept a wider --target-ci for these points, or run on a quieter machine",
+      subjects: [
+        "same-node/TCP_RR/1,1/transactionsPerSec",
+        "same-node/TCP_RR/1,1/throughputMbps",
+        "cross-node/TCP_RR/1,1/transactionsPerSec",
+      ],
+    });
+    // a budget far from used up, or none: the run was stopped before
+    for (const stopped of [{ ...capped, timeBudgetMin: 10 }, capped])
+      expect(only("wide-interval", { comparisons, trials: timed, sweep: stopped })?.reason).toBe(
+        "3 comparison(s) never got their CI within ±3%: the run ended with them at 4–5 pairs; at the spread this run saw they need about 13 more pairs, ~1 more minute(s) of trials",
+      );
+    // some at the cap, some not
+    expect(
+      only("wide-interval", {
+        comparisons: [...comparisons, comparison({ halfWidth: 0.05, n: 40 }, cross)],
+        trials: timed,
+        sweep: { ...capped, timeBudgetMin: 0.5 },
+      })?.reason,
+    ).toMatch(/ended them at 4–5 pairs; .*; 1 stopped at the 40-repetition cap$/);
   });
 
   it("missing-points: each point and mode without a completed trial", () => {

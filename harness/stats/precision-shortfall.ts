@@ -1,0 +1,87 @@
+/**
+ * Why comparisons stopped short of the precision target, and what they would still take: the
+ * wide-interval warning's reason and hint (stats/warnings.ts). Pure.
+ */
+import type { TrialRecord } from "../results/schema.js";
+import type { Comparison } from "../results/summary-schema.js";
+import { pointId } from "../sweep/point.js";
+import type { Sweep } from "../sweep/schema.js";
+import { trialSeconds } from "./trial-seconds.js";
+
+/**
+ * What the points still short of the target would take: the pairs each one's widest such
+ * comparison needs (an interval narrows as 1/√n: n·(w/target)² in all, as run/adaptive.ts
+ * `pairsStillNeeded` plans them) at the seconds one of its pairs took in this run; and the
+ * seconds of one block of all of them, one pair each.
+ */
+function stillNeeded(
+  short: readonly Comparison[],
+  trials: readonly TrialRecord[],
+  targetPct: number,
+): { pairs: number; seconds: number; blockSeconds: number } {
+  const pairsAt = new Map<string, { pairs: number; secondsPerPair: number }>();
+  for (const c of short) {
+    if (c.halfWidth === null || c.n === 0) continue;
+    const id = pointId(c);
+    const pairs = Math.max(1, Math.ceil(c.n * ((c.halfWidth * 100) / targetPct) ** 2 - c.n));
+    if ((pairsAt.get(id)?.pairs ?? 0) >= pairs) continue;
+    const spent = trialSeconds(trials.filter((t) => pointId(t.point) === id));
+    pairsAt.set(id, { pairs, secondsPerPair: spent / c.n });
+  }
+  let pairs = 0;
+  let seconds = 0;
+  let blockSeconds = 0;
+  for (const need of pairsAt.values()) {
+    pairs += need.pairs;
+    seconds += need.pairs * need.secondsPerPair;
+    blockSeconds += need.secondsPerPair;
+  }
+  return { pairs, seconds, blockSeconds };
+}
+
+/**
+ * What stopped the `wide` comparisons (each wider than ±targetPct %): the pair cap
+ * (maxRepetitions), the time budget (the adaptive phase stops where the next block would pass
+ * it), or the run's end before either (it was stopped); with the pairs and minutes those below
+ * the cap would still take at the spread this run saw.
+ */
+export function precisionShortfall(
+  sweep: Pick<Sweep, "maxRepetitions" | "timeBudgetMin">,
+  targetPct: number,
+  wide: readonly Comparison[],
+  trials: readonly TrialRecord[],
+): { reason: string; hint: string } {
+  const atCap = wide.filter((c) => c.n >= sweep.maxRepetitions);
+  const short = wide.filter((c) => c.n < sweep.maxRepetitions);
+  const never = `${wide.length} comparison(s) never got their CI within ±${targetPct}%`;
+  if (short.length === 0)
+    return {
+      reason: `${never} (up to ${sweep.maxRepetitions} repetitions)`,
+      hint: "raise maxRepetitions in the sweep, or accept a wider --target-ci for these points",
+    };
+  const need = stillNeeded(short, trials, targetPct);
+  const spentSec = trialSeconds(trials);
+  // the adaptive phase stops when the next block would pass the budget: within one block of
+  // these points (one pair each) of it
+  const budgetEnded =
+    sweep.timeBudgetMin !== undefined && spentSec + need.blockSeconds > sweep.timeBudgetMin * 60;
+  const pairs = short.map((c) => c.n);
+  const low = Math.min(...pairs);
+  const high = Math.max(...pairs);
+  const span = low === high ? `${low}` : `${low}–${high}`;
+  const why = budgetEnded
+    ? `the ${sweep.timeBudgetMin}-minute time budget ended them at ${span} pairs`
+    : `the run ended with them at ${span} pairs`;
+  const still =
+    need.pairs > 0
+      ? `; at the spread this run saw they need about ${need.pairs} more pairs, ~${Math.ceil(need.seconds / 60)} more minute(s) of trials`
+      : "";
+  const cap =
+    atCap.length > 0 ? `; ${atCap.length} stopped at the ${sweep.maxRepetitions}-repetition cap` : "";
+  return {
+    reason: `${never}: ${why}${still}${cap}`,
+    hint: budgetEnded
+      ? `the pairs' spread sets the time: allow it (timeBudgetMin: ${Math.ceil((spentSec + need.seconds) / 60)} in the sweep), accept a wider --target-ci for these points, or run on a quieter machine`
+      : "`routebench run --resume DIR` goes on where the run stopped, or accept a wider --target-ci for these points",
+  };
+}
