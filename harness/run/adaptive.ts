@@ -7,6 +7,7 @@
 import type { TrialRecord } from "../results/schema.js";
 import { comparedMetrics } from "../stats/metrics.js";
 import { comparePoint, PointTrials, pointPrecision, precisionPair } from "../stats/point-comparison.js";
+import { pairsToTarget } from "../stats/precision-shortfall.js";
 import { trialSeconds } from "../stats/summary.js";
 import { type Point, planBlock } from "../sweep/plan.js";
 import type { Sweep } from "../sweep/schema.js";
@@ -61,14 +62,9 @@ export function repetitionNeeds(
   });
 }
 
-/**
- * Pairs a point still needs for ±targetPct, from where it stands: an interval narrows as
- * 1/√n, so n·(w/target)² in all, less the n it has. At least 1; null without an interval.
- */
+/** Pairs a point still needs for ±targetPct, from where it stands (stats `pairsToTarget`); null without an interval. */
 export function pairsStillNeeded(need: RepetitionNeed, targetPct: number): number | null {
-  if (need.worstHalfWidth === null) return null;
-  const total = need.pairs * ((need.worstHalfWidth * 100) / targetPct) ** 2;
-  return Math.max(1, Math.ceil(total - need.pairs));
+  return need.worstHalfWidth === null ? null : pairsToTarget(need.pairs, need.worstHalfWidth, targetPct);
 }
 
 /**

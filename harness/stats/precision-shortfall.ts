@@ -9,10 +9,18 @@ import type { Sweep } from "../sweep/schema.js";
 import { trialSeconds } from "./trial-seconds.js";
 
 /**
+ * Pairs a comparison at ±halfWidth (a fraction) after `pairs` pairs still needs for
+ * ±targetPct %: an interval narrows as 1/√n, so n·(w/target)² in all, less the n it has. At
+ * least 1. The adaptive phase plans its blocks with it (run/adaptive.ts `pairsStillNeeded`).
+ */
+export function pairsToTarget(pairs: number, halfWidth: number, targetPct: number): number {
+  return Math.max(1, Math.ceil(pairs * ((halfWidth * 100) / targetPct) ** 2 - pairs));
+}
+
+/**
  * What the points still short of the target would take: the pairs each one's widest such
- * comparison needs (an interval narrows as 1/√n: n·(w/target)² in all, as run/adaptive.ts
- * `pairsStillNeeded` plans them) at the seconds one of its pairs took in this run; and the
- * seconds of one block of all of them, one pair each.
+ * comparison needs (`pairsToTarget`) at the seconds one of its pairs took in this run; and
+ * the seconds of one block of all of them, one pair each.
  */
 function stillNeeded(
   short: readonly Comparison[],
@@ -23,7 +31,7 @@ function stillNeeded(
   for (const c of short) {
     if (c.halfWidth === null || c.n === 0) continue;
     const id = pointId(c);
-    const pairs = Math.max(1, Math.ceil(c.n * ((c.halfWidth * 100) / targetPct) ** 2 - c.n));
+    const pairs = pairsToTarget(c.n, c.halfWidth, targetPct);
     if ((pairsAt.get(id)?.pairs ?? 0) >= pairs) continue;
     const spent = trialSeconds(trials.filter((t) => pointId(t.point) === id));
     pairsAt.set(id, { pairs, secondsPerPair: spent / c.n });
