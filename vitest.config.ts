@@ -28,6 +28,8 @@ const LAB_FREE_INTEGRATION = [
 export default defineConfig({
   test: {
     reporters: ["default"],
+    // TMPDIR is one directory per run, removed when the run ends (test/global-tmp.ts)
+    globalSetup: ["test/global-tmp.ts"],
     tags: [
       { name: "slow", description: "seeded Monte Carlo simulation: run in CI, skippable while editing" },
     ],
