@@ -168,6 +168,8 @@ describe("mergeStreams on four real concurrent netperf TCP_RR instances", () => 
     expect(merged.metrics.meanLatencyUs).toBeCloseTo(expected, 9);
     expect(merged.latency?.method).toBe("bound");
     expect(merged.metrics.p50Us).toBeUndefined();
+    // one bracket per percentile asked for, in order: the loop below must not run over nothing
+    expect(merged.latency?.percentiles.map((p) => p.percent)).toEqual([50, 90, 99]);
     for (const estimate of merged.latency?.percentiles ?? []) {
       const metric = `p${estimate.percent}Us` as "p50Us" | "p90Us" | "p99Us";
       const own = samples.map((s) => s.metrics[metric] as number);
