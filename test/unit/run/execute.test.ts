@@ -564,6 +564,8 @@ describe("streams, witnesses and CPU cost in the run loop", () => {
     // each witness ran in its own trial's mode: the switch comes before the leading witness
     const firstWitness = session.calls.indexOf(`witness sockperf ${trials[0]?.id}`);
     expect(session.calls.slice(0, firstWitness)).toContain(`mode ${trials[0]?.mode}`);
+    // one record per trial, in plan order: the .every checks below must not hold over nothing
+    expect(written.map((r) => r.id)).toEqual(trials.map((t) => t.id));
     expect(written.filter((_, i) => i % 2 === 0).every((r) => r.witness?.before === true)).toBe(true);
     expect(written.filter((_, i) => i % 2 === 1).every((r) => r.witness?.before === undefined)).toBe(true);
     // a run planned before routing pairs (no modeOrder: resumed from an older routebench) keeps every witness after its trial

@@ -129,8 +129,11 @@ describe("explain in the run loop", () => {
   it("runs no twin without explain", async () => {
     const session = new ProfilingSession();
     const { context, written, trials } = run(SWEEP.replace("explain: true\n", ""), session);
-    await executeTrials(context, trials, {});
+    expect(await executeTrials(context, trials, {})).toBe(true);
     expect(session.calls.some((c) => c.startsWith("profile "))).toBe(false);
+    // every trial ran and was written, without a profile (an .every over no record would hold too)
+    expect(session.trialCalls()).toEqual(trials.map((t) => t.id));
+    expect(written).toHaveLength(trials.length);
     expect(written.every((r) => r.profile === undefined)).toBe(true);
   });
 

@@ -55,7 +55,8 @@ describe("the run loop times each switch", () => {
     const sweep = segmented();
     const session = new SlowSwitches(30);
     const context = contextOf(sweep, session);
-    expect(await executeTrials(context, planSweep(sweep), {})).toBe(true);
+    const trials = planSweep(sweep);
+    expect(await executeTrials(context, trials, {})).toBe(true);
     // A BB A: three switches, each about 30 ms; host (a baseline) leaves the routing mode as it
     // was, so coming back from it switches nothing
     const routing = context.modeEvidence.filter((e) => e.mode !== "host");
@@ -70,6 +71,8 @@ describe("the run loop times each switch", () => {
       expect(Date.parse(evidence.switchStartedAt ?? "")).toBeGreaterThan(0);
     }
     // trials.jsonl lines carry their own mode's evidence, so --resume keeps the durations
+    // (one record per trial: an .every over no record would hold too)
+    expect(context.records.map((r) => r.id)).toEqual(trials.map((t) => t.id));
     expect(context.records.every((r) => r.modeEvidence?.mode === r.mode)).toBe(true);
     expect(context.records.every((r) => r.modeEvidence?.switchSec !== undefined)).toBe(true);
   });
