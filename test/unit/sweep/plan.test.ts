@@ -82,6 +82,22 @@ describe("planSweep", () => {
       );
     }).flat();
     expect(trials.map((t) => t.id)).toEqual(expected);
+    // the replay above uses today's seededRandom and shuffled: block 1 written out, so that a
+    // change to either (which would reorder every stored run's plan) fails here too
+    expect(trials.filter((t) => t.block === 1).map((t) => t.id)).toEqual([
+      "1:legacy:same-node/TCP_STREAM/64",
+      "1:ebpf:same-node/TCP_STREAM/64",
+      "1:legacy:cross-node/TCP_STREAM/1024",
+      "1:ebpf:cross-node/TCP_STREAM/1024",
+      "1:legacy:cross-node/TCP_STREAM/64",
+      "1:ebpf:cross-node/TCP_STREAM/64",
+      "1:legacy:same-node/TCP_RR/1,1",
+      "1:ebpf:same-node/TCP_RR/1,1",
+      "1:ebpf:cross-node/TCP_RR/1,1",
+      "1:legacy:cross-node/TCP_RR/1,1",
+      "1:legacy:same-node/TCP_STREAM/1024",
+      "1:ebpf:same-node/TCP_STREAM/1024",
+    ]);
   });
 
   it("is seeded: the same seed gives the same order, another seed another", () => {
