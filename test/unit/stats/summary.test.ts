@@ -113,7 +113,13 @@ describe("summarise", () => {
     expect(kinds).toContain("cpu-steal");
     expect(kinds).toContain("few-repetitions");
     const cv = summary.warnings.find((w) => w.kind === "high-cv");
-    expect(cv?.hint).not.toMatch(/pinning CPUs/); // this sweep already pins
+    // this sweep already pins (client 0, server 1): no CPU advice. (It used to check for
+    // "pinning CPUs", words no hint contains, so it could not fail.)
+    expect(cv?.hint).not.toMatch(/one CPU|one-cpu/);
+    // and the rest follows the options: twice the 6 repetitions, the profile and --target-ci not in use
+    expect(cv?.hint).toBe(
+      "try repetitions: 12 in the sweep file, or --profile full (20 s tests), or --target-ci 5 (adds repetitions where needed)",
+    );
   });
 
   it("leaves out pairs whose trials ran under different loads on the other CPUs", () => {
