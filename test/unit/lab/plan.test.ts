@@ -75,6 +75,8 @@ describe("planLab", () => {
     if (!node) throw new Error("plan shape");
     for (const family of ["ipv4", "ipv6"] as const) {
       const rules = parseIptablesSave(nodeIptablesRestore(plan, node, family));
+      // the FORWARD counter and its four rules: an .every over no rule would hold too
+      expect(rules.map((r) => r.chain)).toEqual(Array(5).fill("FORWARD"));
       expect(rules.every((r) => r.table === "filter" && isLabRule(r))).toBe(true);
       expect(rules.some((r) => r.spec.includes("DNAT"))).toBe(false);
     }
