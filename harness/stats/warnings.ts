@@ -37,7 +37,12 @@ function moreRepetitionsHint(sweep: Sweep): string {
   const parts = [`repetitions: ${next} in the sweep file`];
   if (sweep.profile !== "full") parts.push("--profile full (20 s tests)");
   if (!sweep.targetCiPct) parts.push("--target-ci 5 (adds repetitions where needed)");
-  if (sweep.cpu.placement === "unpinned") parts.push("both ends on one CPU (cpu: {placement: one-cpu})");
+  // explicit CPUs win over placement (machine/cpu-placement.ts): advise what would change it
+  const { client, server } = sweep.cpu;
+  const cpu = client ?? server;
+  if (cpu === undefined && sweep.cpu.placement === "unpinned")
+    parts.push("both ends on one CPU (cpu: {placement: one-cpu})");
+  else if (client !== server) parts.push(`both ends on one CPU (cpu: {client: ${cpu}, server: ${cpu}})`);
   return `try ${parts.join(", or ")}`;
 }
 

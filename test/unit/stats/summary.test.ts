@@ -113,12 +113,11 @@ describe("summarise", () => {
     expect(kinds).toContain("cpu-steal");
     expect(kinds).toContain("few-repetitions");
     const cv = summary.warnings.find((w) => w.kind === "high-cv");
-    // this sweep already pins (client 0, server 1): no CPU advice. (It used to check for
-    // "pinning CPUs", words no hint contains, so it could not fail.)
-    expect(cv?.hint).not.toMatch(/one CPU|one-cpu/);
-    // and the rest follows the options: twice the 6 repetitions, the profile and --target-ci not in use
+    // this sweep pins the ends to two CPUs (client 0, server 1): the advice names the explicit
+    // setting that puts them on one, not `placement`, which explicit CPUs override. The rest
+    // follows the options: twice the 6 repetitions, the profile and --target-ci not in use.
     expect(cv?.hint).toBe(
-      "try repetitions: 12 in the sweep file, or --profile full (20 s tests), or --target-ci 5 (adds repetitions where needed)",
+      "try repetitions: 12 in the sweep file, or --profile full (20 s tests), or --target-ci 5 (adds repetitions where needed), or both ends on one CPU (cpu: {client: 0, server: 0})",
     );
   });
 

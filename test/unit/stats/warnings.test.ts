@@ -148,6 +148,16 @@ describe("collectWarnings", () => {
     expect(hint({ profile: "full", targetCiPct: 3, cpu: { ...sweep.cpu, placement: "unpinned" } })).toBe(
       "try repetitions: 10 in the sweep file, or both ends on one CPU (cpu: {placement: one-cpu})",
     );
+    // explicit CPUs win over placement: advice names them, and none when both share one CPU
+    const pinned = (cpu: Partial<Sweep["cpu"]>) =>
+      hint({ profile: "full", targetCiPct: 3, cpu: { ...sweep.cpu, placement: "unpinned", ...cpu } });
+    expect(pinned({ client: 0, server: 1 })).toBe(
+      "try repetitions: 10 in the sweep file, or both ends on one CPU (cpu: {client: 0, server: 0})",
+    );
+    expect(pinned({ server: 1 })).toBe(
+      "try repetitions: 10 in the sweep file, or both ends on one CPU (cpu: {client: 1, server: 1})",
+    );
+    expect(pinned({ client: 1, server: 1 })).toBe("try repetitions: 10 in the sweep file");
     expect(only("high-cv", { summaries: [summary("ebpf", "transactionsPerSec", 0.1)] })).toBeUndefined();
   });
 
