@@ -13,7 +13,7 @@
  * Pure.
  */
 import { mean, sampleCorrelation, sampleStandardDeviation } from "simple-statistics";
-import { parseInterim } from "../netperf/interim.js";
+import { interimDipPct, parseInterim } from "../netperf/interim.js";
 import { parseNetperfOutput } from "../netperf/parse.js";
 import type { TrialRecord } from "../results/schema.js";
 import { PointTrials } from "../stats/point-comparison.js";
@@ -142,4 +142,68 @@ export function streamSpreads(
       },
     ];
   });
+}
+
+/** How the in-trial steadiness rule (interim dips) met one run's stream trials. */
+export interface DipSelection {
+  /** Per mode: stream attempts with interim results, and those whose dip exceeded the threshold. */
+  attempts: Record<string, { judged: number; dipped: number }>;
+  /** Pairs with both modes' trials kept (the last completed attempt of each block and mode). */
+  pairs: number;
+  /** Pairs whose kept trials differ from their first attempts because a dip repeated one. */
+  changed: number;
+  /** Sum over the changed pairs of ln ratio(first attempts) − ln ratio(kept trials). */
+  shiftSum: number;
+}
+
+/**
+ * The steadiness rule's selection on stream points (single-stream): how often each mode's
+ * attempts dipped past `thresholdPct`, and what repeating them did to the pairs' ln ratios:
+ * for each pair whose first attempt in a mode was repeated for a dip (the other mode's first
+ * attempt kept or also repeated for a dip), the first attempts' ln ratio against the kept ones'.
+ */
+export function dipSelection(
+  trials: readonly TrialRecord[],
+  baseline: Mode,
+  candidate: Mode,
+  thresholdPct: number,
+  rule: string,
+): DipSelection {
+  const streams = trials.filter(
+    (t) => isStreamTest(t.point.test) && t.point.streams === undefined && t.metrics?.throughputMbps,
+  );
+  const attempts: DipSelection["attempts"] = {};
+  for (const t of streams) {
+    const dip = interimDipPct(parseInterim(t.stdout));
+    if (dip === null) continue;
+    const a = attempts[t.mode] ?? { judged: 0, dipped: 0 };
+    attempts[t.mode] = { judged: a.judged + 1, dipped: a.dipped + (dip > thresholdPct ? 1 : 0) };
+  }
+  const first = new Map<string, TrialRecord>();
+  const kept = new Map<string, TrialRecord>();
+  for (const t of [...streams].sort(
+    (a, b) => a.startedAt.localeCompare(b.startedAt) || a.attempt - b.attempt,
+  )) {
+    const key = `${t.point.key}#${t.block}#${t.mode}`;
+    if (!first.has(key)) first.set(key, t);
+    if (t.state === "completed") kept.set(key, t);
+  }
+  const dipRepeated = (t: TrialRecord) => t.state !== "completed" && t.rejection?.rule?.name === rule;
+  const ln = (b: TrialRecord, c: TrialRecord) =>
+    Math.log((c.metrics?.throughputMbps as number) / (b.metrics?.throughputMbps as number));
+  let pairs = 0;
+  let changed = 0;
+  let shiftSum = 0;
+  for (const key of new Set([...kept.keys()].map((k) => k.slice(0, k.lastIndexOf("#"))))) {
+    const [kb, kc] = [kept.get(`${key}#${baseline}`), kept.get(`${key}#${candidate}`)];
+    const [fb, fc] = [first.get(`${key}#${baseline}`), first.get(`${key}#${candidate}`)];
+    if (!(kb && kc && fb && fc)) continue;
+    pairs += 1;
+    const repeated = [fb, fc].filter(dipRepeated).length;
+    const keptOrDip = [fb, fc].every((t) => t.state === "completed" || dipRepeated(t));
+    if (repeated === 0 || !keptOrDip) continue;
+    changed += 1;
+    shiftSum += ln(fb, fc) - ln(kb, kc);
+  }
+  return { attempts, pairs, changed, shiftSum };
 }

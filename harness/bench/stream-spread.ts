@@ -20,11 +20,18 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { INTERIM_SEC } from "../netperf/interim.js";
+import { DIP_THRESHOLD_PCT, INTERIM_SEC, STREAM_DIP_THRESHOLD_PCT } from "../netperf/interim.js";
 import { readResults } from "../results/read.js";
+import { UNSTEADY_RULE } from "../run/trial-output.js";
 import { processRunner } from "../util/runner.js";
 import { labSweeps } from "./lab-sweeps.js";
-import { type ModeSpread, type StreamSpread, streamSpreads } from "./stream-spread-anatomy.js";
+import {
+  type DipSelection,
+  dipSelection,
+  type ModeSpread,
+  type StreamSpread,
+  streamSpreads,
+} from "./stream-spread-anatomy.js";
 
 const { values: options, positionals } = parseArgs({
   allowPositionals: true,
@@ -89,8 +96,12 @@ console.log(
     "  interim-only sd: the trial sd the 0.25 s interim rates' own spread gives (their sd / √intervals)\n" +
     "  r(bytes/recv): correlation of a TCP trial's ln(throughput) with ln(bytes per receive call)",
 );
+const dips: DipSelection[] = [];
+const streamDips: DipSelection[] = [];
 for (const dir of dirs) {
   const results = await readResults(dir);
+  dips.push(dipSelection(results.trials, "legacy", "ebpf", DIP_THRESHOLD_PCT, UNSTEADY_RULE));
+  streamDips.push(dipSelection(results.trials, "legacy", "ebpf", STREAM_DIP_THRESHOLD_PCT, UNSTEADY_RULE));
   const spreads = streamSpreads(results.trials, results.sweep.order, "legacy", "ebpf", INTERIM_SEC);
   console.log(`\n${dir} (${results.environment.cpuModel ?? "?"})`);
   console.log(
@@ -103,3 +114,23 @@ for (const dir of dirs) {
   }
   if (spreads.length === 0) console.log("  no single-stream stream point with 3 or more pairs");
 }
+
+// the in-trial steadiness rule on these stream trials, over every run given
+const sum = (f: (d: DipSelection) => number, of = dips) => of.reduce((a, d) => a + f(d), 0);
+const share = (mode: string, of: DipSelection[]) => {
+  const judged = sum((d) => d.attempts[mode]?.judged ?? 0, of);
+  const dipped = sum((d) => d.attempts[mode]?.dipped ?? 0, of);
+  return `${dipped} of ${judged} (${judged ? ((100 * dipped) / judged).toFixed(1) : "–"}%)`;
+};
+const pairs = sum((d) => d.pairs);
+console.log(
+  `\nstream attempts whose interim rate dipped below their median interval (${UNSTEADY_RULE}), over ${dirs.length} run(s):`,
+);
+for (const [threshold, of] of [
+  [DIP_THRESHOLD_PCT, dips],
+  [STREAM_DIP_THRESHOLD_PCT, streamDips],
+] as const)
+  console.log(`  more than ${threshold}%: legacy ${share("legacy", of)}, eBPF ${share("ebpf", of)}`);
+console.log(
+  `pairs whose kept trials replaced a first attempt repeated for a dip: ${sum((d) => d.changed)} of ${pairs}; the repeats moved the mean ln(eBPF/legacy) over all ${pairs} pairs by ${pairs ? ((-100 * sum((d) => d.shiftSum)) / pairs).toFixed(2) : "–"}%`,
+);

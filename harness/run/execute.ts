@@ -208,7 +208,8 @@ async function attempt(
       }
       // judged where the trial ran: the backend's reading of the test nodes when it has one
       // then from inside the measurement: a rate that collapsed for part of the trial
-      const violation = noiseViolation(outcome.noise ?? noise, cpus().length) ?? unsteadyViolation(outcome);
+      const violation =
+        noiseViolation(outcome.noise ?? noise, cpus().length) ?? unsteadyViolation(outcome, trial.point.test);
       const repeatsLeft =
         violation && !timeBudgetSpent(context.sweep, context.records)
           ? Math.min(

@@ -5,13 +5,14 @@
  * (execute.ts), which decides whether the trial counts.
  */
 import type { BackendSession, TrialOutcome } from "../backends/backend.js";
-import { DIP_THRESHOLD_PCT, interimDipPct, parseInterim } from "../netperf/interim.js";
+import { dipThresholdPct, interimDipPct, parseInterim } from "../netperf/interim.js";
 import { type Metrics, parseNetperfOutput } from "../netperf/parse.js";
 import type { TrialRecord } from "../results/schema.js";
 import { mergeStreams, NoTransactionsError, timedNoTransaction } from "../stats/merge-streams.js";
 import type { Trial } from "../sweep/plan.js";
 import { type Sweep, testPercentiles } from "../sweep/schema.js";
 import { EnvironmentError } from "../util/errors.js";
+import type { NetperfTest } from "../vocabulary/vocabulary.js";
 import { parseIperf3Output } from "../witness/iperf3.js";
 import { parseSockperfOutput } from "../witness/sockperf.js";
 import { witnessFor } from "../witness/witness.js";
@@ -19,11 +20,13 @@ import { witnessFor } from "../witness/witness.js";
 /** A trial's figures: one netperf's, or several instances' merged (streams > 1). */
 /**
  * The trial's steadiness rule broken, or null: the largest interim dip over its netperf
- * instances (netperf/interim.ts) above DIP_THRESHOLD_PCT. Null also when netperf printed no
- * interim results (built without demo mode): then nothing is judged.
+ * instances (netperf/interim.ts) above the test's threshold (`dipThresholdPct`: 40% for the
+ * request/response tests, 70% for the streams, whose flows dip by themselves). Null also when
+ * netperf printed no interim results (built without demo mode): then nothing is judged.
  */
 export function unsteadyViolation(
   outcome: Pick<TrialOutcome, "result" | "instances">,
+  test: NetperfTest,
 ): { name: string; threshold: number; value: number } | null {
   const outputs = outcome.instances && outcome.instances.length > 1 ? outcome.instances : [outcome.result];
   const dips = outputs
@@ -31,7 +34,8 @@ export function unsteadyViolation(
     .filter((d): d is number => d !== null);
   if (dips.length === 0) return null;
   const value = Math.max(...dips);
-  return value > DIP_THRESHOLD_PCT ? { name: UNSTEADY_RULE, threshold: DIP_THRESHOLD_PCT, value } : null;
+  const threshold = dipThresholdPct(test);
+  return value > threshold ? { name: UNSTEADY_RULE, threshold, value } : null;
 }
 
 /** The steadiness rule's name, as trial records carry it. */

@@ -2,6 +2,7 @@ import { sampleCorrelation, sampleStandardDeviation } from "simple-statistics";
 import { describe, expect, it } from "vitest";
 import {
   bytesPerReceive,
+  dipSelection,
   interimSpread,
   streamSpreads,
 } from "../../../harness/bench/stream-spread-anatomy.js";
@@ -134,5 +135,47 @@ describe("streamSpreads", () => {
     );
     expect(spreads.map((s) => s.pointKey)).toEqual([udp.key]);
     expect(spreads[0]?.baseline.recvCorrelation).toBeNull();
+  });
+});
+
+describe("dipSelection", () => {
+  // interim rates with one interval `dip` below the others (median 1000)
+  const dipped = (dip: number) =>
+    [1000, 1000, 1000 * (1 - dip / 100), 1000, 1000].map((r) => `${r},10^6bits/s,0.250,1000.5`).join("\n");
+  const at = (block: number, mode: Mode, mbps: number, dip: number, extra: Partial<TrialRecord> = {}) =>
+    trial(tcp, block, mode, mbps, 4096, {
+      stdout: `${dipped(dip)}\n${trial(tcp, block, mode, mbps, 4096).stdout.split("\n").at(-2)}\n`,
+      startedAt: `2026-01-01T00:00:${String(block * 10 + (extra.attempt ?? 1)).padStart(2, "0")}.000Z`,
+      ...extra,
+    });
+  const repeated = {
+    state: "rejected",
+    rejection: { kind: "noise", reason: "", rule: { name: "interim-dip-pct", threshold: 40, value: 55 } },
+  } as const;
+
+  it("counts each mode's dips past the threshold and what repeating them did to the pairs", () => {
+    const trials = [
+      // block 1: legacy's first attempt dipped and was repeated
+      at(1, "legacy", 800, 55, { ...repeated, attempt: 1 }),
+      at(1, "legacy", 1000, 10, { attempt: 2 }),
+      at(1, "ebpf", 1200, 10),
+      // block 2: steady
+      at(2, "legacy", 1000, 5),
+      at(2, "ebpf", 1100, 45),
+      // block 3: a repeat for another rule changes nothing here
+      at(3, "legacy", 900, 5, {
+        state: "rejected",
+        rejection: { kind: "noise", reason: "", rule: { name: "cpu-steal-pct", threshold: 5, value: 9 } },
+      }),
+      at(3, "legacy", 1000, 5, { attempt: 2 }),
+      at(3, "ebpf", 1150, 5),
+    ];
+    const d = dipSelection(trials, "legacy", "ebpf", 40, "interim-dip-pct");
+    expect(d.attempts).toEqual({ legacy: { judged: 5, dipped: 1 }, ebpf: { judged: 3, dipped: 1 } });
+    expect(d.pairs).toBe(3);
+    expect(d.changed).toBe(1);
+    // first attempts' ln(1200/800) against the kept ln(1200/1000)
+    expect(d.shiftSum).toBeCloseTo(Math.log(1200 / 800) - Math.log(1200 / 1000), 12);
+    expect(dipSelection(trials, "legacy", "ebpf", 50, "interim-dip-pct").attempts.ebpf?.dipped).toBe(0);
   });
 });

@@ -8,9 +8,11 @@ import { describe, expect, it } from "vitest";
 import { buildNetperfArgv } from "../../../harness/netperf/argv.js";
 import {
   DIP_THRESHOLD_PCT,
+  dipThresholdPct,
   INTERIM_SEC,
   interimDipPct,
   parseInterim,
+  STREAM_DIP_THRESHOLD_PCT,
 } from "../../../harness/netperf/interim.js";
 import { parseNetperfOutput } from "../../../harness/netperf/parse.js";
 
@@ -117,5 +119,13 @@ describe("interim results", () => {
     // the last interval, cut short by the end of the test, is too short to judge
     expect(interimDipPct([...steady, { rate: 5000, seconds: 0.02 }])).toBeCloseTo(4, 0);
     expect(interimDipPct(steady.slice(0, 2))).toBeNull();
+  });
+});
+
+describe("dipThresholdPct", () => {
+  it("is 40% for the request/response tests and 70% for the streams, whose flows dip by themselves", () => {
+    expect([DIP_THRESHOLD_PCT, STREAM_DIP_THRESHOLD_PCT]).toEqual([40, 70]);
+    for (const test of ["TCP_RR", "TCP_CRR", "UDP_RR"] as const) expect(dipThresholdPct(test)).toBe(40);
+    for (const test of ["TCP_STREAM", "UDP_STREAM"] as const) expect(dipThresholdPct(test)).toBe(70);
   });
 });

@@ -296,6 +296,28 @@ describe("executeTrials", () => {
     expect(rate).toMatchObject({ verdict: "undecided", undecidedReason: "noisy-pairs", noisyPairs: 1 });
   });
 
+  it("judges a stream by its own threshold: a flow's dip of 60% counts, a stall's 75% is repeated", async () => {
+    const sweep = parseSweep(
+      "modes: [legacy, ebpf]\nplacements: [same-node]\ntests: [{test: TCP_STREAM, messageSizes: [64]}]\nduration: 1\nrepetitions: 6\nretries: 0\n",
+      "loop.yaml",
+    );
+    const trials = planSweep(sweep);
+    const interval = (rate: number) => `${rate.toFixed(2)},10^6bits/s,0.250,1796556303.433\n`;
+    const steady = [1000, 1010, 990, 1005].map(interval).join("");
+    const dipped = (rate: number) => `${steady}${interval(rate)}${steady}`;
+    const flow = onTrial(trials, 0, () => ({ stdout: `${dipped(400)}${NETPERF_STDOUT.TCP_STREAM}` }));
+    const stall = onTrial(trials, 1, () => ({ stdout: `${dipped(250)}${NETPERF_STDOUT.TCP_STREAM}` }));
+    const session = new FakeSession((t, a, signal) => flow(t, a, signal) ?? stall(t, a, signal));
+    const { context, written } = contextOf(sweep, session);
+    await executeTrials(context, trials, {});
+    // 60% below the median interval: the stream's own swing, kept at once
+    expect(byId(written, trials[0]?.id ?? "").map((r) => r.state)).toEqual(["completed"]);
+    // 75%: past STREAM_DIP_THRESHOLD_PCT, repeated like any unsteady trial
+    const stalled = byId(written, trials[1]?.id ?? "");
+    expect(stalled.map((r) => r.state)).toEqual(["rejected", "rejected", "rejected", "completed"]);
+    expect(stalled[0]?.rejection?.rule).toEqual({ name: "interim-dip-pct", threshold: 70, value: 75 });
+  });
+
   it("on a stop request finishes the running trial, keeps it, and runs no more", async () => {
     const sweep = sweepOf();
     const trials = planSweep(sweep);
