@@ -10,6 +10,8 @@
  *   (netperf's LOCAL_SEND_CALLS × message size / REMOTE_RECV_CALLS): with both ends on one
  *   CPU, how often the scheduler lets netserver drain its socket is a state of the trial.
  * The pairs are the estimator's own (`PointTrials.pairs`: unbalanced and noisy pairs left out).
+ * `dipSelection` adds how the in-trial steadiness rule met the streams: each mode's share of
+ * attempts dipping past a threshold, and what repeating the dipped ones did to the pairs.
  * Pure.
  */
 import { mean, sampleCorrelation, sampleStandardDeviation } from "simple-statistics";
