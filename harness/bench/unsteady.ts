@@ -2,7 +2,8 @@
  * `npm run bench:unsteady`: the in-trial steadiness detector (netperf/interim.ts) side by side
  * on planted slowdowns and quiet trials, on loopback only. It starts its own netserver on a
  * free port of 127.0.0.1 (stopped by its pid at the end), runs TRIALS netperf trials of TEST
- * (TCP_RR 1,1 or TCP_STREAM 16384) of SECONDS each with `-D 0.25`, and in every other one
+ * (TCP_RR 1,1 or TCP_STREAM of MESSAGE bytes, 16384 unless set) of SECONDS each with `-D 0.25`
+ * (both ends on CPU `CPU` with -T when it is set, as the lab's one-CPU placement), and in every other one
  * stops the netperf client by its pid (SIGSTOP) for STOP_MS at a random moment inside the test,
  * then continues it (SIGCONT). It prints each group's rate and dip, and the false-alarm rate
  * (quiet trials called unsteady) and detection rate (planted ones called unsteady) per
@@ -11,14 +12,17 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { DIP_THRESHOLD_PCT, INTERIM_SEC, interimDipPct, parseInterim } from "../netperf/interim.js";
+import { dipThresholdPct, INTERIM_SEC, interimDipPct, parseInterim } from "../netperf/interim.js";
 import { seededRandom } from "../util/random.js";
+import type { NetperfTest } from "../vocabulary/vocabulary.js";
 import { plantStop } from "./timing.js";
 
 const TRIALS = Number(process.env.TRIALS ?? 40);
 const SECONDS = Number(process.env.SECONDS ?? 2);
 const STOP_MS = Number(process.env.STOP_MS ?? 300);
-const TEST = process.env.TEST ?? "TCP_RR";
+const TEST = (process.env.TEST ?? "TCP_RR") as NetperfTest;
+const MESSAGE = process.env.MESSAGE ?? "16384";
+const CPU = process.env.CPU;
 const random = seededRandom(Number(process.env.SEED ?? 21));
 
 async function freePort(): Promise<number> {
@@ -46,7 +50,7 @@ interface Outcome {
 }
 
 async function trial(port: number, interim: boolean, stopMs: number): Promise<Outcome> {
-  const testArgs = TEST === "TCP_STREAM" ? ["-m", "16384"] : ["-r", "1,1"];
+  const testArgs = TEST === "TCP_STREAM" ? ["-m", MESSAGE] : ["-r", "1,1"];
   const argv = [
     "-H",
     "127.0.0.1",
@@ -57,6 +61,7 @@ async function trial(port: number, interim: boolean, stopMs: number): Promise<Ou
     "-l",
     String(SECONDS),
     ...(interim ? ["-D", String(INTERIM_SEC)] : []),
+    ...(CPU === undefined ? [] : ["-T", `${CPU},${CPU}`]),
     "-P",
     "0",
     "--",
@@ -95,7 +100,7 @@ try {
     (stop ? planted : quiet).push(outcome);
   }
   console.log(
-    `loopback ${TEST}, ${SECONDS} s trials, -D ${INTERIM_SEC}; ${quiet.length} quiet and ${planted.length} with the client stopped ${STOP_MS} ms`,
+    `loopback ${TEST}${TEST === "TCP_STREAM" ? ` ${MESSAGE} B` : ""}${CPU === undefined ? "" : `, both ends on CPU ${CPU}`}, ${SECONDS} s trials, -D ${INTERIM_SEC}; ${quiet.length} quiet and ${planted.length} with the client stopped ${STOP_MS} ms`,
   );
   for (const [name, group] of [
     ["quiet", quiet],
@@ -107,13 +112,13 @@ try {
     );
   }
   console.log("threshold  false alarms (quiet)  detected (planted)");
-  for (const threshold of [15, 20, 25, 30, 35, 40, 50, 60]) {
+  for (const threshold of [15, 20, 25, 30, 35, 40, 50, 60, 70, 80]) {
     const called = (group: Outcome[]) => group.filter((o) => o.dip !== null && o.dip > threshold).length;
     console.log(
-      `${`${threshold}%`.padStart(9)}${threshold === DIP_THRESHOLD_PCT ? "*" : " "}  ${`${called(quiet)}/${quiet.length}`.padStart(20)}  ${`${called(planted)}/${planted.length}`.padStart(18)}`,
+      `${`${threshold}%`.padStart(9)}${threshold === dipThresholdPct(TEST) ? "*" : " "}  ${`${called(quiet)}/${quiet.length}`.padStart(20)}  ${`${called(planted)}/${planted.length}`.padStart(18)}`,
     );
   }
-  console.log(`* the threshold routebench uses (DIP_THRESHOLD_PCT)`);
+  console.log(`* the threshold routebench uses for ${TEST} (dipThresholdPct)`);
   if (process.env.OVERHEAD === "1") {
     const withD: number[] = [];
     const without: number[] = [];

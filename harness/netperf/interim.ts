@@ -40,8 +40,14 @@ export const DIP_THRESHOLD_PCT = 40;
  * stream attempts on a noisy VM (`npm run bench:stream-spread -- <runs>`: 11 runs, 1 and 4 KiB,
  * same- and cross-node) 4.9% of legacy's dipped past 40% and 2.9% of eBPF's (50% and above:
  * 18 against 7), and repeating them moved the mean eBPF/legacy ratio by −0.33% over 625 pairs:
- * the rule chose trials by the datapath's own behaviour. None dipped past 70%, which a stop
- * of about 0.6 s or more still crosses (0.25 s stretched by it runs at < 30% of the rate).
+ * the rule chose trials by the datapath's own behaviour. None dipped past 70%. A stopped client
+ * still crosses it from about 0.6 s (`TEST=TCP_STREAM MESSAGE=1024 CPU=1 npm run
+ * bench:unsteady`, loopback, both ends on one CPU, 20 planted and 20 quiet 2 s trials per
+ * length: stops of 300 ms dip a median 55% and 0/20 cross 70%, of 600 ms 70% and 12/20, of
+ * 1 s 80% and 19/20, the 20th without interim lines; no quiet trial dipped past 30%). A
+ * shorter stop is left to the pairs' spread: it cost a 2 s trial 19% (300 ms) there, and such
+ * stops are rare here (0 of 669 quiet TCP_RR attempts crossed 40%, bench:planted), while the
+ * stream dips between 40% and 70% were the datapath's own, 2:1 legacy.
  */
 export const STREAM_DIP_THRESHOLD_PCT = 70;
 
