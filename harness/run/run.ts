@@ -103,7 +103,7 @@ export async function runSweep(request: RunRequest): Promise<RunOutcome> {
       ...modeEvidence,
     ]),
     trials: records,
-    summary: summarise(sweep, points, records),
+    summary: summarise(sweep, points, records, state),
   };
   const explain = sweep.explain ? explainRun(records) : null;
   if (explain) results.explain = explain;

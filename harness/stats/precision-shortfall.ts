@@ -2,7 +2,7 @@
  * Why comparisons stopped short of the precision target, and what they would still take: the
  * wide-interval warning's reason and hint (stats/warnings.ts). Pure.
  */
-import type { TrialRecord } from "../results/schema.js";
+import type { Results, TrialRecord } from "../results/schema.js";
 import type { Comparison } from "../results/summary-schema.js";
 import { pointId } from "../sweep/point.js";
 import type { Sweep } from "../sweep/schema.js";
@@ -51,13 +51,17 @@ function stillNeeded(
  * What stopped the `wide` comparisons (each wider than ±targetPct %): the pair cap
  * (maxRepetitions), the time budget (the adaptive phase stops where the next block would pass
  * it), or the run's end before either (it was stopped); with the pairs and minutes those below
- * the cap would still take at the spread this run saw.
+ * the cap would still take at the spread this run saw. `ended`, how the run ended, decides
+ * between the last two: a completed run's adaptive phase stops below the cap only on its time
+ * budget. Without it (a summary made apart from its run), the budget counts as the cause when
+ * one more pair of these points would have passed it.
  */
 export function precisionShortfall(
   sweep: Pick<Sweep, "maxRepetitions" | "timeBudgetMin">,
   targetPct: number,
   wide: readonly Comparison[],
   trials: readonly TrialRecord[],
+  ended?: Results["state"],
 ): { reason: string; hint: string } {
   const atCap = wide.filter((c) => c.n >= sweep.maxRepetitions);
   const short = wide.filter((c) => c.n < sweep.maxRepetitions);
@@ -72,7 +76,8 @@ export function precisionShortfall(
   // the adaptive phase stops when the next block would pass the budget: within one block of
   // these points (one pair each) of it
   const budgetEnded =
-    sweep.timeBudgetMin !== undefined && spentSec + need.blockSeconds > sweep.timeBudgetMin * 60;
+    sweep.timeBudgetMin !== undefined &&
+    (ended === undefined ? spentSec + need.blockSeconds > sweep.timeBudgetMin * 60 : ended === "completed");
   const pairs = short.map((c) => c.n);
   const low = Math.min(...pairs);
   const high = Math.max(...pairs);

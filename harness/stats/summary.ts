@@ -11,7 +11,7 @@
  * results/summary-schema.ts.
  */
 
-import type { TrialRecord } from "../results/schema.js";
+import type { Results, TrialRecord } from "../results/schema.js";
 import type { DesignSummary, PointPrecision, PointSummary, Summary } from "../results/summary-schema.js";
 import { designLine } from "../sweep/design.js";
 import {
@@ -59,7 +59,13 @@ export const SEGMENT_ESTIMATOR =
   "eBPF/legacy: ratio of the modes' mean segment geometric means, 95% Student-t interval on the segments' pooled spread (segments − 2 degrees of freedom); baselines: per-block ratios as above";
 
 /** Summarises a run's trials. `points` are the sweep's points (missing ones are reported as warnings). */
-export function summarise(sweep: Sweep, points: readonly Point[], trials: readonly TrialRecord[]): Summary {
+export function summarise(
+  sweep: Sweep,
+  points: readonly Point[],
+  trials: readonly TrialRecord[],
+  /** How the run ended, when the summary is made at its end (the wide-interval warning reads it). */
+  ended?: Results["state"],
+): Summary {
   const segments = sweepSegments(sweep);
   const pointSummaries: PointSummary[] = [];
   const estimated: Estimated[] = [];
@@ -112,7 +118,7 @@ export function summarise(sweep: Sweep, points: readonly Point[], trials: readon
   });
   const witness = witnessRows(sweep.witness ?? [], points, trials, sweep.order);
   const disagreement = witnessDisagreement(witness);
-  const warnings = collectWarnings(sweep, points, trials, pointSummaries, judged);
+  const warnings = collectWarnings(sweep, points, trials, pointSummaries, judged, ended);
   if (disagreement) warnings.push(disagreement);
   return {
     completedTrials: trials.filter((t) => t.state === "completed").length,

@@ -2,9 +2,10 @@
  * Warnings as data: what looks wrong, why it matters, and what to try given the options in use.
  * One small rule per warning kind (`RULES`, in the order they are listed). A subject is a trial
  * id, a mode, or a point as `pointId` (sweep/point.ts) with the mode or metric after a slash.
- * Pure.
+ * Over 300 lines: one short rule per warning kind, kept side by side so that their wording
+ * and thresholds read as one set. Pure.
  */
-import type { TrialRecord } from "../results/schema.js";
+import type { Results, TrialRecord } from "../results/schema.js";
 import type { Comparison, PointSummary, Warning } from "../results/summary-schema.js";
 import type { Point } from "../sweep/plan.js";
 import { distinctPoints, type PointKey, PointMap, pointId } from "../sweep/point.js";
@@ -53,6 +54,8 @@ interface RunFacts {
   trials: readonly TrialRecord[];
   summaries: readonly PointSummary[];
   comparisons: readonly Comparison[];
+  /** How the run ended, when known: a completed run's adaptive phase stopped on its own rules. */
+  ended?: Results["state"];
 }
 
 /** One rule per warning kind: the warning, or null when the run gives no cause for it. */
@@ -239,7 +242,7 @@ const fewRepetitions: Rule = ({ comparisons }) => {
  * Headline comparisons wider than the target, with what stopped them and what they would still
  * take (stats/precision-shortfall.ts), so a noisy machine reads as such, not as a setting too low.
  */
-const wideInterval: Rule = ({ sweep, comparisons, trials }) => {
+const wideInterval: Rule = ({ sweep, comparisons, trials, ended }) => {
   const target = sweep.targetCiPct;
   if (!target) return null;
   const wide = comparisons.filter(
@@ -251,7 +254,7 @@ const wideInterval: Rule = ({ sweep, comparisons, trials }) => {
   if (wide.length === 0) return null;
   return {
     kind: "wide-interval",
-    ...precisionShortfall(sweep, target, wide, trials),
+    ...precisionShortfall(sweep, target, wide, trials, ended),
     subjects: wide.map((c) => about(c, c.metric)),
   };
 };
@@ -294,7 +297,8 @@ export function collectWarnings(
   trials: readonly TrialRecord[],
   summaries: readonly PointSummary[],
   comparisons: readonly Comparison[],
+  ended?: Results["state"],
 ): Warning[] {
-  const run = { sweep, points, trials, summaries, comparisons };
+  const run = { sweep, points, trials, summaries, comparisons, ...(ended ? { ended } : {}) };
   return RULES.flatMap((rule) => rule(run) ?? []);
 }

@@ -10,7 +10,7 @@
  * Over 300 lines on purpose: one case per rule (13), sharing one run's hand-made trials.
  */
 import { describe, expect, it } from "vitest";
-import type { TrialRecord } from "../../../harness/results/schema.js";
+import type { Results, TrialRecord } from "../../../harness/results/schema.js";
 import type { Comparison, PointSummary } from "../../../harness/results/summary-schema.js";
 import { collectWarnings, type Warning } from "../../../harness/stats/warnings.js";
 import { parseSweep } from "../../../harness/sweep/load.js";
@@ -87,6 +87,7 @@ function warnings(
     summaries?: PointSummary[];
     comparisons?: Comparison[];
     sweep?: Sweep;
+    ended?: Results["state"];
   } = {},
 ): Warning[] {
   return collectWarnings(
@@ -95,6 +96,7 @@ function warnings(
     input.trials ?? clean(),
     input.summaries ?? [],
     input.comparisons ?? [],
+    input.ended,
   );
 }
 const only = (kind: string, input: Parameters<typeof warnings>[0]) => {
@@ -443,6 +445,23 @@ describe("collectWarnings", () => {
       expect(only("wide-interval", { comparisons, trials: timed, sweep: stopped })?.reason).toBe(
         "3 comparison(s) never got their CI within ±3%: the run ended with them at 4–5 pairs; at the spread this run saw they need about 13 more pairs, ~1 more minute(s) of trials",
       );
+    // how the run ended decides, when known: a completed run stopped below the cap only on its
+    // budget, even one block short of it (the adaptive phase plans blocks by the run's mean
+    // trial time, not by these points' own); an aborted run was stopped, budget or not
+    const budgetReason = /the 10-minute time budget ended them at 4–5 pairs/;
+    const sweep10 = { ...capped, timeBudgetMin: 10 };
+    expect(
+      only("wide-interval", { comparisons, trials: timed, sweep: sweep10, ended: "completed" })?.reason,
+    ).toMatch(budgetReason);
+    for (const ended of ["aborted", "failed"] as const)
+      expect(
+        only("wide-interval", { comparisons, trials: timed, sweep: { ...capped, timeBudgetMin: 0.5 }, ended })
+          ?.hint,
+      ).toMatch(/--resume/);
+    // no budget: a completed run cannot have been stopped by one
+    expect(
+      only("wide-interval", { comparisons, trials: timed, sweep: capped, ended: "completed" })?.reason,
+    ).toMatch(/the run ended with them/);
     // some at the cap, some not
     expect(
       only("wide-interval", {
