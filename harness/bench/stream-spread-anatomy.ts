@@ -148,8 +148,8 @@ export function streamSpreads(
 
 /** How the in-trial steadiness rule (interim dips) met one run's stream trials. */
 export interface DipSelection {
-  /** Per mode: stream attempts with interim results, and those whose dip exceeded the threshold. */
-  attempts: Record<string, { judged: number; dipped: number }>;
+  /** Per mode: stream attempts with interim results, and per threshold those whose dip exceeded it. */
+  attempts: Record<string, { judged: number; dipped: number[] }>;
   /** Pairs with both modes' trials kept (the last completed attempt of each block and mode). */
   pairs: number;
   /** Pairs whose kept trials differ from their first attempts because a dip repeated one. */
@@ -160,7 +160,7 @@ export interface DipSelection {
 
 /**
  * The steadiness rule's selection on stream points (single-stream): how often each mode's
- * attempts dipped past `thresholdPct`, and what repeating them did to the pairs' ln ratios:
+ * attempts dipped past each of `thresholdsPct`, and what repeating them did to the pairs' ln ratios:
  * for each pair whose first attempt in a mode was repeated for a dip (the other mode's first
  * attempt kept or also repeated for a dip), the first attempts' ln ratio against the kept ones'.
  */
@@ -168,7 +168,7 @@ export function dipSelection(
   trials: readonly TrialRecord[],
   baseline: Mode,
   candidate: Mode,
-  thresholdPct: number,
+  thresholdsPct: readonly number[],
   rule: string,
 ): DipSelection {
   const streams = trials.filter(
@@ -178,8 +178,11 @@ export function dipSelection(
   for (const t of streams) {
     const dip = interimDipPct(parseInterim(t.stdout));
     if (dip === null) continue;
-    const a = attempts[t.mode] ?? { judged: 0, dipped: 0 };
-    attempts[t.mode] = { judged: a.judged + 1, dipped: a.dipped + (dip > thresholdPct ? 1 : 0) };
+    const a = attempts[t.mode] ?? { judged: 0, dipped: thresholdsPct.map(() => 0) };
+    attempts[t.mode] = {
+      judged: a.judged + 1,
+      dipped: a.dipped.map((n, i) => n + (dip > (thresholdsPct[i] as number) ? 1 : 0)),
+    };
   }
   const first = new Map<string, TrialRecord>();
   const kept = new Map<string, TrialRecord>();

@@ -32,6 +32,7 @@ import {
   type StreamSpread,
   streamSpreads,
 } from "./stream-spread-anatomy.js";
+import { requirePositiveIntegers } from "./timing.js";
 
 const { values: options, positionals } = parseArgs({
   allowPositionals: true,
@@ -44,14 +45,12 @@ const { values: options, positionals } = parseArgs({
   },
 });
 const SIZES = options.sizes.split(",").map(Number);
-for (const [flag, value] of [
+requirePositiveIntegers([
   ["blocks", Number(options.blocks)],
   ["duration", Number(options.duration)],
   ["seed", Number(options.seed) + 1],
   ...SIZES.map((s) => ["sizes", s] as const),
-] as const)
-  if (!(Number.isInteger(value) && value > 0))
-    throw new Error(`--${flag} takes positive integers, got ${value}`);
+]);
 const PLACEMENTS = options.placements.split(",");
 for (const p of PLACEMENTS)
   if (p !== "same-node" && p !== "cross-node")
@@ -96,12 +95,11 @@ console.log(
     "  interim-only sd: the trial sd the 0.25 s interim rates' own spread gives (their sd / √intervals)\n" +
     "  r(bytes/recv): correlation of a TCP trial's ln(throughput) with ln(bytes per receive call)",
 );
+const THRESHOLDS = [DIP_THRESHOLD_PCT, STREAM_DIP_THRESHOLD_PCT];
 const dips: DipSelection[] = [];
-const streamDips: DipSelection[] = [];
 for (const dir of dirs) {
   const results = await readResults(dir);
-  dips.push(dipSelection(results.trials, "legacy", "ebpf", DIP_THRESHOLD_PCT, UNSTEADY_RULE));
-  streamDips.push(dipSelection(results.trials, "legacy", "ebpf", STREAM_DIP_THRESHOLD_PCT, UNSTEADY_RULE));
+  dips.push(dipSelection(results.trials, "legacy", "ebpf", THRESHOLDS, UNSTEADY_RULE));
   const spreads = streamSpreads(results.trials, results.sweep.order, "legacy", "ebpf", INTERIM_SEC);
   console.log(`\n${dir} (${results.environment.cpuModel ?? "?"})`);
   console.log(
@@ -116,21 +114,18 @@ for (const dir of dirs) {
 }
 
 // the in-trial steadiness rule on these stream trials, over every run given
-const sum = (f: (d: DipSelection) => number, of = dips) => of.reduce((a, d) => a + f(d), 0);
-const share = (mode: string, of: DipSelection[]) => {
-  const judged = sum((d) => d.attempts[mode]?.judged ?? 0, of);
-  const dipped = sum((d) => d.attempts[mode]?.dipped ?? 0, of);
+const sum = (f: (d: DipSelection) => number) => dips.reduce((a, d) => a + f(d), 0);
+const share = (mode: string, i: number) => {
+  const judged = sum((d) => d.attempts[mode]?.judged ?? 0);
+  const dipped = sum((d) => d.attempts[mode]?.dipped[i] ?? 0);
   return `${dipped} of ${judged} (${judged ? ((100 * dipped) / judged).toFixed(1) : "–"}%)`;
 };
 const pairs = sum((d) => d.pairs);
 console.log(
   `\nstream attempts whose interim rate dipped below their median interval (${UNSTEADY_RULE}), over ${dirs.length} run(s):`,
 );
-for (const [threshold, of] of [
-  [DIP_THRESHOLD_PCT, dips],
-  [STREAM_DIP_THRESHOLD_PCT, streamDips],
-] as const)
-  console.log(`  more than ${threshold}%: legacy ${share("legacy", of)}, eBPF ${share("ebpf", of)}`);
+for (const [i, threshold] of THRESHOLDS.entries())
+  console.log(`  more than ${threshold}%: legacy ${share("legacy", i)}, eBPF ${share("ebpf", i)}`);
 console.log(
   `pairs whose kept trials replaced a first attempt repeated for a dip: ${sum((d) => d.changed)} of ${pairs}; the repeats moved the mean ln(eBPF/legacy) over all ${pairs} pairs by ${pairs ? ((-100 * sum((d) => d.shiftSum)) / pairs).toFixed(2) : "–"}%`,
 );

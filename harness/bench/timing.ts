@@ -13,6 +13,13 @@ export async function cli(args: string[]): Promise<ProcessResult> {
   return result;
 }
 
+/** Throws naming the flag when one of its values is not a positive integer (a bench's numeric options). */
+export function requirePositiveIntegers(values: readonly (readonly [flag: string, value: number])[]): void {
+  for (const [flag, value] of values)
+    if (!(Number.isInteger(value) && value > 0))
+      throw new Error(`--${flag} takes positive integers, got ${value}`);
+}
+
 export function formatMs(values: number[]): string {
   const sorted = [...values].sort((a, b) => a - b);
   return `median ${median(sorted).toFixed(0)} ms (min ${sorted[0]?.toFixed(0)}, max ${sorted.at(-1)?.toFixed(0)}, n=${sorted.length})`;

@@ -22,6 +22,7 @@ import { parseArgs } from "node:util";
 import type { Results, TrialRecord } from "../results/schema.js";
 import { processRunner } from "../util/runner.js";
 import { labSweeps } from "./lab-sweeps.js";
+import { requirePositiveIntegers } from "./timing.js";
 
 const { values: options } = parseArgs({
   options: {
@@ -37,15 +38,13 @@ const LENGTHS = options.lengths.split(",").map(Number);
 const SIZES = options.sizes.split(",").map(Number);
 const BUDGET_SEC = Number(options.budget);
 const SEED = Number(options.seed);
-for (const [flag, value] of [
+requirePositiveIntegers([
   ["rounds", ROUNDS],
   ["budget", BUDGET_SEC],
   ["seed", SEED + 1],
   ...LENGTHS.map((l) => ["lengths", l] as const),
   ...SIZES.map((s) => ["sizes", s] as const),
-] as const)
-  if (!(Number.isInteger(value) && value > 0))
-    throw new Error(`--${flag} takes positive integers, got ${value}`);
+]);
 
 const dir = mkdtempSync(join(tmpdir(), "routebench-trial-length-"));
 const run = labSweeps("bench:trial-length", dir);

@@ -170,12 +170,14 @@ describe("dipSelection", () => {
       at(3, "legacy", 1000, 5, { attempt: 2 }),
       at(3, "ebpf", 1150, 5),
     ];
-    const d = dipSelection(trials, "legacy", "ebpf", 40, "interim-dip-pct");
-    expect(d.attempts).toEqual({ legacy: { judged: 5, dipped: 1 }, ebpf: { judged: 3, dipped: 1 } });
+    const d = dipSelection(trials, "legacy", "ebpf", [40, 50], "interim-dip-pct");
+    expect(d.attempts).toEqual({
+      legacy: { judged: 5, dipped: [1, 1] },
+      ebpf: { judged: 3, dipped: [1, 0] },
+    });
     expect(d.pairs).toBe(3);
     expect(d.changed).toBe(1);
     // first attempts' ln(1200/800) against the kept ln(1200/1000)
     expect(d.shiftSum).toBeCloseTo(Math.log(1200 / 800) - Math.log(1200 / 1000), 12);
-    expect(dipSelection(trials, "legacy", "ebpf", 50, "interim-dip-pct").attempts.ebpf?.dipped).toBe(0);
   });
 });
