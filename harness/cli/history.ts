@@ -7,9 +7,11 @@ import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Command, Option } from "@commander-js/extra-typings";
+import { runsAgreement } from "../history/agreement.js";
 import { checkHistory } from "../history/check.js";
 import { type HistoryRun, historyRun, mixedSweeps } from "../history/runs.js";
 import { HistoryStore, storedRun } from "../history/store.js";
+import { agreementText } from "../report/agreement-output.js";
 import { historyCheckText, historyJunitXml } from "../report/history-output.js";
 import { readResults } from "../results/read.js";
 import type { Results } from "../results/schema.js";
@@ -90,7 +92,7 @@ export function registerHistory(program: Command): void {
   const history = program
     .command("history")
     .description(
-      "an HTML trend page: each point's median and CI across runs, in time order, with detected steps marked",
+      "an HTML trend page: each point's median and CI across runs, in time order, with detected steps marked, and whether the runs agree on each comparison's ratio",
     )
     .argument("[sources...]", "a history store, or results.json files and run folders")
     .option("--out <dir>", "output folder (default reports/history)")
@@ -101,11 +103,13 @@ export function registerHistory(program: Command): void {
       if (mixed)
         warn(`warning: the runs are of different sweeps (${mixed}); their trends measure different things`);
       const check = checkHistory(runs, { maxRegressionPct: 5 });
+      const agreement = runsAgreement(runs);
       const dir = opts.out ?? join(PACKAGE_ROOT, "reports", "history");
       await mkdir(dir, { recursive: true });
       const file = join(dir, "index.html");
       const { renderHistory } = await import("../report/history.js");
-      await writeFile(file, await renderHistory(runs, check));
+      await writeFile(file, await renderHistory(runs, check, agreement));
+      printLine(agreementText(agreement));
       printLine(`history: ${file}`);
     });
 

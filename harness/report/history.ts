@@ -5,11 +5,13 @@
  * headless SVG, the HTML page shell). The specs are pure; `renderHistory` renders them.
  */
 import type { TopLevelSpec } from "vega-lite";
+import type { RunsAgreement } from "../history/agreement.js";
 import type { HistoryCheck, StepKind } from "../history/check.js";
 import { chronological, type HistoryRun } from "../history/runs.js";
 import { seriesName } from "../stats/series.js";
 import { keyOf } from "../sweep/point.js";
 import { METRICS, type MetricName } from "../vocabulary/vocabulary.js";
+import { AGREEMENT_METHOD, acrossRuns, agreementVerdict, runRatios } from "./agreement-output.js";
 import { text } from "./cells.js";
 import { type ChartSpec, FONT, VEGA_LITE_SCHEMA } from "./chart-style.js";
 import { formatWithInterval } from "./format.js";
@@ -195,8 +197,28 @@ ${rows.join("\n")}
 </tbody></table></section>`;
 }
 
-/** The history page: trend charts with detected steps, the steps, the runs and every run's medians. */
-export async function renderHistory(runs: readonly HistoryRun[], check?: HistoryCheck): Promise<string> {
+/** Each comparison's ratio run by run, whether the runs differ, and the ratio across them. */
+function agreementSection(result: RunsAgreement): string {
+  return htmlTable({
+    id: "agreement",
+    title: "Do the runs agree?",
+    columns: ["Comparison", "Each run (95% CI)", "Across the runs (95% CI)", "Runs"],
+    rows: result.comparisons.map((c) => [
+      text(c.name),
+      text(runRatios(c)),
+      text(acrossRuns(c)),
+      text(agreementVerdict(c)),
+    ]),
+    note: `A run's CI covers what varied within it; when runs differ, the host's state moved the ratio between runs and the next run may land outside one run's CI: read the ratio across the runs. Method: ${AGREEMENT_METHOD}.`,
+  });
+}
+
+/** The history page: trend charts with detected steps, the steps, the agreement of runs, the runs and every run's medians. */
+export async function renderHistory(
+  runs: readonly HistoryRun[],
+  check?: HistoryCheck,
+  agreement?: RunsAgreement,
+): Promise<string> {
   const rows = trendRows(runs, check);
   const charts = [];
   for (const chart of trendCharts(rows)) charts.push({ ...chart, svg: await renderSvg(chart.spec) });
@@ -221,6 +243,7 @@ export async function renderHistory(runs: readonly HistoryRun[], check?: History
     `<header><h1>routebench history</h1><p class="meta">${escapeHtml(`${runs.length} runs, ${sorted[0]?.startedAt ?? ""} → ${sorted.at(-1)?.startedAt ?? ""}`)}</p></header>
 ${warning}<h2>Trends</h2><div class="charts">${htmlFigures(charts)}</div>
 ${check ? `<h2>Changes</h2>${stepsSection(check)}` : ""}
+${agreement ? `<h2>Agreement</h2>${agreementSection(agreement)}` : ""}
 <h2>Runs</h2>${runsSection(sorted)}${medians}`,
   );
 }

@@ -116,5 +116,8 @@ describe("history add, run --history's store and the trend page", () => {
     expect(html).toContain("Runs of different sweeps");
     expect(html).toContain("Detected steps");
     expect(html).toContain('<tr id="run-4">');
+    // the agreement of runs: only the newest design's one run, so nothing could be tested
+    expect(html).toContain("Do the runs agree?");
+    expect(page.stdout).toMatch(/^do the runs agree\? 1 run, 0 comparisons tested, \d+ undecided/m);
   });
 });
