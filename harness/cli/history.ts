@@ -63,17 +63,24 @@ async function withStore<T>(path: string, create: boolean, use: (store: HistoryS
   }
 }
 
-/** Adds finished runs to a store (creating it), printing what was added and what was there already. */
+/**
+ * Adds finished runs to a store (creating it), printing what was added and what was there
+ * already, then, when the store holds two runs or more of the newest design, whether they
+ * agree on each comparison (history/agreement.ts).
+ */
 export async function addToHistory(
   path: string,
   results: readonly Results[],
   log: (line: string) => void = printLine,
 ): Promise<void> {
-  const outcome = await withStore(path, true, (store) =>
-    store.add(results.map(storedRun), new Date().toISOString()),
-  );
+  const { outcome, runs } = await withStore(path, true, (store) => ({
+    outcome: store.add(results.map(storedRun), new Date().toISOString()),
+    runs: store.runs(),
+  }));
   for (const id of outcome.added) log(`history: added ${id} to ${path}`);
   for (const id of outcome.present) log(`history: ${id} is already in ${path}; left as it is`);
+  const agreement = runsAgreement(runs);
+  if (agreement.runs.length >= 2) log(agreementText(agreement));
 }
 
 /** Checks that a store can be written (created, or of this schema version) before a run starts. */

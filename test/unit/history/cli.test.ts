@@ -84,11 +84,21 @@ describe("history add, run --history's store and the trend page", () => {
     const lines: string[] = [];
     await addToHistory(db, runs.slice(0, 2), (line) => lines.push(line));
     await addToHistory(db, runs.slice(1), (line) => lines.push(line));
+    // the copies share the committed run's comparisons: the runs agree on every one tested
+    const agree = (count: number) =>
+      expect.stringMatching(
+        new RegExp(
+          `^do the runs agree\\? ${count} runs, \\d+ comparisons tested.*\n  no comparison differs between the runs beyond their CIs$`,
+          "s",
+        ),
+      );
     expect(lines).toEqual([
       `history: added ${runs[0]?.runId} to ${db}`,
       `history: added ${runs[1]?.runId} to ${db}`,
+      agree(2),
       `history: added ${runs[2]?.runId} to ${db}`,
       `history: ${runs[1]?.runId} is already in ${db}; left as it is`,
+      agree(3),
     ]);
     const other = join(dir, "other.db");
     const { DatabaseSync } = await import("node:sqlite");
