@@ -37,13 +37,22 @@ export function agreementVerdict(row: ComparisonAgreement): string {
   return p ? `${row.verdict}, ${p}` : row.verdict;
 }
 
+/** `on 1 machine`, or `on 2 machines (vm-a: 3 runs, vm-b: 1 run)`: runs of several hosts differ by host too. */
+export function machines(result: RunsAgreement): string {
+  const counts = new Map<string, number>();
+  for (const run of result.runs) counts.set(run.hostname, (counts.get(run.hostname) ?? 0) + 1);
+  if (counts.size <= 1) return "on 1 machine";
+  const each = [...counts.entries()].map(([host, n]) => `${host}: ${n} run${n === 1 ? "" : "s"}`).join(", ");
+  return `on ${counts.size} machines (${each}): where they differ, part of the spread may be the machines'`;
+}
+
 /** What `routebench history` prints of it: the comparisons whose runs differ, then a count of the rest. */
 export function agreementText(result: RunsAgreement): string {
   const tested = result.comparisons.filter((c) => c.verdict !== "undecided");
   const differ = result.comparisons.filter((c) => c.verdict === "differ");
   const undecided = result.comparisons.length - tested.length;
   const lines = [
-    `do the runs agree? ${result.runs.length} run${result.runs.length === 1 ? "" : "s"}, ${tested.length} comparison${tested.length === 1 ? "" : "s"} tested${undecided ? `, ${undecided} undecided (fewer than two runs with an interval)` : ""}`,
+    `do the runs agree? ${result.runs.length} run${result.runs.length === 1 ? "" : "s"} ${machines(result)}, ${tested.length} comparison${tested.length === 1 ? "" : "s"} tested${undecided ? `, ${undecided} undecided (fewer than two runs with an interval)` : ""}`,
     ...differ.map(
       (c) =>
         `  runs differ: ${c.name}: ${runRatios(c)}; across the runs ${acrossRuns(c)} (${holmP(c)}): one run's CI understates how far the next run may land`,

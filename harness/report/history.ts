@@ -11,7 +11,7 @@ import { chronological, type HistoryRun } from "../history/runs.js";
 import { seriesName } from "../stats/series.js";
 import { keyOf } from "../sweep/point.js";
 import { METRICS, type MetricName } from "../vocabulary/vocabulary.js";
-import { AGREEMENT_METHOD, acrossRuns, agreementVerdict, runRatios } from "./agreement-output.js";
+import { AGREEMENT_METHOD, acrossRuns, agreementVerdict, machines, runRatios } from "./agreement-output.js";
 import { text } from "./cells.js";
 import { type ChartSpec, FONT, VEGA_LITE_SCHEMA } from "./chart-style.js";
 import { formatWithInterval } from "./format.js";
@@ -209,7 +209,7 @@ function agreementSection(result: RunsAgreement): string {
       text(acrossRuns(c)),
       text(agreementVerdict(c)),
     ]),
-    note: `A run's CI covers what varied within it; when runs differ, the host's state moved the ratio between runs and the next run may land outside one run's CI: read the ratio across the runs. Method: ${AGREEMENT_METHOD}.`,
+    note: `${result.runs.length} runs ${machines(result)}. A run's CI covers what varied within it; when runs differ, the host's state moved the ratio between runs and the next run may land outside one run's CI: read the ratio across the runs. Method: ${AGREEMENT_METHOD}.`,
   });
 }
 

@@ -114,7 +114,7 @@ describe("agreementText", () => {
     const result = runsAgreement(runs());
     const text = agreementText(result);
     expect(text.split("\n")[0]).toBe(
-      "do the runs agree? 4 runs, 2 comparisons tested, 2 undecided (fewer than two runs with an interval)",
+      "do the runs agree? 4 runs on 1 machine, 2 comparisons tested, 2 undecided (fewer than two runs with an interval)",
     );
     expect(text).toContain(
       "  runs differ: cross-node/TCP_STREAM/1024/throughputMbps ebpf/legacy: 1.00 [0.98–1.02], 1.08 [1.06–1.10], 1.01 [0.99–1.03], 1.09 [1.07–1.11]; across the runs ",
@@ -127,13 +127,20 @@ describe("agreementText", () => {
     expect(runRatios(find(result.comparisons, "4096"))).toBe("1.30 [1.27–1.33]");
   });
 
+  it("names the machines when the runs come from more than one", () => {
+    const mixed = runs().map((r, i) => ({ ...r, hostname: i === 0 ? "vm-b" : "vm-a" }));
+    expect(agreementText(runsAgreement(mixed)).split("\n")[0]).toBe(
+      "do the runs agree? 4 runs on 2 machines (vm-b: 1 run, vm-a: 3 runs): where they differ, part of the spread may be the machines', 2 comparisons tested, 2 undecided (fewer than two runs with an interval)",
+    );
+  });
+
   it("says when no comparison differs, and when none could be tested", () => {
     const steady = runs().map((r) => ({ ...r, comparisons: r.comparisons.filter((c) => c.size === "64") }));
     expect(agreementText(runsAgreement(steady))).toBe(
-      "do the runs agree? 4 runs, 1 comparison tested\n  no comparison differs between the runs beyond their CIs",
+      "do the runs agree? 4 runs on 1 machine, 1 comparison tested\n  no comparison differs between the runs beyond their CIs",
     );
     expect(agreementText(runsAgreement(steady.slice(0, 1)))).toBe(
-      "do the runs agree? 1 run, 0 comparisons tested, 1 undecided (fewer than two runs with an interval)",
+      "do the runs agree? 1 run on 1 machine, 0 comparisons tested, 1 undecided (fewer than two runs with an interval)",
     );
   });
 });

@@ -88,7 +88,7 @@ describe("history add, run --history's store and the trend page", () => {
     const agree = (count: number) =>
       expect.stringMatching(
         new RegExp(
-          `^do the runs agree\\? ${count} runs, \\d+ comparisons tested.*\n  no comparison differs between the runs beyond their CIs$`,
+          `^do the runs agree\\? ${count} runs on 1 machine, \\d+ comparisons tested.*\n  no comparison differs between the runs beyond their CIs$`,
           "s",
         ),
       );
@@ -128,6 +128,8 @@ describe("history add, run --history's store and the trend page", () => {
     expect(html).toContain('<tr id="run-4">');
     // the agreement of runs: only the newest design's one run, so nothing could be tested
     expect(html).toContain("Do the runs agree?");
-    expect(page.stdout).toMatch(/^do the runs agree\? 1 run, 0 comparisons tested, \d+ undecided/m);
+    expect(page.stdout).toMatch(
+      /^do the runs agree\? 1 run on 1 machine, 0 comparisons tested, \d+ undecided/m,
+    );
   });
 });
