@@ -3,8 +3,8 @@
  * every comparison of the runs of one sweep design: each run's ratio and interval, whether the
  * runs differ by more than their intervals allow (stats/between-runs.ts, Welch's test, Holm over
  * the comparisons at α = 0.05), the between-run sd, and the ratio across the runs with its
- * interval. A run's interval says how precisely that run measured; this says whether the next
- * run on this host can be expected inside it. Pure.
+ * interval. A run's interval says how precisely that run measured; this says whether the runs
+ * differ by more than those intervals allow. Pure.
  */
 import { type Agreement, agreement, runLogEstimate } from "../stats/between-runs.js";
 import { holmAdjust } from "../stats/holm.js";
@@ -32,11 +32,11 @@ export interface ComparisonAgreement extends PointKey {
   name: string;
   /** Every run that made this comparison, oldest first. */
   runs: RunRatio[];
-  /** From the runs with a paired interval; null with fewer than two. */
+  /** From the runs with a paired interval their run decided on; null with fewer than two. */
   agreement: Agreement | null;
   /** Holm-adjusted over the comparisons tested. */
   pAdjusted: number | null;
-  /** differ: the runs' ratios differ beyond their intervals (Holm); undecided: fewer than two runs with an interval. */
+  /** differ: the runs' ratios differ beyond their intervals (Holm); undecided: fewer than two runs with a paired interval. */
   verdict: AgreementVerdict;
 }
 

@@ -21,7 +21,7 @@ export function runRatios(row: ComparisonAgreement): string {
 /** The ratio across the runs with its interval and the between-run sd, or why there is none. */
 export function acrossRuns(row: ComparisonAgreement): string {
   const a = row.agreement;
-  if (!a) return "fewer than two runs with an interval";
+  if (!a) return "fewer than two runs with a paired interval";
   return `${formatRatio(a.ratio)} [${ratioRange(a.ciLow, a.ciHigh)}], between-run sd ${(a.tau * 100).toFixed(1)}%`;
 }
 
@@ -52,16 +52,16 @@ export function agreementText(result: RunsAgreement): string {
   const differ = result.comparisons.filter((c) => c.verdict === "differ");
   const undecided = result.comparisons.length - tested.length;
   const lines = [
-    `do the runs agree? ${result.runs.length} run${result.runs.length === 1 ? "" : "s"} ${machines(result)}, ${tested.length} comparison${tested.length === 1 ? "" : "s"} tested${undecided ? `, ${undecided} undecided (fewer than two runs with an interval)` : ""}`,
+    `do the runs agree? ${result.runs.length} run${result.runs.length === 1 ? "" : "s"} ${machines(result)}, ${tested.length} comparison${tested.length === 1 ? "" : "s"} tested${undecided ? `, ${undecided} undecided (fewer than two runs with a paired interval)` : ""}`,
     ...differ.map(
       (c) =>
-        `  runs differ: ${c.name}: ${runRatios(c)}; across the runs ${acrossRuns(c)} (${holmP(c)}): one run's CI understates how far the next run may land`,
+        `  runs differ: ${c.name}: ${runRatios(c)}; across the runs ${acrossRuns(c)} (${holmP(c)}): the runs differ by more than their CIs allow, so one run's CI understates the spread between runs`,
     ),
   ];
   if (tested.length > 0)
     lines.push(
       differ.length === 0
-        ? "  no comparison differs between the runs beyond their CIs"
+        ? "  no comparison shows a significant difference between the runs"
         : `  ${tested.length - differ.length} comparison(s): no significant difference between the runs`,
     );
   return lines.join("\n");

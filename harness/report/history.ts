@@ -209,7 +209,7 @@ function agreementSection(result: RunsAgreement): string {
       text(acrossRuns(c)),
       text(agreementVerdict(c)),
     ]),
-    note: `${result.runs.length} runs ${machines(result)}. A run's CI covers what varied within it; when runs differ, the host's state moved the ratio between runs and the next run may land outside one run's CI: read the ratio across the runs. Method: ${AGREEMENT_METHOD}.`,
+    note: `${result.runs.length} runs ${machines(result)}. A run's CI covers what varied within it. When the runs differ by more than those CIs allow (the host's state moved the ratio between runs, or the runs' CIs are too narrow), one run's CI understates the spread between runs; the ratio across the runs is the mean over runs like these, with its confidence interval (not a prediction of the next run). Method: ${AGREEMENT_METHOD}.`,
   });
 }
 

@@ -2,7 +2,8 @@
  * Do runs of one sweep agree on a comparison's ratio? A run's interval (stats/ratio.ts) covers
  * what varies from pair to pair within that run; the host's state can also move a ratio from
  * one run to the next (on a noisy host, a stream whose legacy trials lose more to a slow stretch
- * than its eBPF trials do), and no single run's interval shows that. From each run's estimate
+ * than its eBPF trials do), and no single run's interval shows that. Runs that differ mean either
+ * that, or that the runs' own intervals are too narrow: this cannot tell which. From each run's estimate
  * and interval of one comparison:
  *
  * - each run's mean log ratio y_i and its variance v_i = (half-width on the log scale /
@@ -16,7 +17,8 @@
  * - the ratio across the runs with its 95% interval: the random-effects mean (weights
  *   1/(v_i + τ²)) with the Hartung–Knapp–Sidik–Jonkman interval on k − 1 degrees of freedom, its
  *   variance factor floored at 1 (Röver, Knapp & Friede 2015), so that it is never narrower than
- *   the runs' own intervals allow. It estimates the mean over runs like these, on this host.
+ *   the runs' own intervals allow. It is a confidence interval for the mean over runs like
+ *   these, on these hosts, not a prediction of where the next run will land.
  *
  * False alarms, coverage and power under a seeded model of runs (heavy-tailed pairs, 8–40 pairs
  * a run, per-run spreads 2–12%): test/unit/stats/between-runs.test.ts. Pure.
@@ -36,13 +38,18 @@ export interface RunLogEstimate {
 
 /**
  * A run's comparison as a log estimate: null when it has no interval, is not paired by block,
- * or rests on segments (their interval's degrees of freedom are not n − 1).
+ * rests on segments (their interval's degrees of freedom are not n − 1), or is one its run
+ * called undecided (its interval includes pairs the run would not count).
  */
 export function runLogEstimate(
-  comparison: Pick<Comparison, "ratio" | "ciLow" | "ciHigh" | "n" | "paired" | "segments">,
+  comparison: Pick<
+    Comparison,
+    "ratio" | "ciLow" | "ciHigh" | "n" | "paired" | "segments" | "undecidedReason"
+  >,
 ): RunLogEstimate | null {
-  const { ratio, ciLow, ciHigh, n, paired, segments } = comparison;
-  if (!paired || segments !== undefined || ciLow === null || ciHigh === null || n < 2) return null;
+  const { ratio, ciLow, ciHigh, n, paired, segments, undecidedReason } = comparison;
+  if (!paired || segments !== undefined || undecidedReason !== undefined) return null;
+  if (ciLow === null || ciHigh === null || n < 2) return null;
   if (!(ratio > 0 && ciLow > 0 && ciHigh > ciLow)) return null;
   const halfWidth = (Math.log(ciHigh) - Math.log(ciLow)) / 2;
   const se = halfWidth / studentTQuantile(0.975, n - 1);
@@ -64,7 +71,7 @@ export interface Agreement {
   ciHigh: number;
 }
 
-/** How the runs' estimates of one comparison agree; null with fewer than 2 runs. */
+/** How the runs' estimates of one comparison agree; null with fewer than 2 runs, or when their figures overflow. */
 export function agreement(estimates: readonly RunLogEstimate[]): Agreement | null {
   const k = estimates.length;
   if (k < 2) return null;
@@ -80,13 +87,14 @@ export function agreement(estimates: readonly RunLogEstimate[]): Agreement | nul
   const p = 1 - fisherFCdf(f, df1, df2);
   // DerSimonian–Laird τ², then the random-effects mean with the (floored) HKSJ interval
   const c = sumW - w.reduce((a, b) => a + b * b, 0) / sumW;
-  const tau2 = Math.max(0, (q - (k - 1)) / c);
+  const tau2 = c > 0 ? Math.max(0, (q - (k - 1)) / c) : 0;
   const ws = estimates.map((e) => 1 / (e.v + tau2));
   const sumWs = ws.reduce((a, b) => a + b, 0);
   const mu = estimates.reduce((sum, e, i) => sum + (ws[i] as number) * e.y, 0) / sumWs;
   const spread = estimates.reduce((sum, e, i) => sum + (ws[i] as number) * (e.y - mu) ** 2, 0) / (k - 1);
   const se = Math.sqrt(Math.max(1, spread) / sumWs);
   const t = studentTQuantile(0.975, k - 1);
+  if (![f, df2, p, mu, se].every(Number.isFinite)) return null;
   return {
     runs: k,
     f,

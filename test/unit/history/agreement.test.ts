@@ -51,6 +51,8 @@ function runs(): HistoryRun[] {
       comparison("1024", ratio, 2),
       ...(i === 0 ? [comparison("4096", 1.3, 2)] : []),
       comparison("16384", 1.05, 2, 12, { paired: false }),
+      // its run called it undecided (noisy pairs): listed, never tested
+      comparison("256", 1.02 + 0.2 * i, 2, 12, { verdict: "undecided", undecidedReason: "noisy-pairs" }),
       comparison("65536", 1.08, 2, 12, { metric: "meanLatencyUs" }),
     ],
   }));
@@ -67,7 +69,7 @@ describe("runsAgreement", () => {
     const result = runsAgreement(runs());
     expect(result.runs).toHaveLength(4);
     // mean latency is not among the checked metrics
-    expect(result.comparisons.map((r) => r.size)).toEqual(["64", "1024", "4096", "16384"]);
+    expect(result.comparisons.map((r) => r.size)).toEqual(["64", "1024", "4096", "16384", "256"]);
     const steady = find(result.comparisons, "64");
     expect(steady.verdict).toBe("no significant difference");
     expect(steady.agreement?.tau).toBe(0);
@@ -84,7 +86,7 @@ describe("runsAgreement", () => {
     expect(p).toBeLessThan(0.01);
     expect((moving.pAdjusted as number) / p).toBeCloseTo(2, 9);
     // one run, or no paired interval: not tested, never "no significant difference"
-    for (const size of ["4096", "16384"]) {
+    for (const size of ["4096", "16384", "256"]) {
       const row = find(result.comparisons, size);
       expect(row.verdict, size).toBe("undecided");
       expect(row.agreement, size).toBeNull();
@@ -105,7 +107,7 @@ describe("runsAgreement", () => {
     expect(result.mixedSweeps).not.toBeNull();
     expect(result.runs.map((r) => r.runId)).toEqual(["other"]);
     expect(result.comparisons.every((r) => r.verdict === "undecided")).toBe(true);
-    expect(result.comparisons).toHaveLength(3);
+    expect(result.comparisons).toHaveLength(4);
   });
 });
 
@@ -114,7 +116,7 @@ describe("agreementText", () => {
     const result = runsAgreement(runs());
     const text = agreementText(result);
     expect(text.split("\n")[0]).toBe(
-      "do the runs agree? 4 runs on 1 machine, 2 comparisons tested, 2 undecided (fewer than two runs with an interval)",
+      "do the runs agree? 4 runs on 1 machine, 2 comparisons tested, 3 undecided (fewer than two runs with a paired interval)",
     );
     expect(text).toContain(
       "  runs differ: cross-node/TCP_STREAM/1024/throughputMbps ebpf/legacy: 1.00 [0.98–1.02], 1.08 [1.06–1.10], 1.01 [0.99–1.03], 1.09 [1.07–1.11]; across the runs ",
@@ -130,17 +132,17 @@ describe("agreementText", () => {
   it("names the machines when the runs come from more than one", () => {
     const mixed = runs().map((r, i) => ({ ...r, hostname: i === 0 ? "vm-b" : "vm-a" }));
     expect(agreementText(runsAgreement(mixed)).split("\n")[0]).toBe(
-      "do the runs agree? 4 runs on 2 machines (vm-b: 1 run, vm-a: 3 runs): where they differ, part of the spread may be the machines', 2 comparisons tested, 2 undecided (fewer than two runs with an interval)",
+      "do the runs agree? 4 runs on 2 machines (vm-b: 1 run, vm-a: 3 runs): where they differ, part of the spread may be the machines', 2 comparisons tested, 3 undecided (fewer than two runs with a paired interval)",
     );
   });
 
   it("says when no comparison differs, and when none could be tested", () => {
     const steady = runs().map((r) => ({ ...r, comparisons: r.comparisons.filter((c) => c.size === "64") }));
     expect(agreementText(runsAgreement(steady))).toBe(
-      "do the runs agree? 4 runs on 1 machine, 1 comparison tested\n  no comparison differs between the runs beyond their CIs",
+      "do the runs agree? 4 runs on 1 machine, 1 comparison tested\n  no comparison shows a significant difference between the runs",
     );
     expect(agreementText(runsAgreement(steady.slice(0, 1)))).toBe(
-      "do the runs agree? 1 run on 1 machine, 0 comparisons tested, 1 undecided (fewer than two runs with an interval)",
+      "do the runs agree? 1 run on 1 machine, 0 comparisons tested, 1 undecided (fewer than two runs with a paired interval)",
     );
   });
 });

@@ -105,6 +105,14 @@ describe("the agreement of runs: a fixed case", () => {
     expect(runLogEstimate({ ...base, ciLow: null })).toBeNull();
     expect(runLogEstimate({ ...base, n: 1 })).toBeNull();
     expect(runLogEstimate({ ...base, ciHigh: 1.05 })).toBeNull();
+    expect(runLogEstimate({ ...base, undecidedReason: "noisy-pairs" })).toBeNull();
+    // variances 1e20 apart (the between-run weights' spread cancels to 0): figures, never NaN
+    const lopsided = agreement([
+      { y: 0, v: 1e-20, n: 8 },
+      { y: 10, v: 1, n: 8 },
+    ]);
+    expect(lopsided?.tau).toBe(0);
+    expect(Object.values(lopsided ?? { none: Number.NaN }).every(Number.isFinite)).toBe(true);
   });
 
   it("runs that agree exactly have τ 0 and an interval no narrower than their own", () => {
