@@ -6,12 +6,12 @@
  * interval. A run's interval says how precisely that run measured; this says whether the runs
  * differ by more than those intervals allow. Pure.
  */
-import { type Agreement, agreement, runLogEstimate } from "../stats/between-runs.js";
+import { type Agreement, agreement, type RunLogEstimate, runLogEstimate } from "../stats/between-runs.js";
 import { holmAdjust } from "../stats/holm.js";
 import { keyOf, type PointKey, pointId } from "../sweep/point.js";
 import type { MetricName, Mode } from "../vocabulary/vocabulary.js";
 import { HISTORY_ALPHA, HISTORY_METRICS } from "./check.js";
-import { chronological, type HistoryRun, mixedSweeps } from "./runs.js";
+import { type HistoryRun, newestDesignRuns } from "./runs.js";
 
 export type AgreementVerdict = "differ" | "no significant difference" | "undecided";
 
@@ -52,33 +52,33 @@ export function runsAgreement(
   allRuns: readonly HistoryRun[],
   metrics: readonly MetricName[] = HISTORY_METRICS,
 ): RunsAgreement {
-  const sorted = chronological(allRuns);
-  const mixed = mixedSweeps(sorted);
-  const newestDesign = sorted.at(-1)?.sweepDesign;
-  const runs = mixed ? sorted.filter((r) => r.sweepDesign === newestDesign) : sorted;
-  const byName = new Map<string, Omit<ComparisonAgreement, "agreement" | "pAdjusted" | "verdict">>();
-  const estimates = new Map<string, NonNullable<ReturnType<typeof runLogEstimate>>[]>();
+  const { runs, mixed } = newestDesignRuns(allRuns);
+  type Row = Omit<ComparisonAgreement, "agreement" | "pAdjusted" | "verdict"> & {
+    estimates: RunLogEstimate[];
+  };
+  const byName = new Map<string, Row>();
   runs.forEach((run, index) => {
     for (const c of run.comparisons) {
       if (!metrics.includes(c.metric) || !(c.ratio > 0)) continue;
       const name = `${pointId(c)}/${c.metric} ${c.candidate}/${c.baseline}`;
-      const entry = byName.get(name) ?? {
+      const row: Row = byName.get(name) ?? {
         ...keyOf(c),
         metric: c.metric,
         baseline: c.baseline,
         candidate: c.candidate,
         name,
         runs: [],
+        estimates: [],
       };
-      entry.runs.push({ run: index, ratio: c.ratio, ciLow: c.ciLow, ciHigh: c.ciHigh, n: c.n });
-      byName.set(name, entry);
+      row.runs.push({ run: index, ratio: c.ratio, ciLow: c.ciLow, ciHigh: c.ciHigh, n: c.n });
       const estimate = runLogEstimate(c);
-      if (estimate) estimates.set(name, [...(estimates.get(name) ?? []), estimate]);
+      if (estimate) row.estimates.push(estimate);
+      byName.set(name, row);
     }
   });
-  const rows = [...byName.values()].map((row) => ({
+  const rows = [...byName.values()].map(({ estimates, ...row }) => ({
     ...row,
-    agreement: agreement(estimates.get(row.name) ?? []),
+    agreement: agreement(estimates),
   }));
   const adjusted = holmAdjust(rows.map((row) => row.agreement?.p ?? null));
   return {

@@ -19,7 +19,7 @@ import { type SeriesKey, SeriesMap, seriesName } from "../stats/series.js";
 import { keyOf } from "../sweep/point.js";
 import { lowerIsBetter, type MetricName } from "../vocabulary/vocabulary.js";
 import { detectSteps, MIN_SEGMENT, newestSuspect, type Observation } from "./changes.js";
-import { chronological, type HistoryRun, mixedSweeps } from "./runs.js";
+import { type HistoryRun, newestDesignRuns } from "./runs.js";
 
 export const HISTORY_ALPHA = 0.05;
 
@@ -113,10 +113,7 @@ export function collectSeries(
 
 /** Checks the runs (any order; they are sorted oldest first). */
 export function checkHistory(allRuns: readonly HistoryRun[], options: CheckOptions): HistoryCheck {
-  const sorted = chronological(allRuns);
-  const mixed = mixedSweeps(sorted);
-  const newestDesign = sorted.at(-1)?.sweepDesign;
-  const runs = mixed ? sorted.filter((r) => r.sweepDesign === newestDesign) : sorted;
+  const { runs, mixed } = newestDesignRuns(allRuns);
   const refs = runs.map(runRef);
   const tolerance = options.maxRegressionPct / 100;
   const metrics = options.metrics ?? HISTORY_METRICS;

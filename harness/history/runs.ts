@@ -113,6 +113,17 @@ export function chronological(runs: readonly HistoryRun[]): HistoryRun[] {
 }
 
 /**
+ * The runs a check or comparison across runs pools: oldest first, only the newest sweep
+ * design's when the runs are of several (`mixed` describes them, else null).
+ */
+export function newestDesignRuns(runs: readonly HistoryRun[]): { runs: HistoryRun[]; mixed: string | null } {
+  const sorted = chronological(runs);
+  const mixed = mixedSweeps(sorted);
+  const newest = sorted.at(-1)?.sweepDesign;
+  return { runs: mixed ? sorted.filter((r) => r.sweepDesign === newest) : sorted, mixed };
+}
+
+/**
  * Runs of more than one sweep design, described for a warning (each design with its sweep
  * names and run count, oldest design first); null when they share one.
  */

@@ -2,9 +2,9 @@
  * Do runs of one sweep agree on a comparison's ratio? A run's interval (stats/ratio.ts) covers
  * what varies from pair to pair within that run; the host's state can also move a ratio from
  * one run to the next (on a noisy host, a stream whose legacy trials lose more to a slow stretch
- * than its eBPF trials do), and no single run's interval shows that. Runs that differ mean either
- * that, or that the runs' own intervals are too narrow: this cannot tell which. From each run's estimate
- * and interval of one comparison:
+ * than its eBPF trials do), and no single run's interval shows that. Runs that differ mean
+ * either that, or that the runs' own intervals are too narrow: this cannot tell which. From each
+ * run's estimate and interval of one comparison:
  *
  * - each run's mean log ratio y_i and its variance v_i = (half-width on the log scale /
  *   t(0.975, n_i − 1))², the interval's own Student's t undone (paired designs only: their
