@@ -63,13 +63,22 @@ export function precisionShortfall(
   trials: readonly TrialRecord[],
   ended?: Results["state"],
 ): { reason: string; hint: string } {
-  const atCap = wide.filter((c) => c.n >= sweep.maxRepetitions);
-  const short = wide.filter((c) => c.n < sweep.maxRepetitions);
+  // the cap counts a point's completed blocks (run/adaptive.ts `repetitionNeeds`), not its
+  // comparisons' pairs: unbalanced or noisy pairs are left out of n but not of the blocks run
+  const blocks = new Map<string, Set<number>>();
+  for (const t of trials)
+    if (t.state === "completed") {
+      const id = pointId(t.point);
+      blocks.set(id, (blocks.get(id) ?? new Set()).add(t.block));
+    }
+  const capped = (c: Comparison) => Math.max(c.n, blocks.get(pointId(c))?.size ?? 0) >= sweep.maxRepetitions;
+  const atCap = wide.filter(capped);
+  const short = wide.filter((c) => !capped(c));
   const never = `${wide.length} comparison(s) never got their CI within ±${targetPct}%`;
   if (short.length === 0)
     return {
       reason: `${never} (up to ${sweep.maxRepetitions} repetitions)`,
-      hint: "raise maxRepetitions in the sweep, or accept a wider --target-ci for these points",
+      hint: "raise maxRepetitions in the sweep, or accept a wider --target-ci",
     };
   const need = stillNeeded(short, trials, targetPct);
   const spentSec = trialSeconds(trials);
@@ -94,7 +103,7 @@ export function precisionShortfall(
   return {
     reason: `${never}: ${why}${still}${cap}`,
     hint: budgetEnded
-      ? `the pairs' spread sets the time: allow it (timeBudgetMin: ${Math.ceil((spentSec + need.seconds) / 60)} in the sweep), accept a wider --target-ci for these points, or run on a quieter machine`
-      : "`routebench run --resume DIR` goes on where the run stopped, or accept a wider --target-ci for these points",
+      ? `the pairs' spread sets the time: allow it (timeBudgetMin: ${Math.ceil((spentSec + need.seconds) / 60)} in the sweep), accept a wider --target-ci, or run on a quieter machine`
+      : "`routebench run --resume DIR` goes on where the run stopped, or accept a wider --target-ci",
   };
 }

@@ -11,6 +11,7 @@ import type { Point } from "../sweep/plan.js";
 import { distinctPoints, type PointKey, PointMap, pointId } from "../sweep/point.js";
 import type { Sweep } from "../sweep/schema.js";
 import { datapathByMode } from "./datapath.js";
+import { precisionPair } from "./point-comparison.js";
 import { precisionShortfall } from "./precision-shortfall.js";
 import { MIN_PAIRS } from "./ratio.js";
 
@@ -33,18 +34,33 @@ function pct(value: number): string {
   return `${(value * 100).toFixed(0)}%`;
 }
 
+/**
+ * What to try for a mode whose trials spread widely. Longer trials are not offered: at one cost
+ * in time they widened the eBPF/legacy interval on a noisy host (README, "Trial length: 2 s",
+ * `bench:trial-length`). Under a precision target neither are fixed repetitions: `repetitions:`
+ * in the sweep file turns the profile's adaptive rule off (sweep/schema.ts), and the adaptive
+ * phase already adds pairs where the precision pair's interval is wide; the pairs' spread, not
+ * a mode's, sets the interval, and the wide-interval warning names what it could not narrow.
+ */
 function moreRepetitionsHint(sweep: Sweep): string {
-  const next = Math.max(sweep.repetitions * 2, 10);
-  const parts = [`repetitions: ${next} in the sweep file`];
-  if (sweep.profile !== "full") parts.push("--profile full (20 s tests)");
-  if (!sweep.targetCiPct) parts.push("--target-ci 5 (adds repetitions where needed)");
+  const parts: string[] = [];
+  if (!sweep.targetCiPct) {
+    parts.push(
+      `repetitions: ${Math.max(sweep.repetitions * 2, 10)} in the sweep file (without --profile on the command line)`,
+    );
+    parts.push("--target-ci 5 (adds repetitions where needed)");
+  }
   // explicit CPUs win over placement (machine/cpu-placement.ts): advise what would change it
   const { client, server } = sweep.cpu;
   const cpu = client ?? server;
   if (cpu === undefined && sweep.cpu.placement === "unpinned")
     parts.push("both ends on one CPU (cpu: {placement: one-cpu})");
   else if (client !== server) parts.push(`both ends on one CPU (cpu: {client: ${cpu}, server: ${cpu}})`);
-  return `try ${parts.join(", or ")}`;
+  const tried = parts.length > 0 ? `try ${parts.join(", or ")}` : "";
+  const pair = precisionPair(sweep.modes);
+  if (!sweep.targetCiPct || !pair) return tried;
+  const adaptive = `the comparisons read pairs, which cancel what a block's trials share; the adaptive phase adds pairs where the ${pair.candidate}/${pair.baseline} interval is wider than ±${sweep.targetCiPct}%, within its budget, and the wide-interval warning names those it could not narrow`;
+  return tried ? `${adaptive}; ${tried}` : adaptive;
 }
 
 /** What every rule reads: the sweep, its points, the trials and the summary built from them. */
@@ -69,7 +85,7 @@ function about(key: PointKey, ...what: string[]): string {
 /** The points of some rows, each named once, in first-seen order. */
 const pointSubjects = (rows: readonly PointKey[]) => distinctPoints(rows).map((key) => about(key));
 
-/** The metrics a headline quotes: high variation or a wide interval there is worth a warning. */
+/** The metrics a headline quotes: high variation there is worth a warning. */
 const HEADLINE_METRICS: ReadonlySet<string> = new Set(["throughputMbps", "transactionsPerSec"]);
 
 const highCv: Rule = ({ sweep, summaries }) => {
@@ -80,7 +96,7 @@ const highCv: Rule = ({ sweep, summaries }) => {
   const worst = noisy.reduce((a, b) => ((a.cv ?? 0) >= (b.cv ?? 0) ? a : b));
   return {
     kind: "high-cv",
-    reason: `${noisy.length} point(s) vary by more than ${pct(THRESHOLDS.cv)} between repetitions; worst: CV ${pct(worst.cv ?? 0)} at ${worst.placement} ${worst.test} ${worst.size} ${worst.mode}`,
+    reason: `${noisy.length} point/mode series vary by more than ${pct(THRESHOLDS.cv)} between repetitions; worst: CV ${pct(worst.cv ?? 0)} at ${worst.placement} ${worst.test} ${worst.size} ${worst.mode}`,
     hint: moreRepetitionsHint(sweep),
     subjects: noisy.map((s) => about(s, s.mode)),
   };
@@ -227,28 +243,39 @@ const unbalancedPairs: Rule = ({ comparisons }) => {
   };
 };
 
-const fewRepetitions: Rule = ({ comparisons }) => {
-  const few = comparisons.filter((c) => c.ciLow === null);
+const fewRepetitions: Rule = ({ sweep, comparisons, ended }) => {
+  // too few pairs for an interval; a comparison without one for another reason (no spread, too
+  // few segments) says so in its own undecidedReason
+  const few = comparisons.filter((c) => c.ciLow === null && c.n < THRESHOLDS.minPairs);
   if (few.length === 0) return null;
+  // under a target every point runs at least the sweep's repetitions: fewer means the run was
+  // stopped (or its trials failed), and resuming it finishes them
+  const hint =
+    sweep.targetCiPct || (ended !== undefined && ended !== "completed")
+      ? "`routebench run --resume DIR` finishes the run's pairs"
+      : `use --profile standard (at least 8 pairs, adaptive to ±3%), or repetitions: ${THRESHOLDS.minPairs} or more in the sweep file`;
   return {
     kind: "few-repetitions",
     reason: `${few.length} comparison(s) rest on fewer than ${THRESHOLDS.minPairs} pairs (n=${Math.min(...few.map((c) => c.n))}): too few for an interval that keeps its coverage, so each is undecided`,
-    hint: `use --profile standard or full, or repetitions: ${THRESHOLDS.minPairs} or more`,
+    hint,
     subjects: pointSubjects(few),
   };
 };
 
 /**
- * Headline comparisons wider than the target, with what stopped them and what they would still
- * take (stats/precision-shortfall.ts), so a noisy machine reads as such, not as a setting too low.
+ * Comparisons wider than the target, with what stopped them and what they would still take
+ * (stats/precision-shortfall.ts), so a noisy machine reads as such, not as a setting too low.
+ * They are the comparisons the adaptive rule works on (`pointPrecision`): every compared metric
+ * of the precision pair, latency percentiles included, so the warning counts what the run chased.
  */
 const wideInterval: Rule = ({ sweep, comparisons, trials, ended }) => {
   const target = sweep.targetCiPct;
-  if (!target) return null;
+  const pair = precisionPair(sweep.modes);
+  if (!target || !pair) return null;
   const wide = comparisons.filter(
     (c) =>
-      c.baseline === "legacy" &&
-      HEADLINE_METRICS.has(c.metric) &&
+      c.baseline === pair.baseline &&
+      c.candidate === pair.candidate &&
       (c.halfWidth === null || c.halfWidth > target / 100),
   );
   if (wide.length === 0) return null;
@@ -268,7 +295,7 @@ const missingPoints: Rule = ({ sweep, points, trials }) => {
   if (missing.length === 0) return null;
   return {
     kind: "missing-points",
-    reason: `${missing.length} point(s) have no completed trial (e.g. ${missing[0]})`,
+    reason: `${missing.length} point/mode series have no completed trial (e.g. ${missing[0]})`,
     hint: "the run was interrupted or those trials failed; `routebench run --resume DIR` finishes an interrupted run",
     subjects: missing,
   };

@@ -115,9 +115,9 @@ describe("summarise", () => {
     const cv = summary.warnings.find((w) => w.kind === "high-cv");
     // this sweep pins the ends to two CPUs (client 0, server 1): the advice names the explicit
     // setting that puts them on one, not `placement`, which explicit CPUs override. The rest
-    // follows the options: twice the 6 repetitions, the profile and --target-ci not in use.
+    // follows the options: twice the 6 repetitions and --target-ci, not in use.
     expect(cv?.hint).toBe(
-      "try repetitions: 12 in the sweep file, or --profile full (20 s tests), or --target-ci 5 (adds repetitions where needed), or both ends on one CPU (cpu: {client: 0, server: 0})",
+      "try repetitions: 12 in the sweep file (without --profile on the command line), or --target-ci 5 (adds repetitions where needed), or both ends on one CPU (cpu: {client: 0, server: 0})",
     );
   });
 

@@ -125,8 +125,8 @@ describe("collectWarnings", () => {
     expect(only("high-cv", { summaries })).toEqual({
       kind: "high-cv",
       reason:
-        "4 point(s) vary by more than 10% between repetitions; worst: CV 25% at cross-node TCP_RR 1,1 ebpf",
-      hint: "try repetitions: 10 in the sweep file, or --profile full (20 s tests), or --target-ci 5 (adds repetitions where needed)",
+        "4 point/mode series vary by more than 10% between repetitions; worst: CV 25% at cross-node TCP_RR 1,1 ebpf",
+      hint: "try repetitions: 10 in the sweep file (without --profile on the command line), or --target-ci 5 (adds repetitions where needed)",
       subjects: [
         "cross-node/TCP_RR/1,1/host",
         "cross-node/TCP_RR/1,1/ebpf",
@@ -140,26 +140,31 @@ describe("collectWarnings", () => {
     const noisy = [summary("ebpf", "transactionsPerSec", 0.2)];
     const hint = (s: Partial<Sweep>) =>
       only("high-cv", { summaries: noisy, sweep: { ...sweep, ...s } })?.hint;
-    // twice the repetitions, at least 10; no option already in use is suggested
-    expect(hint({ repetitions: 7, profile: "full", targetCiPct: 3 })).toBe(
-      "try repetitions: 14 in the sweep file",
-    );
-    expect(hint({ repetitions: 5, profile: "full", targetCiPct: 3 })).toBe(
-      "try repetitions: 10 in the sweep file",
-    );
-    expect(hint({ profile: "full", targetCiPct: 3, cpu: { ...sweep.cpu, placement: "unpinned" } })).toBe(
-      "try repetitions: 10 in the sweep file, or both ends on one CPU (cpu: {placement: one-cpu})",
+    // without a target: twice the repetitions, at least 10, or the adaptive rule; never longer
+    // trials (they widened the interval per minute on a noisy host: README "Trial length")
+    const fixed = (n: number) =>
+      `try repetitions: ${n} in the sweep file (without --profile on the command line), or --target-ci 5 (adds repetitions where needed)`;
+    expect(hint({ repetitions: 7 })).toBe(fixed(14));
+    expect(hint({ repetitions: 5, profile: "quick" })).toBe(fixed(10));
+    // with a target the adaptive phase adds pairs, and repetitions in the file would turn it
+    // off: the hint says what the comparisons read instead, naming the precision pair
+    const adaptive = (pair: string) =>
+      `the comparisons read pairs, which cancel what a block's trials share; the adaptive phase adds pairs where the ${pair} interval is wider than ±3%, within its budget, and the wide-interval warning names those it could not narrow`;
+    expect(hint({ repetitions: 7, targetCiPct: 3 })).toBe(adaptive("ebpf/legacy"));
+    expect(hint({ targetCiPct: 3, modes: ["host", "ebpf"] })).toBe(adaptive("ebpf/host"));
+    expect(hint({ targetCiPct: 3, cpu: { ...sweep.cpu, placement: "unpinned" } })).toBe(
+      `${adaptive("ebpf/legacy")}; try both ends on one CPU (cpu: {placement: one-cpu})`,
     );
     // explicit CPUs win over placement: advice names them, and none when both share one CPU
     const pinned = (cpu: Partial<Sweep["cpu"]>) =>
-      hint({ profile: "full", targetCiPct: 3, cpu: { ...sweep.cpu, placement: "unpinned", ...cpu } });
+      hint({ targetCiPct: 3, cpu: { ...sweep.cpu, placement: "unpinned", ...cpu } });
     expect(pinned({ client: 0, server: 1 })).toBe(
-      "try repetitions: 10 in the sweep file, or both ends on one CPU (cpu: {client: 0, server: 0})",
+      `${adaptive("ebpf/legacy")}; try both ends on one CPU (cpu: {client: 0, server: 0})`,
     );
     expect(pinned({ server: 1 })).toBe(
-      "try repetitions: 10 in the sweep file, or both ends on one CPU (cpu: {client: 1, server: 1})",
+      `${adaptive("ebpf/legacy")}; try both ends on one CPU (cpu: {client: 1, server: 1})`,
     );
-    expect(pinned({ client: 1, server: 1 })).toBe("try repetitions: 10 in the sweep file");
+    expect(pinned({ client: 1, server: 1 })).toBe(adaptive("ebpf/legacy"));
     expect(only("high-cv", { summaries: [summary("ebpf", "transactionsPerSec", 0.1)] })).toBeUndefined();
   });
 
@@ -369,37 +374,54 @@ describe("collectWarnings", () => {
     expect(only("unbalanced-pairs", { comparisons: [comparison({ unbalancedPairs: 0 })] })).toBeUndefined();
   });
 
-  it("few-repetitions: comparisons without an interval, the smallest n named", () => {
+  it("few-repetitions: comparisons with too few pairs for an interval, the smallest n named, the hint by how the run was set", () => {
     const comparisons = [
       comparison({ ciLow: null, ciHigh: null, n: 4 }),
       comparison({ ciLow: null, ciHigh: null, n: 3, metric: "p50Us" }),
       comparison({ ciLow: null, ciHigh: null, n: 5 }, cross),
       comparison({ n: 2 }, cross),
+      // enough pairs, no interval for another reason (no spread): not this warning's
+      comparison({ ciLow: null, ciHigh: null, n: 8, metric: "p90Us" }, cross),
     ];
     expect(only("few-repetitions", { comparisons })).toEqual({
       kind: "few-repetitions",
       reason:
         "3 comparison(s) rest on fewer than 6 pairs (n=3): too few for an interval that keeps its coverage, so each is undecided",
-      hint: "use --profile standard or full, or repetitions: 6 or more",
+      hint: "use --profile standard (at least 8 pairs, adaptive to ±3%), or repetitions: 6 or more in the sweep file",
       subjects: ["same-node/TCP_RR/1,1", "cross-node/TCP_RR/1,1"],
     });
+    // under a target, or a run that did not complete, resuming finishes the pairs
+    const resume = "`routebench run --resume DIR` finishes the run's pairs";
+    expect(only("few-repetitions", { comparisons, sweep: { ...sweep, targetCiPct: 3 } })?.hint).toBe(resume);
+    expect(only("few-repetitions", { comparisons, ended: "aborted" })?.hint).toBe(resume);
+    expect(only("few-repetitions", { comparisons, ended: "completed" })?.hint).toMatch(
+      /^use --profile standard/,
+    );
+    expect(
+      only("few-repetitions", { comparisons: [comparison({ ciLow: null, ciHigh: null, n: 8 })] }),
+    ).toBeUndefined();
   });
 
-  it("wide-interval: headline comparisons against legacy wider than the target, only when there is one", () => {
+  it("wide-interval: the precision pair's comparisons wider than the target, percentiles included, only when there is one", () => {
     const target = { ...sweep, targetCiPct: 3, maxRepetitions: 8 };
     const comparisons = [
       comparison({ halfWidth: 0.03 }), // at the target
       comparison({ halfWidth: 0.031 }, cross),
       comparison({ halfWidth: null, metric: "throughputMbps" }),
-      comparison({ halfWidth: 0.5, metric: "p50Us" }), // not a headline metric
-      comparison({ halfWidth: 0.5, baseline: "host" }),
+      // the adaptive rule chases every compared metric (pointPrecision), so the warning counts it
+      comparison({ halfWidth: 0.5, metric: "p99Us" }),
+      comparison({ halfWidth: 0.5, baseline: "host" }), // not the precision pair
     ];
     // every one at the cap (n = 8 = maxRepetitions): the cap stopped them
     expect(only("wide-interval", { comparisons, sweep: target })).toEqual({
       kind: "wide-interval",
-      reason: "2 comparison(s) never got their CI within ±3% (up to 8 repetitions)",
-      hint: "raise maxRepetitions in the sweep, or accept a wider --target-ci for these points",
-      subjects: ["cross-node/TCP_RR/1,1/transactionsPerSec", "same-node/TCP_RR/1,1/throughputMbps"],
+      reason: "3 comparison(s) never got their CI within ±3% (up to 8 repetitions)",
+      hint: "raise maxRepetitions in the sweep, or accept a wider --target-ci",
+      subjects: [
+        "cross-node/TCP_RR/1,1/transactionsPerSec",
+        "same-node/TCP_RR/1,1/throughputMbps",
+        "same-node/TCP_RR/1,1/p99Us",
+      ],
     });
     expect(
       only("wide-interval", { comparisons, sweep: { ...sweep, targetCiPct: undefined } }),
@@ -433,7 +455,7 @@ describe("collectWarnings", () => {
       kind: "wide-interval",
       reason:
         "3 comparison(s) never got their CI within ±3%: the 0.5-minute time budget ended them at 4–5 pairs; at the spread this run saw they need about 13 more pairs, ~1 more minute(s) of trials",
-      hint: "the pairs' spread sets the time: allow it (timeBudgetMin: 2 in the sweep), accept a wider --target-ci for these points, or run on a quieter machine",
+      hint: "the pairs' spread sets the time: allow it (timeBudgetMin: 2 in the sweep), accept a wider --target-ci, or run on a quieter machine",
       subjects: [
         "same-node/TCP_RR/1,1/transactionsPerSec",
         "same-node/TCP_RR/1,1/throughputMbps",
@@ -462,6 +484,20 @@ describe("collectWarnings", () => {
     expect(
       only("wide-interval", { comparisons, trials: timed, sweep: capped, ended: "completed" })?.reason,
     ).toMatch(/the run ended with them/);
+    // the cap counts the point's blocks, not the comparison's pairs: 4 blocks ran at the
+    // same-node point, one of them left out of its pairs (unbalanced or noisy), and the cap of
+    // 4 stopped it, not the budget
+    expect(
+      only("wide-interval", {
+        comparisons: [comparison({ halfWidth: 0.06, n: 3 })],
+        trials: timed,
+        sweep: { ...capped, maxRepetitions: 4, timeBudgetMin: 0.5 },
+        ended: "completed",
+      }),
+    ).toMatchObject({
+      reason: "1 comparison(s) never got their CI within ±3% (up to 4 repetitions)",
+      hint: "raise maxRepetitions in the sweep, or accept a wider --target-ci",
+    });
     // some at the cap, some not
     expect(
       only("wide-interval", {
@@ -479,7 +515,7 @@ describe("collectWarnings", () => {
     const withoutSame = trials.filter((t) => t.point.key !== same.key);
     expect(only("missing-points", { trials: withoutSame })).toEqual({
       kind: "missing-points",
-      reason: "3 point(s) have no completed trial (e.g. same-node/TCP_RR/1,1/legacy)",
+      reason: "3 point/mode series have no completed trial (e.g. same-node/TCP_RR/1,1/legacy)",
       hint: "the run was interrupted or those trials failed; `routebench run --resume DIR` finishes an interrupted run",
       subjects: ["same-node/TCP_RR/1,1/legacy", "same-node/TCP_RR/1,1/ebpf", "cross-node/TCP_RR/1,1/ebpf"],
     });
@@ -508,7 +544,7 @@ describe("collectWarnings", () => {
     const kinds = warnings({
       trials: trials.filter((t) => !(t.point.key === cross.key && t.mode === "legacy")),
       summaries: [summary("ebpf", "transactionsPerSec", 0.5)],
-      comparisons: [comparison({ unbalancedPairs: 1, ciLow: null, halfWidth: null })],
+      comparisons: [comparison({ unbalancedPairs: 1, ciLow: null, halfWidth: null, n: 3 })],
       sweep: { ...sweep, targetCiPct: 5 },
     }).map((w) => w.kind);
     expect(kinds).toEqual([
