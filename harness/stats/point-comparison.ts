@@ -1,12 +1,10 @@
 /**
- * The per-point comparison step, used by everything that compares two modes at a point:
- * `summarise` (every compared pair and metric), the adaptive stopping rule (run/adaptive.ts),
- * the witness table (stats/witness.ts) and the synthetic benches. One point's trials are sliced
- * once (`PointTrials`): which blocks count (pairs whose trials ran under unequal load are left
- * out, and for each pair of modes those with a trial kept noisy), and the completed values per
- * block (the last completed attempt of a block and mode). `comparePoint` estimates one pair of modes on one metric; the verdict is
- * not given here but once, for the run's whole family (judge.ts). `pointPrecision` is the one
- * "reached" rule: the precision rows and the adaptive rule both read it. Pure.
+ * The per-point comparison step of everything that compares two modes at a point: `summarise`,
+ * the adaptive stopping rule (run/adaptive.ts), the witness table and the synthetic benches.
+ * `PointTrials` slices one point's trials once: which blocks count (pairs whose trials ran under
+ * unequal load are left out, and per pair of modes those with a trial kept noisy) and each
+ * block's completed values. `comparePoint` estimates one pair of modes on one metric (verdicts
+ * are given once per run, judge.ts); `pointPrecision` is the one "reached" rule. Pure.
  */
 import type { TrialRecord } from "../results/schema.js";
 import type { Comparison } from "../results/summary-schema.js";
@@ -278,22 +276,25 @@ export interface Precision {
 
 /**
  * The one "reached" rule: a point reached `targetCiPct` when each of its `expected` compared
- * metrics has a comparison with an interval no wider than ±targetCiPct % of its ratio.
+ * metrics has a comparison with an interval no wider than ±targetCiPct % of its ratio, on pairs
+ * that decide: not kept noisy (`noisyIncluded`, judged undecided for "noisy-pairs").
  */
 export function pointPrecision(
-  comparisons: readonly Pick<Comparison, "n" | "halfWidth">[],
+  comparisons: readonly (Pick<Estimated, "n" | "halfWidth" | "noisyIncluded"> &
+    Pick<Comparison, "undecidedReason">)[],
   expected: number,
   targetCiPct: number | undefined,
 ): Precision {
   const widths = comparisons.map((c) => c.halfWidth);
   const worst =
     widths.length === 0 || widths.some((w) => w === null) ? null : Math.max(...(widths as number[]));
+  const noisy = comparisons.some((c) => c.noisyIncluded === true || c.undecidedReason === "noisy-pairs");
   return {
     pairs: Math.max(0, ...comparisons.map((c) => c.n)),
     worstHalfWidth: worst,
     reached:
       targetCiPct === undefined
         ? null
-        : worst !== null && worst <= targetCiPct / 100 && comparisons.length >= expected,
+        : worst !== null && worst <= targetCiPct / 100 && comparisons.length >= expected && !noisy,
   };
 }

@@ -579,6 +579,17 @@ describe("pointPrecision", () => {
       worstHalfWidth: 0.02,
       reached: null,
     });
+    // an interval over pairs kept noisy (too few clean ones) is shown but reaches nothing, as
+    // the adaptive phase sees it (noisyIncluded) and as the summary judged it (noisy-pairs)
+    expect(pointPrecision([c(6, 0.02), { ...c(6, 0.01), noisyIncluded: true }], 2, 3)).toEqual({
+      pairs: 6,
+      worstHalfWidth: 0.02,
+      reached: false,
+    });
+    expect(
+      pointPrecision([c(6, 0.02), { ...c(6, 0.01), undecidedReason: "noisy-pairs" as const }], 2, 3).reached,
+    ).toBe(false);
+    expect(pointPrecision([c(6, 0.02), { ...c(6, 0.01), noisyIncluded: false }], 2, 3).reached).toBe(true);
     // no comparison at all
     expect(pointPrecision([], 2, 3)).toEqual({ pairs: 0, worstHalfWidth: null, reached: false });
     expect(pointPrecision([], 0, 3)).toEqual({ pairs: 0, worstHalfWidth: null, reached: false });
