@@ -47,10 +47,30 @@ export class Progress {
     return new Progress(stream, json ? "silent" : stream.isTTY ? "tty" : "lines", secondsPerTrial);
   }
 
+  /** Trials that ended in this process, over every batch (the plan, then each adaptive block). */
+  private ended = 0;
+  /** The batch the events belong to: 0 the plan, 1… the adaptive phase's blocks, each counted from 0. */
+  private batch = 0;
+  private batchPlanned: number | undefined;
+  private lastDone = 0;
+
+  /** Time left in this batch, at the seconds per trial this process has seen. */
   private eta(event: ProgressEvent): string {
     const elapsed = (Date.now() - this.started) / 1000;
-    const perTrial = event.done > 0 ? elapsed / event.done : this.secondsPerTrial;
+    const perTrial = this.ended > 0 ? elapsed / this.ended : this.secondsPerTrial;
     return formatDuration((event.planned - event.done) * perTrial);
+  }
+
+  /** `[done/planned]`, and `[adaptive done/planned]` for the blocks the adaptive phase adds. */
+  private counter(event: ProgressEvent): string {
+    if (this.batchPlanned === undefined) this.batchPlanned = event.planned;
+    else if (event.planned !== this.batchPlanned || event.done < this.lastDone) {
+      this.batch += 1;
+      this.batchPlanned = event.planned;
+    }
+    this.lastDone = event.done;
+    const count = `${String(event.done).padStart(String(event.planned).length)}/${event.planned}`;
+    return `[${this.batch > 0 ? "adaptive " : ""}${count}]`;
   }
 
   handle = (event: ProgressEvent): void => {
@@ -66,7 +86,8 @@ export class Progress {
       );
       return;
     }
-    const counter = `[${String(event.done).padStart(String(event.planned).length)}/${event.planned}]`;
+    if (event.kind === "trial-end") this.ended += 1;
+    const counter = this.counter(event);
     if (this.mode === "lines") {
       if (event.kind === "trial-end" && event.record)
         this.stream.write(`${counter} ${label(event)}: ${trialFigure(event.record)}\n`);

@@ -95,8 +95,9 @@ function switchTime(seconds: number): string {
 /** Each profile's settings as `--help` shows them, from PROFILE_SETTINGS so they cannot drift apart. */
 function profileHelp(): string {
   return PROFILES.map((name) => {
-    const { durationSec, repetitions, targetCiPct, maxRepetitions } = PROFILE_SETTINGS[name];
-    const adaptive = targetCiPct ? ` or more, up to ${maxRepetitions}, until ±${targetCiPct}%` : "";
+    const { durationSec, repetitions, targetCiPct, maxRepetitions, timeBudgetMin } = PROFILE_SETTINGS[name];
+    const budget = timeBudgetMin ? ` within ${timeBudgetMin} min` : "";
+    const adaptive = targetCiPct ? ` or more, up to ${maxRepetitions}, until ±${targetCiPct}%${budget}` : "";
     return `${name} ${durationSec} s × ${repetitions}${adaptive}`;
   }).join("; ");
 }
@@ -115,7 +116,7 @@ export function registerRun(program: Command): void {
     .option("--resume <dir>", "continue an interrupted run without repeating finished trials")
     .option(
       "--target-ci <pct>",
-      "add repetitions until each comparison's 95% CI is within ±pct %",
+      "add interleaved blocks until every eBPF/legacy comparison's 95% CI is within ±pct % (up to maxRepetitions and timeBudgetMin of the sweep)",
       parsePercent,
     )
     .option("--label <text>", "label of the run in comparisons and history (default: git commit and date)")

@@ -60,8 +60,14 @@ export function buildReportModel(results: Results, published: PublishedSource[])
   const comparisons = mainComparisons(results);
   const notes: string[] = [];
   if (results.state !== "completed") {
+    // plannedTrials is the plan before the adaptive phase, which may have added blocks
+    const { completedTrials } = results.summary;
+    const done =
+      completedTrials > results.plannedTrials
+        ? `${completedTrials} trials completed (${results.plannedTrials} planned, more added by the adaptive phase)`
+        : `${completedTrials} of ${results.plannedTrials} planned trials completed`;
     notes.push(
-      `This run ${results.state === "aborted" ? "was interrupted" : `failed${results.failure ? ` (${results.failure})` : ""}`}: ${results.summary.completedTrials} of ${results.plannedTrials} planned trials completed. Figures below use what finished.`,
+      `This run ${results.state === "aborted" ? "was interrupted" : `failed${results.failure ? ` (${results.failure})` : ""}`}: ${done}. Figures below use what finished.`,
     );
   }
   if (!comparesRouting(results.sweep.modes)) {

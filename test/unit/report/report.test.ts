@@ -138,6 +138,11 @@ describe("reports of incomplete runs", () => {
     };
     const model = buildReportModel(aborted, loadPublished());
     expect(model.notes[0]).toMatch(/was interrupted: 7 of 24 planned trials completed/);
+    // interrupted in the adaptive phase: more completed than the plan held, said as such
+    const adaptive = buildReportModel({ ...aborted, plannedTrials: 5 }, loadPublished());
+    expect(adaptive.notes[0]).toMatch(
+      /was interrupted: 7 trials completed \(5 planned, more added by the adaptive phase\)\./,
+    );
     expect(model.warnings.map((w) => w.kind)).toContain("missing-points");
     const dir = mkdtempSync(join(tmpdir(), "rb-report-"));
     const files = await writeReport(aborted, dir);
