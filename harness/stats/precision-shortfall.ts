@@ -107,3 +107,43 @@ export function precisionShortfall(
       : "`routebench run --resume DIR` goes on where the run stopped, or accept a wider --target-ci",
   };
 }
+
+/** What one point of a run needs for ±targetPct: the pairs in all, and their seconds. */
+export interface PointTimeToTarget {
+  pointId: string;
+  /** The point's widest comparison of the precision pair: the one that sets its pairs. */
+  metric: string;
+  pairs: number;
+  seconds: number;
+}
+
+/**
+ * The time a sweep needs for every comparison of its precision pair (`pair`) to reach
+ * ±targetPct % at the spread this run saw, with perfect allocation: per point, the pairs its
+ * widest comparison needs in all (n·(w/target)², as `pairsToTarget`), at least the sweep's
+ * repetitions (the adaptive rule's minimum), times the seconds one of its pairs took here
+ * (`trialSeconds`). No time budget below the sum brings every comparison to the target at that
+ * spread, whatever the allocation (`bench:time-to-target`). Points without an interval are left
+ * out. Pure.
+ */
+export function timeToTarget(
+  sweep: Pick<Sweep, "repetitions">,
+  pair: { baseline: string; candidate: string },
+  comparisons: readonly Comparison[],
+  trials: readonly TrialRecord[],
+  targetPct: number,
+): { seconds: number; points: PointTimeToTarget[] } {
+  const widest = new Map<string, Comparison & { halfWidth: number }>();
+  for (const c of comparisons) {
+    if (c.baseline !== pair.baseline || c.candidate !== pair.candidate || c.halfWidth === null || c.n === 0)
+      continue;
+    const id = pointId(c);
+    if ((widest.get(id)?.halfWidth ?? -1) < c.halfWidth) widest.set(id, { ...c, halfWidth: c.halfWidth });
+  }
+  const points = [...widest].map(([id, c]): PointTimeToTarget => {
+    const pairs = Math.max(sweep.repetitions, Math.ceil(c.n * ((c.halfWidth * 100) / targetPct) ** 2));
+    const perPair = trialSeconds(trials.filter((t) => pointId(t.point) === id)) / c.n;
+    return { pointId: id, metric: c.metric, pairs, seconds: pairs * perPair };
+  });
+  return { seconds: points.reduce((sum, p) => sum + p.seconds, 0), points };
+}

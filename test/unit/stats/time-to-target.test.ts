@@ -1,0 +1,73 @@
+/**
+ * timeToTarget (stats/precision-shortfall.ts): the minutes a sweep needs for every comparison
+ * of its precision pair within the target at a run's own spread, worked by hand.
+ */
+import { describe, expect, it } from "vitest";
+import type { TrialRecord } from "../../../harness/results/schema.js";
+import type { Comparison } from "../../../harness/results/summary-schema.js";
+import { timeToTarget } from "../../../harness/stats/precision-shortfall.js";
+import { completedTrial } from "../support/trial-record.js";
+
+const same = { key: "same-node/TCP_RR/1,1", placement: "same-node", test: "TCP_RR", size: "1,1" };
+const cross = {
+  key: "cross-node/TCP_STREAM/1024",
+  placement: "cross-node",
+  test: "TCP_STREAM",
+  size: "1024",
+};
+const pair = { baseline: "legacy", candidate: "ebpf" };
+
+const comparison = (
+  point: typeof same,
+  metric: string,
+  n: number,
+  halfWidth: number | null,
+  baseline = "legacy",
+) =>
+  ({
+    placement: point.placement,
+    test: point.test,
+    size: point.size,
+    metric,
+    baseline,
+    candidate: "ebpf",
+    n,
+    halfWidth,
+  }) as Comparison;
+
+/** Both modes' trials of `blocks` blocks at a point, each `sec` seconds long. */
+function timed(point: typeof same, blocks: number, sec: number): TrialRecord[] {
+  const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, 0) + s * 1000).toISOString();
+  return Array.from({ length: blocks }, (_, b) =>
+    (["legacy", "ebpf"] as const).map((mode) =>
+      completedTrial(point, b + 1, mode, {}, { startedAt: at(0), finishedAt: at(sec) }),
+    ),
+  ).flat();
+}
+
+describe("timeToTarget", () => {
+  it("sums each point's pairs for its widest comparison, at least the minimum, at its seconds per pair", () => {
+    const trials = [...timed(same, 10, 2), ...timed(cross, 8, 2.5)];
+    const comparisons = [
+      // same-node: the rate is within ±3% at 10 pairs, P99 at ±6%: 10·(6/3)² = 40 pairs
+      comparison(same, "transactionsPerSec", 10, 0.01),
+      comparison(same, "p99Us", 10, 0.06),
+      // another pair of modes does not count
+      comparison(same, "p50Us", 10, 0.5, "host"),
+      // cross-node: ±2% at 8 pairs would take 8·(2/3)² = 3.6: the minimum, 8, holds
+      comparison(cross, "throughputMbps", 8, 0.02),
+      // no interval: left out
+      comparison(cross, "p99Us", 1, null),
+    ];
+    const need = timeToTarget({ repetitions: 8 }, pair, comparisons, trials, 3);
+    // 4 s per same-node pair (two 2 s trials), 5 s per cross-node pair
+    expect(need.points).toEqual([
+      { pointId: same.key, metric: "p99Us", pairs: 40, seconds: 160 },
+      { pointId: cross.key, metric: "throughputMbps", pairs: 8, seconds: 40 },
+    ]);
+    expect(need.seconds).toBe(200);
+    // a wider target needs fewer: P99 at ±6% for a ±6% target is its 10 pairs
+    expect(timeToTarget({ repetitions: 8 }, pair, comparisons, trials, 6).points[0]?.pairs).toBe(10);
+    expect(timeToTarget({ repetitions: 8 }, pair, [], trials, 3)).toEqual({ seconds: 0, points: [] });
+  });
+});
