@@ -44,7 +44,10 @@ function pct(value: number): string {
  */
 function moreRepetitionsHint(sweep: Sweep): string {
   const parts: string[] = [];
-  if (!sweep.targetCiPct) {
+  // a quick look's next step is the standard profile: its pairs are added where they are needed
+  if (sweep.profile === "quick")
+    parts.push("--profile standard (2 s trials, pairs added where an interval is wide)");
+  else if (!sweep.targetCiPct) {
     parts.push(
       `repetitions: ${Math.max(sweep.repetitions * 2, 10)} in the sweep file (without --profile on the command line)`,
     );

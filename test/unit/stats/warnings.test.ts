@@ -145,7 +145,11 @@ describe("collectWarnings", () => {
     const fixed = (n: number) =>
       `try repetitions: ${n} in the sweep file (without --profile on the command line), or --target-ci 5 (adds repetitions where needed)`;
     expect(hint({ repetitions: 7 })).toBe(fixed(14));
-    expect(hint({ repetitions: 5, profile: "quick" })).toBe(fixed(10));
+    expect(hint({ repetitions: 5, profile: "full" })).toBe(fixed(10));
+    // a quick look: the standard profile is the next step
+    expect(hint({ repetitions: 8, profile: "quick" })).toBe(
+      "try --profile standard (2 s trials, pairs added where an interval is wide)",
+    );
     // with a target the adaptive phase adds pairs, and repetitions in the file would turn it
     // off: the hint says what the comparisons read instead, naming the precision pair
     const adaptive = (pair: string) =>
