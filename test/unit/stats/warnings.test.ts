@@ -415,16 +415,19 @@ describe("collectWarnings", () => {
       // the adaptive rule chases every compared metric (pointPrecision), so the warning counts it
       comparison({ halfWidth: 0.5, metric: "p99Us" }),
       comparison({ halfWidth: 0.5, baseline: "host" }), // not the precision pair
+      // narrow, but over pairs kept noisy: it reached nothing, and the adaptive rule chased it
+      comparison({ halfWidth: 0.01, metric: "p90Us", verdict: "undecided", undecidedReason: "noisy-pairs" }),
     ];
     // every one at the cap (n = 8 = maxRepetitions): the cap stopped them
     expect(only("wide-interval", { comparisons, sweep: target })).toEqual({
       kind: "wide-interval",
-      reason: "3 comparison(s) never got their CI within ±3% (up to 8 repetitions)",
+      reason: "4 comparison(s) never got their CI within ±3% (up to 8 repetitions)",
       hint: "raise maxRepetitions in the sweep, or accept a wider --target-ci",
       subjects: [
         "cross-node/TCP_RR/1,1/transactionsPerSec",
         "same-node/TCP_RR/1,1/throughputMbps",
         "same-node/TCP_RR/1,1/p99Us",
+        "same-node/TCP_RR/1,1/p90Us",
       ],
     });
     expect(
