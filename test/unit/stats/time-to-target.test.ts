@@ -15,6 +15,7 @@ const cross = {
   test: "TCP_STREAM",
   size: "1024",
 };
+const other = { key: "cross-node/TCP_RR/1,1", placement: "cross-node", test: "TCP_RR", size: "1,1" };
 const pair = { baseline: "legacy", candidate: "ebpf" };
 
 const comparison = (
@@ -47,25 +48,29 @@ function timed(point: typeof same, blocks: number, sec: number): TrialRecord[] {
 
 describe("timeToTarget", () => {
   it("sums each point's pairs for its widest comparison, at least the minimum, at its seconds per pair", () => {
-    const trials = [...timed(same, 10, 2), ...timed(cross, 8, 2.5)];
+    const trials = [...timed(same, 10, 2), ...timed(cross, 8, 3)];
     const comparisons = [
-      // same-node: the rate is within ±3% at 10 pairs, P99 at ±6%: 10·(6/3)² = 40 pairs
-      comparison(same, "transactionsPerSec", 10, 0.01),
+      // no interval, or no pairs: left out (a point with nothing else is not listed)
+      comparison(other, "p99Us", 1, null),
+      comparison(other, "p50Us", 0, 0.05),
+      // same-node: P99 at ±6%, 10·(6/3)² = 40 pairs; the rate, within ±3%, is not the widest
       comparison(same, "p99Us", 10, 0.06),
+      comparison(same, "transactionsPerSec", 10, 0.01),
       // another pair of modes does not count
       comparison(same, "p50Us", 10, 0.5, "host"),
-      // cross-node: ±2% at 8 pairs would take 8·(2/3)² = 3.6: the minimum, 8, holds
+      { ...comparison(same, "p90Us", 10, 0.5), candidate: "host" } as Comparison,
+      // cross-node: ±2% at 8 pairs would take 8·(2/3)² = 3.6: the minimum, 8, holds; of two
+      // equally wide, the first
       comparison(cross, "throughputMbps", 8, 0.02),
-      // no interval: left out
-      comparison(cross, "p99Us", 1, null),
+      comparison(cross, "p50Us", 8, 0.02),
     ];
     const need = timeToTarget({ repetitions: 8 }, pair, comparisons, trials, 3);
-    // 4 s per same-node pair (two 2 s trials), 5 s per cross-node pair
+    // 4 s per same-node pair (two 2 s trials), 6 s per cross-node pair
     expect(need.points).toEqual([
       { pointId: same.key, metric: "p99Us", pairs: 40, seconds: 160 },
-      { pointId: cross.key, metric: "throughputMbps", pairs: 8, seconds: 40 },
+      { pointId: cross.key, metric: "throughputMbps", pairs: 8, seconds: 48 },
     ]);
-    expect(need.seconds).toBe(200);
+    expect(need.seconds).toBe(208);
     // a wider target needs fewer: P99 at ±6% for a ±6% target is its 10 pairs
     expect(timeToTarget({ repetitions: 8 }, pair, comparisons, trials, 6).points[0]?.pairs).toBe(10);
     expect(timeToTarget({ repetitions: 8 }, pair, [], trials, 3)).toEqual({ seconds: 0, points: [] });

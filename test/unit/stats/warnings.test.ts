@@ -430,6 +430,10 @@ describe("collectWarnings", () => {
         "same-node/TCP_RR/1,1/p90Us",
       ],
     });
+    // the same without any trial: the cap is read from the comparisons' pairs
+    expect(only("wide-interval", { comparisons, trials: [], sweep: target })?.reason).toBe(
+      "4 comparison(s) never got their CI within ±3% (up to 8 repetitions)",
+    );
     expect(
       only("wide-interval", { comparisons, sweep: { ...sweep, targetCiPct: undefined } }),
     ).toBeUndefined();
@@ -491,6 +495,21 @@ describe("collectWarnings", () => {
     expect(
       only("wide-interval", { comparisons, trials: timed, sweep: capped, ended: "completed" })?.reason,
     ).toMatch(/the run ended with them/);
+    // the cap counts the point's completed blocks: a failed attempt in a fifth block is no block
+    const failedFifth = {
+      ...(timed[0] as TrialRecord),
+      id: "5:legacy:same",
+      block: 5,
+      state: "failed" as const,
+    };
+    expect(
+      only("wide-interval", {
+        comparisons: [comparison({ halfWidth: 0.06, n: 4 })],
+        trials: [...timed, failedFifth],
+        sweep: { ...capped, maxRepetitions: 5, timeBudgetMin: 0.5 },
+        ended: "completed",
+      })?.reason,
+    ).toMatch(/the 0.5-minute time budget ended them at 4 pairs/);
     // the cap counts the point's blocks, not the comparison's pairs: 4 blocks ran at the
     // same-node point, one of them left out of its pairs (unbalanced or noisy), and the cap of
     // 4 stopped it, not the budget
