@@ -384,8 +384,9 @@ describe("collectWarnings", () => {
       comparison({ ciLow: null, ciHigh: null, n: 3, metric: "p50Us" }),
       comparison({ ciLow: null, ciHigh: null, n: 5 }, cross),
       comparison({ n: 2 }, cross),
-      // enough pairs, no interval for another reason (no spread): not this warning's
-      comparison({ ciLow: null, ciHigh: null, n: 8, metric: "p90Us" }, cross),
+      // enough pairs (6, the least that gives one), no interval for another reason (no
+      // spread): not this warning's
+      comparison({ ciLow: null, ciHigh: null, n: 6, metric: "p90Us" }, cross),
     ];
     expect(only("few-repetitions", { comparisons })).toEqual({
       kind: "few-repetitions",
@@ -415,6 +416,7 @@ describe("collectWarnings", () => {
       // the adaptive rule chases every compared metric (pointPrecision), so the warning counts it
       comparison({ halfWidth: 0.5, metric: "p99Us" }),
       comparison({ halfWidth: 0.5, baseline: "host" }), // not the precision pair
+      comparison({ halfWidth: 0.5, candidate: "direct" }), // nor this
       // narrow, but over pairs kept noisy: it reached nothing, and the adaptive rule chased it
       comparison({ halfWidth: 0.01, metric: "p90Us", verdict: "undecided", undecidedReason: "noisy-pairs" }),
     ];
