@@ -3,8 +3,8 @@
  * sweep needs on a machine for every comparison of its precision pair (eBPF/legacy) to reach
  * ±target %, at the spread its own runs saw (stats/precision-shortfall.ts `timeToTarget`: per
  * point the pairs its widest comparison needs, at least the sweep's repetitions, times the
- * seconds one of its pairs took): the time a run with perfect allocation would need, so no
- * budget below it can bring every comparison there at that spread. The t quantile at the run's
+ * seconds one of its pairs took): about the time a run with perfect allocation would need,
+ * so a budget well below it leaves some comparison short at that spread. The t quantile at the run's
  * n makes it a slight overestimate for points with few pairs. Beside it, each run's minutes
  * spent, its comparisons within the target, the median legacy same-node TCP_RR rate (the
  * host's speed) and the points that need the most. No lab: it reads runs already made. It
@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { median } from "simple-statistics";
 import { readResults } from "../results/read.js";
 import { precisionPair } from "../stats/point-comparison.js";
-import { timeToTarget } from "../stats/precision-shortfall.js";
+import { cleanPairsShort, timeToTarget } from "../stats/precision-shortfall.js";
 import { trialSeconds } from "../stats/trial-seconds.js";
 
 const { values, positionals: dirs } = parseArgs({
@@ -43,7 +43,10 @@ for (const dir of dirs) {
     (c) => c.baseline === pair.baseline && c.candidate === pair.candidate,
   );
   const need = timeToTarget(results.sweep, pair, compared, results.trials, target);
-  const within = compared.filter((c) => c.halfWidth !== null && c.halfWidth * 100 <= target).length;
+  // within the target on pairs that decide (an interval over pairs kept noisy reaches nothing)
+  const within = compared.filter(
+    (c) => c.halfWidth !== null && c.halfWidth * 100 <= target && cleanPairsShort(c) === 0,
+  ).length;
   const host = results.trials.filter(
     (t) =>
       t.state === "completed" &&

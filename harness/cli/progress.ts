@@ -47,30 +47,40 @@ export class Progress {
     return new Progress(stream, json ? "silent" : stream.isTTY ? "tty" : "lines", secondsPerTrial);
   }
 
-  /** Trials that ended in this process, over every batch (the plan, then each adaptive block). */
-  private ended = 0;
-  /** The batch the events belong to: 0 the plan, 1… the adaptive phase's blocks, each counted from 0. */
-  private batch = 0;
+  /** Trials finished in this process (done, not attempts: repeats are in their time), over every batch. */
+  private finished = 0;
+  /** The batch the events belong to (one executeTrials call: the plan, or an adaptive block), and its last `done`. */
   private batchPlanned: number | undefined;
+  private batchPhase: ProgressEvent["phase"] | undefined;
   private lastDone = 0;
 
-  /** Time left in this batch, at the seconds per trial this process has seen. */
+  /** Counts the trials finished since the last event; a new batch starts from its first `done` (a resumed run skips some). */
+  private observe(event: ProgressEvent): void {
+    const fresh =
+      this.batchPlanned === undefined ||
+      event.phase !== this.batchPhase ||
+      event.planned !== this.batchPlanned ||
+      event.done < this.lastDone;
+    if (fresh) {
+      this.batchPlanned = event.planned;
+      this.batchPhase = event.phase;
+      this.lastDone = event.kind === "trial-end" ? Math.max(0, event.done - 1) : event.done;
+    }
+    if (event.kind === "trial-end") this.finished += Math.max(0, event.done - this.lastDone);
+    this.lastDone = event.done;
+  }
+
+  /** Time left in this batch, at the seconds per finished trial this process has seen. */
   private eta(event: ProgressEvent): string {
     const elapsed = (Date.now() - this.started) / 1000;
-    const perTrial = this.ended > 0 ? elapsed / this.ended : this.secondsPerTrial;
+    const perTrial = this.finished > 0 ? elapsed / this.finished : this.secondsPerTrial;
     return formatDuration((event.planned - event.done) * perTrial);
   }
 
   /** `[done/planned]`, and `[adaptive done/planned]` for the blocks the adaptive phase adds. */
   private counter(event: ProgressEvent): string {
-    if (this.batchPlanned === undefined) this.batchPlanned = event.planned;
-    else if (event.planned !== this.batchPlanned || event.done < this.lastDone) {
-      this.batch += 1;
-      this.batchPlanned = event.planned;
-    }
-    this.lastDone = event.done;
     const count = `${String(event.done).padStart(String(event.planned).length)}/${event.planned}`;
-    return `[${this.batch > 0 ? "adaptive " : ""}${count}]`;
+    return `[${event.phase === "adaptive" ? "adaptive " : ""}${count}]`;
   }
 
   handle = (event: ProgressEvent): void => {
@@ -86,7 +96,7 @@ export class Progress {
       );
       return;
     }
-    if (event.kind === "trial-end") this.ended += 1;
+    this.observe(event);
     const counter = this.counter(event);
     if (this.mode === "lines") {
       if (event.kind === "trial-end" && event.record)

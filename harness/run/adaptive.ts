@@ -7,7 +7,7 @@
 import type { TrialRecord } from "../results/schema.js";
 import { comparedMetrics } from "../stats/metrics.js";
 import { comparePoint, PointTrials, pointPrecision, precisionPair } from "../stats/point-comparison.js";
-import { pairsToTarget } from "../stats/precision-shortfall.js";
+import { cleanPairsShort, pairsToTarget } from "../stats/precision-shortfall.js";
 import { trialSeconds } from "../stats/summary.js";
 import { type Point, planBlock } from "../sweep/plan.js";
 import type { Sweep } from "../sweep/schema.js";
@@ -29,11 +29,15 @@ export function pointsNeedingRepetitions(
   return repetitionNeeds(sweep, points, records).map((need) => need.point);
 }
 
-/** A point that needs another block, with its pairs and its widest interval now (null: none yet). */
+/**
+ * A point that needs another block, with its pairs and its widest interval now (null: none
+ * yet), and the clean pairs its comparisons over pairs kept noisy still lack (`cleanPairsShort`).
+ */
 export interface RepetitionNeed {
   point: Point;
   pairs: number;
   worstHalfWidth: number | null;
+  cleanShort?: number;
 }
 
 /** The points that need another block (pointsNeedingRepetitions), with where each stands. */
@@ -46,7 +50,7 @@ export function repetitionNeeds(
   if (!target) return [];
   const pair = precisionPair(sweep.modes);
   if (!pair) return [];
-  return points.flatMap((point) => {
+  return points.flatMap((point): RepetitionNeed[] => {
     const mine = new PointTrials(point.key, records, sweep.order);
     const blocks = new Set(mine.completed.map((r) => r.block));
     if (blocks.size >= sweep.maxRepetitions) return [];
@@ -56,15 +60,21 @@ export function repetitionNeeds(
       (metric) => comparePoint(sweep, point, mine, metric, pair.baseline, pair.candidate) ?? [],
     );
     const precision = pointPrecision(compared, metrics.length, target);
+    const cleanShort = Math.max(0, ...compared.map(cleanPairsShort));
     return precision.reached === false
-      ? [{ point, pairs: precision.pairs, worstHalfWidth: precision.worstHalfWidth }]
+      ? [{ point, pairs: precision.pairs, worstHalfWidth: precision.worstHalfWidth, cleanShort }]
       : [];
   });
 }
 
-/** Pairs a point still needs for ±targetPct, from where it stands (stats `pairsToTarget`); null without an interval. */
+/**
+ * Pairs a point still needs for ±targetPct, from where it stands (stats `pairsToTarget`), and at
+ * least the clean pairs it lacks where its interval rests on pairs kept noisy; null without an
+ * interval.
+ */
 export function pairsStillNeeded(need: RepetitionNeed, targetPct: number): number | null {
-  return need.worstHalfWidth === null ? null : pairsToTarget(need.pairs, need.worstHalfWidth, targetPct);
+  if (need.worstHalfWidth === null) return null;
+  return Math.max(pairsToTarget(need.pairs, need.worstHalfWidth, targetPct), need.cleanShort ?? 0);
 }
 
 /**
@@ -139,7 +149,7 @@ export async function extendToTargetCi(
       if (spent + needing.length * pointBlock > sweep.timeBudgetMin * 60) return true;
     }
     block++;
-    const finished = await executeTrials(context, planBlock(sweep, needing, block), currentMode);
+    const finished = await executeTrials(context, planBlock(sweep, needing, block), currentMode, "adaptive");
     if (!finished) return false;
   }
 }

@@ -39,6 +39,8 @@ export interface ProgressEvent {
   /** Trials done (completed or given up) of those planned so far. */
   done: number;
   planned: number;
+  /** The sweep's plan, or a block the adaptive phase added (run/adaptive.ts). */
+  phase: "plan" | "adaptive";
 }
 
 export interface ExecuteContext {
@@ -349,6 +351,8 @@ export async function executeTrials(
   trials: readonly Trial[],
   /** The last mode asked for, and the routing mode in force (baselines leave it). */
   currentMode: CurrentMode,
+  /** What the trials are, for progress: the sweep's plan, or a block the adaptive phase added. */
+  phase: ProgressEvent["phase"] = "plan",
 ): Promise<boolean> {
   const { sweep, control } = context;
   requireProfiling(sweep, context.session);
@@ -356,7 +360,7 @@ export async function executeTrials(
   for (const [index, trial] of trials.entries()) {
     if (control.stopRequested || control.kill.signal.aborted) return false;
     if (trialFinished(context.records, trial.id, sweep.retries)) continue;
-    context.onProgress({ kind: "trial-start", trial, done, planned: trials.length });
+    context.onProgress({ kind: "trial-start", trial, done, planned: trials.length, phase });
     // run once for all of this trial's attempts, in its mode, when it opens a routing pair
     let witnessBefore: TrialRecord["witness"] | undefined;
     let witnessDue = leadsRoutingPair(sweep, trials, index, context.records);
@@ -367,7 +371,7 @@ export async function executeTrials(
         // each switch's wall time, verification included, recorded with its evidence
         const evidence = await timedSwitch(context, trial.mode);
         context.modeEvidence.push(evidence);
-        context.onProgress({ kind: "mode", evidence, done, planned: trials.length });
+        context.onProgress({ kind: "mode", evidence, done, planned: trials.length, phase });
         if (!evidence.ok) throw new Error(`mode ${trial.mode} could not be verified: ${evidence.detail}`);
         if (switchesRouting(trial.mode)) currentMode.routing = trial.mode;
         // a stop asked for during the switch (SIGTERM, a second Ctrl-C) starts no trial
@@ -409,7 +413,7 @@ export async function executeTrials(
       context.record(record);
       const finished = trialFinished(context.records, trial.id, sweep.retries);
       if (finished) done++;
-      context.onProgress({ kind: "trial-end", trial, record, done, planned: trials.length });
+      context.onProgress({ kind: "trial-end", trial, record, done, planned: trials.length, phase });
       if (finished) break;
       if (control.kill.signal.aborted) return false;
       // the mode moved under the trial: switch again (a new generation) before the retry

@@ -6,6 +6,7 @@ import type { Results, TrialRecord } from "../results/schema.js";
 import type { Comparison } from "../results/summary-schema.js";
 import { pointId } from "../sweep/point.js";
 import type { Sweep } from "../sweep/schema.js";
+import { MIN_PAIRS } from "./ratio.js";
 import { trialSeconds } from "./trial-seconds.js";
 
 /**
@@ -15,6 +16,19 @@ import { trialSeconds } from "./trial-seconds.js";
  */
 export function pairsToTarget(pairs: number, halfWidth: number, targetPct: number): number {
   return Math.max(1, Math.ceil(pairs * ((halfWidth * 100) / targetPct) ** 2 - pairs));
+}
+
+/**
+ * Clean pairs a comparison whose interval rests on pairs kept noisy (fewer than MIN_PAIRS clean
+ * ones were left: `noisyIncluded`, judged undecided for "noisy-pairs") still lacks for one of
+ * its own: MIN_PAIRS less its clean pairs, at least 1. 0 for any other comparison: its pairs all
+ * count. However narrow its interval, such a comparison reaches nothing (`pointPrecision`).
+ */
+export function cleanPairsShort(
+  c: Pick<Comparison, "n" | "noisyPairs" | "undecidedReason"> & { noisyIncluded?: boolean },
+): number {
+  if (c.noisyIncluded !== true && c.undecidedReason !== "noisy-pairs") return 0;
+  return Math.max(1, MIN_PAIRS - (c.n - c.noisyPairs));
 }
 
 /**
@@ -31,7 +45,7 @@ function stillNeeded(
   for (const c of short) {
     if (c.halfWidth === null || c.n === 0) continue;
     const id = pointId(c);
-    const pairs = pairsToTarget(c.n, c.halfWidth, targetPct);
+    const pairs = Math.max(pairsToTarget(c.n, c.halfWidth, targetPct), cleanPairsShort(c));
     if ((pairsAt.get(id)?.pairs ?? 0) >= pairs) continue;
     const spent = trialSeconds(trials.filter((t) => pointId(t.point) === id));
     pairsAt.set(id, { pairs, secondsPerPair: spent / c.n });
@@ -74,7 +88,8 @@ export function precisionShortfall(
   const capped = (c: Comparison) => Math.max(c.n, blocks.get(pointId(c))?.size ?? 0) >= sweep.maxRepetitions;
   const atCap = wide.filter(capped);
   const short = wide.filter((c) => !capped(c));
-  const never = `${wide.length} comparison(s) never got their CI within ±${targetPct}%`;
+  const noisy = wide.filter((c) => cleanPairsShort(c) > 0).length;
+  const never = `${wide.length} comparison(s) never got their CI within ±${targetPct}%${noisy > 0 ? `, ${noisy} of them only on pairs kept noisy` : ""}`;
   if (short.length === 0)
     return {
       reason: `${never} (up to ${sweep.maxRepetitions} repetitions)`,
@@ -122,9 +137,10 @@ export interface PointTimeToTarget {
  * ±targetPct % at the spread this run saw, with perfect allocation: per point, the pairs its
  * widest comparison needs in all (n·(w/target)², as `pairsToTarget`), at least the sweep's
  * repetitions (the adaptive rule's minimum), times the seconds one of its pairs took here
- * (`trialSeconds`). No time budget below the sum brings every comparison to the target at that
- * spread, whatever the allocation (`bench:time-to-target`). Points without an interval are left
- * out. Pure.
+ * (`trialSeconds`); one resting on pairs kept noisy, at least the clean pairs it lacks
+ * (`cleanPairsShort`). A budget well below the sum leaves some comparison short at that spread,
+ * however the blocks are allocated (`bench:time-to-target`). Points without an interval are
+ * left out. Pure.
  */
 export function timeToTarget(
   sweep: Pick<Sweep, "repetitions">,
@@ -141,7 +157,11 @@ export function timeToTarget(
     if ((widest.get(id)?.halfWidth ?? -1) < c.halfWidth) widest.set(id, { ...c, halfWidth: c.halfWidth });
   }
   const points = [...widest].map(([id, c]): PointTimeToTarget => {
-    const pairs = Math.max(sweep.repetitions, Math.ceil(c.n * ((c.halfWidth * 100) / targetPct) ** 2));
+    const pairs = Math.max(
+      sweep.repetitions,
+      Math.ceil(c.n * ((c.halfWidth * 100) / targetPct) ** 2),
+      c.n + cleanPairsShort(c),
+    );
     const perPair = trialSeconds(trials.filter((t) => pointId(t.point) === id)) / c.n;
     return { pointId: id, metric: c.metric, pairs, seconds: pairs * perPair };
   });

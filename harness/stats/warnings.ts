@@ -44,14 +44,17 @@ function pct(value: number): string {
  */
 function moreRepetitionsHint(sweep: Sweep): string {
   const parts: string[] = [];
+  const pair = precisionPair(sweep.modes);
+  // the adaptive rule runs only with a target and a pair to reach it on (run/adaptive.ts)
+  const target = pair ? sweep.targetCiPct : undefined;
   // a quick look's next step is the standard profile: its pairs are added where they are needed
-  if (sweep.profile === "quick")
+  if (sweep.profile === "quick" && pair)
     parts.push("--profile standard (2 s trials, pairs added where an interval is wide)");
-  else if (!sweep.targetCiPct) {
+  else if (!target) {
     parts.push(
       `repetitions: ${Math.max(sweep.repetitions * 2, 10)} in the sweep file (without --profile on the command line)`,
     );
-    parts.push("--target-ci 5 (adds repetitions where needed)");
+    if (pair) parts.push("--target-ci 5 (adds repetitions where needed)");
   }
   // explicit CPUs win over placement (machine/cpu-placement.ts): advise what would change it
   const { client, server } = sweep.cpu;
@@ -60,9 +63,9 @@ function moreRepetitionsHint(sweep: Sweep): string {
     parts.push("both ends on one CPU (cpu: {placement: one-cpu})");
   else if (client !== server) parts.push(`both ends on one CPU (cpu: {client: ${cpu}, server: ${cpu}})`);
   const tried = parts.length > 0 ? `try ${parts.join(", or ")}` : "";
-  const pair = precisionPair(sweep.modes);
-  if (!sweep.targetCiPct || !pair) return tried;
-  const adaptive = `the comparisons read pairs, which cancel what a block's trials share; the adaptive phase adds pairs where the ${pair.candidate}/${pair.baseline} interval is wider than ±${sweep.targetCiPct}%, within its budget, and the wide-interval warning names those it could not narrow`;
+  if (!target || !pair) return tried;
+  const bounds = `up to ${sweep.maxRepetitions} pairs${sweep.timeBudgetMin ? ` within its ${sweep.timeBudgetMin}-minute budget` : ""}`;
+  const adaptive = `the comparisons read pairs, which cancel what a block's trials share; the adaptive phase adds pairs where the ${pair.candidate}/${pair.baseline} interval is wider than ±${target}%, ${bounds}, and the wide-interval warning names those it could not narrow`;
   return tried ? `${adaptive}; ${tried}` : adaptive;
 }
 
@@ -249,14 +252,25 @@ const unbalancedPairs: Rule = ({ comparisons }) => {
 const fewRepetitions: Rule = ({ sweep, comparisons, ended }) => {
   // too few pairs for an interval; a comparison without one for another reason (no spread, too
   // few segments) says so in its own undecidedReason
-  const few = comparisons.filter((c) => c.ciLow === null && c.n < THRESHOLDS.minPairs);
+  const few = comparisons.filter(
+    (c) =>
+      c.ciLow === null &&
+      c.n < THRESHOLDS.minPairs &&
+      (c.undecidedReason ?? "too-few-pairs") === "too-few-pairs",
+  );
   if (few.length === 0) return null;
-  // under a target every point runs at least the sweep's repetitions: fewer means the run was
-  // stopped (or its trials failed), and resuming it finishes them
+  const resume = "`routebench run --resume DIR` finishes an interrupted run";
+  // under a target every point of a finished run ran the sweep's repetitions at least: the
+  // pairs it lacks were left out, and resuming adds none
+  const leftOut = `each point ran at least the sweep's ${sweep.repetitions} blocks: the pairs missing were left out (failed trials, or pairs unbalanced or kept noisy: see the warnings above); run again on a quieter machine`;
   const hint =
-    sweep.targetCiPct || (ended !== undefined && ended !== "completed")
-      ? "`routebench run --resume DIR` finishes the run's pairs"
-      : `use --profile standard (at least 8 pairs, adaptive to ±3%), or repetitions: ${THRESHOLDS.minPairs} or more in the sweep file`;
+    ended !== undefined && ended !== "completed"
+      ? resume
+      : sweep.targetCiPct
+        ? ended === "completed"
+          ? leftOut
+          : `${leftOut}, or ${resume}`
+        : `use --profile standard (at least 8 pairs, adaptive to ±3%), or repetitions: ${THRESHOLDS.minPairs} or more in the sweep file (without --profile on the command line)`;
   return {
     kind: "few-repetitions",
     reason: `${few.length} comparison(s) rest on fewer than ${THRESHOLDS.minPairs} pairs (n=${Math.min(...few.map((c) => c.n))}): too few for an interval that keeps its coverage, so each is undecided`,

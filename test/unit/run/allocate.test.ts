@@ -10,6 +10,7 @@ import {
   pairsStillNeeded,
   type RepetitionNeed,
 } from "../../../harness/run/adaptive.js";
+import { cleanPairsShort } from "../../../harness/stats/precision-shortfall.js";
 import { studentTQuantile } from "../../../harness/stats/student-t.js";
 import type { Point } from "../../../harness/sweep/plan.js";
 import { seededRandom } from "../../../harness/util/random.js";
@@ -37,6 +38,17 @@ describe("pairsStillNeeded", () => {
     expect(pairsStillNeeded(need("b", 8, 0.06), 3)).toBe(24); // 8 × 4 − 8
     expect(pairsStillNeeded(need("c", 10, 0.0301), 3)).toBe(1);
     expect(pairsStillNeeded(need("d", 3, null), 3)).toBeNull();
+  });
+
+  it("is at least the clean pairs a comparison over pairs kept noisy lacks, however narrow its interval", () => {
+    // 8 pairs, 5 of them noisy: 3 clean, MIN_PAIRS (6) less 3 = 3 more clean pairs at least
+    const noisy = { n: 8, noisyPairs: 5, noisyIncluded: true };
+    expect(cleanPairsShort(noisy)).toBe(3);
+    expect(cleanPairsShort({ n: 8, noisyPairs: 2, undecidedReason: "noisy-pairs" })).toBe(1);
+    expect(cleanPairsShort({ n: 8, noisyPairs: 5 })).toBe(0); // its pairs all count
+    expect(pairsStillNeeded({ ...need("e", 8, 0.01), cleanShort: cleanPairsShort(noisy) }, 3)).toBe(3);
+    // a wide one needs whichever is more
+    expect(pairsStillNeeded({ ...need("f", 8, 0.06), cleanShort: 3 }, 3)).toBe(24);
   });
 });
 

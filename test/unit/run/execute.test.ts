@@ -120,6 +120,17 @@ describe("executeTrials", () => {
     }
   });
 
+  it("tells progress which phase its trials are: the plan by default, or an adaptive block", async () => {
+    const sweep = sweepOf();
+    const trials = planSweep(sweep);
+    for (const phase of [undefined, "adaptive"] as const) {
+      const { context, events } = contextOf(sweep, new FakeSession());
+      expect(await executeTrials(context, trials, {}, phase)).toBe(true);
+      expect(events.length).toBeGreaterThan(trials.length);
+      expect(new Set(events.map((e) => e.phase))).toEqual(new Set([phase ?? "plan"]));
+    }
+  });
+
   it("retries a failed attempt up to `retries` times, then gives the trial up and goes on", async () => {
     const sweep = sweepOf();
     const trials = planSweep(sweep);

@@ -202,6 +202,26 @@ describe("--target-ci", () => {
     expect(pointsNeedingRepetitions({ ...sweep, targetCiPct: undefined }, points, noisy)).toEqual([]);
   });
 
+  it("keeps adding blocks to a point whose narrow interval rests on trials kept noisy, counting the clean pairs it lacks", async () => {
+    const { syntheticTrials } = await import("../../../harness/bench/synthetic.js");
+    const { parseSweep } = await import("../../../harness/sweep/load.js");
+    const { sweepPoints } = await import("../../../harness/sweep/plan.js");
+    const { repetitionNeeds, pairsStillNeeded } = await import("../../../harness/run/adaptive.js");
+    const sweep = parseSweep(
+      "tests: [{test: TCP_RR}]\nplacements: [same-node]\nrepetitions: 6\nduration: 1\ntargetCiPct: 5\nmaxRepetitions: 20\n",
+      "x.yaml",
+    );
+    const points = sweepPoints(sweep);
+    const quiet = syntheticTrials(sweep, { effect: { ebpf: 1.2 }, drift: 0.01, cv: 0.005, seed: 1 });
+    // the eBPF trials of blocks 1–4 kept noisy: 2 clean pairs of 6, so the interval is every pair's
+    const keptNoisy = quiet.map((t) => (t.mode === "ebpf" && t.block <= 4 ? { ...t, noisy: true } : t));
+    expect(repetitionNeeds(sweep, points, quiet)).toEqual([]);
+    const [need] = repetitionNeeds(sweep, points, keptNoisy);
+    expect(need?.worstHalfWidth).toBeLessThan(0.05); // narrow, yet not reached
+    expect(need?.cleanShort).toBe(4); // MIN_PAIRS (6) less its 2 clean pairs
+    expect(need && pairsStillNeeded(need, 5)).toBe(4);
+  });
+
   it("judges the pair the summary states: host/eBPF with host, direct and eBPF; nothing without a compared pair", async () => {
     const { syntheticTrials } = await import("../../../harness/bench/synthetic.js");
     const { parseSweep } = await import("../../../harness/sweep/load.js");

@@ -189,7 +189,7 @@ describe("progress", () => {
       evidence("ebpf", 1520),
       evidence("ebpf", 1710),
     ])
-      progress.handle({ kind: "mode", evidence: e, done: 0, planned: 4 });
+      progress.handle({ kind: "mode", evidence: e, done: 0, planned: 4, phase: "plan" });
     expect(written.filter((w) => w.startsWith("mode "))).toEqual([
       "mode legacy: agents report legacy\n",
       "mode ebpf: agents report ebpf (the switch took 25m20s)\n",

@@ -74,5 +74,10 @@ describe("timeToTarget", () => {
     // a wider target needs fewer: P99 at ±6% for a ±6% target is its 10 pairs
     expect(timeToTarget({ repetitions: 8 }, pair, comparisons, trials, 6).points[0]?.pairs).toBe(10);
     expect(timeToTarget({ repetitions: 8 }, pair, [], trials, 3)).toEqual({ seconds: 0, points: [] });
+    // narrow, but over pairs kept noisy (10 pairs, 7 noisy): the 3 clean pairs it lacks come first
+    const noisy = { ...comparison(same, "p99Us", 10, 0.01), noisyPairs: 7, undecidedReason: "noisy-pairs" };
+    expect(timeToTarget({ repetitions: 8 }, pair, [noisy as Comparison], trials, 3).points[0]?.pairs).toBe(
+      13,
+    );
   });
 });

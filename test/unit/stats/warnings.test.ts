@@ -152,10 +152,18 @@ describe("collectWarnings", () => {
     );
     // with a target the adaptive phase adds pairs, and repetitions in the file would turn it
     // off: the hint says what the comparisons read instead, naming the precision pair
-    const adaptive = (pair: string) =>
-      `the comparisons read pairs, which cancel what a block's trials share; the adaptive phase adds pairs where the ${pair} interval is wider than ±3%, within its budget, and the wide-interval warning names those it could not narrow`;
+    const adaptive = (pair: string, bounds = "up to 16 pairs") =>
+      `the comparisons read pairs, which cancel what a block's trials share; the adaptive phase adds pairs where the ${pair} interval is wider than ±3%, ${bounds}, and the wide-interval warning names those it could not narrow`;
     expect(hint({ repetitions: 7, targetCiPct: 3 })).toBe(adaptive("ebpf/legacy"));
     expect(hint({ targetCiPct: 3, modes: ["host", "ebpf"] })).toBe(adaptive("ebpf/host"));
+    expect(hint({ targetCiPct: 3, maxRepetitions: 40, timeBudgetMin: 14 })).toBe(
+      adaptive("ebpf/legacy", "up to 40 pairs within its 14-minute budget"),
+    );
+    // a target without a pair to reach it on (one mode): no adaptive rule runs, so the
+    // repetitions are what to try, never an empty hint
+    expect(hint({ targetCiPct: 3, modes: ["ebpf"] })).toBe(
+      "try repetitions: 10 in the sweep file (without --profile on the command line)",
+    );
     expect(hint({ targetCiPct: 3, cpu: { ...sweep.cpu, placement: "unpinned" } })).toBe(
       `${adaptive("ebpf/legacy")}; try both ends on one CPU (cpu: {placement: one-cpu})`,
     );
@@ -392,16 +400,35 @@ describe("collectWarnings", () => {
       kind: "few-repetitions",
       reason:
         "3 comparison(s) rest on fewer than 6 pairs (n=3): too few for an interval that keeps its coverage, so each is undecided",
-      hint: "use --profile standard (at least 8 pairs, adaptive to ±3%), or repetitions: 6 or more in the sweep file",
+      hint: "use --profile standard (at least 8 pairs, adaptive to ±3%), or repetitions: 6 or more in the sweep file (without --profile on the command line)",
       subjects: ["same-node/TCP_RR/1,1", "cross-node/TCP_RR/1,1"],
     });
     // under a target, or a run that did not complete, resuming finishes the pairs
-    const resume = "`routebench run --resume DIR` finishes the run's pairs";
-    expect(only("few-repetitions", { comparisons, sweep: { ...sweep, targetCiPct: 3 } })?.hint).toBe(resume);
-    expect(only("few-repetitions", { comparisons, ended: "aborted" })?.hint).toBe(resume);
+    // an unfinished run: resuming finishes its pairs
+    const resume = "`routebench run --resume DIR` finishes an interrupted run";
+    for (const ended of ["aborted", "failed"] as const) {
+      expect(only("few-repetitions", { comparisons, ended })?.hint).toBe(resume);
+      expect(only("few-repetitions", { comparisons, ended, sweep: { ...sweep, targetCiPct: 3 } })?.hint).toBe(
+        resume,
+      );
+    }
+    // a finished run under a target ran its repetitions: the missing pairs were left out, and
+    // resuming it would add none
+    const leftOut =
+      "each point ran at least the sweep's 4 blocks: the pairs missing were left out (failed trials, or pairs unbalanced or kept noisy: see the warnings above); run again on a quieter machine";
+    const targeted = { ...sweep, targetCiPct: 3 };
+    expect(only("few-repetitions", { comparisons, ended: "completed", sweep: targeted })?.hint).toBe(leftOut);
+    // how it ended unknown (a summary made apart from its run): both
+    expect(only("few-repetitions", { comparisons, sweep: targeted })?.hint).toBe(`${leftOut}, or ${resume}`);
     expect(only("few-repetitions", { comparisons, ended: "completed" })?.hint).toMatch(
       /^use --profile standard/,
     );
+    // no interval for another reason, at any n (a segmented run's segments): not this warning's
+    expect(
+      only("few-repetitions", {
+        comparisons: [comparison({ ciLow: null, ciHigh: null, n: 2, undecidedReason: "too-few-segments" })],
+      }),
+    ).toBeUndefined();
     expect(
       only("few-repetitions", { comparisons: [comparison({ ciLow: null, ciHigh: null, n: 8 })] }),
     ).toBeUndefined();
@@ -423,7 +450,8 @@ describe("collectWarnings", () => {
     // every one at the cap (n = 8 = maxRepetitions): the cap stopped them
     expect(only("wide-interval", { comparisons, sweep: target })).toEqual({
       kind: "wide-interval",
-      reason: "4 comparison(s) never got their CI within ±3% (up to 8 repetitions)",
+      reason:
+        "4 comparison(s) never got their CI within ±3%, 1 of them only on pairs kept noisy (up to 8 repetitions)",
       hint: "raise maxRepetitions in the sweep, or accept a wider --target-ci",
       subjects: [
         "cross-node/TCP_RR/1,1/transactionsPerSec",
@@ -434,7 +462,7 @@ describe("collectWarnings", () => {
     });
     // the same without any trial: the cap is read from the comparisons' pairs
     expect(only("wide-interval", { comparisons, trials: [], sweep: target })?.reason).toBe(
-      "4 comparison(s) never got their CI within ±3% (up to 8 repetitions)",
+      "4 comparison(s) never got their CI within ±3%, 1 of them only on pairs kept noisy (up to 8 repetitions)",
     );
     expect(
       only("wide-interval", { comparisons, sweep: { ...sweep, targetCiPct: undefined } }),
