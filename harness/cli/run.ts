@@ -116,7 +116,7 @@ export function registerRun(program: Command): void {
     .option("--resume <dir>", "continue an interrupted run without repeating finished trials")
     .option(
       "--target-ci <pct>",
-      "add interleaved blocks until every eBPF/legacy comparison's 95% CI is within ±pct % (up to maxRepetitions and timeBudgetMin of the sweep)",
+      "add interleaved blocks until every comparison of the precision pair (eBPF/legacy when both run) has its 95% CI within ±pct % (up to maxRepetitions and timeBudgetMin of the sweep)",
       parsePercent,
     )
     .option("--label <text>", "label of the run in comparisons and history (default: git commit and date)")

@@ -60,11 +60,14 @@ export function buildReportModel(results: Results, published: PublishedSource[])
   const comparisons = mainComparisons(results);
   const notes: string[] = [];
   if (results.state !== "completed") {
-    // plannedTrials is the plan before the adaptive phase, which may have added blocks
+    // plannedTrials is the plan before the adaptive phase, whose blocks come after the sweep's repetitions
     const { completedTrials } = results.summary;
+    const added = results.sweep.targetCiPct
+      ? results.trials.filter((t) => t.state === "completed" && t.block > results.sweep.repetitions).length
+      : 0;
     const done =
-      completedTrials > results.plannedTrials
-        ? `${completedTrials} trials completed (${results.plannedTrials} planned, more added by the adaptive phase)`
+      added > 0
+        ? `${completedTrials} trials completed (${completedTrials - added} of the ${results.plannedTrials} planned, ${added} in blocks the adaptive phase added)`
         : `${completedTrials} of ${results.plannedTrials} planned trials completed`;
     notes.push(
       `This run ${results.state === "aborted" ? "was interrupted" : `failed${results.failure ? ` (${results.failure})` : ""}`}: ${done}. Figures below use what finished.`,

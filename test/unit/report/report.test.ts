@@ -138,10 +138,23 @@ describe("reports of incomplete runs", () => {
     };
     const model = buildReportModel(aborted, loadPublished());
     expect(model.notes[0]).toMatch(/was interrupted: 7 of 24 planned trials completed/);
-    // interrupted in the adaptive phase: more completed than the plan held, said as such
-    const adaptive = buildReportModel({ ...aborted, plannedTrials: 5 }, loadPublished());
-    expect(adaptive.notes[0]).toMatch(
-      /was interrupted: 7 trials completed \(5 planned, more added by the adaptive phase\)\./,
+    // interrupted in the adaptive phase: the trials of blocks past the sweep's repetitions are
+    // the adaptive phase's, said apart from the plan's (here: blocks past the first)
+    const adaptiveSweep = { ...aborted.sweep, targetCiPct: 3, repetitions: 1 };
+    const fourteen = results.trials.slice(0, 14);
+    const pastFirst = fourteen.filter((t) => t.state === "completed" && t.block > 1).length;
+    expect(pastFirst).toBeGreaterThan(0);
+    const adaptive = buildReportModel(
+      {
+        ...aborted,
+        sweep: adaptiveSweep,
+        trials: fourteen,
+        summary: summarise(adaptiveSweep, sweepPoints(adaptiveSweep), fourteen),
+      },
+      loadPublished(),
+    );
+    expect(adaptive.notes[0]).toContain(
+      `was interrupted: 14 trials completed (${14 - pastFirst} of the 24 planned, ${pastFirst} in blocks the adaptive phase added).`,
     );
     expect(model.warnings.map((w) => w.kind)).toContain("missing-points");
     const dir = mkdtempSync(join(tmpdir(), "rb-report-"));
