@@ -6,16 +6,25 @@ import { describe, expect, it } from "vitest";
 import type { TrialRecord } from "../../../harness/results/schema.js";
 import type { Comparison } from "../../../harness/results/summary-schema.js";
 import { timeToTarget } from "../../../harness/stats/precision-shortfall.js";
+import { parseSweep } from "../../../harness/sweep/load.js";
+import { sweepPoints } from "../../../harness/sweep/plan.js";
 import { completedTrial } from "../support/trial-record.js";
 
-const same = { key: "same-node/TCP_RR/1,1", placement: "same-node", test: "TCP_RR", size: "1,1" };
-const cross = {
-  key: "cross-node/TCP_STREAM/1024",
-  placement: "cross-node",
-  test: "TCP_STREAM",
-  size: "1024",
+// the points as the sweep's planner makes them: same-node and cross-node TCP_RR 1,1 and TCP_STREAM 1 KiB
+const points = sweepPoints(
+  parseSweep(
+    "modes: [legacy, ebpf]\nplacements: [same-node, cross-node]\ntests: [{test: TCP_RR}, {test: TCP_STREAM, messageSizes: [1024]}]\n",
+    "x.yaml",
+  ),
+);
+const at = (key: string) => {
+  const found = points.find((p) => p.key === key);
+  if (!found) throw new Error(`no point ${key}`);
+  return found;
 };
-const other = { key: "cross-node/TCP_RR/1,1", placement: "cross-node", test: "TCP_RR", size: "1,1" };
+const same = at("same-node/TCP_RR/1,1");
+const cross = at("cross-node/TCP_STREAM/1024");
+const other = at("cross-node/TCP_RR/1,1");
 const pair = { baseline: "legacy", candidate: "ebpf" };
 
 const comparison = (
