@@ -13,6 +13,7 @@ import { keyOf, type PointKey } from "../sweep/point.js";
 import type { Sweep } from "../sweep/schema.js";
 import { lowerIsBetter, type MetricName, type Mode, switchesRouting } from "../vocabulary/vocabulary.js";
 import { comparedPairs } from "./metrics.js";
+import { restsOnNoisyPairs } from "./precision-shortfall.js";
 import { MIN_PAIRS, pairedRatio, type RatioEstimate, relativeHalfWidth, unpairedRatio } from "./ratio.js";
 import { segmentRatio } from "./segments.js";
 
@@ -275,9 +276,8 @@ export interface Precision {
 }
 
 /**
- * The one "reached" rule: a point reached `targetCiPct` when each of its `expected` compared
- * metrics has a comparison with an interval no wider than ±targetCiPct % of its ratio, on pairs
- * that decide: not kept noisy (`noisyIncluded`, judged undecided for "noisy-pairs").
+ * The one "reached" rule: a point reached `targetCiPct` when each of its `expected` compared metrics
+ * has an interval within ±targetCiPct % of its ratio, on pairs that decide (`restsOnNoisyPairs`).
  */
 export function pointPrecision(
   comparisons: readonly (Pick<Estimated, "n" | "halfWidth" | "noisyIncluded"> &
@@ -286,9 +286,9 @@ export function pointPrecision(
   targetCiPct: number | undefined,
 ): Precision {
   const widths = comparisons.map((c) => c.halfWidth);
+  const noisy = comparisons.some(restsOnNoisyPairs);
   const worst =
     widths.length === 0 || widths.some((w) => w === null) ? null : Math.max(...(widths as number[]));
-  const noisy = comparisons.some((c) => c.noisyIncluded === true || c.undecidedReason === "noisy-pairs");
   return {
     pairs: Math.max(0, ...comparisons.map((c) => c.n)),
     worstHalfWidth: worst,

@@ -19,6 +19,14 @@ export function pairsToTarget(pairs: number, halfWidth: number, targetPct: numbe
 }
 
 /**
+ * Whether a comparison's estimate rests on pairs kept noisy (`noisyIncluded` while estimated,
+ * "noisy-pairs" once judged, stats/judge.ts): it decides nothing, however narrow its interval.
+ */
+export const restsOnNoisyPairs = (
+  c: Pick<Comparison, "undecidedReason"> & { noisyIncluded?: boolean },
+): boolean => c.noisyIncluded === true || c.undecidedReason === "noisy-pairs";
+
+/**
  * Clean pairs a comparison whose interval rests on pairs kept noisy (fewer than MIN_PAIRS clean
  * ones were left: `noisyIncluded`, judged undecided for "noisy-pairs") still lacks for one of
  * its own: MIN_PAIRS less its clean pairs, at least 1. 0 for any other comparison: its pairs all
@@ -27,8 +35,7 @@ export function pairsToTarget(pairs: number, halfWidth: number, targetPct: numbe
 export function cleanPairsShort(
   c: Pick<Comparison, "n" | "noisyPairs" | "undecidedReason"> & { noisyIncluded?: boolean },
 ): number {
-  if (c.noisyIncluded !== true && c.undecidedReason !== "noisy-pairs") return 0;
-  return Math.max(1, MIN_PAIRS - (c.n - c.noisyPairs));
+  return restsOnNoisyPairs(c) ? Math.max(1, MIN_PAIRS - (c.n - c.noisyPairs)) : 0;
 }
 
 /**

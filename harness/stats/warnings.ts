@@ -12,7 +12,7 @@ import { distinctPoints, type PointKey, PointMap, pointId } from "../sweep/point
 import type { Sweep } from "../sweep/schema.js";
 import { datapathByMode } from "./datapath.js";
 import { precisionPair } from "./point-comparison.js";
-import { precisionShortfall } from "./precision-shortfall.js";
+import { precisionShortfall, restsOnNoisyPairs } from "./precision-shortfall.js";
 import { MIN_PAIRS } from "./ratio.js";
 
 export type { Warning, WarningKind } from "../results/summary-schema.js";
@@ -294,7 +294,7 @@ const wideInterval: Rule = ({ sweep, comparisons, trials, ended }) => {
       c.baseline === pair.baseline &&
       c.candidate === pair.candidate &&
       // an interval over pairs kept noisy reaches nothing (pointPrecision), however narrow
-      (c.halfWidth === null || c.halfWidth > target / 100 || c.undecidedReason === "noisy-pairs"),
+      (c.halfWidth === null || c.halfWidth > target / 100 || restsOnNoisyPairs(c)),
   );
   if (wide.length === 0) return null;
   return {
