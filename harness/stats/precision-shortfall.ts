@@ -141,13 +141,13 @@ export interface PointTimeToTarget {
 
 /**
  * The time a sweep needs for every comparison of its precision pair (`pair`) to reach
- * ±targetPct % at the spread this run saw, with perfect allocation: per point, the pairs its
- * widest comparison needs in all (n·(w/target)², as `pairsToTarget`), at least the sweep's
- * repetitions (the adaptive rule's minimum), times the seconds one of its pairs took here
- * (`trialSeconds`); one resting on pairs kept noisy, at least the clean pairs it lacks
- * (`cleanPairsShort`). A budget well below the sum leaves some comparison short at that spread,
- * however the blocks are allocated (`bench:time-to-target`). Points without an interval are
- * left out. Pure.
+ * ±targetPct % at the spread this run saw, with perfect allocation: per point, the pairs in all
+ * of the comparison that needs the most (n·(w/target)², as `pairsToTarget`; one resting on pairs
+ * kept noisy, at least its n and the clean pairs it lacks, `cleanPairsShort`), at least the
+ * sweep's repetitions (the adaptive rule's minimum), times the seconds one of the point's pairs
+ * took here (`trialSeconds`). A budget well below the sum leaves some comparison short at that
+ * spread, however the blocks are allocated (`bench:time-to-target`). Comparisons without an
+ * interval are left out. Pure.
  */
 export function timeToTarget(
   sweep: Pick<Sweep, "repetitions">,
@@ -156,19 +156,21 @@ export function timeToTarget(
   trials: readonly TrialRecord[],
   targetPct: number,
 ): { seconds: number; points: PointTimeToTarget[] } {
-  const widest = new Map<string, Comparison & { halfWidth: number }>();
+  // per point, the comparison that needs the most pairs (the first of equals), and its n
+  const most = new Map<string, { c: Comparison; needed: number }>();
   for (const c of comparisons) {
     if (c.baseline !== pair.baseline || c.candidate !== pair.candidate || c.halfWidth === null || c.n === 0)
       continue;
-    const id = pointId(c);
-    if ((widest.get(id)?.halfWidth ?? -1) < c.halfWidth) widest.set(id, { ...c, halfWidth: c.halfWidth });
-  }
-  const points = [...widest].map(([id, c]): PointTimeToTarget => {
-    const pairs = Math.max(
-      sweep.repetitions,
+    const short = cleanPairsShort(c);
+    const needed = Math.max(
       Math.ceil(c.n * ((c.halfWidth * 100) / targetPct) ** 2),
-      c.n + cleanPairsShort(c),
+      short > 0 ? c.n + short : 0,
     );
+    const id = pointId(c);
+    if ((most.get(id)?.needed ?? -1) < needed) most.set(id, { c, needed });
+  }
+  const points = [...most].map(([id, { c, needed }]): PointTimeToTarget => {
+    const pairs = Math.max(sweep.repetitions, needed);
     const perPair = trialSeconds(trials.filter((t) => pointId(t.point) === id)) / c.n;
     return { pointId: id, metric: c.metric, pairs, seconds: pairs * perPair };
   });

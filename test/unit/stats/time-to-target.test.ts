@@ -57,7 +57,7 @@ function timed(point: typeof same, blocks: number, sec: number): TrialRecord[] {
 
 describe("timeToTarget", () => {
   it("sums each point's pairs for its widest comparison, at least the minimum, at its seconds per pair", () => {
-    const trials = [...timed(same, 10, 2), ...timed(cross, 8, 3)];
+    const trials = [...timed(same, 10, 2), ...timed(cross, 12, 3)];
     const comparisons = [
       // no interval, or no pairs: left out (a point with nothing else is not listed)
       comparison(other, "p99Us", 1, null),
@@ -68,10 +68,11 @@ describe("timeToTarget", () => {
       // another pair of modes does not count
       comparison(same, "p50Us", 10, 0.5, "host"),
       { ...comparison(same, "p90Us", 10, 0.5), candidate: "host" } as Comparison,
-      // cross-node: ±2% at 8 pairs would take 8·(2/3)² = 3.6: the minimum, 8, holds; of two
+      // cross-node: ±2% at 12 pairs would take 12·(2/3)² = 5.3, fewer than it had: the minimum,
+      // 8, holds; of two
       // equally wide, the first
-      comparison(cross, "throughputMbps", 8, 0.02),
-      comparison(cross, "p50Us", 8, 0.02),
+      comparison(cross, "throughputMbps", 12, 0.02),
+      comparison(cross, "p50Us", 12, 0.02),
     ];
     const need = timeToTarget({ repetitions: 8 }, pair, comparisons, trials, 3);
     // 4 s per same-node pair (two 2 s trials), 6 s per cross-node pair
@@ -88,5 +89,10 @@ describe("timeToTarget", () => {
     expect(timeToTarget({ repetitions: 8 }, pair, [noisy as Comparison], trials, 3).points[0]?.pairs).toBe(
       13,
     );
+    // and it sets its point's pairs though an equally narrow comparison comes first
+    const rate = comparison(same, "transactionsPerSec", 10, 0.01);
+    expect(timeToTarget({ repetitions: 8 }, pair, [rate, noisy as Comparison], trials, 3).points).toEqual([
+      { pointId: same.key, metric: "p99Us", pairs: 13, seconds: 52 },
+    ]);
   });
 });
