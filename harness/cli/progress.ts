@@ -64,7 +64,7 @@ export class Progress {
     if (fresh) {
       this.batchPlanned = event.planned;
       this.batchPhase = event.phase;
-      this.lastDone = event.kind === "trial-end" ? Math.max(0, event.done - 1) : event.done;
+      this.lastDone = event.done;
     }
     if (event.kind === "trial-end") this.finished += Math.max(0, event.done - this.lastDone);
     this.lastDone = event.done;

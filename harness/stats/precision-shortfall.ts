@@ -39,33 +39,53 @@ export function cleanPairsShort(
 }
 
 /**
+ * The pairs in all a comparison with an interval needs for ±targetPct: n·(w/target)², as
+ * `pairsToTarget` has it; one resting on pairs kept noisy, at least its n and the clean pairs it
+ * lacks (`cleanPairsShort`). What the shortfall warning and `timeToTarget` both price.
+ */
+function pairsInAll(c: Comparison & { halfWidth: number }, targetPct: number): number {
+  const short = cleanPairsShort(c);
+  return Math.max(Math.ceil(c.n * ((c.halfWidth * 100) / targetPct) ** 2), short > 0 ? c.n + short : 0);
+}
+
+/** Seconds the attempts at each point took (`trialSeconds`), by `pointId`: one pass over the trials. */
+function secondsByPoint(trials: readonly TrialRecord[]): Map<string, number> {
+  const byPoint = new Map<string, TrialRecord[]>();
+  for (const t of trials) {
+    const id = pointId(t.point);
+    byPoint.set(id, [...(byPoint.get(id) ?? []), t]);
+  }
+  return new Map([...byPoint].map(([id, list]) => [id, trialSeconds(list)]));
+}
+
+/**
  * What the points still short of the target would take: the pairs each one's widest such
- * comparison needs (`pairsToTarget`) at the seconds one of its pairs took in this run; and
- * the seconds of one block of all of them, one pair each.
+ * comparison still needs (`pairsInAll` less its n, at least 1) at the seconds one of its pairs
+ * took in this run; and the seconds of one block of all of them, one pair each.
  */
 function stillNeeded(
   short: readonly Comparison[],
   trials: readonly TrialRecord[],
   targetPct: number,
 ): { pairs: number; seconds: number; blockSeconds: number } {
+  const seconds = secondsByPoint(trials);
   const pairsAt = new Map<string, { pairs: number; secondsPerPair: number }>();
   for (const c of short) {
     if (c.halfWidth === null || c.n === 0) continue;
     const id = pointId(c);
-    const pairs = Math.max(pairsToTarget(c.n, c.halfWidth, targetPct), cleanPairsShort(c));
+    const pairs = Math.max(1, pairsInAll({ ...c, halfWidth: c.halfWidth }, targetPct) - c.n);
     if ((pairsAt.get(id)?.pairs ?? 0) >= pairs) continue;
-    const spent = trialSeconds(trials.filter((t) => pointId(t.point) === id));
-    pairsAt.set(id, { pairs, secondsPerPair: spent / c.n });
+    pairsAt.set(id, { pairs, secondsPerPair: (seconds.get(id) ?? 0) / c.n });
   }
   let pairs = 0;
-  let seconds = 0;
+  let total = 0;
   let blockSeconds = 0;
   for (const need of pairsAt.values()) {
     pairs += need.pairs;
-    seconds += need.pairs * need.secondsPerPair;
+    total += need.pairs * need.secondsPerPair;
     blockSeconds += need.secondsPerPair;
   }
-  return { pairs, seconds, blockSeconds };
+  return { pairs, seconds: total, blockSeconds };
 }
 
 /**
@@ -133,7 +153,7 @@ export function precisionShortfall(
 /** What one point of a run needs for ±targetPct: the pairs in all, and their seconds. */
 export interface PointTimeToTarget {
   pointId: string;
-  /** The point's widest comparison of the precision pair: the one that sets its pairs. */
+  /** The metric of the point's comparison that needs the most pairs: the one that sets them. */
   metric: string;
   pairs: number;
   seconds: number;
@@ -161,18 +181,14 @@ export function timeToTarget(
   for (const c of comparisons) {
     if (c.baseline !== pair.baseline || c.candidate !== pair.candidate || c.halfWidth === null || c.n === 0)
       continue;
-    const short = cleanPairsShort(c);
-    const needed = Math.max(
-      Math.ceil(c.n * ((c.halfWidth * 100) / targetPct) ** 2),
-      short > 0 ? c.n + short : 0,
-    );
+    const needed = pairsInAll({ ...c, halfWidth: c.halfWidth }, targetPct);
     const id = pointId(c);
     if ((most.get(id)?.needed ?? -1) < needed) most.set(id, { c, needed });
   }
+  const seconds = secondsByPoint(trials);
   const points = [...most].map(([id, { c, needed }]): PointTimeToTarget => {
     const pairs = Math.max(sweep.repetitions, needed);
-    const perPair = trialSeconds(trials.filter((t) => pointId(t.point) === id)) / c.n;
-    return { pointId: id, metric: c.metric, pairs, seconds: pairs * perPair };
+    return { pointId: id, metric: c.metric, pairs, seconds: pairs * ((seconds.get(id) ?? 0) / c.n) };
   });
   return { seconds: points.reduce((sum, p) => sum + p.seconds, 0), points };
 }
